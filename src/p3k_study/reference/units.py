@@ -1,0 +1,68 @@
+"""The OPD (work unit) dictionary: a written unit name -> canonical function and a stable key.
+
+Each pemda names and merges its offices differently ("DPMPTSP, Tenaga Kerja dan Transmigrasi").
+A unit is identified within its pemda by its function (plus the place, for functions a pemda has
+several of: Puskesmas, RSUD), so "Dinas Pendidikan" and "Dinas Pendidikan dan Kebudayaan" are the
+same unit across periods. Rules are keyword matches in the order of `data/unit_functions.csv`
+(specific before general); a name that matches nothing stays its own unit, flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from p3k_study.reference.regions import _data_csv, squash
+
+UNMATCHED = "unmatched"
+_NOISE = re.compile(
+    r"\b(upt|uptd|unit pelaksana teknis( daerah)?|dinas|badan|kantor|kabupaten|kab|kota|"
+    r"umum|daerah|rumah sakit|rsud|puskesmas|pkm|dan|provinsi)\b"
+)
+
+
+@cache
+def unit_functions() -> pd.DataFrame:
+    """The dictionary: function, label_id, label_en, canonical_name, short_forms, keywords,
+    p3k_stream ('teacher'|'health'|'technical'), multiple ('yes' if a pemda has several)."""
+    return _data_csv("unit_functions.csv")
+
+
+UNIT_FUNCTIONS: tuple[str, ...] = tuple(unit_functions()["function"])
+
+
+def normalise_unit_name(name: object) -> str:
+    text = re.sub(r"[^a-z0-9 ]", " ", str(name).lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def _rules() -> list[tuple[str, re.Pattern[str], bool]]:
+    rules = []
+    for row in unit_functions().itertuples(index=False):
+        words = "|".join(re.escape(k) for k in row.keywords.split("|"))
+        rules.append((row.function, re.compile(rf"\b({words})\b"), row.multiple == "yes"))
+    return rules
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    function: str
+    unit_key: str  # stable within a pemda: 'education', 'primary_care/cibinong', 'unmatched/...'
+    matched: bool
+
+
+@cache
+def match_unit(name: str) -> UnitMatch:
+    """Map a written unit name to its function and stable key within a pemda."""
+    text = normalise_unit_name(name)
+    for function, pattern, multiple in _rules():
+        if pattern.search(text):
+            if not multiple:
+                return UnitMatch(function, function, True)
+            place = squash(_NOISE.sub(" ", text))
+            return UnitMatch(function, f"{function}/{place}" if place else function, True)
+    return UnitMatch(UNMATCHED, f"{UNMATCHED}/{squash(text) or 'blank'}", False)
