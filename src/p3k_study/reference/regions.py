@@ -36,7 +36,7 @@ def squash(text: str) -> str:
 
 
 def split_type(name: str) -> tuple[str | None, str]:
-    """Split a written region name into (type, bare name): 'KAB. BOGOR' -> ('kabupaten', 'BOGOR')."""
+    """Split a written name into (type, bare name): 'KAB. BOGOR' -> ('kabupaten', 'BOGOR')."""
     text = re.sub(r"\s+", " ", str(name)).strip()
     letters = text.split(" ")
     if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'

@@ -1,0 +1,3 @@
+from p3k_study.cli import main
+
+raise SystemExit(main())

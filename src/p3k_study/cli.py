@@ -1,0 +1,196 @@
+"""`p3k-study`: the command line. Each subcommand is a thin shell over one package stage.
+
+Errors a user can fix (a file that is not a table, a missing column, a bad option) end in one
+plain message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from p3k_study import __version__
+
+DEFAULT_DATASET = "demo"
+EXIT_USER_ERROR = 2
+EXIT_NOT_BUILT = 3
+
+
+class NotBuiltYet(RuntimeError):
+    """A subcommand whose stage does not exist yet."""
+
+
+def _raw_dir(name: str) -> Path:
+    return Path("data/raw") / name
+
+
+def _processed_dir(name: str) -> Path:
+    return Path("data/processed") / name
+
+
+def _reports_dir(name: str) -> Path:
+    return Path("reports") / name
+
+
+def _regions(text: str) -> str | list[str]:
+    return "all" if text == "all" else [code.strip() for code in text.split(",") if code.strip()]
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from p3k_study.simulate import simulate
+
+    summary = simulate(
+        Path(args.out), seed=args.seed, scale=args.scale,
+        truth=Path(args.truth) if args.truth else None, progress=not args.quiet,
+    )
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from p3k_study.config import Config
+    from p3k_study.prepare import format_summary, prepare
+
+    config = Config.from_env()
+    if args.salt:
+        config = config.with_salt(args.salt) if hasattr(config, "with_salt") else config
+    result = prepare(Path(args.raw), Path(args.out), freq=args.period, config=config,
+                     progress=not args.quiet)
+    print(format_summary(result.summary))
+    print(f"Processed tables written to {args.out}/")
+    return 0
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from p3k_study.pipeline import estimate_all
+
+    written = estimate_all(Path(args.processed), Path(args.out), seed=args.seed)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from p3k_study.reports import render_reports
+
+    result = render_reports(
+        Path(args.processed), Path(args.out), regions=_regions(args.regions), level=args.level,
+        lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    print(result.describe())
+    return 0 if result.ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from p3k_study.pipeline import run
+
+    result = run(
+        raw=Path(args.raw or _raw_dir(args.dataset)),
+        processed=Path(args.processed or _processed_dir(args.dataset)),
+        reports=Path(args.reports or _reports_dir(args.dataset)),
+        lang=args.lang, jobs=args.jobs, force=args.force, seed=args.seed,
+        progress=not args.quiet,
+    )
+    return 0 if result.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from p3k_study.verify import verify
+
+    return verify(Path(args.dir))
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="p3k-study",
+        description="Does hiring P3K change the performance of regional work units? "
+        "Simulate, clean, estimate and report.",
+    )
+    parser.add_argument("--version", action="version", version=f"p3k-study {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("simulate", cmd_simulate, "Write a synthetic Indonesia: raw files and a truth folder.")
+    p.add_argument("--out", required=True, help="raw dataset folder to write")
+    p.add_argument("--seed", type=int, default=20240901, help="random seed (default 20240901)")
+    p.add_argument("--scale", choices=["demo", "national"], default="demo")
+    p.add_argument("--truth", help="truth folder (default: data/truth/<name> beside data/raw/)")
+
+    p = add("prepare", cmd_prepare, "Clean raw files into tables and the unit x period panel.")
+    p.add_argument("--raw", default=str(_raw_dir(DEFAULT_DATASET)), help="raw dataset folder")
+    p.add_argument("--out", default=str(_processed_dir(DEFAULT_DATASET)), help="output folder")
+    p.add_argument("--period", choices=["semester", "year", "quarter"], default="semester")
+    p.add_argument("--salt", help="pseudonym salt (default: $P3K_STUDY_SALT)")
+
+    p = add("estimate", cmd_estimate, "Fit the national models on a panel; write estimate tables.")
+    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)))
+    p.add_argument("--out", default=None, help="default: PROCESSED/estimates")
+    p.add_argument("--seed", type=int, default=20240901, help="seed for bootstrap draws")
+
+    p = add("reports", cmd_reports, "Render one report per region with papermill, in parallel.")
+    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)))
+    p.add_argument("--out", default=str(_reports_dir(DEFAULT_DATASET)))
+    p.add_argument("--regions", default="all", help="'all' or comma-separated codes: 32.01,32.02")
+    p.add_argument("--level", choices=["pemda", "province"], default="pemda")
+    p.add_argument("--lang", choices=["id", "en"], default="id")
+    p.add_argument("--jobs", type=_jobs, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--force", action="store_true", help="render every region again")
+    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+
+    p = add("run", cmd_run, "prepare + estimate + reports on one dataset (default: the demo).")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="name under data/raw/ (default demo)")
+    p.add_argument("--raw", help="raw folder (default data/raw/DATASET)")
+    p.add_argument("--processed", help="processed folder (default data/processed/DATASET)")
+    p.add_argument("--reports", help="reports folder (default reports/DATASET)")
+    p.add_argument("--lang", choices=["id", "en"], default="id")
+    p.add_argument("--jobs", type=_jobs, default=None)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--seed", type=int, default=20240901)
+
+    p = add("verify", cmd_verify, "Rerun the run described by DIR/manifest.json and compare.")
+    p.add_argument("dir", help="a reports folder holding manifest.json")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from p3k_study.errors import UserError
+
+    try:
+        return args.func(args)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("p3k_study"):
+            print(f"p3k-study {args.command}: not built yet ({exc.name} is missing).",
+                  file=sys.stderr)
+            return EXIT_NOT_BUILT
+        raise
+    except NotBuiltYet as exc:
+        print(f"p3k-study {args.command}: not built yet: {exc}", file=sys.stderr)
+        return EXIT_NOT_BUILT
+    except UserError as exc:
+        print(f"p3k-study {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
