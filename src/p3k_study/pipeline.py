@@ -101,6 +101,14 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _national_estimates(processed: Path) -> list[dict[str, object]]:
+    table = processed / "estimates" / "national.csv"
+    if not table.exists():
+        return []
+    columns = ["model", "term", "estimate", "std_error"]
+    return pd.read_csv(table)[columns].to_dict(orient="records")
+
+
 def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
                    parameters: dict[str, object]) -> Path:
     """manifest.json: hashes of inputs and data outputs, parameters, versions, platform, git."""
@@ -112,6 +120,7 @@ def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
                       "files": hash_tree(processed, ("*.parquet", "*.csv", "*.json"))},
         "reports": {"path": str(reports),
                     "files": hash_tree(reports, ("estimates.csv", "estimates.parquet"))},
+        "estimates": _national_estimates(processed),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": _versions(),
