@@ -1,0 +1,31 @@
+"""Estimators of the P3K study.
+
+TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that grow over time use
+`att_gt` (Callaway & Sant'Anna 2021) and its aggregations, `event_study(method="cs" or
+"sun_abraham")`, and check TWFE with `bacon_decomposition`.
+"""
+
+from ._common import EstimationError, EstimationWarning
+from .bacon import BaconResult, bacon_decomposition
+from .did import AggregateResult, AttGtResult, att_gt
+from .event_study import EventStudyResult, event_study
+from .tables import RegressionTable, regression_table
+from .twfe import BeforeAfterResult, RegressionResult, before_after, twfe
+
+__all__ = [
+    "AggregateResult",
+    "AttGtResult",
+    "BaconResult",
+    "BeforeAfterResult",
+    "EstimationError",
+    "EstimationWarning",
+    "EventStudyResult",
+    "RegressionResult",
+    "RegressionTable",
+    "att_gt",
+    "bacon_decomposition",
+    "before_after",
+    "event_study",
+    "regression_table",
+    "twfe",
+]

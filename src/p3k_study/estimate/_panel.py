@@ -1,0 +1,117 @@
+"""Long panel -> balanced wide arrays (units x periods) with clear errors and warnings."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._common import EstimationError, EstimationWarning, require_columns
+
+
+@dataclass
+class WidePanel:
+    """Balanced panel as arrays: Y (n, T), X (n, T, k), G (n,) with 0 = never treated."""
+
+    units: np.ndarray
+    times: np.ndarray
+    Y: np.ndarray
+    X: np.ndarray | None
+    G: np.ndarray
+    cluster: np.ndarray | None
+    notes: list[str]
+
+
+def _warn(notes: list[str], msg: str) -> None:
+    notes.append(msg)
+    warnings.warn(msg, EstimationWarning, stacklevel=4)
+
+
+def wide_panel(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    what: str = "att_gt",
+) -> WidePanel:
+    """Validate and reshape a long panel; units not observed (with an outcome) in every period are
+    dropped with a warning that gives their count."""
+    covariates = list(covariates)
+    require_columns(data, [outcome, unit, time, cohort, *covariates, cluster], what)
+    notes: list[str] = []
+    for c in [outcome, time, *covariates]:
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise EstimationError(f"{what}: column {c!r} must be numeric, got {data[c].dtype}")
+    if not (pd.api.types.is_numeric_dtype(data[cohort]) or data[cohort].isna().all()):
+        raise EstimationError(f"{what}: cohort column {cohort!r} must be numeric (0/NaN = never)")
+    if data[time].isna().any():
+        raise EstimationError(f"{what}: time column {time!r} has missing values")
+    if data[unit].isna().any():
+        raise EstimationError(f"{what}: unit column {unit!r} has missing values")
+    if data.duplicated([unit, time]).any():
+        n_dup = int(data.duplicated([unit, time]).sum())
+        raise EstimationError(
+            f"{what}: {n_dup} duplicated ({unit}, {time}) rows; the panel needs one row per unit "
+            "and period"
+        )
+    # cohort must be constant within unit
+    gcol = data[cohort].astype(float).fillna(0.0)
+    nun = gcol.groupby(data[unit].to_numpy(), sort=False).nunique()
+    if (nun > 1).any():
+        bad = list(nun[nun > 1].index[:5])
+        raise EstimationError(
+            f"{what}: cohort {cohort!r} changes over time within unit(s) {bad}; it must be the "
+            "period of the unit's first treatment, constant within unit"
+        )
+    rows = data[[outcome, *covariates]].notna().all(axis=1).to_numpy()
+    n_missing_rows = int((~rows).sum())
+    d = data.loc[rows]
+    times = np.sort(d[time].unique())
+    if len(times) < 2:
+        raise EstimationError(f"{what}: need at least two periods, found {len(times)}")
+    ucodes, units = pd.factorize(d[unit], sort=True)
+    tcodes = np.searchsorted(times, d[time].to_numpy())
+    n_all_units = int(data[unit].nunique())
+    counts = np.bincount(ucodes, minlength=len(units))
+    full = counts == len(times)
+    n_drop = n_all_units - int(full.sum())
+    if n_drop:
+        extra = (f" ({n_missing_rows} rows with a missing outcome/covariate)"
+                 if n_missing_rows else "")
+        _warn(notes, f"{what}: unbalanced panel{extra}: dropped {n_drop} of {n_all_units} units "
+                     f"not observed in all {len(times)} periods; the estimator needs a balanced "
+                     "panel")
+    if not full.any():
+        raise EstimationError(f"{what}: no unit is observed in every period; cannot balance")
+    keep_unit = np.flatnonzero(full)
+    remap = -np.ones(len(units), dtype=np.int64)
+    remap[keep_unit] = np.arange(len(keep_unit))
+    r = remap[ucodes]
+    m = r >= 0
+    n, T = len(keep_unit), len(times)
+    Y = np.empty((n, T))
+    Y[r[m], tcodes[m]] = d[outcome].to_numpy(dtype=float)[m]
+    X = None
+    if covariates:
+        X = np.empty((n, T, len(covariates)))
+        X[r[m], tcodes[m], :] = d[covariates].to_numpy(dtype=float)[m]
+    G = np.zeros(n)
+    G[r[m]] = d[cohort].astype(float).fillna(0.0).to_numpy()[m]
+    cl = None
+    if cluster is not None:
+        cvals = np.empty(n, dtype=object)
+        cvals[r[m]] = d[cluster].to_numpy()[m]
+        cl = pd.factorize(pd.Series(cvals))[0]
+        nun_c = d.groupby(unit)[cluster].nunique()
+        if (nun_c > 1).any():
+            raise EstimationError(
+                f"{what}: cluster {cluster!r} varies within unit; clusters must contain whole units"
+            )
+    return WidePanel(units=np.asarray(units)[keep_unit], times=times, Y=Y, X=X, G=G, cluster=cl,
+                     notes=notes)
