@@ -1,0 +1,148 @@
+"""Header aliases and required columns per table kind (the tables of docs/data-format.md).
+
+`ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself. Matching
+(`io.canonicalise_headers`) is case-insensitive and ignores spaces and punctuation, so 'Kab/Kota',
+'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns; a tuple means
+"one of these" (the region columns, and SKM's periode / tanggal_survei).
+`FALLBACK_ALIASES[kind]` are headers used only when no column of the table matched by name: a
+bare 'U1'..'U9' in an SKM file counts only if the file has no named element columns (some survey
+apps swap U8 and U9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Required = str | tuple[str, ...]
+
+REGION_ALIASES: dict[str, list[str]] = {
+    "kode_pemda": [
+        "kode wilayah", "kode kab/kota", "kode kabupaten/kota", "kode daerah", "region code",
+        "kode pemda", "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
+    ],
+    "nama_pemda": [
+        "pemda", "kabupaten/kota", "kab/kota", "nama daerah", "region", "regency/city",
+        "nama kabupaten/kota", "nama kab/kota", "pemerintah daerah", "instansi daerah", "daerah",
+        "nama wilayah", "wilayah", "kabupaten", "kota/kabupaten",
+    ],
+}
+
+UNIT_KERJA = ["opd", "skpd", "perangkat daerah", "unit", "work unit", "unit organisasi",
+              "satuan kerja", "satker", "nama opd", "nama skpd", "nama unit kerja", "instansi"]
+UNIT_LAYANAN = ["unit kerja", "unit", "opd", "unit pelayanan", "nama unit layanan",
+                "unit penyelenggara pelayanan", "skpd", "perangkat daerah", "service unit"]
+PERIODE = ["period", "semester", "triwulan", "tahun", "periode survei", "periode laporan",
+           "periode pengukuran", "year", "quarter"]
+
+_PEGAWAI: dict[str, list[str]] = {
+    "nip": ["nip/ni pppk", "ni pppk", "nomor induk pegawai", "employee id", "nip baru",
+            "nomor induk", "nip pegawai", "nip / nipppk", "nipppk"],
+    "nama": ["nama pegawai", "name", "employee name", "nama lengkap", "nama asn"],
+    "unit_kerja": UNIT_KERJA,
+    "status": ["status kepegawaian", "jenis pegawai", "employment status", "status pegawai",
+               "status asn", "jenis kepegawaian", "kedudukan"],
+    "jenis_jabatan": ["jabatan", "jenis tenaga", "job type", "jenis formasi", "formasi"],
+    "tmt": ["tmt pengangkatan", "tmt jabatan", "appointment date", "start date", "tmt cpns",
+            "tmt pppk", "tmt kontrak", "tanggal mulai", "tmt mulai", "tmt awal"],
+    "tanggal_berakhir": ["tmt selesai", "akhir kontrak", "akhir perjanjian kerja", "end date",
+                         "tanggal selesai", "tmt berakhir", "tanggal akhir", "masa berakhir"],
+}
+
+_JUMLAH_PEGAWAI: dict[str, list[str]] = {
+    "unit_kerja": UNIT_KERJA,
+    "periode": PERIODE,
+    "jumlah_pns": ["pns", "jumlah pns", "jml pns", "number of pns"],
+    "jumlah_pppk": ["pppk", "p3k", "jumlah p3k", "jml pppk", "jml p3k", "pppk penuh waktu"],
+    "jumlah_pppk_paruh_waktu": ["pppk paruh waktu", "p3k paruh waktu", "pppk pw",
+                                "jml pppk paruh waktu"],
+    "jumlah_lainnya": ["non asn", "honorer", "lainnya", "jumlah non asn", "jumlah honorer",
+                       "tenaga honorer", "non pns"],
+    "pppk_baru": ["new pppk", "pppk baru", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
+}
+
+SKM_ELEMENTS: tuple[str, ...] = (
+    "persyaratan", "prosedur", "waktu", "biaya", "produk",
+    "kompetensi", "perilaku", "pengaduan", "sarana",
+)
+
+_SKM: dict[str, list[str]] = {
+    "unit_layanan": UNIT_LAYANAN,
+    "periode": ["periode survei", "period", "semester", "triwulan", "periode survey"],
+    "tanggal_survei": ["tanggal", "tgl survei", "survey date", "tanggal survey", "tgl survey",
+                       "tanggal pengisian", "waktu pengisian", "timestamp", "tgl"],
+    "persyaratan": ["u1", "u1 persyaratan", "requirements", "persyaratan pelayanan"],
+    "prosedur": ["u2", "sistem mekanisme dan prosedur", "procedure", "u2 prosedur",
+                 "sistem, mekanisme, dan prosedur", "u2 sistem mekanisme dan prosedur"],
+    "waktu": ["u3", "waktu penyelesaian", "time", "u3 waktu penyelesaian", "u3 waktu"],
+    "biaya": ["u4", "biaya/tarif", "cost", "u4 biaya/tarif", "u4 biaya", "tarif"],
+    "produk": ["u5", "produk spesifikasi jenis pelayanan", "product", "u5 produk",
+               "u5 produk spesifikasi jenis pelayanan", "produk layanan"],
+    "kompetensi": ["u6", "kompetensi pelaksana", "competence", "u6 kompetensi pelaksana",
+                   "u6 kompetensi"],
+    "perilaku": ["u7", "perilaku pelaksana", "conduct", "u7 perilaku pelaksana", "u7 perilaku"],
+    "pengaduan": ["u8", "penanganan pengaduan saran dan masukan", "complaints",
+                  "u8 penanganan pengaduan saran dan masukan", "penanganan pengaduan",
+                  "u8 pengaduan"],
+    "sarana": ["u9", "sarana dan prasarana", "facilities", "u9 sarana dan prasarana",
+               "u9 sarana"],
+    "populasi": ["jumlah populasi", "population", "populasi pelayanan"],
+}
+
+_IKM: dict[str, list[str]] = {
+    "unit_layanan": UNIT_LAYANAN,
+    "periode": ["periode survei", "period", "semester", "triwulan", "tahun", "year"],
+    "ikm": ["nilai ikm", "indeks", "nilai", "ikm unit pelayanan", "nilai skm", "skm",
+            "indeks kepuasan masyarakat", "nilai indeks"],
+    "jumlah_responden": ["responden", "respondents", "jml responden", "jumlah sampel", "sampel"],
+    "mutu": ["kategori", "mutu pelayanan", "category", "kinerja unit pelayanan", "predikat"],
+    "regulasi": ["dasar hukum", "regulation", "peraturan"],
+}
+
+_KINERJA: dict[str, list[str]] = {
+    "unit_kerja": UNIT_KERJA,
+    "periode": PERIODE,
+    "nilai_sakip": ["sakip", "nilai sakip", "skor sakip", "nilai akip", "nilai lkjip"],
+    "predikat_sakip": ["predikat sakip", "kategori sakip", "predikat akip"],
+    "skp_sangat_baik": ["sangat baik", "persen sangat baik", "% sangat baik"],
+    "skp_baik": ["baik", "persen baik", "% baik"],
+    "skp_butuh_perbaikan": ["butuh perbaikan", "cukup", "persen butuh perbaikan"],
+    "skp_kurang": ["kurang", "persen kurang", "misconduct"],
+    "skp_sangat_kurang": ["sangat kurang", "persen sangat kurang"],
+}
+
+ALIASES: dict[str, dict[str, list[str]]] = {
+    kind: {**REGION_ALIASES, **table}
+    for kind, table in {
+        "pegawai": _PEGAWAI,
+        "jumlah_pegawai": _JUMLAH_PEGAWAI,
+        "skm": _SKM,
+        "ikm": _IKM,
+        "kinerja": _KINERJA,
+    }.items()
+}
+
+REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
+
+REQUIRED: dict[str, list[Required]] = {
+    "pegawai": [REGION, "nip", "unit_kerja", "status", "tmt"],
+    "jumlah_pegawai": [REGION, "unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"],
+    "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *SKM_ELEMENTS],
+    "ikm": [REGION, "unit_layanan", "periode", "ikm"],
+    "kinerja": [REGION, "unit_kerja", "periode"],
+}
+
+FALLBACK_ALIASES: dict[str, frozenset[str]] = {
+    "skm": frozenset(f"u{i}" for i in range(1, 10)),
+}
+
+
+def missing_required(columns: Iterable[str], kind: str) -> list[str]:
+    """Required columns of `kind` absent from canonical `columns`, as readable names
+    ('kode_pemda or nama_pemda')."""
+    present = set(columns)
+    missing = []
+    for need in REQUIRED[kind]:
+        options = (need,) if isinstance(need, str) else need
+        if not present.intersection(options):
+            missing.append(" or ".join(options))
+    return missing

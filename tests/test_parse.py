@@ -1,0 +1,423 @@
+"""Parsers of raw cells: numbers, dates, periods, NIP and status (p3k_study.parse)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from p3k_study.parse import (
+    EXCEL_ERRORS,
+    format_number_id,
+    nip_status_mismatch,
+    normalise_nip,
+    normalise_status,
+    parse_dates,
+    parse_numbers,
+    parse_periods,
+)
+from p3k_study.periods import PER_YEAR, period_index, period_label
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+REFERENCE = dt.date(2025, 6, 30)
+
+
+def text(values: list[object]) -> pd.Series:
+    return pd.Series(values, dtype=object).astype("str")
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "expected", "locale"),
+    [
+        (["80,11", "1.234,5", "1.234"], [80.11, 1234.5, 1234.0], "id"),
+        (["Rp1.500.000", "Rp 2.000.000,-", "rp. 750.000"], [1_500_000, 2_000_000, 750_000], "id"),
+        (["1.234.567,89", "12"], [1234567.89, 12.0], "id"),
+        (["1,234.5", "1,234", "0.5"], [1234.5, 1234.0, 0.5], "en"),
+        (["1,234,567", "1,234"], [1234567.0, 1234.0], "en"),
+        (["1.234", "2.500", "999"], [1234.0, 2500.0, 999.0], "ambiguous"),
+        (["-5", "(1.234,5)", "+3,5", "−2,5"], [-5.0, -1234.5, 3.5, -2.5], "id"),
+        (["1 234,5", "1\u00a0000"], [1234.5, 1000.0], "id"),
+        ([",5", "3"], [0.5, 3.0], "id"),
+        (["3", "4", "1"], [3.0, 4.0, 1.0], "ambiguous"),
+    ],
+)
+def test_numbers_by_column_locale(column, expected, locale):
+    parsed = parse_numbers(text(column))
+    assert parsed.locale == locale
+    np.testing.assert_allclose(parsed.values.to_numpy(), expected)
+    assert parsed.reason.isna().all()
+
+
+def test_ambiguous_column_can_be_read_english():
+    parsed = parse_numbers(text(["82.125", "79.333"]), ambiguous_as="en")
+    assert parsed.locale == "ambiguous"
+    np.testing.assert_allclose(parsed.values.to_numpy(), [82.125, 79.333])
+
+
+def test_percent_is_value_as_written_and_flagged():
+    parsed = parse_numbers(text(["80,11%", "75 %", "60"]))
+    np.testing.assert_allclose(parsed.values.to_numpy(), [80.11, 75.0, 60.0])
+    assert parsed.percent.tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("error", EXCEL_ERRORS[:7])
+def test_excel_error_cells(error):
+    parsed = parse_numbers(text(["1", error, error.lower()]))
+    assert np.isnan(parsed.values[1]) and np.isnan(parsed.values[2])
+    assert parsed.reason[1] == f"Excel error cell {error}"
+    assert parsed.reason[2] == f"Excel error cell {error}"
+
+
+def test_empty_junk_and_dash():
+    parsed = parse_numbers(text(["", None, "   ", "abc", "1.2.3,4,5", "-", "12"]))
+    assert parsed.values.isna().tolist() == [True] * 6 + [False]
+    assert parsed.reason.tolist() == [
+        None, None, None, "not a number", "not a number", "dash placeholder (no value)", None,
+    ]
+
+
+def test_mixed_locales_reject_only_the_ambiguous_cells():
+    parsed = parse_numbers(text(["80,11", "80,5", "79.5", "1.234"]))
+    assert parsed.locale == "id"
+    np.testing.assert_allclose(parsed.values[:3].to_numpy(), [80.11, 80.5, 79.5])
+    assert parsed.reason[3] == "ambiguous number in a column mixing locales"
+
+
+def test_numbers_pass_through_numeric_input():
+    parsed = parse_numbers(pd.Series([1.5, 2, None]))
+    np.testing.assert_allclose(parsed.values.to_numpy(), [1.5, 2.0, np.nan])
+    mixed = parse_numbers(pd.Series([1.5, "2,5", None], dtype=object))
+    np.testing.assert_allclose(mixed.values.to_numpy(), [1.5, 2.5, np.nan])
+
+
+def test_numbers_keep_index():
+    parsed = parse_numbers(pd.Series(["1,5", "x"], index=[10, 20], dtype="str"))
+    assert list(parsed.values.index) == [10, 20] and parsed.reason[20] == "not a number"
+
+
+@FAST
+@given(st.lists(st.text(), max_size=40))
+def test_numbers_never_raise(values):
+    parsed = parse_numbers(pd.Series(values, dtype=object))
+    assert len(parsed.values) == len(values)
+
+
+@FAST
+@given(
+    st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=3),
+)
+def test_indonesian_round_trip(numbers, decimals):
+    written = [format_number_id(x, decimals) for x in numbers]
+    parsed = parse_numbers(pd.Series(written, dtype="str"))
+    expected = [round(x, decimals) for x in numbers]
+    np.testing.assert_allclose(parsed.values.to_numpy(), expected, rtol=1e-12, atol=1e-9)
+    assert parsed.locale in ("id", "ambiguous")
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2023-08-12", "2023/08/12", "12/08/2023", "12-08-2023", "12.08.2023", "12/8/23",
+        "12 Agustus 2023", "12-Agt-2023", "12 Ags 2023", "12 Agu 2023", "12 agst. 2023",
+        "12 August 2023", "12-Aug-2023", "August 12, 2023", "Sabtu, 12 Agustus 2023",
+        "2023-08-12 00:00:00", "2023-08-12T10:30:00", "20230812", "45150", "45150.0",
+        " 12 AGUSTUS 2023 ",
+    ],
+)
+def test_date_forms(written):
+    parsed = parse_dates(text([written]))
+    assert parsed.values[0] == pd.Timestamp("2023-08-12"), parsed.reason[0]
+    assert parsed.reason[0] is None
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("1 Pebruari 2020", "2020-02-01"), ("3 Nopember 2021", "2021-11-03"),
+        ("5 Sept 2022", "2022-09-05"), ("5 Mrt 2022", "2022-03-05"), ("1 Mei 2024", "2024-05-01"),
+        ("31 Desember 2024", "2024-12-31"), ("9 Okt 2019", "2019-10-09"),
+        ("29 Februari 2024", "2024-02-29"),
+    ],
+)
+def test_month_names(written, expected):
+    assert parse_dates(text([written])).values[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("31/02/2023", "impossible date"), ("29 Februari 2023", "impossible date"),
+        ("12/13/2023", "impossible date"), ("hello", "unrecognised date"),
+        ("12 Foo 2023", "unrecognised date"), ("999999", "unrecognised date"),
+        ("12/08/1850", "implausible year"),
+    ],
+)
+def test_bad_dates(written, reason):
+    parsed = parse_dates(text([written]))
+    assert pd.isna(parsed.values[0])
+    assert parsed.reason[0] == reason
+
+
+def test_dates_from_objects_and_numbers():
+    cells = pd.Series(
+        [dt.datetime(2023, 8, 12, 15, 0), dt.date(2023, 8, 12), pd.Timestamp("2023-08-12"),
+         45150, 45150.0, "45150", None, ""],
+        dtype=object,
+    )
+    parsed = parse_dates(cells)
+    assert str(parsed.values.dtype) == "datetime64[ns]"
+    assert (parsed.values[:6] == pd.Timestamp("2023-08-12")).all()
+    assert parsed.values[6:].isna().all() and parsed.reason.isna().all()
+
+
+def test_datetime_column_passes_through():
+    parsed = parse_dates(pd.Series(pd.to_datetime(["2023-08-12 13:00", None])))
+    assert parsed.values[0] == pd.Timestamp("2023-08-12") and pd.isna(parsed.values[1])
+
+
+@FAST
+@given(st.lists(st.text(), max_size=40))
+def test_dates_never_raise(values):
+    parsed = parse_dates(pd.Series(values, dtype=object))
+    assert len(parsed.values) == len(values)
+
+
+@FAST
+@given(st.lists(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 12, 31)),
+                min_size=1, max_size=30))
+def test_date_round_trips(days):
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+              "September", "Oktober", "November", "Desember"]
+    written, expected = [], []
+    for day in days:
+        written += [day.isoformat(), day.strftime("%d/%m/%Y"),
+                    f"{day.day} {months[day.month - 1]} {day.year}",
+                    str((day - dt.date(1899, 12, 30)).days)]
+        expected += [pd.Timestamp(day)] * 4
+    parsed = parse_dates(pd.Series(written, dtype="str"))
+    assert parsed.values.tolist() == expected, parsed.reason.tolist()
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "semester", "granularity"),
+    [
+        ("Semester I 2023", "2023-S1", "semester"), ("Semester 1 2023", "2023-S1", "semester"),
+        ("Smt II/2022", "2022-S2", "semester"), ("Sem 2 2022", "2022-S2", "semester"),
+        ("SEMESTER II TAHUN 2022", "2022-S2", "semester"), ("smt. ii 2022", "2022-S2", "semester"),
+        ("2023-S1", "2023-S1", "semester"), ("2023 S2", "2023-S2", "semester"),
+        ("Triwulan III 2021", "2021-S2", "quarter"), ("TW III 2021", "2021-S2", "quarter"),
+        ("Tw.3 2021", "2021-S2", "quarter"), ("TW 3/2021", "2021-S2", "quarter"),
+        ("Triwulan I Tahun 2021", "2021-S1", "quarter"), ("2023-Q3", "2023-S2", "quarter"),
+        ("Q2 2023", "2023-S1", "quarter"),
+        ("Januari-Juni 2023", "2023-S1", "semester"), ("Juli s/d Desember 2023", "2023-S2",
+                                                        "semester"),
+        ("Agustus 2023", "2023-S2", "month"), ("2023-08", "2023-S2", "month"),
+    ],
+)
+def test_period_labels(written, semester, granularity):
+    parsed = parse_periods(text([written]), "semester")
+    assert parsed.reason[0] is None
+    assert period_label(parsed.index[0], "semester") == semester
+    assert parsed.granularity[0] == granularity
+
+
+def test_quarter_into_each_frequency():
+    cells = text(["Triwulan III 2021"])
+    assert period_label(parse_periods(cells, "quarter").index[0], "quarter") == "2021-Q3"
+    assert period_label(parse_periods(cells, "year").index[0], "year") == "2021"
+
+
+def test_coarser_periods_are_not_placed():
+    parsed = parse_periods(text(["2023", "Semester I 2023", "2023.0"]), "quarter")
+    assert parsed.index.isna().all()
+    assert parsed.reason.tolist() == [
+        "year-only period cannot be placed in a quarter",
+        "period coarser than panel frequency",
+        "year-only period cannot be placed in a quarter",
+    ]
+    as_semester = parse_periods(text(["2023", "Tahun 2023"]), "semester")
+    assert as_semester.reason.tolist() == ["year-only period cannot be placed in a semester"] * 2
+    assert as_semester.year.tolist() == [2023, 2023]
+    as_year = parse_periods(text(["2023", "Semester II 2023"]), "year")
+    assert as_year.index.tolist() == [2023, 2023]
+
+
+def test_bad_and_empty_periods():
+    parsed = parse_periods(text(["Semester III 2023", "foo", "", None, "Triwulan V 2021",
+                                 "Semester I 1800"]))
+    assert parsed.reason.tolist() == [
+        "unrecognised period", "unrecognised period", None, None, "unrecognised period",
+        "implausible year",
+    ]
+    assert parsed.index.isna().all()
+
+
+def test_periods_from_numbers():
+    parsed = parse_periods(pd.Series([2023, 2024.0]), "year")
+    assert parsed.index.tolist() == [2023, 2024]
+
+
+@FAST
+@given(st.lists(st.text(), max_size=40), st.sampled_from(["semester", "quarter", "year"]))
+def test_periods_never_raise(values, freq):
+    parsed = parse_periods(pd.Series(values, dtype=object), freq)
+    assert len(parsed.index) == len(values)
+
+
+@FAST
+@given(st.sampled_from(["semester", "quarter", "year"]), st.data())
+def test_period_label_round_trip(freq, data):
+    n = PER_YEAR[freq]
+    indices = data.draw(st.lists(st.integers(min_value=1950 * n, max_value=2100 * n - 1),
+                                 min_size=1, max_size=30))
+    parsed = parse_periods(text([period_label(i, freq) for i in indices]), freq)
+    assert parsed.index.tolist() == indices
+
+
+# --- NIP -------------------------------------------------------------------------------------
+
+
+def test_nip_written_forms():
+    cells = text(["198606012010121004", "19860601 201012 1 004", "'198606012010121004",
+                  "19860601.201012.1.004", "19860601-201012-1-004", "NIP. 19860601 201012 1 004"])
+    parsed = normalise_nip(cells, reference_date=REFERENCE)
+    assert parsed.reason.isna().all(), parsed.reason.tolist()
+    assert (parsed.nip == "198606012010121004").all()
+    assert (parsed.kind == "PNS").all()
+    assert (parsed.birth_date == pd.Timestamp("1986-06-01")).all()
+    assert parsed.appointment_year.tolist() == [2010] * 6
+
+
+def test_nip_pppk_field_not_hard_coded():
+    parsed = normalise_nip(text(["199001012021212001", "199001012022242002"]),
+                           reference_date=REFERENCE)
+    assert parsed.kind.tolist() == ["PPPK", "PPPK"] and parsed.reason.isna().all()
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1,98606E+17", "NIP damaged by spreadsheet (scientific notation)"),
+        ("1.98606E+17", "NIP damaged by spreadsheet (scientific notation)"),
+        ("1.98606012010121e+17", "NIP damaged by spreadsheet (scientific notation)"),
+        ("198606012010121004.0", "NIP damaged by spreadsheet (read as a number)"),
+        ("198606012010121000", "NIP damaged by spreadsheet (last digits 000)"),
+        ("12345", "NIP is not 18 digits"),
+        ("1986060120101210045", "NIP is not 18 digits"),
+        ("19860601201012100X", "NIP has characters other than digits"),
+        ("198613012010121004", "NIP birth date (digits 1-8) is not a date"),
+        ("193006012010121004", "NIP birth year implausible"),
+        ("198606012010001004", "NIP digits 13-14 are neither a month nor a PPPK code"),
+        ("198606012000121004", "NIP appointment before age 17"),
+        ("198606012026011004", "NIP appointment after the reference date"),
+        ("198606012010123004", "NIP sex digit (15) is not 1 or 2"),
+    ],
+)
+def test_nip_rejects(written, reason):
+    parsed = normalise_nip(text([written]), reference_date=REFERENCE)
+    assert parsed.reason[0] == reason
+    assert pd.isna(parsed.nip[0]) and pd.isna(parsed.kind[0])
+
+
+def test_nip_empty_is_not_a_reject():
+    parsed = normalise_nip(text(["", None, "  "]))
+    assert parsed.reason.isna().all() and parsed.nip.isna().all()
+
+
+def test_nip_float_input_is_rejected():
+    parsed = normalise_nip(pd.Series([1.98606012010121e17], dtype=object))
+    assert parsed.reason[0] == "NIP damaged by spreadsheet (scientific notation)"
+
+
+@FAST
+@given(st.lists(st.text(), max_size=40))
+def test_nip_never_raises(values):
+    parsed = normalise_nip(pd.Series(values, dtype=object))
+    assert len(parsed.nip) == len(values)
+
+
+NIP_PARTS = st.tuples(
+    st.dates(min_value=dt.date(1940, 1, 1), max_value=dt.date(2005, 12, 31)),
+    st.integers(min_value=17, max_value=40),
+    st.one_of(st.integers(min_value=1, max_value=12), st.integers(min_value=13, max_value=99)),
+    st.sampled_from("12"),
+    st.integers(min_value=1, max_value=999),
+    st.sampled_from(
+        ["{}", "{} ", "'{}", "{d[0]}.{d[1]}.{d[2]}.{d[3]}", "{d[0]} {d[1]} {d[2]} {d[3]}"]
+    ),
+)
+
+
+@FAST
+@given(st.lists(NIP_PARTS, min_size=1, max_size=30))
+def test_nip_round_trip(parts):
+    written, digits_list, kinds, years = [], [], [], []
+    for birth, age, field, sex, sequence, shape in parts:
+        year = min(birth.year + age, REFERENCE.year - 1)
+        digits = f"{birth:%Y%m%d}{year}{field:02d}{sex}{sequence:03d}"
+        groups = (digits[:8], digits[8:14], digits[14], digits[15:])
+        written.append(shape.format(digits, d=groups))
+        digits_list.append(digits)
+        kinds.append("PNS" if field <= 12 else "PPPK")
+        years.append(year)
+    parsed = normalise_nip(text(written), reference_date=REFERENCE)
+    assert parsed.reason.isna().all(), parsed.reason.tolist()
+    assert parsed.nip.tolist() == digits_list
+    assert parsed.kind.tolist() == kinds
+    assert parsed.appointment_year.tolist() == years
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("PNS", "PNS"), ("pns", "PNS"), ("Pegawai Negeri Sipil", "PNS"), ("CPNS", "PNS"),
+        ("PPPK", "PPPK"), ("P3K", "PPPK"), ("pppk penuh waktu", "PPPK"),
+        ("Pegawai Pemerintah dengan Perjanjian Kerja", "PPPK"),
+        ("PPPK Paruh Waktu", "PPPK_PT"), ("P3K paruh waktu", "PPPK_PT"), ("PPPK PW", "PPPK_PT"),
+        ("PPPK_PT", "PPPK_PT"), ("honorer", "OTHER"), ("non asn", "OTHER"),
+        ("Non-PNS", "OTHER"), ("THL", "OTHER"), ("OTHER", "OTHER"),
+    ],
+)
+def test_status(written, expected):
+    assert normalise_status(text([written]))[0] == expected
+
+
+def test_status_empty_is_missing():
+    assert normalise_status(text(["", None])).isna().all()
+
+
+@FAST
+@given(st.lists(st.text(), max_size=40))
+def test_status_never_raises(values):
+    result = normalise_status(pd.Series(values, dtype=object))
+    assert set(result.dropna()) <= {"PNS", "PPPK", "PPPK_PT", "OTHER"}
+
+
+def test_nip_status_mismatch():
+    kind = pd.Series(["PNS", "PPPK", "PNS", None, "PPPK"])
+    status = text(["P3K", "pns", "PNS", "PNS", "PPPK Paruh Waktu"])
+    assert nip_status_mismatch(kind, status).tolist() == [
+        "NIP is a PNS number but status is PPPK", "NIP is a PPPK number but status is PNS",
+        None, None, None,
+    ]
+
+
+def test_period_index_consistency_with_periods_module():
+    assert parse_periods(text(["2023-S2"])).index[0] == period_index(dt.date(2023, 8, 1))
