@@ -1,0 +1,378 @@
+"""Steps every cleaner shares: stack a file's sheets, Excel error cells, required values,
+region and unit resolution, duplicates.
+
+Rules common to every table:
+- A sheet whose header lacks a required column stops the run (`DataError` naming file, sheet
+  and columns). Empty sheets are listed in the summary and hold no rows.
+- Excel error cells ('#REF!', '#N/A', ...) become missing; in a required column the row is
+  rejected with the error as reason. Empty cells in optional columns are simply missing.
+- A present value that cannot be read is rejected whether the column is required or not.
+- Region: the Kemendagri code when given, else the name (see `reference.regions`); unresolved
+  rows are rejected with the value as seen.
+- Unit: `reference.match_unit` per unique name; a name matching no function stays its own unit
+  (`unit_matched` False) and is listed in the summary, never rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from p3k_study.aliases import ALIASES, FALLBACK_ALIASES, missing_required
+from p3k_study.clean.ledger import Verdicts
+from p3k_study.errors import DataError
+from p3k_study.parse import EXCEL_ERRORS
+from p3k_study.reference import match_unit
+from p3k_study.reference.regions import region_resolver
+
+ROW = "_row"
+SHEET = "_sheet"
+FILE = "_file"
+EXTRA_PREFIX = "_x_"
+"""Columns the table does not use keep their header key under this prefix: they take part in
+the exact-duplicate check (a respondent number tells two identical answers apart) only."""
+MISSING_REQUIRED = "missing required value"
+
+
+class SheetLike(Protocol):
+    """What a cleaner needs of `io.RawSheet`."""
+
+    source_file: str
+    sheet: str | None
+    frame: pd.DataFrame
+    dropped: list[tuple[int, str]]
+
+
+@dataclass
+class FileInput:
+    """One file's sheets stacked into one frame of canonical text columns plus `_sheet`, `_row`."""
+
+    source_file: str
+    kind: str
+    frame: pd.DataFrame
+    verdicts: Verdicts
+    dropped: pd.DataFrame
+    sheets: list[dict[str, object]] = field(default_factory=list)
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
+    sheet_columns: dict[tuple[str, str | None], frozenset[str]] = field(default_factory=dict)
+
+    def sheet_has(self, column: str) -> np.ndarray:
+        """Per row: whether the row's sheet has `column` at all."""
+        keys = list(zip(self.frame[FILE].to_numpy(dtype=object),
+                        self.frame[SHEET].to_numpy(dtype=object), strict=True))
+        has = {k: column in cols for k, cols in self.sheet_columns.items()}
+        return np.array([has.get(k, False) for k in keys], dtype=bool)
+
+    def note(self, what: str, mask: np.ndarray) -> None:
+        """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        for name, n in pd.Series(self.frame[FILE].to_numpy()[mask]).value_counts().items():
+            notes = self.files[str(name)].setdefault("notes", {})
+            notes[what] = notes.get(what, 0) + int(n)  # type: ignore[union-attr]
+
+
+def header_key(name: object) -> str:
+    from p3k_study.io import header_key as key
+
+    return key(name)
+
+
+def data_columns(frame: pd.DataFrame) -> list[str]:
+    """Every column read from the file (canonical and extra), for the exact-duplicate check."""
+    return [c for c in frame.columns if c not in (ROW, SHEET, FILE) and not c.startswith("__")]
+
+
+def _canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    from p3k_study.io import canonicalise_headers
+
+    return canonicalise_headers(frame, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
+
+
+def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
+    """Canonical headers per sheet, required columns checked, sheets stacked in order.
+
+    Sheets may come from several files (cleaning all files of a kind at once pays pandas'
+    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from."""
+    if not sheets:
+        raise ValueError("no sheets given")
+    frames, dropped_rows = [], []
+    sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
+    files: dict[str, dict[str, object]] = {}
+    for sheet in sheets:
+        source_file = str(sheet.source_file)
+        infos = files.setdefault(source_file, {
+            "encoding": getattr(sheet, "encoding", None),
+            "separator": getattr(sheet, "separator", None),
+            "sheets": [], "notes": {}})["sheets"]
+        rows_dropped = list(getattr(sheet, "dropped", []) or [])
+        info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": len(sheet.frame)
+                                   + len(rows_dropped)}
+        reason = getattr(sheet, "reason", None)
+        if len(sheet.frame) == 0 and not rows_dropped:
+            info["note"] = reason or "no data rows"
+            infos.append(info)
+            continue
+        frame, mapping = _canonicalise(sheet.frame, kind)
+        missing = missing_required(frame.columns, kind)
+        if missing:
+            raise DataError(source_file, f"required column(s) missing: {', '.join(missing)} "
+                            f"(a {kind} table; headers found: "
+                            f"{', '.join(c for c in sheet.frame.columns if c != ROW)})",
+                            sheet=sheet.sheet)
+        info["columns"] = {str(k): str(v) for k, v in sorted(mapping.items())}
+        known = [c for c in frame.columns if c in ALIASES[kind]]
+        extra = {c: EXTRA_PREFIX + header_key(c) for c in frame.columns
+                 if c not in known and c != ROW}
+        frame = frame[[*known, *extra, ROW]].rename(columns=extra)
+        frame = frame.loc[:, ~frame.columns.duplicated()].copy()
+        frame[SHEET] = sheet.sheet
+        frame[FILE] = source_file
+        sheet_columns[(source_file, sheet.sheet)] = frozenset(known)
+        frames.append(frame)
+        for row, why in rows_dropped:
+            dropped_rows.append({"source_file": source_file, "sheet": sheet.sheet, "row": row,
+                                 "column": None, "raw_value": None, "reason": why})
+        infos.append(info)
+    if frames:
+        frame = pd.concat(frames, ignore_index=True, sort=False)
+    else:
+        frame = pd.DataFrame({ROW: pd.Series([], dtype="int64"),
+                              SHEET: pd.Series([], dtype=object),
+                              FILE: pd.Series([], dtype=object)})
+    for col in frame.columns:
+        if col not in (ROW, SHEET, FILE):
+            frame[col] = frame[col].astype("string")
+    dropped = pd.DataFrame(dropped_rows, columns=["source_file", "sheet", "row", "column",
+                                                  "raw_value", "reason"])
+    first = str(sheets[0].source_file)
+    return FileInput(first, kind, frame, Verdicts(frame, first), dropped, files=files,
+                     sheet_columns=sheet_columns)
+
+
+def strip_text(values: pd.Series) -> pd.Series:
+    """Whitespace trimmed and collapsed; empty -> NA. Works on unique values."""
+    codes, uniques = pd.factorize(values.astype("string"))
+    tidy = pd.Series(uniques, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
+    tidy = tidy.mask(tidy == "")
+    table = np.append(tidy.to_numpy(dtype=object, na_value=None), None)
+    return pd.Series(table[codes], index=values.index, dtype="string")
+
+
+def per_unique(values: pd.Series, func) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Apply a vectorised `func(Series of uniques) -> array` and spread it back (NA -> None)."""
+    codes, uniques = pd.factorize(values)
+    result = np.asarray(func(pd.Series(uniques, dtype=values.dtype)), dtype=object)
+    return np.append(result, None)[codes]
+
+
+def excel_errors(data: FileInput, required: Sequence[str]) -> None:
+    """Excel error cells become missing; in a required column the row is rejected."""
+    frame = data.frame
+    for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
+                and not c.startswith(EXTRA_PREFIX)]:
+        key = per_unique(frame[col], lambda u: u.str.strip().str.upper().where(
+            u.str.strip().str.upper().isin(EXCEL_ERRORS)))
+        is_error = pd.notna(key)
+        if not is_error.any():
+            continue
+        raw = frame[col].copy()
+        if col in required:
+            reason = pd.Series(key, index=frame.index, dtype=object)
+            data.verdicts.reject(is_error, col, "Excel error cell " + reason.fillna(""), raw)
+        else:
+            data.note(f"excel_error_set_missing:{col}", is_error)
+        frame.loc[is_error, col] = pd.NA
+
+
+def require(data: FileInput, columns: Sequence[str]) -> None:
+    """Reject rows with an empty value in any of the required columns (first column wins)."""
+    for col in columns:
+        if col in data.frame.columns:
+            empty = strip_text(data.frame[col]).isna().to_numpy(bool)
+            data.verdicts.reject(empty, col, MISSING_REQUIRED, data.frame[col])
+
+
+def require_region(data: FileInput) -> None:
+    """Reject rows with neither a region code nor a region name."""
+    frame = data.frame
+    empty = np.ones(len(frame), dtype=bool)
+    for col in ("kode_pemda", "nama_pemda"):
+        if col in frame.columns:
+            empty &= strip_text(frame[col]).isna().to_numpy(bool)
+    column = "nama_pemda" if "nama_pemda" in frame.columns else "kode_pemda"
+    data.verdicts.reject(empty, column, "missing required value (region code or name)")
+
+
+def resolve_regions(data: FileInput) -> pd.Series:
+    """kode_pemda per row (NA where unresolved; those rows are rejected)."""
+    frame = data.frame
+    n = len(frame)
+    code = strip_text(frame["kode_pemda"]) if "kode_pemda" in frame else pd.Series(
+        pd.NA, index=frame.index, dtype="string")
+    name = strip_text(frame["nama_pemda"]) if "nama_pemda" in frame else pd.Series(
+        pd.NA, index=frame.index, dtype="string")
+    pairs = pd.DataFrame({"code": code, "name": name})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
+    resolver = region_resolver()
+    results = []
+    for c, nm in uniques:
+        c_val = None if c == "\x00" else c
+        n_val = None if nm == "\x00" else nm
+        results.append(resolver.resolve(c_val, n_val))
+    kode = np.array([r.kode_pemda for r in results] + [None], dtype=object)[codes if n else []]
+    reason = np.array([r.reason for r in results] + [None], dtype=object)[codes if n else []]
+    unresolved = pd.isna(kode)
+    if unresolved.any():
+        used_code = code.notna().to_numpy(bool)
+        why = pd.Series([f"region not resolved: {r}" for r in reason], index=frame.index,
+                        dtype=object)
+        data.verdicts.reject(unresolved & used_code, "kode_pemda", why, code)
+        data.verdicts.reject(unresolved & ~used_code, "nama_pemda", why, name)
+    retired = np.array([bool(r.note) for r in results] + [False], dtype=bool)[codes if n else []]
+    data.note("region_retired_code_mapped", retired)
+    return pd.Series(kode, index=frame.index, dtype="string")
+
+
+def resolve_units(names: pd.Series, kode_pemda: pd.Series) -> pd.DataFrame:
+    """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id."""
+    name = strip_text(names)
+    codes, uniques = pd.factorize(name)
+    matches = [match_unit(str(u)) for u in uniques]
+    take = codes if len(codes) else np.array([], dtype=int)
+    function = np.array([m.function for m in matches] + [None], dtype=object)[take]
+    key = np.array([m.unit_key for m in matches] + [None], dtype=object)[take]
+    matched = np.array([m.matched for m in matches] + [False], dtype=bool)[take]
+    out = pd.DataFrame({
+        "unit_name": name,
+        "unit_function": pd.array(function, dtype="string"),
+        "unit_key": pd.array(key, dtype="string"),
+        "unit_matched": matched,
+    }, index=names.index)
+    out["unit_id"] = (kode_pemda.astype("string") + "/" + out["unit_key"]).astype("string")
+    return out
+
+
+def duplicates(
+    data: FileInput, columns: Sequence[str], alive: np.ndarray, what: str | None = None,
+    column: str | None = None,
+) -> None:
+    """Reject later rows equal on `columns` to an earlier surviving row: 'duplicate of row N'
+    (plus ' in sheet S' across sheets, and the rule in brackets when `what` is given)."""
+    frame = data.frame
+    keys = pd.DataFrame({c: frame[c].astype("string").fillna("\x00") if not
+                         pd.api.types.is_numeric_dtype(frame[c]) and not
+                         pd.api.types.is_datetime64_any_dtype(frame[c]) else frame[c]
+                         for c in columns})
+    keys = keys[alive]
+    if keys.empty:
+        return
+    group = keys.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.arange(len(keys))
+    first_pos = pd.Series(order).groupby(group).transform("min").to_numpy()
+    dup = first_pos != order
+    if not dup.any():
+        return
+    idx = np.flatnonzero(alive)
+    rows = frame[ROW].to_numpy()[idx]
+    sheets = frame[SHEET].to_numpy(dtype=object)[idx]
+    file_names = frame[FILE].to_numpy(dtype=object)[idx]
+    first_row, first_sheet, first_file = rows[first_pos], sheets[first_pos], file_names[first_pos]
+    texts = []
+    for i in np.flatnonzero(dup):
+        text = f"duplicate of row {int(first_row[i])}"
+        if first_file[i] != file_names[i]:
+            text += f" in {first_file[i]}"
+            if first_sheet[i] is not None:
+                text += f", sheet {first_sheet[i]}"
+        elif first_sheet[i] != sheets[i] and first_sheet[i] is not None:
+            text += f" in sheet {first_sheet[i]}"
+        if what:
+            text += f" ({what})"
+        texts.append(text)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[idx[dup]] = True
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    reason.iloc[idx[dup]] = texts
+    data.verdicts.reject(mask, column, reason)
+
+
+def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:
+    """True where a date lies after the reference date."""
+    ref = pd.Timestamp(reference_date)
+    return (values > ref).fillna(False).to_numpy(bool)
+
+
+def provenance(data: FileInput, keep: np.ndarray) -> pd.DataFrame:
+    """source_file, sheet, row of the kept rows."""
+    frame = data.frame
+    return pd.DataFrame({
+        "source_file": pd.array(frame[FILE].to_numpy(dtype=object)[keep], dtype="string"),
+        "sheet": pd.array(frame[SHEET].to_numpy(dtype=object)[keep], dtype="string"),
+        "row": frame[ROW].to_numpy()[keep].astype("int64"),
+    })
+
+
+def numbers(
+    data: FileInput, column: str, *, whole: bool = False, minimum: float | None = None,
+    maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
+) -> pd.Series:
+    """Parse a number column; reject unreadable values and values outside [minimum, maximum]
+    (or not whole when `whole`). Returns float values (NaN where missing or rejected)."""
+    from p3k_study.parse import parse_numbers
+
+    frame = data.frame
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as)  # type: ignore[arg-type]
+    raw = frame[column]
+    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    values = parsed.values
+    present = values.notna().to_numpy(bool)
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    if minimum is not None and maximum is not None:
+        outside = present & ((v < minimum) | (v > maximum))
+        data.verdicts.reject(outside, column, f"{what} outside {minimum:g}-{maximum:g}", raw)
+    elif minimum is not None:
+        word = "negative" if minimum == 0 else f"below {minimum:g}"
+        data.verdicts.reject(present & (v < minimum), column, f"{word} {what}", raw)
+    if whole:
+        with np.errstate(invalid="ignore"):
+            fractional = present & (np.floor(v) != v)
+        data.verdicts.reject(fractional, column, f"{what} is not a whole number", raw)
+    return values
+
+
+def periods(
+    data: FileInput, column: str, freq: str, reference_date: dt.date
+) -> pd.Series:
+    """Parse a period column into period_index (Int64); reject unreadable periods, periods that
+    cannot be placed in the panel frequency, and periods starting after the reference date."""
+    from p3k_study.parse import parse_periods
+    from p3k_study.periods import period_index
+
+    frame = data.frame
+    parsed = parse_periods(frame[column], freq)  # type: ignore[arg-type]
+    raw = frame[column]
+    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    index = parsed.index
+    limit = period_index(reference_date, freq)  # type: ignore[arg-type]
+    late = (index > limit).fillna(False).to_numpy(bool)
+    data.verdicts.reject(late, column, f"period after the reference date "
+                         f"{reference_date.isoformat()}", raw)
+    return index
+
+
+def period_labels(index: pd.Series | np.ndarray, freq: str) -> pd.Series:
+    """period_label per unique period_index."""
+    from p3k_study.periods import period_label
+
+    values = pd.Series(np.asarray(index, dtype="int64"))
+    labels = {int(i): period_label(int(i), freq) for i in values.unique()}  # type: ignore[arg-type]
+    return values.map(labels).astype("string")

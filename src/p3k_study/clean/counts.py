@@ -1,0 +1,102 @@
+"""Clean one staff-count file (`jumlah_pegawai/`): staff per unit and period, when no roster
+exists.
+
+Rules in order: Excel error cell in a required column; empty required value (region,
+unit_kerja, periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser
+than the panel frequency or after the reference date; a count unreadable, negative or not whole;
+exact duplicate row; same unit and period as an earlier row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from p3k_study.clean.common import (
+    FileInput,
+    SheetLike,
+    data_columns,
+    duplicates,
+    excel_errors,
+    numbers,
+    period_labels,
+    periods,
+    provenance,
+    require,
+    require_region,
+    resolve_regions,
+    resolve_units,
+    stack_sheets,
+)
+from p3k_study.clean.ledger import finalise
+
+KIND = "jumlah_pegawai"
+REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
+COUNT_SOURCES = {
+    "jumlah_pns": "n_pns",
+    "jumlah_pppk": "n_p3k",
+    "jumlah_pppk_paruh_waktu": "n_p3k_part_time",
+    "jumlah_lainnya": "n_other",
+    "pppk_baru": "p3k_hires",
+}
+COUNTS_COLUMNS = [
+    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
+    "period_index", "period", *COUNT_SOURCES.values(), "source_file", "sheet", "row",
+]
+
+
+def clean_counts_file(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
+    """Clean a staff-count file; returns (clean counts, rejects, the stacked input)."""
+    data = stack_sheets(sheets, KIND)
+    frame, verdicts = data.frame, data.verdicts
+    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    excel_errors(data, [*REQUIRED, *region_required])
+    require_region(data)
+    require(data, REQUIRED)
+    kode = resolve_regions(data)
+    period = periods(data, "periode", freq, reference_date)
+    values = {
+        target: numbers(data, source, whole=True, minimum=0, what="count")
+        for source, target in COUNT_SOURCES.items()
+    }
+    units = resolve_units(frame["unit_kerja"], kode)
+    duplicates(data, data_columns(frame), verdicts.alive)
+    frame["__unit_id"] = units["unit_id"]
+    frame["__period"] = period
+    duplicates(data, ["__unit_id", "__period"], verdicts.alive, what="same unit and period")
+    for col in ["__unit_id", "__period"]:
+        del frame[col]
+
+    keep = verdicts.alive
+    clean = provenance(data, keep)
+    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
+    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
+        clean[col] = units[col].to_numpy()[keep]
+    clean["period_index"] = period.to_numpy(dtype="float64", na_value=float("nan"))[keep]
+    for target, series in values.items():
+        clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
+    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean = counts_dtypes(clean)
+    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    return clean, rejects, data
+
+
+def counts_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
+    out = clean.reindex(columns=COUNTS_COLUMNS)
+    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
+                "source_file", "sheet"):
+        out[col] = out[col].astype("string")
+    out["unit_matched"] = out["unit_matched"].astype(bool)
+    out["period_index"] = out["period_index"].astype("int64")
+    for col in COUNT_SOURCES.values():
+        out[col] = pd.array(out[col], dtype="Float64").astype("Int64")
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def empty_counts() -> pd.DataFrame:
+    return counts_dtypes(pd.DataFrame({c: [] for c in COUNTS_COLUMNS}))

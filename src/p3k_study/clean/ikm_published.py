@@ -1,0 +1,126 @@
+"""Clean one published-IKM file (`ikm/`): one IKM per unit and period, kept as published.
+
+Rules in order: Excel error cell in a required column; empty required value (region,
+unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
+frequency or after the reference date; IKM unreadable or outside 25-100; respondents unreadable,
+negative or not whole; `mutu` not a category (A-D or its words); `regulasi` neither 14/2017 nor
+25/2004; exact duplicate row; same unit and period as an earlier row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from p3k_study.clean.common import (
+    FileInput,
+    SheetLike,
+    data_columns,
+    duplicates,
+    excel_errors,
+    numbers,
+    period_labels,
+    periods,
+    provenance,
+    require,
+    require_region,
+    resolve_regions,
+    resolve_units,
+    stack_sheets,
+    strip_text,
+)
+from p3k_study.clean.ledger import finalise
+from p3k_study.ikm import IKM_MAX, IKM_MIN, REGULATION_2004, REGULATION_2017, parse_category
+
+KIND = "ikm"
+REQUIRED = ("unit_layanan", "periode", "ikm")
+PUBLISHED_COLUMNS = [
+    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
+    "period_index", "period", "ikm", "respondents", "mutu", "regulation",
+    "source_file", "sheet", "row",
+]
+
+
+def parse_regulation(values: pd.Series) -> pd.Series:
+    """'14/2017', 'PermenPANRB 14 Tahun 2017' -> '14/2017'; '25/2004', 'KEP/25/M.PAN/2/2004'
+    -> '25/2004'; empty -> NA; anything else -> 'unknown'."""
+    text = strip_text(values).str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    out[text.notna().to_numpy(bool)] = "unknown"
+    out[text.str.contains("2017", regex=False).fillna(False).to_numpy(bool)] = REGULATION_2017
+    out[text.str.contains("2004", regex=False).fillna(False).to_numpy(bool)] = REGULATION_2004
+    return out
+
+
+def clean_published_file(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
+    """Clean a published-IKM file; returns (clean records, rejects, the stacked input)."""
+    data = stack_sheets(sheets, KIND)
+    frame, verdicts = data.frame, data.verdicts
+    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    excel_errors(data, [*REQUIRED, *region_required])
+    require_region(data)
+    require(data, REQUIRED)
+    kode = resolve_regions(data)
+    period = periods(data, "periode", freq, reference_date)
+    ikm = numbers(data, "ikm", minimum=IKM_MIN, maximum=IKM_MAX, what="IKM", ambiguous_as="en")
+    respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents")
+    if "mutu" in frame.columns:
+        mutu = parse_category(frame["mutu"])
+        unreadable = strip_text(frame["mutu"]).notna().to_numpy(bool) & mutu.isna().to_numpy(
+            bool)
+        verdicts.reject(unreadable, "mutu", "not a category (A-D or Sangat Baik, Baik, "
+                        "Kurang Baik, Tidak Baik)", frame["mutu"])
+    else:
+        mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if "regulasi" in frame.columns:
+        regulation = parse_regulation(frame["regulasi"])
+        verdicts.reject((regulation == "unknown").fillna(False).to_numpy(bool), "regulasi",
+                        "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
+        regulation = regulation.fillna(REGULATION_2017)
+    else:
+        regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
+
+    units = resolve_units(frame["unit_layanan"], kode)
+    duplicates(data, data_columns(frame), verdicts.alive)
+    frame["__unit_id"] = units["unit_id"]
+    frame["__period"] = period
+    duplicates(data, ["__unit_id", "__period"], verdicts.alive, what="same unit and period")
+    for col in ["__unit_id", "__period"]:
+        del frame[col]
+
+    keep = verdicts.alive
+    clean = provenance(data, keep)
+    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
+    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
+        clean[col] = units[col].to_numpy()[keep]
+    clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean["ikm"] = ikm.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean["respondents"] = respondents.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean["mutu"] = mutu.to_numpy(dtype=object, na_value=None)[keep]
+    clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
+    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean = published_dtypes(clean)
+    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    return clean, rejects, data
+
+
+def published_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
+    out = clean.reindex(columns=PUBLISHED_COLUMNS)
+    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
+                "mutu", "regulation", "source_file", "sheet"):
+        out[col] = out[col].astype("string")
+    out["unit_matched"] = out["unit_matched"].astype(bool)
+    out["period_index"] = out["period_index"].astype("int64")
+    out["ikm"] = out["ikm"].astype("float64")
+    out["respondents"] = pd.array(out["respondents"], dtype="Float64").astype("Int64")
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def empty_published() -> pd.DataFrame:
+    return published_dtypes(pd.DataFrame({c: [] for c in PUBLISHED_COLUMNS}))

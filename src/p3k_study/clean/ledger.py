@@ -1,0 +1,140 @@
+"""The rejects ledger: one line per rejected input row, saying where it was and why.
+
+Columns: source_file, sheet, row (the spreadsheet row number the user sees), column (the column
+at fault, or empty for whole-row reasons), raw_value (as written; masked for personal columns),
+reason (plain words). Each rejected row appears exactly once, with the first rule it failed, so
+`rows_in == rows_clean + rows_rejected` holds per file.
+
+`Verdicts` collects those decisions for one file while a cleaner runs: rules are applied in
+order and a row keeps the first reason it gets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+REJECT_COLUMNS: list[str] = ["source_file", "sheet", "row", "column", "raw_value", "reason"]
+PERSONAL_COLUMNS: frozenset[str] = frozenset({"nip", "nama"})
+
+
+def empty_rejects() -> pd.DataFrame:
+    """A ledger with no rows and the ledger's dtypes."""
+    return pd.DataFrame(
+        {
+            "source_file": pd.Series([], dtype="string"),
+            "sheet": pd.Series([], dtype="string"),
+            "row": pd.Series([], dtype="int64"),
+            "column": pd.Series([], dtype="string"),
+            "raw_value": pd.Series([], dtype="string"),
+            "reason": pd.Series([], dtype="string"),
+        }
+    )
+
+
+def mask_value(value: object) -> str | None:
+    """Hide personal data but keep enough to find the row.
+
+    '198606012010121004' -> '1986***********004' (first four and last three characters).
+
+    Names and anything shorter than 8 characters become their first character plus asterisks.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value)
+    if "*" in text:  # already masked
+        return text
+    if len(text) >= 8 and sum(ch.isdigit() for ch in text) >= len(text) // 2:
+        return text[:4] + "*" * (len(text) - 7) + text[-3:]
+    return (text[:1] + "*" * max(len(text) - 1, 3)) if text else text
+
+
+def mask_series(values: pd.Series) -> pd.Series:
+    """`mask_value` per unique value."""
+    uniques = values.dropna().unique()
+    mapping = {v: mask_value(v) for v in uniques}
+    return values.map(mapping).astype("string")
+
+
+def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Ledger columns and dtypes, personal columns masked, sorted by file, sheet and row."""
+    if ledger.empty:
+        return empty_rejects()
+    out = ledger.reindex(columns=REJECT_COLUMNS).copy()
+    for col in ("source_file", "sheet", "column", "raw_value", "reason"):
+        out[col] = out[col].astype("string")
+    out["row"] = out["row"].astype("int64")
+    personal = out["column"].isin(PERSONAL_COLUMNS).fillna(False).to_numpy(bool)
+    if personal.any():
+        out.loc[personal, "raw_value"] = mask_series(out.loc[personal, "raw_value"])
+    return sort_rejects(out)
+
+
+def sort_rejects(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Stable order: source_file, sheet, row."""
+    return ledger.sort_values(
+        ["source_file", "sheet", "row"], kind="stable", na_position="first", ignore_index=True
+    )
+
+
+class Verdicts:
+    """Per-row reject decisions for one file's frame (index = the frame's index).
+
+    `reject(mask, column, reason, raw)` marks rows not yet rejected; the first reason wins.
+    """
+
+    def __init__(self, frame: pd.DataFrame, source_file: str) -> None:
+        self.frame = frame
+        self.source_file = source_file
+        n = len(frame)
+        self._reason = np.full(n, None, dtype=object)
+        self._column = np.full(n, None, dtype=object)
+        self._raw = np.full(n, None, dtype=object)
+        self._rejected = np.zeros(n, dtype=bool)
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Boolean array: rows not rejected so far."""
+        return ~self._rejected
+
+    def reject(
+        self,
+        mask: pd.Series | np.ndarray,
+        column: str | None,
+        reason: str | pd.Series,
+        raw: pd.Series | None = None,
+    ) -> int:
+        """Reject rows where mask is true (and not already rejected); return how many."""
+        m = np.asarray(mask, dtype=bool) & ~self._rejected
+        if not m.any():
+            return 0
+        if isinstance(reason, pd.Series):
+            self._reason[m] = reason.to_numpy(dtype=object)[m]
+        else:
+            self._reason[m] = reason
+        self._column[m] = column
+        if raw is not None:
+            values = raw.astype(object).to_numpy()
+            self._raw[m] = [None if pd.isna(v) else str(v) for v in values[m]]
+        self._rejected |= m
+        return int(m.sum())
+
+    def ledger(self) -> pd.DataFrame:
+        """Rejected rows as ledger lines (not yet masked or sorted: see `finalise`)."""
+        m = self._rejected
+        if not m.any():
+            return empty_rejects()
+        sheets = self.frame["_sheet"] if "_sheet" in self.frame else pd.Series(None,
+                                                                             index=self.frame.index)
+        files = (self.frame["_file"].to_numpy(dtype=object)[m] if "_file" in self.frame
+                 else self.source_file)
+        return pd.DataFrame(
+            {
+                "source_file": files,
+                "sheet": sheets.to_numpy(dtype=object)[m],
+                "row": self.frame["_row"].to_numpy()[m].astype("int64"),
+                "column": self._column[m],
+                "raw_value": self._raw[m],
+                "reason": self._reason[m],
+            }
+        )

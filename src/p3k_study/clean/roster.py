@@ -1,0 +1,133 @@
+"""Clean one staff roster file (`pegawai/`): one row per appointment spell.
+
+Rules, applied in this order (a rejected row keeps the first reason):
+1. Excel error cell in a required column; 2. empty required value (region, nip, unit_kerja,
+status, tmt); 3. region not resolved; 4. TMT unreadable; 5. TMT after the reference date;
+6. NIP damaged or invalid (`parse.normalise_nip`); 7. end date unreadable or before the TMT;
+8. NIP kind contradicts the status (a PNS number on a PPPK row or the reverse);
+9. exact duplicate of an earlier row; 10. same employee, unit and TMT as an earlier row.
+
+The clean table carries `employee_id` (salted pseudonym of the NIP) and never the NIP or name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from p3k_study.clean.common import (
+    FileInput,
+    SheetLike,
+    data_columns,
+    duplicates,
+    excel_errors,
+    future,
+    provenance,
+    require,
+    require_region,
+    resolve_regions,
+    resolve_units,
+    stack_sheets,
+    strip_text,
+)
+from p3k_study.clean.ledger import finalise
+from p3k_study.clean.privacy import pseudonymise
+from p3k_study.config import DEMO_SALT
+from p3k_study.parse import nip_status_mismatch, normalise_nip, normalise_status, parse_dates
+
+KIND = "pegawai"
+REQUIRED = ("nip", "unit_kerja", "status", "tmt")
+JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
+
+ROSTER_COLUMNS = [
+    "employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name",
+    "unit_matched", "status", "nip_kind", "jenis_jabatan", "tmt", "tanggal_berakhir",
+    "source_file", "sheet", "row",
+]
+
+
+def clean_roster_file(
+    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT
+) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
+    """Clean a roster file's sheets; returns (clean roster, rejects, the stacked input).
+
+    The third item carries the per-sheet summary and counters used by `prepare`."""
+    data = stack_sheets(sheets, KIND)
+    frame, verdicts = data.frame, data.verdicts
+    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    excel_errors(data, [*REQUIRED, *region_required])
+    require_region(data)
+    require(data, REQUIRED)
+    kode = resolve_regions(data)
+
+    tmt = parse_dates(frame["tmt"])
+    verdicts.reject(tmt.reason.notna().to_numpy(bool), "tmt", tmt.reason, frame["tmt"])
+    verdicts.reject(future(tmt.values, reference_date), "tmt",
+                    f"date after the reference date {reference_date.isoformat()}", frame["tmt"])
+
+    nip = normalise_nip(frame["nip"], reference_date=reference_date)
+    verdicts.reject(pd.Series(nip.reason).notna().to_numpy(bool), "nip", nip.reason,
+                    frame["nip"])
+
+    if "tanggal_berakhir" in frame.columns:
+        end = parse_dates(frame["tanggal_berakhir"])
+        verdicts.reject(end.reason.notna().to_numpy(bool), "tanggal_berakhir", end.reason,
+                        frame["tanggal_berakhir"])
+        before = (end.values < tmt.values).fillna(False).to_numpy(bool)
+        verdicts.reject(before, "tanggal_berakhir", "end date before TMT",
+                        frame["tanggal_berakhir"])
+        end_values = end.values
+    else:
+        end_values = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+
+    status = normalise_status(frame["status"])
+    mismatch = nip_status_mismatch(nip.kind, status)
+    verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
+
+    units = resolve_units(frame["unit_kerja"], kode)
+    duplicates(data, data_columns(frame), verdicts.alive)
+    frame["__unit_id"] = units["unit_id"]
+    frame["__nip"] = nip.nip
+    frame["__tmt"] = tmt.values
+    duplicates(data, ["__nip", "__unit_id", "__tmt"], verdicts.alive,
+               what="same employee, unit and TMT")
+
+    keep = verdicts.alive
+    clean = provenance(data, keep)
+    clean.insert(0, "employee_id", pseudonymise(nip.nip[keep].reset_index(drop=True), salt))
+    for col in ("unit_id", "unit_key", "unit_function", "unit_name"):
+        clean[col] = units[col].to_numpy(dtype=object)[keep]
+    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
+    clean["unit_matched"] = units["unit_matched"].to_numpy(bool)[keep]
+    clean["status"] = status.to_numpy(dtype=object)[keep]
+    clean["nip_kind"] = nip.kind.to_numpy(dtype=object)[keep]
+    clean["jenis_jabatan"] = (
+        strip_text(frame["jenis_jabatan"]).str.lower().to_numpy(dtype=object)[keep]
+        if "jenis_jabatan" in frame.columns else None
+    )
+    clean["tmt"] = tmt.values.to_numpy()[keep]
+    clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
+    clean = roster_dtypes(clean)
+    for col in ["__unit_id", "__nip", "__tmt"]:
+        del frame[col]
+    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    return clean, rejects, data
+
+
+def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
+    """Column order and dtypes of the clean roster."""
+    out = clean.reindex(columns=ROSTER_COLUMNS)
+    for col in ("employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function",
+                "unit_name", "status", "nip_kind", "jenis_jabatan", "source_file", "sheet"):
+        out[col] = out[col].astype("string")
+    out["unit_matched"] = out["unit_matched"].astype(bool)
+    for col in ("tmt", "tanggal_berakhir"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def empty_roster() -> pd.DataFrame:
+    return roster_dtypes(pd.DataFrame({c: [] for c in ROSTER_COLUMNS}))

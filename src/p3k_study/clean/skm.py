@@ -1,0 +1,175 @@
+"""Clean one SKM answers file (`skm/`): one row per respondent, nine elements scored 1-4.
+
+Rules in order: Excel error cell in a required column; empty required value (region,
+unit_layanan, each element); no period (neither `periode` nor `tanggal_survei`); region not
+resolved; period unreadable, coarser than the panel frequency or after the reference date
+(`periode` wins over `tanggal_survei` when both are filled); survey date unreadable or after the
+reference date; a score unreadable, not whole or outside 1-4; population unreadable or below 1;
+exact duplicate rows *only when the sheet numbers its respondents ('No', 'ID Responden') or the
+survey date carries a time of day*: two respondents often give identical answers in the same
+period, so without such a column identical rows are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from p3k_study.clean.common import (
+    EXTRA_PREFIX,
+    FileInput,
+    SheetLike,
+    data_columns,
+    duplicates,
+    excel_errors,
+    future,
+    numbers,
+    per_unique,
+    period_labels,
+    periods,
+    provenance,
+    require,
+    require_region,
+    resolve_regions,
+    resolve_units,
+    stack_sheets,
+    strip_text,
+)
+from p3k_study.clean.ledger import finalise
+from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
+from p3k_study.parse import parse_dates, parse_numbers
+from p3k_study.periods import PER_YEAR
+
+KIND = "skm"
+REQUIRED = ("unit_layanan", *ELEMENTS)
+SKM_COLUMNS = [
+    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
+    "period_index", "period", *ELEMENTS, "populasi", "source_file", "sheet", "row",
+]
+
+
+def clean_skm_file(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
+    """Clean an SKM file; returns (clean answers, rejects, the stacked input)."""
+    data = stack_sheets(sheets, KIND)
+    frame, verdicts = data.frame, data.verdicts
+    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    excel_errors(data, [*REQUIRED, *region_required, "periode", "tanggal_survei"])
+    require_region(data)
+    require(data, REQUIRED)
+    has_period = _filled(frame, "periode")
+    has_date = _filled(frame, "tanggal_survei")
+    no_period = ~(has_period | has_date)
+    by_date = data.sheet_has("tanggal_survei") & ~data.sheet_has("periode")
+    for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
+        verdicts.reject(no_period & rows, column,
+                        "missing required value (periode or tanggal_survei)")
+    kode = resolve_regions(data)
+
+    period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if "periode" in frame.columns:
+        period = periods(data, "periode", freq, reference_date).where(has_period)
+    if "tanggal_survei" in frame.columns:
+        use_date = has_date & ~has_period
+        dates = parse_dates(frame["tanggal_survei"].where(use_date))
+        raw = frame["tanggal_survei"]
+        verdicts.reject(dates.reason.notna().to_numpy(bool), "tanggal_survei", dates.reason, raw)
+        verdicts.reject(future(dates.values, reference_date), "tanggal_survei",
+                        f"date after the reference date {reference_date.isoformat()}", raw)
+        n = PER_YEAR[freq]  # type: ignore[index]
+        from_date = dates.values.dt.year * n + (dates.values.dt.month - 1) * n // 12
+        period = period.fillna(from_date.astype("Int64"))
+
+    scores = {e: _scores(data, e) for e in ELEMENTS}
+    population = numbers(data, "populasi", whole=True, minimum=1, what="population")
+
+    identified = _identified_rows(frame)
+    if identified.any():
+        duplicates(data, data_columns(frame), verdicts.alive & identified)
+
+    keep = verdicts.alive
+    units = resolve_units(frame["unit_layanan"], kode)
+    clean = provenance(data, keep)
+    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
+    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
+        clean[col] = units[col].to_numpy()[keep]
+    clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    for e in ELEMENTS:
+        clean[e] = scores[e][keep]
+    clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean = skm_dtypes(clean)
+    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    return clean, rejects, data
+
+
+RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
+                                "respondenid", "respondentid", "id", "nourut"})
+"""Header keys of columns that number respondents: with one, identical rows are duplicates."""
+
+
+def _identified_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose sheet numbers respondents or whose survey date carries a time of day."""
+    ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
+           and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
+    out = np.zeros(len(frame), dtype=bool)
+    for col in ids:
+        out |= strip_text(frame[col]).notna().to_numpy(bool)
+    if "tanggal_survei" in frame.columns:
+        timed = per_unique(frame["tanggal_survei"],
+                           lambda u: u.str.contains(r"\d:\d\d", regex=True).fillna(False))
+        out |= np.array([v is True or v == True for v in timed], dtype=bool)  # noqa: E712
+    return out
+
+
+def _filled(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return strip_text(frame[column]).notna().to_numpy(bool)
+
+
+def _scores(data: FileInput, column: str) -> np.ndarray:
+    """Scores parsed per unique value; unreadable, fractional or out-of-range ones rejected."""
+    raw = data.frame[column]
+    codes, uniques = pd.factorize(raw)
+    texts = pd.Series(uniques, dtype="string").str.strip()
+    plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
+    unique_values = np.full(len(texts), np.nan)
+    unique_why = np.full(len(texts), None, dtype=object)
+    if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
+        unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
+            "float64").to_numpy()
+    if (~plain).any():
+        parsed = parse_numbers(texts[~plain].reset_index(drop=True))
+        unique_values[~plain] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
+        unique_why[~plain] = parsed.reason.to_numpy(dtype=object)
+    values = np.append(unique_values, np.nan)[codes]
+    why = np.append(unique_why, None)[codes]
+    data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
+    present = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        bad = present & ((values < SCORE_MIN) | (values > SCORE_MAX) | (np.floor(values) != values))
+    data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
+    return np.where(present & ~bad, values, 0).astype("int8")
+
+
+def skm_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
+    out = clean.reindex(columns=SKM_COLUMNS)
+    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
+                "source_file", "sheet"):
+        out[col] = out[col].astype("string")
+    out["unit_matched"] = out["unit_matched"].astype(bool)
+    out["period_index"] = out["period_index"].astype("int64")
+    for e in ELEMENTS:
+        out[e] = out[e].astype("int8")
+    out["populasi"] = out["populasi"].astype("float64")
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def empty_skm() -> pd.DataFrame:
+    return skm_dtypes(pd.DataFrame({c: [] for c in SKM_COLUMNS}))

@@ -1,0 +1,276 @@
+"""IKM (Indeks Kepuasan Masyarakat) exactly as PermenPANRB 14/2017 defines it.
+
+- NRR per element (unsur) = mean score over respondents, scores 1-4.
+- IKM = (sum of NRR x 1/9) x 25, on the 25-100 scale, with the exact weight 1/9: never 0.111.
+  Values are kept unrounded; round only for display.
+- Category by lower bounds: A >= 88.31, B >= 76.61, C >= 65.00, D below.
+- The older KEP/25/M.PAN/2/2004 (14 elements) has other bands: A >= 81.26, B >= 62.51,
+  C >= 43.76. Every record carries the regulation it follows (`regulation`).
+- Sample size: Krejcie-Morgan with chi2 = 3.841, P = 0.5, d = 0.05; short samples are flagged,
+  not dropped.
+
+`compute_ikm(skm)` turns clean answers into one row per unit and period; `published_ikm(ikm)`
+does the same for published values; `combine_ikm` joins both into `ikm_unit`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ELEMENTS: tuple[str, ...] = (
+    "persyaratan",
+    "prosedur",
+    "waktu",
+    "biaya",
+    "produk",
+    "kompetensi",
+    "perilaku",
+    "pengaduan",
+    "sarana",
+)
+"""The nine elements of PermenPANRB 14/2017, by name (some survey apps swap U8 and U9)."""
+
+REGULATION_2017 = "14/2017"
+REGULATION_2004 = "25/2004"
+ELEMENT_COUNT = {REGULATION_2017: 9, REGULATION_2004: 14}
+BOUNDS: dict[str, tuple[tuple[float, str], ...]] = {
+    REGULATION_2017: ((88.31, "A"), (76.61, "B"), (65.00, "C")),
+    REGULATION_2004: ((81.26, "A"), (62.51, "B"), (43.76, "C")),
+}
+CATEGORY_WORDS = {"A": "Sangat Baik", "B": "Baik", "C": "Kurang Baik", "D": "Tidak Baik"}
+IKM_MIN, IKM_MAX = 25.0, 100.0
+SCORE_MIN, SCORE_MAX = 1, 4
+EDGE_TOLERANCE = 1e-12
+"""Float noise allowed at a category edge: 88.31 computed as 88.30999999999999 is still A.
+Exact IKM values from n respondents differ by multiples of 1/(900 n), far above this."""
+
+KM_CHI2, KM_P, KM_D = 3.841, 0.5, 0.05
+
+
+def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarray:
+    """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded."""
+    values = np.asarray(nrr, dtype=float)
+    return values.sum(axis=-1) / elements * 25.0
+
+
+def category(
+    ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
+) -> pd.Series:
+    """Quality category A-D by lower bounds of the regulation (per row when a Series)."""
+    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)))
+    if isinstance(ikm, pd.Series):
+        values.index = ikm.index
+    regs = (
+        regulation.reindex(values.index) if isinstance(regulation, pd.Series)
+        else pd.Series(regulation, index=values.index)
+    ).fillna(REGULATION_2017)
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    for reg, bounds in BOUNDS.items():
+        rows = (regs == reg).to_numpy(bool) & values.notna().to_numpy(bool)
+        if not rows.any():
+            continue
+        v = values.to_numpy()[rows] + EDGE_TOLERANCE
+        conditions = [v >= bound for bound, _ in bounds]
+        out.iloc[np.flatnonzero(rows)] = np.select(conditions, [c for _, c in bounds], "D")
+    return out
+
+
+def parse_category(values: pd.Series) -> pd.Series:
+    """Published 'mutu' to A-D: 'A', 'a', 'A (Sangat Baik)', 'Sangat Baik', 'baik' ... else NA."""
+    text = values.astype("string").str.strip().str.lower()
+    letter = text.str.extract(r"^([abcd])(?:$|[^a-z])", expand=False).str.upper()
+    words = pd.Series(pd.NA, index=values.index, dtype="string")
+    for pattern, cat in (
+        (r"sangat\s+baik", "A"),
+        (r"kurang\s+baik", "C"),
+        (r"tidak\s+baik", "D"),
+        (r"\bbaik", "B"),
+    ):
+        hit = text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        words[hit & words.isna().to_numpy(bool)] = cat
+    return letter.fillna(words).astype("string")
+
+
+def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
+    """Krejcie-Morgan sample size: chi2 N P(1-P) / (d^2 (N-1) + chi2 P(1-P)), rounded half up.
+
+    100 -> 80, 500 -> 217, 1000 -> 278, 5000 -> 357, 10000 -> 370, very large -> 384.
+    Missing or non-positive populations give NaN.
+    """
+    n_pop = np.asarray(population, dtype=float)
+    pq = KM_P * (1 - KM_P)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        size = KM_CHI2 * n_pop * pq / (KM_D**2 * (n_pop - 1) + KM_CHI2 * pq)
+        size = np.floor(size + 0.5)
+    return np.where(n_pop > 0, size, np.nan)
+
+
+IKM_UNIT_KEYS = ["unit_id", "period_index"]
+
+
+def compute_ikm(
+    skm: pd.DataFrame, keys: list[str] | None = None, elements: tuple[str, ...] = ELEMENTS
+) -> pd.DataFrame:
+    """IKM per unit and period from clean SKM answers (one row per respondent).
+
+    Returns keys + period + nrr_<element> for each element, ikm (unrounded), respondents,
+    population (largest stated; NaN if none), sample_required, sample_adequate (NA without a
+    population), regulation ('14/2017'), ikm_category.
+    """
+    keys = keys or IKM_UNIT_KEYS
+    extra = [c for c in ("period",) if c in skm.columns and c not in keys]
+    if skm.empty:
+        return _empty_answers_table(keys, extra, elements)
+    scores = skm[list(elements)].astype("float64")
+    scores[keys] = skm[keys]
+    grouped = scores.groupby(keys, sort=True, observed=True)
+    nrr = grouped[list(elements)].mean()
+    out = nrr.add_prefix("nrr_")
+    out["respondents"] = grouped.size().astype("int64")
+    if "populasi" in skm.columns:
+        pop = pd.to_numeric(skm["populasi"], errors="coerce").groupby(
+            [skm[k] for k in keys], sort=True, observed=True).max()
+        out["population"] = pop.reindex(out.index).astype("float64")
+    else:
+        out["population"] = np.nan
+    out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(elements))
+    out = out.reset_index()
+    for col in extra:
+        out[col] = skm.groupby(keys, sort=True, observed=True)[col].first().to_numpy()
+    out["regulation"] = REGULATION_2017
+    out["ikm_category"] = category(out["ikm"], out["regulation"])
+    _sample_check(out)
+    return out
+
+
+def _empty_answers_table(
+    keys: list[str], extra: list[str], elements: tuple[str, ...]
+) -> pd.DataFrame:
+    cols = [*keys, *extra, *(f"nrr_{e}" for e in elements), "respondents", "population", "ikm",
+            "regulation", "ikm_category", "sample_required", "sample_adequate"]
+    return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+
+
+def _sample_check(table: pd.DataFrame) -> None:
+    required = krejcie_morgan(table["population"])
+    table["sample_required"] = pd.array(
+        np.where(np.isnan(required), np.nan, required), dtype="Float64").astype("Int64")
+    adequate = pd.array(table["respondents"].to_numpy() >= np.nan_to_num(required),
+                        dtype="boolean")
+    adequate[np.isnan(required)] = pd.NA
+    table["sample_adequate"] = adequate
+
+
+def published_ikm(published: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """One row per unit and period from clean published IKM: the value as published, the category
+    recomputed with the record's regulation, and `flag_mutu_disagrees` against a published mutu.
+
+    Expects columns keys + ikm, regulation, and optionally period, respondents, population, mutu.
+    Several records for the same unit and period keep the first (the cleaner rejects duplicates
+    within a file; prepare does across files).
+    """
+    keys = keys or IKM_UNIT_KEYS
+    table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
+    out = pd.DataFrame({k: table[k].to_numpy() for k in keys})
+    if "period" in table.columns:
+        out["period"] = table["period"].to_numpy()
+    out["ikm"] = table["ikm"].astype("float64").to_numpy()
+    out["respondents"] = _nullable_int(table, "respondents")
+    out["population"] = (pd.to_numeric(table["population"], errors="coerce").astype("float64")
+                         .to_numpy() if "population" in table.columns else np.nan)
+    out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
+                         if "regulation" in table.columns else REGULATION_2017)
+    out["ikm_category"] = category(out["ikm"], out["regulation"]).to_numpy()
+    mutu = (parse_category(table["mutu"]).reset_index(drop=True) if "mutu" in table.columns
+            else pd.Series(pd.NA, index=out.index, dtype="string"))
+    out["mutu_published"] = mutu.to_numpy()
+    out["flag_mutu_disagrees"] = (mutu.notna() & (mutu != out["ikm_category"])).fillna(
+        False).to_numpy(bool)
+    _sample_check(out)
+    out["respondents"] = out["respondents"].astype("Int64")
+    return out
+
+
+def _nullable_int(table: pd.DataFrame, column: str) -> pd.array:
+    if column not in table.columns:
+        return pd.array([pd.NA] * len(table), dtype="Int64")
+    return pd.array(pd.to_numeric(table[column], errors="coerce").round(), dtype="Int64")
+
+
+IKM_UNIT_COLUMNS = [
+    "unit_id",
+    "period_index",
+    "period",
+    "ikm",
+    "ikm_category",
+    "regulation",
+    "ikm_source",
+    "respondents",
+    "population",
+    "sample_required",
+    "sample_adequate",
+    *(f"nrr_{e}" for e in ELEMENTS),
+    "ikm_published",
+    "mutu_published",
+    "ikm_difference",
+    "flag_published_disagrees",
+    "flag_mutu_disagrees",
+]
+
+
+def combine_ikm(
+    from_answers: pd.DataFrame, published: pd.DataFrame, disagreement: float = 0.5
+) -> pd.DataFrame:
+    """`ikm_unit`: one row per unit and period with the IKM to use.
+
+    Answers win where both exist; `ikm_published` keeps the published value beside it,
+    `ikm_difference` = answers - published and `flag_published_disagrees` marks a difference
+    above `disagreement` points. `ikm_source` says which one `ikm` is.
+    """
+    keys = IKM_UNIT_KEYS
+    a = from_answers.copy()
+    a["ikm_source"] = "answers"
+    p = published.copy()
+    p["ikm_source"] = "published"
+    published_cols = [*keys, "ikm", "mutu_published", "flag_mutu_disagrees"]
+    both = a.merge(p.reindex(columns=published_cols).rename(columns={"ikm": "ikm_published"}),
+                   on=keys, how="left")
+    only_published = p.merge(a[keys], on=keys, how="left", indicator=True)
+    only_published = only_published[only_published["_merge"] == "left_only"].drop(
+        columns="_merge")
+    only_published["ikm_published"] = only_published["ikm"]
+    frames = [f for f in (both, only_published) if not f.empty]
+    if not frames:
+        return _empty_ikm_unit()
+    out = pd.concat(frames, ignore_index=True)
+    out = out.reindex(columns=IKM_UNIT_COLUMNS)
+    from_ans = (out["ikm_source"] == "answers").to_numpy(bool)
+    diff = np.where(from_ans, out["ikm"].astype(float) - out["ikm_published"].astype(float),
+                    np.nan)
+    out["ikm_difference"] = diff
+    out["flag_published_disagrees"] = np.nan_to_num(np.abs(diff), nan=0.0) > disagreement
+    out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
+    return _ikm_unit_dtypes(out).sort_values(keys, kind="stable", ignore_index=True)
+
+
+def _empty_ikm_unit() -> pd.DataFrame:
+    return _ikm_unit_dtypes(pd.DataFrame({c: [] for c in IKM_UNIT_COLUMNS}))
+
+
+def _ikm_unit_dtypes(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.copy()
+    out["unit_id"] = out["unit_id"].astype("string")
+    out["period_index"] = out["period_index"].astype("int64")
+    for col in ("period", "ikm_category", "regulation", "ikm_source", "mutu_published"):
+        out[col] = out[col].astype("string")
+    float_cols = ["ikm", "population", "ikm_published", "ikm_difference",
+                  *(f"nrr_{e}" for e in ELEMENTS)]
+    for col in float_cols:
+        out[col] = out[col].astype("float64")
+    for col in ("respondents", "sample_required"):
+        out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Int64")
+    out["sample_adequate"] = out["sample_adequate"].astype("boolean")
+    for col in ("flag_published_disagrees", "flag_mutu_disagrees"):
+        out[col] = out[col].astype(bool)
+    return out

@@ -1,0 +1,212 @@
+"""Seaborn figures from tidy frames. Each function takes a frame and labels and returns a Figure.
+
+Figures are built with `matplotlib.figure.Figure` (not pyplot), so nothing is shown twice in a
+notebook and nothing is left open in a long batch: a notebook cell that ends with the returned
+figure displays it once, as an inline PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+DPI = 100
+PALETTE = "colorblind"
+
+
+def new_figure(width: float = 8.0, height: float = 4.0, nrows: int = 1,
+               ncols: int = 1) -> tuple[Figure, np.ndarray]:
+    """A Figure (outside pyplot) and its axes array."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no timestamp in the metadata, so bytes are reproducible)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def figure_data_uri(fig: Figure) -> str:
+    """'data:image/png;base64,...' for embedding a figure in a self-contained HTML page."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+
+
+def _period_ticks(ax, periods: list[str], max_ticks: int = 12) -> None:
+    step = max(1, int(np.ceil(len(periods) / max_ticks)))
+    ax.set_xticks(range(0, len(periods), step))
+    ax.set_xticklabels(periods[::step], rotation=45, ha="right")
+
+
+def _positions(frame: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    position = {p: i for i, p in enumerate(periods)}
+    return frame.assign(_x=frame["period"].astype(str).map(position))
+
+
+def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapping[str, str],
+                      title: str | None = None) -> Figure:
+    """Staff by status over periods (top) and the P3K share (bottom).
+
+    counts: columns period, status, n (status already in display words); share: period, share.
+    labels: x, y_staff, y_share, legend.
+    """
+    periods = list(dict.fromkeys(share["period"].astype(str)))
+    fig, axes = new_figure(8, 6, nrows=2)
+    top, bottom = axes[0, 0], axes[1, 0]
+    sns.lineplot(data=_positions(counts, periods), x="_x", y="n", hue="status", marker="o",
+                 palette=PALETTE, ax=top)
+    top.set(xlabel="", ylabel=labels["y_staff"], title=title or "")
+    top.legend(title=labels["legend"], fontsize="small")
+    sns.lineplot(data=_positions(share, periods), x="_x", y="share", marker="o",
+                 color="black", ax=bottom)
+    bottom.set(xlabel=labels["x"], ylabel=labels["y_share"])
+    bottom.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    for ax in (top, bottom):
+        _period_ticks(ax, periods)
+    return fig
+
+
+def adoption_comparison(adoption: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
+    """Share of units with P3K per period, one line per scope (region, province, nation).
+
+    adoption: columns period, scope (display words), share. labels: x, y, legend.
+    """
+    periods = list(dict.fromkeys(adoption["period"].astype(str)))
+    fig, axes = new_figure(8, 4)
+    ax = axes[0, 0]
+    sns.lineplot(data=_positions(adoption, periods), x="_x", y="share", hue="scope",
+                 style="scope", markers=True, dashes=False, palette=PALETTE, ax=ax)
+    ax.set(xlabel=labels["x"], ylabel=labels["y"], ylim=(-0.02, 1.02))
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.legend(title=labels["legend"], fontsize="small")
+    _period_ticks(ax, periods)
+    return fig
+
+
+def group_trends(trends: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
+    """Mean outcome per period for each group (e.g. units with and without P3K).
+
+    trends: columns period, group (display words), mean. labels: x, y, legend.
+    """
+    periods = list(dict.fromkeys(trends["period"].astype(str)))
+    fig, axes = new_figure(8, 4)
+    ax = axes[0, 0]
+    sns.lineplot(data=_positions(trends, periods), x="_x", y="mean", hue="group",
+                 style="group", markers=True, dashes=False, palette=PALETTE, ax=ax)
+    ax.set(xlabel=labels["x"], ylabel=labels["y"])
+    ax.legend(title=labels["legend"], fontsize="small")
+    _period_ticks(ax, periods)
+    return fig
+
+
+def forest(estimates: pd.DataFrame, *, labels: Mapping[str, str],
+           reference: float | None = None, max_rows: int = 80) -> Figure:
+    """Point estimates with confidence intervals, one row per label (a forest plot).
+
+    estimates: columns label, estimate, ci_low, ci_high (rows without an estimate are dropped).
+    labels: x, and optionally reference (legend text for the vertical reference line).
+    reference: value drawn as a dashed vertical line (e.g. the national estimate).
+    """
+    rows = estimates.dropna(subset=["estimate"]).sort_values("estimate").tail(max_rows)
+    height = 1.5 + 0.28 * max(len(rows), 1)
+    fig, axes = new_figure(7, height)
+    ax = axes[0, 0]
+    y = np.arange(len(rows))
+    low = (rows["estimate"] - rows["ci_low"]).fillna(0).clip(lower=0)
+    high = (rows["ci_high"] - rows["estimate"]).fillna(0).clip(lower=0)
+    ax.errorbar(rows["estimate"], y, xerr=[low, high], fmt="o", color="#1f4e79",
+                ecolor="#7f9fbf", capsize=2)
+    ax.set_yticks(y)
+    ax.set_yticklabels(rows["label"].astype(str))
+    ax.axvline(0, color="grey", linewidth=0.8)
+    if reference is not None and np.isfinite(reference):
+        ax.axvline(reference, color="#c00000", linestyle="--", linewidth=1,
+                   label=labels.get("reference"))
+        if labels.get("reference"):
+            ax.legend(fontsize="small", loc="lower right")
+    ax.set(xlabel=labels["x"], ylim=(-1, max(len(rows), 1)))
+    return fig
+
+
+def coefficients(table: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
+    """Coefficients of several models side by side.
+
+    table: columns model, term, estimate, ci_low, ci_high. labels: x.
+    """
+    rows = table.assign(label=table["model"].astype(str) + " · " + table["term"].astype(str))
+    return forest(rows[["label", "estimate", "ci_low", "ci_high"]], labels=labels)
+
+
+def event_time(table: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
+    """Effects by event time, one line per method.
+
+    table: columns event_time, estimate, ci_low, ci_high, method. labels: x, y, legend.
+    """
+    fig, axes = new_figure(8, 4)
+    ax = axes[0, 0]
+    methods = list(dict.fromkeys(table["method"]))
+    offsets = np.linspace(-0.15, 0.15, len(methods)) if len(methods) > 1 else [0.0]
+    colors = sns.color_palette(PALETTE, len(methods))
+    for method, offset, color in zip(methods, offsets, colors, strict=True):
+        rows = table[table["method"] == method]
+        ax.errorbar(rows["event_time"] + offset, rows["estimate"],
+                    yerr=[rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]],
+                    fmt="o-", capsize=2, color=color, label=str(method))
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ax.set(xlabel=labels["x"], ylabel=labels["y"])
+    ax.legend(title=labels.get("legend"), fontsize="small")
+    return fig
+
+
+def heatmap(table: pd.DataFrame, *, index: str, columns: str, values: str,
+            labels: Mapping[str, str]) -> Figure:
+    """A annotated heatmap of `values` (e.g. group-time ATT by cohort x period)."""
+    grid = table.pivot_table(index=index, columns=columns, values=values, aggfunc="mean")
+    fig, axes = new_figure(max(6, 0.6 * grid.shape[1] + 2), max(3, 0.45 * grid.shape[0] + 1.5))
+    ax = axes[0, 0]
+    sns.heatmap(grid, annot=True, fmt=".1f", center=0, cmap="RdBu_r", ax=ax,
+                cbar_kws={"label": labels.get("value", values)})
+    ax.set(xlabel=labels.get("x", columns), ylabel=labels.get("y", index))
+    return fig
+
+
+def bars(table: pd.DataFrame, *, x: str, y: str, labels: Mapping[str, str],
+         hue: str | None = None, horizontal: bool = False) -> Figure:
+    """A bar chart (counts by reason, cohort sizes...)."""
+    fig, axes = new_figure(8, max(3.0, 0.35 * len(table) + 1.5) if horizontal else 4)
+    ax = axes[0, 0]
+    if table.empty:
+        ax.text(0.5, 0.5, labels.get("empty", "no rows"), ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    if horizontal:
+        sns.barplot(data=table, y=x, x=y, hue=hue, palette=PALETTE if hue else None,
+                    color=None if hue else "#1f4e79", ax=ax)
+        ax.set(ylabel=labels.get("x", x), xlabel=labels.get("y", y))
+    else:
+        sns.barplot(data=table, x=x, y=y, hue=hue, palette=PALETTE if hue else None,
+                    color=None if hue else "#1f4e79", ax=ax)
+        ax.set(xlabel=labels.get("x", x), ylabel=labels.get("y", y))
+        ax.tick_params(axis="x", rotation=45)
+    return fig
+
+
+def distributions(table: pd.DataFrame, *, value: str, group: str,
+                  labels: Mapping[str, str]) -> Figure:
+    """Overlaid density-scaled histograms of `value` by `group`."""
+    fig, axes = new_figure(8, 4)
+    ax = axes[0, 0]
+    sns.histplot(data=table, x=value, hue=group, stat="density", common_norm=False,
+                 element="step", palette=PALETTE, ax=ax)
+    ax.set(xlabel=labels.get("x", value), ylabel=labels.get("y", "density"))
+    return fig

@@ -1,0 +1,544 @@
+"""prepare: raw dataset folder -> clean tables, rejects ledger, cleaning summary and the panel.
+
+`prepare(raw, out)` runs every step; a notebook can call them one at a time:
+
+    sheets = read_dataset(raw)                                   # {kind: [RawSheet, ...]}
+    roster = clean_roster(sheets["pegawai"], config, reference_date)
+    counts = clean_counts(sheets["jumlah_pegawai"], config, reference_date)
+    skm = clean_skm(sheets["skm"], config, reference_date)
+    published = clean_published(sheets["ikm"], config, reference_date)
+    ikm_unit = compute_ikm(skm.table, published.table, config)
+    units = build_units(roster.table, counts.table, skm.table, published.table)
+    panel = build_panel(roster.table, ikm_unit, units, freq, counts=counts.table)
+    summary = summarise(...); write_outputs(out, tables, summary)
+
+Outputs in `out/`: staff.parquet (clean roster, pseudonymised), staff_counts.parquet (when
+count files exist), ikm_unit.parquet, units.parquet, panel.parquet and panel.csv,
+rejects.parquet and rejects.csv, cleaning_summary.json. Every table is checked against its
+pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON keys sorted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from p3k_study import __version__
+from p3k_study.clean.counts import clean_counts_file, empty_counts
+from p3k_study.clean.ikm_published import clean_published_file, empty_published
+from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.roster import clean_roster_file, empty_roster
+from p3k_study.clean.skm import clean_skm_file, empty_skm
+from p3k_study.config import Config, check_salt, resolve_reference_date
+from p3k_study.errors import DataError
+from p3k_study.ikm import combine_ikm, published_ikm
+from p3k_study.ikm import compute_ikm as ikm_from_answers
+from p3k_study.panel import build_panel, panel_window
+from p3k_study.periods import period_label
+
+KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm")
+IGNORED_KINDS: tuple[str, ...] = ("kinerja",)
+TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
+SUMMARY_FILE = "cleaning_summary.json"
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def list_files(raw: Path) -> dict[str, list[Path]]:
+    """Table files per kind folder, sorted by name; hidden files and Excel lock files skipped."""
+    found: dict[str, list[Path]] = {}
+    for kind in (*KINDS, *IGNORED_KINDS):
+        folder = Path(raw) / kind
+        if not folder.is_dir():
+            continue
+        files = sorted(
+            p for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
+            and not p.name.startswith((".", "~$"))
+        )
+        if files:
+            found[kind] = files
+    return found
+
+
+def read_dataset(raw: Path, progress: bool = False) -> dict[str, list[Any]]:
+    """RawSheets of every table file under raw/<kind>/, `source_file` relative to `raw`.
+
+    Raises `DataError` when there is no staff folder (pegawai/ or jumlah_pegawai/) and
+    `UnreadableFile` for a file that is not a table."""
+    from p3k_study.io import read_table
+
+    raw = Path(raw)
+    if not raw.is_dir():
+        raise DataError(raw, "raw dataset folder not found")
+    files = list_files(raw)
+    if "pegawai" not in files and "jumlah_pegawai" not in files:
+        raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
+                        "jumlah_pegawai/ (see docs/data-format.md)")
+    sheets: dict[str, list[Any]] = {}
+    for kind in KINDS:
+        for path in files.get(kind, []):
+            _progress(progress, f"reading {path.relative_to(raw).as_posix()}")
+            for sheet in read_table(path):
+                sheet.source_file = path.relative_to(raw).as_posix()
+                sheets.setdefault(kind, []).append(sheet)
+    return sheets
+
+
+def _by_file(sheets: Sequence[Any]) -> list[list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for sheet in sheets:
+        groups.setdefault(str(sheet.source_file), []).append(sheet)
+    return list(groups.values())
+
+
+def _progress(enabled: bool, text: str) -> None:
+    if enabled:
+        print(f"  {text}", file=sys.stderr, flush=True)
+
+
+# --- cleaning --------------------------------------------------------------------------------
+
+
+@dataclass
+class Cleaned:
+    """A clean table from all files of one kind, its rejects, and per-file input facts."""
+
+    kind: str
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _clean_kind(
+    kind: str, sheets: Sequence[Any], cleaner: Callable[..., Any], empty: Callable[[], Any],
+    progress: bool, **kwargs: Any,
+) -> Cleaned:
+    if not sheets:
+        return Cleaned(kind, empty(), empty_rejects(), [])
+    _progress(progress, f"cleaning {kind}: {len(_by_file(sheets))} file(s)")
+    table, ledger, data = cleaner(list(sheets), **kwargs)
+    files = [{"source_file": name, "kind": kind, "encoding": info["encoding"],
+              "separator": info["separator"], "sheets": info["sheets"],
+              "notes": dict(sorted(info["notes"].items()))}
+             for name, info in data.files.items()]
+    return Cleaned(kind, table, ledger, files)
+
+
+def clean_roster(sheets: Sequence[Any], config: Config, reference_date: Any,
+                 progress: bool = False) -> Cleaned:
+    """Clean every roster file; the same employee, unit and TMT in two files keeps the first."""
+    done = _clean_kind("pegawai", sheets, clean_roster_file, empty_roster, progress,
+                       reference_date=reference_date, salt=config.effective_salt)
+    return _cross_file_duplicates(done, ["employee_id", "unit_id", "tmt"],
+                                  "same employee, unit and TMT")
+
+
+def clean_counts(sheets: Sequence[Any], config: Config, reference_date: Any,
+                 progress: bool = False) -> Cleaned:
+    """Clean every staff-count file; the same unit and period in two files keeps the first."""
+    done = _clean_kind("jumlah_pegawai", sheets, clean_counts_file, empty_counts, progress,
+                       reference_date=reference_date, freq=config.freq)
+    return _cross_file_duplicates(done, ["unit_id", "period_index"], "same unit and period")
+
+
+def clean_skm(sheets: Sequence[Any], config: Config, reference_date: Any,
+              progress: bool = False) -> Cleaned:
+    """Clean every SKM answers file."""
+    return _clean_kind("skm", sheets, clean_skm_file, empty_skm, progress,
+                       reference_date=reference_date, freq=config.freq)
+
+
+def clean_published(sheets: Sequence[Any], config: Config, reference_date: Any,
+                    progress: bool = False) -> Cleaned:
+    """Clean every published-IKM file; the same unit and period in two files keeps the first."""
+    done = _clean_kind("ikm", sheets, clean_published_file, empty_published, progress,
+                       reference_date=reference_date, freq=config.freq)
+    return _cross_file_duplicates(done, ["unit_id", "period_index"], "same unit and period")
+
+
+def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned:
+    """Reject rows repeating an earlier file's row on `keys` ('duplicate of row N in F')."""
+    table = done.table
+    if table.empty or table["source_file"].nunique() < 2:
+        return done
+    first = table.groupby(keys, sort=False, dropna=False).cumcount().to_numpy() > 0
+    if not first.any():
+        return done
+    origin = table.drop_duplicates(keys, keep="first").set_index(keys)[["source_file", "row"]]
+    dup = table[first]
+    where = origin.reindex(pd.MultiIndex.from_frame(dup[keys]))
+    reasons = [f"duplicate of row {int(r)} in {f} ({what})"
+               for f, r in zip(where["source_file"], where["row"], strict=True)]
+    ledger = pd.DataFrame({"source_file": dup["source_file"].to_numpy(),
+                           "sheet": dup["sheet"].to_numpy(), "row": dup["row"].to_numpy(),
+                           "column": None, "raw_value": None, "reason": reasons})
+    done.table = table[~first].reset_index(drop=True)
+    done.rejects = pd.concat([done.rejects, finalise(ledger)], ignore_index=True)
+    return done
+
+
+# --- derived tables --------------------------------------------------------------------------
+
+
+def compute_ikm(skm: pd.DataFrame, published: pd.DataFrame, config: Config | None = None
+                ) -> pd.DataFrame:
+    """`ikm_unit`: IKM per unit and period from answers, else as published (see `ikm.py`)."""
+    config = config or Config()
+    answers = ikm_from_answers(skm) if not skm.empty else skm.iloc[0:0]
+    pub = published.rename(columns={"respondents": "respondents"})
+    pub_table = published_ikm(pub) if not pub.empty else pd.DataFrame(
+        columns=["unit_id", "period_index", "ikm", "mutu_published", "flag_mutu_disagrees"])
+    if answers.empty:
+        answers = pd.DataFrame(columns=["unit_id", "period_index"])
+    table = combine_ikm(answers, pub_table, disagreement=config.ikm_disagreement)
+    table["period"] = pd.array([period_label(int(i), config.freq)  # type: ignore[arg-type]
+                                for i in table["period_index"]], dtype="string")
+    return table
+
+
+UNIT_COLUMNS = ["unit_id", "kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda",
+                "unit_function", "unit_key", "unit_name", "unit_matched", "names_seen",
+                "n_names", "sources"]
+
+
+def build_units(
+    roster: pd.DataFrame, counts: pd.DataFrame, skm: pd.DataFrame, published: pd.DataFrame,
+    freq: str = "semester",
+) -> pd.DataFrame:
+    """One row per unit_id: region, function, name and every name seen.
+
+    `unit_name` is the most recent name as written: among the names seen in the unit's latest
+    period (roster: period of the latest TMT), the longest one not written in capitals only
+    (full names beat abbreviations like 'Dinkes')."""
+    from p3k_study.panel import date_period_index
+    from p3k_study.reference import load_regions
+
+    parts = []
+    cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]
+    for source, table in (("pegawai", roster), ("jumlah_pegawai", counts), ("skm", skm),
+                          ("ikm", published)):
+        if table.empty:
+            continue
+        recency = (date_period_index(table["tmt"], freq) if "tmt" in table
+                   else table["period_index"])
+        part = table[cols].copy()
+        part["_recency"] = pd.to_numeric(recency).to_numpy(dtype="float64", na_value=np.nan)
+        part["_source"] = source
+        part["_order"] = np.arange(len(part))
+        parts.append(part.drop_duplicates(["unit_id", "unit_name", "_recency"], keep="last"))
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="string") for c in UNIT_COLUMNS}).astype(
+            {"unit_matched": bool, "n_names": "int64"})
+    seen = pd.concat(parts, ignore_index=True)
+    seen["_kind_order"] = seen["_source"].map({k: i for i, k in enumerate(KINDS)})
+    seen = seen.sort_values(["unit_id", "_recency", "_kind_order", "_order"], kind="stable")
+    newest = seen.groupby("unit_id", sort=False)["_recency"].transform("max")
+    latest = seen[(seen["_recency"] == newest) | newest.isna()].copy()
+    name = latest["unit_name"].fillna("")
+    latest["_mixed_case"] = (name != name.str.upper()).astype(int)
+    latest["_length"] = name.str.len()
+    latest = latest.sort_values(["unit_id", "_mixed_case", "_length"], kind="stable")
+    latest = latest.groupby("unit_id", sort=True).tail(1).set_index("unit_id")
+    names = seen.groupby("unit_id", sort=True)["unit_name"].agg(
+        lambda s: " | ".join(sorted(set(s.dropna()))))
+    n_names = seen.groupby("unit_id", sort=True)["unit_name"].nunique()
+    sources = seen.groupby("unit_id", sort=True)["_source"].agg(
+        lambda s: ",".join(k for k in KINDS if k in set(s)))
+    units = latest.loc[names.index, ["kode_pemda", "unit_function", "unit_key", "unit_name",
+                                     "unit_matched"]].copy()
+    units["names_seen"] = names
+    units["n_names"] = n_names.astype("int64")
+    units["sources"] = sources
+    units = units.reset_index()
+    regions = load_regions()[["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]]
+    units = units.merge(regions, on="kode_pemda", how="left")
+    out = units.reindex(columns=UNIT_COLUMNS)
+    for col in UNIT_COLUMNS:
+        if col not in ("unit_matched", "n_names"):
+            out[col] = out[col].astype("string")
+    out["unit_matched"] = out["unit_matched"].astype(bool)
+    return out.sort_values("unit_id", kind="stable", ignore_index=True)
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+
+def _reason_key(reason: str) -> str:
+    text = re.sub(r"duplicate of row \d+.*?(\(|$)", r"duplicate of row N \1", str(reason))
+    return re.sub(r"\s+", " ", text).replace("( ", "(").strip()
+
+
+def summarise(
+    cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, freq: str,
+    config: Config, reference_date: Any, reference_source: str, warnings: list[str],
+    ignored: list[str],
+) -> dict[str, Any]:
+    """cleaning_summary.json: per file rows_in = rows_clean + rows_rejected, totals, reasons,
+    unmatched units, panel facts, settings. Raises AssertionError if a file does not reconcile
+    (a bug in this package)."""
+    files: dict[str, dict[str, Any]] = {}
+    totals = {"rows_in": 0, "rows_clean": 0, "rows_rejected": 0}
+    by_kind: dict[str, dict[str, int]] = {}
+    reasons: dict[str, int] = {}
+    for done in cleaned:
+        clean_counts_ = done.table.groupby(["source_file", "sheet"], dropna=False).size()
+        rejected = done.rejects.groupby(["source_file", "sheet"], dropna=False).size()
+        for reason, n in done.rejects["reason"].map(_reason_key).value_counts().items():
+            key = f"{done.kind}: {reason}"
+            reasons[key] = reasons.get(key, 0) + int(n)
+        for info in done.files:
+            name = info["source_file"]
+            sheets = []
+            for sheet in info["sheets"]:
+                key = (name, sheet["sheet"] if sheet["sheet"] is not None else np.nan)
+                n_clean = _lookup(clean_counts_, key)
+                n_rej = _lookup(rejected, key)
+                entry = {"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
+                         "rows_clean": n_clean, "rows_rejected": n_rej}
+                if "note" in sheet:
+                    entry["note"] = sheet["note"]
+                sheets.append(entry)
+            record = {
+                "kind": done.kind,
+                "encoding": info["encoding"],
+                "separator": info["separator"],
+                "rows_in": sum(s["rows_in"] for s in sheets),
+                "rows_clean": sum(s["rows_clean"] for s in sheets),
+                "rows_rejected": sum(s["rows_rejected"] for s in sheets),
+                "sheets": sheets,
+                "notes": info["notes"],
+            }
+            if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
+                raise AssertionError(f"bug: {name} does not reconcile: {record}")
+            files[name] = record
+            kind_total = by_kind.setdefault(done.kind, dict.fromkeys(totals, 0))
+            for k in totals:
+                totals[k] += record[k]
+                kind_total[k] += record[k]
+    units = tables["units"]
+    unmatched = units[~units["unit_matched"]]
+    panel = tables["panel"]
+    ikm_unit = tables["ikm_unit"]
+    summary: dict[str, Any] = {
+        "p3k_study_version": __version__,
+        "raw": str(raw),
+        "freq": freq,
+        "reference_date": str(reference_date),
+        "reference_date_source": reference_source,
+        "salt": "demo (public default)" if config.uses_demo_salt else "set by the user",
+        "cohort_rule": config.cohort_rule.describe(),
+        "files": files,
+        "totals": totals,
+        "by_kind": by_kind,
+        "reconciled": True,
+        "reject_reasons": dict(sorted(reasons.items())),
+        "unmatched_units": [
+            {"unit_id": r.unit_id, "kode_pemda": r.kode_pemda, "unit_name": r.unit_name,
+             "names_seen": r.names_seen, "sources": r.sources}
+            for r in unmatched.itertuples(index=False)
+        ],
+        "units": {"total": len(units), "matched": int(units["unit_matched"].sum()),
+                  "unmatched": len(unmatched)},
+        "ikm": {
+            "unit_periods": len(ikm_unit),
+            "from_answers": int((ikm_unit["ikm_source"] == "answers").sum()),
+            "published_only": int((ikm_unit["ikm_source"] == "published").sum()),
+            "answers_and_published": int(ikm_unit["ikm_published"].notna().sum()
+                                         - (ikm_unit["ikm_source"] == "published").sum()),
+            "published_disagrees": int(ikm_unit["flag_published_disagrees"].sum()),
+            "mutu_disagrees": int(ikm_unit["flag_mutu_disagrees"].sum()),
+            "sample_inadequate": int((ikm_unit["sample_adequate"] == False).sum()),  # noqa: E712
+        },
+        "panel": {
+            "rows": len(panel),
+            "units": int(panel["unit_id"].nunique()),
+            "first_period": (str(panel.loc[panel["period_index"].idxmin(), "period"])
+                             if len(panel) else None),
+            "last_period": (str(panel.loc[panel["period_index"].idxmax(), "period"])
+                            if len(panel) else None),
+            "rows_with_ikm": int(panel["ikm"].notna().sum()),
+            "treated_units": int(panel.loc[panel["cohort"] > 0, "unit_id"].nunique()),
+            "never_treated_units": int(panel.loc[panel["cohort"] == 0, "unit_id"].nunique()),
+            "rule": "periods from the first to the last period of IKM and staff-count data "
+                    "(else roster TMTs); a row per unit and period with staff in post or an IKM",
+        },
+        "ignored_files": ignored,
+        "warnings": warnings,
+    }
+    return summary
+
+
+def _lookup(counts: pd.Series, key: tuple[Any, Any]) -> int:
+    if counts.empty:
+        return 0
+    name, sheet = key
+    mask = counts.index.get_level_values(0) == name
+    sheets = counts.index.get_level_values(1)
+    mask &= (sheets.isna() if pd.isna(sheet) else (sheets == sheet))
+    return int(counts[mask].sum())
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """A readable table of the cleaning summary (what the CLI prints)."""
+    lines = []
+    rows = [("file", "kind", "rows in", "clean", "rejected", "encoding")]
+    for name, rec in summary["files"].items():
+        rows.append((name, rec["kind"], str(rec["rows_in"]), str(rec["rows_clean"]),
+                     str(rec["rows_rejected"]), rec["encoding"] or "-"))
+    t = summary["totals"]
+    rows.append(("total", "", str(t["rows_in"]), str(t["rows_clean"]), str(t["rows_rejected"]),
+                 ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]),
+                 *(c.rjust(w) for c, w in zip(r[2:5], widths[2:5], strict=True)), r[5]]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0 or i == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
+    if reasons:
+        lines.append("")
+        lines.append("Rejected rows by reason (details in rejects.csv):")
+        for reason, n in reasons[:15]:
+            lines.append(f"  {n:>8}  {reason}")
+        if len(reasons) > 15:
+            lines.append(f"  ... and {len(reasons) - 15} more reasons")
+    u = summary["units"]
+    lines.append("")
+    lines.append(f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
+                 "kept as their own unit; see units.parquet)")
+    p = summary["panel"]
+    lines.append(f"Panel: {p['rows']} rows, {p['units']} units, {p['first_period']} to "
+                 f"{p['last_period']}, {p['rows_with_ikm']} rows with IKM, "
+                 f"{p['treated_units']} units with a P3K cohort")
+    ikm = summary["ikm"]
+    if ikm["published_disagrees"] or ikm["mutu_disagrees"]:
+        lines.append(f"IKM: {ikm['published_disagrees']} unit-periods where answers and the "
+                     f"published value differ by more than 0.5; {ikm['mutu_disagrees']} "
+                     "published categories that do not match their value")
+    lines.append(f"Reference date {summary['reference_date']} "
+                 f"({summary['reference_date_source']}); periods: {summary['freq']}")
+    for warning in summary["warnings"]:
+        lines.append(f"Warning: {warning}")
+    return "\n".join(lines)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Check a table against its schema; a failure is a bug in this package."""
+    from pandera.errors import SchemaError, SchemaErrors
+
+    from p3k_study.schemas import SCHEMAS
+
+    try:
+        return SCHEMAS[name].validate(table, lazy=True)
+    except (SchemaError, SchemaErrors) as error:
+        raise RuntimeError(f"bug in p3k-study: the {name} table fails its schema:\n{error}"
+                           ) from error
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    pq.write_table(arrow, path, compression="zstd")
+
+
+def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any]
+                  ) -> list[Path]:
+    """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("staff", "staff_counts", "ikm_unit", "units", "panel", "rejects"):
+        if name not in tables:
+            continue
+        table = validate(name, tables[name])
+        path = out / f"{name}.parquet"
+        _write_parquet(table, path)
+        written.append(path)
+        if name in ("panel", "rejects"):
+            csv_path = out / f"{name}.csv"
+            table.to_csv(csv_path, index=False, float_format="%.10g", lineterminator="\n")
+            written.append(csv_path)
+    path = out / SUMMARY_FILE
+    path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,
+                               default=str) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+# --- the whole step --------------------------------------------------------------------------
+
+
+@dataclass
+class PrepareResult:
+    """What `prepare` made: the output folder, written paths, the summary and the tables."""
+
+    out: Path
+    paths: list[Path]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+
+
+def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None = None,
+            progress: bool = False) -> PrepareResult:
+    """Clean every file of a raw dataset folder and write the processed tables to `out`."""
+    raw, out = Path(raw), Path(out)
+    config = replace(config or Config.from_env(), freq=freq)
+    reference_date, reference_source = resolve_reference_date(config, raw)
+    warnings: list[str] = []
+    if (text := check_salt(config, raw)) is not None:
+        warnings.append(text)
+    sheets = read_dataset(raw, progress=progress)
+    ignored = [p.relative_to(raw).as_posix() for kind in IGNORED_KINDS
+               for p in list_files(raw).get(kind, [])]
+
+    roster = clean_roster(sheets.get("pegawai", []), config, reference_date, progress)
+    counts = clean_counts(sheets.get("jumlah_pegawai", []), config, reference_date, progress)
+    skm = clean_skm(sheets.get("skm", []), config, reference_date, progress)
+    published = clean_published(sheets.get("ikm", []), config, reference_date, progress)
+    if "skm" not in sheets and "ikm" not in sheets:
+        warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
+
+    _progress(progress, "computing IKM, units and the panel")
+    ikm_unit = compute_ikm(skm.table, published.table, config)
+    units = build_units(roster.table, counts.table, skm.table, published.table, freq)
+    window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
+    panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
+                        freq, config.cohort_rule,  # type: ignore[arg-type]
+                        counts=counts.table if not counts.table.empty else None,
+                        periods=window)
+    cleaned = [c for c in (roster, counts, skm, published) if c.files]
+    rejects = [c.rejects for c in cleaned if not c.rejects.empty]
+    ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
+        empty_rejects())
+    tables = {
+        "staff": roster.table.sort_values(["unit_id", "employee_id", "tmt", "source_file",
+                                           "row"], kind="stable", ignore_index=True),
+        "ikm_unit": ikm_unit,
+        "units": units,
+        "panel": panel,
+        "rejects": ledger.reindex(columns=REJECT_COLUMNS),
+    }
+    if counts.files:
+        tables["staff_counts"] = counts.table.sort_values(
+            ["unit_id", "period_index", "source_file", "row"], kind="stable", ignore_index=True)
+    summary = summarise(cleaned, tables, raw=raw, freq=freq, config=config,
+                        reference_date=reference_date, reference_source=reference_source,
+                        warnings=warnings, ignored=ignored)
+    paths = write_outputs(out, tables, summary)
+    return PrepareResult(out, paths, summary, tables)

@@ -1,0 +1,475 @@
+"""Render one report per region with papermill, in parallel, resumable and crash-safe.
+
+Layout of the output folder::
+
+    out/index.html                  status, key estimate and link per region, forest plot
+    out/estimates.csv, .parquet     every region's key estimates
+    out/<slug>/report.html          the report (no code)
+    out/<slug>/report.ipynb         the executed notebook
+    out/<slug>/region_summary.json  key numbers, written by the notebook itself
+    out/<slug>/.fingerprint.json    inputs, parameters and template hashes; written last
+    out/<slug>/report-failed.ipynb  the executed notebook of a failed render (for debugging)
+
+A region counts as finished only when its fingerprint exists; the fingerprint is removed before
+rendering starts and written after every other file is in place (each via a temporary file and
+`os.replace`). A rerun skips regions whose fingerprint matches and whose outputs exist.
+
+Each region runs in a fresh kernel from a fresh papermill call, so nothing leaks between reports.
+Workers are processes (`ProcessPoolExecutor`, spawn), the current process (`jobs=1`), or a Dask
+cluster (`scheduler='tcp://...'`; the output folder must then be shared with the workers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from p3k_study import __version__
+from p3k_study.reports.content import PROCESSED_FILES, SUMMARY_FILE, list_regions, sha256_file
+from p3k_study.reports.files import atomic_write_text, inside, safe_slug
+from p3k_study.reports.html import notebook_page
+from p3k_study.reports.text import check_lang
+
+Status = Literal["rendered", "skipped", "failed"]
+FINGERPRINT = ".fingerprint.json"
+REPORT_HTML = "report.html"
+REPORT_NOTEBOOK = "report.ipynb"
+FAILED_NOTEBOOK = "report-failed.ipynb"
+PARTIAL_PREFIX = ".partial-"
+KERNEL_NAME = "python3"
+CELL_TIMEOUT = 1800  # seconds per cell
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    "outcome": "ikm", "period_from": None, "period_to": None, "treatment": "treated",
+    "synthetic": False, "seed": 20240901,
+}
+RESERVED = ("region", "processed_dir", "level", "lang")
+
+
+def default_template() -> Path:
+    """notebooks/region-report.ipynb of this checkout (or a copy bundled in the package)."""
+    checkout = Path(__file__).resolve().parents[3] / "notebooks" / "region-report.ipynb"
+    if checkout.is_file():
+        return checkout
+    bundled = resources.files("p3k_study.reports").joinpath("templates/region-report.ipynb")
+    return Path(str(bundled))
+
+
+# ---------------------------------------------------------------- tasks and outcomes
+
+
+@dataclass(frozen=True)
+class RegionTask:
+    """Everything a worker needs to render one region (picklable, no open handles)."""
+
+    region: str
+    name: str
+    level: str
+    slug: str
+    folder: str  # out/<slug>
+    template: str
+    parameters: dict[str, Any]
+    fingerprint: dict[str, Any]
+
+
+@dataclass
+class RegionOutcome:
+    """What happened to one region."""
+
+    region: str
+    name: str
+    slug: str
+    status: Status
+    seconds: float = 0.0
+    summary: dict[str, Any] | None = None
+    error: str | None = None  # one line: 'ename: evalue'
+    ename: str | None = None
+    evalue: str | None = None
+    cell_index: int | None = None  # index of the failing cell among the template's cells
+    exec_count: int | None = None  # its execution count ('In [n]') in report-failed.ipynb
+    cell_source: str | None = None
+    traceback: str | None = None
+
+    @property
+    def report(self) -> str | None:
+        """Path of the HTML report relative to the output folder, when there is one."""
+        return f"{self.slug}/{REPORT_HTML}" if self.status != "failed" else None
+
+
+@dataclass
+class BatchResult:
+    """The outcome of `render_reports`: one RegionOutcome per requested region."""
+
+    out: Path
+    outcomes: list[RegionOutcome] = field(default_factory=list)
+    index: Path | None = None
+    estimates: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no region failed."""
+        return not self.failures
+
+    @property
+    def failures(self) -> list[RegionOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def rendered(self) -> list[RegionOutcome]:
+        return [o for o in self.outcomes if o.status == "rendered"]
+
+    @property
+    def skipped(self) -> list[RegionOutcome]:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    def by_region(self) -> dict[str, RegionOutcome]:
+        return {o.region: o for o in self.outcomes}
+
+    def describe(self) -> str:
+        """A few lines for the terminal."""
+        lines = [f"reports: {len(self.rendered)} rendered, {len(self.skipped)} unchanged, "
+                 f"{len(self.failures)} failed in {self.seconds:.0f} s -> {self.index or self.out}"]
+        for failure in self.failures:
+            where = f" (cell {failure.cell_index})" if failure.cell_index is not None else ""
+            lines.append(f"  FAILED {failure.region}: {failure.error}{where}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def hash_inputs(processed: Path) -> dict[str, str]:
+    """sha256 of each processed file a report reads (files that do not exist are left out)."""
+    return {name: sha256_file(processed / name) for name in PROCESSED_FILES
+            if (processed / name).is_file()}
+
+
+def make_fingerprint(inputs: dict[str, str], parameters: dict[str, Any],
+                     template_sha256: str) -> dict[str, Any]:
+    """What a report depends on: input hashes, parameters, template hash, package version."""
+    return {"inputs": inputs, "parameters": parameters, "template_sha256": template_sha256,
+            "package_version": __version__}
+
+
+def fingerprint_matches(folder: Path, fingerprint: dict[str, Any]) -> bool:
+    """True when the stored fingerprint equals `fingerprint` and every output exists."""
+    stored = folder / FINGERPRINT
+    if not all((folder / name).is_file() for name in (REPORT_HTML, SUMMARY_FILE, FINGERPRINT)):
+        return False
+    try:
+        return json.loads(stored.read_text(encoding="utf-8")) == _jsonable(fingerprint)
+    except (OSError, ValueError):
+        return False
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+# ---------------------------------------------------------------- one region (runs in a worker)
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+@contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Environment for the kernels started inside this block (restored afterwards).
+
+    * Kernel 'python3' resolves to this interpreter's environment: jupyter_client searches
+      JUPYTER_PATH before the user's own kernels folder, so putting this environment's
+      share/jupyter first means a user-level 'python3' kernel pointing at another Python cannot
+      shadow the venv's (whose argv 'python' jupyter_client maps to sys.executable).
+    * One thread per numeric library (unless the user set one): workers already run in
+      parallel, so more threads would only compete for the same cores.
+    * PYTHONHASHSEED=0 (unless set): pyfixest's results otherwise vary in the last bits from
+      run to run with the string-hash order, and a rerun should give identical numbers.
+    """
+    wanted = {name: "1" for name in THREAD_VARIABLES if name not in os.environ}
+    if "PYTHONHASHSEED" not in os.environ:
+        wanted["PYTHONHASHSEED"] = "0"
+    own = Path(sys.prefix) / "share" / "jupyter"
+    if (own / "kernels" / KERNEL_NAME).is_dir():
+        wanted["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(own), os.environ.get("JUPYTER_PATH")) if p)
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _clear_previous(folder: Path) -> None:
+    """Forget the previous render: fingerprint first, then outputs and leftover partial dirs."""
+    (folder / FINGERPRINT).unlink(missing_ok=True)
+    for name in (REPORT_HTML, SUMMARY_FILE, REPORT_NOTEBOOK, FAILED_NOTEBOOK):
+        (folder / name).unlink(missing_ok=True)
+    for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _stable_cell_ids(notebook: Any) -> None:
+    """Give papermill's injected cell a fixed id, so reruns produce identical HTML."""
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+
+
+def write_html(notebook: Any, path: Path, title: str, lang: str) -> Path:
+    """Export an executed notebook to a self-contained HTML file (written atomically)."""
+    return atomic_write_text(path, notebook_page(notebook, title, lang))
+
+
+def _execution_error(exc: BaseException) -> dict[str, Any]:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return {"ename": exc.ename, "evalue": exc.evalue, "cell_index": exc.cell_index,
+                "exec_count": exc.exec_count, "cell_source": exc.source,
+                "error": f"{exc.ename}: {exc.evalue}", "traceback": "\n".join(exc.traceback)}
+    return {"ename": type(exc).__name__, "evalue": str(exc),
+            "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+
+
+def render_region(task: RegionTask) -> RegionOutcome:
+    """Execute the template for one region, export HTML, then write the fingerprint.
+
+    Never raises for a region's own problems: they come back as a failed RegionOutcome.
+    """
+    import nbformat
+    import papermill
+
+    started = time.perf_counter()
+    folder = Path(task.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _clear_previous(folder)
+    work = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=folder))
+    executed = work / REPORT_NOTEBOOK
+    outcome = RegionOutcome(task.region, task.name, task.slug, "failed")
+    try:
+        with _kernel_environment():
+            papermill.execute_notebook(
+                task.template, str(executed), parameters=task.parameters,
+                kernel_name=KERNEL_NAME, cwd=str(work), progress_bar=False, log_output=False,
+                execution_timeout=CELL_TIMEOUT,
+            )
+        notebook = nbformat.read(executed, as_version=4)
+        _stable_cell_ids(notebook)
+        nbformat.write(notebook, executed)
+        summary = json.loads((work / SUMMARY_FILE).read_text(encoding="utf-8"))
+        title = f"{summary.get('name') or task.name} ({task.region})"
+        write_html(notebook, work / REPORT_HTML, title, task.parameters.get("lang", "id"))
+        for name in (REPORT_NOTEBOOK, SUMMARY_FILE, REPORT_HTML):
+            os.replace(work / name, folder / name)
+        atomic_write_text(folder / FINGERPRINT,
+                          json.dumps(_jsonable(task.fingerprint), indent=2, sort_keys=True))
+        outcome.status, outcome.summary = "rendered", summary
+    except Exception as exc:  # a failing region must not stop the batch
+        for key, value in _execution_error(exc).items():
+            setattr(outcome, key, value)
+        if executed.is_file():
+            os.replace(executed, folder / FAILED_NOTEBOOK)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _crashed(task: RegionTask, exc: BaseException) -> RegionOutcome:
+    """Outcome for a worker that died or could not run the task at all."""
+    return RegionOutcome(task.region, task.name, task.slug, "failed",
+                         error=f"{type(exc).__name__}: {exc}", ename=type(exc).__name__,
+                         evalue=str(exc), traceback="".join(traceback.format_exception(exc)))
+
+
+# ---------------------------------------------------------------- runners
+
+
+def _run_here(tasks: list[RegionTask]) -> Iterator[RegionOutcome]:
+    for task in tasks:
+        yield render_region(task)
+
+
+def _run_processes(tasks: list[RegionTask], jobs: int) -> Iterator[RegionOutcome]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(render_region, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # e.g. BrokenProcessPool: the worker died
+                yield _crashed(futures[future], exc)
+
+
+def _run_dask(tasks: list[RegionTask], scheduler: str) -> Iterator[RegionOutcome]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("scheduler= needs dask.distributed: pip install 'p3k-study[dask]'") \
+            from exc
+    with Client(scheduler, set_as_default=False) as client:
+        futures = client.map(render_region, tasks, pure=False,
+                             key=[f"p3k-report-{t.slug}-{os.urandom(4).hex()}" for t in tasks])
+        by_key = {f.key: task for f, task in zip(futures, tasks, strict=True)}
+        for future in dask_completed(futures, loop=client.loop):
+            try:
+                yield future.result()
+            except Exception as exc:  # the task itself crashed on the worker
+                yield _crashed(by_key[future.key], exc)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def _region_list(processed: Path, regions: str | Iterable[str], level: str) -> pd.DataFrame:
+    """Requested regions with their names ('' for a code not in the panel), in request order."""
+    columns = ["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]
+    known = list_regions(pd.read_parquet(processed / "panel.parquet", columns=columns), level)
+    if isinstance(regions, str):
+        if regions != "all":
+            raise ValueError("regions must be 'all' or a list of region codes (strings)")
+        return known[["region", "name"]]
+    codes = list(dict.fromkeys(regions))
+    for code in codes:
+        if not isinstance(code, str):
+            raise TypeError(f"region codes must be strings like '11.01', not {code!r}")
+    names = dict(zip(known["region"], known["name"], strict=True))
+    return pd.DataFrame({"region": codes, "name": [names.get(c, "") for c in codes]})
+
+
+def _slugs(regions: pd.DataFrame) -> list[str]:
+    """A distinct, safe folder name per region."""
+    taken: set[str] = set()
+    out = []
+    for code, name in regions.itertuples(index=False):
+        slug = safe_slug(code, name)
+        if slug in taken:
+            slug = f"{slug}-{hashlib.sha256(code.encode()).hexdigest()[:8]}"
+        taken.add(slug)
+        out.append(slug)
+    return out
+
+
+def _summary_of(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def render_reports(
+    processed: Path,
+    out: Path,
+    regions: Literal["all"] | list[str] = "all",
+    level: str = "pemda",
+    lang: str = "id",
+    jobs: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    progress: bool = True,
+    template: Path | None = None,
+) -> BatchResult:
+    """Render one HTML report per region; write out/index.html and out/estimates.{csv,parquet}.
+
+    processed: folder with panel.parquet (and rejects.parquet, cleaning_summary.json).
+    regions: 'all' or a list of codes ('32.01', or '32' with level='province').
+    jobs: worker processes (default os.cpu_count(); 1 renders in this process).
+    force: render every region even when its fingerprint is unchanged.
+    scheduler: a Dask scheduler address; regions then run on that cluster instead.
+    parameters: extra notebook parameters (outcome, treatment, period_from, period_to,
+    synthetic, seed). A region's failure is recorded, never raised; see BatchResult.ok.
+    """
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    processed, out = Path(processed), Path(out)
+    if level not in ("pemda", "province"):
+        raise ValueError(f"level must be 'pemda' or 'province', not {level!r}")
+    check_lang(lang)
+    if not (processed / "panel.parquet").is_file():
+        raise FileNotFoundError(f"{processed / 'panel.parquet'}: no processed panel")
+    extra = dict(parameters or {})
+    if reserved := sorted(set(extra) & set(RESERVED)):
+        raise ValueError(f"parameters may not set {reserved}: use the arguments instead")
+    jobs = jobs or os.cpu_count() or 1
+    template = Path(template or default_template()).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    wanted = _region_list(processed, regions, level)
+    inputs = hash_inputs(processed)
+    template_sha = sha256_file(template)
+    common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
+              "level": level, "lang": lang}
+    tasks, outcomes = [], []
+    for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
+        folder = inside(out, slug)
+        params = {**common, "region": code}
+        fingerprint = make_fingerprint(inputs, params, template_sha)
+        if not force and fingerprint_matches(folder, fingerprint):
+            outcomes.append(RegionOutcome(code, name, slug, "skipped",
+                                          summary=_summary_of(folder)))
+            continue
+        tasks.append(RegionTask(code, name, level, slug, str(folder), str(template), params,
+                                fingerprint))
+
+    bar = tqdm(total=len(wanted), initial=len(outcomes), desc="reports", unit="region",
+               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    if scheduler:
+        runner = _run_dask(tasks, scheduler)
+    elif jobs == 1 or len(tasks) <= 1:
+        runner = _run_here(tasks)
+    else:
+        runner = _run_processes(tasks, min(jobs, len(tasks)))
+    try:
+        for outcome in runner:
+            outcomes.append(outcome)
+            bar.update(1)
+            if outcome.status == "failed":
+                bar.set_postfix_str(f"failed: {sum(o.status == 'failed' for o in outcomes)}")
+    finally:
+        bar.close()
+
+    order = {code: i for i, code in enumerate(wanted["region"])}
+    outcomes.sort(key=lambda o: order[o.region])
+    result = BatchResult(out=out, outcomes=outcomes)
+    from p3k_study.reports.index import write_estimates, write_index
+
+    result.estimates = write_estimates(out, outcomes, level)
+    result.index = write_index(out, outcomes, level, lang)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def outcome_record(outcome: RegionOutcome) -> dict[str, Any]:
+    """A flat, JSON-ready view of an outcome (for logs and tests)."""
+    record = asdict(outcome)
+    record["report"] = outcome.report
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}

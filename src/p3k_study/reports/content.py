@@ -1,0 +1,572 @@
+"""Everything a region report shows, so the notebook template stays a list of one-line calls.
+
+Pure functions turn the processed tables into small tidy frames (`region_units`, `composition`,
+`adoption`, `group_trends`, `ikm_ranking`, `rejects_for_region`); `RegionReport` wraps them into
+HTML blocks and figures in the report's language. Every string that comes from data is escaped
+(`html.escape`, `DataFrame.to_html(escape=True)`), and count cells of 1-4 staff or respondents
+are suppressed in tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import random
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from p3k_study import __version__, plots
+from p3k_study.reports import analysis
+from p3k_study.reports.text import (
+    MISSING,
+    check_lang,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    fmt_signed,
+    is_missing,
+    t,
+)
+
+K_MIN = 5  # smallest count shown in a table; 1..K_MIN-1 are suppressed (0 is shown)
+SUPPRESSED = "<5"
+PROCESSED_FILES = ("panel.parquet", "units.parquet", "rejects.parquet", "cleaning_summary.json")
+STATUS_COLUMNS = {"n_pns": "col_pns", "n_p3k": "col_p3k",
+                  "n_p3k_part_time": "col_p3k_part_time", "n_other": "col_other"}
+SUMMARY_FILE = "region_summary.json"
+
+CSS = """
+<style>
+.p3k-banner{background:#b00020;color:#fff;font-weight:bold;padding:.8em 1em;font-size:1.2em;
+ border-radius:4px;margin:.5em 0}
+.p3k-warning{background:#fff4ce;border-left:6px solid #c77700;padding:.6em 1em;margin:.5em 0}
+.p3k-note{color:#444;font-size:.9em}
+table.p3k-table{border-collapse:collapse;font-size:.9em;margin:.4em 0}
+table.p3k-table th,table.p3k-table td{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+table.p3k-table td.num,table.p3k-table th.num{text-align:right}
+</style>
+"""
+
+
+class UnknownRegion(LookupError):
+    """A region code that is not in the processed panel."""
+
+
+# ---------------------------------------------------------------- files and hashing
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(start: Path | None = None) -> str:
+    """The git commit of the checkout the package runs from, or 'unknown'."""
+    where = Path(start or Path(__file__).resolve().parent)
+    try:
+        out = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The processed tables a report reads."""
+
+    folder: Path
+    panel: pd.DataFrame
+    rejects: pd.DataFrame
+    cleaning_summary: dict[str, Any]
+    panel_sha256: str
+
+
+def load_processed(folder: str | Path) -> Processed:
+    """Read panel.parquet (required), rejects.parquet and cleaning_summary.json (optional)."""
+    folder = Path(folder)
+    panel_path = folder / "panel.parquet"
+    if not panel_path.is_file():
+        raise FileNotFoundError(f"{panel_path}: no processed panel (run `p3k-study prepare`)")
+    panel = pd.read_parquet(panel_path)
+    for column in ("kode_pemda", "kode_provinsi", "unit_id", "period"):
+        panel[column] = panel[column].astype(str)
+    rejects_path = folder / "rejects.parquet"
+    rejects = pd.read_parquet(rejects_path) if rejects_path.is_file() else pd.DataFrame()
+    summary_path = folder / "cleaning_summary.json"
+    summary = (json.loads(summary_path.read_text(encoding="utf-8"))
+               if summary_path.is_file() else {})
+    return Processed(folder, panel, rejects, summary, sha256_file(panel_path))
+
+
+def list_regions(panel: pd.DataFrame, level: str = "pemda") -> pd.DataFrame:
+    """Regions in the panel: columns region, name, kode_provinsi, nama_provinsi (sorted)."""
+    if level == "pemda":
+        out = panel[["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]]
+        out = out.drop_duplicates("kode_pemda").set_axis(
+            ["region", "name", "kode_provinsi", "nama_provinsi"], axis=1)
+    elif level == "province":
+        out = panel[["kode_provinsi", "nama_provinsi"]].drop_duplicates("kode_provinsi")
+        out = out.assign(region=out["kode_provinsi"], name=out["nama_provinsi"])
+    else:
+        raise ValueError(f"level must be 'pemda' or 'province', not {level!r}")
+    out = out[["region", "name", "kode_provinsi", "nama_provinsi"]].astype(str)
+    return out.sort_values("region", ignore_index=True)
+
+
+# ---------------------------------------------------------------- tidy frames
+
+
+def function_labels(lang: str) -> dict[str, str]:
+    """Canonical function -> its label in `lang`."""
+    from p3k_study.reference.units import unit_functions
+
+    table = unit_functions()
+    labels = dict(zip(table["function"], table[f"label_{check_lang(lang)}"], strict=True))
+    labels["unmatched"] = "tidak dikenali" if lang == "id" else "not recognised"
+    return labels
+
+
+def region_units(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit at its last period: names, function, staff, share, cohort, IKM."""
+    last = rows.sort_values("period_index").groupby("unit_id", observed=True).tail(1)
+    return last.sort_values(["unit_function", "unit_name"], ignore_index=True)
+
+
+def composition(rows: pd.DataFrame) -> pd.DataFrame:
+    """Staff by status per period: columns period, period_index, status, n (status = column)."""
+    sums = rows.groupby(["period_index", "period"], observed=True)[list(STATUS_COLUMNS)].sum()
+    long = sums.reset_index().melt(id_vars=["period_index", "period"], var_name="status",
+                                   value_name="n")
+    return long.sort_values(["period_index", "status"], ignore_index=True)
+
+
+def p3k_share_by_period(rows: pd.DataFrame) -> pd.DataFrame:
+    """Staff-weighted P3K share per period: columns period, period_index, share."""
+    sums = rows.groupby(["period_index", "period"], observed=True)[
+        ["n_p3k", "n_p3k_part_time", "n_staff"]].sum().reset_index()
+    share = (sums["n_p3k"] + sums["n_p3k_part_time"]) / sums["n_staff"].where(sums["n_staff"] > 0)
+    return sums.assign(share=share)[["period", "period_index", "share"]]
+
+
+def adoption(panel: pd.DataFrame, scopes: dict[str, pd.Series]) -> pd.DataFrame:
+    """Share of units already treated per period for each scope (name -> boolean row mask)."""
+    frames = []
+    for scope, mask in scopes.items():
+        rows = panel[mask]
+        share = rows.groupby(["period_index", "period"], observed=True)["treated"].mean()
+        frames.append(share.rename("share").reset_index().assign(scope=scope))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["scope", "period_index"], ignore_index=True)
+
+
+def group_trends(rows: pd.DataFrame, outcome: str = "ikm") -> pd.DataFrame:
+    """Mean outcome per period for units that ever / never hired P3K (within `rows`)."""
+    ever = rows.groupby("unit_id", observed=True)["treated"].transform("max") > 0
+    table = (rows.assign(ever=ever).dropna(subset=[outcome])
+             .groupby(["period_index", "period", "ever"], observed=True)[outcome]
+             .agg(mean="mean", n_units="count").reset_index())
+    return table.sort_values(["ever", "period_index"], ignore_index=True)
+
+
+def ikm_ranking(rows: pd.DataFrame, outcome: str = "ikm", k: int = K_MIN) -> pd.DataFrame:
+    """IKM change per unit from its first to its last period with >= k respondents (or a
+    published IKM without a count).
+
+    Columns unit_id, unit_name, unit_function, ever_treated, cohort, first_period, first,
+    last_period, last, change (NaN when fewer than two usable periods); sorted by change,
+    largest first.
+    """
+    usable = rows.dropna(subset=[outcome])
+    # a published IKM without a respondent count is public already: keep it
+    enough = usable["respondents"].isna() | (usable["respondents"].fillna(0) >= k)
+    usable = usable[enough.astype(bool)].sort_values("period_index")
+    units = region_units(rows)[["unit_id", "unit_name", "unit_function", "cohort"]]
+    units["ever_treated"] = rows.groupby("unit_id", observed=True)["treated"].max().reindex(
+        units["unit_id"]).to_numpy() > 0
+    grouped = usable.groupby("unit_id", observed=True)
+    ends = pd.DataFrame({
+        "first_period": grouped["period"].first(), "first": grouped[outcome].first(),
+        "last_period": grouped["period"].last(), "last": grouped[outcome].last(),
+        "n_periods": grouped[outcome].count(),
+    })
+    table = units.merge(ends, left_on="unit_id", right_index=True, how="left")
+    table["change"] = (table["last"] - table["first"]).where(table["n_periods"] >= 2)
+    return table.sort_values(["change", "unit_name"], ascending=[False, True],
+                             na_position="last", ignore_index=True)
+
+
+def rejects_for_region(rejects: pd.DataFrame, region: str,
+                       level: str = "pemda") -> tuple[pd.DataFrame, bool]:
+    """Rejected rows of the region and whether the ledger could be filtered by region.
+
+    The ledger is filtered on its `kode_pemda` column when it has one; otherwise the whole
+    ledger is returned with False.
+    """
+    if rejects.empty or "kode_pemda" not in rejects.columns:
+        return rejects, rejects.empty
+    codes = rejects["kode_pemda"].astype(str)
+    mask = codes == region if level == "pemda" else codes.str.startswith(f"{region}.")
+    return rejects[mask], True
+
+
+def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Counts of rejected rows by reason and column, with one example file each."""
+    if rejects.empty:
+        return pd.DataFrame(columns=["reason", "column", "rows", "example_file"])
+    table = (rejects.assign(column=rejects.get("column", "").fillna(""))
+             .groupby(["reason", "column"], dropna=False)
+             .agg(rows=("reason", "size"), example_file=("source_file", "first")).reset_index())
+    return table.sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------- formatting and HTML
+
+
+def suppress_count(value: object, lang: str, k: int = K_MIN) -> str:
+    """A count for a table: '<5' for 1..k-1, formatted otherwise (0 is shown)."""
+    if is_missing(value):
+        return MISSING
+    if 0 < int(value) < k:  # type: ignore[call-overload]
+        return SUPPRESSED
+    return fmt_int(value, lang)
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value's text (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def table_html(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
+    """An escaped HTML table (cells are already display strings); `numeric` columns right-align."""
+    body = frame.to_html(escape=True, index=False, border=0, classes="p3k-table", na_rep=MISSING)
+    for column in numeric:
+        header = esc(column)
+        body = body.replace(f"<th>{header}</th>", f'<th class="num">{header}</th>')
+    return body
+
+
+def block(*parts: str) -> Any:
+    """IPython HTML of pre-escaped parts (imported lazily: the batch runner does not need it)."""
+    from IPython.display import HTML
+
+    return HTML("\n".join(parts))
+
+
+def heading(text: str, level: int = 2) -> str:
+    return f"<h{level}>{esc(text)}</h{level}>"
+
+
+def paragraph(text: str, css: str | None = None) -> str:
+    cls = f' class="{css}"' if css else ""
+    return f"<p{cls}>{esc(text)}</p>"
+
+
+def setup_notebook(seed: int, quiet: bool = True) -> None:
+    """Reproducible notebook defaults: seeds and inline PNG figures; `quiet` hides warnings
+    (a report shows none; an analysis notebook should keep them)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if quiet:
+        warnings.filterwarnings("ignore")
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:  # outside IPython
+        pass
+    pd.set_option("display.max_colwidth", 200)
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class RegionReport:
+    """One region's report: its rows, parameters and the HTML/figure of every section."""
+
+    data: Processed
+    region: str
+    name: str
+    level: str
+    province_code: str
+    province_name: str
+    lang: str
+    outcome: str
+    treatment: str
+    period_from: str | None
+    period_to: str | None
+    synthetic: bool
+    seed: int
+    rows: pd.DataFrame = field(repr=False)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, processed_dir: str | Path, region: str, *, level: str = "pemda",
+             lang: str = "id", outcome: str = "ikm", treatment: str = "treated",
+             period_from: str | None = None, period_to: str | None = None,
+             synthetic: bool = False, seed: int = 0) -> RegionReport:
+        """Read the processed folder and select the region (UnknownRegion if it is absent)."""
+        if not isinstance(region, str):
+            raise TypeError(f"region must be a string code like '32.01', not {region!r}")
+        check_lang(lang)
+        data = load_processed(processed_dir)
+        for column in (outcome, treatment):
+            if column not in data.panel.columns:
+                raise KeyError(f"column {column!r} is not in panel.parquet")
+        regions = list_regions(data.panel, level)
+        match = regions[regions["region"] == region]
+        if match.empty:
+            raise UnknownRegion(
+                f"region {region!r} ({level}) is not in {data.folder / 'panel.parquet'}")
+        info = match.iloc[0]
+        rows = analysis.restrict_periods(analysis.region_rows(data.panel, region, level),
+                                         period_from, period_to)
+        parameters = dict(processed_dir=str(processed_dir), region=region, level=level,
+                          lang=lang, outcome=outcome, period_from=period_from,
+                          period_to=period_to, treatment=treatment, synthetic=synthetic,
+                          seed=seed)
+        return cls(data=data, region=region, name=str(info["name"]), level=level,
+                   province_code=str(info["kode_provinsi"]),
+                   province_name=str(info["nama_provinsi"]), lang=lang, outcome=outcome,
+                   treatment=treatment, period_from=period_from, period_to=period_to,
+                   synthetic=bool(synthetic or data.cleaning_summary.get("synthetic", False)),
+                   seed=seed, rows=rows, parameters=parameters)
+
+    # -- helpers
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def num(self, value: object, decimals: int = 1) -> str:
+        return fmt_number(value, self.lang, decimals)
+
+    def _periods(self) -> tuple[str, str]:
+        ordered = self.rows.sort_values("period_index")["period"]
+        return (str(ordered.iloc[0]), str(ordered.iloc[-1])) if len(ordered) else (MISSING,) * 2
+
+    # -- sections
+    def header(self) -> Any:
+        """Title, subtitle and (for synthetic data) a banner nobody can miss."""
+        level_label = self.t(f"level_{self.level}")
+        parts = [CSS, heading(self.t("title", name=self.name), 1),
+                 paragraph(self.t("subtitle", code=self.region, level_label=level_label,
+                                  province=self.province_name), "p3k-note")]
+        if self.synthetic:
+            parts.insert(1, f'<div class="p3k-banner" role="alert">'
+                            f"{esc(self.t('synthetic_banner'))}</div>")
+        return block(*parts)
+
+    def units_section(self) -> Any:
+        """The region's units, their function, staff at the last period and first P3K."""
+        units = region_units(self.rows)
+        labels = function_labels(self.lang)
+        n_treated = int((self.rows.groupby("unit_id", observed=True)["treated"].max() > 0).sum())
+        first, last = self._periods()
+        p3k = units["n_p3k"] + units["n_p3k_part_time"]
+        table = pd.DataFrame({
+            self.t("col_unit"): units["unit_name"].astype(str),
+            self.t("col_function"): units["unit_function"].map(labels).fillna(
+                units["unit_function"]).astype(str),
+            **{self.t(key): units[col].map(lambda v: suppress_count(v, self.lang))
+               for col, key in STATUS_COLUMNS.items()},
+            self.t("col_staff"): units["n_staff"].map(lambda v: suppress_count(v, self.lang)),
+            self.t("col_share"): [
+                SUPPRESSED if not is_missing(n) and 0 < n < K_MIN else fmt_pct(s, self.lang)
+                for n, s in zip(p3k, units["p3k_share"], strict=True)],
+            self.t("col_first_p3k"): [
+                self.t("never") if c == 0 else _period_of(self.data.panel, c)
+                for c in units["cohort"]],
+        })
+        numeric = tuple(self.t(k) for k in (*STATUS_COLUMNS.values(), "col_staff", "col_share"))
+        return block(heading(self.t("sec_units")),
+                     paragraph(self.t("units_intro", n_units=len(units), n_treated=n_treated,
+                                      period_from=first, period_to=last)),
+                     table_html(table, numeric),
+                     paragraph(self.t("suppression_note"), "p3k-note"))
+
+    def staff_section(self) -> Any:
+        return block(heading(self.t("sec_staff")), paragraph(self.t("staff_intro")))
+
+    def staff_figure(self) -> Any:
+        """Staff by status over time and the P3K share (seaborn)."""
+        counts = composition(self.rows)
+        counts["status"] = counts["status"].map(lambda c: self.t(STATUS_COLUMNS[c]))
+        return plots.staff_composition(
+            counts, p3k_share_by_period(self.rows),
+            labels={"x": self.t("axis_period"), "y_staff": self.t("axis_staff"),
+                    "y_share": self.t("axis_share"), "legend": self.t("legend_status")})
+
+    def adoption_table(self) -> pd.DataFrame:
+        """Share of units with P3K per period in this region, its province and the nation."""
+        panel = analysis.restrict_periods(self.data.panel, self.period_from, self.period_to)
+        region_mask = (panel["kode_pemda"] if self.level == "pemda"
+                       else panel["kode_provinsi"]) == self.region
+        scopes = {self.t("scope_region"): region_mask}
+        if self.level == "pemda":
+            scopes[self.t("scope_province")] = panel["kode_provinsi"] == self.province_code
+        scopes[self.t("scope_nation")] = pd.Series(True, index=panel.index)
+        return adoption(panel, scopes)
+
+    def adoption_section(self) -> Any:
+        others = self.t(f"adoption_others_{self.level}")
+        return block(heading(self.t("sec_adoption")),
+                     paragraph(self.t("adoption_intro", others=others)))
+
+    def adoption_figure(self) -> Any:
+        return plots.adoption_comparison(
+            self.adoption_table(),
+            labels={"x": self.t("axis_period"), "y": self.t("axis_units_with_p3k"),
+                    "legend": self.t("legend_scope")})
+
+    def trends_section(self) -> Any:
+        return block(heading(self.t("sec_trends")), paragraph(self.t("trends_intro")))
+
+    def trends_figure(self) -> Any:
+        trends = group_trends(self.rows, self.outcome)
+        trends["group"] = trends["ever"].map(
+            {True: self.t("group_with"), False: self.t("group_without")})
+        return plots.group_trends(trends, labels={"x": self.t("axis_period"),
+                                                  "y": self.t("axis_ikm"),
+                                                  "legend": self.t("legend_group")})
+
+    def region_estimate(self) -> analysis.Estimate:
+        return analysis.region_estimates(
+            self.data.panel, self.region, level=self.level, outcome=self.outcome,
+            treatment=self.treatment, period_from=self.period_from, period_to=self.period_to)
+
+    def national_estimate(self) -> analysis.Estimate:
+        return analysis.national_estimate(
+            self.data.panel, outcome=self.outcome, treatment=self.treatment,
+            period_from=self.period_from, period_to=self.period_to)
+
+    def _estimate_sentence(self, est: analysis.Estimate, key: str) -> str:
+        return self.t(key, outcome=self.outcome.upper(),
+                      treatment_label=self.t(f"treatment_{self.treatment}"),
+                      estimate=fmt_signed(est.estimate, self.lang, 2),
+                      ci_low=self.num(est.ci_low, 2), ci_high=self.num(est.ci_high, 2),
+                      se=self.num(est.std_error, 2), n_obs=fmt_int(est.n_obs, self.lang),
+                      n_units=fmt_int(est.n_units, self.lang))
+
+    def estimate_section(self, est: analysis.Estimate) -> Any:
+        """The region's estimate, its interval in words, and a warning when groups are small."""
+        parts = [heading(self.t("sec_estimate"))]
+        if est.too_few:
+            warning = self.t("too_few_warning", n_treated=est.n_treated,
+                             n_comparison=est.n_comparison, k=analysis.MIN_GROUP)
+            parts.append(f'<div class="p3k-warning" role="alert">{esc(warning)}</div>')
+        if est.available:
+            parts += [paragraph(self._estimate_sentence(est, "estimate_sentence")),
+                      paragraph(self.t("estimate_reading"))]
+        else:
+            parts.append(paragraph(self.t("estimate_missing", reason=est.note)))
+        parts.append(paragraph(self.t("method_note"), "p3k-note"))
+        return block(*parts)
+
+    def national_section(self, est: analysis.Estimate) -> Any:
+        text = (self._estimate_sentence(est, "national_sentence") if est.available
+                else self.t("estimate_missing", reason=est.note))
+        return block(heading(self.t("sec_national")), paragraph(text))
+
+    def ranking_section(self) -> Any:
+        """Units ranked by IKM change (first to last period with >= 5 respondents)."""
+        ranking = ikm_ranking(self.rows, self.outcome)
+        labels = function_labels(self.lang)
+        table = pd.DataFrame({
+            "#": range(1, len(ranking) + 1),
+            self.t("col_unit"): ranking["unit_name"].astype(str),
+            self.t("col_function"): ranking["unit_function"].map(labels).fillna(
+                ranking["unit_function"]).astype(str),
+            self.t("col_has_p3k"): ranking["ever_treated"].map(
+                {True: self.t("yes"), False: self.t("no")}),
+            self.t("col_ikm_first"): [
+                f"{self.num(v, 1)} ({p})" if isinstance(p, str) else MISSING
+                for v, p in zip(ranking["first"], ranking["first_period"], strict=True)],
+            self.t("col_ikm_last"): [
+                f"{self.num(v, 1)} ({p})" if isinstance(p, str) else MISSING
+                for v, p in zip(ranking["last"], ranking["last_period"], strict=True)],
+            self.t("col_ikm_change"): ranking["change"].map(
+                lambda v: fmt_signed(v, self.lang, 1)),
+        })
+        numeric = (self.t("col_ikm_first"), self.t("col_ikm_last"), self.t("col_ikm_change"))
+        return block(heading(self.t("sec_ranking")), paragraph(self.t("ranking_intro")),
+                     table_html(table, numeric),
+                     paragraph(self.t("suppression_note"), "p3k-note"))
+
+    def quality_section(self) -> Any:
+        """Rejected rows for this region by reason (raw values are never shown: they may hold
+        personal data such as NIP)."""
+        rejects, by_region = rejects_for_region(self.data.rejects, self.region, self.level)
+        parts = [heading(self.t("sec_quality"))]
+        if rejects.empty:
+            parts.append(paragraph(self.t("no_quality_notes")))
+            return block(*parts)
+        if not by_region:
+            parts.append(paragraph(self.t("quality_no_region_column"), "p3k-note"))
+        table = rejects_by_reason(rejects)
+        shown = pd.DataFrame({
+            self.t("col_reason"): table["reason"].astype(str),
+            self.t("col_column"): table["column"].astype(str),
+            self.t("col_rows"): table["rows"].map(lambda v: fmt_int(v, self.lang)),
+            self.t("col_example"): table["example_file"].astype(str),
+        })
+        parts += [paragraph(self.t("quality_intro", n=fmt_int(len(rejects), self.lang))),
+                  table_html(shown, (self.t("col_rows"),))]
+        return block(*parts)
+
+    def summary(self, est: analysis.Estimate, national: analysis.Estimate) -> dict[str, Any]:
+        """The key numbers of this report (what the batch index and estimates table show)."""
+        return {
+            "region": self.region, "name": self.name, "level": self.level,
+            "kode_provinsi": self.province_code, "nama_provinsi": self.province_name,
+            "lang": self.lang, "outcome": self.outcome, "treatment": self.treatment,
+            "synthetic": self.synthetic, "n_units": est.n_units, "n_treated": est.n_treated,
+            "n_comparison": est.n_comparison, "too_few": est.too_few,
+            "estimate": est.to_dict(), "national": national.to_dict(),
+            "parameters": self.parameters, "panel_sha256": self.data.panel_sha256,
+            "package_version": __version__, "python_executable": sys.executable,
+        }
+
+    def write_summary(self, est: analysis.Estimate, national: analysis.Estimate,
+                      path: str | Path = SUMMARY_FILE) -> Path:
+        """Write the summary json (next to the executed notebook by default), atomically."""
+        from p3k_study.reports.files import atomic_write_text
+
+        text = json.dumps(self.summary(est, national), indent=2, sort_keys=True,
+                          ensure_ascii=False, allow_nan=False)
+        return atomic_write_text(Path(path), text + "\n")
+
+    def provenance(self, estimator: str = "") -> dict[str, str]:
+        """Package version, git commit, sha256 of panel.parquet, parameters and seed."""
+        return {
+            self.t("prov_version"): __version__,
+            self.t("prov_commit"): git_commit(),
+            self.t("prov_panel_sha"): self.data.panel_sha256,
+            self.t("prov_seed"): str(self.seed),
+            self.t("prov_python"): f"{sys.version.split()[0]} ({sys.executable})",
+            self.t("prov_estimator"): estimator or MISSING,
+            self.t("prov_parameters"): json.dumps(self.parameters, ensure_ascii=False,
+                                                  sort_keys=True),
+        }
+
+    def provenance_section(self, est: analysis.Estimate | None = None) -> Any:
+        items = self.provenance(est.estimator if est is not None else "")
+        table = pd.DataFrame({self.t("col_key"): list(items), self.t("col_value"): list(
+            items.values())})
+        return block(heading(self.t("sec_provenance")), table_html(table))
+
+
+def _period_of(panel: pd.DataFrame, period_index: int) -> str:
+    match = panel.loc[panel["period_index"] == period_index, "period"]
+    return str(match.iloc[0]) if len(match) else str(period_index)

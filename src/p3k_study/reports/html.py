@@ -1,0 +1,53 @@
+"""Self-contained HTML pages: an executed notebook without its code, and plain pages.
+
+Pages load nothing from the network (no MathJax, no require.js): nbconvert's 'basic' template
+gives the cell outputs only, and `page` wraps them in a small document with its own CSS.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+PAGE_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
+ background:#fafafa}
+main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}
+h1{font-size:1.7em}h2{font-size:1.3em;margin-top:1.6em;border-bottom:1px solid #ddd}
+img{max-width:100%;height:auto}
+table{border-collapse:collapse;font-size:.9em;margin:.4em 0}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right}
+.status-failed{color:#b00020;font-weight:bold}.status-rendered{color:#1b5e20}
+.status-skipped{color:#555}
+pre{white-space:pre-wrap}
+.banner{background:#b00020;color:#fff;font-weight:bold;padding:.8em 1em;font-size:1.2em;
+ border-radius:4px;margin:.5em 0}
+"""
+
+
+def page(title: str, body: str, lang: str = "id") -> str:
+    """A complete HTML document around an already-escaped body; the title is escaped here."""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{html.escape(lang, quote=True)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def notebook_body(notebook: Any) -> str:
+    """The outputs of an executed notebook as HTML: no code, no prompts, no markdown notes."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_markdown=True)
+    body, _resources = exporter.from_notebook_node(notebook)
+    return body
+
+
+def notebook_page(notebook: Any, title: str, lang: str = "id") -> str:
+    """A self-contained HTML report from an executed notebook."""
+    return page(title, notebook_body(notebook), lang)

@@ -1,0 +1,314 @@
+"""One pemda: build its world (world.py), make its files messy (messy.py), write them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from p3k_study.simulate import messy, world
+from p3k_study.simulate.messy import FileStyle
+from p3k_study.simulate.writers import write_csv, write_xlsx
+
+
+def _rng(seed: int, code: str, step: int) -> np.random.Generator:
+    """Independent generator per (seed, pemda, step): results do not depend on loop order."""
+    return np.random.default_rng([seed, int(code.replace(".", "")), step])
+
+
+def _slug(region: pd.Series) -> str:
+    prefix = "kab" if region["jenis"] == "kabupaten" else "kota"
+    bare = "".join(c if c.isalnum() else "-" for c in region["nama_dasar"].lower())
+    return f"{region['kode_pemda']}_{prefix}-{'-'.join(filter(None, bare.split('-')))}"
+
+
+def _unit_names(units: pd.DataFrame, unit_idx: np.ndarray, year: np.ndarray,
+                style: FileStyle) -> np.ndarray:
+    if style.unit_style == "short":
+        return units["short"].to_numpy()[unit_idx]
+    names = world.unit_name_in_year(units, unit_idx, year)
+    if style.unit_style == "upper":
+        return np.array([n.upper() for n in names], dtype=object) if len(names) else names
+    return names
+
+
+def _format_nips(nips: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mostly plain digits; some files write '19860601 201012 1 004' or with dots."""
+    mode = rng.choice(4, p=(0.55, 0.2, 0.15, 0.1))
+    s = pd.Series(nips, dtype=object)
+    spaced = s.str[:8] + " " + s.str[8:14] + " " + s.str[14] + " " + s.str[15:]
+    dotted = s.str[:8] + "." + s.str[8:14] + "." + s.str[14] + "." + s.str[15:]
+    if mode == 0:
+        return nips
+    if mode == 1:
+        return spaced.to_numpy()
+    if mode == 2:
+        return dotted.to_numpy()
+    return np.where(rng.random(len(nips)) < 0.3, spaced, s).astype(object)
+
+
+class Pemda:
+    """Simulates one pemda and writes its files."""
+
+    def __init__(self, region: pd.Series, seed: int, scale: str, params: world.ModelParameters,
+                 out: Path, used_nips: dict[str, int], seq_offset: int) -> None:
+        self.region, self.seed, self.scale, self.params = region, seed, scale, params
+        self.out, self.used_nips, self.seq_offset = out, used_nips, seq_offset
+        self.code = region["kode_pemda"]
+        self.slug = _slug(region)
+        self.rejects: list[dict[str, object]] = []
+        self.names: list[pd.DataFrame] = []
+        self.files: list[str] = []
+
+    def rng(self, step: int) -> np.random.Generator:
+        return _rng(self.seed, self.code, step)
+
+    def run(self) -> dict[str, object]:
+        params = self.params
+        units = world.build_units(self.region, self.rng(1), params, self.scale)
+        staff = world.build_staff(units, self.rng(2), params)
+        staff["nip"] = world.assign_nips(staff, self.used_nips, self.seq_offset)
+        counts = world.staff_counts(staff, len(units))
+        cohort = world.cohorts_from_hires(counts["p3k_hires"])
+        mu = world.latent_mu(units, cohort, params)
+        held = world.survey_schedule(units, self.rng(3), params)
+        answers = world.draw_answers(mu, held, self.rng(4), params, units)
+        published = bool(self.rng(5).random() < params.published_ikm_share)
+
+        self.write_roster(units, staff)
+        n_unit, n_per = len(units), len(world.PERIODS)
+        sums = np.zeros((n_unit, n_per))
+        resp = np.zeros((n_unit, n_per), dtype=np.int64)
+        pos = answers["period_index"].to_numpy() - world.FIRST_PERIOD
+        uidx = answers["unit_idx"].to_numpy()
+        np.add.at(sums, (uidx, pos), answers[list(world.ELEMENTS)].sum(axis=1).to_numpy())
+        np.add.at(resp, (uidx, pos), 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ikm = 25.0 * sums / (9.0 * resp)
+        source = np.where(resp > 0, "answers", "")
+        if published:
+            ikm, resp = self.write_ikm(units, ikm, resp)
+            source = np.where(resp > 0, "published", "")
+            n_answers, n_ikm = 0, int((resp > 0).sum())
+        else:
+            self.write_skm(units, answers, resp)
+            n_answers, n_ikm = len(answers), 0
+
+        panel = pd.DataFrame({
+            "unit_id": np.repeat(units["unit_id"].to_numpy(), n_per),
+            "kode_pemda": self.code,
+            "unit_key": np.repeat(units["unit_key"].to_numpy(), n_per),
+            "unit_function": np.repeat(units["function"].to_numpy(), n_per),
+            "unit_name": np.repeat(units["name_new"].to_numpy(), n_per),
+            "period": np.tile(world.PERIOD_LABELS, n_unit),
+            "period_index": np.tile(world.PERIODS, n_unit),
+        })
+        for column in ("n_pns", "n_p3k", "n_p3k_part_time", "n_other"):
+            panel[column] = counts[column].ravel()
+        panel["n_staff"] = panel[["n_pns", "n_p3k", "n_p3k_part_time", "n_other"]].sum(axis=1)
+        panel["p3k_hires"] = counts["p3k_hires"].ravel()
+        panel["cohort"] = np.repeat(cohort, n_per)
+        panel["ikm"] = np.where(resp > 0, ikm, np.nan).ravel()
+        panel["respondents"] = resp.ravel()
+        panel["ikm_source"] = source.ravel()
+        panel["ikm_expected"] = 25.0 * mu.ravel()
+        panel["att_true"] = 25.0 * params.tau(panel["cohort"].to_numpy(),
+                                              panel["period_index"].to_numpy())
+        unmatched = units.loc[~units["matched"], ["unit_id", "kode_pemda", "name_new",
+                                                   "unit_key"]]
+        return {"panel": panel, "unmatched": unmatched.rename(columns={"name_new": "unit_name"}),
+                "n_roster": len(staff), "n_answers": n_answers, "n_ikm": n_ikm}
+
+    # ----------------------------------------------------------------- files
+    def _fake_nip(self, rng: np.random.Generator) -> Callable[[dict, bool], str]:
+        def make(row: dict, pppk: bool) -> str:
+            birth = np.datetime64("1970-01-01") + int(rng.integers(0, 30 * 365))
+            if pppk:
+                field = f"{int(rng.integers(2019, 2025))}21"
+            else:
+                field = f"{int(rng.integers(1995, 2019))}{int(rng.integers(1, 13)):02d}"
+            prefix = str(birth).replace("-", "") + field + str(int(rng.integers(1, 3)))
+            self.used_nips[prefix] = self.used_nips.get(prefix, 0) + 1
+            return f"{prefix}{self.seq_offset + self.used_nips[prefix]:03d}"
+        return make
+
+    def _finish(self, table: pd.DataFrame, kind: str, style: FileStyle,
+                rng: np.random.Generator, headers: dict[str, str], numeric: set[str],
+                dated: set[str], sheet_names: list[str]) -> None:
+        """Inject bad rows, write the file, record ledger rows and written unit names."""
+        table = messy.inject_bad_rows(table, kind, style, rng, self._fake_nip(rng))
+        public = [c for c in table.columns if not c.startswith("_")]
+        written = table[public].rename(columns=headers)
+        ext = "xlsx" if style.fmt == "xlsx" else "csv"
+        rel = f"{kind}/{self.slug}.{ext}"
+        sheet_pos = table["_sheet_order"].to_numpy()
+        row_numbers = pd.Series(sheet_pos).groupby(sheet_pos).cumcount().to_numpy() + 2
+        if style.fmt == "xlsx":
+            sheets = [(sheet_names[k], written[sheet_pos == k]) for k in range(len(sheet_names))
+                      if (sheet_pos == k).any()]
+            write_xlsx(self.out / rel, sheets, {headers.get(c, c) for c in numeric},
+                       {headers.get(c, c) for c in dated} if style.date_style == "xlsx_date"
+                       else {headers.get(c, c) for c in dated} & set())
+        else:
+            write_csv(self.out / rel, written, style.fmt)
+        self.files.append(rel)
+        bad = table["_bad"].to_numpy() != ""
+        for i in np.flatnonzero(bad):
+            column = table["_column"].iat[i]
+            value = str(table[column].iat[i]) if column else ""
+            self.rejects.append({
+                "file": rel,
+                "sheet": sheet_names[sheet_pos[i]] if style.fmt == "xlsx" else "",
+                "row": int(row_numbers[i]), "kind": table["_bad"].iat[i], "column": column,
+                "header": headers.get(column, column), "value": value.lstrip(messy.FORCE_NUMBER),
+            })
+        unit_column = "unit_kerja" if kind == "pegawai" else "unit_layanan"
+        good = table[~bad & (table[unit_column] != "")]
+        pairs = good[["_unit_idx", unit_column]].drop_duplicates()
+        self.names.append(pd.DataFrame({"unit_idx": pairs["_unit_idx"].to_numpy(),
+                                        "table": kind, "file": rel,
+                                        "unit_name": pairs[unit_column].to_numpy()}))
+        return table
+
+    def write_roster(self, units: pd.DataFrame, staff: pd.DataFrame) -> None:
+        rng = self.rng(10)
+        style = messy.draw_style(rng, self.region, "pegawai", self.scale)
+        n = len(staff)
+        unit_idx = staff["unit_idx"].to_numpy()
+        end = staff["end"].to_numpy()
+        name_year = np.where(np.isnat(end), 2026,
+                             pd.Series(end).dt.year.fillna(2026).to_numpy()).astype(int)
+        p3k_label = "P3K" if rng.random() < 0.25 else "PPPK"
+        status = staff["status"].replace({"PPPK": p3k_label}).to_numpy(dtype=object)
+        columns: dict[str, np.ndarray] = {}
+        if style.with_number:
+            columns["no"] = np.arange(1, n + 1).astype(str).astype(object)
+        columns |= messy.region_columns(n, self.region, style)
+        columns["nip"] = _format_nips(staff["nip"].to_numpy(dtype=object), rng)
+        if style.with_optional:
+            columns["nama"] = staff["nama"].to_numpy(dtype=object)
+        columns["unit_kerja"] = _unit_names(units, unit_idx, name_year, style)
+        columns["status"] = status
+        if style.with_optional:
+            columns["jenis_jabatan"] = staff["jenis_jabatan"].to_numpy(dtype=object)
+        columns["tmt"] = messy.format_dates(staff["tmt"].to_numpy(), style, rng)
+        columns["tanggal_berakhir"] = messy.format_dates(end, style, rng)
+        table = pd.DataFrame(columns, dtype=object)
+        table["_unit_idx"] = unit_idx
+        table["_order"] = np.arange(n, dtype=float)
+        split = style.fmt == "xlsx" and rng.random() < 0.5
+        if split:
+            table["_sheet_order"] = (staff["status"].to_numpy() != "PNS").astype(int)
+            sheet_names = ["PNS", "PPPK"]
+            table = table.sort_values(["_sheet_order", "_order"], kind="stable",
+                                      ignore_index=True)
+        else:
+            table["_sheet_order"] = 0
+            sheet_names = ["Data Pegawai"]
+        headers = {c: style.headers.get(c, c) for c in columns}
+        headers["no"] = "No"
+        self._finish(table, "pegawai", style, rng, headers, set(), {"tmt", "tanggal_berakhir"},
+                     sheet_names)
+
+    def _sheets_by_year(self, years: np.ndarray, style: FileStyle,
+                        rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+        if style.fmt != "xlsx":
+            return np.zeros(len(years), dtype=int), ["Sheet1"]
+        prefix = "Tahun " if rng.random() < 0.5 else ""
+        unique = sorted(set(years.tolist()))
+        order = np.searchsorted(np.array(unique), years)
+        return order, [f"{prefix}{y}" for y in unique]
+
+    def write_skm(self, units: pd.DataFrame, answers: pd.DataFrame, resp: np.ndarray) -> None:
+        rng = self.rng(11)
+        style = messy.draw_style(rng, self.region, "skm", self.scale)
+        n = len(answers)
+        unit_idx = answers["unit_idx"].to_numpy()
+        period = answers["period_index"].to_numpy()
+        years = period // 2
+        sheet_order, sheet_names = self._sheets_by_year(years, style, rng)
+        columns: dict[str, np.ndarray] = {"no": np.zeros(n, dtype=object)}
+        columns |= messy.region_columns(n, self.region, style)
+        columns["unit_layanan"] = _unit_names(units, unit_idx, years, style)
+        if style.use_survey_date:
+            dates = messy.semester_dates(period, rng)
+            columns["tanggal_survei"] = messy.format_dates(dates, style, rng)
+        else:
+            columns["periode"] = messy.format_periods(period, style)
+        elements = list(world.ELEMENTS)
+        if style.swap_u8_u9:
+            elements[7], elements[8] = elements[8], elements[7]
+        for element in elements:
+            columns[element] = answers[element].to_numpy().astype(str).astype(object)
+        if style.with_populasi:
+            pos = period - world.FIRST_PERIOD
+            population = np.zeros_like(resp)
+            held = resp > 0
+            population[held] = world.population_for(resp[held], rng)
+            columns["populasi"] = population[unit_idx, pos].astype(str).astype(object)
+        table = pd.DataFrame(columns, dtype=object)
+        table["_unit_idx"] = unit_idx
+        table["_sheet_order"] = sheet_order
+        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
+        table["_order"] = np.arange(n, dtype=float)
+        table["no"] = (table.groupby("_sheet_order").cumcount() + 1).astype(str)
+        names = dict(zip(world.ELEMENTS, messy.ELEMENT_HEADER_SETS[style.element_set],
+                         strict=True))
+        headers = {c: style.headers.get(c, c) for c in columns} | names | {"no": "No"}
+        self._finish(table, "skm", style, rng, headers, set(world.ELEMENTS) | {"populasi"},
+                     {"tanggal_survei"}, sheet_names)
+
+    def write_ikm(self, units: pd.DataFrame, ikm: np.ndarray,
+                  resp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Write published IKM; return the truth (value as published, respondents)."""
+        rng = self.rng(12)
+        style = messy.draw_style(rng, self.region, "ikm", self.scale)
+        unit_idx, pos = np.nonzero(resp > 0)
+        period = world.PERIODS[pos]
+        years = period // 2
+        n = len(unit_idx)
+        rounded = np.round(ikm[unit_idx, pos], 2)
+        text = pd.Series(rounded).map("{:.2f}".format)
+        published = text.astype(float).to_numpy()
+        sheet_order, sheet_names = self._sheets_by_year(years, style, rng)
+        columns: dict[str, np.ndarray] = messy.region_columns(n, self.region, style)
+        columns["unit_layanan"] = _unit_names(units, unit_idx, years, style)
+        columns["periode"] = messy.format_periods(period, style)
+        columns["ikm"] = messy.format_decimal(published, style)
+        if style.with_optional:
+            columns["jumlah_responden"] = resp[unit_idx, pos].astype(str).astype(object)
+            letters = np.select([published >= 88.31, published >= 76.61, published >= 65.0],
+                                ["A", "B", "C"], "D").astype(object)
+            if rng.random() < 0.5:
+                letters = pd.Series(letters).map(messy.MUTU_WORDS).to_numpy(dtype=object)
+            columns["mutu"] = letters
+        if rng.random() < 0.3:
+            columns["regulasi"] = np.full(n, "14/2017", dtype=object)
+        table = pd.DataFrame(columns, dtype=object)
+        table["_unit_idx"] = unit_idx
+        table["_period_pos"] = pos
+        table["_sheet_order"] = sheet_order
+        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
+        table["_order"] = np.arange(n, dtype=float)
+        headers = {c: style.headers.get(c, c) for c in columns}
+        table = self._finish(table, "ikm", style, rng, headers,
+                             {"ikm", "jumlah_responden"}, set(), sheet_names)
+        truth_ikm = np.full(resp.shape, np.nan)
+        truth_resp = np.zeros_like(resp)
+        kept = table[table["_bad"] == ""]
+        ku = kept["_unit_idx"].to_numpy().astype(int)
+        kp = kept["_period_pos"].to_numpy().astype(int)
+        truth_ikm[ku, kp] = published_lookup(unit_idx, pos, published, ku, kp, resp.shape)
+        truth_resp[ku, kp] = resp[ku, kp]
+        return truth_ikm, truth_resp
+
+
+def published_lookup(unit_idx: np.ndarray, pos: np.ndarray, values: np.ndarray, ku: np.ndarray,
+                     kp: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    grid = np.full(shape, np.nan)
+    grid[unit_idx, pos] = values
+    return grid[ku, kp]
+
+

@@ -1,0 +1,118 @@
+"""Cleaning of staff counts, SKM answers and published IKM: each rule with its reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from _raw_helpers import sheet
+
+from p3k_study.clean.counts import clean_counts_file
+from p3k_study.clean.ikm_published import clean_published_file
+from p3k_study.clean.skm import clean_skm_file
+from p3k_study.ikm import ELEMENTS
+
+REF = dt.date(2025, 1, 15)
+
+COUNTS_HEADER = ["Kode Wilayah", "Unit Kerja", "Periode", "Jumlah PNS", "Jumlah PPPK",
+                 "PPPK Baru"]
+SKM_HEADER = ["No", "Kab/Kota", "Unit Layanan", "Periode", *(e.title() for e in ELEMENTS)]
+IKM_HEADER = ["kode_pemda", "unit_layanan", "periode", "Nilai IKM", "Mutu", "Regulasi",
+              "Responden"]
+
+
+def test_counts_rules() -> None:
+    rows = [
+        ["32.01", "Dinkes", "Semester I 2023", "10", "2", "2"],
+        ["32.01", "Dinkes", "Semester II 2023", "10", "3", ""],
+        ["32.01", "Dinkes", "Smt II/2023", "11", "3", ""],          # same unit and period
+        ["32.01", "Disdik", "2023", "10", "3", ""],                 # year in a semester panel
+        ["32.01", "Disdik", "Semester I 2023", "-1", "3", ""],      # negative
+        ["32.01", "Disdik", "Semester I 2023", "1,5", "3", ""],     # not whole
+        ["32.01", "Disdik", "Semester I 2027", "4", "3", ""],       # future period
+        ["32.01", "Disdik", "Semester I 2023", "#N/A", "3", ""],    # error in required
+    ]
+    clean, rejects, _ = clean_counts_file([sheet(COUNTS_HEADER, rows)], REF)
+    assert clean["n_pns"].tolist() == [10, 10]
+    assert clean["p3k_hires"].isna().tolist() == [False, True]
+    reasons = rejects.set_index("row")["reason"]
+    assert reasons[4] == "duplicate of row 3 (same unit and period)"
+    assert "cannot be placed in a semester" in reasons[5]
+    assert reasons[6] == "negative count"
+    assert reasons[7] == "count is not a whole number"
+    assert "after the reference date" in reasons[8]
+    assert reasons[9] == "Excel error cell #N/A"
+
+
+def skm_row(no: int, scores: list[str], period: str = "Semester I 2023",
+            region: str = "Kab. Bogor", unit: str = "Dinkes") -> list[str]:
+    return [str(no), region, unit, period, *scores]
+
+
+def test_skm_rules() -> None:
+    rows = [
+        skm_row(1, ["4"] * 9),
+        skm_row(2, ["4"] * 9),                       # same answers, another respondent: kept
+        skm_row(2, ["4"] * 9),                       # exact duplicate (same respondent number)
+        skm_row(3, ["5", *["4"] * 8]),               # score outside 1-4
+        skm_row(4, ["4"] * 8 + [""]),                # missing element
+        skm_row(5, ["4"] * 9, region="Kab. Antah Berantah"),
+        skm_row(6, ["4"] * 9, period=""),            # no period at all
+    ]
+    clean, rejects, _ = clean_skm_file([sheet(SKM_HEADER, rows)], REF)
+    assert len(clean) == 2 and clean["period"].eq("2023-S1").all()
+    reasons = rejects.set_index("row")
+    assert reasons.loc[4, "reason"] == "duplicate of row 3"
+    assert reasons.loc[5, "column"] == "persyaratan"
+    assert reasons.loc[5, "reason"] == "score outside 1-4 or not whole"
+    assert reasons.loc[6, "column"] == "sarana"
+    assert reasons.loc[7, "raw_value"] == "Kab. Antah Berantah"
+    assert reasons.loc[8, "reason"] == "missing required value (periode or tanggal_survei)"
+
+
+def test_skm_identical_answers_without_respondent_number_are_kept() -> None:
+    header = SKM_HEADER[1:]
+    rows = [skm_row(1, ["3"] * 9)[1:], skm_row(1, ["3"] * 9)[1:]]
+    clean, rejects, _ = clean_skm_file([sheet(header, rows)], REF)
+    assert len(clean) == 2 and rejects.empty
+
+
+def test_skm_survey_date_gives_the_period() -> None:
+    header = ["kode_pemda", "unit_layanan", "tanggal_survei", *ELEMENTS]
+    rows = [["32.01", "Dinkes", "12 Agustus 2023", *["3"] * 9],
+            ["32.01", "Dinkes", "12/08/2031", *["3"] * 9]]
+    clean, rejects, _ = clean_skm_file([sheet(header, rows)], REF)
+    assert clean["period"].tolist() == ["2023-S2"]
+    assert "after the reference date" in rejects["reason"].iloc[0]
+
+
+def test_published_rules() -> None:
+    rows = [
+        ["32.01", "Dinkes", "Semester I 2023", "80,11", "B", "14/2017", "120"],
+        ["32.01", "Disdik", "Semester I 2023", "101,5", "A", "", ""],       # outside 25-100
+        ["32.01", "Dinsos", "Semester I 2023", "70", "X", "", ""],          # mutu unreadable
+        ["32.01", "Dinkes", "Semester I 2023", "81", "B", "", ""],          # same unit, period
+        ["32.01", "Bappeda", "Semester I 2023", "70", "", "KEP/25/M.PAN/2/2004", ""],
+        ["32.01", "Dishub", "Semester I 2023", "70", "", "PP 99/1999", ""],  # regulation
+    ]
+    clean, rejects, _ = clean_published_file([sheet(IKM_HEADER, rows)], REF)
+    assert clean["ikm"].tolist() == [80.11, 70.0]
+    assert clean["regulation"].tolist() == ["14/2017", "25/2004"]
+    assert clean["respondents"].tolist()[0] == 120
+    reasons = rejects.set_index("row")["reason"]
+    assert reasons[3] == "IKM outside 25-100"
+    assert reasons[4].startswith("not a category")
+    assert reasons[5] == "duplicate of row 2 (same unit and period)"
+    assert reasons[7].startswith("unknown regulation")
+
+
+@pytest.mark.parametrize("cleaner", [clean_counts_file, clean_skm_file, clean_published_file])
+def test_every_row_in_exactly_one_place(cleaner) -> None:
+    header = {clean_counts_file: COUNTS_HEADER, clean_skm_file: SKM_HEADER,
+              clean_published_file: IKM_HEADER}[cleaner]
+    rows = [["32.01", "Dinkes", "Semester I 2023", *["3"] * (len(header) - 3)]] * 3
+    if cleaner is clean_skm_file:
+        rows = [skm_row(i, ["3"] * 9) for i in (1, 1, 2)]
+    s = sheet(header, rows, dropped=[(9, "repeated header row")])
+    clean, rejects, _ = cleaner([s], REF)
+    assert len(clean) + len(rejects) == s.rows_in

@@ -1,0 +1,55 @@
+"""Every notebook in notebooks/ runs top to bottom with papermill on the fixture processed folder.
+
+The template is checked for the papermill contract too: a `parameters` cell, no outputs, thin
+cells (no function definitions).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 5}
+ANALYSIS = list(FIGURES)
+ALL = [*ANALYSIS, "region-report.ipynb"]
+
+
+def estimate_available() -> bool:
+    try:
+        from p3k_study.estimate import att_gt, bacon_decomposition, event_study, twfe  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_notebook_is_thin_and_committed_clean(name):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None, name
+        assert "def " not in cell.source and "class " not in cell.source, name
+        assert len(cell.source.splitlines()) <= 12, (name, cell.source)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ANALYSIS)
+def test_notebook_runs(name, processed_dir, tmp_path):
+    if name != "01-explore.ipynb" and not estimate_available():
+        pytest.xfail("p3k_study.estimate is not importable yet")
+    executed = papermill.execute_notebook(
+        str(NOTEBOOKS / name), str(tmp_path / name),
+        parameters={"processed_dir": str(processed_dir)}, kernel_name="python3",
+        cwd=str(tmp_path), progress_bar=False)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) >= FIGURES[name], "figures must be embedded as PNG"

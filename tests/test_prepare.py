@@ -1,0 +1,126 @@
+"""prepare(): outputs, reconciliation, privacy, determinism, whole-file errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _raw_helpers import (
+    NAMES,
+    NIP_PNS_1,
+    NIP_PNS_2,
+    NIP_PPPK_1,
+    NIP_PPPK_2,
+    NIP_PPPK_3,
+    ROSTER_HEADER,
+    roster_rows,
+    write_csv,
+    write_dataset,
+)
+
+from p3k_study.config import Config
+from p3k_study.errors import DataError
+from p3k_study.prepare import format_summary, prepare
+from p3k_study.schema import PANEL_COLUMNS
+
+CONFIG = Config(salt="test-salt", reference_date=dt.date(2025, 1, 15))
+OUTPUTS = ["staff.parquet", "ikm_unit.parquet", "units.parquet", "panel.parquet", "panel.csv",
+           "rejects.parquet", "rejects.csv", "cleaning_summary.json"]
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("prep")
+    raw = write_dataset(root / "raw")
+    bad = [
+        ["32.01", "", "1,98606E+17", NAMES[0], "Dinkes", "PNS", "2010-12-01", ""],
+        ["32.01", "", NIP_PPPK_1, "Joko Widodo Susilo", "Dinkes", "PNS", "2022-03-01", ""],
+        roster_rows()[0],
+    ]
+    write_csv(raw / "pegawai" / "roster_2.csv", ROSTER_HEADER, bad)
+    result = prepare(raw, root / "out", config=CONFIG)
+    return raw, root / "out", result
+
+
+def test_writes_every_output(prepared) -> None:
+    _, out, _ = prepared
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    panel = pd.read_parquet(out / "panel.parquet")
+    assert list(panel.columns[: len(PANEL_COLUMNS)]) == list(PANEL_COLUMNS)
+
+
+def test_reconciliation_holds_for_every_file(prepared) -> None:
+    _, out, _ = prepared
+    summary = json.loads((out / "cleaning_summary.json").read_text())
+    assert len(summary["files"]) == 4
+    for name, record in summary["files"].items():
+        assert record["rows_in"] == record["rows_clean"] + record["rows_rejected"], name
+        for sheet in record["sheets"]:
+            assert sheet["rows_in"] == sheet["rows_clean"] + sheet["rows_rejected"]
+    t = summary["totals"]
+    assert t["rows_in"] == t["rows_clean"] + t["rows_rejected"]
+    assert summary["files"]["pegawai/roster_2.csv"]["rows_rejected"] == 3
+    rejects = pd.read_csv(out / "rejects.csv")
+    assert len(rejects) == t["rows_rejected"]
+    cross = rejects[rejects["source_file"] == "pegawai/roster_2.csv"]
+    assert "duplicate of row 2 in pegawai/roster.csv" in cross["reason"].iloc[-1]
+
+
+def test_no_nip_or_name_in_any_output(prepared) -> None:
+    _, out, _ = prepared
+    secrets = [NIP_PNS_1, NIP_PNS_1.replace(" ", ""), NIP_PNS_2, NIP_PPPK_1, NIP_PPPK_2,
+               NIP_PPPK_3, "1,98606E+17", *NAMES, "Joko Widodo Susilo"]
+    for path in out.iterdir():
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, (path.name, secret)
+
+
+def test_output_is_deterministic(prepared, tmp_path: Path) -> None:
+    raw, out, _ = prepared
+    prepare(raw, tmp_path / "again", config=CONFIG)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_format_summary_is_a_readable_table(prepared) -> None:
+    _, _, result = prepared
+    text = format_summary(result.summary)
+    assert "pegawai/roster.csv" in text and "total" in text and "Panel:" in text
+
+
+def test_missing_required_column_stops_with_one_message(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_csv(raw / "pegawai" / "r.csv", ["kode_pemda", "nip", "unit_kerja", "status"],
+              [["32.01", NIP_PNS_2, "Dinkes", "PNS"]])
+    with pytest.raises(DataError) as info:
+        prepare(raw, tmp_path / "out", config=CONFIG)
+    message = str(info.value)
+    assert "pegawai/r.csv" in message and "tmt" in message and "\n" not in message
+
+
+def test_no_staff_folder_is_a_data_error(tmp_path: Path) -> None:
+    (tmp_path / "raw" / "skm").mkdir(parents=True)
+    with pytest.raises(DataError, match="no staff files"):
+        prepare(tmp_path / "raw", tmp_path / "out", config=CONFIG)
+
+
+def test_cli_prints_one_line_and_exits_2(tmp_path: Path, capsys) -> None:
+    from p3k_study.cli import main
+
+    raw = tmp_path / "raw"
+    write_csv(raw / "pegawai" / "r.csv", ["nip"], [[NIP_PNS_2]])
+    code = main(["prepare", "--raw", str(raw), "--out", str(tmp_path / "out"), "-q"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "r.csv" in err
+
+
+def test_reference_date_and_salt_from_environment() -> None:
+    config = Config.from_env({"P3K_STUDY_SALT": "s", "P3K_STUDY_REFERENCE_DATE": "2024-06-30"})
+    assert config.salt == "s" and config.reference_date == dt.date(2024, 6, 30)
+    assert Config.from_env({}).uses_demo_salt

@@ -1,0 +1,107 @@
+"""Report content on the fixture panel: tables, suppression, escaping, estimates (no notebooks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures_panel import SCRIPT_NAME, TRUE_EFFECT, make_panel, make_rejects
+
+from p3k_study.reports import analysis, content
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return make_panel()
+
+
+def test_list_regions_keeps_codes_as_strings(panel):
+    regions = content.list_regions(panel)
+    assert list(regions["region"]) == ["11.01", "11.71", "32.01", "32.10"]
+    assert regions["region"].map(type).eq(str).all()
+    provinces = content.list_regions(panel, "province")
+    assert list(provinces["region"]) == ["11", "32"]
+
+
+def test_region_estimate_recovers_the_effect_and_flags_small_groups(panel):
+    est = analysis.region_estimates(panel, "32.01")
+    assert est.available and est.ci_low < TRUE_EFFECT < est.ci_high
+    assert (est.n_units, est.n_treated, est.n_comparison) == (10, 5, 5)
+    assert not est.too_few
+    small = analysis.region_estimates(panel, "11.71")  # 3 never-treated units
+    assert small.too_few and small.n_comparison == 3
+    national = analysis.national_estimate(panel)
+    assert national.n_units == 40 and abs(national.estimate - TRUE_EFFECT) < 0.5
+
+
+def test_region_without_treated_units_has_a_note_not_an_error(panel):
+    rows = panel[panel["kode_pemda"] == "32.01"].assign(treated=0, cohort=0)
+    est = analysis.estimate_panel(rows, scope="region", region="32.01", outcome="ikm",
+                                  treatment="treated")
+    assert not est.available and "no unit" in est.note
+    assert est.to_dict()["estimate"] is None
+
+
+def test_period_window(panel):
+    rows = analysis.restrict_periods(panel, "2020-S1", "2021-S2")
+    assert sorted(rows["period"].unique()) == ["2020-S1", "2020-S2", "2021-S1", "2021-S2"]
+    with pytest.raises(ValueError, match="not in the panel"):
+        analysis.restrict_periods(panel, "1999-S1", None)
+
+
+def test_suppression_of_small_counts():
+    assert content.suppress_count(3, "id") == "<5"
+    assert content.suppress_count(0, "id") == "0"
+    assert content.suppress_count(5, "id") == "5"
+    assert content.suppress_count(1234, "id") == "1.234"
+
+
+def test_ranking_uses_only_periods_with_enough_respondents(panel):
+    rows = panel[panel["kode_pemda"] == "32.01"]
+    ranking = content.ikm_ranking(rows)
+    assert len(ranking) == 10
+    assert ranking["change"].dropna().is_monotonic_decreasing
+    for row in ranking.dropna(subset=["change"]).itertuples():
+        used = rows[(rows["unit_id"] == row.unit_id) & (rows["respondents"] >= 5)]
+        assert row.first_period == used.sort_values("period_index")["period"].iloc[0]
+
+
+def test_rejects_are_filtered_by_region():
+    rejects = make_rejects()
+    mine, by_region = content.rejects_for_region(rejects, "32.01")
+    assert by_region and len(mine) == 2
+    province, _ = content.rejects_for_region(rejects, "11", "province")
+    assert len(province) == 1
+    whole, by_region = content.rejects_for_region(rejects.drop(columns="kode_pemda"), "32.01")
+    assert not by_region and len(whole) == 3
+
+
+def test_tables_escape_strings_from_data(processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en", synthetic=True)
+    html = report.units_section().data + report.ranking_section().data
+    assert SCRIPT_NAME not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    quality = report.quality_section().data
+    assert "<b>" not in quality and "1,98603E+17" not in quality  # raw values never shown
+
+
+def test_unknown_region_and_non_string_codes(processed_dir: Path):
+    with pytest.raises(content.UnknownRegion):
+        content.RegionReport.load(processed_dir, "99.99")
+    with pytest.raises(TypeError):
+        content.RegionReport.load(processed_dir, 32.01)  # type: ignore[arg-type]
+
+
+def test_header_shows_the_synthetic_banner(processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "11.01", lang="id", synthetic=True)
+    assert "DATA SINTETIS" in report.header().data
+
+
+def test_missing_counts_do_not_break_tables(processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en")
+    rows = report.rows.astype({"n_pns": "Int64", "n_p3k": "Int64", "respondents": "Int64"})
+    rows.loc[rows.index[:30], ["n_pns", "n_p3k", "respondents"]] = pd.NA
+    report.rows = rows
+    assert "–" in report.units_section().data
+    assert "Units ranked by IKM change" in report.ranking_section().data

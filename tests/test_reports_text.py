@@ -1,0 +1,92 @@
+"""Number formatting, translations, safe file names and atomic writes (fast, no notebooks)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from p3k_study.reports.files import atomic_write_text, inside, safe_slug
+from p3k_study.reports.text import PHRASES, fmt_int, fmt_number, fmt_pct, fmt_signed, t
+
+
+@pytest.mark.parametrize(("value", "lang", "decimals", "expected"), [
+    (1234.5, "id", 1, "1.234,5"),
+    (1234.5, "en", 1, "1,234.5"),
+    (1234567.891, "id", 2, "1.234.567,89"),
+    (1234567.891, "en", 2, "1,234,567.89"),
+    (-0.04, "id", 1, "0,0"),
+    (-12.34, "en", 1, "-12.3"),
+    (0, "id", 0, "0"),
+    (None, "id", 1, "–"),
+    (math.nan, "en", 1, "–"),
+])
+def test_fmt_number(value, lang, decimals, expected):
+    assert fmt_number(value, lang, decimals) == expected
+
+
+def test_fmt_int_pct_signed():
+    assert fmt_int(12345, "id") == "12.345"
+    assert fmt_int(12345, "en") == "12,345"
+    assert fmt_pct(0.125, "id") == "12,5%"
+    assert fmt_pct(0.125, "en") == "12.5%"
+    assert fmt_signed(2.0, "id", 2) == "+2,00"
+    assert fmt_signed(-2.0, "en", 2) == "-2.00"
+    assert fmt_signed(math.nan, "en") == "–"
+
+
+def test_every_phrase_has_both_languages_with_the_same_placeholders():
+    import string
+
+    for key, phrase in PHRASES.items():
+        assert set(phrase) == {"id", "en"}, key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(phrase[lang]) if f}
+                  for lang in ("id", "en")]
+        assert fields[0] == fields[1], key
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="lang"):
+        t("title", "fr", name="x")
+
+
+@pytest.mark.parametrize(("parts", "expected"), [
+    (("32.01", "Kabupaten Bogor"), "32.01-kabupaten-bogor"),
+    (("11.71", "../../etc"), "11.71-etc"),
+    (("../../etc",), "etc"),
+    (("..",), "region"),
+    (("",), "region"),
+    (("/abs/path",), "abs-path"),
+    ((".hidden",), "hidden"),
+    (("a\\..\\b",), "a-b"),
+    (("Kota Bandung <script>",), "kota-bandung-script"),
+])
+def test_safe_slug(parts, expected):
+    slug = safe_slug(*parts)
+    assert slug == expected
+    assert "/" not in slug and "\\" not in slug and ".." not in slug
+    assert not slug.startswith((".", "-"))
+
+
+def test_inside_refuses_to_leave_the_folder(tmp_path: Path):
+    assert inside(tmp_path, "a") == (tmp_path / "a").resolve()
+    for bad in ("..", "../x", "/etc", "", "."):
+        with pytest.raises(ValueError):
+            inside(tmp_path, bad)
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    target = tmp_path / "report.html"
+    atomic_write_text(target, "old complete")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        atomic_write_text(target, "new")
+    monkeypatch.undo()
+    assert target.read_text() == "old complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
