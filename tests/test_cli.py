@@ -58,3 +58,13 @@ def test_bad_option_values_are_refused_by_the_parser(capsys) -> None:
         main(["reports", "--jobs", "0"])
     assert exit_info.value.code == 2
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_the_demo_dataset_is_recognised_as_synthetic() -> None:
+    from pathlib import Path
+
+    from p3k_study.pipeline import is_synthetic
+
+    root = Path(__file__).resolve().parents[1]
+    assert is_synthetic(root / "data" / "raw" / "demo")
+    assert not is_synthetic(root / "docs")

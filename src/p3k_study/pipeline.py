@@ -31,11 +31,19 @@ class RunResult:
 
 
 def is_synthetic(raw: Path) -> bool:
-    """True when the dataset folder says it was simulated (dataset.json: {"synthetic": true})."""
+    """True when the dataset folder says it was simulated.
+
+    Either dataset.json holds {"synthetic": true}, or README.md opens with the simulator's
+    '# SYNTHETIC data' heading.
+    """
     marker = raw / DATASET_MARKER
-    if not marker.exists():
-        return False
-    return bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic", False))
+    if marker.exists():
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic", False))
+    readme = raw / "README.md"
+    if readme.exists():
+        first = readme.read_text(encoding="utf-8").lstrip().splitlines()[:1]
+        return bool(first) and first[0].startswith("# SYNTHETIC")
+    return False
 
 
 def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901) -> list[Path]:

@@ -96,6 +96,7 @@ def _sheet_xml(frame: pd.DataFrame, numeric: set[str], dated: set[str]) -> bytes
     body = "".join(rows.tolist())
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           f'<dimension ref="A1:{_column_letter(max(len(frame.columns) - 1, 0))}{n + 1}"/>'
            f'<sheetData><row r="1">{"".join(header)}</row>{body}</sheetData></worksheet>')
     return xml.encode("utf-8")
 
