@@ -254,12 +254,18 @@ def test_injected_rejects_are_where_the_ledger_says(demo: SimulationSummary) -> 
 
 
 @functools.cache
-def _xlsx_sheet(path: Path, sheet: str) -> tuple[list[object], list[tuple[object, ...]]]:
+def _xlsx_book(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every sheet of a workbook, loaded once (openpyxl scans all sheets on each load)."""
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True)
-    rows = list(book[sheet].iter_rows(values_only=True))
+    sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
     book.close()
+    return sheets
+
+
+def _xlsx_sheet(path: Path, sheet: str) -> tuple[list[object], list[tuple[object, ...]]]:
+    rows = _xlsx_book(path)[sheet]
     return list(rows[0]), rows[1:]
 
 
