@@ -72,7 +72,7 @@ def test_aggregate_matches_r_did_10dp(res, kind):
 
 
 def test_pretrend_matches_r_did(res):
-    pt = res.pretrend_test()
+    pt = res.pretrend_test(by="cells", small_sample=False)
     assert pt["df"] == 5
     ref = REF["no_covariates_never_treated_dr"]["pretrend_p_value"]["value"]
     assert round(pt["p_value"], 5) == ref
@@ -93,7 +93,7 @@ def test_covariates_match_stata_csdid_dripw_7dp(res_cov):
             assert tab.loc[k, "att"] == pytest.approx(att, abs=5e-8)
             assert tab.loc[k, "se"] == pytest.approx(se, abs=5e-8)
     stat, df, p = ref["pretrend_chi2"]
-    pt = res_cov.pretrend_test()
+    pt = res_cov.pretrend_test(by="cells", small_sample=False)
     assert round(pt["statistic"], 2) == stat and pt["df"] == df and round(pt["p_value"], 4) == p
 
 

@@ -152,3 +152,23 @@ def test_regression_table(mpdta):
     assert r"\begin{tabular}" in tex and "2,500" in tex
     with pytest.raises(EstimationError):
         regression_table([r1], names=["a", "b"])
+
+
+@pytest.mark.parametrize("drop", [0, 300])
+def test_sun_abraham_fast_path_equals_pyfixest(mpdta, monkeypatch, drop):
+    """The sparse Sun-Abraham regression reproduces pyfixest feols (its fallback) with a
+    covariate, clusters and an unbalanced panel."""
+    import importlib
+
+    es = importlib.import_module("p3k_study.estimate.event_study")
+    rng = np.random.default_rng(5)
+    d = mpdta.drop(index=rng.choice(len(mpdta), size=drop, replace=False)) if drop else mpdta
+    kw = {"method": "sun_abraham", "cluster": "state", "covariates": ["x"]}
+    fast = event_study(d, "lemp", "countyreal", "year", "first.treat", **kw)
+    assert fast.model is None  # the fast path ran
+    monkeypatch.setattr(es, "_fast_feols", lambda *a, **k: None)
+    slow = event_study(d, "lemp", "countyreal", "year", "first.treat", **kw)
+    assert slow.model is not None
+    np.testing.assert_allclose(fast.table["estimate"], slow.table["estimate"], atol=1e-10)
+    np.testing.assert_allclose(fast.table["std_error"], slow.table["std_error"], atol=1e-7)
+    assert fast.pretrend["p_value"] == pytest.approx(slow.pretrend["p_value"], abs=1e-6)

@@ -2,12 +2,14 @@
 
 TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that grow over time use
 `att_gt` (Callaway & Sant'Anna 2021) and its aggregations, `event_study(method="cs" or
-"sun_abraham")`, and check TWFE with `bacon_decomposition`.
+"sun_abraham")`, and check TWFE with `bacon_decomposition` and `twfe_weights`
+(de Chaisemartin-D'Haultfoeuille weights).
 """
 
 from ._common import EstimationError, EstimationWarning
 from .bacon import BaconResult, bacon_decomposition
-from .did import AggregateResult, AttGtResult, att_gt
+from .dcdh import TwfeWeightsResult, twfe_weights
+from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
 from .tables import RegressionTable, regression_table
 from .twfe import BeforeAfterResult, RegressionResult, before_after, twfe
@@ -22,10 +24,13 @@ __all__ = [
     "EventStudyResult",
     "RegressionResult",
     "RegressionTable",
+    "TwfeWeightsResult",
     "att_gt",
     "bacon_decomposition",
     "before_after",
+    "count_never_treated",
     "event_study",
     "regression_table",
     "twfe",
+    "twfe_weights",
 ]
