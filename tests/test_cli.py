@@ -68,3 +68,42 @@ def test_the_demo_dataset_is_recognised_as_synthetic() -> None:
     root = Path(__file__).resolve().parents[1]
     assert is_synthetic(root / "data" / "raw" / "demo")
     assert not is_synthetic(root / "docs")
+
+
+def test_run_regions_option_can_skip_or_limit_the_reports() -> None:
+    from p3k_study.cli import _run_regions
+
+    assert _run_regions("none") is None and _run_regions("NONE") is None
+    assert _run_regions("all") == "all"
+    assert _run_regions("32.01, 32.73") == ["32.01", "32.73"]
+    args = build_parser().parse_args(["run", "--regions", "none", "--period", "year"])
+    assert args.regions == "none" and args.period == "year"
+
+
+def test_verify_without_a_manifest_is_one_plain_message(tmp_path, capsys) -> None:
+    assert main(["verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no manifest.json" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_panel_the_models_cannot_use_is_one_plain_message(tmp_path, capsys) -> None:
+    import pandas as pd
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    pd.DataFrame({"unit_id": ["a", "b"], "period_index": [1, 2], "ikm": [80.0, None],
+                  "treated": [0, 1], "p3k_share": [0.0, 0.1], "cohort": [0, 2]}).to_parquet(
+        processed / "panel.parquet")
+    code = main(["estimate", "--processed", str(processed)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("p3k-study estimate: cannot estimate:")
+
+
+@pytest.mark.parametrize("command", ["estimate", "reports"])
+def test_a_processed_folder_without_a_panel_is_one_plain_message(command, tmp_path,
+                                                                 capsys) -> None:
+    assert main([command, "--processed", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no panel.parquet" in err and "Traceback" not in err

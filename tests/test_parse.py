@@ -421,3 +421,117 @@ def test_nip_status_mismatch():
 
 def test_period_index_consistency_with_periods_module():
     assert parse_periods(text(["2023-S2"])).index[0] == period_index(dt.date(2023, 8, 1))
+
+
+# --- region and unit names (reference resolvers, header aliases) ------------------------------
+
+def _regions() -> pd.DataFrame:
+    from p3k_study.reference import load_regions
+
+    return load_regions()
+
+
+def _one_outcome(match) -> bool:
+    """A RegionMatch carries a code or a reason, never both, never neither."""
+    return (match.kode_pemda is None) != (match.reason is None)
+
+
+@FAST
+@given(st.text(), st.text())
+def test_region_resolution_never_raises(code, name):
+    from p3k_study.reference.regions import region_resolver
+
+    resolver = region_resolver()
+    for match in (resolver.from_code(code), resolver.from_name(name),
+                  resolver.resolve(code, name), resolver.resolve(None, name)):
+        assert _one_outcome(match)
+
+
+@FAST
+@given(st.data())
+def test_region_codes_and_names_round_trip(data):
+    from p3k_study.reference.regions import region_resolver
+
+    regions = _regions()
+    row = regions.iloc[data.draw(st.integers(0, len(regions) - 1))]
+    resolver = region_resolver()
+    code = row["kode_pemda"]
+    assert resolver.from_code(code).kode_pemda == code
+    assert resolver.from_code(code.replace(".", "")).kode_pemda == code
+    assert resolver.from_code(f"  {code} ").kode_pemda == code
+    name = row["nama_pemda"]
+    spaced = data.draw(st.sampled_from([name, name.upper(), name.lower(), f"  {name}  ",
+                                        name.replace(" ", "  ")]))
+    assert resolver.from_name(spaced).kode_pemda == code
+
+
+def test_a_bare_name_shared_by_kabupaten_and_kota_is_ambiguous():
+    from p3k_study.reference.regions import region_resolver
+
+    match = region_resolver().from_name("Bogor")
+    assert match.kode_pemda is None and "ambiguous" in match.reason
+    assert region_resolver().from_name("KAB. BOGOR").kode_pemda == "32.01"
+    assert region_resolver().from_name("Kota Bogor").kode_pemda == "32.71"
+
+
+@FAST
+@given(st.text())
+def test_unit_matching_never_raises_and_keys_are_stable(name):
+    from p3k_study.reference.units import match_unit, normalise_unit_name
+
+    match = match_unit(name)
+    assert match.unit_key and match.function
+    assert match.unit_key.startswith(match.function)
+    assert normalise_unit_name(normalise_unit_name(name)) == normalise_unit_name(name)
+    if name.upper().lower() == name.lower():
+        assert match_unit(name.upper()) == match
+
+
+@FAST
+@given(st.data())
+def test_unit_names_match_their_function_whatever_the_spelling(data):
+    from p3k_study.reference.units import match_unit, unit_functions
+
+    table = unit_functions()
+    row = table.iloc[data.draw(st.integers(0, len(table) - 1))]
+    name = data.draw(st.sampled_from([row["canonical_name"], *row["short_forms"].split("|")]))
+    variant = data.draw(st.sampled_from([name, name.upper(), name.lower(), f" {name}. ",
+                                         name.replace(" ", "  ")]))
+    assert match_unit(variant).function == row["function"]
+    assert match_unit(variant) == match_unit(name)
+
+
+@FAST
+@given(st.lists(st.text(), max_size=12))
+def test_header_canonicalising_never_raises(headers):
+    from p3k_study.io import canonicalise
+
+    frame = pd.DataFrame([list(range(len(headers)))], columns=pd.Index(headers, dtype=object))
+    for kind in ("pegawai", "jumlah_pegawai", "skm", "ikm"):
+        renamed, mapping = canonicalise(frame, kind)
+        assert len(renamed.columns) == len(headers)
+        assert set(mapping) <= set(headers)
+
+
+@FAST
+@given(st.sampled_from(["pegawai", "jumlah_pegawai", "skm", "ikm"]), st.data())
+def test_every_alias_resolves_to_its_canonical_name(kind, data):
+    from p3k_study.aliases import ALIASES
+    from p3k_study.io import canonicalise
+
+    canonical = data.draw(st.sampled_from(sorted(ALIASES[kind])))
+    alias = data.draw(st.sampled_from([canonical, *ALIASES[kind][canonical]]))
+    written = data.draw(st.sampled_from([alias, alias.upper(), alias.title(),
+                                         alias.replace(" ", "_"), f" {alias} "]))
+    _, mapping = canonicalise(pd.DataFrame({written: ["x"]}), kind)
+    assert mapping == {written: canonical}
+
+
+@FAST
+@given(st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=1,
+                max_size=30))
+def test_english_round_trip_with_decimals(numbers):
+    written = [f"{x:,.2f}" for x in numbers]
+    parsed = parse_numbers(pd.Series(written, dtype="str"), ambiguous_as="en")
+    np.testing.assert_allclose(parsed.values.to_numpy(), [round(x, 2) for x in numbers],
+                               rtol=1e-12, atol=1e-9)

