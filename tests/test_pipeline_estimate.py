@@ -31,20 +31,23 @@ def test_outputs_columns_and_direct_calls(tmp_path):
     national, gt_table, paths = _run(folder)
     assert paths == [folder / "estimates" / "national.csv", folder / "estimates" / "att_gt.csv"]
     assert all(p.exists() for p in paths)
-    assert list(national.columns) == [*TIDY, "model", "control_group"]
+    assert list(national.columns) == [*TIDY, "model", "control_group", "unbalanced"]
     assert list(dict.fromkeys(national["model"])) == MODELS
     assert list(gt_table.columns[:6]) == ["cohort", "time", "att", "se", "ci_low", "ci_high"]
     assert "control_group" in gt_table.columns
+    assert set(gt_table["unbalanced"]) == {"pairwise"}
     # the fixture has never-treated units observed in every period
     cs = national[national["model"].str.startswith("cs_")]
     assert set(cs["control_group"]) == {"never_treated"}
     assert national.loc[~national["model"].str.startswith("cs_"), "control_group"].isna().all()
+    assert set(cs["unbalanced"]) == {"pairwise"}
+    assert national.loc[~national["model"].str.startswith("cs_"), "unbalanced"].isna().all()
 
     panel = make_panel(0).dropna(subset=["ikm"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tw = twfe(panel, "ikm", "treated", "unit_id", "period_index")
-        gt = att_gt(panel, **DID, control_group="never_treated")
+        gt = att_gt(panel, **DID, control_group="never_treated", unbalanced="pairwise")
         simple = gt.aggregate("simple")
         weights = twfe_weights(panel, **DID)
     row = national[national["model"] == "twfe_indicator"].iloc[0]
@@ -73,5 +76,28 @@ def test_no_never_treated_switches_to_not_yet_treated(tmp_path):
     assert set(gt_table["control_group"]) == {"not_yet_treated"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gt = att_gt(panel.dropna(subset=["ikm"]), **DID, control_group="not_yet_treated")
+        gt = att_gt(panel.dropna(subset=["ikm"]), **DID, control_group="not_yet_treated",
+                    unbalanced="pairwise")
     assert cs.iloc[0]["estimate"] == pytest.approx(gt.aggregate("simple").att, rel=1e-9)
+
+
+def test_cs_uses_units_with_gaps(tmp_path):
+    """Skipped surveys: att_gt keeps the units with gaps (pairwise), so the CS estimates rest on
+    far more units than the fully observed ones and stay close to the true +2."""
+    folder = write_processed(tmp_path / "processed", seed=2)
+    panel = pd.read_parquet(folder / "panel.parquet")
+    rng = np.random.default_rng(0)
+    panel.loc[rng.random(len(panel)) < 0.3, "ikm"] = np.nan
+    panel.to_parquet(folder / "panel.parquet", index=False)
+    national, gt_table, _ = _run(folder)
+    sample = panel.dropna(subset=["ikm"])
+    full = (sample.groupby("unit_id").size() == sample["period_index"].nunique()).sum()
+    assert gt_table["n_treated"].sum() > full
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gt = att_gt(sample, **DID, unbalanced="pairwise")
+    assert gt.settings["n_used"] > 5 * max(full, 1)
+    cs = national[national["model"] == "cs_simple"].iloc[0]
+    assert cs["unbalanced"] == "pairwise"
+    assert cs["estimate"] == pytest.approx(gt.aggregate("simple").att, rel=1e-9)
+    assert abs(cs["estimate"] - 2.0) < 4 * cs["std_error"]

@@ -128,7 +128,7 @@ def wald(estimate: np.ndarray, vcov: np.ndarray) -> tuple[float, int, float]:
 
 
 def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: int,
-                 ) -> dict[str, float | str]:
+                 effective: bool = False) -> dict[str, float | str]:
     """Wald test of H0: estimate = 0 with a small-sample F reference distribution.
 
     `psi` (m, q) holds influence-function rows (units, or cluster sums) scaled so that the
@@ -140,6 +140,8 @@ def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: i
     exact T2 test. The asymptotic chi2 understates the null spread badly when a cohort has few
     units relative to its number of pre-periods (simulation: tests/test_estimate_pretrend.py).
     Returns statistic (F), df, df_denom, p_value and, if the test is impossible, a `note`.
+    `effective=True` (pairwise estimates on an unbalanced panel, where a unit can be absent from
+    some tested estimates): a group's n_k is its mean number of non-zero rows per column.
     """
     b = np.asarray(estimate, dtype=float)
     q = b.size
@@ -148,6 +150,9 @@ def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: i
     for lab in labels:
         rows = psi[groups == lab]
         m_k = rows.shape[0]
+        if effective:
+            nz = np.count_nonzero(rows, axis=0)
+            m_k = round(float(nz[nz > 0].mean())) if (nz > 0).any() else 0
         if m_k < 2:
             continue
         c = rows - rows.mean(axis=0)

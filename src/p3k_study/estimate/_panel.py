@@ -23,6 +23,8 @@ class WidePanel:
     G: np.ndarray
     cluster: np.ndarray | None
     notes: list[str]
+    observed: np.ndarray | None = None
+    """(n, T) bool, True where the unit has the outcome (and covariates); None = balanced."""
 
 
 def _warn(notes: list[str], msg: str) -> None:
@@ -39,9 +41,13 @@ def wide_panel(
     covariates: Sequence[str] = (),
     cluster: str | None = None,
     what: str = "att_gt",
+    min_periods: int | None = None,
 ) -> WidePanel:
     """Validate and reshape a long panel; units not observed (with an outcome) in every period are
-    dropped with a warning that gives their count."""
+    dropped with a warning that gives their count.
+
+    `min_periods=k` instead keeps every unit observed in at least k periods: Y (and X) hold NaN
+    where a unit is not observed and `observed` marks the observed cells."""
     covariates = list(covariates)
     require_columns(data, [outcome, unit, time, cohort, *covariates, cluster], what)
     notes: list[str] = []
@@ -79,27 +85,42 @@ def wide_panel(
     tcodes = np.searchsorted(times, d[time].to_numpy())
     n_all_units = int(data[unit].nunique())
     counts = np.bincount(ucodes, minlength=len(units))
-    full = counts == len(times)
-    n_drop = n_all_units - int(full.sum())
-    if n_drop:
-        extra = (f" ({n_missing_rows} rows with a missing outcome/covariate)"
-                 if n_missing_rows else "")
-        _warn(notes, f"{what}: unbalanced panel{extra}: dropped {n_drop} of {n_all_units} units "
-                     f"not observed in all {len(times)} periods; the estimator needs a balanced "
-                     "panel")
-    if not full.any():
-        raise EstimationError(f"{what}: no unit is observed in every period; cannot balance")
+    extra = f" ({n_missing_rows} rows with a missing outcome/covariate)" if n_missing_rows else ""
+    if min_periods is None:
+        full = counts == len(times)
+        n_drop = n_all_units - int(full.sum())
+        if n_drop:
+            _warn(notes, f"{what}: unbalanced panel{extra}: dropped {n_drop} of {n_all_units} "
+                         f"units not observed in all {len(times)} periods; the estimator needs a "
+                         "balanced panel")
+        if not full.any():
+            raise EstimationError(f"{what}: no unit is observed in every period; cannot balance")
+    else:
+        full = counts >= min_periods
+        n_drop = n_all_units - int(full.sum())
+        n_gaps = int((full & (counts < len(times))).sum())
+        if n_drop:
+            _warn(notes, f"{what}: unbalanced panel{extra}: dropped {n_drop} of {n_all_units} "
+                         f"units observed in fewer than {min_periods} periods; kept "
+                         f"{int(full.sum())}, of which {n_gaps} are not observed in all "
+                         f"{len(times)} periods")
+        if not full.any():
+            raise EstimationError(f"{what}: no unit is observed in {min_periods} or more periods")
     keep_unit = np.flatnonzero(full)
     remap = -np.ones(len(units), dtype=np.int64)
     remap[keep_unit] = np.arange(len(keep_unit))
     r = remap[ucodes]
     m = r >= 0
     n, T = len(keep_unit), len(times)
-    Y = np.empty((n, T))
+    Y = np.full((n, T), np.nan)
+    observed = None
+    if min_periods is not None:
+        observed = np.zeros((n, T), dtype=bool)
+        observed[r[m], tcodes[m]] = True
     Y[r[m], tcodes[m]] = d[outcome].to_numpy(dtype=float)[m]
     X = None
     if covariates:
-        X = np.empty((n, T, len(covariates)))
+        X = np.full((n, T, len(covariates)), np.nan)
         X[r[m], tcodes[m], :] = d[covariates].to_numpy(dtype=float)[m]
     G = np.zeros(n)
     G[r[m]] = d[cohort].astype(float).fillna(0.0).to_numpy()[m]
@@ -114,4 +135,4 @@ def wide_panel(
                 f"{what}: cluster {cluster!r} varies within unit; clusters must contain whole units"
             )
     return WidePanel(units=np.asarray(units)[keep_unit], times=times, Y=Y, X=X, G=G, cluster=cl,
-                     notes=notes)
+                     notes=notes, observed=observed)

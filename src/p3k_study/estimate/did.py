@@ -7,8 +7,35 @@ installed in this environment. This module follows R `did` (att_gt + aggte) for 
 * cohort 0 or NaN = never treated; cohorts treated in (or before) the first period + anticipation
   are dropped with a warning (as R did); cohorts after the last period count as never treated
   within the observed window (warning).
-* unbalanced panels: units not observed in every period are dropped, with a warning giving the
-  count (the unbalanced-panel/repeated-cross-section variants are not implemented).
+* unbalanced panels, `unbalanced="drop"` (default, R did with panel=TRUE): units not observed
+  in every period are dropped, with a warning giving the count.
+* `unbalanced="pairwise"`: every unit observed in two or more periods is kept (n units). Each
+  ATT(g,t) is the usual panel 2x2 (same estimators) on S_gt: the units of cohort g and the
+  eligible comparison units (never treated, or not yet treated at max(t, base) + anticipation)
+  that are observed in both t and its base period; a cell with no treated or no comparison unit
+  in S_gt (or whose covariate fit fails there) is NaN with a warning and is left out of every
+  aggregation, whose weights are renormalised over the remaining cells.
+  Scaling: the 2x2 returns psi_i (i in S_gt, n_gt units) with att - ATT = sum(psi_i) / n_gt +
+  o_p; we store IF_i = (n / n_gt) psi_i for i in S_gt and 0 elsewhere, so sum(IF_i) / n is the
+  same linear term. Hence every downstream formula written for n units is unchanged: the cell
+  variance sum(IF**2) / n**2 = sum(psi**2) / n_gt**2, the covariance of two cells sums over the
+  units in both, the aggregations use IF columns with cohort shares pg estimated on all n units
+  (their weight influence function too), and the multiplier bootstrap draws one multiplier per
+  unit (or cluster) shared by all cells. On a balanced panel S_gt is the balanced cell and
+  n_gt = the balanced count, so "pairwise" equals "drop" to rounding (tests/test_estimate_
+  unbalanced.py). The pre-test's small-sample F uses, per cohort, the mean number of units
+  present in the tested cells as the sample size. Assumption: whether a unit is observed in
+  both periods is independent of its outcome trend given cohort (and covariates), e.g. an SKM
+  survey skipped for reasons unrelated to the IKM trend.
+  How this differs from R did's allow_unbalanced_panel=TRUE: R then switches to the
+  repeated-cross-section estimators (DRDID drdid_rc / reg_did_rc / std_ipw_did_rc) on all
+  observations of periods t and base, compares levels, not within-unit changes, and sums the
+  observation-level influence function by unit. That uses units seen in only one of the two
+  periods but needs the sample of each period to be a draw from the same population
+  (no composition change) and loses the precision of differencing out unit effects (IKM levels
+  differ far more across units than over time). "pairwise" keeps the panel estimators, so unit
+  effects drop out and units seen once per pair add nothing; it is not expected to match R's
+  numbers on unbalanced data.
 * base period "varying" (R default): pre-treatment ATT(g,t) compare t with t-1, post-treatment
   ATT(g,t) compare t with g-1-anticipation; "universal" uses g-1-anticipation for every cell.
 * est_method "dr" (DRDID::drdid_imp_panel), "ipw" (std_ipw_did_panel), "reg" (reg_did_panel).
@@ -33,7 +60,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -221,7 +248,8 @@ class AttGtResult:
             rows, groups = inf, self.cohort_of_unit
         out: dict[str, Any]
         if small_sample:
-            out = grouped_wald(b, rows, groups, self.n_units)
+            out = grouped_wald(b, rows, groups, self.n_units,
+                               effective=bool(self.settings.get("gaps", False)))
             out["test"] = "F (small-sample, Krishnamoorthy-Yu df)"
         else:
             out = {"statistic": chi2, "df": int(b.size), "df_denom": np.inf, "p_value": chi2_p,
@@ -273,10 +301,9 @@ class AttGtResult:
                 notes.append(f"{self.inference.n_clusters} clusters are too few to test "
                              f"{int(pre.sum())} pre-treatment ATT(g,t) jointly; tested the "
                              "pre-treatment event times of the dynamic aggregation instead")
-            elif not clustered and (sizes.reindex(m_g.index).fillna(0) <= 2 * m_g).any():
+            elif not clustered and (avail := self._pre_sizes(pre, sizes, m_g)).any():
                 by = "event_time"
-                small = [int(g) if float(g) % 1 == 0 else float(g)
-                         for g in m_g.index[(sizes.reindex(m_g.index).fillna(0) <= 2 * m_g)]]
+                small = [int(g) if float(g) % 1 == 0 else float(g) for g in m_g.index[avail]]
                 notes.append(f"cohort(s) {small} have too few units for their number of "
                              "pre-periods to test every ATT(g,t); tested the pre-treatment event "
                              "times of the dynamic aggregation instead")
@@ -304,6 +331,14 @@ class AttGtResult:
                           EstimationWarning, stacklevel=2)
         return out
 
+    def _pre_sizes(self, pre: np.ndarray, sizes: pd.Series, m_g: pd.Series) -> np.ndarray:
+        """Cohorts (in m_g order) with too few units (<= 2 x pre-periods) for the cell test;
+        with pairwise estimation the units are those of the smallest tested cell."""
+        n_g = sizes.reindex(m_g.index).fillna(0)
+        if self.settings.get("unbalanced") == "pairwise":
+            n_g = self.table.loc[pre].groupby("cohort")["n_treated"].min().reindex(m_g.index)
+        return (n_g <= 2 * m_g).to_numpy()
+
     def tidy(self) -> pd.DataFrame:
         """One row per ATT(g,t); CIs are the table's (uniform bands when bootstrapped)."""
         t = self.table
@@ -315,7 +350,8 @@ class AttGtResult:
         """Text summary with the pre-trend test."""
         s = self.settings
         notes = [f"Control group: {s['control_group']}; estimation method: {s['est_method']}; "
-                 f"anticipation: {s['anticipation']}; base period: {s['base_period']}",
+                 f"anticipation: {s['anticipation']}; base period: {s['base_period']}; "
+                 f"unbalanced panel: {s.get('unbalanced', 'drop')}",
                  f"Units: {self.n_units}; SE: " + (f"multiplier bootstrap ({s['bootstrap']} draws, "
                  "Mammen), uniform bands" if s["bootstrap"] else "analytic (influence function)")
                  + (f", clustered by {s['cluster']}" if s["cluster"] else "")]
@@ -493,6 +529,7 @@ def _prepare_cohorts(panel: WidePanel, anticipation: int, control_group: str,
         warnings.warn(msg, EstimationWarning, stacklevel=3)
         G[late] = 0
     Y, X, cl = panel.Y[keep], None if panel.X is None else panel.X[keep], None
+    obs = None if panel.observed is None else panel.observed[keep]
     if panel.cluster is not None:
         cl = pd.factorize(pd.Series(panel.cluster[keep]))[0]
     G = G[keep]
@@ -515,10 +552,11 @@ def _prepare_cohorts(panel: WidePanel, anticipation: int, control_group: str,
         times = times[tkeep]
         Y = Y[:, tkeep]
         X = None if X is None else X[:, tkeep]
+        obs = None if obs is None else obs[:, tkeep]
         if len(times) < 2:
             raise EstimationError("att_gt: fewer than two periods left before the last cohort")
     new = WidePanel(units=panel.units[keep], times=times, Y=Y, X=X, G=G, cluster=cl,
-                    notes=panel.notes)
+                    notes=panel.notes, observed=obs)
     return new, G
 
 
@@ -537,11 +575,15 @@ def att_gt(
     seed: int | None = None,
     base_period: str = "varying",
     alpha: float = 0.05,
+    unbalanced: Literal["drop", "pairwise"] = "drop",
 ) -> AttGtResult:
-    """Callaway & Sant'Anna (2021) group-time ATTs on a balanced panel (see module docstring).
+    """Callaway & Sant'Anna (2021) group-time ATTs (see module docstring).
 
-    Returns an `AttGtResult` whose `.table` has cohort, time, att, se, ci_low, ci_high (plus
-    base_time, post, n_treated, n_control); `.aggregate(kind)` gives R did's aggte aggregations.
+    `unbalanced="drop"` (default, as R did with panel=TRUE) keeps only units observed in every
+    period; "pairwise" keeps every unit observed in two or more periods and estimates each
+    ATT(g,t) on the units observed in both t and its base period. Returns an `AttGtResult` whose
+    `.table` has cohort, time, att, se, ci_low, ci_high (plus base_time, post, n_treated,
+    n_control: the units in that cell); `.aggregate(kind)` gives R did's aggte aggregations.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise EstimationError("att_gt: control_group must be 'never_treated' or "
@@ -554,16 +596,22 @@ def att_gt(
                               f"got {base_period!r}")
     if anticipation < 0:
         raise EstimationError("att_gt: anticipation must be >= 0")
+    if unbalanced not in ("drop", "pairwise"):
+        raise EstimationError(f"att_gt: unbalanced must be 'drop' or 'pairwise', "
+                              f"got {unbalanced!r}")
+    pairwise = unbalanced == "pairwise"
     if bootstrap is not None and (not isinstance(bootstrap, int | np.integer) or bootstrap < 2):
         raise EstimationError("att_gt: bootstrap must be None (analytic SEs) or an integer >= 2")
     covariates = list(covariates or [])
-    panel = wide_panel(data, outcome, unit, time, cohort, covariates, cluster, "att_gt")
+    panel = wide_panel(data, outcome, unit, time, cohort, covariates, cluster, "att_gt",
+                       min_periods=2 if pairwise else None)
     notes = list(panel.notes)
     panel, G = _prepare_cohorts(panel, anticipation, control_group, notes)
-    times, Y, X = panel.times, panel.Y, panel.X
+    times, Y, X, obs = panel.times, panel.Y, panel.X, panel.observed
     n, T = Y.shape
     if X is not None:
-        x0 = np.column_stack([np.ones(n), X[:, 0, :]])
+        first = np.argmax(obs, axis=1) if obs is not None else np.zeros(n, dtype=int)
+        x0 = np.column_stack([np.ones(n), X[np.arange(n), first, :]])
         if np.linalg.matrix_rank(x0) < x0.shape[1]:
             # find which covariates are redundant given the ones before them
             bad = [c for j, c in enumerate(covariates)
@@ -593,6 +641,8 @@ def att_gt(
     rows: list[dict[str, Any]] = []
     infs: list[np.ndarray] = []
     skipped: list[str] = []
+    empty: list[str] = []  # pairwise: cells left NaN
+    used = np.zeros(n, dtype=bool)  # units in at least one estimated cell
     start = 1 if base_period == "varying" else 0
     for g in cohorts:
         treated = g == G
@@ -611,15 +661,27 @@ def att_gt(
                 control = G == 0
             else:
                 control = (G == 0) | ((times[max(k, b)] + anticipation < G) & ~treated)
-            n_ctrl = int(control.sum())
-            if n_ctrl == 0:
-                skipped.append(f"ATT({g:g},{times[k]:g}): no comparison units")
-                continue
             sample = treated | control
+            if obs is not None:  # pairwise: units observed in both periods of the 2x2
+                sample &= obs[:, k] & obs[:, b]
+                n_treat = int((treated & sample).sum())
+            n_ctrl = int((control & sample).sum())
+            label = f"ATT({g:g},{times[k]:g})"
+            row = {"cohort": g, "time": times[k], "att": np.nan, "base_time": times[b],
+                   "post": post, "n_treated": n_treat, "n_control": n_ctrl}
+            if n_ctrl == 0 and not pairwise:
+                skipped.append(f"{label}: no comparison units")
+                continue
+            if pairwise and (n_treat == 0 or n_ctrl == 0):
+                empty.append(f"{label}: {n_treat} treated and {n_ctrl} comparison units "
+                             f"observed in both {times[k]:g} and {times[b]:g}")
+                rows.append(row)
+                infs.append(np.zeros(n))
+                continue
             dy = Y[sample, k] - Y[sample, b]
             d = treated[sample].astype(float)
             n1 = int(sample.sum())
-            what = f"att_gt ATT({g:g},{times[k]:g})"
+            what = f"att_gt {label}"
             if X is None:
                 m1 = dy[d == 1].mean()
                 m0 = dy[d == 0].mean()
@@ -627,18 +689,39 @@ def att_gt(
                 inf_s = np.where(d == 1, (dy - m1) * n1 / n_treat, -(dy - m0) * n1 / n_ctrl)
             else:
                 xs = np.column_stack([np.ones(n1), X[sample, min(k, b), :]])
-                att, inf_s = estimator(dy, d, xs, what)
+                try:
+                    att, inf_s = estimator(dy, d, xs, what)
+                except (EstimationError, np.linalg.LinAlgError) as err:
+                    if not pairwise:
+                        raise
+                    empty.append(f"{label}: {n_treat} treated and {n_ctrl} comparison units; "
+                                 f"{err}")
+                    rows.append(row)
+                    infs.append(np.zeros(n))
+                    continue
+            # influence function over all n units: the cell's own (scaled so that its variance
+            # is sum(inf_s**2) / n1**2) times n / n1, zero outside the cell (module docstring)
             full = np.zeros(n)
             full[sample] = (n / n1) * inf_s
-            rows.append({"cohort": g, "time": times[k], "att": att, "base_time": times[b],
-                         "post": post, "n_treated": n_treat, "n_control": n_ctrl})
+            used |= sample
+            row["att"] = att
+            rows.append(row)
             infs.append(full)
     if skipped:
         msg = "att_gt: skipped " + "; ".join(skipped)
         notes.append(msg)
         warnings.warn(msg, EstimationWarning, stacklevel=2)
-    if not rows:
+    if empty:
+        msg = (f"att_gt: {len(empty)} ATT(g,t) left NaN (too few units observed in both periods "
+               "of the comparison): " + "; ".join(empty))
+        notes.append(msg)
+        warnings.warn(msg, EstimationWarning, stacklevel=2)
+    if not rows or not used.any():
         raise EstimationError("att_gt: no ATT(g,t) could be estimated")
+    if pairwise:
+        n_gaps = int((~obs.all(axis=1)).sum()) if obs is not None else 0
+        notes.append(f"Unbalanced panel, pairwise: {n} units observed in 2+ periods ({n_gaps} "
+                     f"with gaps), {int(used.sum())} enter at least one ATT(g,t)")
     inf_mat = np.column_stack(infs)
     inference = _Inference(n, panel.cluster, bootstrap, seed, alpha)
     table = pd.DataFrame(rows)
@@ -652,17 +735,21 @@ def att_gt(
     settings = {"control_group": control_group, "est_method": est_method,
                 "anticipation": anticipation, "bootstrap": bootstrap, "cluster": cluster,
                 "seed": seed, "base_period": base_period, "alpha": alpha,
-                "covariates": covariates, "outcome": outcome}
+                "covariates": covariates, "outcome": outcome, "unbalanced": unbalanced,
+                "n_used": int(used.sum()),
+                "gaps": bool(obs is not None and not obs.all())}
     return AttGtResult(table=table, inf_func=inf_mat, cohort_of_unit=G, inference=inference,
                        settings=settings, notes=notes, crit=crit)
 
 
 def count_never_treated(data: pd.DataFrame, outcome: str, unit: str, time: str,
-                        cohort: str) -> int:
+                        cohort: str, unbalanced: Literal["drop", "pairwise"] = "drop") -> int:
     """Never-treated units (cohort 0/NaN, or first treated after the last period) among those
-    `att_gt` keeps (observed with an outcome in every period): 0 means
-    control_group='never_treated' cannot be used."""
+    `att_gt` keeps (with `unbalanced="drop"` those observed with an outcome in every period, with
+    "pairwise" those observed in two or more): 0 means control_group='never_treated' cannot be
+    used."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimationWarning)
-        panel = wide_panel(data, outcome, unit, time, cohort, what="count_never_treated")
+        panel = wide_panel(data, outcome, unit, time, cohort, what="count_never_treated",
+                           min_periods=2 if unbalanced == "pairwise" else None)
     return int(((panel.G == 0) | (panel.times[-1] < panel.G)).sum())

@@ -205,7 +205,8 @@ def event_study(
     """Leads/lags around the first P3K period (see module docstring for the three methods).
 
     `cohort` is the period of the first hire (0/NaN = never). Standard errors are clustered by
-    `unit` (or `cluster`). Extra keyword arguments go to `att_gt` when method="cs".
+    `unit` (or `cluster`). Extra keyword arguments go to `att_gt` when method="cs", e.g.
+    `unbalanced="pairwise"` to keep units with skipped periods (see `att_gt`).
     """
     covariates = list(covariates)
     if method not in ("twfe", "sun_abraham", "cs"):
