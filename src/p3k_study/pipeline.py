@@ -67,12 +67,15 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
 
     `estimates/national.csv`: broom columns (term, estimate, std_error, statistic, p_value,
     ci_low, ci_high) plus `model` (twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
-    cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs) and
-    `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise).
+    cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs),
+    `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise) and
+    `unbalanced` ("pairwise" on the cs_ rows, empty otherwise).
     `estimates/att_gt.csv`: the att_gt table (cohort, time, att, se, ci_low, ci_high, base_time,
-    post, n_treated, n_control) plus `control_group`.
-    Callaway-Sant'Anna compares with never-treated units when the balanced IKM sample has some,
-    else with not-yet-treated units, with a warning saying so.
+    post, n_treated, n_control: the units in each cell) plus `control_group` and `unbalanced`.
+    Callaway-Sant'Anna runs with `unbalanced="pairwise"` (SKM surveys are often annual or
+    skipped, so few units have an IKM in every period): each ATT(g,t) uses the units observed in
+    both of its periods. It compares with never-treated units when the IKM sample has some
+    observed in two or more periods, else with not-yet-treated units, with a warning saying so.
     """
     import warnings
 
@@ -95,24 +98,28 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     fit = twfe(sample, outcome="ikm", treatment="p3k_share", unit="unit_id", time="period_index")
     frames.append(fit.tidy().assign(model="twfe_share"))
     control_group = "never_treated"
-    if count_never_treated(sample, **did) == 0:
+    unbalanced: Literal["drop", "pairwise"] = "pairwise"
+    if count_never_treated(sample, **did, unbalanced=unbalanced) == 0:
         control_group = "not_yet_treated"
         warnings.warn(
-            "estimate_all: no unit without P3K hires has an IKM score in every period, so the "
+            "estimate_all: no unit without P3K hires has an IKM score in two or more periods, so "
+            "the "
             "Callaway-Sant'Anna estimates compare each cohort with units that have not hired P3K "
             "yet (control_group='not_yet_treated') instead of never-treated units",
             EstimationWarning, stacklevel=2)
-    gt = att_gt(sample, **did, control_group=control_group, seed=seed)
+    gt = att_gt(sample, **did, control_group=control_group, seed=seed, unbalanced=unbalanced)
     for kind in ("simple", "dynamic", "group", "calendar"):
         frames.append(gt.aggregate(kind).tidy().assign(model=f"cs_{kind}",
-                                                       control_group=control_group))
+                                                       control_group=control_group,
+                                                       unbalanced=unbalanced))
     frames.append(twfe_weights(sample, **did).tidy().assign(model="twfe_weights"))
     national = pd.concat(frames, ignore_index=True)
     national["control_group"] = national["control_group"].fillna("")
+    national["unbalanced"] = national["unbalanced"].fillna("")
     paths = [out / "national.csv", out / "att_gt.csv"]
     national.to_csv(paths[0], index=False, float_format="%.10g")
-    gt.table.assign(control_group=control_group).to_csv(paths[1], index=False,
-                                                        float_format="%.10g")
+    gt.table.assign(control_group=control_group, unbalanced=unbalanced).to_csv(
+        paths[1], index=False, float_format="%.10g")
     return paths
 
 
