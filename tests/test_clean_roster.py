@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from _raw_helpers import NAMES, NIP_PNS_1, NIP_PPPK_1, ROSTER_HEADER, roster_rows, sheet
 
@@ -69,6 +70,19 @@ def test_bad_row_rejected_with_reason(row: list[str], column: str, reason: str) 
     assert list(rejects.index) == [7]
     assert rejects.loc[7, "column"] == column
     assert reason in rejects.loc[7, "reason"]
+
+
+def test_ledger_carries_the_resolved_region() -> None:
+    rows = [
+        ["32.01", "", "1,98606E+17", NAMES[0], "Dinkes", "PNS", "2010-12-01", ""],
+        ["", "Kota Bogor", NIP_PPPK_1, NAMES[0], "Dinkes", "#REF!", "2022-03-01", ""],
+        ["99.98", "", NIP_PPPK_1, NAMES[0], "Dinkes", "PPPK", "2022-03-01", ""],
+    ]
+    _, rejects = run(rows, dropped=[(9, "repeated header row")])
+    assert rejects.columns[-1] == "kode_pemda"
+    assert rejects.loc[2, "kode_pemda"] == "32.01"
+    assert rejects.loc[3, "kode_pemda"] == "32.71"  # rejected before regions were resolved
+    assert pd.isna(rejects.loc[4, "kode_pemda"]) and pd.isna(rejects.loc[9, "kode_pemda"])
 
 
 def test_exact_duplicate_and_same_employee_unit_tmt() -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
 import pytest
 from _raw_helpers import sheet
 
 from p3k_study.clean.counts import clean_counts_file
 from p3k_study.clean.ikm_published import clean_published_file
+from p3k_study.clean.kinerja import clean_kinerja_file, sakip_grade
 from p3k_study.clean.skm import clean_skm_file
 from p3k_study.ikm import ELEMENTS
 
@@ -67,6 +70,8 @@ def test_skm_rules() -> None:
     assert reasons.loc[5, "reason"] == "score outside 1-4 or not whole"
     assert reasons.loc[6, "column"] == "sarana"
     assert reasons.loc[7, "raw_value"] == "Kab. Antah Berantah"
+    assert pd.isna(reasons.loc[7, "kode_pemda"])
+    assert reasons.drop(index=7)["kode_pemda"].eq("32.01").all()
     assert reasons.loc[8, "reason"] == "missing required value (periode or tanggal_survei)"
 
 
@@ -116,3 +121,44 @@ def test_every_row_in_exactly_one_place(cleaner) -> None:
     s = sheet(header, rows, dropped=[(9, "repeated header row")])
     clean, rejects, _ = cleaner([s], REF)
     assert len(clean) + len(rejects) == s.rows_in
+
+
+KINERJA_HEADER = ["kode_pemda", "Unit Kerja", "Tahun", "Nilai SAKIP", "Predikat SAKIP",
+                  "Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang"]
+
+
+def test_kinerja_rules() -> None:
+    shares = ["10", "70", "15", "4", "1"]
+    rows = [
+        ["32.01", "Dinkes", "2023", "81,5", "A", *shares],
+        ["32.01", "Disdik", "Tahun 2023", "79.9", "A", *shares],     # grade disagrees: kept
+        ["32.01", "Dinsos", "2023", "", "", "", "", "", "", ""],     # no outcome
+        ["32.01", "Dinkes", "2023", "60", "B", *shares],             # same unit and year
+        ["32.01", "Bappeda", "2023", "101", "AA", *shares],          # score outside 0-100
+        ["32.01", "Dishub", "2023", "70", "AAA", *shares],           # not a grade
+        ["32.01", "Dukcapil", "2023", "70", "BB", "10", "70", "15", "4", "9"],  # sum 108
+        ["32.01", "DLH", "2023", "70", "BB", "10", "70", "", "", ""],  # incomplete
+        ["32.01", "Satpol PP", "2030", "70", "BB", *shares],         # after the reference date
+        ["32.01", "Dinsos", "2024", "", "", *shares],                # shares only: kept
+    ]
+    clean, rejects, _ = clean_kinerja_file([sheet(KINERJA_HEADER, rows)], REF)
+    assert clean["unit_key"].tolist() == ["health", "education", "social"]
+    assert clean["year"].tolist() == [2023, 2023, 2024]
+    assert clean["predikat_sakip"].tolist()[:2] == ["A", "BB"]
+    assert clean["flag_predikat_disagrees"].tolist() == [False, True, False]
+    assert clean["skp_baik"].tolist() == [70.0] * 3
+    reasons = rejects.set_index("row")["reason"]
+    assert reasons[4].startswith("no outcome value")
+    assert reasons[5] == "duplicate of row 2 (same unit and year)"
+    assert reasons[6] == "SAKIP score outside 0-100"
+    assert reasons[7].startswith("not a SAKIP grade")
+    assert reasons[8] == "SKP shares do not add up to 100"
+    assert reasons[9].startswith("SKP shares incomplete")
+    assert "after the reference date" in reasons[10]
+    assert len(clean) + len(rejects) == len(rows)
+
+
+def test_sakip_grade_bounds() -> None:
+    grades = sakip_grade(pd.Series([100, 90, 89.99, 80, 70, 60, 50, 30, 29.9, 0, np.nan]))
+    assert grades.tolist()[:10] == ["AA", "AA", "A", "A", "BB", "B", "CC", "C", "D", "D"]
+    assert pd.isna(grades.iloc[10])

@@ -112,10 +112,53 @@ def test_csv_duplicate_and_blank_headers(tmp_path):
     assert list(sheet.frame.columns) == ["nama", "nama (2)", "column_3", "x", "_row"]
 
 
-def test_csv_huge_field(tmp_path):
+def test_csv_huge_field_is_read_then_its_row_dropped_with_a_reason(tmp_path):
     big = "x" * (10 * 1024 * 1024)
-    sheet = read_table(write(tmp_path / "big.csv", f"a,b\n1,{big}\n"))[0]
-    assert len(sheet.frame["b"][0]) == len(big)
+    sheet = read_table(write(tmp_path / "big.csv", f"a,b\n1,{big}\n2,ok\n"))[0]
+    assert sheet.frame["b"].tolist() == ["ok"] and sheet.frame["_row"].tolist() == [3]
+    assert sheet.rows_in == 2
+    [(row, reason)] = sheet.dropped
+    assert row == 2 and "column 'b'" in reason and "10,485,760 characters" in reason
+
+
+def test_a_cell_at_the_spreadsheet_limit_is_kept(tmp_path):
+    text = "y" * 32_767
+    sheet = read_table(write(tmp_path / "edge.csv", f"a,b\n1,{text}\n"))[0]
+    assert sheet.frame["b"][0] == text and not sheet.dropped
+
+
+def test_a_file_whose_only_row_is_overlong_is_one_message(tmp_path):
+    with pytest.raises(UnreadableFile, match="no data rows: row 2: cell in column 'b'"):
+        read_table(write(tmp_path / "big.csv", "a,b\n1," + "z" * 40_000 + "\n"))
+
+
+def test_utf16_text_export_is_read(tmp_path):
+    text = "nip\tnama\r\n1986\tJosé\r\n"
+    path = tmp_path / "u16.csv"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    sheet = read_table(path)[0]
+    assert sheet.encoding == "utf-16" and sheet.separator == "\t"
+    assert sheet.frame["nama"].tolist() == ["José"]
+
+
+def test_utf16_with_only_a_bom_is_empty(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(UnreadableFile, match="empty file"):
+        read_table(path)
+
+
+def test_a_stray_quote_does_not_swallow_the_following_lines(tmp_path):
+    content = 'nip;nama;unit\n1;"Andi;Dinas A\n2;Budi;Dinas B\n3;"Citra";Dinas C\n'
+    sheet = read_table(write(tmp_path / "q.csv", content))[0]
+    assert sheet.frame["_row"].tolist() == [2, 3, 4]
+    assert sheet.frame["nama"].tolist() == ['"Andi', "Budi", "Citra"]
+
+
+def test_a_quoted_multiline_cell_without_separator_stays_one_cell(tmp_path):
+    content = 'nip;alamat\n1;"Jl. Merdeka 1\nBogor"\n2;Jl. Sudirman\n'
+    sheet = read_table(write(tmp_path / "m.csv", content))[0]
+    assert sheet.frame["alamat"].tolist() == ["Jl. Merdeka 1\nBogor", "Jl. Sudirman"]
 
 
 @pytest.mark.parametrize(

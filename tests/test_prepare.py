@@ -64,10 +64,11 @@ def test_reconciliation_holds_for_every_file(prepared) -> None:
     t = summary["totals"]
     assert t["rows_in"] == t["rows_clean"] + t["rows_rejected"]
     assert summary["files"]["pegawai/roster_2.csv"]["rows_rejected"] == 3
-    rejects = pd.read_csv(out / "rejects.csv")
+    rejects = pd.read_csv(out / "rejects.csv", dtype={"kode_pemda": str})
     assert len(rejects) == t["rows_rejected"]
     cross = rejects[rejects["source_file"] == "pegawai/roster_2.csv"]
     assert "duplicate of row 2 in pegawai/roster.csv" in cross["reason"].iloc[-1]
+    assert rejects["kode_pemda"].eq("32.01").all()
 
 
 def test_no_nip_or_name_in_any_output(prepared) -> None:
@@ -124,3 +125,38 @@ def test_reference_date_and_salt_from_environment() -> None:
     config = Config.from_env({"P3K_STUDY_SALT": "s", "P3K_STUDY_REFERENCE_DATE": "2024-06-30"})
     assert config.salt == "s" and config.reference_date == dt.date(2024, 6, 30)
     assert Config.from_env({}).uses_demo_salt
+
+
+def test_outcome_files_and_dataset_json(tmp_path: Path) -> None:
+    raw = write_dataset(tmp_path / "raw")
+    write_csv(raw / "kinerja" / "sakip.csv",
+              ["kode_pemda", "unit_kerja", "tahun", "nilai_sakip", "predikat_sakip"],
+              [["32.01", "Dinas Kesehatan", "2023", "81,5", "A"],
+               ["32.01", "Dinas Kesehatan", "2023", "81,5", "A"],
+               ["32.01", "Dinas Pendidikan", "2024", "", ""]])
+    (raw / "dataset.json").write_text('{"reference_date": "2025-01-15", "synthetic": true}')
+    result = prepare(raw, tmp_path / "out", config=Config(salt="test-salt"))
+    assert result.summary["reference_date_source"] == "dataset.json:reference_date"
+    assert result.summary["reference_date"] == "2025-01-15"
+    kinerja = pd.read_parquet(tmp_path / "out" / "kinerja.parquet")
+    assert kinerja[["unit_id", "year", "predikat_sakip"]].values.tolist() == [
+        ["32.01/health", 2023, "A"]]
+    record = result.summary["files"]["kinerja/sakip.csv"]
+    assert (record["rows_in"], record["rows_clean"], record["rows_rejected"]) == (3, 1, 2)
+
+
+def test_parallel_reading_gives_the_same_sheets_and_reports_bad_files(tmp_path: Path) -> None:
+    from p3k_study.errors import UnreadableFile
+    from p3k_study.prepare import PARALLEL_MIN_FILES, read_dataset
+
+    raw = tmp_path / "raw"
+    for i in range(PARALLEL_MIN_FILES):
+        write_csv(raw / "pegawai" / f"r{i:02d}.csv", ROSTER_HEADER, roster_rows()[i % 5:])
+    serial, parallel = read_dataset(raw, jobs=1), read_dataset(raw, jobs=2)
+    assert [s.source_file for s in parallel["pegawai"]] == [
+        s.source_file for s in serial["pegawai"]]
+    for a, b in zip(serial["pegawai"], parallel["pegawai"], strict=True):
+        pd.testing.assert_frame_equal(a.frame, b.frame)
+    (raw / "pegawai" / "broken.xlsx").write_text("not a workbook")
+    with pytest.raises(UnreadableFile, match=r"broken\.xlsx"):
+        read_dataset(raw, jobs=2)

@@ -8,17 +8,25 @@ The header row is the first row that is at least half as wide as the widest of t
 so title lines above the header ('DAFTAR PEGAWAI ... TAHUN 2023') are skipped. Rows that repeat the
 header inside the data are dropped and listed in `RawSheet.dropped` with their row number, so
 `rows_in = clean + rejected` can still be reconciled. Fully empty rows are not data and are not
-counted.
+counted. A row with a cell longer than a spreadsheet cell can hold (32,767 characters) is
+dropped the same way, with a reason naming the column.
 
-XLSX is read with openpyxl in read-only mode: a merged range yields its value in the top-left
-cell only; the other cells of the range are empty. Cached formula values are read
-(`data_only=True`); a formula never calculated reads as empty. Whole files are held in memory.
+CSV: UTF-8 (with or without BOM), Windows-1252, a mix of the two line by line, or UTF-16 with a
+BOM (Excel's 'Unicode text'). A quote opened and never closed would swallow the following lines
+into one cell; when a cell spans lines and holds the separator, the file is read again with
+quotes as plain text (one record per line), so no line vanishes.
+
+XLSX is read with python-calamine (Rust): a merged range yields its value in the top-left cell
+only; the other cells of the range are empty. Cached formula values are read; a formula never
+calculated reads as empty. Excel error cells come through as written ('#REF!'). Whole files are
+held in memory.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import re
 import sys
 import unicodedata
@@ -28,7 +36,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p3k_study.aliases import ALIASES, FALLBACK_ALIASES
 from p3k_study.errors import UnreadableFile
@@ -42,6 +52,8 @@ SNIFF_LINES = 50
 HEADER_SEARCH_ROWS = 30
 CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 REPEATED_HEADER = "repeated header row"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
 
 @dataclass
@@ -50,8 +62,9 @@ class RawSheet:
 
     `frame`: str columns as in the header, plus `_row` (int); `header_row` / `first_data_row`:
     spreadsheet row numbers; `encoding` / `separator`: for CSV (encoding 'utf-8-sig', 'utf-8',
-    'cp1252' or 'mixed'); `fallback_rows`: rows of a mixed-encoding file that were not UTF-8;
-    `dropped`: (row, reason) of data rows removed here (repeated headers); `reason`: why a sheet
+    'cp1252', 'mixed' or 'utf-16'); `fallback_rows`: rows of a mixed-encoding file that were
+    not UTF-8; `dropped`: (row, reason) of data rows removed here (repeated headers, cells
+    longer than a spreadsheet cell); `reason`: why a sheet
     holds no table (empty, no header), else None."""
 
     source_file: str
@@ -167,10 +180,37 @@ def _build_sheet(
     ]
     frame = frame.drop(columns=unnamed_empty)
     frame[ROW_COLUMN] = pd.Series(row_numbers, dtype="int64", index=frame.index)
+    frame, too_long = _drop_overlong(frame)
+    if too_long:
+        dropped = sorted([*dropped, *too_long])
+        row_numbers = frame[ROW_COLUMN].tolist()
+        kept = kept if row_numbers else []
     first_data = row_numbers[0] if row_numbers else header_row + 1
-    reason = None if kept else "header only, no data rows"
+    reason = None if kept else (
+        f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
+        else "header only, no data rows")
     return RawSheet(str(path), sheet, frame, header_row, first_data, dropped=dropped,
                     reason=reason, **extra)  # type: ignore[arg-type]
+
+
+def _drop_overlong(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Rows with a cell longer than an Excel cell can hold are not data: (kept frame, dropped
+    (row, reason) naming the column)."""
+    bad = pd.Series(False, index=frame.index)
+    reasons: dict[int, str] = {}
+    for name in frame.columns:
+        if name == ROW_COLUMN:
+            continue
+        long = (frame[name].str.len() > MAX_CELL_CHARS).fillna(False).astype(bool)
+        for position in frame.index[long & ~bad]:
+            length = len(frame.at[position, name])
+            reasons[int(frame.at[position, ROW_COLUMN])] = (
+                f"cell in column '{name}' is {length:,} characters long (more than the "
+                f"{MAX_CELL_CHARS:,} a spreadsheet cell can hold): not a value")
+        bad |= long
+    if not bad.any():
+        return frame, []
+    return frame[~bad].reset_index(drop=True), sorted(reasons.items())
 
 
 def _last_used(cells: Sequence[str | None]) -> int:
@@ -215,6 +255,20 @@ def _decode(path: Path, raw: bytes) -> tuple[list[str], str, set[int]]:
     return lines, "mixed", fallback
 
 
+def _decode_utf16(path: Path, raw: bytes) -> list[str]:
+    """Excel's 'Unicode text' export: UTF-16 with a byte-order mark (usually tab-separated)."""
+    try:
+        text = raw.decode("utf-16")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(path, f"starts like UTF-16 text but does not decode ({error.reason} "
+                             f"at byte {error.start})") from error
+    if not text.strip():
+        raise UnreadableFile(path, "empty file")
+    if "\x00" in text:
+        raise UnreadableFile(path, "binary content, not a text table")
+    return text.splitlines(keepends=True)
+
+
 _QUOTED = re.compile(r'"[^"]*("|$)')
 
 
@@ -253,28 +307,59 @@ def _looks_binary(raw: bytes) -> str | None:
     return None
 
 
-def _read_csv(path: Path) -> RawSheet:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise UnreadableFile(path, "empty file")
-    if why := _looks_binary(raw):
-        raise UnreadableFile(path, why)
-    lines, encoding, fallback_lines = _decode(path, raw)
-    separator = detect_separator(lines[:SNIFF_LINES * 4])
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(lines, delimiter=separator, quotechar='"', doublequote=True,
-                        strict=False)
+def _unquote(cell: str) -> str:
+    if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"'):
+        return cell[1:-1].replace('""', '"')
+    return cell
+
+
+def _parse_csv(
+    lines: list[str], separator: str, fallback_lines: set[int], *, quoted: bool
+) -> tuple[list[tuple[int, list[str | None]]], list[int], bool]:
+    """Records as (record number, cells), the records holding fallback-decoded lines, and
+    whether a stray quote swallowed line breaks and separators (a cell spanning lines that
+    holds the separator: a quote opened and never closed on its line).
+
+    With `quoted=False` every line is one record and quotes are text, except that a cell
+    wholly inside quotes loses them; used when a stray quote was found, so no line vanishes."""
+    if quoted:
+        reader = csv.reader(lines, delimiter=separator, quotechar='"', doublequote=True,
+                            strict=False)
+    else:
+        reader = csv.reader(lines, delimiter=separator, quoting=csv.QUOTE_NONE, strict=False)
     rows: list[tuple[int, list[str | None]]] = []
     fallback_rows: list[int] = []
     previous_line = 0
+    for record_number, cells in enumerate(reader, start=1):
+        if reader.line_num - previous_line > 1 and quoted and any(
+            "\n" in cell and separator in cell for cell in cells
+        ):
+            return rows, fallback_rows, True
+        rows.append((record_number, list(cells) if quoted else [_unquote(c) for c in cells]))
+        if fallback_lines and any(
+            line in fallback_lines for line in range(previous_line + 1, reader.line_num + 1)
+        ):
+            fallback_rows.append(record_number)
+        previous_line = reader.line_num
+    return rows, fallback_rows, False
+
+
+def _read_csv(path: Path) -> RawSheet:
+    raw = path.read_bytes()
+    if raw.startswith(UTF16_BOMS):
+        lines, encoding, fallback_lines = _decode_utf16(path, raw), "utf-16", set()
+    else:
+        if not raw.strip():
+            raise UnreadableFile(path, "empty file")
+        if why := _looks_binary(raw):
+            raise UnreadableFile(path, why)
+        lines, encoding, fallback_lines = _decode(path, raw)
+    separator = detect_separator(lines[:SNIFF_LINES * 4])
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
-        for record_number, cells in enumerate(reader, start=1):
-            rows.append((record_number, list(cells)))
-            if fallback_lines and any(
-                line in fallback_lines for line in range(previous_line + 1, reader.line_num + 1)
-            ):
-                fallback_rows.append(record_number)
-            previous_line = reader.line_num
+        rows, fallback_rows, stray = _parse_csv(lines, separator, fallback_lines, quoted=True)
+        if stray:
+            rows, fallback_rows, _ = _parse_csv(lines, separator, fallback_lines, quoted=False)
     except csv.Error as error:
         raise UnreadableFile(path, f"not a readable CSV table ({error})") from error
     sheet = _build_sheet(path, None, rows, encoding=encoding, separator=separator,
@@ -288,7 +373,7 @@ def _read_csv(path: Path) -> RawSheet:
 
 
 def cell_text(value: object) -> str | None:
-    """An openpyxl cell value as text: dates 'YYYY-MM-DD' (with ' HH:MM:SS' if not midnight),
+    """A spreadsheet cell value as text: dates 'YYYY-MM-DD' (with ' HH:MM:SS' if not midnight),
     whole numbers without '.0' (up to 15 digits, beyond that the float repr shows the damage),
     other floats by repr, booleans 'TRUE'/'FALSE', error cells as written ('#REF!')."""
     if value is None:
@@ -313,28 +398,207 @@ def cell_text(value: object) -> str | None:
 
 
 def _read_xlsx(path: Path) -> list[RawSheet]:
-    import openpyxl  # local: importing openpyxl costs time for CSV-only runs
+    """Every worksheet (chart sheets skipped) as a RawSheet, read with python-calamine.
+
+    calamine gives cached formula values, the value of a merged range in its top-left cell only,
+    dates as date/datetime; cells it cannot give as written come from `_xlsx_exact_cells`."""
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        exact = _xlsx_exact_cells(path)
+    except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(path, f"not a readable Excel workbook ({error})") from error
+    sheets = []
     try:
-        sheets = []
-        for worksheet in workbook.worksheets:
-            if hasattr(worksheet, "reset_dimensions"):
-                worksheet.reset_dimensions()  # stored dimensions are often wrong
-            rows = [
-                (number, [cell_text(v) for v in values])
-                for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True),
-                                                start=1)
-            ]
-            sheets.append(_build_sheet(path, worksheet.title, rows))
+        for name in names:
+            try:
+                values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except CalamineError as error:
+                raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
+                                     f"{error})") from error
+            sheets.append(_xlsx_sheet(path, name, _xlsx_columns(values, exact.get(name, {}))))
     finally:
         workbook.close()
     if all(sheet.reason is not None and sheet.reason.startswith("empty") for sheet in sheets):
         raise UnreadableFile(path, "the workbook has no cells with values")
     return sheets
+
+
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000")
+"""The characters Python's `str.strip()` removes (so blank cells match `_is_blank`)."""
+
+
+def _xlsx_columns(
+    values: list[list[object]], exact: Mapping[tuple[int, int], str]
+) -> list[pa.Array]:
+    """calamine's cells (from A1) -> one Arrow string column per sheet column ('' = empty),
+    exact cells written over. Non-text values go through `cell_text` once per distinct value;
+    columns of text only are converted by Arrow without a Python loop."""
+    n_rows = max(len(values), max((r + 1 for r, _ in exact), default=0))
+    width = max(max((len(cells) for cells in values), default=0),
+                max((c + 1 for _, c in exact), default=0))
+    if n_rows == len(values) and all(len(cells) == width for cells in values):
+        grid = np.empty((n_rows, width), dtype=object)
+        grid[:] = values if n_rows and width else grid
+    else:
+        grid = np.full((n_rows, width), "", dtype=object)
+        for i, cells in enumerate(values):
+            grid[i, : len(cells)] = cells
+    for (r, c), text in exact.items():
+        grid[r, c] = text
+    return [_text_column(grid[:, j]) for j in range(width)]
+
+
+def _text_column(column: np.ndarray) -> pa.Array:
+    try:
+        return pa.array(column, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    types = np.fromiter(map(type, column), dtype=object, count=len(column))
+    kinds = np.equal(types, float).astype(bool)
+    other = np.not_equal(types, str).astype(bool)
+    column = column.copy()
+    if kinds.any():  # floats (the usual number cells): texts per distinct value, by Arrow
+        encoded = pa.array(column[kinds].astype("float64")).dictionary_encode()
+        texts = np.array([cell_text(v) or "" for v in encoded.dictionary.to_pylist()],
+                         dtype=object)
+        column[kinds] = texts[encoded.indices.to_numpy()]
+    rest = other & ~kinds
+    if rest.any():
+        found = column[rest]
+        distinct = {(type(v), v): v for v in found}
+        done = {key: cell_text(v) or "" for key, v in distinct.items()}
+        column[rest] = [done[(type(v), v)] for v in found]
+    return pa.array(column, type=pa.string())
+
+
+def _xlsx_sheet(path: Path, name: str, columns: list[pa.Array]) -> RawSheet:
+    """A sheet's text columns -> RawSheet, by the rules of `_build_sheet` (header found,
+    repeated headers dropped, empty rows skipped, columns without a header and without values
+    dropped), with the per-cell work done by Arrow, column by column."""
+    import pyarrow.compute as pc
+
+    if not columns or not len(columns[0]):
+        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values")
+    blank = np.column_stack([
+        pc.equal(pc.utf8_trim(c, characters=PY_WHITESPACE), "").to_numpy(zero_copy_only=False)
+        for c in columns])
+    kept_rows = np.flatnonzero(~blank.all(axis=1))
+    blank = blank[kept_rows]
+    widths = (~blank[:HEADER_SEARCH_ROWS]).sum(axis=1)
+    if not len(widths) or widths.max() == 0:
+        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values")
+    position = int(np.argmax(widths >= max(1, (int(widths.max()) + 1) // 2)))
+    width = int(np.flatnonzero((~blank[position:]).any(axis=0)).max()) + 1
+    header_row = int(kept_rows[position]) + 1
+    header = [str(c[header_row - 1]) for c in columns[:width]]
+    rows = kept_rows[position + 1:]
+    repeated = _repeated_header(columns[:width], rows, header)
+    dropped = [(int(r) + 1, REPEATED_HEADER) for r in rows[repeated]]
+    rows = rows[~repeated]
+    names = _column_names(header)  # type: ignore[arg-type]
+    frame = pd.DataFrame({n: pd.array(_nulls_for_empty(_rows_of(c, rows)), dtype="str")
+                          for n, c in zip(names, columns[:width], strict=True)})
+    unnamed_empty = [n for n, cell in zip(names, header, strict=True)
+                     if _is_blank(cell) and frame[n].isna().all()]
+    frame = frame.drop(columns=unnamed_empty)
+    frame[ROW_COLUMN] = pd.Series(rows + 1, dtype="int64", index=frame.index)
+    first_data = int(rows[0]) + 1 if len(rows) else header_row + 1
+    reason = None if len(rows) else "header only, no data rows"
+    return RawSheet(str(path), name, frame, header_row, first_data, dropped=dropped,
+                    reason=reason)
+
+
+def _rows_of(column: pa.Array, rows: np.ndarray) -> pa.Array:
+    """The given rows of a column (a zero-copy slice when they are consecutive)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return column.slice(int(rows[0]), len(rows))
+    return column.take(pa.array(rows, type=pa.int64()))
+
+
+def _nulls_for_empty(column: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.equal(column, ""), None, column)
+
+
+def _repeated_header(columns: list[pa.Array], rows: np.ndarray, header: list[str]) -> np.ndarray:
+    """Per row in `rows`: every cell equals the header cell, by `_header_key`. Arrow narrows the
+    rows down (first cell containing the header's longest word); Python decides."""
+    import pyarrow.compute as pc
+
+    out = np.zeros(len(rows), dtype=bool)
+    keys = [_header_key(c) for c in header]
+    if not len(rows) or not columns:
+        return out
+    first = _rows_of(columns[0], rows)
+    word = max(keys[0].split(" "), key=len)
+    if word:
+        maybe = pc.match_substring(first, word, ignore_case=True)
+    else:
+        maybe = pc.equal(pc.utf8_trim(first, characters=PY_WHITESPACE), "")
+    for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)):
+        row = int(rows[i])
+        out[i] = [_header_key(c[row].as_py()) for c in columns] == keys
+    return out
+
+
+_XLSX_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XLSX_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_LONG_NUMBER = re.compile(rb"<v>-?\d{16,}</v>")
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
+_LONG_NUMBER_CELL = re.compile(rb'<c\b([^>]*)>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?<v>(-?\d{16,})</v>')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _xlsx_exact_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells calamine cannot give as written, per sheet name: {(row, column): text}, 0-based.
+
+    Excel error cells ('#REF!', '#N/A', ...), which calamine drops, and numbers stored with 16 or
+    more digits (an NIP written by a program, not by Excel), which a float would change. Sheet
+    XML is searched only when a quick scan finds such a cell."""
+    from xml.etree import ElementTree
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): str(r.get("Target")) for r in rels}
+        for sheet in workbook.iter(f"{_XLSX_MAIN}sheet"):
+            target = targets.get(sheet.get(_XLSX_REL))
+            if target is None:
+                continue
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                xml = archive.read(part)
+            except KeyError:
+                continue
+            patterns = [pattern for pattern, found in (
+                (_ERROR_CELL, b't="e"' in xml), (_LONG_NUMBER_CELL, _LONG_NUMBER.search(xml)))
+                if found]
+            if patterns:
+                out[str(sheet.get("name"))] = _exact_cells(xml, patterns)
+    return out
+
+
+def _exact_cells(xml: bytes, patterns: Sequence[re.Pattern[bytes]]
+                 ) -> dict[tuple[int, int], str]:
+    cells: dict[tuple[int, int], str] = {}
+    for pattern in patterns:
+        for attributes, value in pattern.findall(xml):
+            ref = _CELL_REF.search(attributes)
+            if ref is None:
+                continue
+            column = 0
+            for letter in ref.group(1):
+                column = column * 26 + letter - 64
+            cells[(int(ref.group(2)) - 1, column - 1)] = html.unescape(value.decode())
+    return cells
 
 
 # --- Parquet ---------------------------------------------------------------------------------

@@ -7,23 +7,28 @@
     counts = clean_counts(sheets["jumlah_pegawai"], config, reference_date)
     skm = clean_skm(sheets["skm"], config, reference_date)
     published = clean_published(sheets["ikm"], config, reference_date)
+    kinerja = clean_kinerja(sheets["kinerja"], config, reference_date)      # optional outcomes
     ikm_unit = compute_ikm(skm.table, published.table, config)
     units = build_units(roster.table, counts.table, skm.table, published.table)
     panel = build_panel(roster.table, ikm_unit, units, freq, counts=counts.table)
     summary = summarise(...); write_outputs(out, tables, summary)
 
 Outputs in `out/`: staff.parquet (clean roster, pseudonymised), staff_counts.parquet (when
-count files exist), ikm_unit.parquet, units.parquet, panel.parquet and panel.csv,
-rejects.parquet and rejects.csv, cleaning_summary.json. Every table is checked against its
+count files exist), kinerja.parquet (when unit-level outcome files exist), ikm_unit.parquet,
+units.parquet, panel.parquet and panel.csv, rejects.parquet and rejects.csv,
+cleaning_summary.json. Every table is checked against its
 pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON keys sorted.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,7 @@ import pandas as pd
 from p3k_study import __version__
 from p3k_study.clean.counts import clean_counts_file, empty_counts
 from p3k_study.clean.ikm_published import clean_published_file, empty_published
+from p3k_study.clean.kinerja import clean_kinerja_file, empty_kinerja
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
 from p3k_study.clean.roster import clean_roster_file, empty_roster
 from p3k_study.clean.skm import clean_skm_file, empty_skm
@@ -44,8 +50,8 @@ from p3k_study.ikm import compute_ikm as ikm_from_answers
 from p3k_study.panel import build_panel, panel_window
 from p3k_study.periods import period_label
 
-KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm")
-IGNORED_KINDS: tuple[str, ...] = ("kinerja",)
+KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
+IGNORED_KINDS: tuple[str, ...] = ()
 TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
 SUMMARY_FILE = "cleaning_summary.json"
 
@@ -70,13 +76,14 @@ def list_files(raw: Path) -> dict[str, list[Path]]:
     return found
 
 
-def read_dataset(raw: Path, progress: bool = False) -> dict[str, list[Any]]:
+def read_dataset(raw: Path, progress: bool = False, jobs: int | None = None
+                 ) -> dict[str, list[Any]]:
     """RawSheets of every table file under raw/<kind>/, `source_file` relative to `raw`.
 
-    Raises `DataError` when there is no staff folder (pegawai/ or jumlah_pegawai/) and
-    `UnreadableFile` for a file that is not a table."""
-    from p3k_study.io import read_table
-
+    Files are read by `jobs` processes (default: up to 2, the CPU count, when there are at
+    least `PARALLEL_MIN_FILES` files); the result does not depend on it. Raises `DataError`
+    when there is no staff folder (pegawai/ or jumlah_pegawai/) and `UnreadableFile` for a
+    file that is not a table."""
     raw = Path(raw)
     if not raw.is_dir():
         raise DataError(raw, "raw dataset folder not found")
@@ -84,14 +91,55 @@ def read_dataset(raw: Path, progress: bool = False) -> dict[str, list[Any]]:
     if "pegawai" not in files and "jumlah_pegawai" not in files:
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
+    paths = [(kind, path) for kind in KINDS for path in files.get(kind, [])]
     sheets: dict[str, list[Any]] = {}
-    for kind in KINDS:
-        for path in files.get(kind, []):
-            _progress(progress, f"reading {path.relative_to(raw).as_posix()}")
-            for sheet in read_table(path):
-                sheet.source_file = path.relative_to(raw).as_posix()
-                sheets.setdefault(kind, []).append(sheet)
+    for (kind, path), result in zip(paths, _read_files([p for _, p in paths], jobs),
+                                    strict=True):
+        _progress(progress, f"read {path.relative_to(raw).as_posix()}")
+        for sheet in _unpack(path, result):
+            sheet.source_file = path.relative_to(raw).as_posix()
+            sheets.setdefault(kind, []).append(sheet)
     return sheets
+
+
+PARALLEL_MIN_FILES = 16
+
+
+def _read_one(path: Path) -> tuple[str, Any]:
+    """Read one file; an unreadable file comes back as ('error', reason) (exceptions with
+    custom arguments do not cross process boundaries)."""
+    from p3k_study.errors import UnreadableFile
+    from p3k_study.io import read_table
+
+    try:
+        return "ok", read_table(path)
+    except UnreadableFile as error:
+        return "error", error.reason
+
+
+def _unpack(path: Path, result: tuple[str, Any]) -> list[Any]:
+    from p3k_study.errors import UnreadableFile
+
+    status, value = result
+    if status == "error":
+        raise UnreadableFile(path, value)
+    return value  # type: ignore[no-any-return]
+
+
+def _read_files(paths: list[Path], jobs: int | None) -> Iterator[tuple[str, Any]]:
+    """`_read_one` per path, in order; in `jobs` worker processes for many files."""
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    if jobs < 2 or len(paths) < PARALLEL_MIN_FILES:
+        return map(_read_one, paths)
+    # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
+    # spawn would re-run a script's __main__ and fails for code read from stdin
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    return _pooled(paths, jobs, context)
+
+
+def _pooled(paths: list[Path], jobs: int, context: Any) -> Iterator[tuple[str, Any]]:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from pool.map(_read_one, paths, chunksize=4)
 
 
 def _by_file(sheets: Sequence[Any]) -> list[list[Any]]:
@@ -166,6 +214,15 @@ def clean_published(sheets: Sequence[Any], config: Config, reference_date: Any,
     return _cross_file_duplicates(done, ["unit_id", "period_index"], "same unit and period")
 
 
+def clean_kinerja(sheets: Sequence[Any], config: Config, reference_date: Any,
+                  progress: bool = False) -> Cleaned:
+    """Clean every unit-level outcome file; the same unit and year in two files keeps the
+    first."""
+    done = _clean_kind("kinerja", sheets, clean_kinerja_file, empty_kinerja, progress,
+                       reference_date=reference_date)
+    return _cross_file_duplicates(done, ["unit_id", "year"], "same unit and year")
+
+
 def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned:
     """Reject rows repeating an earlier file's row on `keys` ('duplicate of row N in F')."""
     table = done.table
@@ -181,7 +238,8 @@ def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned
                for f, r in zip(where["source_file"], where["row"], strict=True)]
     ledger = pd.DataFrame({"source_file": dup["source_file"].to_numpy(),
                            "sheet": dup["sheet"].to_numpy(), "row": dup["row"].to_numpy(),
-                           "column": None, "raw_value": None, "reason": reasons})
+                           "column": None, "raw_value": None, "reason": reasons,
+                           "kode_pemda": dup["kode_pemda"].to_numpy(dtype=object)})
     done.table = table[~first].reset_index(drop=True)
     done.rejects = pd.concat([done.rejects, finalise(ledger)], ignore_index=True)
     return done
@@ -249,11 +307,15 @@ def build_units(
     latest["_length"] = name.str.len()
     latest = latest.sort_values(["unit_id", "_mixed_case", "_length"], kind="stable")
     latest = latest.groupby("unit_id", sort=True).tail(1).set_index("unit_id")
-    names = seen.groupby("unit_id", sort=True)["unit_name"].agg(
-        lambda s: " | ".join(sorted(set(s.dropna()))))
+    distinct = seen.dropna(subset=["unit_name"]).drop_duplicates(["unit_id", "unit_name"])
+    distinct = distinct.sort_values(["unit_id", "unit_name"], kind="stable")
+    names = distinct.groupby("unit_id", sort=True)["unit_name"].agg(" | ".join).reindex(
+        latest.index.sort_values(), fill_value="")
     n_names = seen.groupby("unit_id", sort=True)["unit_name"].nunique()
-    sources = seen.groupby("unit_id", sort=True)["_source"].agg(
-        lambda s: ",".join(k for k in KINDS if k in set(s)))
+    kinds = seen[["unit_id", "_kind_order"]].drop_duplicates().sort_values(
+        ["unit_id", "_kind_order"], kind="stable")
+    sources = kinds["_kind_order"].map(dict(enumerate(KINDS))).groupby(
+        kinds["unit_id"], sort=True).agg(",".join)
     units = latest.loc[names.index, ["kode_pemda", "unit_function", "unit_key", "unit_name",
                                      "unit_matched"]].copy()
     units["names_seen"] = names
@@ -291,8 +353,8 @@ def summarise(
     by_kind: dict[str, dict[str, int]] = {}
     reasons: dict[str, int] = {}
     for done in cleaned:
-        clean_counts_ = done.table.groupby(["source_file", "sheet"], dropna=False).size()
-        rejected = done.rejects.groupby(["source_file", "sheet"], dropna=False).size()
+        clean_counts_ = _sizes(done.table)
+        rejected = _sizes(done.rejects)
         for reason, n in done.rejects["reason"].map(_reason_key).value_counts().items():
             key = f"{done.kind}: {reason}"
             reasons[key] = reasons.get(key, 0) + int(n)
@@ -300,9 +362,9 @@ def summarise(
             name = info["source_file"]
             sheets = []
             for sheet in info["sheets"]:
-                key = (name, sheet["sheet"] if sheet["sheet"] is not None else np.nan)
-                n_clean = _lookup(clean_counts_, key)
-                n_rej = _lookup(rejected, key)
+                key = (name, sheet["sheet"])
+                n_clean = clean_counts_.get(key, 0)
+                n_rej = rejected.get(key, 0)
                 entry = {"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
                          "rows_clean": n_clean, "rows_rejected": n_rej}
                 if "note" in sheet:
@@ -378,14 +440,12 @@ def summarise(
     return summary
 
 
-def _lookup(counts: pd.Series, key: tuple[Any, Any]) -> int:
-    if counts.empty:
-        return 0
-    name, sheet = key
-    mask = counts.index.get_level_values(0) == name
-    sheets = counts.index.get_level_values(1)
-    mask &= (sheets.isna() if pd.isna(sheet) else (sheets == sheet))
-    return int(counts[mask].sum())
+def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
+    """Rows per (source_file, sheet); a missing sheet (CSV, Parquet) is None."""
+    if table.empty:
+        return {}
+    sizes = table.groupby(["source_file", "sheet"], dropna=False).size()
+    return {(str(f), None if pd.isna(s) else str(s)): int(n) for (f, s), n in sizes.items()}
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -463,7 +523,7 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("staff", "staff_counts", "ikm_unit", "units", "panel", "rejects"):
+    for name in ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel", "rejects"):
         if name not in tables:
             continue
         table = validate(name, tables[name])
@@ -511,6 +571,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     counts = clean_counts(sheets.get("jumlah_pegawai", []), config, reference_date, progress)
     skm = clean_skm(sheets.get("skm", []), config, reference_date, progress)
     published = clean_published(sheets.get("ikm", []), config, reference_date, progress)
+    kinerja = clean_kinerja(sheets.get("kinerja", []), config, reference_date, progress)
     if "skm" not in sheets and "ikm" not in sheets:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
 
@@ -522,7 +583,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
                         freq, config.cohort_rule,  # type: ignore[arg-type]
                         counts=counts.table if not counts.table.empty else None,
                         periods=window)
-    cleaned = [c for c in (roster, counts, skm, published) if c.files]
+    cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
     rejects = [c.rejects for c in cleaned if not c.rejects.empty]
     ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
         empty_rejects())
@@ -537,6 +598,9 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if counts.files:
         tables["staff_counts"] = counts.table.sort_values(
             ["unit_id", "period_index", "source_file", "row"], kind="stable", ignore_index=True)
+    if kinerja.files:
+        tables["kinerja"] = kinerja.table.sort_values(
+            ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
     summary = summarise(cleaned, tables, raw=raw, freq=freq, config=config,
                         reference_date=reference_date, reference_source=reference_source,
                         warnings=warnings, ignored=ignored)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from p3k_study.clean.kinerja import KINERJA_COLUMNS, SAKIP_GRADES, SKP_COLUMNS
 from p3k_study.clean.ledger import REJECT_COLUMNS
 from p3k_study.clean.roster import ROSTER_COLUMNS
 from p3k_study.ikm import IKM_MAX, IKM_MIN, IKM_UNIT_COLUMNS
@@ -72,6 +73,29 @@ COUNTS = pa.DataFrameSchema(
     },
     strict=True, ordered=True, name="staff_counts",
 )
+
+_GRADES = [g for g, _ in SAKIP_GRADES]
+KINERJA = pa.DataFrameSchema(
+    {
+        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
+        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
+        "unit_key": _col("string"),
+        "unit_function": _col("string"),
+        "unit_name": _col("string"),
+        "unit_matched": _col("bool"),
+        "year": _col("int64"),
+        "nilai_sakip": _col("float64", pa.Check.in_range(0, 100), nullable=True),
+        "predikat_sakip": _col("string", pa.Check.isin(_GRADES), nullable=True),
+        "predikat_published": _col("string", pa.Check.isin(_GRADES), nullable=True),
+        "flag_predikat_disagrees": _col("bool"),
+        **{c: _col("float64", pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
+        "source_file": _col("string"),
+        "sheet": _col("string", nullable=True),
+        "row": _col("int64", pa.Check.ge(1)),
+    },
+    strict=True, ordered=True, unique=["unit_id", "year"], name="kinerja",
+)
+assert list(KINERJA.columns) == KINERJA_COLUMNS
 
 _IKM_UNIT_COLUMNS = {
     "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
@@ -155,6 +179,7 @@ REJECTS = pa.DataFrameSchema(
         "column": _col("string", nullable=True),
         "raw_value": _col("string", nullable=True),
         "reason": _col("string"),
+        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA), nullable=True),
     },
     strict=True, ordered=True, name="rejects",
 )
@@ -163,6 +188,7 @@ assert list(REJECTS.columns) == REJECT_COLUMNS
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "staff": STAFF,
     "staff_counts": COUNTS,
+    "kinerja": KINERJA,
     "ikm_unit": IKM_UNIT,
     "units": UNITS,
     "panel": PANEL,

@@ -3,6 +3,7 @@
 
 from p3k_study.clean.counts import clean_counts_file
 from p3k_study.clean.ikm_published import clean_published_file
+from p3k_study.clean.kinerja import clean_kinerja_file
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects
 from p3k_study.clean.roster import clean_roster_file
 from p3k_study.clean.skm import clean_skm_file
@@ -10,6 +11,7 @@ from p3k_study.clean.skm import clean_skm_file
 __all__ = [
     "REJECT_COLUMNS",
     "clean_counts_file",
+    "clean_kinerja_file",
     "clean_published_file",
     "clean_roster_file",
     "clean_skm_file",

@@ -1,5 +1,6 @@
 """Steps every cleaner shares: stack a file's sheets, Excel error cells, required values,
-region and unit resolution, duplicates.
+region and unit resolution, duplicates. `open_file` runs the common preamble, `kept_rows` and
+`rejects_of` the common ending of a cleaner.
 
 Rules common to every table:
 - A sheet whose header lacks a required column stops the run (`DataError` naming file, sheet
@@ -22,9 +23,10 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p3k_study.aliases import ALIASES, FALLBACK_ALIASES, missing_required
-from p3k_study.clean.ledger import Verdicts
+from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts
 from p3k_study.errors import DataError
 from p3k_study.parse import EXCEL_ERRORS
 from p3k_study.reference import match_unit
@@ -62,11 +64,18 @@ class FileInput:
     sheet_columns: dict[tuple[str, str | None], frozenset[str]] = field(default_factory=dict)
 
     def sheet_has(self, column: str) -> np.ndarray:
-        """Per row: whether the row's sheet has `column` at all."""
-        keys = list(zip(self.frame[FILE].to_numpy(dtype=object),
-                        self.frame[SHEET].to_numpy(dtype=object), strict=True))
-        has = {k: column in cols for k, cols in self.sheet_columns.items()}
-        return np.array([has.get(k, False) for k in keys], dtype=bool)
+        """Per row: whether the row's sheet has `column` at all (decided per sheet)."""
+        files, file_names = pd.factorize(self.frame[FILE].to_numpy(dtype=object))
+        sheets, found = pd.factorize(self.frame[SHEET].to_numpy(dtype=object),
+                                     use_na_sentinel=False)
+        sheet_names = [None if pd.isna(name) else name for name in found]
+        pairs, rows = np.unique(files * max(len(sheet_names), 1) + sheets, return_inverse=True)
+        has = np.array([
+            column in self.sheet_columns.get(
+                (file_names[p // max(len(sheet_names), 1)],
+                 sheet_names[p % max(len(sheet_names), 1)]), frozenset())
+            for p in pairs], dtype=bool)
+        return has[rows] if len(rows) else np.zeros(0, dtype=bool)
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
@@ -95,14 +104,55 @@ def _canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[st
     return canonicalise_headers(frame, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """How a header (a sheet's column names) maps to the stacked frame's columns."""
+
+    source: dict[str, str]  # output column -> the sheet's column
+    known: frozenset[str]
+    mapping: dict[str, str]
+    missing: list[str]
+
+
+def _layout(columns: tuple[str, ...], kind: str) -> _Layout:
+    """Canonical names for one header (worked out once per distinct header)."""
+    renamed, mapping = _canonicalise(pd.DataFrame(columns=list(columns)), kind)
+    source: dict[str, str] = {}
+    known = []
+    for original, name in zip(columns, renamed.columns, strict=True):
+        if original == ROW:
+            continue
+        if name in ALIASES[kind]:
+            known.append(name)
+            source.setdefault(name, original)
+    for original, name in zip(columns, renamed.columns, strict=True):
+        if original != ROW and name not in ALIASES[kind]:
+            source.setdefault(EXTRA_PREFIX + header_key(name), original)
+    return _Layout(source, frozenset(known), {str(k): str(v) for k, v in mapping.items()},
+                   missing_required(renamed.columns, kind))
+
+
+def _text_chunk(sheet: SheetLike, column: str | None) -> pa.Array:
+    """One sheet's column as an Arrow large_string array (all null when the sheet lacks it)."""
+    if column is None:
+        return pa.nulls(len(sheet.frame), pa.large_string())
+    values = sheet.frame[column]
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        values = values.astype("string")
+    return pa.array(values.array).cast(pa.large_string())
+
+
 def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
     """Canonical headers per sheet, required columns checked, sheets stacked in order.
 
     Sheets may come from several files (cleaning all files of a kind at once pays pandas'
-    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from."""
+    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from. Columns are
+    stacked with Arrow, and headers are matched once per distinct header."""
     if not sheets:
         raise ValueError("no sheets given")
-    frames, dropped_rows = [], []
+    layouts: dict[tuple[str, ...], _Layout] = {}
+    used: list[tuple[SheetLike, _Layout]] = []
+    dropped_rows: list[dict[str, object]] = []
     sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
     files: dict[str, dict[str, object]] = {}
     for sheet in sheets:
@@ -119,41 +169,47 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
             info["note"] = reason or "no data rows"
             infos.append(info)
             continue
-        frame, mapping = _canonicalise(sheet.frame, kind)
-        missing = missing_required(frame.columns, kind)
-        if missing:
-            raise DataError(source_file, f"required column(s) missing: {', '.join(missing)} "
-                            f"(a {kind} table; headers found: "
+        header = tuple(str(c) for c in sheet.frame.columns)
+        layout = layouts.get(header) or layouts.setdefault(header, _layout(header, kind))
+        if layout.missing:
+            raise DataError(source_file, f"required column(s) missing: "
+                            f"{', '.join(layout.missing)} (a {kind} table; headers found: "
                             f"{', '.join(c for c in sheet.frame.columns if c != ROW)})",
                             sheet=sheet.sheet)
-        info["columns"] = {str(k): str(v) for k, v in sorted(mapping.items())}
-        known = [c for c in frame.columns if c in ALIASES[kind]]
-        extra = {c: EXTRA_PREFIX + header_key(c) for c in frame.columns
-                 if c not in known and c != ROW}
-        frame = frame[[*known, *extra, ROW]].rename(columns=extra)
-        frame = frame.loc[:, ~frame.columns.duplicated()].copy()
-        frame[SHEET] = sheet.sheet
-        frame[FILE] = source_file
-        sheet_columns[(source_file, sheet.sheet)] = frozenset(known)
-        frames.append(frame)
+        info["columns"] = dict(sorted(layout.mapping.items()))
+        sheet_columns[(source_file, sheet.sheet)] = layout.known
+        used.append((sheet, layout))
         for row, why in rows_dropped:
             dropped_rows.append({"source_file": source_file, "sheet": sheet.sheet, "row": row,
-                                 "column": None, "raw_value": None, "reason": why})
+                                 "column": None, "raw_value": None, "reason": why,
+                                 "kode_pemda": None})
         infos.append(info)
-    if frames:
-        frame = pd.concat(frames, ignore_index=True, sort=False)
-    else:
-        frame = pd.DataFrame({ROW: pd.Series([], dtype="int64"),
-                              SHEET: pd.Series([], dtype=object),
-                              FILE: pd.Series([], dtype=object)})
-    for col in frame.columns:
-        if col not in (ROW, SHEET, FILE):
-            frame[col] = frame[col].astype("string")
-    dropped = pd.DataFrame(dropped_rows, columns=["source_file", "sheet", "row", "column",
-                                                  "raw_value", "reason"])
+    frame = _stack(used)
+    dropped = pd.DataFrame(dropped_rows, columns=REJECT_COLUMNS)
     first = str(sheets[0].source_file)
     return FileInput(first, kind, frame, Verdicts(frame, first), dropped, files=files,
                      sheet_columns=sheet_columns)
+
+
+def _stack(used: Sequence[tuple[SheetLike, _Layout]]) -> pd.DataFrame:
+    """The sheets' columns stacked (union of columns in order of appearance) plus `_row`,
+    `_sheet`, `_file`."""
+    order: list[str] = []
+    for _, layout in used:
+        order.extend(c for c in layout.source if c not in order)
+    columns: dict[str, object] = {}
+    for name in order:
+        chunks = [_text_chunk(sheet, layout.source.get(name)) for sheet, layout in used]
+        columns[name] = pd.array(pa.chunked_array(chunks, type=pa.large_string()),
+                                 dtype="string")
+    lengths = [len(sheet.frame) for sheet, _ in used]
+    columns[ROW] = np.concatenate([sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used]
+                                  ) if used else np.array([], dtype="int64")
+    columns[SHEET] = np.repeat(np.array([sheet.sheet for sheet, _ in used] or [None],
+                                        dtype=object)[: len(used)], lengths)
+    columns[FILE] = np.repeat(np.array([str(sheet.source_file) for sheet, _ in used] or [None],
+                                       dtype=object)[: len(used)], lengths)
+    return pd.DataFrame(columns)
 
 
 def strip_text(values: pd.Series) -> pd.Series:
@@ -161,8 +217,10 @@ def strip_text(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values.astype("string"))
     tidy = pd.Series(uniques, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
     tidy = tidy.mask(tidy == "")
-    table = np.append(tidy.to_numpy(dtype=object, na_value=None), None)
-    return pd.Series(table[codes], index=values.index, dtype="string")
+    table = pa.array(tidy.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    taken = table.take(pa.array(codes, mask=codes < 0)) if len(table) else pa.nulls(
+        len(codes), pa.large_string())
+    return pd.Series(pd.array(taken, dtype="string"), index=values.index)
 
 
 def per_unique(values: pd.Series, func) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -195,8 +253,14 @@ def require(data: FileInput, columns: Sequence[str]) -> None:
     """Reject rows with an empty value in any of the required columns (first column wins)."""
     for col in columns:
         if col in data.frame.columns:
-            empty = strip_text(data.frame[col]).isna().to_numpy(bool)
-            data.verdicts.reject(empty, col, MISSING_REQUIRED, data.frame[col])
+            data.verdicts.reject(_empty(data.frame[col]), col, MISSING_REQUIRED, data.frame[col])
+
+
+def _empty(values: pd.Series) -> np.ndarray:
+    """Per row: missing or whitespace only (as `strip_text(values).isna()`), per unique."""
+    codes, uniques = pd.factorize(values.astype("string"))
+    blank = (pd.Series(uniques, dtype="string").str.strip() == "").to_numpy(bool)
+    return np.append(blank, True)[codes]
 
 
 def require_region(data: FileInput) -> None:
@@ -205,7 +269,7 @@ def require_region(data: FileInput) -> None:
     empty = np.ones(len(frame), dtype=bool)
     for col in ("kode_pemda", "nama_pemda"):
         if col in frame.columns:
-            empty &= strip_text(frame[col]).isna().to_numpy(bool)
+            empty &= _empty(frame[col])
     column = "nama_pemda" if "nama_pemda" in frame.columns else "kode_pemda"
     data.verdicts.reject(empty, column, "missing required value (region code or name)")
 
@@ -218,14 +282,17 @@ def resolve_regions(data: FileInput) -> pd.Series:
         pd.NA, index=frame.index, dtype="string")
     name = strip_text(frame["nama_pemda"]) if "nama_pemda" in frame else pd.Series(
         pd.NA, index=frame.index, dtype="string")
-    pairs = pd.DataFrame({"code": code, "name": name})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
+    code_codes, code_values = pd.factorize(code)
+    name_codes, name_values = pd.factorize(name)
+    # the (code, name) pair per row as one integer (missing = the last value of each)
+    pair = (np.where(code_codes < 0, len(code_values), code_codes) * (len(name_values) + 1)
+            + np.where(name_codes < 0, len(name_values), name_codes))
+    pairs, codes = np.unique(pair, return_inverse=True)
+    code_list = [*code_values, None]
+    name_list = [*name_values, None]
     resolver = region_resolver()
-    results = []
-    for c, nm in uniques:
-        c_val = None if c == "\x00" else c
-        n_val = None if nm == "\x00" else nm
-        results.append(resolver.resolve(c_val, n_val))
+    results = [resolver.resolve(code_list[p // (len(name_values) + 1)],
+                                name_list[p % (len(name_values) + 1)]) for p in pairs]
     kode = np.array([r.kode_pemda for r in results] + [None], dtype=object)[codes if n else []]
     reason = np.array([r.reason for r in results] + [None], dtype=object)[codes if n else []]
     unresolved = pd.isna(kode)
@@ -237,6 +304,7 @@ def resolve_regions(data: FileInput) -> pd.Series:
         data.verdicts.reject(unresolved & ~used_code, "nama_pemda", why, name)
     retired = np.array([bool(r.note) for r in results] + [False], dtype=bool)[codes if n else []]
     data.note("region_retired_code_mapped", retired)
+    data.verdicts.set_regions(kode)
     return pd.Series(kode, index=frame.index, dtype="string")
 
 
@@ -259,6 +327,39 @@ def resolve_units(names: pd.Series, kode_pemda: pd.Series) -> pd.DataFrame:
     return out
 
 
+def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
+              more_required: Sequence[str] = ()) -> FileInput:
+    """The preamble every cleaner shares: sheets stacked (`stack_sheets`), Excel error cells
+    (rejected in `required`, region and `more_required` columns), then rows without a region
+    and rows with an empty required value rejected, in that order."""
+    data = stack_sheets(sheets, kind)
+    region = [c for c in ("kode_pemda", "nama_pemda") if c in data.frame.columns]
+    excel_errors(data, [*required, *region, *more_required])
+    require_region(data)
+    require(data, required)
+    return data
+
+
+UNIT_COLUMNS = ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched")
+
+
+def kept_rows(data: FileInput, kode_pemda: pd.Series, units: pd.DataFrame) -> pd.DataFrame:
+    """The rows not rejected: source_file, sheet, row, kode_pemda and the unit columns."""
+    keep = data.verdicts.alive
+    clean = provenance(data, keep)
+    clean["kode_pemda"] = kode_pemda.to_numpy(dtype=object)[keep]
+    for col in UNIT_COLUMNS:
+        clean[col] = units[col].to_numpy()[keep]
+    return clean
+
+
+def rejects_of(data: FileInput) -> pd.DataFrame:
+    """The file's ledger: rows dropped while reading, then the cleaner's rejects (finalised)."""
+    from p3k_study.clean.ledger import finalise
+
+    return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+
+
 def duplicates(
     data: FileInput, columns: Sequence[str], alive: np.ndarray, what: str | None = None,
     column: str | None = None,
@@ -266,15 +367,16 @@ def duplicates(
     """Reject later rows equal on `columns` to an earlier surviving row: 'duplicate of row N'
     (plus ' in sheet S' across sheets, and the rule in brackets when `what` is given)."""
     frame = data.frame
-    keys = pd.DataFrame({c: frame[c].astype("string").fillna("\x00") if not
-                         pd.api.types.is_numeric_dtype(frame[c]) and not
-                         pd.api.types.is_datetime64_any_dtype(frame[c]) else frame[c]
-                         for c in columns})
-    keys = keys[alive]
-    if keys.empty:
+    alive = np.asarray(alive, dtype=bool)
+    if not alive.any():
         return
-    group = keys.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
-    order = np.arange(len(keys))
+    # each column as integer codes (missing = -1, equal to missing): rows are compared by codes
+    codes = pd.DataFrame({i: pd.factorize(frame[c].to_numpy()[alive]
+                                          if not isinstance(frame[c].dtype, pd.StringDtype)
+                                          else frame[c][alive])[0]
+                          for i, c in enumerate(columns)})
+    group = codes.groupby(list(codes.columns), sort=False).ngroup().to_numpy()
+    order = np.arange(len(codes))
     first_pos = pd.Series(order).groupby(group).transform("min").to_numpy()
     dup = first_pos != order
     if not dup.any():

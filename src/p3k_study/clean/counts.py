@@ -19,18 +19,15 @@ from p3k_study.clean.common import (
     SheetLike,
     data_columns,
     duplicates,
-    excel_errors,
+    kept_rows,
     numbers,
+    open_file,
     period_labels,
     periods,
-    provenance,
-    require,
-    require_region,
+    rejects_of,
     resolve_regions,
     resolve_units,
-    stack_sheets,
 )
-from p3k_study.clean.ledger import finalise
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -51,12 +48,8 @@ def clean_counts_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
 ) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
     """Clean a staff-count file; returns (clean counts, rejects, the stacked input)."""
-    data = stack_sheets(sheets, KIND)
+    data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    excel_errors(data, [*REQUIRED, *region_required])
-    require_region(data)
-    require(data, REQUIRED)
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
     values = {
@@ -72,16 +65,13 @@ def clean_counts_file(
         del frame[col]
 
     keep = verdicts.alive
-    clean = provenance(data, keep)
-    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
-    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
-        clean[col] = units[col].to_numpy()[keep]
+    clean = kept_rows(data, kode, units)
     clean["period_index"] = period.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     for target, series in values.items():
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = counts_dtypes(clean)
-    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    rejects = rejects_of(data)
     return clean, rejects, data
 
 

@@ -20,19 +20,16 @@ from p3k_study.clean.common import (
     SheetLike,
     data_columns,
     duplicates,
-    excel_errors,
+    kept_rows,
     numbers,
+    open_file,
     period_labels,
     periods,
-    provenance,
-    require,
-    require_region,
+    rejects_of,
     resolve_regions,
     resolve_units,
-    stack_sheets,
     strip_text,
 )
-from p3k_study.clean.ledger import finalise
 from p3k_study.ikm import IKM_MAX, IKM_MIN, REGULATION_2004, REGULATION_2017, parse_category
 
 KIND = "ikm"
@@ -59,12 +56,8 @@ def clean_published_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
 ) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
     """Clean a published-IKM file; returns (clean records, rejects, the stacked input)."""
-    data = stack_sheets(sheets, KIND)
+    data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    excel_errors(data, [*REQUIRED, *region_required])
-    require_region(data)
-    require(data, REQUIRED)
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
     ikm = numbers(data, "ikm", minimum=IKM_MIN, maximum=IKM_MAX, what="IKM", ambiguous_as="en")
@@ -94,10 +87,7 @@ def clean_published_file(
         del frame[col]
 
     keep = verdicts.alive
-    clean = provenance(data, keep)
-    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
-    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
-        clean[col] = units[col].to_numpy()[keep]
+    clean = kept_rows(data, kode, units)
     clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["ikm"] = ikm.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["respondents"] = respondents.to_numpy(dtype="float64", na_value=np.nan)[keep]
@@ -105,7 +95,7 @@ def clean_published_file(
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = published_dtypes(clean)
-    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    rejects = rejects_of(data)
     return clean, rejects, data
 
 

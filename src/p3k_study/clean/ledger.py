@@ -2,8 +2,10 @@
 
 Columns: source_file, sheet, row (the spreadsheet row number the user sees), column (the column
 at fault, or empty for whole-row reasons), raw_value (as written; masked for personal columns),
-reason (plain words). Each rejected row appears exactly once, with the first rule it failed, so
-`rows_in == rows_clean + rows_rejected` holds per file.
+reason (plain words), kode_pemda (the row's resolved region code, '11.01'; empty when the region
+could not be resolved, so a regional report can show its own region's rejects). Each rejected
+row appears exactly once, with the first rule it failed, so `rows_in == rows_clean +
+rows_rejected` holds per file.
 
 `Verdicts` collects those decisions for one file while a cleaner runs: rules are applied in
 order and a row keeps the first reason it gets.
@@ -14,21 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-REJECT_COLUMNS: list[str] = ["source_file", "sheet", "row", "column", "raw_value", "reason"]
+REJECT_COLUMNS: list[str] = ["source_file", "sheet", "row", "column", "raw_value", "reason",
+                              "kode_pemda"]
+TEXT_COLUMNS: tuple[str, ...] = ("source_file", "sheet", "column", "raw_value", "reason",
+                                 "kode_pemda")
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"nip", "nama"})
 
 
 def empty_rejects() -> pd.DataFrame:
     """A ledger with no rows and the ledger's dtypes."""
     return pd.DataFrame(
-        {
-            "source_file": pd.Series([], dtype="string"),
-            "sheet": pd.Series([], dtype="string"),
-            "row": pd.Series([], dtype="int64"),
-            "column": pd.Series([], dtype="string"),
-            "raw_value": pd.Series([], dtype="string"),
-            "reason": pd.Series([], dtype="string"),
-        }
+        {c: pd.Series([], dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS}
     )
 
 
@@ -61,7 +59,7 @@ def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
     if ledger.empty:
         return empty_rejects()
     out = ledger.reindex(columns=REJECT_COLUMNS).copy()
-    for col in ("source_file", "sheet", "column", "raw_value", "reason"):
+    for col in TEXT_COLUMNS:
         out[col] = out[col].astype("string")
     out["row"] = out["row"].astype("int64")
     personal = out["column"].isin(PERSONAL_COLUMNS).fillna(False).to_numpy(bool)
@@ -91,6 +89,12 @@ class Verdicts:
         self._column = np.full(n, None, dtype=object)
         self._raw = np.full(n, None, dtype=object)
         self._rejected = np.zeros(n, dtype=bool)
+        self._kode: np.ndarray | None = None
+
+    def set_regions(self, kode_pemda: pd.Series | np.ndarray) -> None:
+        """The resolved region code per row (missing where unresolved), for the ledger."""
+        self._kode = pd.Series(kode_pemda).astype(object).where(
+            pd.notna(kode_pemda), None).to_numpy(dtype=object)
 
     @property
     def alive(self) -> np.ndarray:
@@ -136,5 +140,6 @@ class Verdicts:
                 "column": self._column[m],
                 "raw_value": self._raw[m],
                 "reason": self._reason[m],
+                "kode_pemda": self._kode[m] if self._kode is not None else None,
             }
         )

@@ -22,17 +22,14 @@ from p3k_study.clean.common import (
     SheetLike,
     data_columns,
     duplicates,
-    excel_errors,
     future,
-    provenance,
-    require,
-    require_region,
+    kept_rows,
+    open_file,
+    rejects_of,
     resolve_regions,
     resolve_units,
-    stack_sheets,
     strip_text,
 )
-from p3k_study.clean.ledger import finalise
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
 from p3k_study.parse import nip_status_mismatch, normalise_nip, normalise_status, parse_dates
@@ -54,12 +51,8 @@ def clean_roster_file(
     """Clean a roster file's sheets; returns (clean roster, rejects, the stacked input).
 
     The third item carries the per-sheet summary and counters used by `prepare`."""
-    data = stack_sheets(sheets, KIND)
+    data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    excel_errors(data, [*REQUIRED, *region_required])
-    require_region(data)
-    require(data, REQUIRED)
     kode = resolve_regions(data)
 
     tmt = parse_dates(frame["tmt"])
@@ -95,12 +88,8 @@ def clean_roster_file(
                what="same employee, unit and TMT")
 
     keep = verdicts.alive
-    clean = provenance(data, keep)
+    clean = kept_rows(data, kode, units)
     clean.insert(0, "employee_id", pseudonymise(nip.nip[keep].reset_index(drop=True), salt))
-    for col in ("unit_id", "unit_key", "unit_function", "unit_name"):
-        clean[col] = units[col].to_numpy(dtype=object)[keep]
-    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
-    clean["unit_matched"] = units["unit_matched"].to_numpy(bool)[keep]
     clean["status"] = status.to_numpy(dtype=object)[keep]
     clean["nip_kind"] = nip.kind.to_numpy(dtype=object)[keep]
     clean["jenis_jabatan"] = (
@@ -112,7 +101,7 @@ def clean_roster_file(
     clean = roster_dtypes(clean)
     for col in ["__unit_id", "__nip", "__tmt"]:
         del frame[col]
-    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    rejects = rejects_of(data)
     return clean, rejects, data
 
 

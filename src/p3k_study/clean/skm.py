@@ -24,21 +24,18 @@ from p3k_study.clean.common import (
     SheetLike,
     data_columns,
     duplicates,
-    excel_errors,
     future,
+    kept_rows,
     numbers,
+    open_file,
     per_unique,
     period_labels,
     periods,
-    provenance,
-    require,
-    require_region,
+    rejects_of,
     resolve_regions,
     resolve_units,
-    stack_sheets,
     strip_text,
 )
-from p3k_study.clean.ledger import finalise
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
 from p3k_study.periods import PER_YEAR
@@ -55,12 +52,8 @@ def clean_skm_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
 ) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
     """Clean an SKM file; returns (clean answers, rejects, the stacked input)."""
-    data = stack_sheets(sheets, KIND)
+    data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
-    region_required = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    excel_errors(data, [*REQUIRED, *region_required, "periode", "tanggal_survei"])
-    require_region(data)
-    require(data, REQUIRED)
     has_period = _filled(frame, "periode")
     has_date = _filled(frame, "tanggal_survei")
     no_period = ~(has_period | has_date)
@@ -93,17 +86,14 @@ def clean_skm_file(
 
     keep = verdicts.alive
     units = resolve_units(frame["unit_layanan"], kode)
-    clean = provenance(data, keep)
-    clean["kode_pemda"] = kode.to_numpy(dtype=object)[keep]
-    for col in ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched"):
-        clean[col] = units[col].to_numpy()[keep]
+    clean = kept_rows(data, kode, units)
     clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
     for e in ELEMENTS:
         clean[e] = scores[e][keep]
     clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = skm_dtypes(clean)
-    rejects = finalise(pd.concat([data.dropped, verdicts.ledger()], ignore_index=True))
+    rejects = rejects_of(data)
     return clean, rejects, data
 
 

@@ -38,7 +38,8 @@ Truth folder
 ------------
 truth_effects.csv, truth_panel.parquet (the panel the cleaner should build: staff counts by
 the data-format rules, cohort, IKM from the clean answers with exact 1/9 weights, or the
-published value), injected_rejects.csv, unmatched_units.csv, unit_names.csv, parameters.json.
+published value), injected_rejects.csv, unmatched_units.csv, unit_names.csv,
+truth_kinerja.csv (the outcome values of every good kinerja/ row), parameters.json.
 """
 
 from __future__ import annotations
@@ -95,9 +96,11 @@ EFFECT_COLUMNS = ("cohort", "period", "period_index", "event_time", "n_units", "
 REJECT_COLUMNS = ("file", "sheet", "row", "kind", "column", "header", "value")
 ROSTER_ORDER = ("no", "kode_pemda", "nama_pemda", "nip", "nama", "unit_kerja", "status",
                 "jenis_jabatan", "tmt", "tanggal_berakhir")
-ENGINE_FILES = ("pegawai", "skm", "ikm", "README.md", "SHA256SUMS")
+RAW_KINDS = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
+DATASET_FILE = "dataset.json"
+ENGINE_FILES = (*RAW_KINDS, DATASET_FILE, "README.md", "SHA256SUMS")
 TRUTH_FILES = ("truth_effects.csv", "truth_panel.parquet", "injected_rejects.csv",
-               "unmatched_units.csv", "unit_names.csv", "parameters.json")
+               "unmatched_units.csv", "unit_names.csv", "truth_kinerja.csv", "parameters.json")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class SimulationSummary:
     n_regions: int
     n_units: int
     n_roster_rows: int
+    n_count_rows: int
     n_answers: int
     n_ikm_rows: int
     n_files: int
@@ -145,25 +149,28 @@ def _run_chunk(task: tuple[pd.DataFrame, int, int, str, Path]) -> dict[str, obje
     regions, chunk, seed, scale, out = task
     params = world.ModelParameters()
     used_nips: dict[str, int] = {}
-    panels, unmatched, rejects, names = [], [], [], []
-    totals = {"n_roster": 0, "n_answers": 0, "n_ikm": 0, "n_files": 0}
+    panels, unmatched, rejects, names, kinerja = [], [], [], [], []
+    totals = {"n_roster": 0, "n_counts": 0, "n_answers": 0, "n_ikm": 0, "n_files": 0}
     for _, region in regions.iterrows():
         pemda = Pemda(region, seed, scale, params, out, used_nips,
                       seq_offset=chunk * world.SEQ_PER_CHUNK)
         result = pemda.run()
         panels.append(result["panel"])
         unmatched.append(result["unmatched"])
+        if result["kinerja"] is not None:
+            kinerja.append(result["kinerja"])
         rejects.extend(pemda.rejects)
         unit_ids = result["panel"]["unit_id"].to_numpy()[:: len(world.PERIODS)]
         for frame in pemda.names:
             frame.insert(0, "unit_id", unit_ids[frame["unit_idx"].to_numpy()])
             names.append(frame.drop(columns="unit_idx"))
-        for key in ("n_roster", "n_answers", "n_ikm"):
+        for key in ("n_roster", "n_counts", "n_answers", "n_ikm"):
             totals[key] += int(result[key])
         totals["n_files"] += len(pemda.files)
     return {"panel": pd.concat(panels, ignore_index=True),
             "unmatched": pd.concat(unmatched, ignore_index=True),
-            "rejects": rejects, "names": pd.concat(names, ignore_index=True), **totals}
+            "rejects": rejects, "names": pd.concat(names, ignore_index=True),
+            "kinerja": kinerja, **totals}
 
 
 def simulate(out: Path, seed: int, scale: Literal["demo", "national"],
@@ -180,7 +187,7 @@ def simulate(out: Path, seed: int, scale: Literal["demo", "national"],
     regions = world.select_regions(scale)
     _prepare(out, ENGINE_FILES)
     _prepare(truth, TRUTH_FILES)
-    for kind in ("pegawai", "skm", "ikm"):
+    for kind in RAW_KINDS:
         (out / kind).mkdir()
     bounds = np.linspace(0, len(regions), world.N_CHUNKS + 1).round().astype(int)
     tasks = [(regions.iloc[bounds[k]: bounds[k + 1]], k, seed, scale, out)
@@ -205,6 +212,9 @@ def simulate(out: Path, seed: int, scale: Literal["demo", "national"],
         truth / "unmatched_units.csv", index=False, lineterminator="\n")
     pd.concat([r["names"] for r in results], ignore_index=True).to_csv(
         truth / "unit_names.csv", index=False, lineterminator="\n")
+    kinerja = [k for r in results for k in r["kinerja"]]  # type: ignore[attr-defined]
+    (pd.concat(kinerja, ignore_index=True) if kinerja else pd.DataFrame()).to_csv(
+        truth / "truth_kinerja.csv", index=False, lineterminator="\n")
     parameters = {
         "seed": seed, "scale": scale, "regions": len(regions),
         "periods": [world.PERIOD_LABELS[0], world.PERIOD_LABELS[-1]],
@@ -219,12 +229,17 @@ def simulate(out: Path, seed: int, scale: Literal["demo", "national"],
     (truth / "parameters.json").write_text(json.dumps(parameters, indent=2) + "\n",
                                            encoding="utf-8")
     n_units = len(panel) // len(world.PERIODS)
+    for kind in RAW_KINDS:
+        if not any((out / kind).iterdir()):
+            (out / kind).rmdir()
+    write_dataset_json(out, seed, scale)
     write_readme(out, seed, scale, len(regions), n_units)
     write_checksums(out)
     raw_bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return SimulationSummary(
         raw_dir=out, truth_dir=truth, seed=seed, scale=scale, n_regions=len(regions),
         n_units=n_units, n_roster_rows=sum(r["n_roster"] for r in results),
+        n_count_rows=sum(r["n_counts"] for r in results),
         n_answers=sum(r["n_answers"] for r in results),
         n_ikm_rows=sum(r["n_ikm"] for r in results),
         n_files=sum(r["n_files"] for r in results), n_injected=len(rejects),
@@ -253,6 +268,17 @@ def truth_effects(panel: pd.DataFrame, params: world.ModelParameters) -> pd.Data
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
 
 
+def write_dataset_json(out: Path, seed: int, scale: str) -> Path:
+    """dataset.json: the reference date prepare uses (the simulated extraction date, so
+    nothing depends on file times) and the synthetic flag (the demo salt is then fine)."""
+    info = {"name": out.name, "synthetic": True,
+            "reference_date": str(world.EXTRACTION_DATE),
+            "generator": "p3k-study simulate", "seed": seed, "scale": scale}
+    path = out / DATASET_FILE
+    path.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def write_readme(out: Path, seed: int, scale: str, n_regions: int, n_units: int) -> None:
     text = f"""# SYNTHETIC data: `{out.name}`
 
@@ -271,7 +297,12 @@ simulate(Path("data/raw/{out.name}"), seed={seed}, scale="{scale}")
 Scale `{scale}`: {n_regions} kabupaten/kota, {n_units} work units, semesters 2019-S1 to 2025-S2.
 The same seed gives byte-identical files (see `SHA256SUMS`; check with `sha256sum -c SHA256SUMS`).
 
+- `dataset.json`: the reference date (the simulated extraction day) and `"synthetic": true`.
 - `pegawai/`: staff rosters, one file per pemda (one row per appointment spell).
+- `jumlah_pegawai/`: staff counts per unit and semester, for the pemda (about 10%) that give
+  aggregates instead of a roster.
+- `kinerja/`: optional unit outcomes per year (SAKIP score and grade, SKP rating shares), for
+  about 30% of pemda.
 - `skm/`: SKM answers, one row per respondent (about 75% of pemda).
 - `ikm/`: published IKM per unit and semester, for pemda whose answers are not available.
 

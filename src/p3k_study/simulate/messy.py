@@ -33,7 +33,8 @@ FORMATS = ("csv_id", "csv_bom", "csv_plain", "tsv", "xlsx")
 FORMAT_WEIGHTS = {"demo": (0.25, 0.2, 0.15, 0.05, 0.35), "national": (0.35, 0.2, 0.2, 0.05, 0.2)}
 # Region columns: code with dot, code without, name, both. Survey files (large) favour codes.
 REGION_MODE_WEIGHTS = {"pegawai": (0.3, 0.15, 0.3, 0.25), "skm": (0.4, 0.2, 0.3, 0.1),
-                       "ikm": (0.2, 0.1, 0.4, 0.3)}
+                       "ikm": (0.2, 0.1, 0.4, 0.3), "jumlah_pegawai": (0.3, 0.15, 0.3, 0.25),
+                       "kinerja": (0.3, 0.15, 0.3, 0.25)}
 DATE_STYLES = ("iso", "dmy", "long", "short", "serial")
 PERIOD_STYLES = ("semester", "smt", "sem", "iso")
 
@@ -77,6 +78,26 @@ IKM_HEADERS = {
     "jumlah_responden": ("jumlah_responden", "Responden", "Jumlah Responden"),
     "mutu": ("mutu", "Mutu Pelayanan", "Kategori"),
     "regulasi": ("regulasi", "Dasar Hukum"),
+}
+COUNTS_HEADERS = {
+    "unit_kerja": ROSTER_HEADERS["unit_kerja"],
+    "periode": ("periode", "Periode", "Semester"),
+    "jumlah_pns": ("jumlah_pns", "Jumlah PNS", "PNS"),
+    "jumlah_pppk": ("jumlah_pppk", "Jumlah PPPK", "PPPK", "P3K"),
+    "jumlah_pppk_paruh_waktu": ("jumlah_pppk_paruh_waktu", "PPPK Paruh Waktu"),
+    "jumlah_lainnya": ("jumlah_lainnya", "Non ASN", "Honorer"),
+    "pppk_baru": ("pppk_baru", "PPPK Baru", "Jumlah PPPK Baru"),
+}
+KINERJA_HEADERS = {
+    "unit_kerja": ROSTER_HEADERS["unit_kerja"],
+    "periode": ("periode", "Tahun", "Periode"),
+    "nilai_sakip": ("nilai_sakip", "Nilai SAKIP", "Nilai AKIP"),
+    "predikat_sakip": ("predikat_sakip", "Predikat SAKIP"),
+    "skp_sangat_baik": ("skp_sangat_baik", "Sangat Baik", "% Sangat Baik"),
+    "skp_baik": ("skp_baik", "Baik", "% Baik"),
+    "skp_butuh_perbaikan": ("skp_butuh_perbaikan", "Butuh Perbaikan", "% Butuh Perbaikan"),
+    "skp_kurang": ("skp_kurang", "Kurang", "% Kurang"),
+    "skp_sangat_kurang": ("skp_sangat_kurang", "Sangat Kurang", "% Sangat Kurang"),
 }
 MUTU_WORDS = {"A": "Sangat Baik", "B": "Baik", "C": "Kurang Baik", "D": "Tidak Baik"}
 
@@ -146,7 +167,8 @@ def draw_style(rng: np.random.Generator, region: pd.Series, table: str, scale: s
     )
     if style.date_style in ("serial", "xlsx_date"):
         style.serial_share = 0.0
-    tables = {"pegawai": ROSTER_HEADERS, "skm": SKM_HEADERS, "ikm": IKM_HEADERS}[table]
+    tables = {"pegawai": ROSTER_HEADERS, "skm": SKM_HEADERS, "ikm": IKM_HEADERS,
+              "jumlah_pegawai": COUNTS_HEADERS, "kinerja": KINERJA_HEADERS}[table]
     for column, aliases in {**REGION_HEADERS, **tables}.items():
         style.headers[column] = aliases[rng.integers(len(aliases))]
     style.element_set = tuple(ELEMENT_HEADER_SETS)[rng.choice(5, p=(0.3, 0.2, 0.3, 0.1, 0.1))]
@@ -280,10 +302,10 @@ def inject_bad_rows(table: pd.DataFrame, kind_table: str, style: FileStyle,
             row["nip"] = FORCE_NUMBER + damaged if style.fmt == "xlsx" else damaged
             column = "nip"
         elif kind == "status_contradicts_nip":
+            # The row already has a fresh PNS-format NIP: a PPPK status contradicts it; a PNS
+            # row gets a PPPK-format NIP instead.
             if row["status"] == "PNS":
                 row["nip"] = make_fake_nip(row, True)
-            else:
-                row["status"] = "PNS"
             column = "status"
         elif kind == "unknown_region":
             if "kode_pemda" in row:
@@ -337,6 +359,8 @@ KINDS = {
             "excel_error", "missing_required"),
     "ikm": ("duplicate_row", "ikm_out_of_range", "ikm_out_of_range", "unknown_region",
             "excel_error", "missing_required"),
+    "jumlah_pegawai": ("duplicate_row", "unknown_region", "excel_error", "missing_required"),
+    "kinerja": ("duplicate_row", "unknown_region", "excel_error", "missing_required"),
 }
 REQUIRED = {
     "pegawai": ("nip", "unit_kerja", "status", "tmt"),
@@ -344,6 +368,8 @@ REQUIRED = {
     "skm_elements": ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
                      "perilaku", "pengaduan", "sarana"),
     "ikm": ("unit_layanan", "periode", "ikm"),
+    "jumlah_pegawai": ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"),
+    "kinerja": ("unit_kerja", "periode"),
 }
 
 

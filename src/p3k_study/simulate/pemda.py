@@ -76,8 +76,15 @@ class Pemda:
         held = world.survey_schedule(units, self.rng(3), params)
         answers = world.draw_answers(mu, held, self.rng(4), params, units)
         published = bool(self.rng(5).random() < params.published_ikm_share)
+        counts_only = bool(self.rng(6).random() < params.counts_only_share)
+        with_kinerja = bool(self.rng(7).random() < params.kinerja_share)
 
-        self.write_roster(units, staff)
+        if counts_only:
+            n_roster, n_counts = 0, self.write_counts(units, counts)
+        else:
+            self.write_roster(units, staff)
+            n_roster, n_counts = len(staff), 0
+        kinerja = self.write_kinerja(units) if with_kinerja else None
         n_unit, n_per = len(units), len(world.PERIODS)
         sums = np.zeros((n_unit, n_per))
         resp = np.zeros((n_unit, n_per), dtype=np.int64)
@@ -119,16 +126,22 @@ class Pemda:
         unmatched = units.loc[~units["matched"], ["unit_id", "kode_pemda", "name_new",
                                                    "unit_key"]]
         return {"panel": panel, "unmatched": unmatched.rename(columns={"name_new": "unit_name"}),
-                "n_roster": len(staff), "n_answers": n_answers, "n_ikm": n_ikm}
+                "kinerja": kinerja,
+                "n_roster": n_roster, "n_counts": n_counts, "n_answers": n_answers,
+                "n_ikm": n_ikm}
 
     # ----------------------------------------------------------------- files
     def _fake_nip(self, rng: np.random.Generator) -> Callable[[dict, bool], str]:
         def make(row: dict, pppk: bool) -> str:
-            birth = np.datetime64("1970-01-01") + int(rng.integers(0, 30 * 365))
+            """A valid NIP of the kind asked: appointed at age 19 or later, never in the
+            future (so a row carrying it is rejected for its injected fault, not its NIP)."""
+            birth = np.datetime64("1965-01-01") + int(rng.integers(0, 30 * 365))
+            earliest = int(str(birth)[:4]) + world.MIN_APPOINTMENT_AGE + 1
             if pppk:
-                field = f"{int(rng.integers(2019, 2025))}21"
+                field = f"{int(rng.integers(max(earliest, 2019), 2025))}21"
             else:
-                field = f"{int(rng.integers(1995, 2019))}{int(rng.integers(1, 13)):02d}"
+                year = int(rng.integers(max(earliest, 1990), 2019))
+                field = f"{year}{int(rng.integers(1, 13)):02d}"
             prefix = str(birth).replace("-", "") + field + str(int(rng.integers(1, 3)))
             self.used_nips[prefix] = self.used_nips.get(prefix, 0) + 1
             return f"{prefix}{self.seq_offset + self.used_nips[prefix]:03d}"
@@ -164,7 +177,7 @@ class Pemda:
                 "row": int(row_numbers[i]), "kind": table["_bad"].iat[i], "column": column,
                 "header": headers.get(column, column), "value": value.lstrip(messy.FORCE_NUMBER),
             })
-        unit_column = "unit_kerja" if kind == "pegawai" else "unit_layanan"
+        unit_column = "unit_kerja" if "unit_kerja" in table else "unit_layanan"
         good = table[~bad & (table[unit_column] != "")]
         pairs = good[["_unit_idx", unit_column]].drop_duplicates()
         self.names.append(pd.DataFrame({"unit_idx": pairs["_unit_idx"].to_numpy(),
@@ -211,6 +224,69 @@ class Pemda:
         headers["no"] = "No"
         self._finish(table, "pegawai", style, rng, headers, set(), {"tmt", "tanggal_berakhir"},
                      sheet_names)
+
+    def write_counts(self, units: pd.DataFrame, counts: dict[str, np.ndarray]) -> int:
+        """Staff counts per unit and semester (jumlah_pegawai/), for a pemda without a roster;
+        return the number of rows written (before bad rows)."""
+        rng = self.rng(13)
+        style = messy.draw_style(rng, self.region, "jumlah_pegawai", self.scale)
+        n_unit, n_per = len(units), len(world.PERIODS)
+        unit_idx = np.repeat(np.arange(n_unit), n_per)
+        period = np.tile(world.PERIODS, n_unit)
+        years = period // 2
+        n = len(unit_idx)
+        sheet_order, sheet_names = self._sheets_by_year(years, style, rng)
+        columns: dict[str, np.ndarray] = messy.region_columns(n, self.region, style)
+        columns["unit_kerja"] = _unit_names(units, unit_idx, years, style)
+        columns["periode"] = messy.format_periods(period, style)
+        sources = {"jumlah_pns": "n_pns", "jumlah_pppk": "n_p3k",
+                   "jumlah_pppk_paruh_waktu": "n_p3k_part_time", "pppk_baru": "p3k_hires"}
+        if style.with_optional:
+            sources["jumlah_lainnya"] = "n_other"
+        for column, source in sources.items():
+            columns[column] = counts[source].ravel().astype(str).astype(object)
+        table = pd.DataFrame(columns, dtype=object)
+        table["_unit_idx"] = unit_idx
+        table["_sheet_order"] = sheet_order
+        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
+        table["_order"] = np.arange(n, dtype=float)
+        headers = {c: style.headers.get(c, c) for c in columns}
+        self._finish(table, "jumlah_pegawai", style, rng, headers, set(sources), set(),
+                     sheet_names)
+        return n
+
+    def write_kinerja(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Yearly unit outcomes (kinerja/); return the truth: the values of the good rows."""
+        rng = self.rng(14)
+        style = messy.draw_style(rng, self.region, "kinerja", self.scale)
+        outcomes = world.unit_outcomes(units, rng)
+        n = len(outcomes)
+        unit_idx = outcomes["unit_idx"].to_numpy()
+        years = outcomes["year"].to_numpy()
+        sheet_order, sheet_names = self._sheets_by_year(years, style, rng)
+        columns: dict[str, np.ndarray] = messy.region_columns(n, self.region, style)
+        columns["unit_kerja"] = _unit_names(units, unit_idx, years, style)
+        prefix = "Tahun " if rng.random() < 0.3 else ""
+        columns["periode"] = np.array([f"{prefix}{y}" for y in years], dtype=object)
+        columns["nilai_sakip"] = messy.format_decimal(outcomes["nilai_sakip"].to_numpy(), style)
+        columns["predikat_sakip"] = outcomes["predikat_sakip"].to_numpy(dtype=object)
+        shares = [c for c in outcomes.columns if c.startswith("skp_")]
+        if style.with_optional:
+            for column in shares:
+                columns[column] = messy.format_decimal(outcomes[column].to_numpy(), style, 1)
+        table = pd.DataFrame(columns, dtype=object)
+        table["_unit_idx"] = unit_idx
+        table["_sheet_order"] = sheet_order
+        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
+        table["_order"] = np.arange(n, dtype=float)
+        headers = {c: style.headers.get(c, c) for c in columns}
+        self._finish(table, "kinerja", style, rng, headers,
+                     {"nilai_sakip", *shares}, set(), sheet_names)
+        truth = outcomes.copy()
+        truth.insert(0, "unit_id", units["unit_id"].to_numpy()[unit_idx])
+        if not style.with_optional:
+            truth[shares] = np.nan
+        return truth.drop(columns="unit_idx")
 
     def _sheets_by_year(self, years: np.ndarray, style: FileStyle,
                         rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:

@@ -23,7 +23,8 @@ PERIOD_ENDS = np.array([period_bounds(p)[1] for p in PERIODS], dtype="datetime64
 PERIOD_STARTS = np.array([period_bounds(p)[0] for p in PERIODS], dtype="datetime64[D]")
 EXTRACTION_DATE = np.datetime64("2026-01-15")
 N_CHUNKS = 8  # pemda are simulated in this many fixed chunks (one process each at a time)
-SEQ_PER_CHUNK = 1000 // N_CHUNKS  # the rosters are "exported" on this day
+SEQ_PER_CHUNK = 1000 // N_CHUNKS  # NIP sequence numbers per chunk of pemda
+MIN_APPOINTMENT_AGE = 18  # no synthetic NIP encodes an appointment before this age
 ELEMENTS = (
     "persyaratan", "prosedur", "waktu", "biaya", "produk",
     "kompetensi", "perilaku", "pengaduan", "sarana",
@@ -63,6 +64,8 @@ class ModelParameters:
     mover_share: float = 0.03
     retirement_age: int = 58
     published_ikm_share: float = 0.25
+    counts_only_share: float = 0.1  # pemda that give staff counts (jumlah_pegawai/), no roster
+    kinerja_share: float = 0.3  # pemda that give unit outcomes (kinerja/: SAKIP, SKP shares)
     unmatched_unit_rate: float = 0.35
     puskesmas_per_pemda: dict[str, float] = field(
         default_factory=lambda: {"demo": 4.5, "national": 8.0}
@@ -99,7 +102,7 @@ WAVES: tuple[tuple[int, str, dict[str, float], tuple[tuple[str, str, float], ...
      (("2022-09-01", "2022-12-31", 0.3), ("2023-01-01", "2023-06-30", 0.7))),
     (2023, "PPPK", {"teacher": 1.5, "health": 0.6, "technical": 0.2, "agriculture": 0.2},
      (("2023-10-01", "2023-12-31", 0.3), ("2024-01-01", "2024-06-30", 0.7))),
-    (2024, "PPPK", {"teacher": 1.2, "health": 1.2, "technical": 0.9, "agriculture": 0.9},
+    (2024, "PPPK", {"teacher": 1.2, "health": 1.2, "technical": 1.25, "agriculture": 1.25},
      (("2024-10-01", "2024-12-31", 0.15), ("2025-01-01", "2025-06-30", 0.85))),
     (2025, "PPPK Paruh Waktu", {"teacher": 1.0, "health": 1.0, "technical": 1.0,
                                 "agriculture": 1.0},
@@ -386,6 +389,9 @@ def assign_nips(staff: pd.DataFrame, used: dict[str, int], seq_offset: int) -> n
     each chunk owns the sequence range seq_offset+1 .. seq_offset+SEQ_PER_CHUNK-1, so numbers
     are unique across the whole simulation whatever process writes the chunk."""
     persons = staff.drop_duplicates("person")
+    age = (persons["nip_field"].str[:4].astype(int).to_numpy()
+           - pd.Series(persons["birth"].to_numpy()).dt.year.to_numpy())
+    assert (age >= MIN_APPOINTMENT_AGE).all(), "a NIP would encode an appointment before 18"
     prefix = (pd.Series(persons["birth"].to_numpy()).dt.strftime("%Y%m%d").to_numpy()
               + persons["nip_field"].to_numpy().astype(object)
               + persons["sex"].astype(str).to_numpy())
@@ -494,3 +500,29 @@ def population_for(respondents: np.ndarray, rng: np.random.Generator) -> np.ndar
     c = 3.841 * 0.25
     d2 = 0.0025
     return np.floor(target * (c - d2) / (c - target * d2)).astype(np.int64)
+
+
+SAKIP_BOUNDS = ((90.0, "AA"), (80.0, "A"), (70.0, "BB"), (60.0, "B"), (50.0, "CC"), (30.0, "C"),
+                (0.0, "D"))
+SKP_SHARE_WEIGHTS = (3.0, 12.0, 2.0, 0.5, 0.25)  # Dirichlet: SB, B, butuh perbaikan, K, SK
+
+
+def unit_outcomes(units: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Yearly unit outcomes 2019-2025: SAKIP score (0-100, two decimals) and its grade, and the
+    SKP rating shares of the unit's staff (percent, one decimal, adding up to exactly 100)."""
+    years = np.arange(2019, 2026)
+    n_unit = len(units)
+    unit_idx = np.repeat(np.arange(n_unit), len(years))
+    year = np.tile(years, n_unit)
+    alpha = units["alpha"].to_numpy()[unit_idx]
+    score = 55 + 30 * (alpha - 2.9) + 1.5 * (year - 2019) + rng.normal(0, 6, size=len(year))
+    score = np.round(np.clip(score, 0, 100), 2)
+    grade = np.select([score >= b for b, _ in SAKIP_BOUNDS], [g for _, g in SAKIP_BOUNDS], "D")
+    shares = np.round(rng.dirichlet(SKP_SHARE_WEIGHTS, size=len(year)) * 100, 1)
+    shares[:, 1] = np.round(100 - shares[:, [0, 2, 3, 4]].sum(axis=1), 1)
+    out = pd.DataFrame({"unit_idx": unit_idx, "year": year, "nilai_sakip": score,
+                        "predikat_sakip": grade})
+    for k, col in enumerate(("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang",
+                             "skp_sangat_kurang")):
+        out[col] = shares[:, k]
+    return out
