@@ -13,8 +13,9 @@ import papermill
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 5}
-ANALYSIS = list(FIGURES)
+FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 5,
+           "region-report.ipynb": 3}
+ANALYSIS = ["01-explore.ipynb", "02-regression.ipynb", "03-before-after.ipynb"]
 ALL = [*ANALYSIS, "region-report.ipynb"]
 
 
@@ -38,18 +39,35 @@ def test_notebook_is_thin_and_committed_clean(name):
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
+PARAMETERS = {"region-report.ipynb": {"region": "32.10", "lang": "en"}}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ANALYSIS)
+@pytest.mark.parametrize("name", ALL)
 def test_notebook_runs(name, processed_dir, tmp_path):
     if name != "01-explore.ipynb" and not estimate_available():
         pytest.xfail("p3k_study.estimate is not importable yet")
     executed = papermill.execute_notebook(
         str(NOTEBOOKS / name), str(tmp_path / name),
-        parameters={"processed_dir": str(processed_dir)}, kernel_name="python3",
-        cwd=str(tmp_path), progress_bar=False)
+        parameters={"processed_dir": str(processed_dir), **PARAMETERS.get(name, {})},
+        kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert len(images) >= FIGURES[name], "figures must be embedded as PNG"
+
+
+@pytest.mark.slow
+def test_region_report_template_runs_on_its_own(processed_dir, tmp_path):
+    """The template by itself (no batch runner) writes its summary for the requested region."""
+    import json
+
+    papermill.execute_notebook(
+        str(NOTEBOOKS / "region-report.ipynb"), str(tmp_path / "report.ipynb"),
+        parameters={"processed_dir": str(processed_dir), "region": "32.01", "lang": "id"},
+        kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    summary = json.loads((tmp_path / "region_summary.json").read_text(encoding="utf-8"))
+    assert summary["region"] == "32.01" and summary["lang"] == "id"
+    assert summary["estimate"]["estimator"].startswith("p3k_study.estimate.twfe")

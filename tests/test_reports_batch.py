@@ -298,3 +298,63 @@ def test_dask_cluster_runs_the_same_function(processed_dir, tmp_path):
     assert summary["level"] == "province" and summary["n_units"] == 20
     html = (folder_of(result, "32") / REPORT_HTML).read_text()
     assert "P3K and IKM report: Jawa Barat" in html
+
+
+FORK_CHECK = """
+import json, os, sys
+from pathlib import Path
+import nbformat, papermill
+from p3k_study.reports.kernels import ForkedKernel, warm_worker
+
+warm_worker({})
+work = Path(sys.argv[1])
+notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    "import os, sys\\nseen = globals().get('seen', 0) + 1\\n"
+    "print(seen, os.getpid(), 'p3k_study.reports.content' in sys.modules, os.getcwd())")])
+notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                   "display_name": "Python 3"}
+nbformat.write(notebook, work / "in.ipynb")
+runs = []
+for i in range(2):
+    kernel = ForkedKernel(work, work / "runtime")
+    with kernel:
+        done = papermill.execute_notebook(str(work / "in.ipynb"), str(work / f"out{i}.ipynb"),
+                                          kernel_name="python3", progress_bar=False, km=kernel)
+    runs.append({"text": done.cells[0].outputs[0]["text"].split(), "pid": kernel.pid,
+                 "alive": kernel.is_alive(),
+                 "connection_file_left": kernel.connection_file.exists()})
+print(json.dumps(runs))
+"""
+
+
+def test_forked_kernels_start_clean_warm_and_are_reaped(tmp_path):
+    from p3k_study.reports import kernels
+
+    if not kernels.fork_available():
+        pytest.skip("kernels are forked on Linux only")
+    done = subprocess.run([sys.executable, "-c", FORK_CHECK, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300, check=True)
+    first, second = json.loads(done.stdout.strip().splitlines()[-1])
+    for run in (first, second):
+        seen, pid, warm, cwd = run["text"]
+        assert seen == "1"  # nothing from the previous kernel
+        assert warm == "True"  # the report code was imported before the fork
+        assert int(pid) == run["pid"] and Path(cwd) == tmp_path
+        assert not run["alive"] and not run["connection_file_left"]
+    assert first["pid"] != second["pid"]
+
+
+def test_forked_kernel_client_asks_the_process_not_the_heartbeat():
+    """A kernel starting slowly on a busy machine misses heartbeats but is not dead."""
+    import asyncio
+
+    from p3k_study.reports.kernels import ForkedKernelClient
+
+    class Starting:
+        def is_alive(self) -> bool:
+            return True
+
+    client = ForkedKernelClient()
+    assert asyncio.run(client.is_alive()) is False  # no kernel yet
+    client.kernel = Starting()  # type: ignore[assignment]
+    assert asyncio.run(client.is_alive()) is True

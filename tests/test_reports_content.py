@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +44,35 @@ def test_region_without_treated_units_has_a_note_not_an_error(panel):
     assert est.to_dict()["estimate"] is None
 
 
+def test_estimator_refusal_becomes_a_note(panel):
+    rows = panel[panel["kode_pemda"] == "32.01"].copy()
+    rows["treated"] = (rows["period_index"] >= rows["period_index"].median()).astype(int)
+    est = analysis.estimate_panel(rows, scope="region", region="32.01", outcome="ikm",
+                                  treatment="treated")  # collinear with the period effects
+    assert not est.available and "collinear" in est.note
+    assert est.estimator.startswith("p3k_study.estimate.twfe")
+
+
+def test_estimator_bugs_are_not_hidden(panel, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the estimator")
+
+    monkeypatch.setattr(analysis, "twfe", broken)
+    with pytest.raises(RuntimeError, match="a bug in the estimator"):
+        analysis.region_estimates(panel, "32.01")
+
+
+def test_estimates_come_from_the_package_estimator(panel):
+    import p3k_study
+
+    est = analysis.region_estimates(panel, "32.01")
+    sample = analysis.estimation_sample(panel[panel["kode_pemda"] == "32.01"], "ikm", "treated")
+    direct = p3k_study.twfe(sample, "ikm", "treated", unit="unit_id", time="period_index")
+    assert est.estimate == pytest.approx(direct.params["treated"])
+    assert est.std_error == pytest.approx(direct.std_errors["treated"])
+    assert est.estimator == analysis.ESTIMATOR
+
+
 def test_period_window(panel):
     rows = analysis.restrict_periods(panel, "2020-S1", "2021-S2")
     assert sorted(rows["period"].unique()) == ["2020-S1", "2020-S2", "2021-S1", "2021-S2"]
@@ -75,6 +105,59 @@ def test_rejects_are_filtered_by_region():
     assert len(province) == 1
     whole, by_region = content.rejects_for_region(rejects.drop(columns="kode_pemda"), "32.01")
     assert not by_region and len(whole) == 3
+
+
+def _with_rejects(report: content.RegionReport, rejects: pd.DataFrame) -> content.RegionReport:
+    report.data = dataclasses.replace(report.data, rejects=rejects)
+    return report
+
+
+def _ledger(codes: list[object]) -> pd.DataFrame:
+    reasons = [f"reason {i % 3}" for i in range(len(codes))]
+    return pd.DataFrame({"source_file": [f"f{i}.csv" for i in range(len(codes))],
+                         "sheet": "", "row": range(len(codes)), "column": "ikm",
+                         "raw_value": "x", "reason": reasons,
+                         "kode_pemda": pd.array(codes, dtype="string")})
+
+
+def test_quality_section_shows_only_the_regions_rejects(processed_dir: Path):
+    ledger = _ledger(["32.01", "32.01", "11.01", "32.10", None, "", "32.01"])
+    report = _with_rejects(content.RegionReport.load(processed_dir, "32.01", lang="en"), ledger)
+    html = report.quality_section().data
+    assert "3 rows were rejected while cleaning for this region (7 in the whole dataset)" in html
+    assert "2 rejected rows could not be attributed to any region" in html
+    assert html.index("</table>") < html.index("could not be attributed")
+    assert "f0.csv" in html and "f2.csv" not in html and "f3.csv" not in html
+    assert "does not record regions" not in html
+    indonesian = _with_rejects(content.RegionReport.load(processed_dir, "32.01"), ledger)
+    assert "(7 di seluruh data)" in indonesian.quality_section().data
+
+
+def test_quality_section_of_a_region_without_rejects(processed_dir: Path):
+    ledger = _ledger(["11.01"] * 1234)
+    report = _with_rejects(content.RegionReport.load(processed_dir, "32.01", lang="id"), ledger)
+    html = report.quality_section().data
+    assert "Tidak ada baris yang ditolak untuk wilayah ini (1.234 baris ditolak" in html
+    assert "<table" not in html
+
+
+def test_quality_section_of_a_province(processed_dir: Path):
+    ledger = _ledger(["32.01", "32.10", "32", "11.01", "320.1"])
+    report = _with_rejects(content.RegionReport.load(processed_dir, "32", level="province",
+                                                     lang="en"), ledger)
+    assert "3 rows were rejected while cleaning for this region (5 in" in \
+        report.quality_section().data
+
+
+def test_quality_section_without_a_region_column_shows_the_whole_ledger(processed_dir: Path):
+    ledger = _ledger(["32.01", "11.01", "32.10"]).drop(columns="kode_pemda")
+    report = _with_rejects(content.RegionReport.load(processed_dir, "32.01", lang="en"), ledger)
+    html = report.quality_section().data
+    assert "does not record regions" in html
+    assert "3 rows were rejected while cleaning in the whole dataset" in html
+    assert all(f"f{i}.csv" in html for i in range(3))
+    empty = _with_rejects(report, ledger.iloc[:0])
+    assert "No rows were rejected while cleaning." in empty.quality_section().data
 
 
 def test_tables_escape_strings_from_data(processed_dir: Path):

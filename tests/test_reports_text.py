@@ -90,3 +90,17 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest
     monkeypatch.undo()
     assert target.read_text() == "old complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path: Path):
+    import os
+    import stat
+
+    from p3k_study.reports.files import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        written = atomic_write_text(tmp_path / "report.html", "<p>ok</p>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644  # readable when published

@@ -74,21 +74,29 @@ def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapp
     return fig
 
 
+def _lines_by_group(frame: pd.DataFrame, *, y: str, group: str, labels: Mapping[str, str],
+                    share: bool = False) -> Figure:
+    """One line per `group` of `y` over periods; `share` puts y on a 0-100% axis."""
+    periods = list(dict.fromkeys(frame["period"].astype(str)))
+    fig, axes = new_figure(8, 4)
+    ax = axes[0, 0]
+    sns.lineplot(data=_positions(frame, periods), x="_x", y=y, hue=group, style=group,
+                 markers=True, dashes=False, palette=PALETTE, ax=ax)
+    ax.set(xlabel=labels["x"], ylabel=labels["y"])
+    if share:
+        ax.set_ylim(-0.02, 1.02)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.legend(title=labels["legend"], fontsize="small")
+    _period_ticks(ax, periods)
+    return fig
+
+
 def adoption_comparison(adoption: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
     """Share of units with P3K per period, one line per scope (region, province, nation).
 
     adoption: columns period, scope (display words), share. labels: x, y, legend.
     """
-    periods = list(dict.fromkeys(adoption["period"].astype(str)))
-    fig, axes = new_figure(8, 4)
-    ax = axes[0, 0]
-    sns.lineplot(data=_positions(adoption, periods), x="_x", y="share", hue="scope",
-                 style="scope", markers=True, dashes=False, palette=PALETTE, ax=ax)
-    ax.set(xlabel=labels["x"], ylabel=labels["y"], ylim=(-0.02, 1.02))
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-    ax.legend(title=labels["legend"], fontsize="small")
-    _period_ticks(ax, periods)
-    return fig
+    return _lines_by_group(adoption, y="share", group="scope", labels=labels, share=True)
 
 
 def group_trends(trends: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
@@ -96,15 +104,7 @@ def group_trends(trends: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
 
     trends: columns period, group (display words), mean. labels: x, y, legend.
     """
-    periods = list(dict.fromkeys(trends["period"].astype(str)))
-    fig, axes = new_figure(8, 4)
-    ax = axes[0, 0]
-    sns.lineplot(data=_positions(trends, periods), x="_x", y="mean", hue="group",
-                 style="group", markers=True, dashes=False, palette=PALETTE, ax=ax)
-    ax.set(xlabel=labels["x"], ylabel=labels["y"])
-    ax.legend(title=labels["legend"], fontsize="small")
-    _period_ticks(ax, periods)
-    return fig
+    return _lines_by_group(trends, y="mean", group="group", labels=labels)
 
 
 def forest(estimates: pd.DataFrame, *, labels: Mapping[str, str],

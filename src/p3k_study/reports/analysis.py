@@ -1,8 +1,9 @@
 """The estimates a region report shows: the region's own TWFE estimate and the national one.
 
 Everything here goes through `fit_twfe`, the only place that knows which estimator is used:
-`p3k_study.estimate.twfe` when that package is importable, else pyfixest directly (a temporary
-fallback, to be removed once `estimate` lands).
+the package's own `p3k_study.estimate.twfe`. A region whose data the estimator refuses
+(`EstimationError`) gets an Estimate with the estimator's message as its note; any other error
+is a bug and propagates.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from p3k_study.estimate import EstimationError, twfe
+
 MIN_GROUP = 5  # fewer treated or comparison units than this: warn that the estimate says little
 UNIT, TIME = "unit_id", "period_index"
+ESTIMATOR = "p3k_study.estimate.twfe (pyfixest feols, CRV1)"
 
 
 @dataclass(frozen=True)
@@ -60,34 +64,27 @@ class Estimate:
 
 def fit_twfe(data: pd.DataFrame, outcome: str, treatment: str,
              cluster: str = UNIT) -> dict[str, Any]:
-    """Fit `outcome ~ treatment | unit + period`, errors clustered by `cluster`.
+    """Fit `outcome ~ treatment | unit + period` with `p3k_study.estimate.twfe`.
 
     Returns estimate, std_error, ci_low, ci_high, p_value, n_obs and the estimator's name.
-    Uses p3k_study.estimate when importable, else pyfixest (the fallback lives only here).
+    Raises `EstimationError` (with the estimator's message) when the model cannot be fitted;
+    pyfixest's ValueErrors about the data (e.g. 'All variables are collinear') become one too.
     """
     try:
-        from p3k_study.estimate import twfe
-    except ImportError:
-        twfe = None
-    if twfe is not None and not callable(twfe):  # the submodule, while __init__ exports nothing
-        twfe = getattr(twfe, "twfe", None)
-    if twfe is not None:
         result = twfe(data, outcome, treatment, unit=UNIT, time=TIME, cluster=cluster)
-        row = result.tidy().set_index("term").loc[treatment]
-        name = "p3k_study.estimate.twfe"
-        values = {k: float(row[k]) for k in
-                  ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
-    else:
-        import pyfixest as pf
-
-        fit = pf.feols(f"{outcome} ~ {treatment} | {UNIT} + {TIME}", data=data,
-                       vcov={"CRV1": cluster})
-        row = fit.tidy().loc[treatment]
-        name = f"pyfixest {pf.__version__} feols (fallback)"
-        values = {"estimate": float(row["Estimate"]), "std_error": float(row["Std. Error"]),
-                  "ci_low": float(row["2.5%"]), "ci_high": float(row["97.5%"]),
-                  "p_value": float(row["Pr(>|t|)"])}
-    return {**values, "n_obs": len(data), "estimator": name}
+    except EstimationError:
+        raise
+    except ValueError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise EstimationError(f"twfe could not fit {outcome} ~ {treatment} on {len(data)} "
+                              f"rows: {reason}") from exc
+    tidy = result.tidy().set_index("term")
+    if treatment not in tidy.index:
+        raise EstimationError(f"twfe returned no coefficient for {treatment!r} "
+                              f"(terms: {list(tidy.index)})")
+    row = tidy.loc[treatment]
+    values = {k: float(row[k]) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    return {**values, "n_obs": result.nobs, "estimator": ESTIMATOR}
 
 
 def estimation_sample(panel: pd.DataFrame, outcome: str, treatment: str) -> pd.DataFrame:
@@ -115,7 +112,10 @@ def estimate_panel(sample: pd.DataFrame, *, scope: str, region: str, outcome: st
         return Estimate(**base, note="the treatment does not change within any unit")
     if sample[TIME].nunique() < 2:
         return Estimate(**base, note="fewer than two periods")
-    fitted = fit_twfe(sample, outcome, treatment, cluster=cluster)
+    try:
+        fitted = fit_twfe(sample, outcome, treatment, cluster=cluster)
+    except EstimationError as exc:  # the region's data, not a bug: say why in the report
+        return Estimate(**base, estimator=ESTIMATOR, note=str(exc))
     if not np.isfinite(fitted["std_error"]):
         fitted["std_error"] = fitted["ci_low"] = fitted["ci_high"] = math.nan
     return Estimate(**{**base, **fitted})

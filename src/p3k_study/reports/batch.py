@@ -16,7 +16,9 @@ rendering starts and written after every other file is in place (each via a temp
 
 Each region runs in a fresh kernel from a fresh papermill call, so nothing leaks between reports.
 Workers are processes (`ProcessPoolExecutor`, spawn), the current process (`jobs=1`), or a Dask
-cluster (`scheduler='tcp://...'`; the output folder must then be shared with the workers).
+cluster (`scheduler='tcp://...'`; the output folder must then be shared with the workers). On
+Linux, process-pool workers import the report's modules once and fork each region's kernel
+from that warm state (`kernels.py`), instead of starting a new Python that imports them again.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +46,7 @@ from p3k_study import __version__
 from p3k_study.reports.content import PROCESSED_FILES, SUMMARY_FILE, list_regions, sha256_file
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
+from p3k_study.reports.kernels import ForkedKernel, fork_available, warm_worker
 from p3k_study.reports.text import check_lang
 
 Status = Literal["rendered", "skipped", "failed"]
@@ -85,6 +88,7 @@ class RegionTask:
     template: str
     parameters: dict[str, Any]
     fingerprint: dict[str, Any]
+    fork_kernel: bool = False  # fork the kernel from this (warm) worker: see kernels.py
 
 
 @dataclass
@@ -189,9 +193,21 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMBA_NUM_THREADS")
 
 
+def kernel_environment() -> dict[str, str]:
+    """Environment variables every report kernel gets (see `_kernel_environment`)."""
+    wanted = {name: "1" for name in THREAD_VARIABLES if name not in os.environ}
+    if "PYTHONHASHSEED" not in os.environ:
+        wanted["PYTHONHASHSEED"] = "0"
+    own = Path(sys.prefix) / "share" / "jupyter"
+    if (own / "kernels" / KERNEL_NAME).is_dir():
+        wanted["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(own), os.environ.get("JUPYTER_PATH")) if p)
+    return wanted
+
+
 @contextmanager
 def _kernel_environment() -> Iterator[None]:
-    """Environment for the kernels started inside this block (restored afterwards).
+    """Environment for the kernels and workers started inside this block (restored afterwards).
 
     * Kernel 'python3' resolves to this interpreter's environment: jupyter_client searches
       JUPYTER_PATH before the user's own kernels folder, so putting this environment's
@@ -202,13 +218,7 @@ def _kernel_environment() -> Iterator[None]:
     * PYTHONHASHSEED=0 (unless set): pyfixest's results otherwise vary in the last bits from
       run to run with the string-hash order, and a rerun should give identical numbers.
     """
-    wanted = {name: "1" for name in THREAD_VARIABLES if name not in os.environ}
-    if "PYTHONHASHSEED" not in os.environ:
-        wanted["PYTHONHASHSEED"] = "0"
-    own = Path(sys.prefix) / "share" / "jupyter"
-    if (own / "kernels" / KERNEL_NAME).is_dir():
-        wanted["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (str(own), os.environ.get("JUPYTER_PATH")) if p)
+    wanted = kernel_environment()
     before = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:
@@ -262,6 +272,7 @@ def render_region(task: RegionTask) -> RegionOutcome:
     """
     import nbformat
     import papermill
+    from jupyter_core.paths import jupyter_runtime_dir
 
     started = time.perf_counter()
     folder = Path(task.folder)
@@ -270,12 +281,13 @@ def render_region(task: RegionTask) -> RegionOutcome:
     work = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=folder))
     executed = work / REPORT_NOTEBOOK
     outcome = RegionOutcome(task.region, task.name, task.slug, "failed")
+    kernel = ForkedKernel(work, Path(jupyter_runtime_dir())) if task.fork_kernel else None
     try:
-        with _kernel_environment():
+        with _kernel_environment(), kernel or nullcontext():
             papermill.execute_notebook(
                 task.template, str(executed), parameters=task.parameters,
                 kernel_name=KERNEL_NAME, cwd=str(work), progress_bar=False, log_output=False,
-                execution_timeout=CELL_TIMEOUT,
+                execution_timeout=CELL_TIMEOUT, **({"km": kernel} if kernel else {}),
             )
         notebook = nbformat.read(executed, as_version=4)
         _stable_cell_ids(notebook)
@@ -318,8 +330,13 @@ def _run_processes(tasks: list[RegionTask], jobs: int) -> Iterator[RegionOutcome
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(render_region, task): task for task in tasks}
+    fork = fork_available()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=warm_worker if fork else None,
+                             initargs=(kernel_environment(),) if fork else ()) as pool:
+        with _kernel_environment():  # workers start while submitting: they inherit it
+            futures = {pool.submit(render_region, replace(task, fork_kernel=fork)): task
+                       for task in tasks}
         for future in as_completed(futures):
             try:
                 yield future.result()

@@ -208,18 +208,32 @@ def ikm_ranking(rows: pd.DataFrame, outcome: str = "ikm", k: int = K_MIN) -> pd.
                              na_position="last", ignore_index=True)
 
 
+def _reject_codes(rejects: pd.DataFrame) -> pd.Series:
+    """The ledger's `kode_pemda` as stripped strings ('' where the row has no region)."""
+    return rejects["kode_pemda"].astype("string").fillna("").str.strip()
+
+
 def rejects_for_region(rejects: pd.DataFrame, region: str,
                        level: str = "pemda") -> tuple[pd.DataFrame, bool]:
     """Rejected rows of the region and whether the ledger could be filtered by region.
 
-    The ledger is filtered on its `kode_pemda` column when it has one; otherwise the whole
-    ledger is returned with False.
+    The ledger is filtered on its `kode_pemda` column when it has one (a province takes its own
+    code and its kabupaten/kota 'PP.KK'); otherwise the whole ledger is returned with False.
     """
     if rejects.empty or "kode_pemda" not in rejects.columns:
         return rejects, rejects.empty
-    codes = rejects["kode_pemda"].astype(str)
-    mask = codes == region if level == "pemda" else codes.str.startswith(f"{region}.")
-    return rejects[mask], True
+    codes = _reject_codes(rejects)
+    mask = codes == region
+    if level != "pemda":
+        mask |= codes.str.startswith(f"{region}.")
+    return rejects[mask.to_numpy(dtype=bool)], True
+
+
+def unattributed_rejects(rejects: pd.DataFrame) -> int:
+    """Rows of a ledger with a `kode_pemda` column that carry no region (0 without the column)."""
+    if rejects.empty or "kode_pemda" not in rejects.columns:
+        return 0
+    return int((_reject_codes(rejects) == "").sum())
 
 
 def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
@@ -505,24 +519,37 @@ class RegionReport:
                      paragraph(self.t("suppression_note"), "p3k-note"))
 
     def quality_section(self) -> Any:
-        """Rejected rows for this region by reason (raw values are never shown: they may hold
-        personal data such as NIP)."""
-        rejects, by_region = rejects_for_region(self.data.rejects, self.region, self.level)
+        """Rejected rows for this region by reason, beside the dataset-wide count (raw values
+        are never shown: they may hold personal data such as NIP).
+
+        Without a `kode_pemda` column in the ledger the whole ledger is shown, with a note."""
+        ledger = self.data.rejects
+        rejects, by_region = rejects_for_region(ledger, self.region, self.level)
         parts = [heading(self.t("sec_quality"))]
-        if rejects.empty:
+        total = fmt_int(len(ledger), self.lang)
+        if ledger.empty:
             parts.append(paragraph(self.t("no_quality_notes")))
             return block(*parts)
         if not by_region:
-            parts.append(paragraph(self.t("quality_no_region_column"), "p3k-note"))
-        table = rejects_by_reason(rejects)
-        shown = pd.DataFrame({
-            self.t("col_reason"): table["reason"].astype(str),
-            self.t("col_column"): table["column"].astype(str),
-            self.t("col_rows"): table["rows"].map(lambda v: fmt_int(v, self.lang)),
-            self.t("col_example"): table["example_file"].astype(str),
-        })
-        parts += [paragraph(self.t("quality_intro", n=fmt_int(len(rejects), self.lang))),
-                  table_html(shown, (self.t("col_rows"),))]
+            parts += [paragraph(self.t("quality_no_region_column"), "p3k-note"),
+                      paragraph(self.t("quality_intro_dataset", n=total))]
+        elif rejects.empty:
+            parts.append(paragraph(self.t("no_quality_notes_region", total=total)))
+        else:
+            parts.append(paragraph(self.t("quality_intro", n=fmt_int(len(rejects), self.lang),
+                                          total=total)))
+        if not rejects.empty:
+            table = rejects_by_reason(rejects)
+            shown = pd.DataFrame({
+                self.t("col_reason"): table["reason"].astype(str),
+                self.t("col_column"): table["column"].astype(str),
+                self.t("col_rows"): table["rows"].map(lambda v: fmt_int(v, self.lang)),
+                self.t("col_example"): table["example_file"].astype(str),
+            })
+            parts.append(table_html(shown, (self.t("col_rows"),)))
+        if by_region and (unattributed := unattributed_rejects(ledger)):
+            parts.append(paragraph(self.t("quality_unattributed",
+                                          n=fmt_int(unattributed, self.lang)), "p3k-note"))
         return block(*parts)
 
     def summary(self, est: analysis.Estimate, national: analysis.Estimate) -> dict[str, Any]:

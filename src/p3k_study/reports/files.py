@@ -44,12 +44,24 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
+def _file_mode() -> int:
+    """The mode `open()` would give a new file under the current umask (e.g. 0o644)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` via a temporary file in the same folder and os.replace."""
+    """Write `data` to `path` via a temporary file in the same folder and os.replace.
+
+    The file gets the usual permissions (not mkstemp's owner-only 0o600), so reports can be
+    published as they are.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

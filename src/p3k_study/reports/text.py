@@ -112,12 +112,29 @@ PHRASES: dict[str, dict[str, str]] = {
               "(95% confidence interval {ci_low} to {ci_high}; {n_units} units).",
     },
     "no_quality_notes": {
-        "id": "Tidak ada baris yang ditolak untuk wilayah ini.",
-        "en": "No rejected rows for this region.",
+        "id": "Tidak ada baris yang ditolak saat pembersihan.",
+        "en": "No rows were rejected while cleaning.",
+    },
+    "no_quality_notes_region": {
+        "id": "Tidak ada baris yang ditolak untuk wilayah ini ({total} baris ditolak di "
+              "seluruh data).",
+        "en": "No rejected rows for this region ({total} rows rejected in the whole dataset).",
     },
     "quality_intro": {
-        "id": "{n} baris data ditolak saat pembersihan untuk wilayah ini, menurut alasan:",
-        "en": "{n} rows were rejected while cleaning for this region, by reason:",
+        "id": "{n} baris data ditolak saat pembersihan untuk wilayah ini ({total} di seluruh "
+              "data), menurut alasan:",
+        "en": "{n} rows were rejected while cleaning for this region ({total} in the whole "
+              "dataset), by reason:",
+    },
+    "quality_intro_dataset": {
+        "id": "{n} baris data ditolak saat pembersihan di seluruh data, menurut alasan:",
+        "en": "{n} rows were rejected while cleaning in the whole dataset, by reason:",
+    },
+    "quality_unattributed": {
+        "id": "{n} baris yang ditolak tidak dapat dikaitkan dengan wilayah mana pun "
+              "(misalnya kode wilayah tidak dikenali).",
+        "en": "{n} rejected rows could not be attributed to any region (for example, an "
+              "unknown region code).",
     },
     "quality_no_region_column": {
         "id": "Catatan penolakan tidak mencatat wilayah; ditampilkan untuk seluruh data.",
