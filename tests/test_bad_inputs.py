@@ -187,10 +187,8 @@ CASES: list[Case | object] = [
          reasons=("repeated header row",), clean=2),
     Case("TMT in the future", _roster([row(tmt="2031-01-01")]),
          reasons=("after the reference date",)),
-    pytest.param(
-        Case("TMT in 1900", _roster([row(tmt="01/01/1900")]), reasons=("TMT",)),
-        marks=pytest.mark.xfail(strict=True, reason="clean/roster.py accepts a TMT in 1900, "
-                                "before the NIP birth date (reported; not owned here)")),
+    Case("TMT in 1900, before the NIP birth date", _roster([row(tmt="01/01/1900")]),
+         reasons=("TMT before age",)),
     Case("date in year 1800", _roster([row(tmt="1800-01-01")]), reasons=("year",)),
     Case("Excel serial date", _roster([row(tmt="38353")]), clean=1),
     Case("keys of white space", _roster([row(nip="   ", unit="\u00a0 \t")]),

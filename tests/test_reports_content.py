@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -188,3 +189,14 @@ def test_missing_counts_do_not_break_tables(processed_dir: Path):
     report.rows = rows
     assert "–" in report.units_section().data
     assert "Units ranked by IKM change" in report.ranking_section().data
+
+
+def test_suppression_threshold_is_a_report_parameter(processed_dir: Path):
+    strict = content.RegionReport.load(processed_dir, "32.01", lang="en", k_min=50)
+    html = strict.units_section().data
+    assert "&lt;50" in html and "1-49 staff" in html
+    assert "at least 50 respondents" in strict.ranking_section().data
+    none = content.RegionReport.load(processed_dir, "32.01", lang="en", k_min=1)
+    assert re.search(r"&lt;\d", none.units_section().data) is None
+    with pytest.raises(ValueError, match="k_min"):
+        content.RegionReport.load(processed_dir, "32.01", k_min=0)

@@ -97,7 +97,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         _processed_with_panel(args.processed), Path(args.out), regions=_regions(args.regions),
         level=args.level,
         lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-        progress=not args.quiet,
+        parameters={"k_min": args.k_min}, progress=not args.quiet,
     )
     print(result.describe())
     return 0 if result.ok else 1
@@ -122,7 +122,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return verify(Path(args.dir))
 
 
-def _jobs(text: str) -> int:
+def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
@@ -169,9 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regions", default="all", help="'all' or comma-separated codes: 32.01,32.02")
     p.add_argument("--level", choices=["pemda", "province"], default="pemda")
     p.add_argument("--lang", choices=["id", "en"], default="id")
-    p.add_argument("--jobs", type=_jobs, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="parallel workers (default: cores)")
     p.add_argument("--force", action="store_true", help="render every region again")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--k-min", type=_positive_int, default=5,
+                   help="counts of staff or respondents below this are suppressed (default 5)")
 
     p = add("run", cmd_run, "prepare + estimate + reports on one dataset (default: the demo).")
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="name under data/raw/ (default demo)")
@@ -179,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", help="processed folder (default data/processed/DATASET)")
     p.add_argument("--reports", help="reports folder (default reports/DATASET)")
     p.add_argument("--lang", choices=["id", "en"], default="id")
-    p.add_argument("--jobs", type=_jobs, default=None)
+    p.add_argument("--jobs", type=_positive_int, default=None)
     p.add_argument("--force", action="store_true")
     p.add_argument("--seed", type=int, default=20240901)
     p.add_argument("--period", choices=["semester", "year", "quarter"], default="semester")

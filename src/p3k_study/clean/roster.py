@@ -3,9 +3,10 @@
 Rules, applied in this order (a rejected row keeps the first reason):
 1. Excel error cell in a required column; 2. empty required value (region, nip, unit_kerja,
 status, tmt); 3. region not resolved; 4. TMT unreadable; 5. TMT after the reference date;
-6. NIP damaged or invalid (`parse.normalise_nip`); 7. end date unreadable or before the TMT;
-8. NIP kind contradicts the status (a PNS number on a PPPK row or the reverse);
-9. exact duplicate of an earlier row; 10. same employee, unit and TMT as an earlier row.
+6. NIP damaged or invalid (`parse.normalise_nip`); 7. TMT before the age of 17 by the NIP's
+birth date; 8. end date unreadable or before the TMT; 9. NIP kind contradicts the status (a PNS
+number on a PPPK row or the reverse);
+10. exact duplicate of an earlier row; 11. same employee, unit and TMT as an earlier row.
 
 The clean table carries `employee_id` (salted pseudonym of the NIP) and never the NIP or name.
 """
@@ -32,7 +33,13 @@ from p3k_study.clean.common import (
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
-from p3k_study.parse import nip_status_mismatch, normalise_nip, normalise_status, parse_dates
+from p3k_study.parse import (
+    NIP_MIN_AGE_AT_APPOINTMENT,
+    nip_status_mismatch,
+    normalise_nip,
+    normalise_status,
+    parse_dates,
+)
 
 KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
@@ -63,6 +70,10 @@ def clean_roster_file(
     nip = normalise_nip(frame["nip"], reference_date=reference_date)
     verdicts.reject(pd.Series(nip.reason).notna().to_numpy(bool), "nip", nip.reason,
                     frame["nip"])
+    adult_from = nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)
+    verdicts.reject((tmt.values < adult_from).fillna(False).to_numpy(bool), "tmt",
+                    f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
+                    frame["tmt"])
 
     if "tanggal_berakhir" in frame.columns:
         end = parse_dates(frame["tanggal_berakhir"])

@@ -37,7 +37,6 @@ from p3k_study.reports.text import (
 )
 
 K_MIN = 5  # smallest count shown in a table; 1..K_MIN-1 are suppressed (0 is shown)
-SUPPRESSED = "<5"
 PROCESSED_FILES = ("panel.parquet", "units.parquet", "rejects.parquet", "cleaning_summary.json")
 STATUS_COLUMNS = {"n_pns": "col_pns", "n_p3k": "col_p3k",
                   "n_p3k_part_time": "col_p3k_part_time", "n_other": "col_other"}
@@ -249,12 +248,17 @@ def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- formatting and HTML
 
 
+def suppressed(k: int) -> str:
+    """What a table shows instead of a count from 1 to k-1."""
+    return f"<{k}"
+
+
 def suppress_count(value: object, lang: str, k: int = K_MIN) -> str:
-    """A count for a table: '<5' for 1..k-1, formatted otherwise (0 is shown)."""
+    """A count for a table: '<k' for 1..k-1, formatted otherwise (0 is shown)."""
     if is_missing(value):
         return MISSING
     if 0 < int(value) < k:  # type: ignore[call-overload]
-        return SUPPRESSED
+        return suppressed(k)
     return fmt_int(value, lang)
 
 
@@ -326,15 +330,20 @@ class RegionReport:
     seed: int
     rows: pd.DataFrame = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict)
+    k_min: int = K_MIN
 
     @classmethod
     def load(cls, processed_dir: str | Path, region: str, *, level: str = "pemda",
              lang: str = "id", outcome: str = "ikm", treatment: str = "treated",
              period_from: str | None = None, period_to: str | None = None,
-             synthetic: bool = False, seed: int = 0) -> RegionReport:
-        """Read the processed folder and select the region (UnknownRegion if it is absent)."""
+             synthetic: bool = False, seed: int = 0, k_min: int = K_MIN) -> RegionReport:
+        """Read the processed folder and select the region (UnknownRegion if it is absent).
+
+        k_min: counts from 1 to k_min - 1 (staff, respondents) are shown as suppressed."""
         if not isinstance(region, str):
             raise TypeError(f"region must be a string code like '32.01', not {region!r}")
+        if isinstance(k_min, bool) or not isinstance(k_min, int) or k_min < 1:
+            raise ValueError(f"k_min must be a whole number of at least 1, not {k_min!r}")
         check_lang(lang)
         data = load_processed(processed_dir)
         for column in (outcome, treatment):
@@ -351,13 +360,13 @@ class RegionReport:
         parameters = dict(processed_dir=str(processed_dir), region=region, level=level,
                           lang=lang, outcome=outcome, period_from=period_from,
                           period_to=period_to, treatment=treatment, synthetic=synthetic,
-                          seed=seed)
+                          seed=seed, k_min=k_min)
         return cls(data=data, region=region, name=str(info["name"]), level=level,
                    province_code=str(info["kode_provinsi"]),
                    province_name=str(info["nama_provinsi"]), lang=lang, outcome=outcome,
                    treatment=treatment, period_from=period_from, period_to=period_to,
                    synthetic=bool(synthetic or data.cleaning_summary.get("synthetic", False)),
-                   seed=seed, rows=rows, parameters=parameters)
+                   seed=seed, rows=rows, parameters=parameters, k_min=k_min)
 
     # -- helpers
     def t(self, key: str, **values: object) -> str:
@@ -365,6 +374,21 @@ class RegionReport:
 
     def num(self, value: object, decimals: int = 1) -> str:
         return fmt_number(value, self.lang, decimals)
+
+    def _count(self, value: object) -> str:
+        return suppress_count(value, self.lang, self.k_min)
+
+    def _share(self, n_p3k: object, share: object) -> str:
+        """The P3K share, suppressed with the P3K count it reveals."""
+        if not is_missing(n_p3k) and 0 < n_p3k < self.k_min:  # type: ignore[operator]
+            return suppressed(self.k_min)
+        return fmt_pct(share, self.lang)
+
+    def _suppression_note(self) -> Any:
+        if self.k_min <= 1:
+            return paragraph(self.t("no_suppression"), "p3k-note")
+        return paragraph(self.t("suppression_note", k=self.k_min, below=self.k_min - 1),
+                         "p3k-note")
 
     def _periods(self) -> tuple[str, str]:
         ordered = self.rows.sort_values("period_index")["period"]
@@ -393,12 +417,10 @@ class RegionReport:
             self.t("col_unit"): units["unit_name"].astype(str),
             self.t("col_function"): units["unit_function"].map(labels).fillna(
                 units["unit_function"]).astype(str),
-            **{self.t(key): units[col].map(lambda v: suppress_count(v, self.lang))
-               for col, key in STATUS_COLUMNS.items()},
-            self.t("col_staff"): units["n_staff"].map(lambda v: suppress_count(v, self.lang)),
+            **{self.t(key): units[col].map(self._count) for col, key in STATUS_COLUMNS.items()},
+            self.t("col_staff"): units["n_staff"].map(self._count),
             self.t("col_share"): [
-                SUPPRESSED if not is_missing(n) and 0 < n < K_MIN else fmt_pct(s, self.lang)
-                for n, s in zip(p3k, units["p3k_share"], strict=True)],
+                self._share(n, s) for n, s in zip(p3k, units["p3k_share"], strict=True)],
             self.t("col_first_p3k"): [
                 self.t("never") if c == 0 else _period_of(self.data.panel, c)
                 for c in units["cohort"]],
@@ -408,7 +430,7 @@ class RegionReport:
                      paragraph(self.t("units_intro", n_units=len(units), n_treated=n_treated,
                                       period_from=first, period_to=last)),
                      table_html(table, numeric),
-                     paragraph(self.t("suppression_note"), "p3k-note"))
+                     self._suppression_note())
 
     def staff_section(self) -> Any:
         return block(heading(self.t("sec_staff")), paragraph(self.t("staff_intro")))
@@ -494,8 +516,8 @@ class RegionReport:
         return block(heading(self.t("sec_national")), paragraph(text))
 
     def ranking_section(self) -> Any:
-        """Units ranked by IKM change (first to last period with >= 5 respondents)."""
-        ranking = ikm_ranking(self.rows, self.outcome)
+        """Units ranked by IKM change (first to last period with >= k_min respondents)."""
+        ranking = ikm_ranking(self.rows, self.outcome, k=self.k_min)
         labels = function_labels(self.lang)
         table = pd.DataFrame({
             "#": range(1, len(ranking) + 1),
@@ -514,9 +536,10 @@ class RegionReport:
                 lambda v: fmt_signed(v, self.lang, 1)),
         })
         numeric = (self.t("col_ikm_first"), self.t("col_ikm_last"), self.t("col_ikm_change"))
-        return block(heading(self.t("sec_ranking")), paragraph(self.t("ranking_intro")),
+        intro = paragraph(self.t("ranking_intro", k=self.k_min))
+        return block(heading(self.t("sec_ranking")), intro,
                      table_html(table, numeric),
-                     paragraph(self.t("suppression_note"), "p3k-note"))
+                     self._suppression_note())
 
     def quality_section(self) -> Any:
         """Rejected rows for this region by reason, beside the dataset-wide count (raw values

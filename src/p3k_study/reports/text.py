@@ -15,7 +15,6 @@ import pandas as pd
 Lang = Literal["id", "en"]
 LANGS: tuple[str, ...] = ("id", "en")
 MISSING = "–"
-SUPPRESSED = {"id": "<5", "en": "<5"}
 
 PHRASES: dict[str, dict[str, str]] = {
     # titles and sections
@@ -48,9 +47,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{n_units} work units are recorded from {period_from} to {period_to}; "
               "{n_treated} have hired P3K.",
     },
+    "no_suppression": {
+        "id": "Tidak ada sel yang disembunyikan (k_min = 1).",
+        "en": "No cells are suppressed (k_min = 1).",
+    },
     "suppression_note": {
-        "id": "Sel dengan 1–4 pegawai atau responden disembunyikan (ditulis \"<5\").",
-        "en": "Cells with 1-4 staff or respondents are suppressed (shown as \"<5\").",
+        "id": "Sel dengan 1–{below} pegawai atau responden disembunyikan (ditulis \"<{k}\").",
+        "en": "Cells with 1-{below} staff or respondents are suppressed (shown as \"<{k}\").",
     },
     "staff_intro": {
         "id": "Jumlah pegawai menurut status pada hari terakhir tiap periode, dan pangsa P3K.",
@@ -142,9 +145,9 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "ranking_intro": {
         "id": "Perubahan IKM dari periode pertama ke periode terakhir dengan sedikitnya "
-              "5 responden.",
+              "{k} responden.",
         "en": "IKM change from each unit's first to its last period with at least "
-              "5 respondents.",
+              "{k} respondents.",
     },
     # column and axis labels
     "col_unit": {"id": "Unit kerja", "en": "Work unit"},
