@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_io_fastpath import checked_fast_path
 
 from p3k_study.aliases import ALIASES, FALLBACK_ALIASES, REQUIRED, missing_required
 from p3k_study.errors import UnreadableFile
@@ -26,6 +27,13 @@ from p3k_study.parse import normalise_nip
 
 NIP = "198606012010121004"
 UNIT = "Dinas Pemberdayaan Perempuan dan Perlindungan Anak (Café é)"
+
+
+@pytest.fixture(autouse=True)
+def _both_csv_paths(monkeypatch):
+    """Every CSV the pyarrow fast path reads here is read by the Python path too and compared."""
+    with checked_fast_path(monkeypatch):
+        yield
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

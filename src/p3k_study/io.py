@@ -14,7 +14,8 @@ dropped the same way, with a reason naming the column.
 CSV: UTF-8 (with or without BOM), Windows-1252, a mix of the two line by line, or UTF-16 with a
 BOM (Excel's 'Unicode text'). A quote opened and never closed would swallow the following lines
 into one cell; when a cell spans lines and holds the separator, the file is read again with
-quotes as plain text (one record per line), so no line vanishes.
+quotes as plain text (one record per line), so no line vanishes. Plainly regular CSV text is
+parsed by pyarrow.csv instead of Python's csv module, with the same result (`_read_csv_fast`).
 
 XLSX is read with python-calamine (Rust): a merged range yields its value in the top-left cell
 only; the other cells of the range are empty. Cached formula values are read; a formula never
@@ -293,6 +294,9 @@ def detect_separator(lines: Iterable[str]) -> str:
     return best
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def _looks_binary(raw: bytes) -> str | None:
     head = raw[:8192]
     if head.startswith(b"PK\x03\x04"):
@@ -301,7 +305,7 @@ def _looks_binary(raw: bytes) -> str | None:
         return "this is a Parquet file, not CSV text"
     if b"\x00" in head:
         return "binary content, not a text table"
-    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if head and controls / len(head) > 0.05:
         return "binary content, not a text table"
     return None
@@ -355,6 +359,16 @@ def _read_csv(path: Path) -> RawSheet:
             raise UnreadableFile(path, why)
         lines, encoding, fallback_lines = _decode(path, raw)
     separator = detect_separator(lines[:SNIFF_LINES * 4])
+    if FAST_CSV and encoding != "mixed" and not fallback_lines:
+        fast = _read_csv_fast(path, lines, encoding, separator)
+        if fast is not None:
+            return fast
+    return _read_csv_python(path, lines, encoding, separator, fallback_lines)
+
+
+def _read_csv_python(path: Path, lines: list[str], encoding: str, separator: str,
+                     fallback_lines: set[int]) -> RawSheet:
+    """The general CSV path: Python's `csv` reader and `_build_sheet` (any file)."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
         rows, fallback_rows, stray = _parse_csv(lines, separator, fallback_lines, quoted=True)
@@ -366,6 +380,85 @@ def _read_csv(path: Path) -> RawSheet:
                          fallback_rows=fallback_rows)
     if sheet.reason is not None:
         raise UnreadableFile(path, sheet.reason)
+    return sheet
+
+
+FAST_CSV = True
+"""Use `_read_csv_fast` when a file allows it (False: always the Python path)."""
+_FAST_HEAD_LINES = 200
+_ODD_CHARS = "\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff"
+
+
+def _read_csv_fast(path: Path, lines: list[str], encoding: str, separator: str
+                   ) -> RawSheet | None:
+    """The same RawSheet as `_read_csv_python`, with pyarrow.csv and Arrow compute, or None
+    when the file is not plainly regular (then the Python path decides everything).
+
+    Why pyarrow rather than the `csv` module: on national data the `csv` reader plus the
+    per-cell Python of `_build_sheet` cost ~45 s CPU; pyarrow parses in C++ straight into
+    string columns (no type inference), and `_xlsx_sheet` does the header, blank-row and
+    repeated-header rules per column. Used only when both parsers must agree: every quote
+    opens and closes a whole cell on one line (so one record = one line), no line break other
+    than LF / CRLF (Python's `splitlines` knows more), no NUL or BOM inside, no line longer
+    than a spreadsheet cell, the same field count on every line from the header on, and the
+    header found in the first lines reproduced. Row numbers are line numbers (blank lines,
+    which pyarrow skips, still count)."""
+    import pyarrow.csv as pacsv
+
+    text = "".join(lines)
+    if any(c in text for c in _ODD_CHARS) or text.count("\r") != text.count("\r\n"):
+        return None
+    if '"' in text:
+        cell = re.escape(separator)
+        quoted = re.compile(f'(?:^|(?<={cell}))"(?:[^"\r\n]|"")*"(?={cell}|\r?$)', re.M)
+        if '"' in quoted.sub("", text):
+            return None
+    head = lines[:_FAST_HEAD_LINES]
+    rows, _, stray = _parse_csv(head, separator, set(), quoted=True)
+    if stray or len(rows) != len(head):
+        return None
+    filled = [(n, cells) for n, cells in rows if not all(_is_blank(c) for c in cells)]
+    if len(filled) < HEADER_SEARCH_ROWS and len(lines) > len(head):
+        return None
+    position = _find_header(filled)
+    if position is None:
+        return None
+    header_line, header = filled[position]
+    if not _header_key(header[0]).isascii():  # Arrow's case folding may differ from Python's
+        return None
+    data = text[sum(map(len, lines[:header_line - 1])):].encode("utf-8")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == 10)
+    if len(ends) == 0 or ends[-1] != len(data) - 1:
+        ends = np.append(ends, len(data))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts
+    if lengths.max() > MAX_CELL_CHARS:
+        return None
+    crlf = lengths == 1
+    crlf[crlf] = buffer[starts[crlf]] == 13
+    numbers = np.flatnonzero((lengths > 0) & ~crlf) + header_line
+    names = [f"f{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=separator, quote_char='"',
+                                             double_quote=True, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False, null_values=[]))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.num_rows != len(numbers):
+        return None
+    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    sheet = _xlsx_sheet(path, None, columns, numbers, encoding=encoding, separator=separator,
+                        fallback_rows=[])
+    if sheet.reason is not None or sheet.header_row != header_line:
+        return None
     return sheet
 
 
@@ -475,15 +568,20 @@ def _text_column(column: np.ndarray) -> pa.Array:
     return pa.array(column, type=pa.string())
 
 
-def _xlsx_sheet(path: Path, name: str, columns: list[pa.Array]) -> RawSheet:
+def _xlsx_sheet(path: Path, name: str | None, columns: list[pa.Array],
+                numbers: np.ndarray | None = None, **extra: object) -> RawSheet:
     """A sheet's text columns -> RawSheet, by the rules of `_build_sheet` (header found,
     repeated headers dropped, empty rows skipped, columns without a header and without values
-    dropped), with the per-cell work done by Arrow, column by column."""
+    dropped), with the per-cell work done by Arrow, column by column. `numbers`: the row number
+    of each position (default position + 1); `extra`: RawSheet fields (CSV fast path)."""
     import pyarrow.compute as pc
 
     if not columns or not len(columns[0]):
         empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values")
+        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
+                        **extra)  # type: ignore[arg-type]
+    if numbers is None:
+        numbers = np.arange(1, len(columns[0]) + 1, dtype="int64")
     blank = np.column_stack([
         pc.equal(pc.utf8_trim(c, characters=PY_WHITESPACE), "").to_numpy(zero_copy_only=False)
         for c in columns])
@@ -492,26 +590,29 @@ def _xlsx_sheet(path: Path, name: str, columns: list[pa.Array]) -> RawSheet:
     widths = (~blank[:HEADER_SEARCH_ROWS]).sum(axis=1)
     if not len(widths) or widths.max() == 0:
         empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values")
+        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
+                        **extra)  # type: ignore[arg-type]
     position = int(np.argmax(widths >= max(1, (int(widths.max()) + 1) // 2)))
     width = int(np.flatnonzero((~blank[position:]).any(axis=0)).max()) + 1
-    header_row = int(kept_rows[position]) + 1
-    header = [str(c[header_row - 1]) for c in columns[:width]]
+    header_index = int(kept_rows[position])
+    header_row = int(numbers[header_index])
+    header = [str(c[header_index]) for c in columns[:width]]
     rows = kept_rows[position + 1:]
     repeated = _repeated_header(columns[:width], rows, header)
-    dropped = [(int(r) + 1, REPEATED_HEADER) for r in rows[repeated]]
+    dropped = [(int(numbers[r]), REPEATED_HEADER) for r in rows[repeated]]
     rows = rows[~repeated]
     names = _column_names(header)  # type: ignore[arg-type]
     frame = pd.DataFrame({n: pd.array(_nulls_for_empty(_rows_of(c, rows)), dtype="str")
                           for n, c in zip(names, columns[:width], strict=True)})
     unnamed_empty = [n for n, cell in zip(names, header, strict=True)
                      if _is_blank(cell) and frame[n].isna().all()]
-    frame = frame.drop(columns=unnamed_empty)
-    frame[ROW_COLUMN] = pd.Series(rows + 1, dtype="int64", index=frame.index)
-    first_data = int(rows[0]) + 1 if len(rows) else header_row + 1
+    if unnamed_empty:
+        frame = frame.drop(columns=unnamed_empty)
+    frame[ROW_COLUMN] = pd.Series(numbers[rows], dtype="int64", index=frame.index)
+    first_data = int(numbers[rows[0]]) if len(rows) else header_row + 1
     reason = None if len(rows) else "header only, no data rows"
     return RawSheet(str(path), name, frame, header_row, first_data, dropped=dropped,
-                    reason=reason)
+                    reason=reason, **extra)  # type: ignore[arg-type]
 
 
 def _rows_of(column: pa.Array, rows: np.ndarray) -> pa.Array:

@@ -20,6 +20,8 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     EXTRA_PREFIX,
+    FILE,
+    SHEET,
     FileInput,
     SheetLike,
     data_columns,
@@ -28,7 +30,6 @@ from p3k_study.clean.common import (
     kept_rows,
     numbers,
     open_file,
-    per_unique,
     period_labels,
     periods,
     rejects_of,
@@ -57,10 +58,12 @@ def clean_skm_file(
     has_period = _filled(frame, "periode")
     has_date = _filled(frame, "tanggal_survei")
     no_period = ~(has_period | has_date)
-    by_date = data.sheet_has("tanggal_survei") & ~data.sheet_has("periode")
-    for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
-        verdicts.reject(no_period & rows, column,
-                        "missing required value (periode or tanggal_survei)")
+    if no_period.any():
+        by_date = _sheet_has(data, "tanggal_survei", no_period) & ~_sheet_has(
+            data, "periode", no_period)
+        for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
+            verdicts.reject(no_period & rows, column,
+                            "missing required value (periode or tanggal_survei)")
     kode = resolve_regions(data)
 
     period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
@@ -110,9 +113,22 @@ def _identified_rows(frame: pd.DataFrame) -> np.ndarray:
     for col in ids:
         out |= strip_text(frame[col]).notna().to_numpy(bool)
     if "tanggal_survei" in frame.columns:
-        timed = per_unique(frame["tanggal_survei"],
-                           lambda u: u.str.contains(r"\d:\d\d", regex=True).fillna(False))
-        out |= np.array([v is True or v == True for v in timed], dtype=bool)  # noqa: E712
+        codes, uniques = pd.factorize(frame["tanggal_survei"])
+        timed = pd.Series(uniques, dtype="string").str.contains(r"\d:\d\d", regex=True)
+        out |= np.append(timed.fillna(False).to_numpy(bool), False)[codes]
+    return out
+
+
+def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
+    """Per row: whether the row's sheet has `column` at all, looked up for `rows` only (few:
+    the rows without a period), False elsewhere; `FileInput.sheet_has` for a subset."""
+    out = np.zeros(len(rows), dtype=bool)
+    where = np.flatnonzero(rows)
+    part = data.frame.iloc[where]
+    out[where] = [
+        column in data.sheet_columns.get((f, None if pd.isna(s) else s), frozenset())
+        for f, s in zip(part[FILE].to_numpy(dtype=object), part[SHEET].to_numpy(dtype=object),
+                        strict=True)]
     return out
 
 
@@ -137,14 +153,20 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         parsed = parse_numbers(texts[~plain].reset_index(drop=True))
         unique_values[~plain] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         unique_why[~plain] = parsed.reason.to_numpy(dtype=object)
-    values = np.append(unique_values, np.nan)[codes]
-    why = np.append(unique_why, None)[codes]
-    data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
-    present = ~np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        bad = present & ((values < SCORE_MIN) | (values > SCORE_MAX) | (np.floor(values) != values))
-    data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
-    return np.where(present & ~bad, values, 0).astype("int8")
+    unreadable = pd.notna(unique_why)
+    if unreadable.any():
+        why = np.append(unique_why, None)[codes]
+        data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
+    with np.errstate(invalid="ignore"):  # decided per unique value, then spread to the rows
+        unique_ok = ~np.isnan(unique_values) & (unique_values >= SCORE_MIN) & (
+            unique_values <= SCORE_MAX) & (np.floor(unique_values) == unique_values)
+    unique_bad = ~np.isnan(unique_values) & ~unique_ok
+    if unique_bad.any():
+        bad = np.append(unique_bad, False)[codes]
+        data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole",
+                             raw)
+    scores = np.where(unique_ok, unique_values, 0).astype("int8")
+    return np.append(scores, np.int8(0))[codes]
 
 
 def skm_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
