@@ -104,3 +104,20 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path: Path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(written.stat().st_mode) == 0o644  # readable when published
+
+
+def test_figures_get_their_section_heading_as_alt_text():
+    import nbformat
+
+    from p3k_study.reports.html import notebook_body
+
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
+           "AAAABJRU5ErkJggg==")
+    cell = nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<h2>Tren IKM &amp; P3K</h2>"}),
+        nbformat.v4.new_output("display_data", data={"image/png": png}),
+    ])
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    body = notebook_body(notebook, "Kab. X")
+    assert 'alt="Tren IKM &amp; P3K: figure"' in body
+    assert "alt" not in notebook.cells[0].outputs[1].get("metadata", {})  # input untouched

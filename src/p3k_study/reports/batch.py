@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
@@ -274,6 +275,7 @@ def render_region(task: RegionTask) -> RegionOutcome:
     import papermill
     from jupyter_core.paths import jupyter_runtime_dir
 
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # the progress bar says enough
     started = time.perf_counter()
     folder = Path(task.folder)
     folder.mkdir(parents=True, exist_ok=True)

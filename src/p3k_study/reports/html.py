@@ -6,7 +6,9 @@ gives the cell outputs only, and `page` wraps them in a small document with its 
 
 from __future__ import annotations
 
+import copy
 import html
+import re
 from typing import Any
 
 PAGE_CSS = """
@@ -37,17 +39,39 @@ def page(title: str, body: str, lang: str = "id") -> str:
     )
 
 
-def notebook_body(notebook: Any) -> str:
+_HEADING = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", flags=re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def describe_figures(notebook: Any, fallback: str) -> Any:
+    """A copy of the notebook whose images carry alt text: the heading of their section.
+
+    Screen readers need it, and nbconvert otherwise warns once per report."""
+    described = copy.deepcopy(notebook)
+    heading = fallback
+    for cell in described.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            found = _HEADING.findall(str(data.get("text/html", "")))
+            if found:
+                heading = html.unescape(_TAG.sub("", found[-1])).strip() or heading
+            if any(key.startswith("image/") for key in data):
+                metadata = output.setdefault("metadata", {})
+                metadata.setdefault("alt", f"{heading}: figure")
+    return described
+
+
+def notebook_body(notebook: Any, title: str = "figure") -> str:
     """The outputs of an executed notebook as HTML: no code, no prompts, no markdown notes."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="basic", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True,
                             exclude_markdown=True)
-    body, _resources = exporter.from_notebook_node(notebook)
+    body, _resources = exporter.from_notebook_node(describe_figures(notebook, title))
     return body
 
 
 def notebook_page(notebook: Any, title: str, lang: str = "id") -> str:
     """A self-contained HTML report from an executed notebook."""
-    return page(title, notebook_body(notebook), lang)
+    return page(title, notebook_body(notebook, title), lang)

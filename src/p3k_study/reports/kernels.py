@@ -65,7 +65,8 @@ def _kernel_child(connection_file: str, cwd: str, parent: int) -> None:  # pragm
 
         app = IPKernelApp.instance()
         app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
-                        "--HistoryManager.enabled=False"])
+                        "--HistoryManager.enabled=False",
+                        "--IPKernelApp.log_level=ERROR"])  # not the TCP-transport warning
         app.start()
         code = 0
     except BaseException:  # report anything, then leave without cleanup
