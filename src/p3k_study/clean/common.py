@@ -235,8 +235,14 @@ def excel_errors(data: FileInput, required: Sequence[str]) -> None:
     frame = data.frame
     for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                 and not c.startswith(EXTRA_PREFIX)]:
-        key = per_unique(frame[col], lambda u: u.str.strip().str.upper().where(
-            u.str.strip().str.upper().isin(EXCEL_ERRORS)))
+        # every error text holds '#': only those rows are looked at (one Arrow scan)
+        candidates = np.flatnonzero(frame[col].astype("string").str.contains(
+            "#", regex=False).fillna(False).to_numpy(bool))
+        if not len(candidates):
+            continue
+        key = np.full(len(frame), None, dtype=object)
+        key[candidates] = per_unique(frame[col].iloc[candidates], lambda u: u.str.strip(
+            ).str.upper().where(u.str.strip().str.upper().isin(EXCEL_ERRORS)))
         is_error = pd.notna(key)
         if not is_error.any():
             continue
@@ -347,10 +353,17 @@ def kept_rows(data: FileInput, kode_pemda: pd.Series, units: pd.DataFrame) -> pd
     """The rows not rejected: source_file, sheet, row, kode_pemda and the unit columns."""
     keep = data.verdicts.alive
     clean = provenance(data, keep)
-    clean["kode_pemda"] = kode_pemda.to_numpy(dtype=object)[keep]
+    clean["kode_pemda"] = _kept(kode_pemda, keep)
     for col in UNIT_COLUMNS:
-        clean[col] = units[col].to_numpy()[keep]
+        clean[col] = _kept(units[col], keep)
     return clean
+
+
+def _kept(values: pd.Series, keep: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """`values.to_numpy()[keep]`; text stays an Arrow string array (filtered in Arrow)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        return values.array[keep]
+    return values.to_numpy()[keep]
 
 
 def rejects_of(data: FileInput) -> pd.DataFrame:
@@ -371,13 +384,11 @@ def duplicates(
     if not alive.any():
         return
     # each column as integer codes (missing = -1, equal to missing): rows are compared by codes
-    codes = pd.DataFrame({i: pd.factorize(frame[c].to_numpy()[alive]
-                                          if not isinstance(frame[c].dtype, pd.StringDtype)
-                                          else frame[c][alive])[0]
-                          for i, c in enumerate(columns)})
-    group = codes.groupby(list(codes.columns), sort=False).ngroup().to_numpy()
-    order = np.arange(len(codes))
-    first_pos = pd.Series(order).groupby(group).transform("min").to_numpy()
+    codes = [pd.factorize(frame[c].to_numpy()[alive]
+                          if not isinstance(frame[c].dtype, pd.StringDtype)
+                          else frame[c][alive])[0] for c in columns]
+    first_pos = _first_positions(codes, int(alive.sum()))
+    order = np.arange(len(first_pos))
     dup = first_pos != order
     if not dup.any():
         return
@@ -403,6 +414,23 @@ def duplicates(
     reason = pd.Series(None, index=frame.index, dtype=object)
     reason.iloc[idx[dup]] = texts
     data.verdicts.reject(mask, column, reason)
+
+
+def _first_positions(codes: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Per row: the position of the first row with the same codes in every column.
+
+    The code columns are folded into one int64 key (renumbered when it could overflow)."""
+    key = np.zeros(n, dtype=np.int64)
+    top = 1  # key < top
+    for column in codes:
+        size = int(column.max()) + 2 if len(column) else 1
+        if top * size >= 2**62:
+            key = pd.factorize(key)[0].astype(np.int64)
+            top = int(key.max()) + 1 if n else 1
+        key = key * size + (column.astype(np.int64) + 1)
+        top *= size
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first[inverse.reshape(-1)]
 
 
 def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:

@@ -112,14 +112,15 @@ class Verdicts:
         m = np.asarray(mask, dtype=bool) & ~self._rejected
         if not m.any():
             return 0
+        rows = np.flatnonzero(m)  # only the newly rejected rows are converted
         if isinstance(reason, pd.Series):
-            self._reason[m] = reason.to_numpy(dtype=object)[m]
+            self._reason[m] = reason.iloc[rows].to_numpy(dtype=object)
         else:
             self._reason[m] = reason
         self._column[m] = column
         if raw is not None:
-            values = raw.astype(object).to_numpy()
-            self._raw[m] = [None if pd.isna(v) else str(v) for v in values[m]]
+            values = raw.iloc[rows].astype(object).to_numpy()
+            self._raw[m] = [None if pd.isna(v) else str(v) for v in values]
         self._rejected |= m
         return int(m.sum())
 
