@@ -196,7 +196,8 @@ def build_panel(
     if counts is not None and not counts.empty:
         c = counts_stocks(counts)
         if frames:
-            c = c[~c["unit_id"].isin(frames[0]["unit_id"])]
+            # unique first: isin against the long Arrow column is ~10x slower
+            c = c[~c["unit_id"].isin(frames[0]["unit_id"].drop_duplicates())]
         c["flag_staff_from_counts"] = True
         frames.append(c)
     stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
