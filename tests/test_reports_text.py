@@ -118,6 +118,6 @@ def test_figures_get_their_section_heading_as_alt_text():
         nbformat.v4.new_output("display_data", data={"image/png": png}),
     ])
     notebook = nbformat.v4.new_notebook(cells=[cell])
-    body = notebook_body(notebook, "Kab. X")
-    assert 'alt="Tren IKM &amp; P3K: figure"' in body
+    assert 'alt="Tren IKM &amp; P3K: figure"' in notebook_body(notebook, "Kab. X", "en")
+    assert 'alt="Tren IKM &amp; P3K: gambar"' in notebook_body(notebook, "Kab. X", "id")
     assert "alt" not in notebook.cells[0].outputs[1].get("metadata", {})  # input untouched

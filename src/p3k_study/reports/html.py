@@ -39,11 +39,12 @@ def page(title: str, body: str, lang: str = "id") -> str:
     )
 
 
+FIGURE_WORD = {"id": "gambar", "en": "figure"}
 _HEADING = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", flags=re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def describe_figures(notebook: Any, fallback: str) -> Any:
+def describe_figures(notebook: Any, fallback: str, lang: str = "en") -> Any:
     """A copy of the notebook whose images carry alt text: the heading of their section.
 
     Screen readers need it, and nbconvert otherwise warns once per report."""
@@ -57,21 +58,21 @@ def describe_figures(notebook: Any, fallback: str) -> Any:
                 heading = html.unescape(_TAG.sub("", found[-1])).strip() or heading
             if any(key.startswith("image/") for key in data):
                 metadata = output.setdefault("metadata", {})
-                metadata.setdefault("alt", f"{heading}: figure")
+                metadata.setdefault("alt", f"{heading}: {FIGURE_WORD.get(lang, 'figure')}")
     return described
 
 
-def notebook_body(notebook: Any, title: str = "figure") -> str:
+def notebook_body(notebook: Any, title: str = "figure", lang: str = "en") -> str:
     """The outputs of an executed notebook as HTML: no code, no prompts, no markdown notes."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="basic", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True,
                             exclude_markdown=True)
-    body, _resources = exporter.from_notebook_node(describe_figures(notebook, title))
+    body, _resources = exporter.from_notebook_node(describe_figures(notebook, title, lang))
     return body
 
 
 def notebook_page(notebook: Any, title: str, lang: str = "id") -> str:
     """A self-contained HTML report from an executed notebook."""
-    return page(title, notebook_body(notebook, title), lang)
+    return page(title, notebook_body(notebook, title, lang), lang)
