@@ -91,11 +91,13 @@ def read_dataset(raw: Path, progress: bool = False, jobs: int | None = None
     if "pegawai" not in files and "jumlah_pegawai" not in files:
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
+    from tqdm.auto import tqdm
+
     paths = [(kind, path) for kind in KINDS for path in files.get(kind, [])]
     sheets: dict[str, list[Any]] = {}
-    for (kind, path), result in zip(paths, _read_files([p for _, p in paths], jobs),
-                                    strict=True):
-        _progress(progress, f"read {path.relative_to(raw).as_posix()}")
+    results = tqdm(_read_files([p for _, p in paths], jobs), total=len(paths), desc="  read",
+                   unit="file", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    for (kind, path), result in zip(paths, results, strict=True):
         for sheet in _unpack(path, result):
             sheet.source_file = path.relative_to(raw).as_posix()
             sheets.setdefault(kind, []).append(sheet)
