@@ -373,6 +373,18 @@ def rejects_of(data: FileInput) -> pd.DataFrame:
     return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
 
 
+def reject_duplicates(data: FileInput, keys: dict[str, pd.Series], what: str) -> None:
+    """Reject exact copies of an earlier row, then later rows repeating an earlier row's
+    resolved `keys` (e.g. unit_id and period), named by `what` in the reason."""
+    frame = data.frame
+    duplicates(data, data_columns(frame), data.verdicts.alive)
+    temporary = [f"__{name}" for name in keys]
+    for column, values in zip(temporary, keys.values(), strict=True):
+        frame[column] = values
+    duplicates(data, temporary, data.verdicts.alive, what=what)
+    frame.drop(columns=temporary, inplace=True)
+
+
 def duplicates(
     data: FileInput, columns: Sequence[str], alive: np.ndarray, what: str | None = None,
     column: str | None = None,

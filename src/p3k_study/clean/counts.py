@@ -17,13 +17,12 @@ import pandas as pd
 from p3k_study.clean.common import (
     FileInput,
     SheetLike,
-    data_columns,
-    duplicates,
     kept_rows,
     numbers,
     open_file,
     period_labels,
     periods,
+    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -57,12 +56,8 @@ def clean_counts_file(
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(frame["unit_kerja"], kode)
-    duplicates(data, data_columns(frame), verdicts.alive)
-    frame["__unit_id"] = units["unit_id"]
-    frame["__period"] = period
-    duplicates(data, ["__unit_id", "__period"], verdicts.alive, what="same unit and period")
-    for col in ["__unit_id", "__period"]:
-        del frame[col]
+    reject_duplicates(data, {"unit_id": units["unit_id"], "period": period},
+                      what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)

@@ -25,12 +25,11 @@ import pandas as pd
 from p3k_study.clean.common import (
     FileInput,
     SheetLike,
-    data_columns,
-    duplicates,
     kept_rows,
     numbers,
     open_file,
     periods,
+    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -88,12 +87,8 @@ def clean_kinerja_file(
                     "shares)")
 
     units = resolve_units(frame["unit_kerja"], kode)
-    duplicates(data, data_columns(frame), verdicts.alive)
-    frame["__unit_id"] = units["unit_id"]
-    frame["__year"] = year
-    duplicates(data, ["__unit_id", "__year"], verdicts.alive, what="same unit and year")
-    for col in ["__unit_id", "__year"]:
-        del frame[col]
+    reject_duplicates(data, {"unit_id": units["unit_id"], "year": year},
+                      what="same unit and year")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)

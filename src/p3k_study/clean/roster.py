@@ -21,11 +21,10 @@ import pandas as pd
 from p3k_study.clean.common import (
     FileInput,
     SheetLike,
-    data_columns,
-    duplicates,
     future,
     kept_rows,
     open_file,
+    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -91,12 +90,8 @@ def clean_roster_file(
     verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
 
     units = resolve_units(frame["unit_kerja"], kode)
-    duplicates(data, data_columns(frame), verdicts.alive)
-    frame["__unit_id"] = units["unit_id"]
-    frame["__nip"] = nip.nip
-    frame["__tmt"] = tmt.values
-    duplicates(data, ["__nip", "__unit_id", "__tmt"], verdicts.alive,
-               what="same employee, unit and TMT")
+    reject_duplicates(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
+                      what="same employee, unit and TMT")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -110,8 +105,6 @@ def clean_roster_file(
     clean["tmt"] = tmt.values.to_numpy()[keep]
     clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
     clean = roster_dtypes(clean)
-    for col in ["__unit_id", "__nip", "__tmt"]:
-        del frame[col]
     rejects = rejects_of(data)
     return clean, rejects, data
 
