@@ -30,23 +30,37 @@ def _count(nullable: bool = True) -> pa.Column:
     return _col("Int64", pa.Check.ge(0), nullable=nullable)
 
 
-STAFF = pa.DataFrameSchema(
-    {
-        "employee_id": _col("string", pa.Check.str_matches(r"^[0-9a-f]{16}$")),
+def _unit_columns() -> dict[str, pa.Column]:
+    """The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
+    return {
         "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
         "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
         "unit_key": _col("string"),
         "unit_function": _col("string"),
         "unit_name": _col("string"),
         "unit_matched": _col("bool"),
+    }
+
+
+def _provenance_columns() -> dict[str, pa.Column]:
+    """Where a cleaned row came from: file, sheet and the row number a user sees."""
+    return {
+        "source_file": _col("string"),
+        "sheet": _col("string", nullable=True),
+        "row": _col("int64", pa.Check.ge(1)),
+    }
+
+
+STAFF = pa.DataFrameSchema(
+    {
+        "employee_id": _col("string", pa.Check.str_matches(r"^[0-9a-f]{16}$")),
+        **_unit_columns(),
         "status": _col("string", pa.Check.isin(STATUSES)),
         "nip_kind": _col("string", pa.Check.isin(["PNS", "PPPK"])),
         "jenis_jabatan": _col("string", nullable=True),
         "tmt": _col("datetime64[ns]"),
         "tanggal_berakhir": _col("datetime64[ns]", nullable=True),
-        "source_file": _col("string"),
-        "sheet": _col("string", nullable=True),
-        "row": _col("int64", pa.Check.ge(1)),
+        **_provenance_columns(),
     },
     strict=True, ordered=True, name="staff",
 )
@@ -54,12 +68,7 @@ assert list(STAFF.columns) == ROSTER_COLUMNS
 
 COUNTS = pa.DataFrameSchema(
     {
-        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
-        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
-        "unit_key": _col("string"),
-        "unit_function": _col("string"),
-        "unit_name": _col("string"),
-        "unit_matched": _col("bool"),
+        **_unit_columns(),
         "period_index": _col("int64"),
         "period": _col("string"),
         "n_pns": _count(False),
@@ -67,9 +76,7 @@ COUNTS = pa.DataFrameSchema(
         "n_p3k_part_time": _count(),
         "n_other": _count(),
         "p3k_hires": _count(),
-        "source_file": _col("string"),
-        "sheet": _col("string", nullable=True),
-        "row": _col("int64", pa.Check.ge(1)),
+        **_provenance_columns(),
     },
     strict=True, ordered=True, name="staff_counts",
 )
@@ -77,21 +84,14 @@ COUNTS = pa.DataFrameSchema(
 _GRADES = [g for g, _ in SAKIP_GRADES]
 KINERJA = pa.DataFrameSchema(
     {
-        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
-        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
-        "unit_key": _col("string"),
-        "unit_function": _col("string"),
-        "unit_name": _col("string"),
-        "unit_matched": _col("bool"),
+        **_unit_columns(),
         "year": _col("int64"),
         "nilai_sakip": _col("float64", pa.Check.in_range(0, 100), nullable=True),
         "predikat_sakip": _col("string", pa.Check.isin(_GRADES), nullable=True),
         "predikat_published": _col("string", pa.Check.isin(_GRADES), nullable=True),
         "flag_predikat_disagrees": _col("bool"),
         **{c: _col("float64", pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
-        "source_file": _col("string"),
-        "sheet": _col("string", nullable=True),
-        "row": _col("int64", pa.Check.ge(1)),
+        **_provenance_columns(),
     },
     strict=True, ordered=True, unique=["unit_id", "year"], name="kinerja",
 )
