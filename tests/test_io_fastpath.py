@@ -143,16 +143,21 @@ def csv_texts(draw: st.DrawFn) -> tuple[str, str]:
     return text, encoding
 
 
+def _compare_generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       case: tuple[str, str]) -> None:
+    text, encoding = case
+    path = tmp_path / "gen.csv"
+    path.write_bytes(text.encode(encoding))
+    event("fast path" if compare_paths(path, monkeypatch) else "Python path")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(csv_texts())
 def test_generated_csv_texts_read_the_same_by_both_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[str, str]
 ) -> None:
-    text, encoding = case
-    path = tmp_path / "gen.csv"
-    path.write_bytes(text.encode(encoding))
-    event("fast path" if compare_paths(path, monkeypatch) else "Python path")
+    _compare_generated(tmp_path, monkeypatch, case)
 
 
 REGULAR_CELLS = st.sampled_from(["", " ", "a", "NIP", "nama", "1,5", "é", "Müller", '"q"',
@@ -192,7 +197,4 @@ def regular_csv_texts(draw: st.DrawFn) -> tuple[str, str]:
 def test_regular_generated_csv_texts_read_the_same_by_both_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[str, str]
 ) -> None:
-    text, encoding = case
-    path = tmp_path / "gen.csv"
-    path.write_bytes(text.encode(encoding))
-    event("fast path" if compare_paths(path, monkeypatch) else "Python path")
+    _compare_generated(tmp_path, monkeypatch, case)
