@@ -90,6 +90,16 @@ def test_mixed_locales_reject_only_the_ambiguous_cells():
     assert parsed.reason[3] == "ambiguous number in a column mixing locales"
 
 
+def test_locale_is_decided_per_group():
+    cells = text(["80,11", "1.234", "79.5", "1.234"])
+    grouped = parse_numbers(cells, groups=["id", "id", "en", "en"])
+    np.testing.assert_allclose(grouped.values.to_numpy(), [80.11, 1234.0, 79.5, 1.234])
+    assert grouped.reason.isna().all() and grouped.locale is None
+    together = parse_numbers(cells)
+    assert together.reason[1] == together.reason[3] == (
+        "ambiguous number in a column mixing locales")
+
+
 def test_numbers_pass_through_numeric_input():
     parsed = parse_numbers(pd.Series([1.5, 2, None]))
     np.testing.assert_allclose(parsed.values.to_numpy(), [1.5, 2.0, np.nan])

@@ -326,6 +326,7 @@ def _parse_csv(
 
     With `quoted=False` every line is one record and quotes are text, except that a cell
     wholly inside quotes loses them; used when a stray quote was found, so no line vanishes."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)  # process-wide; the default (128 KiB) is too small
     if quoted:
         reader = csv.reader(lines, delimiter=separator, quotechar='"', doublequote=True,
                             strict=False)
@@ -369,7 +370,6 @@ def _read_csv(path: Path) -> RawSheet:
 def _read_csv_python(path: Path, lines: list[str], encoding: str, separator: str,
                      fallback_lines: set[int]) -> RawSheet:
     """The general CSV path: Python's `csv` reader and `_build_sheet` (any file)."""
-    csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
         rows, fallback_rows, stray = _parse_csv(lines, separator, fallback_lines, quoted=True)
         if stray:

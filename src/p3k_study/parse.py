@@ -13,7 +13,8 @@ expressions applied to the *unique* values of a column is fast at national scale
 of cells), never guesses silently (a general parser happily reads '12/08/2023' month-first) and
 keeps the dependency list short.
 
-Number locale rule (`parse_numbers`), decided per column from all its values:
+Number locale rule (`parse_numbers`), decided per column from all its values (per file when the
+files of a kind are cleaned together: a column belongs to one file):
 - a value that can only be Indonesian ('80,11', '1.234,5', '1.234.567') is evidence for 'id';
   one that can only be English ('80.5', '1,234.5', '1,234,567') is evidence for 'en';
 - values that read both ways and differ ('1.234' and '1,234': one separator followed by exactly
@@ -230,11 +231,16 @@ def _number_candidates(text: pd.Series) -> pd.DataFrame:
     })
 
 
-def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id") -> ParsedColumn:
+def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
+                  groups: np.ndarray | pd.Series | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
     module docstring). Handles 'Rp', spaces, '%' (value as written, flagged), a leading sign or
     parentheses, and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a
-    reason; junk gives 'not a number'; an empty cell gives NaN and no reason."""
+    reason; junk gives 'not a number'; an empty cell gives NaN and no reason.
+
+    `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
+    cleaned together): the locale is decided per group, as if each group were its own column;
+    `locale` is then the common locale, or None when the groups differ."""
     index = s.index
     values = pd.Series(np.nan, index=index, dtype=float)
     reason = _reason_series(index)
@@ -257,41 +263,40 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id") -> 
     if text.notna().sum() == 0:
         return ParsedColumn(values, _clean_reason(reason), "ambiguous", percent)
 
-    cells, uniques, counts = _on_uniques(text, _number_candidates)
-    n_id = int(counts[uniques["only_id"].to_numpy()].sum())
-    n_en = int(counts[uniques["only_en"].to_numpy()].sum())
-
-    if n_id and not n_en:
-        locale: Locale = "id"
-    elif n_en and not n_id:
-        locale = "en"
-    elif n_id and n_en:
-        locale = "id" if n_id > n_en else "en" if n_en > n_id else "ambiguous"
-    else:
-        locale = "ambiguous"
-    mixed = bool(n_id and n_en)
-    ambiguous_reading = ambiguous_as if locale == "ambiguous" else locale
-
+    cells, _, _ = _on_uniques(text, _number_candidates)
     present = text.notna()
     only_id = cells["only_id"].fillna(False).astype(bool)
     only_en = cells["only_en"].fillna(False).astype(bool)
     ambiguous = cells["ambiguous"].fillna(False).astype(bool)
     neutral = cells["neutral"].fillna(False).astype(bool)
 
-    preferred = cells["as_id"] if ambiguous_reading == "id" else cells["as_en"]
+    group, n_groups = ((np.zeros(len(text), dtype=np.intp), 1) if groups is None
+                       else _group_codes(groups))
+    n_id = np.bincount(group[only_id.to_numpy()], minlength=n_groups)
+    n_en = np.bincount(group[only_en.to_numpy()], minlength=n_groups)
+    locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
+    mixed = ((n_id > 0) & (n_en > 0))[group]
+    reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")[group]
+
+    preferred = cells["as_id"].where(reads_id, cells["as_en"])
     parsed = pd.Series(np.nan, index=index, dtype=float)
     parsed = parsed.mask(neutral, cells["as_id"].fillna(cells["as_en"]).fillna(cells["as_sci"]))
     parsed = parsed.mask(only_id, cells["as_id"])
     parsed = parsed.mask(only_en, cells["as_en"])
-    if mixed:
-        reason[ambiguous] = "ambiguous number in a column mixing locales"
-    else:
-        parsed = parsed.mask(ambiguous, preferred)
+    reason[ambiguous & mixed] = "ambiguous number in a column mixing locales"
+    parsed = parsed.mask(ambiguous & ~mixed, preferred)
     junk = present & ~(only_id | only_en | ambiguous | neutral)
     reason[junk] = "not a number"
     values = values.mask(present, parsed.astype(float))
     percent = cells["percent"].fillna(False).astype(bool) & present
+    decided = set(locales[np.bincount(group[present.to_numpy()], minlength=n_groups) > 0])
+    locale: Locale | None = decided.pop() if len(decided) == 1 else None  # type: ignore[assignment]
     return ParsedColumn(values.astype(float), _clean_reason(reason), locale, percent)
+
+
+def _group_codes(groups: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+    return codes.astype(np.intp), max(len(uniques), 1)
 
 
 def format_number_id(value: float, decimals: int = 2, thousands: bool = True) -> str:

@@ -1,6 +1,8 @@
 """prepare: raw dataset folder -> clean tables, rejects ledger, cleaning summary and the panel.
 
-`prepare(raw, out)` runs every step; a notebook can call them one at a time:
+`prepare(raw, out)` runs every step: `clean_dataset` (read and clean groups of files in
+parallel, then join each kind) and the steps below from `compute_ikm` on. A notebook can call
+them one at a time, with the same results:
 
     sheets = read_dataset(raw)                                   # {kind: [RawSheet, ...]}
     roster = clean_roster(sheets["pegawai"], config, reference_date)
@@ -22,6 +24,7 @@ pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -37,12 +40,13 @@ import numpy as np
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.clean.counts import clean_counts_file, empty_counts
-from p3k_study.clean.ikm_published import clean_published_file, empty_published
-from p3k_study.clean.kinerja import clean_kinerja_file, empty_kinerja
+from p3k_study.clean.common import Part, finish
+from p3k_study.clean.counts import counts_part, empty_counts
+from p3k_study.clean.ikm_published import empty_published, published_part
+from p3k_study.clean.kinerja import empty_kinerja, kinerja_part
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
-from p3k_study.clean.roster import clean_roster_file, empty_roster
-from p3k_study.clean.skm import clean_skm_file, empty_skm
+from p3k_study.clean.roster import empty_roster, roster_part
+from p3k_study.clean.skm import empty_skm, skm_part
 from p3k_study.config import Config, check_salt, resolve_reference_date
 from p3k_study.errors import DataError
 from p3k_study.ikm import combine_ikm, published_ikm
@@ -169,60 +173,201 @@ class Cleaned:
     files: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _clean_kind(
-    kind: str, sheets: Sequence[Any], cleaner: Callable[..., Any], empty: Callable[[], Any],
-    progress: bool, **kwargs: Any,
-) -> Cleaned:
-    if not sheets:
-        return Cleaned(kind, empty(), empty_rejects(), [])
-    _progress(progress, f"cleaning {kind}: {len(_by_file(sheets))} file(s)")
-    table, ledger, data = cleaner(list(sheets), **kwargs)
+CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
+    "pegawai": (roster_part, empty_roster),
+    "jumlah_pegawai": (counts_part, empty_counts),
+    "skm": (skm_part, empty_skm),
+    "ikm": (published_part, empty_published),
+    "kinerja": (kinerja_part, empty_kinerja),
+}
+"""Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
+
+CROSS_FILE_KEYS: dict[str, tuple[list[str], str]] = {
+    "pegawai": (["employee_id", "unit_id", "tmt"], "same employee, unit and TMT"),
+    "jumlah_pegawai": (["unit_id", "period_index"], "same unit and period"),
+    "ikm": (["unit_id", "period_index"], "same unit and period"),
+    "kinerja": (["unit_id", "year"], "same unit and year"),
+}
+
+
+def _cleaner_options(kind: str, config: Config, reference_date: Any) -> dict[str, Any]:
+    if kind == "pegawai":
+        return {"reference_date": reference_date, "salt": config.effective_salt}
+    if kind == "kinerja":
+        return {"reference_date": reference_date}
+    return {"reference_date": reference_date, "freq": config.freq}
+
+
+def _joined(kind: str, parts: Sequence[Part]) -> Cleaned:
+    """A kind's parts joined in file order, duplicates checked across all of them."""
+    if not parts:
+        return Cleaned(kind, CLEANERS[kind][1](), empty_rejects(), [])
+    table, ledger, facts = finish(parts, CLEANERS[kind][1]())
     files = [{"source_file": name, "kind": kind, "encoding": info["encoding"],
               "separator": info["separator"], "sheets": info["sheets"],
-              "notes": dict(sorted(info["notes"].items()))}
-             for name, info in data.files.items()]
-    return Cleaned(kind, table, ledger, files)
+              "notes": dict(sorted(info["notes"].items()))}  # type: ignore[union-attr]
+             for name, info in facts.items()]
+    done = Cleaned(kind, table, ledger, files)
+    if kind in CROSS_FILE_KEYS:
+        keys, what = CROSS_FILE_KEYS[kind]
+        done = _cross_file_duplicates(done, keys, what)
+    return done
+
+
+def _clean_kind(kind: str, sheets: Sequence[Any], config: Config, reference_date: Any,
+                progress: bool) -> Cleaned:
+    if not sheets:
+        return _joined(kind, [])
+    _progress(progress, f"cleaning {kind}: {len(_by_file(sheets))} file(s)")
+    cleaner = CLEANERS[kind][0]
+    return _joined(kind, [cleaner(list(sheets), **_cleaner_options(kind, config,
+                                                                   reference_date))])
 
 
 def clean_roster(sheets: Sequence[Any], config: Config, reference_date: Any,
                  progress: bool = False) -> Cleaned:
-    """Clean every roster file; the same employee, unit and TMT in two files keeps the first."""
-    done = _clean_kind("pegawai", sheets, clean_roster_file, empty_roster, progress,
-                       reference_date=reference_date, salt=config.effective_salt)
-    return _cross_file_duplicates(done, ["employee_id", "unit_id", "tmt"],
-                                  "same employee, unit and TMT")
+    """Clean every roster file; the same employee, unit and TMT twice keeps the first."""
+    return _clean_kind("pegawai", sheets, config, reference_date, progress)
 
 
 def clean_counts(sheets: Sequence[Any], config: Config, reference_date: Any,
                  progress: bool = False) -> Cleaned:
-    """Clean every staff-count file; the same unit and period in two files keeps the first."""
-    done = _clean_kind("jumlah_pegawai", sheets, clean_counts_file, empty_counts, progress,
-                       reference_date=reference_date, freq=config.freq)
-    return _cross_file_duplicates(done, ["unit_id", "period_index"], "same unit and period")
+    """Clean every staff-count file; the same unit and period twice keeps the first."""
+    return _clean_kind("jumlah_pegawai", sheets, config, reference_date, progress)
 
 
 def clean_skm(sheets: Sequence[Any], config: Config, reference_date: Any,
               progress: bool = False) -> Cleaned:
     """Clean every SKM answers file."""
-    return _clean_kind("skm", sheets, clean_skm_file, empty_skm, progress,
-                       reference_date=reference_date, freq=config.freq)
+    return _clean_kind("skm", sheets, config, reference_date, progress)
 
 
 def clean_published(sheets: Sequence[Any], config: Config, reference_date: Any,
                     progress: bool = False) -> Cleaned:
-    """Clean every published-IKM file; the same unit and period in two files keeps the first."""
-    done = _clean_kind("ikm", sheets, clean_published_file, empty_published, progress,
-                       reference_date=reference_date, freq=config.freq)
-    return _cross_file_duplicates(done, ["unit_id", "period_index"], "same unit and period")
+    """Clean every published-IKM file; the same unit and period twice keeps the first."""
+    return _clean_kind("ikm", sheets, config, reference_date, progress)
 
 
 def clean_kinerja(sheets: Sequence[Any], config: Config, reference_date: Any,
                   progress: bool = False) -> Cleaned:
-    """Clean every unit-level outcome file; the same unit and year in two files keeps the
-    first."""
-    done = _clean_kind("kinerja", sheets, clean_kinerja_file, empty_kinerja, progress,
-                       reference_date=reference_date)
-    return _cross_file_duplicates(done, ["unit_id", "year"], "same unit and year")
+    """Clean every unit-level outcome file; the same unit and year twice keeps the first."""
+    return _clean_kind("kinerja", sheets, config, reference_date, progress)
+
+
+CHUNK_BYTES = 8_000_000
+"""`clean_dataset` reads and cleans the files of a kind in groups of about this many bytes."""
+
+
+def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool = False,
+                  jobs: int | None = None, group_bytes: int | None = None
+                  ) -> dict[str, Cleaned]:
+    """Read and clean every file under raw/<kind>/: `Cleaned` per kind (every kind of `KINDS`).
+
+    Groups of files of one kind (about `group_bytes`, default `CHUNK_BYTES`; serially, one
+    group per kind) are read and cleaned together, in `jobs` worker processes when there are
+    at least `PARALLEL_MIN_FILES` files (default: up to 2, the CPU count), so that cleaning
+    one group overlaps reading the next; each kind's groups are then joined in file order and
+    checked for duplicates across all of them (`clean.common.finish`). The result equals
+    `read_dataset` followed by `clean_<kind>` on all sheets (tested), whatever the grouping.
+    Raises `UnreadableFile` / `DataError` as those do."""
+    from tqdm.auto import tqdm
+
+    raw = Path(raw)
+    paths = _dataset_files(raw)
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
+    size = group_bytes or (CHUNK_BYTES if parallel else None)
+    tasks = [(kind, raw, group, _cleaner_options(kind, config, reference_date))
+             for kind, group in _groups(paths, size)]
+    bar = tqdm(total=len(paths), desc="  read and clean", unit="file", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    parts: dict[str, list[Part]] = {}
+    with bar:
+        for (kind, _, group, _), result in zip(tasks, _run_tasks(tasks, jobs, parallel, bar),
+                                               strict=True):
+            parts.setdefault(kind, []).append(_unpack_part(raw, group, result))
+    return {kind: _joined(kind, parts.get(kind, [])) for kind in KINDS}
+
+
+def _dataset_files(raw: Path) -> list[tuple[str, Path]]:
+    if not raw.is_dir():
+        raise DataError(raw, "raw dataset folder not found")
+    files = list_files(raw)
+    if "pegawai" not in files and "jumlah_pegawai" not in files:
+        raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
+                        "jumlah_pegawai/ (see docs/data-format.md)")
+    return [(kind, path) for kind in KINDS for path in files.get(kind, [])]
+
+
+def _groups(paths: Sequence[tuple[str, Path]], size: int | None
+            ) -> list[tuple[str, list[Path]]]:
+    """Consecutive files of one kind, about `size` bytes per group (None: one group per kind)."""
+    groups: list[tuple[str, list[Path]]] = []
+    filled = 0
+    for kind, path in paths:
+        if not groups or groups[-1][0] != kind or (size is not None and filled >= size):
+            groups.append((kind, []))
+            filled = 0
+        groups[-1][1].append(path)
+        filled += path.stat().st_size
+    return groups
+
+
+def _clean_group(task: tuple[str, Path, list[Path], dict[str, Any]]) -> tuple[str, Any]:
+    """Read and clean one group of files; a user error comes back as data (exceptions with
+    custom arguments do not cross process boundaries)."""
+    from p3k_study.errors import UnreadableFile
+    from p3k_study.io import read_table
+
+    kind, raw, group, options = task
+    sheets = []
+    for path in group:
+        try:
+            found = read_table(path)
+        except UnreadableFile as error:
+            return "unreadable", (str(path), error.reason)
+        for sheet in found:
+            sheet.source_file = path.relative_to(raw).as_posix()
+        sheets.extend(found)
+    try:
+        return "ok", CLEANERS[kind][0](sheets, **options)
+    except DataError as error:
+        return "data_error", (error.path, error.reason, error.sheet)
+
+
+def _unpack_part(raw: Path, group: list[Path], result: tuple[str, Any]) -> Part:
+    from p3k_study.errors import UnreadableFile
+
+    status, value = result
+    if status == "unreadable":
+        raise UnreadableFile(value[0], value[1])
+    if status == "data_error":
+        raise DataError(value[0], value[1], sheet=value[2])
+    return value  # type: ignore[no-any-return]
+
+
+def _advance(bar: Any, n: int, _: Any) -> None:
+    bar.update(n)
+
+
+def _run_tasks(tasks: list[Any], jobs: int, parallel: bool, bar: Any
+               ) -> Iterator[tuple[str, Any]]:
+    """`_clean_group` per task, in order; in `jobs` worker processes when `parallel`."""
+    if not parallel:
+        for task in tasks:
+            result = _clean_group(task)
+            bar.update(len(task[2]))
+            yield result
+        return
+    # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
+    # spawn would re-run a script's __main__ and fails for code read from stdin
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_clean_group, task) for task in tasks]
+        for task, future in zip(tasks, futures, strict=True):
+            future.add_done_callback(functools.partial(_advance, bar, len(task[2])))
+        for future in futures:
+            yield future.result()
 
 
 def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned:
@@ -565,16 +710,12 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     warnings: list[str] = []
     if (text := check_salt(config, raw)) is not None:
         warnings.append(text)
-    sheets = read_dataset(raw, progress=progress)
+    done = clean_dataset(raw, config, reference_date, progress=progress)
     ignored = [p.relative_to(raw).as_posix() for kind in IGNORED_KINDS
                for p in list_files(raw).get(kind, [])]
-
-    roster = clean_roster(sheets.get("pegawai", []), config, reference_date, progress)
-    counts = clean_counts(sheets.get("jumlah_pegawai", []), config, reference_date, progress)
-    skm = clean_skm(sheets.get("skm", []), config, reference_date, progress)
-    published = clean_published(sheets.get("ikm", []), config, reference_date, progress)
-    kinerja = clean_kinerja(sheets.get("kinerja", []), config, reference_date, progress)
-    if "skm" not in sheets and "ikm" not in sheets:
+    roster, counts, skm, published, kinerja = (
+        done[kind] for kind in ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja"))
+    if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
 
     _progress(progress, "computing IKM, units and the panel")

@@ -1,5 +1,7 @@
-"""Cleaners, one per source table. Each takes the RawSheets of one file and returns
-(clean table, rejects ledger, stacked input with its per-sheet summary)."""
+"""Cleaners, one per source table. `clean_<kind>_file` takes the RawSheets of one or more files
+and returns (clean table, rejects ledger, per-file input facts). Each is `<kind>_part` (every
+row and per-file rule) followed by `common.finish` (the duplicate check across all parts), so
+that `prepare` can clean groups of files in parallel and join them."""
 
 from p3k_study.clean.counts import clean_counts_file
 from p3k_study.clean.ikm_published import clean_published_file

@@ -373,59 +373,153 @@ def rejects_of(data: FileInput) -> pd.DataFrame:
     return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
 
 
-def reject_duplicates(data: FileInput, keys: dict[str, pd.Series], what: str) -> None:
-    """Reject exact copies of an earlier row, then later rows repeating an earlier row's
-    resolved `keys` (e.g. unit_id and period), named by `what` in the reason."""
-    frame = data.frame
-    duplicates(data, data_columns(frame), data.verdicts.alive)
-    temporary = [f"__{name}" for name in keys]
-    for column, values in zip(temporary, keys.values(), strict=True):
-        frame[column] = values
-    duplicates(data, temporary, data.verdicts.alive, what=what)
-    frame.drop(columns=temporary, inplace=True)
+@dataclass
+class DuplicateCheck:
+    """A cleaner's duplicate rules, kept until every part of a kind is cleaned (the rules
+    compare rows across files, every other rule looks at one row or one file).
+
+    `candidates` marks the clean rows the rules apply to; each step is (the key columns, each
+    factorized as (codes, uniques) over the candidate rows, missing = -1; the rule's name for
+    the reason, or None for exact copies); steps run in order on the rows still kept."""
+
+    candidates: np.ndarray
+    steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = field(
+        default_factory=list)
 
 
-def duplicates(
-    data: FileInput, columns: Sequence[str], alive: np.ndarray, what: str | None = None,
-    column: str | None = None,
-) -> None:
-    """Reject later rows equal on `columns` to an earlier surviving row: 'duplicate of row N'
-    (plus ' in sheet S' across sheets, and the rule in brackets when `what` is given)."""
+@dataclass
+class Part:
+    """What a cleaner makes of some files of one kind: the clean rows before the duplicate
+    rules, the rejects so far, per-file input facts, and the pending `DuplicateCheck`."""
+
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    files: dict[str, dict[str, object]]
+    check: DuplicateCheck
+
+
+def duplicate_keys(data: FileInput, keys: dict[str, pd.Series] | None = None,
+                   what: str | None = None, rows: np.ndarray | None = None) -> DuplicateCheck:
+    """The duplicate rules for the rows still kept (`rows`: only those of them): exact copies of
+    an earlier row (every column read), then, given `keys`, later rows repeating an earlier
+    row's resolved keys (e.g. unit_id and period), named by `what`. Call it after the last
+    rejecting rule; `finish` applies it."""
     frame = data.frame
-    alive = np.asarray(alive, dtype=bool)
-    if not alive.any():
-        return
-    # each column as integer codes (missing = -1, equal to missing): rows are compared by codes
-    codes = [pd.factorize(frame[c].to_numpy()[alive]
-                          if not isinstance(frame[c].dtype, pd.StringDtype)
-                          else frame[c][alive])[0] for c in columns]
-    first_pos = _first_positions(codes, int(alive.sum()))
-    order = np.arange(len(first_pos))
-    dup = first_pos != order
-    if not dup.any():
-        return
-    idx = np.flatnonzero(alive)
-    rows = frame[ROW].to_numpy()[idx]
-    sheets = frame[SHEET].to_numpy(dtype=object)[idx]
-    file_names = frame[FILE].to_numpy(dtype=object)[idx]
-    first_row, first_sheet, first_file = rows[first_pos], sheets[first_pos], file_names[first_pos]
+    alive = data.verdicts.alive
+    candidates = np.ones(int(alive.sum()), dtype=bool) if rows is None else np.asarray(
+        rows, dtype=bool)[alive]
+    chosen = np.flatnonzero(alive)[candidates]
+
+    def coded(values: pd.Series) -> tuple[np.ndarray, object]:
+        taken = (values.iloc[chosen] if isinstance(values.dtype, pd.StringDtype)
+                 else values.to_numpy()[chosen])
+        codes, uniques = pd.factorize(taken)
+        return codes, np.asarray(uniques, dtype=object)
+
+    steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = [
+        ({c: coded(frame[c]) for c in data_columns(frame)}, None)]
+    if keys:
+        steps.append(({f"__{name}": coded(pd.Series(values).reset_index(drop=True))
+                       for name, values in keys.items()}, what))
+    return DuplicateCheck(candidates, steps)
+
+
+def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                               dict[str, dict[str, object]]]:
+    """Join the parts of one kind (in file order) and apply their duplicate rules over all of
+    them: (clean table, rejects ledger, per-file facts). The result does not depend on how the
+    files were split into parts."""
+    from p3k_study.clean.ledger import finalise, sort_rejects
+
+    files: dict[str, dict[str, object]] = {}
+    for part in parts:
+        files.update(part.files)
+    tables = [part.table for part in parts if len(part.table)]
+    table = pd.concat(tables, ignore_index=True) if tables else empty
+    candidates = np.concatenate([part.check.candidates for part in parts]) if parts else (
+        np.zeros(0, dtype=bool))
+    rejected = np.zeros(len(table), dtype=bool)
+    ledgers = [part.rejects for part in parts if len(part.rejects)]
+    n_steps = max((len(part.check.steps) for part in parts), default=0)
+    positions = np.flatnonzero(candidates)
+    for step in range(n_steps):
+        names = list(dict.fromkeys(name for part in parts if step < len(part.check.steps)
+                                   for name in part.check.steps[step][0]))
+        what = next(part.check.steps[step][1] for part in parts if step < len(part.check.steps))
+        codes = [_joined_codes(parts, step, name) for name in names]
+        alive = ~rejected[positions]
+        dup, first = _duplicates_among([c[alive] for c in codes])
+        if not dup.any():
+            continue
+        at = positions[alive]
+        rows, firsts = at[dup], at[first[dup]]
+        rejected[rows] = True
+        ledgers.append(finalise(_duplicate_ledger(table, rows, firsts, what)))
+    if rejected.any():
+        table = table[~rejected].reset_index(drop=True)
+    rejects = sort_rejects(pd.concat(ledgers, ignore_index=True)) if ledgers else (
+        finalise(pd.DataFrame(columns=REJECT_COLUMNS)))
+    return table, rejects, files
+
+
+def _joined_codes(parts: Sequence[Part], step: int, name: str) -> np.ndarray:
+    """One key column's codes over the candidate rows of every part, made comparable across
+    parts (each part factorized its own values); a part without the column gives missing."""
+    pieces = []
+    for part in parts:
+        steps = part.check.steps
+        column = steps[step][0].get(name) if step < len(steps) else None
+        if column is None:
+            pieces.append((np.full(int(part.check.candidates.sum()), -1, dtype=np.int64),
+                           np.array([], dtype=object)))
+        else:
+            pieces.append((column[0].astype(np.int64), np.asarray(column[1], dtype=object)))
+    every = np.concatenate([uniques for _, uniques in pieces])
+    if not len(every):
+        return np.concatenate([codes for codes, _ in pieces])
+    common = pd.factorize(every)[0].astype(np.int64)
+    out, offset = [], 0
+    for codes, uniques in pieces:
+        mapping = np.append(common[offset: offset + len(uniques)], -1)
+        out.append(mapping[codes])
+        offset += len(uniques)
+    return np.concatenate(out)
+
+
+def _duplicates_among(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: whether an earlier row has the same codes in every column, and the position of
+    the first such row."""
+    n = len(codes[0]) if codes else 0
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    first = _first_positions(codes, n)
+    return first != np.arange(n), first
+
+
+def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
+                      what: str | None) -> pd.DataFrame:
+    """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
+    across sheets, the rule in brackets when `what` is given) for the clean rows `rows`."""
+    files = table["source_file"].to_numpy(dtype=object)
+    sheets = table["sheet"].astype(object).where(table["sheet"].notna(), None).to_numpy(
+        dtype=object)
+    row_numbers = table["row"].to_numpy()
     texts = []
-    for i in np.flatnonzero(dup):
-        text = f"duplicate of row {int(first_row[i])}"
-        if first_file[i] != file_names[i]:
-            text += f" in {first_file[i]}"
-            if first_sheet[i] is not None:
-                text += f", sheet {first_sheet[i]}"
-        elif first_sheet[i] != sheets[i] and first_sheet[i] is not None:
-            text += f" in sheet {first_sheet[i]}"
+    for i, j in zip(rows, firsts, strict=True):
+        text = f"duplicate of row {int(row_numbers[j])}"
+        if files[j] != files[i]:
+            text += f" in {files[j]}"
+            if sheets[j] is not None:
+                text += f", sheet {sheets[j]}"
+        elif sheets[j] != sheets[i] and sheets[j] is not None:
+            text += f" in sheet {sheets[j]}"
         if what:
             text += f" ({what})"
         texts.append(text)
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[idx[dup]] = True
-    reason = pd.Series(None, index=frame.index, dtype=object)
-    reason.iloc[idx[dup]] = texts
-    data.verdicts.reject(mask, column, reason)
+    return pd.DataFrame({"source_file": files[rows], "sheet": sheets[rows],
+                         "row": row_numbers[rows].astype("int64"), "column": None,
+                         "raw_value": None, "reason": texts,
+                         "kode_pemda": table["kode_pemda"].astype(object).to_numpy()[rows]})
 
 
 def _first_positions(codes: Sequence[np.ndarray], n: int) -> np.ndarray:
@@ -465,14 +559,16 @@ def numbers(
     data: FileInput, column: str, *, whole: bool = False, minimum: float | None = None,
     maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
 ) -> pd.Series:
-    """Parse a number column; reject unreadable values and values outside [minimum, maximum]
-    (or not whole when `whole`). Returns float values (NaN where missing or rejected)."""
+    """Parse a number column, its locale decided per file; reject unreadable values and values
+    outside [minimum, maximum] (or not whole when `whole`). Returns float values (NaN where
+    missing or rejected)."""
     from p3k_study.parse import parse_numbers
 
     frame = data.frame
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as)  # type: ignore[arg-type]
+    parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
+                           groups=frame[FILE].to_numpy(dtype=object))
     raw = frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     values = parsed.values

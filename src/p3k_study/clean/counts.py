@@ -15,14 +15,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from p3k_study.clean.common import (
-    FileInput,
+    Part,
     SheetLike,
+    duplicate_keys,
+    finish,
     kept_rows,
     numbers,
     open_file,
     period_labels,
     periods,
-    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -45,8 +46,16 @@ COUNTS_COLUMNS = [
 
 def clean_counts_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
-    """Clean a staff-count file; returns (clean counts, rejects, the stacked input)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files: (clean counts, rejects, per-file input facts)."""
+    return finish([counts_part(sheets, reference_date, freq)], empty_counts())
+
+
+def counts_part(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> Part:
+    """Every rule but the duplicate check, for the sheets of one or more staff-count files
+    (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data)
@@ -56,8 +65,8 @@ def clean_counts_file(
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(frame["unit_kerja"], kode)
-    reject_duplicates(data, {"unit_id": units["unit_id"], "period": period},
-                      what="same unit and period")
+    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
+                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -66,8 +75,7 @@ def clean_counts_file(
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = counts_dtypes(clean)
-    rejects = rejects_of(data)
-    return clean, rejects, data
+    return Part(clean, rejects_of(data), data.files, check)
 
 
 def counts_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

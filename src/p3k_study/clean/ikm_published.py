@@ -16,14 +16,15 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
-    FileInput,
+    Part,
     SheetLike,
+    duplicate_keys,
+    finish,
     kept_rows,
     numbers,
     open_file,
     period_labels,
     periods,
-    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -53,8 +54,16 @@ def parse_regulation(values: pd.Series) -> pd.Series:
 
 def clean_published_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
-    """Clean a published-IKM file; returns (clean records, rejects, the stacked input)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files: (clean records, rejects, per-file input facts)."""
+    return finish([published_part(sheets, reference_date, freq)], empty_published())
+
+
+def published_part(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> Part:
+    """Every rule but the duplicate check, for the sheets of one or more published-IKM files
+    (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data)
@@ -78,8 +87,8 @@ def clean_published_file(
         regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
 
     units = resolve_units(frame["unit_layanan"], kode)
-    reject_duplicates(data, {"unit_id": units["unit_id"], "period": period},
-                      what="same unit and period")
+    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
+                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -90,8 +99,7 @@ def clean_published_file(
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = published_dtypes(clean)
-    rejects = rejects_of(data)
-    return clean, rejects, data
+    return Part(clean, rejects_of(data), data.files, check)
 
 
 def published_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

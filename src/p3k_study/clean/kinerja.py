@@ -24,12 +24,14 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     FileInput,
+    Part,
     SheetLike,
+    duplicate_keys,
+    finish,
     kept_rows,
     numbers,
     open_file,
     periods,
-    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -67,9 +69,17 @@ def parse_grade(values: pd.Series) -> pd.Series:
 
 def clean_kinerja_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year"
-) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
-    """Clean an outcome file; returns (clean records, rejects, the stacked input). The period
-    is always a year, whatever the panel frequency (`freq` is accepted for symmetry)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files: (clean records, rejects, per-file input facts)."""
+    return finish([kinerja_part(sheets, reference_date, freq)], empty_kinerja())
+
+
+def kinerja_part(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year"
+) -> Part:
+    """Every rule but the duplicate check, for the sheets of one or more outcome files
+    (`finish` applies the check over all parts). The period is always a year, whatever the
+    panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data)
@@ -87,8 +97,8 @@ def clean_kinerja_file(
                     "shares)")
 
     units = resolve_units(frame["unit_kerja"], kode)
-    reject_duplicates(data, {"unit_id": units["unit_id"], "year": year},
-                      what="same unit and year")
+    check = duplicate_keys(data, {"unit_id": units["unit_id"], "year": year},
+                           what="same unit and year")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -103,8 +113,7 @@ def clean_kinerja_file(
     for col, values in shares.items():
         clean[col] = values.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean = kinerja_dtypes(clean)
-    rejects = rejects_of(data)
-    return clean, rejects, data
+    return Part(clean, rejects_of(data), data.files, check)
 
 
 def _grades(data: FileInput) -> pd.Series:

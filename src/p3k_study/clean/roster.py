@@ -19,12 +19,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from p3k_study.clean.common import (
-    FileInput,
+    Part,
     SheetLike,
+    duplicate_keys,
+    finish,
     future,
     kept_rows,
     open_file,
-    reject_duplicates,
     rejects_of,
     resolve_regions,
     resolve_units,
@@ -53,10 +54,16 @@ ROSTER_COLUMNS = [
 
 def clean_roster_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT
-) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
-    """Clean a roster file's sheets; returns (clean roster, rejects, the stacked input).
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files: (clean roster, rejects, per-file input facts)."""
+    return finish([roster_part(sheets, reference_date, salt)], empty_roster())
 
-    The third item carries the per-sheet summary and counters used by `prepare`."""
+
+def roster_part(
+    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT
+) -> Part:
+    """Every rule but the duplicate check, for the sheets of one or more roster files
+    (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data)
@@ -90,8 +97,8 @@ def clean_roster_file(
     verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
 
     units = resolve_units(frame["unit_kerja"], kode)
-    reject_duplicates(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
-                      what="same employee, unit and TMT")
+    check = duplicate_keys(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
+                           what="same employee, unit and TMT")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -105,8 +112,7 @@ def clean_roster_file(
     clean["tmt"] = tmt.values.to_numpy()[keep]
     clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
     clean = roster_dtypes(clean)
-    rejects = rejects_of(data)
-    return clean, rejects, data
+    return Part(clean, rejects_of(data), data.files, check)
 
 
 def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

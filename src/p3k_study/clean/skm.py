@@ -23,9 +23,10 @@ from p3k_study.clean.common import (
     FILE,
     SHEET,
     FileInput,
+    Part,
     SheetLike,
-    data_columns,
-    duplicates,
+    duplicate_keys,
+    finish,
     future,
     kept_rows,
     numbers,
@@ -51,8 +52,16 @@ SKM_COLUMNS = [
 
 def clean_skm_file(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, FileInput]:
-    """Clean an SKM file; returns (clean answers, rejects, the stacked input)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files: (clean answers, rejects, per-file input facts)."""
+    return finish([skm_part(sheets, reference_date, freq)], empty_skm())
+
+
+def skm_part(
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+) -> Part:
+    """Every rule but the duplicate check, for the sheets of one or more SKM files
+    (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
     has_period = _filled(frame, "periode")
@@ -83,9 +92,7 @@ def clean_skm_file(
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population")
 
-    identified = _identified_rows(frame)
-    if identified.any():
-        duplicates(data, data_columns(frame), verdicts.alive & identified)
+    check = duplicate_keys(data, rows=_identified_rows(frame))
 
     keep = verdicts.alive
     units = resolve_units(frame["unit_layanan"], kode)
@@ -96,8 +103,7 @@ def clean_skm_file(
     clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
     clean = skm_dtypes(clean)
-    rejects = rejects_of(data)
-    return clean, rejects, data
+    return Part(clean, rejects_of(data), data.files, check)
 
 
 RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
@@ -139,34 +145,35 @@ def _filled(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
-    """Scores parsed per unique value; unreadable, fractional or out-of-range ones rejected."""
+    """Scores: the plain forms ('3', '3,0') parsed per unique value, the rest by
+    `parse_numbers`; unreadable, fractional or out-of-range ones rejected."""
     raw = data.frame[column]
     codes, uniques = pd.factorize(raw)
     texts = pd.Series(uniques, dtype="string").str.strip()
     plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
     unique_values = np.full(len(texts), np.nan)
-    unique_why = np.full(len(texts), None, dtype=object)
     if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
         unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
             "float64").to_numpy()
-    if (~plain).any():
-        parsed = parse_numbers(texts[~plain].reset_index(drop=True))
-        unique_values[~plain] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
-        unique_why[~plain] = parsed.reason.to_numpy(dtype=object)
-    unreadable = pd.notna(unique_why)
-    if unreadable.any():
-        why = np.append(unique_why, None)[codes]
+    other_rows = np.flatnonzero(~np.append(plain, True)[codes])
+    if len(other_rows):  # rare; parsed per row: the number locale is decided per file
+        parsed = parse_numbers(raw.iloc[other_rows],
+                               groups=data.frame[FILE].to_numpy(dtype=object)[other_rows])
+        values = np.append(unique_values, np.nan)[codes]
+        values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
+        why = np.full(len(raw), None, dtype=object)
+        why[other_rows] = parsed.reason.to_numpy(dtype=object)
         data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
-    with np.errstate(invalid="ignore"):  # decided per unique value, then spread to the rows
-        unique_ok = ~np.isnan(unique_values) & (unique_values >= SCORE_MIN) & (
-            unique_values <= SCORE_MAX) & (np.floor(unique_values) == unique_values)
-    unique_bad = ~np.isnan(unique_values) & ~unique_ok
-    if unique_bad.any():
-        bad = np.append(unique_bad, False)[codes]
+    else:
+        values = np.append(unique_values, np.nan)[codes]
+    with np.errstate(invalid="ignore"):
+        ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
+            np.floor(values) == values)
+    bad = ~np.isnan(values) & ~ok
+    if bad.any():
         data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole",
                              raw)
-    scores = np.where(unique_ok, unique_values, 0).astype("int8")
-    return np.append(scores, np.int8(0))[codes]
+    return np.where(ok, values, 0).astype("int8")
 
 
 def skm_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
