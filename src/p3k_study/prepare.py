@@ -362,6 +362,10 @@ def _run_tasks(tasks: list[Any], jobs: int, parallel: bool, bar: Any
     # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
     # spawn would re-run a script's __main__ and fails for code read from stdin
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    if context.get_start_method() == "fork":
+        from p3k_study.reference.regions import region_resolver
+
+        region_resolver()  # built once here (~1 s) and inherited, not once per worker
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(_clean_group, task) for task in tasks]
         for task, future in zip(tasks, futures, strict=True):
