@@ -48,6 +48,7 @@ from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort
 from p3k_study.clean.roster import empty_roster, roster_part
 from p3k_study.clean.skm import empty_skm, skm_part
 from p3k_study.config import Config, check_salt, resolve_reference_date
+from p3k_study.csvout import write_csv
 from p3k_study.errors import DataError
 from p3k_study.ikm import combine_ikm, published_ikm
 from p3k_study.ikm import compute_ikm as ikm_from_answers
@@ -683,7 +684,7 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
         written.append(path)
         if name in ("panel", "rejects"):
             csv_path = out / f"{name}.csv"
-            table.to_csv(csv_path, index=False, float_format="%.10g", lineterminator="\n")
+            write_csv(table, csv_path)  # what to_csv(float_format="%.10g") writes, faster
             written.append(csv_path)
     path = out / SUMMARY_FILE
     path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,

@@ -448,7 +448,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         what = next(part.check.steps[step][1] for part in parts if step < len(part.check.steps))
         codes = [_joined_codes(parts, step, name) for name in names]
         alive = ~rejected[positions]
-        dup, first = _duplicates_among([c[alive] for c in codes])
+        dup, first = _duplicates_among(codes if alive.all() else [c[alive] for c in codes])
         if not dup.any():
             continue
         at = positions[alive]
@@ -500,10 +500,15 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
                       what: str | None) -> pd.DataFrame:
     """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
     across sheets, the rule in brackets when `what` is given) for the clean rows `rows`."""
-    files = table["source_file"].to_numpy(dtype=object)
-    sheets = table["sheet"].astype(object).where(table["sheet"].notna(), None).to_numpy(
+    both = np.concatenate([rows, firsts])  # only these rows are converted to Python objects
+    part = table.iloc[both]
+    files = part["source_file"].to_numpy(dtype=object)
+    sheets = part["sheet"].astype(object).where(part["sheet"].notna(), None).to_numpy(
         dtype=object)
-    row_numbers = table["row"].to_numpy()
+    row_numbers = part["row"].to_numpy()
+    kode = part["kode_pemda"].astype(object).to_numpy()
+    n = len(rows)
+    rows, firsts = np.arange(n), np.arange(n, 2 * n)
     texts = []
     for i, j in zip(rows, firsts, strict=True):
         text = f"duplicate of row {int(row_numbers[j])}"
@@ -519,7 +524,7 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
     return pd.DataFrame({"source_file": files[rows], "sheet": sheets[rows],
                          "row": row_numbers[rows].astype("int64"), "column": None,
                          "raw_value": None, "reason": texts,
-                         "kode_pemda": table["kode_pemda"].astype(object).to_numpy()[rows]})
+                         "kode_pemda": kode[rows]})
 
 
 def _first_positions(codes: Sequence[np.ndarray], n: int) -> np.ndarray:

@@ -1,0 +1,68 @@
+"""CSV copies of processed tables, byte for byte what `DataFrame.to_csv(index=False,
+float_format="%.10g", lineterminator="\\n")` writes, several times faster.
+
+Why not `to_csv` itself: on the national panel (254,000 rows, 30 columns of nullable integer,
+boolean and Arrow string dtypes) pandas takes ~4 s, formatting cell by cell. Here each column is
+turned into text once per distinct value, with the quoting rule of Python's `csv` module as
+pandas uses it (minimal quoting: a field holding the separator, a quote or a '\\n' is quoted,
+quotes doubled), and Arrow joins the fields of every row. `tests/test_csvout.py`
+compares both on every dtype the processed tables hold, with missing values, quotes, separators
+and line breaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FLOAT_FORMAT = "%.10g"
+SEPARATOR = ","
+
+
+def quote(text: str) -> str:
+    """A field as `csv.writer(quoting=csv.QUOTE_MINIMAL, lineterminator='\\n')` writes it: quoted
+    when it holds the separator, a quote or a character of the line terminator (not '\\r')."""
+    if any(ch in text for ch in (SEPARATOR, '"', "\n")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def column_text(values: pd.Series) -> pa.Array:
+    """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if pd.api.types.is_float_dtype(values.dtype):
+        texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")]
+    elif pd.api.types.is_bool_dtype(values.dtype):
+        texts = [str(bool(v)) for v in uniques]
+    elif pd.api.types.is_integer_dtype(values.dtype):
+        texts = [str(int(v)) for v in uniques]
+    elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+        texts = [str(v) for v in uniques]
+    else:
+        raise TypeError(f"no CSV text rule for dtype {values.dtype}")
+    fields = pa.array([*(quote(t) for t in texts), ""], type=pa.large_string())
+    return fields.take(pa.array(np.where(codes < 0, len(texts), codes)))
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write `table` (no index) as `to_csv(index=False, float_format='%.10g',
+    lineterminator='\\n')` would."""
+    if len(table.columns) < 2:  # csv writes a lone empty field as '""': leave it to pandas
+        table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        return
+    header = SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n"
+    text = pa.scalar("", pa.large_string())
+    fields = [column_text(table[c]) for c in table.columns]
+    rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
+    lines = pc.binary_join_element_wise(rows, text, pa.scalar("\n", pa.large_string()))
+    offsets, data = lines.buffers()[1:3]  # every line ends in '\n': the data buffer is the file
+    end = int(np.frombuffer(offsets, dtype=np.int64)[lines.offset + len(lines)]) if len(
+        lines) else 0
+    start = int(np.frombuffer(offsets, dtype=np.int64)[lines.offset]) if len(lines) else 0
+    with open(path, "wb") as handle:
+        handle.write(header.encode("utf-8"))
+        if len(lines):
+            handle.write(memoryview(data)[start:end])
