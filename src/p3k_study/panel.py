@@ -22,7 +22,7 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
-from p3k_study.periods import PER_YEAR, Frequency, period_label
+from p3k_study.periods import PER_YEAR, Frequency, period_labels
 from p3k_study.schema import PANEL_COLUMNS
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
@@ -239,8 +239,7 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     """Derived columns, dtypes, column order and a stable row order."""
     out = panel.copy()
     out["period_index"] = out["period_index"].astype("int64")
-    out["period"] = pd.array([period_label(i, freq) for i in out["period_index"]],
-                             dtype="string")
+    out["period"] = period_labels(out["period_index"], freq)
     out["flag_no_staff_data"] = out["n_staff"].isna().to_numpy(bool) if "n_staff" in out else (
         np.ones(len(out), bool))
     for col in [*COUNT_COLUMNS, "n_staff", "p3k_hires"]:

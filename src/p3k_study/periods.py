@@ -7,7 +7,11 @@ frequency (semester: year*2 + s-1), so event time is a plain difference of indic
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 Frequency = Literal["semester", "quarter", "year"]
 PER_YEAR = {"semester": 2, "quarter": 4, "year": 1}
@@ -25,6 +29,14 @@ def period_label(index: int, freq: Frequency = "semester") -> str:
     n = PER_YEAR[freq]
     year, part = divmod(int(index), n)
     return f"{year}" if n == 1 else f"{year}-{SUFFIX[freq]}{part + 1}"
+
+
+def period_labels(index: Sequence[int] | np.ndarray | pd.Series, freq: Frequency = "semester"
+                  ) -> pd.arrays.ArrowStringArray:
+    """`period_label` of many indices (worked out once per distinct index), as a string array."""
+    codes, uniques = pd.factorize(np.asarray(index, dtype="int64"))
+    labels = pd.array([period_label(int(i), freq) for i in uniques], dtype="string")
+    return labels.take(codes) if len(codes) else pd.array([], dtype="string")
 
 
 def period_bounds(index: int, freq: Frequency = "semester") -> tuple[dt.date, dt.date]:

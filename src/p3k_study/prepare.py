@@ -25,6 +25,7 @@ pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import multiprocessing
 import os
@@ -53,7 +54,7 @@ from p3k_study.errors import DataError
 from p3k_study.ikm import combine_ikm, published_ikm
 from p3k_study.ikm import compute_ikm as ikm_from_answers
 from p3k_study.panel import build_panel, panel_window
-from p3k_study.periods import period_label
+from p3k_study.periods import period_labels
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 IGNORED_KINDS: tuple[str, ...] = ()
@@ -411,8 +412,7 @@ def compute_ikm(skm: pd.DataFrame, published: pd.DataFrame, config: Config | Non
     if answers.empty:
         answers = pd.DataFrame(columns=["unit_id", "period_index"])
     table = combine_ikm(answers, pub_table, disagreement=config.ikm_disagreement)
-    table["period"] = pd.array([period_label(int(i), config.freq)  # type: ignore[arg-type]
-                                for i in table["period_index"]], dtype="string")
+    table["period"] = period_labels(table["period_index"], config.freq)  # type: ignore[arg-type]
     return table
 
 
@@ -461,13 +461,13 @@ def build_units(
     latest = latest.groupby("unit_id", sort=True).tail(1).set_index("unit_id")
     distinct = seen.dropna(subset=["unit_name"]).drop_duplicates(["unit_id", "unit_name"])
     distinct = distinct.sort_values(["unit_id", "unit_name"], kind="stable")
-    names = distinct.groupby("unit_id", sort=True)["unit_name"].agg(" | ".join).reindex(
+    names = _joined_per_unit(distinct["unit_id"], distinct["unit_name"], " | ").reindex(
         latest.index.sort_values(), fill_value="")
     n_names = seen.groupby("unit_id", sort=True)["unit_name"].nunique()
     kinds = seen[["unit_id", "_kind_order"]].drop_duplicates().sort_values(
         ["unit_id", "_kind_order"], kind="stable")
-    sources = kinds["_kind_order"].map(dict(enumerate(KINDS))).groupby(
-        kinds["unit_id"], sort=True).agg(",".join)
+    sources = _joined_per_unit(kinds["unit_id"], kinds["_kind_order"].map(dict(enumerate(KINDS))),
+                               ",")
     units = latest.loc[names.index, ["kode_pemda", "unit_function", "unit_key", "unit_name",
                                      "unit_matched"]].copy()
     units["names_seen"] = names
@@ -482,6 +482,17 @@ def build_units(
             out[col] = out[col].astype("string")
     out["unit_matched"] = out["unit_matched"].astype(bool)
     return out.sort_values("unit_id", kind="stable", ignore_index=True)
+
+
+def _joined_per_unit(unit_id: pd.Series, text: pd.Series, separator: str) -> pd.Series:
+    """`text.groupby(unit_id, sort=True).agg(separator.join)` for rows already sorted by unit
+    (pandas would call `join` on a sliced Series per unit: ~1.5 s for 18,000 units)."""
+    ids = unit_id.to_numpy(dtype=object)
+    values = text.to_numpy(dtype=object)
+    joined: dict[str, str] = {}
+    for key, rows in itertools.groupby(range(len(ids)), key=ids.__getitem__):
+        joined[key] = separator.join(values[i] for i in rows)
+    return pd.Series(joined, dtype=object).rename_axis("unit_id").sort_index()
 
 
 # --- summary ---------------------------------------------------------------------------------
