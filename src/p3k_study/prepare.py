@@ -24,6 +24,7 @@ pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import json
@@ -279,16 +280,27 @@ def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool
     jobs = jobs or min(2, os.cpu_count() or 1)
     parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
     size = group_bytes or (CHUNK_BYTES if parallel else None)
+    groups = sorted(_groups(paths, size), key=lambda g: JOIN_ORDER.index(g[0]))  # stable
     tasks = [(kind, raw, group, _cleaner_options(kind, config, reference_date))
-             for kind, group in _groups(paths, size)]
+             for kind, group in groups]
+    waiting = collections.Counter(kind for kind, _ in groups)
     bar = tqdm(total=len(paths), desc="  read and clean", unit="file", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
     parts: dict[str, list[Part]] = {}
+    done: dict[str, Cleaned] = {}
     with bar:
         for (kind, _, group, _), result in zip(tasks, _run_tasks(tasks, jobs, parallel, bar),
                                                strict=True):
             parts.setdefault(kind, []).append(_unpack_part(raw, group, result))
-    return {kind: _joined(kind, parts.get(kind, [])) for kind in KINDS}
+            waiting[kind] -= 1
+            if not waiting[kind]:  # joined while the workers go on with the other kinds
+                done[kind] = _joined(kind, parts.pop(kind))
+    return {kind: done.get(kind) or _joined(kind, []) for kind in KINDS}
+
+
+JOIN_ORDER: tuple[str, ...] = ("skm", "pegawai", "jumlah_pegawai", "ikm", "kinerja")
+"""The order `clean_dataset` hands out groups: the kinds slowest to join first, the smallest
+groups last (they even out the workers' finishing times)."""
 
 
 def _dataset_files(raw: Path) -> list[tuple[str, Path]]:

@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from p3k_study.aliases import ALIASES, FALLBACK_ALIASES, missing_required
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts
@@ -132,6 +133,13 @@ def _layout(columns: tuple[str, ...], kind: str) -> _Layout:
                    missing_required(renamed.columns, kind))
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """The Arrow data of a text column."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        values = values.astype("string")
+    return pa.array(values.array)
+
+
 def _text_chunk(sheet: SheetLike, column: str | None) -> pa.Array:
     """One sheet's column as an Arrow large_string array (all null when the sheet lacks it)."""
     if column is None:
@@ -236,10 +244,10 @@ def excel_errors(data: FileInput, required: Sequence[str]) -> None:
     for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                 and not c.startswith(EXTRA_PREFIX)]:
         # every error text holds '#': only those rows are looked at (one Arrow scan)
-        candidates = np.flatnonzero(frame[col].astype("string").str.contains(
-            "#", regex=False).fillna(False).to_numpy(bool))
-        if not len(candidates):
+        hits = pc.match_substring(_arrow(frame[col]), "#")
+        if not pc.any(hits).as_py():
             continue
+        candidates = np.flatnonzero(np.asarray(pc.fill_null(hits, False), dtype=bool))
         key = np.full(len(frame), None, dtype=object)
         key[candidates] = per_unique(frame[col].iloc[candidates], lambda u: u.str.strip(
             ).str.upper().where(u.str.strip().str.upper().isin(EXCEL_ERRORS)))
