@@ -422,7 +422,8 @@ def duplicate_keys(data: FileInput, keys: dict[str, pd.Series] | None = None,
         taken = (values.iloc[chosen] if isinstance(values.dtype, pd.StringDtype)
                  else values.to_numpy()[chosen])
         codes, uniques = pd.factorize(taken)
-        return codes, np.asarray(uniques, dtype=object)
+        small = np.min_scalar_type(-len(uniques) - 1)  # parts cross a pipe: keep codes small
+        return codes.astype(small), np.asarray(uniques, dtype=object)
 
     steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = [
         ({c: coded(frame[c]) for c in data_columns(frame)}, None)]
