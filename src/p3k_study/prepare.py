@@ -33,7 +33,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -697,18 +697,26 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel", "rejects"):
-        if name not in tables:
-            continue
-        table = validate(name, tables[name])
-        path = out / f"{name}.parquet"
-        _write_parquet(table, path)
-        written.append(path)
-        if name in ("panel", "rejects"):
-            csv_path = out / f"{name}.csv"
-            write_csv(table, csv_path)  # what to_csv(float_format="%.10g") writes, faster
-            written.append(csv_path)
+    written: list[Path] = []
+    # files are written by a second thread while the next table is validated (Arrow encodes
+    # and compresses without holding the GIL)
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = []
+        for name in ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
+                     "rejects"):
+            if name not in tables:
+                continue
+            table = validate(name, tables[name])
+            path = out / f"{name}.parquet"
+            pending.append(writer.submit(_write_parquet, table, path))
+            written.append(path)
+            if name in ("panel", "rejects"):
+                csv_path = out / f"{name}.csv"
+                # what to_csv(float_format="%.10g") writes, faster
+                pending.append(writer.submit(write_csv, table, csv_path))
+                written.append(csv_path)
+        for future in pending:
+            future.result()
     path = out / SUMMARY_FILE
     path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,
                                default=str) + "\n", encoding="utf-8")
