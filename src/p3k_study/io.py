@@ -35,6 +35,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -274,7 +275,7 @@ _QUOTED = re.compile(r'"[^"]*("|$)')
 
 
 def _count_outside_quotes(line: str, separator: str) -> int:
-    return _QUOTED.sub("", line).count(separator)
+    return _QUOTED.sub("", line).count(separator) if '"' in line else line.count(separator)
 
 
 def detect_separator(lines: Iterable[str]) -> str:
@@ -354,7 +355,7 @@ def _read_csv(path: Path) -> RawSheet:
     if raw.startswith(UTF16_BOMS):
         lines, encoding, fallback_lines = _decode_utf16(path, raw), "utf-16", set()
     else:
-        if not raw.strip():
+        if not raw or raw.isspace():  # `not raw.strip()` without copying the file
             raise UnreadableFile(path, "empty file")
         if why := _looks_binary(raw):
             raise UnreadableFile(path, why)
@@ -406,18 +407,19 @@ def _read_csv_fast(path: Path, lines: list[str], encoding: str, separator: str
     import pyarrow.csv as pacsv
 
     text = "".join(lines)
-    if any(c in text for c in _ODD_CHARS) or text.count("\r") != text.count("\r\n"):
+    if any(c in text for c in _ODD_CHARS) or (
+            "\r" in text and text.count("\r") != text.count("\r\n")):
         return None
-    if '"' in text:
+    if '"' in text:  # only lines with a quote are searched (a match never spans lines)
         cell = re.escape(separator)
         quoted = re.compile(f'(?:^|(?<={cell}))"(?:[^"\r\n]|"")*"(?={cell}|\r?$)', re.M)
-        if '"' in quoted.sub("", text):
+        if '"' in quoted.sub("", "".join([line for line in lines if '"' in line])):
             return None
     head = lines[:_FAST_HEAD_LINES]
     rows, _, stray = _parse_csv(head, separator, set(), quoted=True)
     if stray or len(rows) != len(head):
         return None
-    filled = [(n, cells) for n, cells in rows if not all(_is_blank(c) for c in cells)]
+    filled = [(n, cells) for n, cells in rows if "".join(cells).strip()]  # not all blank
     if len(filled) < HEADER_SEARCH_ROWS and len(lines) > len(head):
         return None
     position = _find_header(filled)
@@ -448,15 +450,15 @@ def _read_csv_fast(path: Path, lines: list[str], encoding: str, separator: str
                                              double_quote=True, escape_char=False,
                                              newlines_in_values=False, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False, null_values=[]))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    if table.num_rows != len(numbers):
+    if table.num_rows != len(numbers) or not table.num_rows:
         return None
-    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
-    sheet = _xlsx_sheet(path, None, columns, numbers, encoding=encoding, separator=separator,
-                        fallback_rows=[])
+    cells = pa.concat_arrays([chunk for column in table.columns for chunk in column.chunks])
+    sheet = _xlsx_sheet(path, None, cells, table.num_rows, table.num_columns, numbers,
+                        encoding=encoding, separator=separator, fallback_rows=[])
     if sheet.reason is not None or sheet.header_row != header_line:
         return None
     return sheet
@@ -511,7 +513,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
             except CalamineError as error:
                 raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
                                      f"{error})") from error
-            sheets.append(_xlsx_sheet(path, name, _xlsx_columns(values, exact.get(name, {}))))
+            sheets.append(_xlsx_sheet(path, name, *_xlsx_columns(values, exact.get(name, {}))))
     finally:
         workbook.close()
     if all(sheet.reason is not None and sheet.reason.startswith("empty") for sheet in sheets):
@@ -526,26 +528,77 @@ PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
 
 def _xlsx_columns(
     values: list[list[object]], exact: Mapping[tuple[int, int], str]
-) -> list[pa.Array]:
-    """calamine's cells (from A1) -> one Arrow string column per sheet column ('' = empty),
-    exact cells written over. Non-text values go through `cell_text` once per distinct value;
-    columns of text only are converted by Arrow without a Python loop."""
+) -> tuple[pa.Array, int, int]:
+    """calamine's cells (from A1) -> (cells, rows, width): every cell as text ('' = empty) in
+    one Arrow large_string array, column after column, exact cells written over."""
     n_rows = max(len(values), max((r + 1 for r, _ in exact), default=0))
-    width = max(max((len(cells) for cells in values), default=0),
-                max((c + 1 for _, c in exact), default=0))
-    if n_rows == len(values) and all(len(cells) == width for cells in values):
-        grid = np.empty((n_rows, width), dtype=object)
-        grid[:] = values if n_rows and width else grid
+    lengths = set(map(len, values))
+    width = max(max(lengths, default=0), max((c + 1 for _, c in exact), default=0))
+    if not n_rows or not width:
+        return pa.array([], type=pa.large_string()), n_rows, width
+    if n_rows == len(values) and lengths == {width}:
+        cells: Iterable[object] = chain.from_iterable(values)
     else:
-        grid = np.full((n_rows, width), "", dtype=object)
-        for i, cells in enumerate(values):
-            grid[i, : len(cells)] = cells
+        pad = [""] * width
+        cells = chain.from_iterable(chain(
+            ([*row, *pad[len(row):]] for row in values), repeat(pad, n_rows - len(values))))
+    flat = np.fromiter(cells, dtype=object, count=n_rows * width)
     for (r, c), text in exact.items():
-        grid[r, c] = text
-    return [_text_column(grid[:, j]) for j in range(width)]
+        flat[r * width + c] = text
+    by_column = np.arange(n_rows * width).reshape(n_rows, width).T.ravel()
+    return _text_cells(flat, by_column, n_rows), n_rows, width
+
+
+_CELL_KINDS: dict[type, int] = {str: 0, float: 1, type(None): 3}  # anything else: 2
+
+
+def _text_cells(flat: np.ndarray, order: np.ndarray, n_rows: int) -> pa.Array:
+    """Cells (Python values) -> `flat[order]` as text in one Arrow large_string array, the
+    whole sheet at once (a few Arrow calls per sheet, not per column).
+
+    Hand-written rather than `cell_text` per cell because that Python loop dominated reading:
+    text cells go to Arrow as they are, whole floats become digits by Arrow's integer cast
+    (the text `cell_text` gives), other floats and other values go through `cell_text` once
+    per distinct value; one `take` puts the pieces in place. A sheet holding a None cell is
+    converted column by column by `_text_column` (a column of text and None keeps None as
+    missing there)."""
+    import pyarrow.compute as pc
+
+    kinds = np.fromiter(map(_CELL_KINDS.get, map(type, flat), repeat(2)), dtype=np.int8,
+                        count=len(flat))
+    if (kinds == 3).any():
+        columns = [_text_column(flat[order[j:j + n_rows]]) for j in range(0, len(order), n_rows)]
+        return pc.cast(pa.concat_arrays(columns), pa.large_string())
+    if (kinds == 0).all():
+        return pa.array(flat[order], type=pa.large_string())
+    where = [np.flatnonzero(kinds == 0)]
+    parts = [pa.array(flat[where[0]], type=pa.large_string())]
+    at = np.flatnonzero(kinds == 1)
+    if len(at):
+        numbers = flat[at].astype("float64")
+        whole = (np.abs(numbers) < 1e15) & (np.floor(numbers) == numbers)
+        where.append(at[whole])
+        parts.append(pc.cast(pa.array(numbers[whole].astype("int64")), pa.large_string()))
+        if not whole.all():
+            distinct, inverse = np.unique(numbers[~whole], return_inverse=True)
+            texts = pa.array([cell_text(v) or "" for v in distinct.tolist()],
+                             type=pa.large_string())
+            where.append(at[~whole])
+            parts.append(texts.take(pa.array(inverse.ravel())))
+    at = np.flatnonzero(kinds == 2)
+    if len(at):
+        found = flat[at]
+        distinct_values = {(type(v), v): v for v in found}
+        done = {key: cell_text(v) or "" for key, v in distinct_values.items()}
+        where.append(at)
+        parts.append(pa.array([done[(type(v), v)] for v in found], type=pa.large_string()))
+    position = np.empty(len(flat), dtype="int64")
+    position[np.concatenate(where)] = np.arange(len(flat))
+    return pa.concat_arrays(parts).take(pa.array(position[order]))
 
 
 def _text_column(column: np.ndarray) -> pa.Array:
+    """One column of cells -> Arrow strings (used for sheets holding None cells)."""
     try:
         return pa.array(column, type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):
@@ -568,84 +621,168 @@ def _text_column(column: np.ndarray) -> pa.Array:
     return pa.array(column, type=pa.string())
 
 
-def _xlsx_sheet(path: Path, name: str | None, columns: list[pa.Array],
-                numbers: np.ndarray | None = None, **extra: object) -> RawSheet:
-    """A sheet's text columns -> RawSheet, by the rules of `_build_sheet` (header found,
-    repeated headers dropped, empty rows skipped, columns without a header and without values
-    dropped), with the per-cell work done by Arrow, column by column. `numbers`: the row number
-    of each position (default position + 1); `extra`: RawSheet fields (CSV fast path)."""
-    import pyarrow.compute as pc
+def _empty_sheet(path: Path, name: str | None, **extra: object) -> RawSheet:
+    """The RawSheet of a sheet without any cell holding a value."""
+    empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+    return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
+                    **extra)  # type: ignore[arg-type]
 
-    if not columns or not len(columns[0]):
-        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
-                        **extra)  # type: ignore[arg-type]
+
+def _xlsx_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, width: int,
+                numbers: np.ndarray | None = None, **extra: object) -> RawSheet:
+    """A sheet's cells (text, large_string, column after column; `n_rows` per column) ->
+    RawSheet, by the rules of `_build_sheet` (header found, repeated headers dropped, empty
+    rows skipped, columns without a header and without values dropped), with the per-cell
+    work done by Arrow on the whole sheet at once. `numbers`: the row number of each position
+    (default position + 1); `extra`: RawSheet fields (CSV fast path).
+
+    The pandas columns are built as `ArrowStringArray` slices of one Arrow array rather than
+    by `pd.array(..., dtype="str")`, which resolves the dtype by name and casts each column
+    again (~15x slower; the same array and dtype come out)."""
+    from pandas.arrays import ArrowStringArray
+
+    if not n_rows or not width:
+        return _empty_sheet(path, name, **extra)
     if numbers is None:
-        numbers = np.arange(1, len(columns[0]) + 1, dtype="int64")
-    blank = np.column_stack([
-        pc.equal(pc.utf8_trim(c, characters=PY_WHITESPACE), "").to_numpy(zero_copy_only=False)
-        for c in columns])
+        numbers = np.arange(1, n_rows + 1, dtype="int64")
+    blank = _blank_cells(cells).reshape(width, n_rows).T
     kept_rows = np.flatnonzero(~blank.all(axis=1))
     blank = blank[kept_rows]
     widths = (~blank[:HEADER_SEARCH_ROWS]).sum(axis=1)
     if not len(widths) or widths.max() == 0:
-        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-        return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
-                        **extra)  # type: ignore[arg-type]
+        return _empty_sheet(path, name, **extra)
     position = int(np.argmax(widths >= max(1, (int(widths.max()) + 1) // 2)))
     width = int(np.flatnonzero((~blank[position:]).any(axis=0)).max()) + 1
     header_index = int(kept_rows[position])
     header_row = int(numbers[header_index])
-    header = [str(c[header_index]) for c in columns[:width]]
+    header = [str(c) for c in cells.take(pa.array(np.arange(width) * n_rows + header_index))]
     rows = kept_rows[position + 1:]
-    repeated = _repeated_header(columns[:width], rows, header)
+    repeated = _repeated_header(cells, n_rows, width, rows, header)
     dropped = [(int(numbers[r]), REPEATED_HEADER) for r in rows[repeated]]
     rows = rows[~repeated]
     names = _column_names(header)  # type: ignore[arg-type]
-    frame = pd.DataFrame({n: pd.array(_nulls_for_empty(_rows_of(c, rows)), dtype="str")
-                          for n, c in zip(names, columns[:width], strict=True)})
-    unnamed_empty = [n for n, cell in zip(names, header, strict=True)
-                     if _is_blank(cell) and frame[n].isna().all()]
-    if unnamed_empty:
-        frame = frame.drop(columns=unnamed_empty)
-    frame[ROW_COLUMN] = pd.Series(numbers[rows], dtype="int64", index=frame.index)
-    first_data = int(numbers[rows[0]]) if len(rows) else header_row + 1
-    reason = None if len(rows) else "header only, no data rows"
+    m = len(rows)
+    if m and rows[-1] - rows[0] + 1 == m:  # consecutive rows: slices of the cells
+        source, step, start = cells, n_rows, int(rows[0])
+    else:
+        source, step, start = cells.take(pa.array(
+            (np.arange(width)[:, None] * n_rows + rows[None, :]).ravel())), m, 0
+    kept = _empty_as_null(source)
+    parts = {n: kept.slice(j * step + start, m) for j, n in enumerate(names)}
+    for n, cell in zip(names, header, strict=True):
+        if _is_blank(cell) and n in parts and parts[n].null_count == m:
+            del parts[n]
+    try:
+        dtype = pd.StringDtype.construct_from_string("str")
+    except TypeError:
+        dtype = pd.api.types.pandas_dtype("str")
+    data: dict[str, object] = {
+        n: ArrowStringArray(p, dtype=dtype)
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+        else pd.array(p, dtype=dtype) for n, p in parts.items()}
+    data[ROW_COLUMN] = np.asarray(numbers[rows], dtype="int64")
+    frame = pd.DataFrame(data)
+    first_data = int(numbers[rows[0]]) if m else header_row + 1
+    reason = None if m else "header only, no data rows"
     return RawSheet(str(path), name, frame, header_row, first_data, dropped=dropped,
                     reason=reason, **extra)  # type: ignore[arg-type]
 
 
-def _rows_of(column: pa.Array, rows: np.ndarray) -> pa.Array:
-    """The given rows of a column (a zero-copy slice when they are consecutive)."""
-    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
-        return column.slice(int(rows[0]), len(rows))
-    return column.take(pa.array(rows, type=pa.int64()))
+_WHITESPACE_LEADS = np.zeros(256, dtype=bool)
+_WHITESPACE_LEADS[[c.encode()[0] for c in PY_WHITESPACE]] = True
+"""First UTF-8 bytes of the `PY_WHITESPACE` characters."""
 
 
-def _nulls_for_empty(column: pa.Array) -> pa.Array:
+def _blank_cells(cells: pa.Array) -> np.ndarray:
+    """Per cell (large_string): empty or only whitespace, as `_is_blank`.
+
+    Hand-written rather than `utf8_trim` on every cell, which copies every string to find the
+    few blank ones: a cell can be blank only if it is empty (equal offsets) or its first byte
+    starts a whitespace character, and only those few are checked (by `str.strip`)."""
     import pyarrow.compute as pc
 
-    return pc.if_else(pc.equal(column, ""), None, column)
+    _, offsets, data = cells.buffers()
+    if cells.offset or cells.null_count:
+        return pc.equal(pc.utf8_trim(cells, characters=PY_WHITESPACE), "").to_numpy(
+            zero_copy_only=False)
+    ends = np.frombuffer(offsets, dtype=np.int64, count=len(cells) + 1)
+    blank = ends[1:] == ends[:-1]
+    if data is None or not data.size:
+        return blank
+    first = np.frombuffer(data, dtype=np.uint8)[np.minimum(ends[:-1], data.size - 1)]
+    maybe = np.flatnonzero(_WHITESPACE_LEADS[first] & ~blank)
+    if len(maybe):
+        blank[maybe] = [not c.strip() for c in cells.take(pa.array(maybe)).to_pylist()]
+    return blank
 
 
-def _repeated_header(columns: list[pa.Array], rows: np.ndarray, header: list[str]) -> np.ndarray:
+def _empty_as_null(cells: pa.Array) -> pa.Array:
+    """The cells (large_string) with '' as missing.
+
+    Hand-written rather than `pc.if_else(pc.equal(cells, ""), None, cells)`, which copies every
+    string: an empty string has equal offsets, so a validity bitmap from the offsets over the
+    same buffers gives the same array without copying (Arrow's way when the cells are sliced
+    or already hold nulls)."""
+    import pyarrow.compute as pc
+
+    _, offsets, data = cells.buffers()
+    if cells.offset or cells.null_count or data is None:
+        return pc.if_else(pc.equal(cells, ""), None, cells)
+    ends = np.frombuffer(offsets, dtype=np.int64, count=len(cells) + 1)
+    valid = ends[1:] != ends[:-1]
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.large_string(), len(cells), [bitmap, offsets, data],
+                                 null_count=len(cells) - int(np.count_nonzero(valid)))
+
+
+_CASE_FOLD_SPLIT = 1000
+
+
+def _contains_ignore_case(cells: pa.Array, word: str) -> pa.Array:
+    """`pc.match_substring(cells, word, ignore_case=True)` for a lower-case ASCII word, run only
+    on the cells that may hold it.
+
+    Hand-written because Arrow's case-insensitive search (RE2) costs ~5x a plain one on a long
+    column. On an ASCII cell it is the plain search in the ASCII-lower-cased cell; a cell with
+    other characters (which RE2 may fold onto ASCII, like the Kelvin sign) is searched by
+    Arrow's own case-insensitive search, as every other cell that may match."""
+    import pyarrow.compute as pc
+
+    maybe = pc.or_(pc.invert(pc.string_is_ascii(cells)),
+                   pc.match_substring(pc.ascii_lower(cells), word)).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(cells), dtype=bool)
+    at = np.flatnonzero(maybe)
+    if len(at):
+        out[at] = pc.match_substring(cells.take(pa.array(at)), word, ignore_case=True).to_numpy(
+            zero_copy_only=False)
+    return pa.array(out)
+
+
+def _repeated_header(cells: pa.Array, n_rows: int, width: int, rows: np.ndarray,
+                     header: list[str]) -> np.ndarray:
     """Per row in `rows`: every cell equals the header cell, by `_header_key`. Arrow narrows the
     rows down (first cell containing the header's longest word); Python decides."""
     import pyarrow.compute as pc
 
     out = np.zeros(len(rows), dtype=bool)
     keys = [_header_key(c) for c in header]
-    if not len(rows) or not columns:
+    if not len(rows) or not width:
         return out
-    first = _rows_of(columns[0], rows)
+    first = cells.slice(0, n_rows)
     word = max(keys[0].split(" "), key=len)
-    if word:
+    if word and word.isascii() and n_rows > _CASE_FOLD_SPLIT:
+        maybe = _contains_ignore_case(first, word)
+    elif word:
         maybe = pc.match_substring(first, word, ignore_case=True)
     else:
         maybe = pc.equal(pc.utf8_trim(first, characters=PY_WHITESPACE), "")
-    for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)):
-        row = int(rows[i])
-        out[i] = [_header_key(c[row].as_py()) for c in columns] == keys
+    found = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)[rows])
+    if not len(found):
+        return out
+    texts = cells.take(pa.array(
+        (rows[found][:, None] + np.arange(width)[None, :] * n_rows).ravel())).to_pylist()
+    for k, i in enumerate(found):
+        out[i] = [_header_key(c) for c in texts[k * width:(k + 1) * width]] == keys
     return out
 
 
@@ -691,7 +828,7 @@ def _exact_cells(xml: bytes, patterns: Sequence[re.Pattern[bytes]]
                  ) -> dict[tuple[int, int], str]:
     cells: dict[tuple[int, int], str] = {}
     for pattern in patterns:
-        for attributes, value in pattern.findall(xml):
+        for attributes, value in _find_cells(xml, pattern):
             ref = _CELL_REF.search(attributes)
             if ref is None:
                 continue
@@ -700,6 +837,39 @@ def _exact_cells(xml: bytes, patterns: Sequence[re.Pattern[bytes]]
                 column = column * 26 + letter - 64
             cells[(int(ref.group(2)) - 1, column - 1)] = html.unescape(value.decode())
     return cells
+
+
+def _find_cells(xml: bytes, pattern: re.Pattern[bytes]) -> list[tuple[bytes, bytes]]:
+    """`pattern.findall(xml)` for `_ERROR_CELL` or `_LONG_NUMBER_CELL`, trying the pattern only
+    at the cells next to an anchor.
+
+    Hand-written because `findall` tries the pattern at every cell of the sheet (~3 ms a sheet
+    for one or two error cells). Every match holds an anchor (`t="e"` in its tag; a `<v>` of 16
+    or more digits) and starts at a '<c' after the last '>' before it (error cell) or after the
+    4th '>' before it (long number: the tag and a formula hold at most three); those are tried
+    in order from the end of the previous match, so the matches are findall's."""
+    if pattern is _ERROR_CELL:
+        anchors, skip = [m.start() for m in re.finditer(rb't="e"', xml)], 1
+    else:
+        anchors, skip = [m.start() for m in _LONG_NUMBER.finditer(xml)], 4
+    found: list[tuple[bytes, bytes]] = []
+    end = 0
+    for anchor in anchors:
+        if anchor < end:
+            continue
+        low = anchor
+        for _ in range(skip):
+            low = xml.rfind(b">", 0, low)
+            if low < 0:
+                break
+        start = max(end, low + 1)
+        while (start := xml.find(b"<c", start, anchor)) >= 0:
+            if match := pattern.match(xml, start):
+                found.append(match.groups())  # type: ignore[arg-type]
+                end = match.end()
+                break
+            start += 1
+    return found
 
 
 # --- Parquet ---------------------------------------------------------------------------------
