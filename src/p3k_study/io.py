@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import html
 import re
 import sys
@@ -911,7 +912,13 @@ def _read_parquet(path: Path) -> RawSheet:
 def header_key(name: object) -> str:
     """Matching key of a header: lower case, accents and every non-alphanumeric removed
     ('Kab./Kota' -> 'kabkota', 'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return _text_key(str(name))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _text_key(text: str) -> str:
+    """`header_key` of a text; cached: every header is matched against every alias."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -933,18 +940,26 @@ def canonicalise_headers(
     any other way to a canonical name that has fallback aliases. An unmatched column already
     named like a canonical target is renamed '<name> (unused)'. Later duplicates and unknown
     columns keep their names. Returns the renamed frame and {original: canonical}."""
-    fallback_keys = {header_key(a) for a in fallback}
-    lookup: dict[str, tuple[str, int]] = {}
-    fallback_targets: set[str] = set()
-    for canonical, names in aliases.items():
-        for rank, name in enumerate([canonical, *names]):
-            lookup.setdefault(header_key(name), (canonical, rank))
-            if header_key(name) in fallback_keys:
-                fallback_targets.add(canonical)
+    names, mapping = canonical_names(list(frame.columns), aliases, fallback=fallback)
+    renamed = frame.copy(deep=False)
+    renamed.columns = names
+    return renamed, mapping
 
+
+def canonical_names(
+    columns: Sequence[object],
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    fallback: Collection[str] = (),
+) -> tuple[list[object], dict[str, str]]:
+    """`canonicalise_headers` on a list of column names: (the new names, {original:
+    canonical})."""
+    lookup, fallback_keys, fallback_targets = _alias_lookup(
+        tuple((canonical, tuple(names)) for canonical, names in aliases.items()),
+        frozenset(fallback))
     candidates: dict[str, list[tuple[int, int, str]]] = {}
     matched_by_name = False
-    for position, column in enumerate(frame.columns):
+    for position, column in enumerate(columns):
         if column == ROW_COLUMN:
             continue
         key = header_key(column)
@@ -966,9 +981,25 @@ def canonicalise_headers(
         if usable:
             mapping[min(usable)[2]] = canonical
     taken = set(mapping.values())
-    clashes = {c: f"{c} (unused)" for c in frame.columns if c in taken and c not in mapping}
-    renamed = frame.rename(columns={**clashes, **mapping})
-    return renamed, mapping
+    clashes = {c: f"{c} (unused)" for c in columns if c in taken and c not in mapping}
+    renames = {**clashes, **mapping}
+    return [renames.get(c, c) for c in columns], mapping  # type: ignore[call-overload]
+
+
+@functools.lru_cache(maxsize=64)
+def _alias_lookup(aliases: tuple[tuple[str, tuple[str, ...]], ...], fallback: frozenset[str]
+                  ) -> tuple[dict[str, tuple[str, int]], set[str], set[str]]:
+    """{header key: (canonical, rank)}, the fallback keys and the canonical names that have
+    fallback aliases (worked out once per alias table)."""
+    fallback_keys = {header_key(a) for a in fallback}
+    lookup: dict[str, tuple[str, int]] = {}
+    fallback_targets: set[str] = set()
+    for canonical, names in aliases:
+        for rank, name in enumerate([canonical, *names]):
+            lookup.setdefault(header_key(name), (canonical, rank))
+            if header_key(name) in fallback_keys:
+                fallback_targets.add(canonical)
+    return lookup, fallback_keys, fallback_targets
 
 
 def canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:

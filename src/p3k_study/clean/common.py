@@ -99,10 +99,10 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in (ROW, SHEET, FILE) and not c.startswith("__")]
 
 
-def _canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    from p3k_study.io import canonicalise_headers
+def _canonical_names(columns: list[str], kind: str) -> tuple[list[object], dict[str, str]]:
+    from p3k_study.io import canonical_names
 
-    return canonicalise_headers(frame, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
+    return canonical_names(columns, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
 
 
 @dataclass(frozen=True)
@@ -117,20 +117,20 @@ class _Layout:
 
 def _layout(columns: tuple[str, ...], kind: str) -> _Layout:
     """Canonical names for one header (worked out once per distinct header)."""
-    renamed, mapping = _canonicalise(pd.DataFrame(columns=list(columns)), kind)
+    names, mapping = _canonical_names(list(columns), kind)
     source: dict[str, str] = {}
     known = []
-    for original, name in zip(columns, renamed.columns, strict=True):
+    for original, name in zip(columns, names, strict=True):
         if original == ROW:
             continue
         if name in ALIASES[kind]:
             known.append(name)
             source.setdefault(name, original)
-    for original, name in zip(columns, renamed.columns, strict=True):
+    for original, name in zip(columns, names, strict=True):
         if original != ROW and name not in ALIASES[kind]:
             source.setdefault(EXTRA_PREFIX + header_key(name), original)
     return _Layout(source, frozenset(known), {str(k): str(v) for k, v in mapping.items()},
-                   missing_required(renamed.columns, kind))
+                   missing_required(names, kind))  # type: ignore[arg-type]
 
 
 def _arrow(values: pd.Series) -> pa.Array:
