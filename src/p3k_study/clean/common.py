@@ -83,7 +83,9 @@ class FileInput:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        for name, n in pd.Series(self.frame[FILE].to_numpy()[mask]).value_counts().items():
+        for name, n in self.frame[FILE][mask].value_counts(sort=False).items():
+            if not n:
+                continue
             notes = self.files[str(name)].setdefault("notes", {})
             notes[what] = notes.get(what, 0) + int(n)  # type: ignore[union-attr]
 
@@ -213,11 +215,18 @@ def _stack(used: Sequence[tuple[SheetLike, _Layout]]) -> pd.DataFrame:
     lengths = [len(sheet.frame) for sheet, _ in used]
     columns[ROW] = np.concatenate([sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used]
                                   ) if used else np.array([], dtype="int64")
-    columns[SHEET] = np.repeat(np.array([sheet.sheet for sheet, _ in used] or [None],
-                                        dtype=object)[: len(used)], lengths)
-    columns[FILE] = np.repeat(np.array([str(sheet.source_file) for sheet, _ in used] or [None],
-                                       dtype=object)[: len(used)], lengths)
+    columns[SHEET] = _per_sheet([sheet.sheet for sheet, _ in used], lengths)
+    columns[FILE] = _per_sheet([str(sheet.source_file) for sheet, _ in used], lengths)
     return pd.DataFrame(columns)
+
+
+def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
+    """One value per sheet repeated over its rows, as a Categorical: a few names for many rows,
+    cheap to take, count and compare (a text column would turn every row into a Python string
+    each time a step asks for the names of some rows)."""
+    codes, names = pd.factorize(np.array(values, dtype=object))
+    return pd.Categorical.from_codes(np.repeat(codes, lengths),
+                                     categories=pd.Index(names, dtype=object))
 
 
 def strip_text(values: pd.Series) -> pd.Series:
