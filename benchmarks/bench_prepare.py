@@ -13,8 +13,10 @@
 
 Each child's wall time and peak RSS come from `os.wait4` (its own rusage: the peak resident set
 of that process). The ratio is prepare wall time / reading wall time; the issue's goal is <= 3
-and a peak under 6 GB. Figures are printed and appended to benchmarks/results/bench_prepare.txt
-(with `--record`); nothing is asserted.
+and a peak under 6 GB. With `--repeat N` the two alternate N times and the median ratio is
+reported (wall times on a shared 2-core machine move by 10-15% from run to run). Figures are
+printed and appended to benchmarks/results/bench_prepare.txt (with `--record`); nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -94,6 +97,8 @@ def main() -> None:
     parser.add_argument("--raw", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--record", action="store_true", help="append to " + str(RESULTS))
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="pairs of (read, prepare) runs; the median ratio is reported")
     parser.add_argument("--read-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read_only:
@@ -102,17 +107,24 @@ def main() -> None:
     size = sum(p.stat().st_size for p in args.raw.rglob("*") if p.is_file()) / 1e6
     header = f"{dt.date.today()}  {machine()}\nraw: {args.raw} ({size:.1f} MB)"
     print(header, flush=True)
-    reading = run_child([sys.executable, __file__, "--raw", str(args.raw), "--out",
-                         str(args.out), "--read-only"])
-    prepare = run_child([sys.executable, "-m", "p3k_study", "prepare", "-q", "--raw",
-                         str(args.raw), "--out", str(args.out)])
     lines = [header]
-    for name, fig in (("read only (pyarrow.csv + python-calamine)", reading),
-                      ("p3k-study prepare", prepare)):
-        lines.append(f"{name:<45s} wall {fig['wall_s']:7.1f} s  cpu {fig['cpu_s']:7.1f} s  "
-                     f"peak RSS {fig['peak_rss_mb']:7.0f} MB")
-    lines.append(f"ratio prepare / read: {prepare['wall_s'] / reading['wall_s']:.2f} "
-                 f"(goal <= 3); load average at end {os.getloadavg()[0]:.2f}")
+    ratios = []
+    for attempt in range(1, args.repeat + 1):  # read and prepare alternate: drift hits both
+        reading = run_child([sys.executable, __file__, "--raw", str(args.raw), "--out",
+                             str(args.out), "--read-only"])
+        prepare = run_child([sys.executable, "-m", "p3k_study", "prepare", "-q", "--raw",
+                             str(args.raw), "--out", str(args.out)])
+        ratios.append(prepare["wall_s"] / reading["wall_s"])
+        tag = f" (run {attempt})" if args.repeat > 1 else ""
+        for name, fig in (("read only (pyarrow.csv + python-calamine)" + tag, reading),
+                          ("p3k-study prepare" + tag, prepare)):
+            lines.append(f"{name:<49s} wall {fig['wall_s']:7.1f} s  cpu {fig['cpu_s']:7.1f} s  "
+                         f"peak RSS {fig['peak_rss_mb']:7.0f} MB")
+        print("\n".join(lines[-2:]), flush=True)
+    summary = (f"median of {len(ratios)}: " if len(ratios) > 1 else "")
+    lines.append(f"ratio prepare / read: {summary}{statistics.median(ratios):.2f} (goal <= 3; "
+                 f"each run {', '.join(f'{r:.2f}' for r in ratios)}); load average at end "
+                 f"{os.getloadavg()[0]:.2f}")
     text = "\n".join(lines)
     print(text)
     if args.record:

@@ -262,8 +262,8 @@ CHUNK_BYTES = 8_000_000
 
 
 def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool = False,
-                  jobs: int | None = None, group_bytes: int | None = None
-                  ) -> dict[str, Cleaned]:
+                  jobs: int | None = None, group_bytes: int | None = None,
+                  on_joined: Callable[[Cleaned], None] | None = None) -> dict[str, Cleaned]:
     """Read and clean every file under raw/<kind>/: `Cleaned` per kind (every kind of `KINDS`).
 
     Groups of files of one kind (about `group_bytes`, default `CHUNK_BYTES`; serially, one
@@ -272,7 +272,8 @@ def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool
     one group overlaps reading the next; each kind's groups are then joined in file order and
     checked for duplicates across all of them (`clean.common.finish`). The result equals
     `read_dataset` followed by `clean_<kind>` on all sheets (tested), whatever the grouping.
-    Raises `UnreadableFile` / `DataError` as those do."""
+    `on_joined(cleaned)` is called for each kind with files as soon as it is joined. Raises
+    `UnreadableFile` / `DataError` as those do."""
     from tqdm.auto import tqdm
 
     raw = Path(raw)
@@ -295,6 +296,8 @@ def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool
             waiting[kind] -= 1
             if not waiting[kind]:  # joined while the workers go on with the other kinds
                 done[kind] = _joined(kind, parts.pop(kind))
+                if on_joined is not None:
+                    on_joined(done[kind])
     return {kind: done.get(kind) or _joined(kind, []) for kind in KINDS}
 
 
@@ -413,11 +416,13 @@ def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned
 # --- derived tables --------------------------------------------------------------------------
 
 
-def compute_ikm(skm: pd.DataFrame, published: pd.DataFrame, config: Config | None = None
-                ) -> pd.DataFrame:
-    """`ikm_unit`: IKM per unit and period from answers, else as published (see `ikm.py`)."""
+def compute_ikm(skm: pd.DataFrame, published: pd.DataFrame, config: Config | None = None,
+                answers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`ikm_unit`: IKM per unit and period from answers, else as published (see `ikm.py`).
+    `answers`: `ikm.compute_ikm(skm)` when already worked out."""
     config = config or Config()
-    answers = ikm_from_answers(skm) if not skm.empty else skm.iloc[0:0]
+    if answers is None:
+        answers = ikm_from_answers(skm) if not skm.empty else skm.iloc[0:0]
     pub = published.rename(columns={"respondents": "respondents"})
     pub_table = published_ikm(pub) if not pub.empty else pd.DataFrame(
         columns=["unit_id", "period_index", "ikm", "mutu_published", "flag_mutu_disagrees"])
@@ -433,31 +438,44 @@ UNIT_COLUMNS = ["unit_id", "kode_provinsi", "nama_provinsi", "kode_pemda", "nama
                 "n_names", "sources"]
 
 
+def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
+                    ) -> pd.DataFrame | None:
+    """The distinct (unit, name, recency) of one clean table, for `build_units` (None when
+    the table is empty)."""
+    from p3k_study.panel import date_period_index
+
+    if table.empty:
+        return None
+    cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]
+    recency = (date_period_index(table["tmt"], freq) if "tmt" in table
+               else table["period_index"])
+    part = table[cols].copy()
+    part["_recency"] = pd.to_numeric(recency).to_numpy(dtype="float64", na_value=np.nan)
+    part["_source"] = source
+    part["_order"] = np.arange(len(part))
+    return part.drop_duplicates(["unit_id", "unit_name", "_recency"], keep="last")
+
+
+UNIT_SOURCES: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm")
+
+
 def build_units(
     roster: pd.DataFrame, counts: pd.DataFrame, skm: pd.DataFrame, published: pd.DataFrame,
-    freq: str = "semester",
+    freq: str = "semester", seen: dict[str, pd.DataFrame | None] | None = None,
 ) -> pd.DataFrame:
     """One row per unit_id: region, function, name and every name seen.
 
     `unit_name` is the most recent name as written: among the names seen in the unit's latest
     period (roster: period of the latest TMT), the longest one not written in capitals only
-    (full names beat abbreviations like 'Dinkes')."""
-    from p3k_study.panel import date_period_index
+    (full names beat abbreviations like 'Dinkes'). `seen`: `unit_names_seen` per source when
+    already worked out."""
     from p3k_study.reference import load_regions
 
-    parts = []
-    cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]
-    for source, table in (("pegawai", roster), ("jumlah_pegawai", counts), ("skm", skm),
-                          ("ikm", published)):
-        if table.empty:
-            continue
-        recency = (date_period_index(table["tmt"], freq) if "tmt" in table
-                   else table["period_index"])
-        part = table[cols].copy()
-        part["_recency"] = pd.to_numeric(recency).to_numpy(dtype="float64", na_value=np.nan)
-        part["_source"] = source
-        part["_order"] = np.arange(len(part))
-        parts.append(part.drop_duplicates(["unit_id", "unit_name", "_recency"], keep="last"))
+    seen = seen or {}
+    parts = [seen[source] if source in seen else unit_names_seen(table, source, freq)
+             for source, table in zip(UNIT_SOURCES, (roster, counts, skm, published),
+                                      strict=True)]
+    parts = [part for part in parts if part is not None]
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype="string") for c in UNIT_COLUMNS}).astype(
             {"unit_matched": bool, "n_names": "int64"})
@@ -727,6 +745,11 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
 # --- the whole step --------------------------------------------------------------------------
 
 
+def _sorted_staff(roster: pd.DataFrame) -> pd.DataFrame:
+    return roster.sort_values(["unit_id", "employee_id", "tmt", "source_file", "row"],
+                              kind="stable", ignore_index=True)
+
+
 @dataclass
 class PrepareResult:
     """What `prepare` made: the output folder, written paths, the summary and the tables."""
@@ -746,7 +769,22 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     warnings: list[str] = []
     if (text := check_salt(config, raw)) is not None:
         warnings.append(text)
-    done = clean_dataset(raw, config, reference_date, progress=progress)
+    early: dict[str, Any] = {}
+
+    def start_derived(cleaned: Cleaned) -> None:
+        """What needs one kind only, worked out while the workers clean the others."""
+        import p3k_study.schemas  # noqa: F401  (pandera's import, off the serial end)
+
+        if cleaned.kind in UNIT_SOURCES:
+            early.setdefault("seen", {})[cleaned.kind] = unit_names_seen(
+                cleaned.table, cleaned.kind, freq)
+        if cleaned.kind == "skm" and not cleaned.table.empty:
+            early["answers"] = ikm_from_answers(cleaned.table)
+        if cleaned.kind == "pegawai":
+            early["staff"] = _sorted_staff(cleaned.table)
+
+    done = clean_dataset(raw, config, reference_date, progress=progress,
+                         on_joined=start_derived)
     ignored = [p.relative_to(raw).as_posix() for kind in IGNORED_KINDS
                for p in list_files(raw).get(kind, [])]
     roster, counts, skm, published, kinerja = (
@@ -755,8 +793,9 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
 
     _progress(progress, "computing IKM, units and the panel")
-    ikm_unit = compute_ikm(skm.table, published.table, config)
-    units = build_units(roster.table, counts.table, skm.table, published.table, freq)
+    ikm_unit = compute_ikm(skm.table, published.table, config, answers=early.get("answers"))
+    units = build_units(roster.table, counts.table, skm.table, published.table, freq,
+                        seen=early.get("seen"))
     window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
     panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
                         freq, config.cohort_rule,  # type: ignore[arg-type]
@@ -767,8 +806,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
         empty_rejects())
     tables = {
-        "staff": roster.table.sort_values(["unit_id", "employee_id", "tmt", "source_file",
-                                           "row"], kind="stable", ignore_index=True),
+        "staff": early["staff"] if "staff" in early else _sorted_staff(roster.table),
         "ikm_unit": ikm_unit,
         "units": units,
         "panel": panel,
