@@ -317,18 +317,20 @@ def resolve_regions(data: FileInput) -> pd.Series:
     results = [resolver.resolve(code_list[p // (len(name_values) + 1)],
                                 name_list[p % (len(name_values) + 1)]) for p in pairs]
     kode = np.array([r.kode_pemda for r in results] + [None], dtype=object)[codes if n else []]
-    reason = np.array([r.reason for r in results] + [None], dtype=object)[codes if n else []]
     unresolved = pd.isna(kode)
     if unresolved.any():
         used_code = code.notna().to_numpy(bool)
-        why = pd.Series([f"region not resolved: {r}" for r in reason], index=frame.index,
-                        dtype=object)
+        why_per_pair = np.array([f"region not resolved: {r.reason}" for r in results] + [None],
+                                dtype=object)
+        why = pd.Series(why_per_pair[codes], index=frame.index, dtype=object)
         data.verdicts.reject(unresolved & used_code, "kode_pemda", why, code)
         data.verdicts.reject(unresolved & ~used_code, "nama_pemda", why, name)
     retired = np.array([bool(r.note) for r in results] + [False], dtype=bool)[codes if n else []]
     data.note("region_retired_code_mapped", retired)
     data.verdicts.set_regions(kode)
-    return pd.Series(kode, index=frame.index, dtype="string")
+    per_pair = pa.array([r.kode_pemda for r in results] + [None], type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(per_pair.take(codes if n else [])),
+                     index=frame.index)
 
 
 def resolve_units(names: pd.Series, kode_pemda: pd.Series) -> pd.DataFrame:
