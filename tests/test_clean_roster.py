@@ -126,3 +126,16 @@ def test_missing_required_column_is_a_data_error() -> None:
     rows = [r[:6] + r[7:] for r in roster_rows()]
     with pytest.raises(DataError, match=r"required column.*tmt"):
         clean_roster_file([sheet(header, rows, source_file="pegawai/x.csv")], REF)
+
+
+@pytest.mark.parametrize("salt", ["", "test-salt", "garam-é", "k" * 100])
+def test_pseudonymise_equals_hmac_per_value(salt: str) -> None:
+    """The batch pseudonyms (HMAC from its definition) equal `hmac` itself, also for salts
+    longer than SHA-256's block."""
+    from p3k_study.clean.privacy import pseudonym, pseudonymise
+
+    values = pd.Series(["198606012010121004", None, "199001012020131001", "x" * 80],
+                       dtype="string")
+    out = pseudonymise(values, salt)
+    assert out.isna().tolist() == [False, True, False, False]
+    assert out.dropna().tolist() == [pseudonym(v, salt) for v in values.dropna()]
