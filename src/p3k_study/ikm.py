@@ -167,8 +167,8 @@ def published_ikm(published: pd.DataFrame, keys: list[str] | None = None) -> pd.
     recomputed with the record's regulation, and `flag_mutu_disagrees` against a published mutu.
 
     Expects columns keys + ikm, regulation, and optionally period, respondents, population, mutu.
-    Several records for the same unit and period keep the first (the cleaner rejects duplicates
-    within a file; prepare does across files).
+    Several records for the same unit and period keep the first (the cleaner already rejects
+    such duplicates, within and across the files it is given).
     """
     keys = keys or IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")

@@ -91,23 +91,21 @@ def read_dataset(raw: Path, progress: bool = False, jobs: int | None = None
     least `PARALLEL_MIN_FILES` files); the result does not depend on it. Raises `DataError`
     when there is no staff folder (pegawai/ or jumlah_pegawai/) and `UnreadableFile` for a
     file that is not a table."""
-    raw = Path(raw)
-    if not raw.is_dir():
-        raise DataError(raw, "raw dataset folder not found")
-    files = list_files(raw)
-    if "pegawai" not in files and "jumlah_pegawai" not in files:
-        raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
-                        "jumlah_pegawai/ (see docs/data-format.md)")
     from tqdm.auto import tqdm
 
-    paths = [(kind, path) for kind in KINDS for path in files.get(kind, [])]
+    raw = Path(raw)
+    paths = _dataset_files(raw)
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
     sheets: dict[str, list[Any]] = {}
-    results = tqdm(_read_files([p for _, p in paths], jobs), total=len(paths), desc="  read",
-                   unit="file", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    for (kind, path), result in zip(paths, results, strict=True):
-        for sheet in _unpack(path, result):
-            sheet.source_file = path.relative_to(raw).as_posix()
-            sheets.setdefault(kind, []).append(sheet)
+    with tqdm(total=len(paths), desc="  read", unit="file", file=sys.stderr,
+              disable=not progress, dynamic_ncols=True) as bar:
+        results = _in_order(_read_one, [path for _, path in paths], jobs, parallel,
+                            lambda _: bar.update(1))
+        for (kind, path), result in zip(paths, results, strict=True):
+            for sheet in _user_errors_raised(result):
+                sheet.source_file = path.relative_to(raw).as_posix()
+                sheets.setdefault(kind, []).append(sheet)
     return sheets
 
 
@@ -115,40 +113,52 @@ PARALLEL_MIN_FILES = 16
 
 
 def _read_one(path: Path) -> tuple[str, Any]:
-    """Read one file; an unreadable file comes back as ('error', reason) (exceptions with
-    custom arguments do not cross process boundaries)."""
+    """Read one file; an unreadable file comes back as data (`_user_errors_raised`)."""
     from p3k_study.errors import UnreadableFile
     from p3k_study.io import read_table
 
     try:
         return "ok", read_table(path)
     except UnreadableFile as error:
-        return "error", error.reason
+        return "unreadable", (str(path), error.reason)
 
 
-def _unpack(path: Path, result: tuple[str, Any]) -> list[Any]:
+def _user_errors_raised(result: tuple[str, Any]) -> Any:
+    """The value a worker sent back, or the user error it caught raised again (exceptions with
+    custom arguments do not cross process boundaries, so workers send them as data)."""
     from p3k_study.errors import UnreadableFile
 
     status, value = result
-    if status == "error":
-        raise UnreadableFile(path, value)
-    return value  # type: ignore[no-any-return]
+    if status == "unreadable":
+        raise UnreadableFile(value[0], value[1])
+    if status == "data_error":
+        raise DataError(value[0], value[1], sheet=value[2])
+    return value
 
 
-def _read_files(paths: list[Path], jobs: int | None) -> Iterator[tuple[str, Any]]:
-    """`_read_one` per path, in order; in `jobs` worker processes for many files."""
-    jobs = jobs or min(2, os.cpu_count() or 1)
-    if jobs < 2 or len(paths) < PARALLEL_MIN_FILES:
-        return map(_read_one, paths)
+def _in_order(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, parallel: bool,
+              done: Callable[[Any], None]) -> Iterator[Any]:
+    """`func(item)` per item, results in order; in `jobs` worker processes when `parallel`.
+    `done(item)` is called as each item finishes (in any order)."""
+    if not parallel:
+        for item in items:
+            result = func(item)
+            done(item)
+            yield result
+        return
     # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
     # spawn would re-run a script's __main__ and fails for code read from stdin
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    return _pooled(paths, jobs, context)
-
-
-def _pooled(paths: list[Path], jobs: int, context: Any) -> Iterator[tuple[str, Any]]:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(_read_one, paths, chunksize=4)
+        futures = [pool.submit(func, item) for item in items]
+        for item, future in zip(items, futures, strict=True):
+            future.add_done_callback(functools.partial(_call_done, done, item))
+        for future in futures:
+            yield future.result()
+
+
+def _call_done(done: Callable[[Any], None], item: Any, _: Any) -> None:
+    done(item)
 
 
 def _by_file(sheets: Sequence[Any]) -> list[list[Any]]:
@@ -185,13 +195,6 @@ CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
 }
 """Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
 
-CROSS_FILE_KEYS: dict[str, tuple[list[str], str]] = {
-    "pegawai": (["employee_id", "unit_id", "tmt"], "same employee, unit and TMT"),
-    "jumlah_pegawai": (["unit_id", "period_index"], "same unit and period"),
-    "ikm": (["unit_id", "period_index"], "same unit and period"),
-    "kinerja": (["unit_id", "year"], "same unit and year"),
-}
-
 
 def _cleaner_options(kind: str, config: Config, reference_date: Any) -> dict[str, Any]:
     if kind == "pegawai":
@@ -210,11 +213,7 @@ def _joined(kind: str, parts: Sequence[Part]) -> Cleaned:
               "separator": info["separator"], "sheets": info["sheets"],
               "notes": dict(sorted(info["notes"].items()))}  # type: ignore[union-attr]
              for name, info in facts.items()]
-    done = Cleaned(kind, table, ledger, files)
-    if kind in CROSS_FILE_KEYS:
-        keys, what = CROSS_FILE_KEYS[kind]
-        done = _cross_file_duplicates(done, keys, what)
-    return done
+    return Cleaned(kind, table, ledger, files)
 
 
 def _clean_kind(kind: str, sheets: Sequence[Any], config: Config, reference_date: Any,
@@ -289,10 +288,15 @@ def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool
                disable=not progress, dynamic_ncols=True)
     parts: dict[str, list[Part]] = {}
     done: dict[str, Cleaned] = {}
+    if parallel and os.name == "posix":  # workers are forked: they inherit what is built here
+        from p3k_study.reference.regions import region_resolver
+
+        region_resolver()  # ~1 s, built once rather than once per worker
     with bar:
-        for (kind, _, group, _), result in zip(tasks, _run_tasks(tasks, jobs, parallel, bar),
-                                               strict=True):
-            parts.setdefault(kind, []).append(_unpack_part(raw, group, result))
+        results = _in_order(_clean_group, tasks, jobs, parallel,
+                            lambda task: bar.update(len(task[2])))
+        for (kind, _, _, _), result in zip(tasks, results, strict=True):
+            parts.setdefault(kind, []).append(_user_errors_raised(result))
             waiting[kind] -= 1
             if not waiting[kind]:  # joined while the workers go on with the other kinds
                 done[kind] = _joined(kind, parts.pop(kind))
@@ -331,18 +335,14 @@ def _groups(paths: Sequence[tuple[str, Path]], size: int | None
 
 
 def _clean_group(task: tuple[str, Path, list[Path], dict[str, Any]]) -> tuple[str, Any]:
-    """Read and clean one group of files; a user error comes back as data (exceptions with
-    custom arguments do not cross process boundaries)."""
-    from p3k_study.errors import UnreadableFile
-    from p3k_study.io import read_table
-
+    """Read and clean one group of files; a user error comes back as data
+    (`_user_errors_raised`)."""
     kind, raw, group, options = task
     sheets = []
     for path in group:
-        try:
-            found = read_table(path)
-        except UnreadableFile as error:
-            return "unreadable", (str(path), error.reason)
+        status, found = _read_one(path)
+        if status != "ok":
+            return status, found
         for sheet in found:
             sheet.source_file = path.relative_to(raw).as_posix()
         sheets.extend(found)
@@ -350,67 +350,6 @@ def _clean_group(task: tuple[str, Path, list[Path], dict[str, Any]]) -> tuple[st
         return "ok", CLEANERS[kind][0](sheets, **options)
     except DataError as error:
         return "data_error", (error.path, error.reason, error.sheet)
-
-
-def _unpack_part(raw: Path, group: list[Path], result: tuple[str, Any]) -> Part:
-    from p3k_study.errors import UnreadableFile
-
-    status, value = result
-    if status == "unreadable":
-        raise UnreadableFile(value[0], value[1])
-    if status == "data_error":
-        raise DataError(value[0], value[1], sheet=value[2])
-    return value  # type: ignore[no-any-return]
-
-
-def _advance(bar: Any, n: int, _: Any) -> None:
-    bar.update(n)
-
-
-def _run_tasks(tasks: list[Any], jobs: int, parallel: bool, bar: Any
-               ) -> Iterator[tuple[str, Any]]:
-    """`_clean_group` per task, in order; in `jobs` worker processes when `parallel`."""
-    if not parallel:
-        for task in tasks:
-            result = _clean_group(task)
-            bar.update(len(task[2]))
-            yield result
-        return
-    # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
-    # spawn would re-run a script's __main__ and fails for code read from stdin
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    if context.get_start_method() == "fork":
-        from p3k_study.reference.regions import region_resolver
-
-        region_resolver()  # built once here (~1 s) and inherited, not once per worker
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_clean_group, task) for task in tasks]
-        for task, future in zip(tasks, futures, strict=True):
-            future.add_done_callback(functools.partial(_advance, bar, len(task[2])))
-        for future in futures:
-            yield future.result()
-
-
-def _cross_file_duplicates(done: Cleaned, keys: list[str], what: str) -> Cleaned:
-    """Reject rows repeating an earlier file's row on `keys` ('duplicate of row N in F')."""
-    table = done.table
-    if table.empty or table["source_file"].nunique() < 2:
-        return done
-    first = table.groupby(keys, sort=False, dropna=False).cumcount().to_numpy() > 0
-    if not first.any():
-        return done
-    origin = table.drop_duplicates(keys, keep="first").set_index(keys)[["source_file", "row"]]
-    dup = table[first]
-    where = origin.reindex(pd.MultiIndex.from_frame(dup[keys]))
-    reasons = [f"duplicate of row {int(r)} in {f} ({what})"
-               for f, r in zip(where["source_file"], where["row"], strict=True)]
-    ledger = pd.DataFrame({"source_file": dup["source_file"].to_numpy(),
-                           "sheet": dup["sheet"].to_numpy(), "row": dup["row"].to_numpy(),
-                           "column": None, "raw_value": None, "reason": reasons,
-                           "kode_pemda": dup["kode_pemda"].to_numpy(dtype=object)})
-    done.table = table[~first].reset_index(drop=True)
-    done.rejects = pd.concat([done.rejects, finalise(ledger)], ignore_index=True)
-    return done
 
 
 # --- derived tables --------------------------------------------------------------------------

@@ -630,12 +630,3 @@ def periods(
     data.verdicts.reject(late, column, f"period after the reference date "
                          f"{reference_date.isoformat()}", raw)
     return index
-
-
-def period_labels(index: pd.Series | np.ndarray, freq: str) -> pd.Series:
-    """period_label per unique period_index."""
-    from p3k_study.periods import period_label
-
-    values = pd.Series(np.asarray(index, dtype="int64"))
-    labels = {int(i): period_label(int(i), freq) for i in values.unique()}  # type: ignore[arg-type]
-    return values.map(labels).astype("string")

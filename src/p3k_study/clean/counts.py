@@ -22,12 +22,12 @@ from p3k_study.clean.common import (
     kept_rows,
     numbers,
     open_file,
-    period_labels,
     periods,
     rejects_of,
     resolve_regions,
     resolve_units,
 )
+from p3k_study.periods import period_labels
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -73,7 +73,7 @@ def counts_part(
     clean["period_index"] = period.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     for target, series in values.items():
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
-    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = counts_dtypes(clean)
     return Part(clean, rejects_of(data), data.files, check)
 

@@ -23,7 +23,6 @@ from p3k_study.clean.common import (
     kept_rows,
     numbers,
     open_file,
-    period_labels,
     periods,
     rejects_of,
     resolve_regions,
@@ -31,6 +30,7 @@ from p3k_study.clean.common import (
     strip_text,
 )
 from p3k_study.ikm import IKM_MAX, IKM_MIN, REGULATION_2004, REGULATION_2017, parse_category
+from p3k_study.periods import period_labels
 
 KIND = "ikm"
 REQUIRED = ("unit_layanan", "periode", "ikm")
@@ -97,7 +97,7 @@ def published_part(
     clean["respondents"] = respondents.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["mutu"] = mutu.to_numpy(dtype=object, na_value=None)[keep]
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
-    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = published_dtypes(clean)
     return Part(clean, rejects_of(data), data.files, check)
 

@@ -31,7 +31,6 @@ from p3k_study.clean.common import (
     kept_rows,
     numbers,
     open_file,
-    period_labels,
     periods,
     rejects_of,
     resolve_regions,
@@ -40,7 +39,7 @@ from p3k_study.clean.common import (
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
-from p3k_study.periods import PER_YEAR
+from p3k_study.periods import PER_YEAR, period_labels
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
@@ -101,7 +100,7 @@ def skm_part(
     for e in ELEMENTS:
         clean[e] = scores[e][keep]
     clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["period"] = period_labels(clean["period_index"], freq).to_numpy()
+    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = skm_dtypes(clean)
     return Part(clean, rejects_of(data), data.files, check)
 
