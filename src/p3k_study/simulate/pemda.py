@@ -245,11 +245,7 @@ class Pemda:
             sources["jumlah_lainnya"] = "n_other"
         for column, source in sources.items():
             columns[column] = counts[source].ravel().astype(str).astype(object)
-        table = pd.DataFrame(columns, dtype=object)
-        table["_unit_idx"] = unit_idx
-        table["_sheet_order"] = sheet_order
-        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
-        table["_order"] = np.arange(n, dtype=float)
+        table = _in_sheet_order(columns, sheet_order, _unit_idx=unit_idx)
         headers = {c: style.headers.get(c, c) for c in columns}
         self._finish(table, "jumlah_pegawai", style, rng, headers, set(sources), set(),
                      sheet_names)
@@ -274,11 +270,7 @@ class Pemda:
         if style.with_optional:
             for column in shares:
                 columns[column] = messy.format_decimal(outcomes[column].to_numpy(), style, 1)
-        table = pd.DataFrame(columns, dtype=object)
-        table["_unit_idx"] = unit_idx
-        table["_sheet_order"] = sheet_order
-        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
-        table["_order"] = np.arange(n, dtype=float)
+        table = _in_sheet_order(columns, sheet_order, _unit_idx=unit_idx)
         headers = {c: style.headers.get(c, c) for c in columns}
         self._finish(table, "kinerja", style, rng, headers,
                      {"nilai_sakip", *shares}, set(), sheet_names)
@@ -324,11 +316,7 @@ class Pemda:
             held = resp > 0
             population[held] = world.population_for(resp[held], rng)
             columns["populasi"] = population[unit_idx, pos].astype(str).astype(object)
-        table = pd.DataFrame(columns, dtype=object)
-        table["_unit_idx"] = unit_idx
-        table["_sheet_order"] = sheet_order
-        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
-        table["_order"] = np.arange(n, dtype=float)
+        table = _in_sheet_order(columns, sheet_order, _unit_idx=unit_idx)
         table["no"] = (table.groupby("_sheet_order").cumcount() + 1).astype(str)
         names = dict(zip(world.ELEMENTS, messy.ELEMENT_HEADER_SETS[style.element_set],
                          strict=True))
@@ -362,12 +350,7 @@ class Pemda:
             columns["mutu"] = letters
         if rng.random() < 0.3:
             columns["regulasi"] = np.full(n, "14/2017", dtype=object)
-        table = pd.DataFrame(columns, dtype=object)
-        table["_unit_idx"] = unit_idx
-        table["_period_pos"] = pos
-        table["_sheet_order"] = sheet_order
-        table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
-        table["_order"] = np.arange(n, dtype=float)
+        table = _in_sheet_order(columns, sheet_order, _unit_idx=unit_idx, _period_pos=pos)
         headers = {c: style.headers.get(c, c) for c in columns}
         table = self._finish(table, "ikm", style, rng, headers,
                              {"ikm", "jumlah_responden"}, set(), sheet_names)
@@ -388,3 +371,14 @@ def published_lookup(unit_idx: np.ndarray, pos: np.ndarray, values: np.ndarray, 
     return grid[ku, kp]
 
 
+def _in_sheet_order(columns: dict[str, np.ndarray], sheet_order: np.ndarray,
+                    **hidden: np.ndarray) -> pd.DataFrame:
+    """The rows to write: the text `columns` and the `hidden` helper columns, stably sorted by
+    sheet, numbered in that order in `_order`."""
+    table = pd.DataFrame(columns, dtype=object)
+    for name, values in hidden.items():
+        table[name] = values
+    table["_sheet_order"] = sheet_order
+    table = table.sort_values("_sheet_order", kind="stable", ignore_index=True)
+    table["_order"] = np.arange(len(table), dtype=float)
+    return table
