@@ -232,10 +232,12 @@ def _number_candidates(text: pd.Series) -> pd.DataFrame:
 
 
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
-                  groups: np.ndarray | pd.Series | None = None) -> ParsedColumn:
+                  groups: np.ndarray | pd.Series | None = None,
+                  distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """See `_parse_numbers`; a long column with few distinct (cell, group) pairs is parsed once
-    per pair, each pair weighing as many cells as it stands for, and spread back."""
-    codes, uniques = _repeats(s)
+    per pair, each pair weighing as many cells as it stands for, and spread back. `distinct`:
+    `pd.factorize(s)` when already worked out."""
+    codes, uniques = distinct if distinct is not None else _repeats(s)
     if codes is None:
         return _parse_numbers(s, ambiguous_as=ambiguous_as, groups=groups)
     group, n_groups = ((np.zeros(len(s), dtype=np.intp), 1) if groups is None
@@ -420,10 +422,10 @@ def _dates_from_text(text: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"date": date, "reason": reason})
 
 
-def parse_dates(s: pd.Series) -> ParsedColumn:
+def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """See `_parse_dates`; a long column with few distinct cells is parsed once per distinct
-    cell and spread back."""
-    codes, uniques = _repeats(s)
+    cell and spread back. `distinct`: `pd.factorize(s)` when already worked out."""
+    codes, uniques = distinct if distinct is not None else _repeats(s)
     if codes is None:
         return _parse_dates(s)
     done = _parse_dates(pd.Series(uniques, dtype=s.dtype))
@@ -563,10 +565,11 @@ def _range_kind(first: int | None, last: int | None) -> Granularity | None:
     return None
 
 
-def parse_periods(s: pd.Series, freq: Frequency = "semester") -> ParsedPeriods:
+def parse_periods(s: pd.Series, freq: Frequency = "semester",
+                  distinct: tuple[np.ndarray, Any] | None = None) -> ParsedPeriods:
     """See `_parse_periods`; a long column with few distinct cells is parsed once per
-    distinct cell and spread back."""
-    codes, uniques = _repeats(s)
+    distinct cell and spread back. `distinct`: `pd.factorize(s)` when already worked out."""
+    codes, uniques = distinct if distinct is not None else _repeats(s)
     if codes is None:
         return _parse_periods(s, freq)
     done = _parse_periods(pd.Series(uniques, dtype=s.dtype), freq)

@@ -63,6 +63,52 @@ class FileInput:
     sheets: list[dict[str, object]] = field(default_factory=list)
     files: dict[str, dict[str, object]] = field(default_factory=dict)
     sheet_columns: dict[tuple[str, str | None], frozenset[str]] = field(default_factory=dict)
+    _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
+    _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
+
+    def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(codes, distinct cells) of a text column, code -1 for a missing cell. Worked out
+        once per column: the rules look at the few distinct cells of a long column and spread
+        their verdicts back by code."""
+        if column not in self._distinct:
+            codes, uniques = pd.factorize(self.frame[column])
+            self._distinct[column] = (codes, pd.Series(uniques, dtype="string"))
+        return self._distinct[column]
+
+    def blank(self, column: str) -> np.ndarray:
+        """Per row: missing or whitespace only (as `strip_text(...).isna()`)."""
+        codes, uniques = self.distinct(column)
+        return np.append((uniques.str.strip() == "").to_numpy(bool), True)[codes]
+
+    def tidy(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(codes, distinct values) of `strip_text(frame[column])`, worked out per distinct
+        cell; code -1 for missing."""
+        if column not in self._tidy:
+            codes, uniques = self.distinct(column)
+            tidy_codes, tidy = pd.factorize(_tidied(uniques))
+            self._tidy[column] = (np.append(tidy_codes, -1)[codes],
+                                  pd.Series(tidy, dtype="string"))
+        return self._tidy[column]
+
+    def tidy_text(self, column: str) -> pd.Series:
+        """`strip_text(frame[column])`, from `tidy`."""
+        return _taken(*self.tidy(column), self.frame.index)
+
+    def file_codes(self) -> np.ndarray:
+        """Per row: which file it came from, as a number."""
+        return np.asarray(self.frame[FILE].cat.codes)
+
+    def set_missing(self, column: str, mask: np.ndarray) -> None:
+        """Make the cells of `column` where `mask` holds missing."""
+        values = _arrow(self.frame[column])
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        self.frame[column] = pd.arrays.ArrowStringArray(
+            pc.if_else(pa.array(mask), pa.scalar(None, values.type), values))
+        if column in self._distinct:
+            codes, uniques = self._distinct[column]
+            self._distinct[column] = (np.where(mask, -1, codes), uniques)
+        self._tidy.pop(column, None)
 
     def sheet_has(self, column: str) -> np.ndarray:
         """Per row: whether the row's sheet has `column` at all (decided per sheet)."""
@@ -232,19 +278,20 @@ def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
 def strip_text(values: pd.Series) -> pd.Series:
     """Whitespace trimmed and collapsed; empty -> NA. Works on unique values."""
     codes, uniques = pd.factorize(values.astype("string"))
-    tidy = pd.Series(uniques, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
-    tidy = tidy.mask(tidy == "")
-    table = pa.array(tidy.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    return _taken(codes, _tidied(pd.Series(uniques, dtype="string")), values.index)
+
+
+def _tidied(texts: pd.Series) -> pd.Series:
+    tidy = texts.str.replace(r"\s+", " ", regex=True).str.strip()
+    return tidy.mask(tidy == "")
+
+
+def _taken(codes: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
+    """`values` (text) per code, missing for -1, as an Arrow-backed text Series."""
+    table = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string())
     taken = table.take(pa.array(codes, mask=codes < 0)) if len(table) else pa.nulls(
         len(codes), pa.large_string())
-    return pd.Series(pd.array(taken, dtype="string"), index=values.index)
-
-
-def per_unique(values: pd.Series, func) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Apply a vectorised `func(Series of uniques) -> array` and spread it back (NA -> None)."""
-    codes, uniques = pd.factorize(values)
-    result = np.asarray(func(pd.Series(uniques, dtype=values.dtype)), dtype=object)
-    return np.append(result, None)[codes]
+    return pd.Series(pd.array(taken, dtype="string"), index=index)
 
 
 def excel_errors(data: FileInput, required: Sequence[str]) -> None:
@@ -252,38 +299,26 @@ def excel_errors(data: FileInput, required: Sequence[str]) -> None:
     frame = data.frame
     for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                 and not c.startswith(EXTRA_PREFIX)]:
-        # every error text holds '#': only those rows are looked at (one Arrow scan)
-        hits = pc.match_substring(_arrow(frame[col]), "#")
-        if not pc.any(hits).as_py():
+        codes, uniques = data.distinct(col)
+        key = uniques.str.strip().str.upper()
+        error = key.isin(EXCEL_ERRORS).to_numpy(bool)
+        if not error.any():
             continue
-        candidates = np.flatnonzero(np.asarray(pc.fill_null(hits, False), dtype=bool))
-        key = np.full(len(frame), None, dtype=object)
-        key[candidates] = per_unique(frame[col].iloc[candidates], lambda u: u.str.strip(
-            ).str.upper().where(u.str.strip().str.upper().isin(EXCEL_ERRORS)))
-        is_error = pd.notna(key)
-        if not is_error.any():
-            continue
-        raw = frame[col].copy()
+        is_error = np.append(error, False)[codes]
         if col in required:
-            reason = pd.Series(key, index=frame.index, dtype=object)
-            data.verdicts.reject(is_error, col, "Excel error cell " + reason.fillna(""), raw)
+            reason = np.append(("Excel error cell " + key).to_numpy(dtype=object), None)[codes]
+            data.verdicts.reject(is_error, col, pd.Series(reason, index=frame.index, dtype=object),
+                                 frame[col])
         else:
             data.note(f"excel_error_set_missing:{col}", is_error)
-        frame.loc[is_error, col] = pd.NA
+        data.set_missing(col, is_error)
 
 
 def require(data: FileInput, columns: Sequence[str]) -> None:
     """Reject rows with an empty value in any of the required columns (first column wins)."""
     for col in columns:
         if col in data.frame.columns:
-            data.verdicts.reject(_empty(data.frame[col]), col, MISSING_REQUIRED, data.frame[col])
-
-
-def _empty(values: pd.Series) -> np.ndarray:
-    """Per row: missing or whitespace only (as `strip_text(values).isna()`), per unique."""
-    codes, uniques = pd.factorize(values.astype("string"))
-    blank = (pd.Series(uniques, dtype="string").str.strip() == "").to_numpy(bool)
-    return np.append(blank, True)[codes]
+            data.verdicts.reject(data.blank(col), col, MISSING_REQUIRED, data.frame[col])
 
 
 def require_region(data: FileInput) -> None:
@@ -292,7 +327,7 @@ def require_region(data: FileInput) -> None:
     empty = np.ones(len(frame), dtype=bool)
     for col in ("kode_pemda", "nama_pemda"):
         if col in frame.columns:
-            empty &= _empty(frame[col])
+            empty &= data.blank(col)
     column = "nama_pemda" if "nama_pemda" in frame.columns else "kode_pemda"
     data.verdicts.reject(empty, column, "missing required value (region code or name)")
 
@@ -301,30 +336,28 @@ def resolve_regions(data: FileInput) -> pd.Series:
     """kode_pemda per row (NA where unresolved; those rows are rejected)."""
     frame = data.frame
     n = len(frame)
-    code = strip_text(frame["kode_pemda"]) if "kode_pemda" in frame else pd.Series(
-        pd.NA, index=frame.index, dtype="string")
-    name = strip_text(frame["nama_pemda"]) if "nama_pemda" in frame else pd.Series(
-        pd.NA, index=frame.index, dtype="string")
-    code_codes, code_values = pd.factorize(code)
-    name_codes, name_values = pd.factorize(name)
+    nothing = (np.full(n, -1, dtype=np.intp), pd.Series([], dtype="string"))
+    code_codes, code_values = data.tidy("kode_pemda") if "kode_pemda" in frame else nothing
+    name_codes, name_values = data.tidy("nama_pemda") if "nama_pemda" in frame else nothing
     # the (code, name) pair per row as one integer (missing = the last value of each)
     pair = (np.where(code_codes < 0, len(code_values), code_codes) * (len(name_values) + 1)
             + np.where(name_codes < 0, len(name_values), name_codes))
     pairs, codes = np.unique(pair, return_inverse=True)
-    code_list = [*code_values, None]
-    name_list = [*name_values, None]
+    code_list = [*code_values.to_numpy(dtype=object), None]
+    name_list = [*name_values.to_numpy(dtype=object), None]
     resolver = region_resolver()
     results = [resolver.resolve(code_list[p // (len(name_values) + 1)],
                                 name_list[p % (len(name_values) + 1)]) for p in pairs]
     kode = np.array([r.kode_pemda for r in results] + [None], dtype=object)[codes if n else []]
     unresolved = pd.isna(kode)
     if unresolved.any():
-        used_code = code.notna().to_numpy(bool)
+        used_code = code_codes >= 0
         why_per_pair = np.array([f"region not resolved: {r.reason}" for r in results] + [None],
                                 dtype=object)
         why = pd.Series(why_per_pair[codes], index=frame.index, dtype=object)
-        data.verdicts.reject(unresolved & used_code, "kode_pemda", why, code)
-        data.verdicts.reject(unresolved & ~used_code, "nama_pemda", why, name)
+        for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
+            seen = data.tidy_text(column) if column in frame else None
+            data.verdicts.reject(unresolved & rows, column, why, seen)
     retired = np.array([bool(r.note) for r in results] + [False], dtype=bool)[codes if n else []]
     data.note("region_retired_code_mapped", retired)
     data.verdicts.set_regions(kode)
@@ -333,23 +366,30 @@ def resolve_regions(data: FileInput) -> pd.Series:
                      index=frame.index)
 
 
-def resolve_units(names: pd.Series, kode_pemda: pd.Series) -> pd.DataFrame:
-    """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id."""
-    name = strip_text(names)
-    codes, uniques = pd.factorize(name)
-    matches = [match_unit(str(u)) for u in uniques]
-    take = codes if len(codes) else np.array([], dtype=int)
-    function = np.array([m.function for m in matches] + [None], dtype=object)[take]
-    key = np.array([m.unit_key for m in matches] + [None], dtype=object)[take]
-    matched = np.array([m.matched for m in matches] + [False], dtype=bool)[take]
-    out = pd.DataFrame({
-        "unit_name": name,
-        "unit_function": pd.array(function, dtype="string"),
-        "unit_key": pd.array(key, dtype="string"),
-        "unit_matched": matched,
-    }, index=names.index)
-    out["unit_id"] = (kode_pemda.astype("string") + "/" + out["unit_key"]).astype("string")
-    return out
+def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.DataFrame:
+    """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id
+    per row of `data`, the unit's name in `column`; worked out per distinct name and region."""
+    index = data.frame.index
+    name_codes, names = data.tidy(column)
+    matches = [match_unit(str(u)) for u in names.to_numpy(dtype=object)]
+    function = pd.Series([m.function for m in matches], dtype="string")
+    key = pd.Series([m.unit_key for m in matches], dtype="string")
+    region_codes, regions = pd.factorize(kode_pemda)
+    pair = np.where(name_codes < 0, len(names), name_codes).astype(np.int64) * (
+        len(regions) + 1) + np.where(region_codes < 0, len(regions), region_codes)
+    pairs, pair_codes = np.unique(pair, return_inverse=True)
+    pair_key = np.append(key.to_numpy(dtype=object, na_value=None), None)[
+        pairs // (len(regions) + 1)]
+    pair_region = np.append(np.asarray(regions, dtype=object), None)[pairs % (len(regions) + 1)]
+    unit_id = [None if k is None or r is None else f"{r}/{k}"
+               for r, k in zip(pair_region, pair_key, strict=True)]
+    return pd.DataFrame({
+        "unit_name": _taken(name_codes, names, index),
+        "unit_function": _taken(name_codes, function, index),
+        "unit_key": _taken(name_codes, key, index),
+        "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
+        "unit_id": _taken(pair_codes.reshape(-1), pd.Series(unit_id, dtype="string"), index),
+    }, index=index)
 
 
 def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
@@ -429,15 +469,21 @@ def duplicate_keys(data: FileInput, keys: dict[str, pd.Series] | None = None,
         rows, dtype=bool)[alive]
     chosen = np.flatnonzero(alive)[candidates]
 
+    def small(codes: np.ndarray, uniques: object) -> tuple[np.ndarray, object]:
+        kind = np.min_scalar_type(-len(uniques) - 1)  # type: ignore[arg-type]
+        return codes.astype(kind), np.asarray(uniques, dtype=object)  # parts cross a pipe
+
     def coded(values: pd.Series) -> tuple[np.ndarray, object]:
         taken = (values.iloc[chosen] if isinstance(values.dtype, pd.StringDtype)
                  else values.to_numpy()[chosen])
-        codes, uniques = pd.factorize(taken)
-        small = np.min_scalar_type(-len(uniques) - 1)  # parts cross a pipe: keep codes small
-        return codes.astype(small), np.asarray(uniques, dtype=object)
+        return small(*pd.factorize(taken))
+
+    def read(column: str) -> tuple[np.ndarray, object]:
+        codes, uniques = data.distinct(column)
+        return small(codes[chosen], uniques)
 
     steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = [
-        ({c: coded(frame[c]) for c in data_columns(frame)}, None)]
+        ({c: read(c) for c in data_columns(frame)}, None)]
     if keys:
         steps.append(({f"__{name}": coded(pd.Series(values).reset_index(drop=True))
                        for name, values in keys.items()}, what))
@@ -574,10 +620,17 @@ def provenance(data: FileInput, keep: np.ndarray) -> pd.DataFrame:
     """source_file, sheet, row of the kept rows."""
     frame = data.frame
     return pd.DataFrame({
-        "source_file": pd.array(frame[FILE].to_numpy(dtype=object)[keep], dtype="string"),
-        "sheet": pd.array(frame[SHEET].to_numpy(dtype=object)[keep], dtype="string"),
+        "source_file": _categorical_text(frame[FILE], keep),
+        "sheet": _categorical_text(frame[SHEET], keep),
         "row": frame[ROW].to_numpy()[keep].astype("int64"),
     })
+
+
+def _categorical_text(values: pd.Series, keep: np.ndarray) -> pd.Series:
+    """The kept rows of a Categorical of names as text (taken from the few names in Arrow)."""
+    codes = np.asarray(values.cat.codes)[keep]
+    names = pd.Series(values.cat.categories.to_numpy(dtype=object), dtype="string")
+    return _taken(codes, names, pd.RangeIndex(len(codes))).array
 
 
 def numbers(
@@ -593,7 +646,7 @@ def numbers(
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
-                           groups=frame[FILE].to_numpy(dtype=object))
+                           groups=data.file_codes(), distinct=data.distinct(column))
     raw = frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     values = parsed.values
@@ -621,7 +674,8 @@ def periods(
     from p3k_study.periods import period_index
 
     frame = data.frame
-    parsed = parse_periods(frame[column], freq)  # type: ignore[arg-type]
+    parsed = parse_periods(frame[column], freq,  # type: ignore[arg-type]
+                           distinct=data.distinct(column))
     raw = frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     index = parsed.index

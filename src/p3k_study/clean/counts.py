@@ -57,14 +57,14 @@ def counts_part(
     """Every rule but the duplicate check, for the sheets of one or more staff-count files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
+    verdicts = data.verdicts
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
     values = {
         target: numbers(data, source, whole=True, minimum=0, what="count")
         for source, target in COUNT_SOURCES.items()
     }
-    units = resolve_units(frame["unit_kerja"], kode)
+    units = resolve_units(data, "unit_kerja", kode)
     check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
                            what="same unit and period")
 

@@ -86,7 +86,7 @@ def published_part(
     else:
         regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
 
-    units = resolve_units(frame["unit_layanan"], kode)
+    units = resolve_units(data, "unit_layanan", kode)
     check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
                            what="same unit and period")
 

@@ -81,7 +81,7 @@ def kinerja_part(
     (`finish` applies the check over all parts). The period is always a year, whatever the
     panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
+    verdicts = data.verdicts
     kode = resolve_regions(data)
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
@@ -96,7 +96,7 @@ def kinerja_part(
     verdicts.reject(nothing, None, "no outcome value (nilai_sakip, predikat_sakip or SKP "
                     "shares)")
 
-    units = resolve_units(frame["unit_kerja"], kode)
+    units = resolve_units(data, "unit_kerja", kode)
     check = duplicate_keys(data, {"unit_id": units["unit_id"], "year": year},
                            what="same unit and year")
 

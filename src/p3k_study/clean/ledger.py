@@ -93,8 +93,10 @@ class Verdicts:
 
     def set_regions(self, kode_pemda: pd.Series | np.ndarray) -> None:
         """The resolved region code per row (missing where unresolved), for the ledger."""
-        self._kode = pd.Series(kode_pemda).astype(object).where(
-            pd.notna(kode_pemda), None).to_numpy(dtype=object)
+        values = (kode_pemda.to_numpy(dtype=object) if isinstance(kode_pemda, pd.Series)
+                  else np.array(kode_pemda, dtype=object))
+        values[pd.isna(values)] = None
+        self._kode = values
 
     @property
     def alive(self) -> np.ndarray:

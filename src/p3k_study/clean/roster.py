@@ -96,7 +96,7 @@ def roster_part(
     mismatch = nip_status_mismatch(nip.kind, status)
     verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
 
-    units = resolve_units(frame["unit_kerja"], kode)
+    units = resolve_units(data, "unit_kerja", kode)
     check = duplicate_keys(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
                            what="same employee, unit and TMT")
 

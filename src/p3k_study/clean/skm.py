@@ -35,7 +35,6 @@ from p3k_study.clean.common import (
     rejects_of,
     resolve_regions,
     resolve_units,
-    strip_text,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
@@ -63,8 +62,8 @@ def skm_part(
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
-    has_period = _filled(frame, "periode")
-    has_date = _filled(frame, "tanggal_survei")
+    has_period = _filled(data, "periode")
+    has_date = _filled(data, "tanggal_survei")
     no_period = ~(has_period | has_date)
     if no_period.any():
         by_date = _sheet_has(data, "tanggal_survei", no_period) & ~_sheet_has(
@@ -79,7 +78,9 @@ def skm_part(
         period = periods(data, "periode", freq, reference_date).where(has_period)
     if "tanggal_survei" in frame.columns:
         use_date = has_date & ~has_period
-        dates = parse_dates(frame["tanggal_survei"].where(use_date))
+        codes, uniques = data.distinct("tanggal_survei")
+        dates = parse_dates(frame["tanggal_survei"],
+                            distinct=(np.where(use_date, codes, -1), uniques))
         raw = frame["tanggal_survei"]
         verdicts.reject(dates.reason.notna().to_numpy(bool), "tanggal_survei", dates.reason, raw)
         verdicts.reject(future(dates.values, reference_date), "tanggal_survei",
@@ -91,10 +92,10 @@ def skm_part(
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population")
 
-    check = duplicate_keys(data, rows=_identified_rows(frame))
+    check = duplicate_keys(data, rows=_identified_rows(data))
 
     keep = verdicts.alive
-    units = resolve_units(frame["unit_layanan"], kode)
+    units = resolve_units(data, "unit_layanan", kode)
     clean = kept_rows(data, kode, units)
     clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
     for e in ELEMENTS:
@@ -110,16 +111,17 @@ RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", 
 """Header keys of columns that number respondents: with one, identical rows are duplicates."""
 
 
-def _identified_rows(frame: pd.DataFrame) -> np.ndarray:
+def _identified_rows(data: FileInput) -> np.ndarray:
     """Rows whose sheet numbers respondents or whose survey date carries a time of day."""
+    frame = data.frame
     ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
            and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
     out = np.zeros(len(frame), dtype=bool)
     for col in ids:
-        out |= strip_text(frame[col]).notna().to_numpy(bool)
+        out |= ~data.blank(col)
     if "tanggal_survei" in frame.columns:
-        codes, uniques = pd.factorize(frame["tanggal_survei"])
-        timed = pd.Series(uniques, dtype="string").str.contains(r"\d:\d\d", regex=True)
+        codes, uniques = data.distinct("tanggal_survei")
+        timed = uniques.str.contains(r"\d:\d\d", regex=True)
         out |= np.append(timed.fillna(False).to_numpy(bool), False)[codes]
     return out
 
@@ -137,18 +139,18 @@ def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _filled(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return strip_text(frame[column]).notna().to_numpy(bool)
+def _filled(data: FileInput, column: str) -> np.ndarray:
+    if column not in data.frame.columns:
+        return np.zeros(len(data.frame), dtype=bool)
+    return ~data.blank(column)
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') parsed per unique value, the rest by
     `parse_numbers`; unreadable, fractional or out-of-range ones rejected."""
     raw = data.frame[column]
-    codes, uniques = pd.factorize(raw)
-    texts = pd.Series(uniques, dtype="string").str.strip()
+    codes, uniques = data.distinct(column)
+    texts = uniques.str.strip()
     plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
     unique_values = np.full(len(texts), np.nan)
     if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
@@ -157,7 +159,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows],
-                               groups=data.frame[FILE].to_numpy(dtype=object)[other_rows])
+                               groups=data.file_codes()[other_rows])
         values = np.append(unique_values, np.nan)[codes]
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
