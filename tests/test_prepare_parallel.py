@@ -1,11 +1,13 @@
 """clean_dataset: reading and cleaning groups of files in parallel gives the same tables as
-cleaning every file of a kind at once (duplicates are checked across all groups)."""
+cleaning every file of a kind at once (duplicates are checked across all groups; parts cross
+the process pipe `packed`, text as Categoricals)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
@@ -77,3 +79,28 @@ def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
         # locale decided over both files (a mix) would reject as ambiguous
         assert done.table["n_pns"].tolist() == [1234, 1234]
         assert done.rejects["reason"].tolist() == ["count is not a whole number"] * 2
+
+
+def test_packed_parts_join_to_the_same_text_columns() -> None:
+    from p3k_study.clean.common import DuplicateCheck, Part, finish, packed
+    from p3k_study.clean.ledger import empty_rejects
+
+    def part(names: list[str | None], file: str) -> Part:
+        table = pd.DataFrame({"kode_pemda": pd.array(["32.01"] * len(names), dtype="string"),
+                              "unit_name": pd.array(names, dtype="string"),
+                              "source_file": pd.array([file] * len(names), dtype="string"),
+                              "sheet": pd.array([None] * len(names), dtype="string"),
+                              "row": range(2, 2 + len(names))})
+        codes, uniques = pd.factorize(table["unit_name"].astype(object))
+        check = DuplicateCheck(np.ones(len(names), dtype=bool),
+                               [({"unit_name": (codes, uniques)}, None)])
+        return Part(table, empty_rejects(), {file: {}}, check)
+
+    parts = [part(["Dinas A", None, "Dinas B"], "a.csv"), part(["Dinas B", "Dinas C"], "b.csv")]
+    plain_table, plain_rejects, _ = finish(parts, parts[0].table.iloc[:0])
+    packed_table, packed_rejects, _ = finish([packed(p) for p in parts], parts[0].table.iloc[:0])
+    assert isinstance(packed(parts[0]).table["unit_name"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(packed_table, plain_table)
+    pd.testing.assert_frame_equal(packed_rejects, plain_rejects)
+    assert plain_table["unit_name"].tolist() == ["Dinas A", pd.NA, "Dinas B", "Dinas C"]
+    assert plain_rejects["reason"].tolist() == ["duplicate of row 4 in a.csv"]

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.clean.common import Part, finish
+from p3k_study.clean.common import Part, finish, packed
 from p3k_study.clean.counts import counts_part, empty_counts
 from p3k_study.clean.ikm_published import empty_published, published_part
 from p3k_study.clean.kinerja import empty_kinerja, kinerja_part
@@ -347,7 +347,7 @@ def _clean_group(task: tuple[str, Path, list[Path], dict[str, Any]]) -> tuple[st
             sheet.source_file = path.relative_to(raw).as_posix()
         sheets.extend(found)
     try:
-        return "ok", CLEANERS[kind][0](sheets, **options)
+        return "ok", packed(CLEANERS[kind][0](sheets, **options))
     except DataError as error:
         return "data_error", (error.path, error.reason, error.sheet)
 
