@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -649,9 +649,10 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
     pq.write_table(arrow, path, compression="zstd")
 
 
-def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any]
-                  ) -> list[Path]:
-    """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary."""
+def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
+                  validated: Collection[str] = ()) -> list[Path]:
+    """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary.
+    `validated`: the names of tables already checked with `validate`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -663,7 +664,7 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
                      "rejects"):
             if name not in tables:
                 continue
-            table = validate(name, tables[name])
+            table = tables[name] if name in validated else validate(name, tables[name])
             path = out / f"{name}.parquet"
             pending.append(writer.submit(_write_parquet, table, path))
             written.append(path)
@@ -720,7 +721,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         if cleaned.kind == "skm" and not cleaned.table.empty:
             early["answers"] = ikm_from_answers(cleaned.table)
         if cleaned.kind == "pegawai":
-            early["staff"] = _sorted_staff(cleaned.table)
+            early["staff"] = validate("staff", _sorted_staff(cleaned.table))
 
     done = clean_dataset(raw, config, reference_date, progress=progress,
                          on_joined=start_derived)
@@ -760,5 +761,5 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     summary = summarise(cleaned, tables, raw=raw, freq=freq, config=config,
                         reference_date=reference_date, reference_source=reference_source,
                         warnings=warnings, ignored=ignored)
-    paths = write_outputs(out, tables, summary)
+    paths = write_outputs(out, tables, summary, validated={"staff"} & early.keys())
     return PrepareResult(out, paths, summary, tables)
