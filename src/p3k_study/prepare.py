@@ -649,6 +649,11 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
     pq.write_table(arrow, path, compression="zstd")
 
 
+OUTPUT_TABLES: tuple[str, ...] = ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
+                                  "rejects")
+"""The processed tables `write_outputs` writes (as Parquet; panel and rejects also as CSV)."""
+
+
 def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
                   validated: Collection[str] = ()) -> list[Path]:
     """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary.
@@ -656,25 +661,25 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    # files are written by a second thread while the next table is validated (Arrow encodes
-    # and compresses without holding the GIL)
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    # files are written by two threads (Parquet; CSV) while the next table is validated (Arrow
+    # encodes and compresses without holding the GIL); the panel, whose CSV takes longest, first
+    with ThreadPoolExecutor(max_workers=1) as parquet, ThreadPoolExecutor(max_workers=1) as text:
         pending = []
-        for name in ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
-                     "rejects"):
+        for name in sorted(OUTPUT_TABLES, key=lambda name: name != "panel"):
             if name not in tables:
                 continue
             table = tables[name] if name in validated else validate(name, tables[name])
-            path = out / f"{name}.parquet"
-            pending.append(writer.submit(_write_parquet, table, path))
-            written.append(path)
             if name in ("panel", "rejects"):
-                csv_path = out / f"{name}.csv"
                 # what to_csv(float_format="%.10g") writes, faster
-                pending.append(writer.submit(write_csv, table, csv_path))
-                written.append(csv_path)
+                pending.append(text.submit(write_csv, table, out / f"{name}.csv"))
+            pending.append(parquet.submit(_write_parquet, table, out / f"{name}.parquet"))
         for future in pending:
             future.result()
+    for name in OUTPUT_TABLES:
+        if name in tables:
+            written.append(out / f"{name}.parquet")
+            if name in ("panel", "rejects"):
+                written.append(out / f"{name}.csv")
     path = out / SUMMARY_FILE
     path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,
                                default=str) + "\n", encoding="utf-8")
