@@ -487,8 +487,8 @@ def summarise(
     for done in cleaned:
         clean_counts_ = _sizes(done.table)
         rejected = _sizes(done.rejects)
-        for reason, n in done.rejects["reason"].map(_reason_key).value_counts().items():
-            key = f"{done.kind}: {reason}"
+        for reason, n in done.rejects["reason"].value_counts(sort=False).items():
+            key = f"{done.kind}: {_reason_key(reason)}"
             reasons[key] = reasons.get(key, 0) + int(n)
         for info in done.files:
             name = info["source_file"]
@@ -577,7 +577,11 @@ def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
     if table.empty:
         return {}
     sizes = table.groupby(["source_file", "sheet"], dropna=False).size()
-    return {(str(f), None if pd.isna(s) else str(s)): int(n) for (f, s), n in sizes.items()}
+    files = sizes.index.get_level_values(0).astype(str)
+    sheet = sizes.index.get_level_values(1)
+    sheets = np.where(sheet.isna(), None, sheet.to_numpy(dtype=object, na_value=None))
+    return {(f, None if s is None else str(s)): int(n)
+            for f, s, n in zip(files, sheets, sizes.to_numpy(), strict=True)}
 
 
 def format_summary(summary: dict[str, Any]) -> str:
