@@ -256,8 +256,13 @@ def clean_kinerja(sheets: Sequence[Any], config: Config, reference_date: Any,
     return _clean_kind("kinerja", sheets, config, reference_date, progress)
 
 
-CHUNK_BYTES = 8_000_000
-"""`clean_dataset` reads and cleans the files of a kind in groups of about this many bytes."""
+CHUNK_BYTES = 24_000_000
+"""`clean_dataset` reads and cleans the files of a kind in groups of about this many bytes.
+
+Cleaning a group has a fixed cost of ~0.2 s (pandas and Arrow per-call costs, whatever the
+rows), so larger groups cost less CPU; but the groups must be many enough for 2 workers to
+finish together. On the national data 24 MB (8 SKM groups) gave the shortest runs: 8 MB
+38-42 s, 16 MB 38-42 s, 24 MB 33-35 s, 32 MB 36-38 s, 48 MB 38 s (benchmarks/README.md)."""
 
 
 def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool = False,
