@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
 
@@ -104,3 +105,16 @@ def test_packed_parts_join_to_the_same_text_columns() -> None:
     pd.testing.assert_frame_equal(packed_rejects, plain_rejects)
     assert plain_table["unit_name"].tolist() == ["Dinas A", pd.NA, "Dinas B", "Dinas C"]
     assert plain_rejects["reason"].tolist() == ["duplicate of row 4 in a.csv"]
+
+
+def test_packed_accepts_text_in_several_chunks() -> None:
+    from p3k_study.clean.common import DuplicateCheck, Part, packed
+    from p3k_study.clean.ledger import empty_rejects
+
+    chunks = pd.array(pa.chunked_array([["a", None], ["b", "a"]]), dtype="string")
+    table = pd.DataFrame({"unit_name": chunks, "row": [2, 3, 4, 5]})
+    part = Part(table, empty_rejects(), {}, DuplicateCheck(np.ones(4, dtype=bool), []))
+    names = packed(part).table["unit_name"]
+    assert isinstance(names.dtype, pd.CategoricalDtype)
+    assert names.cat.codes.tolist() == [0, -1, 1, 0]
+    assert names.cat.categories.tolist() == ["a", "b"]

@@ -508,7 +508,9 @@ def _categorical(values: pd.Series) -> pd.Categorical:
 
     By Arrow's dictionary_encode rather than `astype("category")`, which also sorts the
     categories: half the time, and `finish` needs no order."""
-    encoded = pc.dictionary_encode(pa.array(values.array))
+    text = pa.array(values.array)
+    encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray)
+                                   else text)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     categories = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype))
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
