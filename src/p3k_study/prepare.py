@@ -584,7 +584,7 @@ def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
     sizes = table.groupby(["source_file", "sheet"], dropna=False).size()
     files = sizes.index.get_level_values(0).astype(str)
     sheet = sizes.index.get_level_values(1)
-    sheets = np.where(sheet.isna(), None, sheet.to_numpy(dtype=object, na_value=None))
+    sheets = sheet.to_numpy(dtype=object, na_value=None)
     return {(f, None if s is None else str(s)): int(n)
             for f, s, n in zip(files, sheets, sizes.to_numpy(), strict=True)}
 
@@ -660,7 +660,9 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
 
 OUTPUT_TABLES: tuple[str, ...] = ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
                                   "rejects")
-"""The processed tables `write_outputs` writes (as Parquet; panel and rejects also as CSV)."""
+"""The processed tables `write_outputs` writes as Parquet."""
+CSV_TABLES: tuple[str, ...] = ("panel", "rejects")
+"""The processed tables `write_outputs` also writes as CSV."""
 
 
 def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
@@ -678,7 +680,7 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
             if name not in tables:
                 continue
             table = tables[name] if name in validated else validate(name, tables[name])
-            if name in ("panel", "rejects"):
+            if name in CSV_TABLES:
                 # what to_csv(float_format="%.10g") writes, faster
                 pending.append(text.submit(write_csv, table, out / f"{name}.csv"))
             pending.append(parquet.submit(_write_parquet, table, out / f"{name}.parquet"))
@@ -687,7 +689,7 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     for name in OUTPUT_TABLES:
         if name in tables:
             written.append(out / f"{name}.parquet")
-            if name in ("panel", "rejects"):
+            if name in CSV_TABLES:
                 written.append(out / f"{name}.csv")
     path = out / SUMMARY_FILE
     path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,

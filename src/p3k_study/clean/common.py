@@ -526,15 +526,22 @@ def _joined_tables(tables: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, dict[s
     for column in coded:
         pieces = [(np.asarray(t[column].cat.codes, dtype=np.int64), t[column].cat.categories)
                   for t in tables]
-        every = pieces[0][1].append([categories for _, categories in pieces[1:]])
-        common, categories = pd.factorize(every)
-        out, offset = [], 0
-        for codes, part_categories in pieces:
-            mapping = np.append(common[offset: offset + len(part_categories)], -1)
-            out.append(mapping[codes])
-            offset += len(part_categories)
-        categorical[column] = (np.concatenate(out), pd.Index(categories))
+        codes, categories = _unified(pieces, pieces[0][1].append([c for _, c in pieces[1:]]))
+        categorical[column] = (codes, pd.Index(categories))
     return table, categorical
+
+
+def _unified(pieces: Sequence[tuple[np.ndarray, Sequence[object]]], every: object
+             ) -> tuple[np.ndarray, object]:
+    """Codes of several parts (each into its own distinct values, -1 missing) as codes into
+    the distinct values of `every`, the parts' values one after another: (codes, values)."""
+    common, values = pd.factorize(every)
+    out, offset = [], 0
+    for codes, part_values in pieces:
+        mapping = np.append(common[offset: offset + len(part_values)], -1)
+        out.append(mapping[codes])
+        offset += len(part_values)
+    return np.concatenate(out), values
 
 
 def _text_taken(codes: np.ndarray, categories: pd.Index) -> pd.api.extensions.ExtensionArray:
@@ -574,9 +581,9 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         rows, firsts = at[dup], at[first[dup]]
         rejected[rows] = True
         ledgers.append(finalise(_duplicate_ledger(table, categorical, rows, firsts, what)))
-    if rejected.any():
-        table = table[~rejected].reset_index(drop=True)
     kept = np.flatnonzero(~rejected) if rejected.any() else None
+    if kept is not None:
+        table = table.iloc[kept].reset_index(drop=True)
     if categorical:
         table = table.assign(**{
             column: _text_taken(codes if kept is None else codes[kept], categories)
@@ -601,13 +608,7 @@ def _joined_codes(parts: Sequence[Part], step: int, name: str) -> np.ndarray:
     every = np.concatenate([uniques for _, uniques in pieces])
     if not len(every):
         return np.concatenate([codes for codes, _ in pieces])
-    common = pd.factorize(every)[0].astype(np.int64)
-    out, offset = [], 0
-    for codes, uniques in pieces:
-        mapping = np.append(common[offset: offset + len(uniques)], -1)
-        out.append(mapping[codes])
-        offset += len(uniques)
-    return np.concatenate(out)
+    return _unified(pieces, every)[0]
 
 
 def _duplicates_among(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
