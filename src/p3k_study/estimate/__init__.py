@@ -1,7 +1,8 @@
 """Estimators of the P3K study.
 
 TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that grow over time use
-`att_gt` (Callaway & Sant'Anna 2021) and its aggregations, `event_study(method="cs" or
+`att_gt` (Callaway & Sant'Anna 2021) and its aggregations, `did_imputation` (Borusyak, Jaravel
+& Spiess 2024; the regional reports' headline), `event_study(method="cs" or
 "sun_abraham")`, and check TWFE with `bacon_decomposition` and `twfe_weights`
 (de Chaisemartin-D'Haultfoeuille weights).
 """
@@ -11,6 +12,7 @@ from .bacon import BaconResult, bacon_decomposition
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
+from .imputation import ImputationResult, did_imputation
 from .tables import RegressionTable, regression_table
 from .twfe import BeforeAfterResult, RegressionResult, before_after, twfe
 
@@ -22,6 +24,7 @@ __all__ = [
     "EstimationError",
     "EstimationWarning",
     "EventStudyResult",
+    "ImputationResult",
     "RegressionResult",
     "RegressionTable",
     "TwfeWeightsResult",
@@ -29,6 +32,7 @@ __all__ = [
     "bacon_decomposition",
     "before_after",
     "count_never_treated",
+    "did_imputation",
     "event_study",
     "regression_table",
     "twfe",
