@@ -17,6 +17,8 @@ from p3k_study import __version__
 DEFAULT_DATASET = "demo"
 EXIT_USER_ERROR = 2
 EXIT_NOT_BUILT = 3
+PDF_HELP = ("also print each report to an A4 report.pdf with headless Chromium "
+            "(skipped, with a note, when Chromium is not installed)")
 
 
 class NotBuiltYet(RuntimeError):
@@ -97,7 +99,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         _processed_with_panel(args.processed), Path(args.out), regions=_regions(args.regions),
         level=args.level,
         lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-        parameters={"k_min": args.k_min}, progress=not args.quiet,
+        parameters={"k_min": args.k_min}, progress=not args.quiet, pdf=args.pdf,
     )
     print(result.describe())
     return 0 if result.ok else 1
@@ -112,6 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         reports=Path(args.reports or _reports_dir(args.dataset)),
         lang=args.lang, jobs=args.jobs, force=args.force, seed=args.seed, freq=args.period,
         progress=not args.quiet, regions=_run_regions(args.regions),  # type: ignore[arg-type]
+        pdf=args.pdf,
     )
     return 0 if result.ok else 1
 
@@ -175,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--k-min", type=_positive_int, default=5,
                    help="counts of staff or respondents below this are suppressed (default 5)")
+    p.add_argument("--pdf", action="store_true", help=PDF_HELP)
 
     p = add("run", cmd_run, "prepare + estimate + reports on one dataset (default: the demo).")
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="name under data/raw/ (default demo)")
@@ -188,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=["semester", "year", "quarter"], default="semester")
     p.add_argument("--regions", default="all",
                    help="'all', comma-separated codes, or 'none' to skip the reports")
+    p.add_argument("--pdf", action="store_true", help=PDF_HELP)
 
     p = add("verify", cmd_verify, "Rerun the run described by DIR/manifest.json and compare.")
     p.add_argument("dir", help="a reports folder holding manifest.json")

@@ -295,11 +295,13 @@ def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
 
 def run(*, raw: Path, processed: Path, reports: Path, lang: str = "id", jobs: int | None = None,
         force: bool = False, seed: int = 20240901, freq: str = "semester",
-        progress: bool = True, regions: Literal["all"] | list[str] | None = "all") -> RunResult:
+        progress: bool = True, regions: Literal["all"] | list[str] | None = "all",
+        pdf: bool = False) -> RunResult:
     """prepare + estimate + reports; ends by printing where the reports are.
 
     `regions`: 'all', a list of pemda codes, or None to skip the reports (prepare and estimate
-    still run and the manifest is still written to `reports`)."""
+    still run and the manifest is still written to `reports`). `pdf`: also print each report
+    to report.pdf (see `render_reports`)."""
     from p3k_study.errors import UserError
 
     raw, processed, reports = Path(raw), Path(processed), Path(reports)
@@ -325,7 +327,7 @@ def run(*, raw: Path, processed: Path, reports: Path, lang: str = "id", jobs: in
             batch = render_reports(processed, reports, regions=regions, level="pemda", lang=lang,
                                    jobs=jobs, force=force,
                                    parameters={"synthetic": is_synthetic(raw), "seed": seed},
-                                   progress=progress)
+                                   progress=progress, pdf=pdf)
         print(batch.describe(), flush=True)
         ok = batch.ok
         failed = [f.region for f in getattr(batch, "failures", [])]

@@ -5,6 +5,7 @@ Layout of the output folder::
     out/index.html                  status, key estimate and link per region, forest plot
     out/estimates.csv, .parquet     every region's key estimates
     out/<slug>/report.html          the report (no code)
+    out/<slug>/report.pdf           the report printed to A4 by headless Chromium (pdf=True)
     out/<slug>/report.ipynb         the executed notebook
     out/<slug>/region_summary.json  key numbers, written by the notebook itself
     out/<slug>/.fingerprint.json    inputs, parameters and template hashes; written last
@@ -48,11 +49,13 @@ from p3k_study.reports.content import PROCESSED_FILES, SUMMARY_FILE, list_region
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
 from p3k_study.reports.kernels import ForkedKernel, fork_available, warm_worker
+from p3k_study.reports.pdf import NOT_INSTALLED, find_chromium, print_pdf
 from p3k_study.reports.text import check_lang
 
 Status = Literal["rendered", "skipped", "failed"]
 FINGERPRINT = ".fingerprint.json"
 REPORT_HTML = "report.html"
+REPORT_PDF = "report.pdf"
 REPORT_NOTEBOOK = "report.ipynb"
 FAILED_NOTEBOOK = "report-failed.ipynb"
 PARTIAL_PREFIX = ".partial-"
@@ -66,10 +69,9 @@ RESERVED = ("region", "processed_dir", "level", "lang")
 
 
 def default_template() -> Path:
-    """notebooks/region-report.ipynb of this checkout (or a copy bundled in the package)."""
-    checkout = Path(__file__).resolve().parents[3] / "notebooks" / "region-report.ipynb"
-    if checkout.is_file():
-        return checkout
+    """The report template shipped in the package: p3k_study/reports/templates/.
+
+    (notebooks/region-report.ipynb in a checkout is a symlink to this same file.)"""
     bundled = resources.files("p3k_study.reports").joinpath("templates/region-report.ipynb")
     return Path(str(bundled))
 
@@ -90,6 +92,7 @@ class RegionTask:
     parameters: dict[str, Any]
     fingerprint: dict[str, Any]
     fork_kernel: bool = False  # fork the kernel from this (warm) worker: see kernels.py
+    chromium: str | None = None  # print report.pdf with this browser (pdf=True and installed)
 
 
 @dataclass
@@ -109,11 +112,17 @@ class RegionOutcome:
     exec_count: int | None = None  # its execution count ('In [n]') in report-failed.ipynb
     cell_source: str | None = None
     traceback: str | None = None
+    has_pdf: bool = False  # report.pdf is there, made from this report.html
 
     @property
     def report(self) -> str | None:
         """Path of the HTML report relative to the output folder, when there is one."""
         return f"{self.slug}/{REPORT_HTML}" if self.status != "failed" else None
+
+    @property
+    def pdf(self) -> str | None:
+        """Path of the PDF report relative to the output folder, when there is one."""
+        return f"{self.slug}/{REPORT_PDF}" if self.status != "failed" and self.has_pdf else None
 
 
 @dataclass
@@ -125,6 +134,7 @@ class BatchResult:
     index: Path | None = None
     estimates: Path | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # one line each, e.g. no Chromium for PDFs
 
     @property
     def ok(self) -> bool:
@@ -150,6 +160,7 @@ class BatchResult:
         """A few lines for the terminal."""
         lines = [f"reports: {len(self.rendered)} rendered, {len(self.skipped)} unchanged, "
                  f"{len(self.failures)} failed in {self.seconds:.0f} s -> {self.index or self.out}"]
+        lines += self.notes
         for failure in self.failures:
             where = f" (cell {failure.cell_index})" if failure.cell_index is not None else ""
             lines.append(f"  FAILED {failure.region}: {failure.error}{where}")
@@ -173,14 +184,21 @@ def make_fingerprint(inputs: dict[str, str], parameters: dict[str, Any],
 
 
 def fingerprint_matches(folder: Path, fingerprint: dict[str, Any]) -> bool:
-    """True when the stored fingerprint equals `fingerprint` and every output exists."""
-    stored = folder / FINGERPRINT
-    if not all((folder / name).is_file() for name in (REPORT_HTML, SUMMARY_FILE, FINGERPRINT)):
+    """True when the stored fingerprint equals `fingerprint` and every output exists.
+
+    With fingerprint['pdf'] the PDF is an output too; without it, a PDF printed by an earlier
+    render does not matter (it was printed from the same, unchanged report.html)."""
+    wanted = (REPORT_HTML, SUMMARY_FILE, FINGERPRINT, *((REPORT_PDF,) if fingerprint.get("pdf")
+                                                         else ()))
+    if not all((folder / name).is_file() for name in wanted):
         return False
     try:
-        return json.loads(stored.read_text(encoding="utf-8")) == _jsonable(fingerprint)
+        stored = json.loads((folder / FINGERPRINT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if isinstance(stored, dict) and not fingerprint.get("pdf"):
+        stored.pop("pdf", None)
+    return stored == _jsonable(fingerprint)
 
 
 def _jsonable(value: Any) -> Any:
@@ -235,7 +253,7 @@ def _kernel_environment() -> Iterator[None]:
 def _clear_previous(folder: Path) -> None:
     """Forget the previous render: fingerprint first, then outputs and leftover partial dirs."""
     (folder / FINGERPRINT).unlink(missing_ok=True)
-    for name in (REPORT_HTML, SUMMARY_FILE, REPORT_NOTEBOOK, FAILED_NOTEBOOK):
+    for name in (REPORT_HTML, REPORT_PDF, SUMMARY_FILE, REPORT_NOTEBOOK, FAILED_NOTEBOOK):
         (folder / name).unlink(missing_ok=True)
     for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
@@ -267,7 +285,7 @@ def _execution_error(exc: BaseException) -> dict[str, Any]:
 
 
 def render_region(task: RegionTask) -> RegionOutcome:
-    """Execute the template for one region, export HTML, then write the fingerprint.
+    """Execute the template for one region, export HTML (and the PDF), then the fingerprint.
 
     Never raises for a region's own problems: they come back as a failed RegionOutcome.
     """
@@ -297,11 +315,16 @@ def render_region(task: RegionTask) -> RegionOutcome:
         summary = json.loads((work / SUMMARY_FILE).read_text(encoding="utf-8"))
         title = f"{summary.get('name') or task.name} ({task.region})"
         write_html(notebook, work / REPORT_HTML, title, task.parameters.get("lang", "id"))
-        for name in (REPORT_NOTEBOOK, SUMMARY_FILE, REPORT_HTML):
+        made = [REPORT_NOTEBOOK, SUMMARY_FILE, REPORT_HTML]
+        if task.chromium:
+            print_pdf(work / REPORT_HTML, work / REPORT_PDF, task.chromium)
+            made.append(REPORT_PDF)
+        for name in made:
             os.replace(work / name, folder / name)
         atomic_write_text(folder / FINGERPRINT,
                           json.dumps(_jsonable(task.fingerprint), indent=2, sort_keys=True))
         outcome.status, outcome.summary = "rendered", summary
+        outcome.has_pdf = bool(task.chromium)
     except Exception as exc:  # a failing region must not stop the batch
         for key, value in _execution_error(exc).items():
             setattr(outcome, key, value)
@@ -415,6 +438,7 @@ def render_reports(
     parameters: dict[str, Any] | None = None,
     progress: bool = True,
     template: Path | None = None,
+    pdf: bool = False,
 ) -> BatchResult:
     """Render one HTML report per region; write out/index.html and out/estimates.{csv,parquet}.
 
@@ -425,6 +449,8 @@ def render_reports(
     scheduler: a Dask scheduler address; regions then run on that cluster instead.
     parameters: extra notebook parameters (outcome, treatment, period_from, period_to,
     synthetic, seed). A region's failure is recorded, never raised; see BatchResult.ok.
+    pdf: also print each report to out/<slug>/report.pdf (A4) with headless Chromium. Without
+    Chromium the HTML reports are still written and BatchResult.notes says why no PDF.
     """
     from tqdm.auto import tqdm
 
@@ -440,6 +466,7 @@ def render_reports(
         raise ValueError(f"parameters may not set {reserved}: use the arguments instead")
     jobs = jobs or os.cpu_count() or 1
     template = Path(template or default_template()).resolve()
+    chromium = find_chromium() if pdf else None
     out.mkdir(parents=True, exist_ok=True)
 
     wanted = _region_list(processed, regions, level)
@@ -452,12 +479,15 @@ def render_reports(
         folder = inside(out, slug)
         params = {**common, "region": code}
         fingerprint = make_fingerprint(inputs, params, template_sha)
+        if chromium:
+            fingerprint["pdf"] = True
         if not force and fingerprint_matches(folder, fingerprint):
             outcomes.append(RegionOutcome(code, name, slug, "skipped",
-                                          summary=_summary_of(folder)))
+                                          summary=_summary_of(folder),
+                                          has_pdf=(folder / REPORT_PDF).is_file()))
             continue
         tasks.append(RegionTask(code, name, level, slug, str(folder), str(template), params,
-                                fingerprint))
+                                fingerprint, chromium=chromium))
 
     bar = tqdm(total=len(wanted), initial=len(outcomes), desc="reports", unit="region",
                file=sys.stderr, disable=not progress, dynamic_ncols=True)
@@ -478,7 +508,8 @@ def render_reports(
 
     order = {code: i for i, code in enumerate(wanted["region"])}
     outcomes.sort(key=lambda o: order[o.region])
-    result = BatchResult(out=out, outcomes=outcomes)
+    result = BatchResult(out=out, outcomes=outcomes,
+                         notes=[NOT_INSTALLED] if pdf and not chromium else [])
     from p3k_study.reports.index import write_estimates, write_index
 
     result.estimates = write_estimates(out, outcomes, level)

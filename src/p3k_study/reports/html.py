@@ -11,6 +11,25 @@ import html
 import re
 from typing import Any
 
+# Printing (report.pdf, `--pdf`): A4 with 15 mm margins; the page's width is the paper's, figures
+# and tables shrink to it, long words wrap, headings stay with what follows them (a report's
+# heading and its figure are separate notebook cells: the heading cell avoids a break after it).
+PRINT_CSS = """
+@page{size:A4;margin:15mm}
+@media print{
+ body{background:#fff;font-size:10pt}
+ main{max-width:none;margin:0;padding:0}
+ h1{font-size:16pt}h2{font-size:13pt;break-after:avoid}h3{break-after:avoid}
+ .cell:has(h2):not(:has(table)):not(:has(img)){break-after:avoid}
+ img{max-width:100%;max-height:105mm;width:auto;height:auto;break-inside:avoid}
+ table{font-size:8pt;max-width:100%}
+ th,td{padding:.15em .35em;overflow-wrap:break-word}
+ thead{display:table-header-group}
+ tr{break-inside:avoid}
+ .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ a{color:inherit;text-decoration:none}
+}
+"""
 PAGE_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
  background:#fafafa}
@@ -25,7 +44,8 @@ td.num,th.num{text-align:right}
 pre{white-space:pre-wrap}
 .banner{background:#b00020;color:#fff;font-weight:bold;padding:.8em 1em;font-size:1.2em;
  border-radius:4px;margin:.5em 0}
-"""
+ul.not-estimated{font-size:.9em}
+""" + PRINT_CSS
 
 
 def page(title: str, body: str, lang: str = "id") -> str:
