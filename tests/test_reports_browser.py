@@ -1,4 +1,6 @@
-"""Open the index page and one report in headless Chromium: no console errors, images load.
+"""Open the index page and one report in headless Chromium: no console errors, images load;
+print one report to PDF (`render_reports(pdf=True)`): A4 pages, the region's name in its text,
+and the PDF treated as an output by the resume logic.
 
 Uses the chromium binary directly (--screenshot, --dump-dom, console logging to stderr), so no
 browser driver is needed. Without chromium the tests skip, except in CI (env CI set) where a
@@ -16,6 +18,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from p3k_study.reports import render_reports
+from p3k_study.reports.batch import FINGERPRINT, REPORT_HTML, REPORT_PDF
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -89,3 +94,62 @@ def test_console_errors_are_detected(chromium, tmp_path):
                     "undefinedFunction();</script></body></html>")
     result = run_chromium(chromium, page, tmp_path, "--dump-dom")
     assert console_errors(result.stderr)
+
+
+# ---------------------------------------------------------------- report.pdf
+
+A4_POINTS = (595.3, 841.9)  # 210 x 297 mm
+
+
+@pytest.fixture(scope="module")
+def pdf_run(batch_run, processed_dir, chromium, tmp_path_factory):
+    """32.01 rendered again with pdf=True over a copy of the session's batch (made without
+    PDFs, with the same parameters): the missing PDF alone must make it render again."""
+    out = tmp_path_factory.mktemp("pdf") / "reports"
+    shutil.copytree(batch_run.out, out)
+    result = render_reports(processed_dir, out, regions=["32.01"], jobs=1,
+                            parameters={"synthetic": True}, progress=False, pdf=True)
+    return result
+
+
+def test_report_pdf_is_a4_and_holds_the_report(pdf_run):
+    import pypdf
+
+    [outcome] = pdf_run.outcomes
+    assert outcome.status == "rendered", outcome.error  # the stored fingerprint had no PDF
+    assert pdf_run.notes == []
+    pdf = pdf_run.out / outcome.slug / REPORT_PDF
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    reader = pypdf.PdfReader(pdf)
+    assert 0 < len(reader.pages) < 30
+    for page in reader.pages:
+        size = (float(page.mediabox.width), float(page.mediabox.height))
+        assert size == pytest.approx(A4_POINTS, abs=1.5)
+    text = " ".join((page.extract_text() or "") for page in reader.pages)
+    words = " ".join(text.split())
+    assert "Kabupaten Bogor" in words and "DATA SINTETIS" in words
+    assert "<script>alert(1)" in words.replace(" ", "")  # the hostile unit name, as text
+    assert f'href="{outcome.slug}/{REPORT_PDF}"' in (pdf_run.out / "index.html").read_text()
+
+
+def test_pdf_is_an_output_for_resume(pdf_run, processed_dir, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(pdf_run.out, out)
+    folder = out / pdf_run.outcomes[0].slug
+    pdf = folder / REPORT_PDF
+    before = pdf.stat().st_mtime_ns
+    kwargs = dict(regions=["32.01"], jobs=1, parameters={"synthetic": True}, progress=False)
+
+    assert render_reports(processed_dir, out, pdf=True, **kwargs).outcomes[0].status == "skipped"
+    plain = render_reports(processed_dir, out, **kwargs)  # a PDF already there does no harm
+    assert plain.outcomes[0].status == "skipped" and plain.outcomes[0].pdf
+    assert pdf.stat().st_mtime_ns == before
+    assert 'report.pdf"' in (out / "index.html").read_text()
+
+    pdf.unlink()
+    again = render_reports(processed_dir, out, pdf=True, **kwargs)
+    assert again.outcomes[0].status == "rendered"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert (folder / FINGERPRINT).stat().st_mtime_ns >= pdf.stat().st_mtime_ns
+    assert (folder / REPORT_HTML).is_file()
+    assert not list(folder.glob(".*.tmp")) and not list(folder.glob(".partial-*"))

@@ -1,7 +1,8 @@
 """The batch's front page (index.html) and its table of key estimates (estimates.csv/.parquet).
 
 Numbers come from each report's region_summary.json, i.e. from the executed notebook itself.
-Every string from data is escaped; the forest plot is an embedded PNG.
+The page is templates/index.html.j2, rendered by Jinja2 with autoescape, so every string from
+data is escaped; the forest plot is an embedded PNG.
 """
 
 from __future__ import annotations
@@ -9,23 +10,25 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import jinja2
 import pandas as pd
 
 from p3k_study import plots
 from p3k_study.reports.files import atomic_write_bytes, atomic_write_text
-from p3k_study.reports.html import page
-from p3k_study.reports.text import MISSING, fmt_int, fmt_number, t
+from p3k_study.reports.html import PAGE_CSS
+from p3k_study.reports.text import MISSING, check_lang, fmt_int, fmt_number, t
 
 if TYPE_CHECKING:
     from p3k_study.reports.batch import RegionOutcome
 
 ESTIMATE_COLUMNS = ["region", "name", "level", "n_units", "n_treated", "estimate", "std_error",
                     "ci_low", "ci_high", "status", "n_comparison", "p_value", "too_few",
-                    "national_estimate", "error", "report"]
+                    "national_estimate", "error", "report", "estimator"]
 
 
 def _number(value: Any) -> float:
@@ -46,13 +49,13 @@ def estimates_table(outcomes: Sequence[RegionOutcome], level: str) -> pd.DataFra
             "status": o.status, "n_comparison": summary.get("n_comparison"),
             "p_value": _number(est.get("p_value")), "too_few": summary.get("too_few"),
             "national_estimate": _number((summary.get("national") or {}).get("estimate")),
-            "error": o.error, "report": o.report,
+            "error": o.error, "report": o.report, "estimator": est.get("estimator"),
         })
     table = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
     for column in ("n_units", "n_treated", "n_comparison"):
         table[column] = table[column].astype("Int64")
     table["too_few"] = table["too_few"].astype("boolean")
-    for column in ("region", "name", "level", "status", "error", "report"):
+    for column in ("region", "name", "level", "status", "error", "report", "estimator"):
         table[column] = table[column].astype("string")
     return table
 
@@ -68,64 +71,132 @@ def write_estimates(out: Path, outcomes: Sequence[RegionOutcome], level: str) ->
     return csv_path
 
 
-def _esc(value: object) -> str:
-    import html
+# Phrases only the index page uses (the report's own phrases are in text.py).
+INDEX_PHRASES: dict[str, dict[str, str]] = {
+    "estimator": {"id": "Angka berasal dari penduga", "en": "Numbers from the estimator"},
+    "forest_order": {"id": "Wilayah diurutkan menurut estimasi, tertinggi di atas.",
+                     "en": "Regions sorted by estimate, highest at the top."},
+    "forest_alt": {"id": "{title}: {n} wilayah, tertinggi {top}, terendah {bottom}",
+                   "en": "{title}: {n} regions, highest {top}, lowest {bottom}"},
+    "not_estimated_title": {"id": "Wilayah tanpa estimasi", "en": "Regions without an estimate"},
+    "no_reason": {"id": "tidak ada alasan tercatat", "en": "no reason recorded"},
+}
+TEMPLATE = "index.html.j2"
+NUMERIC_COLUMNS = ("col_estimate", "col_units", "col_treated")
+HEAD = ("col_code", "col_region", "col_status", "col_estimate", "col_ci", "col_units",
+        "col_treated", "col_note", "col_report")
 
-    return html.escape(str(value), quote=True)
+
+def phrase(key: str, lang: str, **values: object) -> str:
+    """An index-only phrase in `lang` (see INDEX_PHRASES), placeholders filled from `values`."""
+    text = INDEX_PHRASES[key][check_lang(lang)]
+    return text.format(**values) if values else text
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report templates: autoescape on, undefined names fail."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("p3k_study.reports", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value is pd.NA else str(value)
+
+
+def _flag(value: Any) -> bool:
+    """True for True and numpy.True_ (a 'boolean' column's cells), False for False and NA."""
+    return value is not None and value is not pd.NA and bool(value)
+
+
+def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The regions of the forest plot, highest estimate first, with their plot labels."""
+    rows = table.dropna(subset=["estimate"])
+    rows = rows.sort_values(["estimate", "region"], ascending=[False, True], kind="stable")
+    labels = rows["region"].fillna("") + " " + rows["name"].fillna("").str.slice(0, 30)
+    return rows.assign(label=labels).reset_index(drop=True)
 
 
 def _forest_png(table: pd.DataFrame, lang: str) -> str | None:
-    rows = table.dropna(subset=["estimate"])
+    rows = forest_rows(table)
     if rows.empty:
         return None
     national = table["national_estimate"].dropna()
-    forest = rows.assign(label=rows["region"] + " " + rows["name"].str.slice(0, 30))
-    fig = plots.forest(forest[["label", "estimate", "ci_low", "ci_high"]],
+    fig = plots.forest(rows[["label", "estimate", "ci_low", "ci_high"]],
                        labels={"x": t("axis_effect", lang), "reference": t("national_line", lang)},
-                       reference=float(national.iloc[0]) if len(national) else None)
+                       reference=float(national.iloc[0]) if len(national) else None,
+                       max_rows=len(rows))
     return plots.figure_data_uri(fig)
 
 
+def not_estimated(outcomes: Sequence[RegionOutcome], lang: str) -> list[dict[str, str]]:
+    """Regions without an estimate, in request order, each with the reason its summary gives."""
+    items = []
+    for o in outcomes:
+        summary = o.summary or {}
+        est = summary.get("estimate") or {}
+        if not math.isnan(_number(est.get("estimate"))):
+            continue
+        if est.get("note"):
+            reason = str(est["note"])
+        elif o.status == "failed":
+            reason = t("status_failed", lang) + (f": {o.error}" if o.error else "")
+        else:
+            reason = phrase("no_reason", lang)
+        items.append({"region": o.region, "name": _text(summary.get("name") or o.name),
+                      "reason": reason})
+    return items
+
+
+def estimators(outcomes: Sequence[RegionOutcome]) -> list[str]:
+    """The distinct estimators the regions' numbers come from, in order of first appearance."""
+    found = (((o.summary or {}).get("estimate") or {}).get("estimator") for o in outcomes)
+    return list(dict.fromkeys(str(e) for e in found if e))
+
+
+def _row(row: Any, pdf: str | None, lang: str) -> dict[str, str]:
+    status = str(row.status)
+    status_text = t(f"status_{status}", lang)
+    if status == "failed" and _text(row.error):
+        status_text += f": {row.error}"
+    ci = (f"[{fmt_number(row.ci_low, lang, 2)}; {fmt_number(row.ci_high, lang, 2)}]"
+          if not math.isnan(row.ci_low) else MISSING)
+    return {"region": _text(row.region), "name": _text(row.name), "status": status,
+            "status_text": status_text, "estimate": fmt_number(row.estimate, lang, 2), "ci": ci,
+            "n_units": fmt_int(row.n_units, lang), "n_treated": fmt_int(row.n_treated, lang),
+            "note": t("index_too_few", lang) if _flag(row.too_few) else "",
+            "report": quote(_text(row.report)), "pdf": quote(pdf) if pdf else ""}
+
+
 def index_html(outcomes: Sequence[RegionOutcome], level: str, lang: str) -> str:
-    """The index page: counts, a forest plot, and a table with a link per region."""
+    """The index page: counts, the estimator, a forest plot sorted by estimate, the regions
+    without an estimate and why, and a table with a link per region."""
     table = estimates_table(outcomes, level)
     counts = table["status"].value_counts()
-    synthetic = any((o.summary or {}).get("synthetic") for o in outcomes)
-    body = [f'<div class="banner" role="alert">{_esc(t("synthetic_banner", lang))}</div>'
-            if synthetic else "",
-            f"<h1>{_esc(t('index_title', lang))}</h1>",
-            "<p>" + _esc(t("index_intro", lang, n_ok=int(counts.get("rendered", 0)),
-                             n_failed=int(counts.get("failed", 0)),
-                             n_skipped=int(counts.get("skipped", 0)))) + "</p>"]
     forest = _forest_png(table, lang)
-    if forest:
-        body += [f"<h2>{_esc(t('forest_title', lang))}</h2>",
-                 f'<img src="{forest}" alt="{_esc(t("forest_title", lang))}">']
-    head = ["col_code", "col_region", "col_status", "col_estimate", "col_ci", "col_units",
-            "col_treated", "col_note", "col_report"]
-    lines = ["<table>", "<thead><tr>" + "".join(
-        f'<th{" class=num" if k in ("col_estimate", "col_units", "col_treated") else ""}>'
-        f"{_esc(t(k, lang))}</th>" for k in head) + "</tr></thead>", "<tbody>"]
-    for row in table.itertuples(index=False):
-        status = str(row.status)
-        status_text = t(f"status_{status}", lang)
-        if status == "failed" and row.error is not pd.NA and row.error:
-            status_text += f": {row.error}"
-        ci = (f"[{fmt_number(row.ci_low, lang, 2)}; {fmt_number(row.ci_high, lang, 2)}]"
-              if not math.isnan(row.ci_low) else MISSING)
-        link = (f'<a href="{_esc(quote(str(row.report)))}">{_esc(t("col_report", lang))}</a>'
-                if row.report is not pd.NA and row.report else MISSING)
-        cells = [_esc(row.region), _esc(row.name),
-                 f'<span class="status-{_esc(status)}">{_esc(status_text)}</span>',
-                 _esc(fmt_number(row.estimate, lang, 2)), _esc(ci),
-                 _esc(fmt_int(row.n_units, lang)), _esc(fmt_int(row.n_treated, lang)),
-                 _esc(t("index_too_few", lang)) if row.too_few is True else "", link]
-        numeric = {3, 5, 6}
-        lines.append("<tr>" + "".join(
-            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-            for i, c in enumerate(cells)) + "</tr>")
-    lines += ["</tbody>", "</table>"]
-    return page(t("index_title", lang), "\n".join(body + lines), lang)
+    ranked = forest_rows(table)
+    title = t("index_title", lang)
+    alt = t("forest_title", lang)
+    if len(ranked):
+        alt = phrase("forest_alt", lang, title=alt, n=len(ranked),
+                     top=ranked["label"].iloc[0], bottom=ranked["label"].iloc[-1])
+    return environment().get_template(TEMPLATE).render(
+        lang=lang, title=title, css=PAGE_CSS,
+        synthetic=any((o.summary or {}).get("synthetic") for o in outcomes),
+        banner=t("synthetic_banner", lang),
+        intro=t("index_intro", lang, n_ok=int(counts.get("rendered", 0)),
+                n_failed=int(counts.get("failed", 0)), n_skipped=int(counts.get("skipped", 0))),
+        estimator_label=phrase("estimator", lang), estimators=estimators(outcomes),
+        forest=forest, forest_title=t("forest_title", lang), forest_alt=alt,
+        forest_order=phrase("forest_order", lang),
+        not_estimated_title=phrase("not_estimated_title", lang),
+        not_estimated=not_estimated(outcomes, lang),
+        columns=[{"label": t(k, lang), "numeric": k in NUMERIC_COLUMNS} for k in HEAD],
+        rows=[_row(row, o.pdf, lang)
+              for row, o in zip(table.itertuples(index=False), outcomes, strict=True)],
+        report_label=t("col_report", lang), missing=MISSING,
+    )
 
 
 def write_index(out: Path, outcomes: Sequence[RegionOutcome], level: str, lang: str) -> Path:
