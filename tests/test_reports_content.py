@@ -26,52 +26,104 @@ def test_list_regions_keeps_codes_as_strings(panel):
     assert list(provinces["region"]) == ["11", "32"]
 
 
-def test_region_estimate_recovers_the_effect_and_flags_small_groups(panel):
-    est = analysis.region_estimates(panel, "32.01")
-    assert est.available and est.ci_low < TRUE_EFFECT < est.ci_high
-    assert (est.n_units, est.n_treated, est.n_comparison) == (10, 5, 5)
-    assert not est.too_few
-    small = analysis.region_estimates(panel, "11.71")  # 3 never-treated units
-    assert small.too_few and small.n_comparison == 3
-    national = analysis.national_estimate(panel)
-    assert national.n_units == 40 and abs(national.estimate - TRUE_EFFECT) < 0.5
+def _headline(panel: pd.DataFrame, region: str, **kwargs) -> analysis.Estimate:
+    return analysis.region_analysis(panel, region, **kwargs).headline
 
 
-def test_region_without_treated_units_has_a_note_not_an_error(panel):
-    rows = panel[panel["kode_pemda"] == "32.01"].assign(treated=0, cohort=0)
-    est = analysis.estimate_panel(rows, scope="region", region="32.01", outcome="ikm",
-                                  treatment="treated")
-    assert not est.available and "no unit" in est.note
+def test_region_headline_is_the_imputation_estimate(panel):
+    from p3k_study.estimate import did_imputation
+
+    est = _headline(panel, "32.01")
+    assert est.available and est.method == "imputation" and "Borusyak" in est.estimator
+    assert est.ci_low < TRUE_EFFECT < est.ci_high
+    assert (est.n_units, est.n_treated, est.n_comparison, est.df) == (10, 5, 5, 9)
+    rows = panel[panel["kode_pemda"] == "32.01"]
+    direct = did_imputation(rows, "ikm", "unit_id", "period_index", "cohort", min_treated=5)
+    assert est.estimate == pytest.approx(direct.att)
+    assert est.ci_high == pytest.approx(direct.overall()["ci_high"])
+
+
+def test_national_headline_uses_the_same_estimator_clustered_by_pemda(panel):
+    national = analysis.national_analysis(panel).headline
+    assert national.method == "imputation" and national.cluster == "kode_pemda"
+    assert national.df == 3 and national.n_units == 40
+    assert abs(national.estimate - TRUE_EFFECT) < 0.5
+
+
+def test_a_headline_resting_on_too_few_treated_units_is_not_reported(panel):
+    est = _headline(panel, "32.01", min_treated=6)  # 5 units hired
+    assert not est.available and est.note == "too_few_treated" and est.too_few
     assert est.to_dict()["estimate"] is None
 
 
-def test_estimator_refusal_becomes_a_note(panel):
-    rows = panel[panel["kode_pemda"] == "32.01"].copy()
-    rows["treated"] = (rows["period_index"] >= rows["period_index"].median()).astype(int)
-    est = analysis.estimate_panel(rows, scope="region", region="32.01", outcome="ikm",
-                                  treatment="treated")  # collinear with the period effects
-    assert not est.available and "collinear" in est.note
-    assert est.estimator.startswith("p3k_study.estimate.twfe")
+def test_regions_without_treated_or_comparison_units_get_a_reason(panel):
+    rows = panel[panel["kode_pemda"] == "32.01"]
+    none = analysis.analyse(rows.assign(treated=0, cohort=0), scope="region", region="32.01")
+    assert none.headline.note == "no_treated"
+    first = int(rows["period_index"].min())
+    at_once = rows.assign(cohort=first + 4)  # every unit adopts in the same period
+    at_once = at_once.assign(treated=(at_once["period_index"] >= first + 4).astype(int))
+    result = analysis.analyse(at_once, scope="region", region="32.01")
+    assert not result.headline.available and result.headline.note == "no_comparison"
+
+
+def test_twfe_is_a_labelled_comparison_with_its_negative_weights(panel):
+    import p3k_study
+
+    twfe = analysis.region_analysis(panel, "32.01").twfe
+    assert twfe.estimate.method == "twfe" and "two-way fixed effects" in twfe.estimate.estimator
+    sample = analysis.estimation_sample(panel[panel["kode_pemda"] == "32.01"], "ikm", "treated")
+    direct = p3k_study.twfe(sample, "ikm", "treated", unit="unit_id", time="period_index")
+    assert twfe.estimate.estimate == pytest.approx(direct.params["treated"])
+    assert 0 <= twfe.negative_share <= 1
 
 
 def test_estimator_bugs_are_not_hidden(panel, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the estimator")
 
-    monkeypatch.setattr(analysis, "twfe", broken)
+    monkeypatch.setattr(analysis, "did_imputation", broken)
     with pytest.raises(RuntimeError, match="a bug in the estimator"):
-        analysis.region_estimates(panel, "32.01")
+        analysis.region_analysis(panel, "32.01")
 
 
-def test_estimates_come_from_the_package_estimator(panel):
-    import p3k_study
+def test_report_states_estimand_method_and_plain_summary(processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en")
+    result = report.analyse()
+    assert result.region.headline.available
+    section = report.estimate_section(result).data
+    assert "What is measured: the average change in IKM that P3K hiring caused" in section
+    assert "imputation estimator (Borusyak, Jaravel &amp; Spiess 2024)" in section
+    assert "Summary: in the units that hired P3K, IKM rose by about" in \
+        report.header(result).data
+    assert "For comparison only, not the headline" in report.comparison_section(result).data
+    unclear = dataclasses.replace(result.region.headline, ci_low=-0.5)
+    summary = report.plain_summary(dataclasses.replace(
+        result, region=dataclasses.replace(result.region, headline=unclear)))
+    assert summary.startswith("Summary: the data cannot tell")
+    thin = content.RegionReport.load(processed_dir, "32.01", lang="id", min_treated=6)
+    thin_result = thin.analyse()
+    assert "data belum dapat menjawab" in thin.header(thin_result).data
+    assert "hanya 5 unit yang merekrut P3K, kurang dari 6" in thin.estimate_section(
+        thin_result).data
 
-    est = analysis.region_estimates(panel, "32.01")
-    sample = analysis.estimation_sample(panel[panel["kode_pemda"] == "32.01"], "ikm", "treated")
-    direct = p3k_study.twfe(sample, "ikm", "treated", unit="unit_id", time="period_index")
-    assert est.estimate == pytest.approx(direct.params["treated"])
-    assert est.std_error == pytest.approx(direct.std_errors["treated"])
-    assert est.estimator == analysis.ESTIMATOR
+
+def test_synthetic_report_shows_the_true_value(processed_dir: Path, tmp_path: Path):
+    truth = tmp_path / "truth_regions.csv"
+    truth.write_text("region,att_true\n32.01,2.0\n", encoding="utf-8")
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en", synthetic=True,
+                                       truth_file=str(truth))
+    result = report.analyse()
+    assert result.truth == 2.0
+    assert "True value of the same quantity in the simulated world: +2.00" in \
+        report.estimate_section(result).data
+
+
+def test_national_file_written_once_is_what_reports_show(processed_dir: Path, tmp_path: Path):
+    path = content.write_national(processed_dir, tmp_path)
+    report = content.RegionReport.load(processed_dir, "32.01", national_file=str(path))
+    computed = content.RegionReport.load(processed_dir, "32.01").analyse().national
+    assert report.analyse().national == computed
 
 
 def test_period_window(panel):

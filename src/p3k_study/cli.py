@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TextIO
 
 from p3k_study import __version__
 
@@ -99,7 +102,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
         _processed_with_panel(args.processed), Path(args.out), regions=_regions(args.regions),
         level=args.level,
         lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-        parameters={"k_min": args.k_min}, progress=not args.quiet, pdf=args.pdf,
+        parameters={"k_min": args.k_min, "min_treated": args.min_treated,
+                    "truth_file": str(Path(args.truth).resolve()) if args.truth else None},
+        progress=not args.quiet, pdf=args.pdf,
     )
     print(result.describe())
     return 0 if result.ok else 1
@@ -178,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--k-min", type=_positive_int, default=5,
                    help="counts of staff or respondents below this are suppressed (default 5)")
+    p.add_argument("--min-treated", type=_positive_int, default=5,
+                   help="estimates resting on fewer units that hired P3K are not reported "
+                        "(default 5)")
+    p.add_argument("--truth", help="truth_regions.csv of a synthetic dataset: reports show "
+                                   "the true value beside the estimate")
     p.add_argument("--pdf", action="store_true", help=PDF_HELP)
 
     p = add("run", cmd_run, "prepare + estimate + reports on one dataset (default: the demo).")
@@ -205,8 +215,33 @@ def _is_estimation_error(exc: BaseException) -> bool:
     return any(cls.__name__ == "EstimationError" for cls in type(exc).__mro__)
 
 
+def _plain_warning(message: Warning | str, category: type[Warning], filename: str,
+                   lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+    """`warnings.showwarning` for the command line: one line `warning: <message>`, without
+    Python's `file.py:123: Category:` prefix and source line."""
+    text = " ".join(str(message).split())
+    with suppress(OSError):  # stderr closed: a warning is not worth a crash
+        print(f"warning: {text}", file=file or sys.stderr, flush=True)
+
+
+@contextmanager
+def plain_warnings() -> Iterator[None]:
+    """Show warnings as `_plain_warning` lines inside the block (restored afterwards)."""
+    before = warnings.showwarning
+    warnings.showwarning = _plain_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with plain_warnings():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     from p3k_study.errors import UserError
 
     try:

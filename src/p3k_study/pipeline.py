@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,6 +63,15 @@ def is_synthetic(raw: Path) -> bool:
     return False
 
 
+def truth_file(raw: Path) -> str | None:
+    """The simulator's truth_regions.csv beside a synthetic raw folder (data/truth/<name>/),
+    as an absolute path, or None: synthetic reports then show the true value."""
+    from p3k_study.simulate import default_truth_dir
+
+    path = default_truth_dir(raw) / "truth_regions.csv"
+    return str(path.resolve()) if is_synthetic(raw) and path.is_file() else None
+
+
 def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901) -> list[Path]:
     """Fit the national models on `processed/panel.parquet` (rows with an IKM); write tidy tables.
 
@@ -76,7 +86,34 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     skipped, so few units have an IKM in every period): each ATT(g,t) uses the units observed in
     both of its periods. It compares with never-treated units when the IKM sample has some
     observed in two or more periods, else with not-yet-treated units, with a warning saying so.
+
+    Periods and cohorts are written as labels ('2021-S1', '2023-Q3', '2024'), never as the
+    panel's period_index: att_gt.csv's `cohort`, `time` and `base_time` columns, and the terms
+    of national.csv ('cohort=2021-S1', 'time=2022-S2'; 'event_time=-2' stays a number of
+    periods). att_gt.csv adds `event_time` (time - cohort, in periods) after `base_time`.
+    A cohort 0 (never treated) would be written 'never'. The estimators' warnings (and
+    EstimationError messages) are re-issued with their period indices written as labels.
     """
+    out = out or processed / "estimates"
+    out.mkdir(parents=True, exist_ok=True)
+    panel = pd.read_parquet(processed / "panel.parquet")
+    freq, labels = period_labels_of(processed, panel)
+    with labelled_warnings(labels):
+        national, gt_table = _fit_national(panel, seed)
+    national["term"] = [label_term(term, labels) for term in national["term"]]
+    columns = list(gt_table.columns)
+    columns.insert(columns.index("base_time") + 1, "event_time")
+    gt_table = label_period_columns(
+        gt_table.assign(event_time=gt_table["time"] - gt_table["cohort"])[columns], freq)
+    paths = [out / "national.csv", out / "att_gt.csv"]
+    national.to_csv(paths[0], index=False, float_format="%.10g")
+    gt_table.to_csv(paths[1], index=False, float_format="%.10g")
+    return paths
+
+
+def _fit_national(panel: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The national models on the rows with an IKM: the national table and the att_gt table
+    (with `control_group` and `unbalanced`), periods still as period_index."""
     import warnings
 
     from p3k_study.estimate import (
@@ -87,9 +124,6 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
         twfe_weights,
     )
 
-    out = out or processed / "estimates"
-    out.mkdir(parents=True, exist_ok=True)
-    panel = pd.read_parquet(processed / "panel.parquet")
     sample = panel.dropna(subset=["ikm"])
     did = {"outcome": "ikm", "unit": "unit_id", "time": "period_index", "cohort": "cohort"}
     frames = []
@@ -116,11 +150,80 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     national = pd.concat(frames, ignore_index=True)
     national["control_group"] = national["control_group"].fillna("")
     national["unbalanced"] = national["unbalanced"].fillna("")
-    paths = [out / "national.csv", out / "att_gt.csv"]
-    national.to_csv(paths[0], index=False, float_format="%.10g")
-    gt.table.assign(control_group=control_group, unbalanced=unbalanced).to_csv(
-        paths[1], index=False, float_format="%.10g")
-    return paths
+    return national, gt.table.assign(control_group=control_group, unbalanced=unbalanced)
+
+
+# --- periods as labels -----------------------------------------------------------------------
+
+PERIOD_COLUMNS = ("time", "base_time", "period", "first_period", "last_period")
+"""Columns of an estimate table that hold a calendar period (a period_index), written as labels
+by `label_period_columns`; `cohort` is one too (0 = never treated)."""
+
+
+def period_labels_of(processed: Path, panel: pd.DataFrame) -> tuple[str, dict[int, str]]:
+    """(frequency, {period_index: label}) of a processed panel; cleaning_summary.json's `freq`
+    is checked against the panel's own `period` labels."""
+    from p3k_study.periods import panel_labels
+
+    hint = None
+    summary = processed / "cleaning_summary.json"
+    if summary.is_file():
+        hint = json.loads(summary.read_text(encoding="utf-8")).get("freq")
+    return panel_labels(panel, hint)
+
+
+def label_term(term: str, labels: dict[int, str]) -> str:
+    """A model term with its period indices as labels: 'cohort=4042' -> 'cohort=2021-S1',
+    'ATT(4042,4044)' -> 'ATT(2021-S1,2022-S1)'; 'event_time=...' parts are numbers of periods
+    and stay as they are."""
+    from p3k_study.periods import NEVER, label_periods_in_text
+
+    parts = re.split(r"(event_time=-?[0-9]+)", str(term))
+    parts = [part if i % 2 else re.sub(r"\bcohort=0\b", f"cohort={NEVER}",
+                                        label_periods_in_text(part, labels))
+             for i, part in enumerate(parts)]
+    return "".join(parts)
+
+
+def label_period_columns(table: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """`table` with `cohort` and the `PERIOD_COLUMNS` it has written as period labels
+    (cohort 0 or missing: 'never'; a missing period: empty)."""
+    from p3k_study.periods import cohort_label, period_label
+
+    out = table.copy()
+    if "cohort" in out.columns:
+        out["cohort"] = [cohort_label(c, freq) for c in out["cohort"]]  # type: ignore[arg-type]
+    for column in PERIOD_COLUMNS:
+        if column in out.columns:
+            out[column] = [None if pd.isna(v) else period_label(int(v), freq)  # type: ignore[arg-type]
+                           for v in out[column]]
+    return out
+
+
+@contextmanager
+def labelled_warnings(labels: dict[int, str]) -> Iterator[None]:
+    """Warnings raised inside the block are re-issued (same category, after the block) with
+    the period indices in their text written as labels (`periods.label_periods_in_text`); an
+    EstimationError leaving the block gets the same treatment."""
+    import warnings
+
+    from p3k_study.periods import label_periods_in_text
+
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            yield
+        except ValueError as exc:
+            if not any(cls.__name__ == "EstimationError" for cls in type(exc).__mro__):
+                raise
+            text = label_periods_in_text(str(exc), labels)
+            if text == str(exc):
+                raise
+            raise type(exc)(text) from exc
+        finally:
+            pending = list(caught)
+    for item in pending:
+        warnings.warn(label_periods_in_text(str(item.message), labels), item.category,
+                      stacklevel=3)
 
 
 def sha256_file(path: Path) -> str:
@@ -196,6 +299,8 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
     The last digits of some standard errors depend on the hash seed (the order in which a set
     of names is walked), so in a process with randomised hashing the models run in a child
     Python with the seed fixed. Either way the estimate tables are byte-identical."""
+    import warnings
+
     from p3k_study.errors import UserError
 
     if sys.flags.hash_randomization == 0:
@@ -203,9 +308,14 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
     env = {**os.environ, HASH_SEED_VARIABLE: HASH_SEED}
     done = subprocess.run([sys.executable, "-c", _ESTIMATE_CHILD, str(processed), str(seed)],
                           capture_output=True, text=True, env=env, check=False)
-    notes = [line for line in done.stderr.splitlines() if not line.startswith(_CHILD_ERROR)]
+    notes = [line for line in done.stderr.splitlines()
+             if not line.startswith((_CHILD_ERROR, _CHILD_WARNING))]
     if notes:
         print("\n".join(notes), file=sys.stderr, flush=True)
+    for line in done.stderr.splitlines():
+        if line.startswith(_CHILD_WARNING):
+            name, _, message = line[len(_CHILD_WARNING):].partition(": ")
+            warnings.warn(message, _warning_category(name), stacklevel=2)
     if done.returncode == 2:
         errors = [line for line in done.stderr.splitlines() if line.startswith(_CHILD_ERROR)]
         raise UserError(errors[-1][len(_CHILD_ERROR):] if errors else "estimation failed")
@@ -214,13 +324,33 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
     return [Path(line) for line in done.stdout.splitlines() if line.strip()]
 
 
+def _warning_category(name: str) -> type[Warning]:
+    """The warning class a child process named (EstimationWarning, a builtin, else UserWarning)."""
+    import builtins
+
+    from p3k_study.estimate import EstimationWarning
+
+    if name == EstimationWarning.__name__:
+        return EstimationWarning
+    found = getattr(builtins, name, None)
+    return found if isinstance(found, type) and issubclass(found, Warning) else UserWarning
+
+
 _CHILD_ERROR = "p3k-study-estimate-error: "
+_CHILD_WARNING = "p3k-study-estimate-warning: "
+"""The child writes each warning as one stderr line `<marker><Category>: <message>`; the parent
+issues it again as a warning of that category (shown as one plain line by the CLI)."""
 _ESTIMATE_CHILD = f"""
 import sys
+import warnings
 from pathlib import Path
 from p3k_study.errors import UserError
 from p3k_study.estimate._common import EstimationError
 from p3k_study.pipeline import estimate_all
+def show(message, category, filename, lineno, file=None, line=None):
+    print({_CHILD_WARNING!r} + category.__name__ + ": " + " ".join(str(message).split()),
+          file=sys.stderr, flush=True)
+warnings.showwarning = show
 try:
     paths = estimate_all(Path(sys.argv[1]), seed=int(sys.argv[2]))
 except (UserError, EstimationError) as exc:
@@ -326,7 +456,8 @@ def run(*, raw: Path, processed: Path, reports: Path, lang: str = "id", jobs: in
         with fixed_hash_seed():
             batch = render_reports(processed, reports, regions=regions, level="pemda", lang=lang,
                                    jobs=jobs, force=force,
-                                   parameters={"synthetic": is_synthetic(raw), "seed": seed},
+                                   parameters={"synthetic": is_synthetic(raw), "seed": seed,
+                                               "truth_file": truth_file(raw)},
                                    progress=progress, pdf=pdf)
         print(batch.describe(), flush=True)
         ok = batch.ok

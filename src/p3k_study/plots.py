@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -51,6 +52,30 @@ def _positions(frame: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
     return frame.assign(_x=frame["period"].astype(str).map(position))
 
 
+_LABEL = re.compile(r"([0-9]{4})(?:-[SQ]([0-9]))?")
+
+
+def _label_key(label: str) -> tuple[int, int, int]:
+    """Sort key of a period label ('2019-S2', '2023-Q3', '2024'): year then part; labels that
+    are not periods sort after them."""
+    match = _LABEL.fullmatch(label.strip())
+    if match is None:
+        return (1, 0, 0)
+    return (0, int(match.group(1)), int(match.group(2) or 0))
+
+
+def _period_order(*frames: pd.DataFrame) -> list[str]:
+    """Every period label of the frames, in time order: by `period_index` when every frame has
+    it, else by the label itself (year, then semester or quarter). Never in order of first
+    appearance: a frame sorted by group first lists one group's periods before the next's."""
+    if all("period_index" in f.columns for f in frames):
+        rows = pd.concat([f[["period_index", "period"]] for f in frames], ignore_index=True)
+        rows = rows.sort_values("period_index", kind="stable")
+        return list(dict.fromkeys(rows["period"].astype(str)))
+    labels = dict.fromkeys(str(p) for f in frames for p in f["period"])
+    return sorted(labels, key=_label_key)  # stable: non-period labels keep their order
+
+
 def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapping[str, str],
                       title: str | None = None) -> Figure:
     """Staff by status over periods (top) and the P3K share (bottom).
@@ -58,7 +83,7 @@ def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapp
     counts: columns period, status, n (status already in display words); share: period, share.
     labels: x, y_staff, y_share, legend.
     """
-    periods = list(dict.fromkeys(share["period"].astype(str)))
+    periods = _period_order(share, counts)
     fig, axes = new_figure(8, 6, nrows=2)
     top, bottom = axes[0, 0], axes[1, 0]
     sns.lineplot(data=_positions(counts, periods), x="_x", y="n", hue="status", marker="o",
@@ -77,7 +102,7 @@ def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapp
 def _lines_by_group(frame: pd.DataFrame, *, y: str, group: str, labels: Mapping[str, str],
                     share: bool = False) -> Figure:
     """One line per `group` of `y` over periods; `share` puts y on a 0-100% axis."""
-    periods = list(dict.fromkeys(frame["period"].astype(str)))
+    periods = _period_order(frame)
     fig, axes = new_figure(8, 4)
     ax = axes[0, 0]
     sns.lineplot(data=_positions(frame, periods), x="_x", y=y, hue=group, style=group,
@@ -209,4 +234,45 @@ def distributions(table: pd.DataFrame, *, value: str, group: str,
     sns.histplot(data=table, x=value, hue=group, stat="density", common_norm=False,
                  element="step", palette=PALETTE, ax=ax)
     ax.set(xlabel=labels.get("x", value), ylabel=labels.get("y", "density"))
+    return fig
+
+
+def event_profile(table: pd.DataFrame, *, labels: Mapping[str, str], ax=None,
+                  truth: pd.DataFrame | None = None) -> Figure:  # type: ignore[no-untyped-def]
+    """An event-time profile: pre-period leads and post-period effects with pointwise intervals
+    (bars) and a simultaneous band (shaded), in event-time order.
+
+    table: columns event_time, estimate, ci_low, ci_high, band_low, band_high, kind ('pre' or
+    'post'). truth (optional, synthetic data): columns event_time, att_true.
+    labels: x, y, and optionally pre, post, band, truth (legend texts).
+    """
+    rows = table.sort_values("event_time")
+    if ax is None:
+        fig, axes = new_figure(8, 3.8)
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    x = rows["event_time"].to_numpy(dtype=float)
+    ax.fill_between(x, rows["band_low"], rows["band_high"], color="#7f9fbf", alpha=0.3,
+                    step=None, label=labels.get("band"), linewidth=0)
+    for kind, color in (("pre", "#555555"), ("post", "#1f4e79")):
+        part = rows[rows["kind"] == kind]
+        if part.empty:
+            continue
+        ax.errorbar(part["event_time"], part["estimate"],
+                    yerr=[(part["estimate"] - part["ci_low"]).clip(lower=0),
+                          (part["ci_high"] - part["estimate"]).clip(lower=0)],
+                    fmt="o", capsize=2, color=color, label=labels.get(kind))
+    if truth is not None and not truth.empty:
+        t = truth.sort_values("event_time")
+        ax.plot(t["event_time"], t["att_true"], "x--", color="#c00000", linewidth=1,
+                label=labels.get("truth"))
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ticks = np.unique(x)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(int(v)) for v in ticks])
+    ax.set(xlabel=labels.get("x", "event time"), ylabel=labels.get("y", "effect"))
+    if any(labels.get(k) for k in ("pre", "post", "band", "truth")):
+        ax.legend(fontsize="small", loc="best")
     return fig

@@ -1,30 +1,48 @@
-"""The estimates a region report shows: the region's own TWFE estimate and the national one.
+"""The estimates a region report shows: a staggered-robust headline, its event-time profile, and
+TWFE as a labelled comparison.
 
-Everything here goes through `fit_twfe`, the only place that knows which estimator is used:
-the package's own `p3k_study.estimate.twfe`. A region whose data the estimator refuses
-(`EstimationError`) gets an Estimate with the estimator's message as its note; any other error
-is a bug and propagates.
+The headline (docs/methods.md, "The regional headline") is the imputation estimator of
+Borusyak, Jaravel and Spiess (2024) (`p3k_study.estimate.did_imputation`) for the estimand
+
+    the average change in IKM that P3K hiring caused in the region's units that hired, over the
+    periods after their first hire (every treated unit-period with an IKM counts once),
+
+with intervals from its clustered variance (BJS Theorem 3, small-cell corrected) on t(G - 1),
+clusters = units in a region, pemda in the nation. Every region uses the same estimator, so the
+index page compares like with like. Event times, leads and the headline itself are reported only
+when they rest on at least `min_treated` treated units (default 5); what was left out is listed.
+TWFE (pyfixest, CRV1) is shown beside it, labelled, with the share of treated observations that
+get a negative weight in it (de Chaisemartin and D'Haultfoeuille 2020).
+
+A region whose data the estimators refuse (`EstimationError`) gets an Estimate with the reason
+as its note; any other error is a bug and propagates.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from p3k_study.estimate import EstimationError, twfe
+from p3k_study.estimate import EstimationError, EstimationWarning, twfe, twfe_weights
+from p3k_study.estimate.imputation import LEFT_OUT_COLUMNS, TIDY_COLUMNS, did_imputation
 
-MIN_GROUP = 5  # fewer treated or comparison units than this: warn that the estimate says little
-UNIT, TIME = "unit_id", "period_index"
-ESTIMATOR = "p3k_study.estimate.twfe (pyfixest feols, CRV1)"
+MIN_TREATED = 5  # default: estimates resting on fewer treated units are not reported
+UNIT, TIME, COHORT = "unit_id", "period_index", "cohort"
+METHOD = "imputation"
+ESTIMATOR = ("imputation estimator (Borusyak, Jaravel & Spiess 2024), "
+             "clustered small-sample variance, t(G-1) intervals")
+TWFE_ESTIMATOR = "two-way fixed effects (pyfixest feols, CRV1 by unit)"
+LEADS = 4
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """One coefficient with its uncertainty and the sample behind it."""
+    """One number with its uncertainty, the estimator that made it and the sample behind it."""
 
     scope: str  # 'region' or 'nation'
     region: str  # region code, or '' for the nation
@@ -35,12 +53,15 @@ class Estimate:
     ci_low: float = math.nan
     ci_high: float = math.nan
     p_value: float = math.nan
+    df: int | None = None
     n_obs: int = 0
     n_units: int = 0
     n_treated: int = 0
-    n_comparison: int = 0
+    n_comparison: int = 0  # units never treated in the window
+    min_treated: int = MIN_TREATED
     cluster: str = UNIT
-    estimator: str = ""
+    method: str = METHOD
+    estimator: str = ESTIMATOR
     note: str | None = None  # why there is no estimate, when there is none
     warnings: list[str] = field(default_factory=list)
 
@@ -50,41 +71,58 @@ class Estimate:
 
     @property
     def too_few(self) -> bool:
-        """Fewer than MIN_GROUP treated or comparison units."""
-        return self.n_treated < MIN_GROUP or self.n_comparison < MIN_GROUP
+        """Fewer than `min_treated` treated units."""
+        return self.n_treated < self.min_treated
+
+    @property
+    def covers_zero(self) -> bool:
+        """The interval includes 0 (or there is none): the data cannot tell the sign."""
+        return not (self.ci_low > 0 or self.ci_high < 0)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN becomes None), with `too_few` and `available`."""
+        """JSON-ready dict (NaN becomes None), with `too_few`, `available`, `covers_zero`."""
         out = {k: (None if isinstance(v, float) and math.isnan(v) else v)
                for k, v in asdict(self).items()}
-        out["too_few"] = self.too_few
-        out["available"] = self.available
+        out.update(too_few=self.too_few, available=self.available, covers_zero=self.covers_zero)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Estimate:
+        """The inverse of `to_dict` (extra keys ignored)."""
+        names = {f.name for f in cls.__dataclass_fields__.values()}
+        kept = {k: (math.nan if v is None and k in _FLOATS else v)
+                for k, v in values.items() if k in names}
+        return cls(**kept)
+
+
+_FLOATS = ("estimate", "std_error", "ci_low", "ci_high", "p_value")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """TWFE beside the headline: its coefficient, interval and negative-weight share."""
+
+    estimate: Estimate
+    negative_share: float = math.nan  # share of treated observations with a negative weight
+    negative_sum: float = math.nan  # sum of the negative weights (weights sum to 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"estimate": self.estimate.to_dict()}
+        for key in ("negative_share", "negative_sum"):
+            value = getattr(self, key)
+            out[key] = None if math.isnan(value) else value
         return out
 
 
-def fit_twfe(data: pd.DataFrame, outcome: str, treatment: str,
-             cluster: str = UNIT) -> dict[str, Any]:
-    """Fit `outcome ~ treatment | unit + period` with `p3k_study.estimate.twfe`.
+@dataclass(frozen=True)
+class RegionAnalysis:
+    """Everything the estimate section of a report shows."""
 
-    Returns estimate, std_error, ci_low, ci_high, p_value, n_obs and the estimator's name.
-    Raises `EstimationError` (with the estimator's message) when the model cannot be fitted;
-    pyfixest's ValueErrors about the data (e.g. 'All variables are collinear') become one too.
-    """
-    try:
-        result = twfe(data, outcome, treatment, unit=UNIT, time=TIME, cluster=cluster)
-    except EstimationError:
-        raise
-    except ValueError as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise EstimationError(f"twfe could not fit {outcome} ~ {treatment} on {len(data)} "
-                              f"rows: {reason}") from exc
-    tidy = result.tidy().set_index("term")
-    if treatment not in tidy.index:
-        raise EstimationError(f"twfe returned no coefficient for {treatment!r} "
-                              f"(terms: {list(tidy.index)})")
-    row = tidy.loc[treatment]
-    values = {k: float(row[k]) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
-    return {**values, "n_obs": result.nobs, "estimator": ESTIMATOR}
+    headline: Estimate
+    profile: pd.DataFrame  # event_time, kind ('pre'/'post'), estimate, ci_*, band_*, n_units
+    left_out: pd.DataFrame  # what was not reported and why (ImputationResult.left_out)
+    twfe: Comparison
+    band_crit: float = math.nan
 
 
 def estimation_sample(panel: pd.DataFrame, outcome: str, treatment: str) -> pd.DataFrame:
@@ -98,27 +136,108 @@ def group_sizes(sample: pd.DataFrame) -> tuple[int, int, int]:
     return len(ever), int((ever > 0).sum()), int((ever == 0).sum())
 
 
-def estimate_panel(sample: pd.DataFrame, *, scope: str, region: str, outcome: str,
-                   treatment: str, cluster: str = UNIT) -> Estimate:
-    """TWFE on an estimation sample, or an Estimate with a note saying why there is none."""
+def _no_estimate(base: dict[str, Any], note: str) -> Estimate:
+    return Estimate(**base, note=note)
+
+
+def headline(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "ikm",
+             treatment: str = "treated", min_treated: int = MIN_TREATED,
+             cluster: str = UNIT) -> tuple[Estimate, pd.DataFrame, pd.DataFrame, float]:
+    """The imputation estimate of the headline estimand on an estimation sample.
+
+    Returns (headline, event-time profile, what was left out and why (see
+    `ImputationResult.left_out`), the band's critical value).
+    Without an estimate the headline's `note` says why in plain words.
+    """
     n_units, n_treated, n_comparison = group_sizes(sample)
     base = dict(scope=scope, region=region, outcome=outcome, treatment=treatment,
                 n_obs=len(sample), n_units=n_units, n_treated=n_treated,
-                n_comparison=n_comparison, cluster=cluster)
+                n_comparison=n_comparison, min_treated=min_treated, cluster=cluster)
+    empty = pd.DataFrame(columns=TIDY_COLUMNS)
+    none = pd.DataFrame(columns=LEFT_OUT_COLUMNS)
     if n_treated == 0:
-        return Estimate(**base, note="no unit hired P3K in this period range")
-    within = sample.groupby(UNIT, observed=True)[treatment].transform("std").fillna(0)
-    if not (within > 0).any():
-        return Estimate(**base, note="the treatment does not change within any unit")
-    if sample[TIME].nunique() < 2:
-        return Estimate(**base, note="fewer than two periods")
+        return _no_estimate(base, "no_treated"), empty, none, math.nan
+    if n_treated < min_treated:
+        return _no_estimate(base, "too_few_treated"), empty, none, math.nan
     try:
-        fitted = fit_twfe(sample, outcome, treatment, cluster=cluster)
-    except EstimationError as exc:  # the region's data, not a bug: say why in the report
-        return Estimate(**base, estimator=ESTIMATOR, note=str(exc))
-    if not np.isfinite(fitted["std_error"]):
-        fitted["std_error"] = fitted["ci_low"] = fitted["ci_high"] = math.nan
-    return Estimate(**{**base, **fitted})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EstimationWarning)  # kept in result.notes
+            result = did_imputation(sample, outcome, UNIT, TIME, COHORT,
+                                    cluster=None if cluster == UNIT else cluster,
+                                    leads=LEADS, min_treated=min_treated)
+    except EstimationError as exc:
+        text = str(exc)
+        reason = ("no_comparison" if "every observation is treated" in text
+                  else "single_cluster" if "two clusters" in text else text)
+        return _no_estimate(base, reason), empty, none, math.nan
+    profile = result.event_study()
+    if not result.available:
+        imputed_units = int(result.left_out.loc[result.left_out["what"] == "overall",
+                                                "n_units"].sum())
+        reason = "too_few_imputed" if imputed_units else "no_comparison"
+        return _no_estimate({**base, "n_treated": imputed_units}, reason), profile, \
+            result.left_out, result.band_crit
+    row = result.overall()
+    est = Estimate(**{**base, "n_obs": int(row["n_obs"]), "n_treated": int(row["n_units"])},
+                   estimate=float(row["estimate"]), std_error=float(row["std_error"]),
+                   ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+                   p_value=float(row["p_value"]), df=int(result.df))
+    if not np.isfinite(est.std_error):
+        est = Estimate(**{**asdict(est), "note": "no_variance"})
+    return est, profile, result.left_out, result.band_crit
+
+
+def twfe_comparison(sample: pd.DataFrame, *, scope: str, region: str, outcome: str,
+                    treatment: str) -> Comparison:
+    """TWFE `outcome ~ treatment | unit + period` (CRV1 by unit) and, for the binary treatment,
+    the share of treated observations with a negative dCDH weight."""
+    n_units, n_treated, n_comparison = group_sizes(sample)
+    base = dict(scope=scope, region=region, outcome=outcome, treatment=treatment,
+                n_obs=len(sample), n_units=n_units, n_treated=n_treated,
+                n_comparison=n_comparison, method="twfe", estimator=TWFE_ESTIMATOR)
+    within = sample.groupby(UNIT, observed=True)[treatment].transform("std").fillna(0)
+    if n_treated == 0 or not (within > 0).any():
+        return Comparison(Estimate(**base, note="no_variation"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = twfe(sample, outcome, treatment, unit=UNIT, time=TIME, cluster=UNIT)
+    except (EstimationError, ValueError) as exc:  # pyfixest: 'All variables are collinear'
+        return Comparison(Estimate(**base, note=" ".join(str(exc).split())))
+    tidy = result.tidy().set_index("term")
+    if treatment not in tidy.index:
+        return Comparison(Estimate(**base, note="collinear"))
+    row = tidy.loc[treatment]
+    values = {k: float(row[k]) for k in ("estimate", "std_error", "ci_low", "ci_high",
+                                         "p_value")}
+    est = Estimate(**base, **values)
+    if treatment != "treated":
+        return Comparison(est)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            weights = twfe_weights(sample, outcome, UNIT, TIME, COHORT).table
+    except EstimationError:
+        return Comparison(est)
+    n_obs = weights["n_obs"].sum()
+    share = float(weights.loc[weights["weight"] < 0, "n_obs"].sum() / n_obs) if n_obs else 0.0
+    return Comparison(est, negative_share=share,
+                      negative_sum=float(weights.loc[weights["weight"] < 0, "weight"].sum()))
+
+
+def analyse(rows: pd.DataFrame, *, scope: str, region: str, outcome: str = "ikm",
+            treatment: str = "treated", min_treated: int = MIN_TREATED,
+            cluster: str = UNIT) -> RegionAnalysis:
+    """Headline, profile and TWFE comparison for the rows of one region (or the nation).
+
+    The headline always estimates the effect of hiring (the binary `treated`); `treatment`
+    chooses what the TWFE comparison regresses on ('treated' or 'p3k_share')."""
+    sample = estimation_sample(rows, outcome, "treated")
+    est, profile, notes, crit = headline(sample, scope=scope, region=region, outcome=outcome,
+                                         min_treated=min_treated, cluster=cluster)
+    comparison = twfe_comparison(estimation_sample(rows, outcome, treatment), scope=scope,
+                                 region=region, outcome=outcome, treatment=treatment)
+    return RegionAnalysis(est, profile, notes, comparison, crit)
 
 
 def restrict_periods(panel: pd.DataFrame, period_from: str | None,
@@ -143,18 +262,20 @@ def region_rows(panel: pd.DataFrame, region: str, level: str = "pemda") -> pd.Da
     return panel[panel[column].astype(str) == str(region)]
 
 
-def region_estimates(panel: pd.DataFrame, kode_pemda: str, *, level: str = "pemda",
-                     outcome: str = "ikm", treatment: str = "treated",
-                     period_from: str | None = None, period_to: str | None = None) -> Estimate:
-    """The region's own TWFE estimate (units of that pemda or province only)."""
-    rows = restrict_periods(region_rows(panel, kode_pemda, level), period_from, period_to)
-    return estimate_panel(estimation_sample(rows, outcome, treatment), scope="region",
-                          region=str(kode_pemda), outcome=outcome, treatment=treatment)
+def region_analysis(panel: pd.DataFrame, region: str, *, level: str = "pemda",
+                    outcome: str = "ikm", treatment: str = "treated",
+                    period_from: str | None = None, period_to: str | None = None,
+                    min_treated: int = MIN_TREATED) -> RegionAnalysis:
+    """The region's own analysis (units of that pemda or province only; clusters = units)."""
+    rows = restrict_periods(region_rows(panel, region, level), period_from, period_to)
+    return analyse(rows, scope="region", region=str(region), outcome=outcome,
+                   treatment=treatment, min_treated=min_treated)
 
 
-def national_estimate(panel: pd.DataFrame, *, outcome: str = "ikm", treatment: str = "treated",
-                      period_from: str | None = None, period_to: str | None = None) -> Estimate:
-    """The same model on every unit in the panel."""
+def national_analysis(panel: pd.DataFrame, *, outcome: str = "ikm", treatment: str = "treated",
+                      period_from: str | None = None, period_to: str | None = None,
+                      min_treated: int = MIN_TREATED) -> RegionAnalysis:
+    """The same analysis on every unit in the panel, clustered by pemda."""
     rows = restrict_periods(panel, period_from, period_to)
-    return estimate_panel(estimation_sample(rows, outcome, treatment), scope="nation",
-                          region="", outcome=outcome, treatment=treatment)
+    return analyse(rows, scope="nation", region="", outcome=outcome, treatment=treatment,
+                   min_treated=min_treated, cluster="kode_pemda")

@@ -45,7 +45,13 @@ from typing import Any, Literal
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.reports.content import PROCESSED_FILES, SUMMARY_FILE, list_regions, sha256_file
+from p3k_study.reports.content import (
+    PROCESSED_FILES,
+    SUMMARY_FILE,
+    list_regions,
+    sha256_file,
+    write_national,
+)
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
 from p3k_study.reports.kernels import ForkedKernel, fork_available, warm_worker
@@ -63,9 +69,9 @@ KERNEL_NAME = "python3"
 CELL_TIMEOUT = 1800  # seconds per cell
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "outcome": "ikm", "period_from": None, "period_to": None, "treatment": "treated",
-    "synthetic": False, "seed": 20240901,
+    "synthetic": False, "seed": 20240901, "min_treated": 5, "truth_file": None,
 }
-RESERVED = ("region", "processed_dir", "level", "lang")
+RESERVED = ("region", "processed_dir", "level", "lang", "national_file")
 
 
 def default_template() -> Path:
@@ -261,13 +267,6 @@ def _clear_previous(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _stable_cell_ids(notebook: Any) -> None:
-    """Give papermill's injected cell a fixed id, so reruns produce identical HTML."""
-    for cell in notebook.cells:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell["id"] = "injected-parameters"
-
-
 def write_html(notebook: Any, path: Path, title: str, lang: str) -> Path:
     """Export an executed notebook to a self-contained HTML file (written atomically)."""
     return atomic_write_text(path, notebook_page(notebook, title, lang))
@@ -289,9 +288,10 @@ def render_region(task: RegionTask) -> RegionOutcome:
 
     Never raises for a region's own problems: they come back as a failed RegionOutcome.
     """
-    import nbformat
     import papermill
     from jupyter_core.paths import jupyter_runtime_dir
+
+    from p3k_study.reports.engine import ENGINE_NAME
 
     logging.getLogger("papermill").setLevel(logging.WARNING)  # the progress bar says enough
     started = time.perf_counter()
@@ -304,14 +304,12 @@ def render_region(task: RegionTask) -> RegionOutcome:
     kernel = ForkedKernel(work, Path(jupyter_runtime_dir())) if task.fork_kernel else None
     try:
         with _kernel_environment(), kernel or nullcontext():
-            papermill.execute_notebook(
+            notebook = papermill.execute_notebook(  # written once, with stable cell ids
                 task.template, str(executed), parameters=task.parameters,
-                kernel_name=KERNEL_NAME, cwd=str(work), progress_bar=False, log_output=False,
-                execution_timeout=CELL_TIMEOUT, **({"km": kernel} if kernel else {}),
+                engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME, cwd=str(work),
+                progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
+                **({"km": kernel} if kernel else {}),
             )
-        notebook = nbformat.read(executed, as_version=4)
-        _stable_cell_ids(notebook)
-        nbformat.write(notebook, executed)
         summary = json.loads((work / SUMMARY_FILE).read_text(encoding="utf-8"))
         title = f"{summary.get('name') or task.name} ({task.region})"
         write_html(notebook, work / REPORT_HTML, title, task.parameters.get("lang", "id"))
@@ -474,6 +472,11 @@ def render_reports(
     template_sha = sha256_file(template)
     common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
               "level": level, "lang": lang}
+    # every report shows the same national headline: estimate it once, here
+    national = write_national(processed, out, outcome=common["outcome"],
+                              treatment=common["treatment"], period_from=common["period_from"],
+                              period_to=common["period_to"], min_treated=common["min_treated"])
+    common["national_file"] = str(national.resolve())
     tasks, outcomes = [], []
     for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
         folder = inside(out, slug)

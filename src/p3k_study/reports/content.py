@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import random
+import re
 import subprocess
 import sys
 import warnings
@@ -27,6 +29,7 @@ from p3k_study import __version__, plots
 from p3k_study.reports import analysis
 from p3k_study.reports.text import (
     MISSING,
+    PHRASES,
     check_lang,
     fmt_int,
     fmt_number,
@@ -47,6 +50,8 @@ CSS = """
 .p3k-banner{background:#b00020;color:#fff;font-weight:bold;padding:.8em 1em;font-size:1.2em;
  border-radius:4px;margin:.5em 0}
 .p3k-warning{background:#fff4ce;border-left:6px solid #c77700;padding:.6em 1em;margin:.5em 0}
+.p3k-summary{background:#eef4fa;border-left:6px solid #1f4e79;padding:.7em 1em;margin:.6em 0;
+ font-size:1.1em}
 .p3k-note{color:#444;font-size:.9em}
 table.p3k-table{border-collapse:collapse;font-size:.9em;margin:.4em 0}
 table.p3k-table th,table.p3k-table td{border:1px solid #ccc;padding:.25em .6em;text-align:left}
@@ -69,6 +74,29 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def shown_path(path: str | Path, here: str | Path | None = None) -> str:
+    """A path as a report shows it: never absolute, so two machines render the same report.
+
+    A relative path is shown as given. An absolute one is shown relative to the run folder,
+    taken as the deepest folder holding both `path` and `here` (default: the working directory,
+    which for a batch render lies inside the reports folder): with the usual layout
+    `data/processed/<name>` and `reports/<name>` under the folder `p3k-study run` was started
+    in, `/…/data/processed/demo` is shown as `data/processed/demo`. When the two share no
+    folder but the root (or the user's home folder), only the folder's own name is shown."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    path = path.resolve()
+    here = Path(here if here is not None else os.getcwd()).resolve()
+    try:
+        base = Path(os.path.commonpath([path, here]))
+    except ValueError:  # different drives
+        return path.name
+    if base == Path(base.anchor) or base == Path.home():
+        return path.name
+    return path.relative_to(base).as_posix() or "."
 
 
 def git_commit(start: Path | None = None) -> str:
@@ -136,6 +164,50 @@ def function_labels(lang: str) -> dict[str, str]:
     labels = dict(zip(table["function"], table[f"label_{check_lang(lang)}"], strict=True))
     labels["unmatched"] = "tidak dikenali" if lang == "id" else "not recognised"
     return labels
+
+
+UNIT_ACRONYMS = frozenset((
+    "ASN", "BKD", "BKPP", "BKPSDM", "BLUD", "BPBD", "BPBJ", "BPKAD", "BPKD", "BUMD", "DLH",
+    "DP3A", "DP3AKB", "DP3AP2KB", "DPMD", "DPMPTSP", "DPRD", "DPUPR", "KB", "KPU", "KUA", "MA",
+    "MAN", "MI", "MTS", "MTSN", "OPD", "P3K", "PAUD", "PDAM", "PKK", "PKM", "PMD", "PNS", "PP",
+    "PPPK", "PTSP", "PU", "PUPR", "RS", "RSIA", "RSJ", "RSU", "RSUD", "RT", "RW", "SD", "SDM",
+    "SDN", "SKPD", "SLB", "SMA", "SMAN", "SMK", "SMKN", "SMP", "SMPN", "TIK", "TK", "UKM",
+    "UMKM", "UPT", "UPTD"))
+"""Words a unit name shows in capitals whatever the source wrote ('Rsud' -> 'RSUD')."""
+UNIT_SMALL_WORDS = frozenset(("dan", "di", "ke", "dari", "pada", "untuk", "serta", "atau",
+                              "yang", "dengan", "dalam", "bagi", "oleh"))
+"""Words a unit name shows in lower case, except as its first word."""
+_NAME_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ROMAN = re.compile(r"[IVX]+")
+
+
+def unit_display_name(name: object) -> str:
+    """A unit name as reports show it, in one case whatever the source file used: each word
+    capitalised ('DINAS KESEHATAN' -> 'Dinas Kesehatan'), `UNIT_SMALL_WORDS` lower case
+    ('dan', 'di'), `UNIT_ACRONYMS`, roman numerals and words mixing letters and digits
+    ('P3K') in capitals ('UPTD Puskesmas', 'SMP/SMA'); in a name that is not all capitals, a
+    word the source wrote in capitals stays so (it is an acronym: 'Dinas Koperasi, UKM dan
+    IKM'). Spacing is collapsed; the data keeps the raw name."""
+    if is_missing(name):
+        return MISSING
+    text = " ".join(str(name).split())
+    all_caps = text == text.upper()
+    first = True
+
+    def word(match: re.Match[str]) -> str:
+        nonlocal first
+        part, upper, lower = match.group(0), match.group(0).upper(), match.group(0).lower()
+        at_start, first = first, False
+        if (upper in UNIT_ACRONYMS or (_ROMAN.fullmatch(upper) and len(upper) > 1)
+                or (any(c.isdigit() for c in part) and any(c.isalpha() for c in part))):
+            return upper
+        if not all_caps and len(part) > 1 and part == upper and part != lower:
+            return part
+        if lower in UNIT_SMALL_WORDS and not at_start:
+            return lower
+        return lower[:1].upper() + lower[1:]
+
+    return _NAME_WORD.sub(word, text)
 
 
 def region_units(rows: pd.DataFrame) -> pd.DataFrame:
@@ -235,14 +307,84 @@ def unattributed_rejects(rejects: pd.DataFrame) -> int:
     return int((_reject_codes(rejects) == "").sum())
 
 
-def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Counts of rejected rows by reason and column, with one example file each."""
+REASON_KINDS: tuple[tuple[str, str], ...] = (
+    ("duplicate", r"^duplicate of row [0-9]+"),
+    ("not_data", r"^repeated header row$|characters long \(more than"),
+    ("excel_error", r"^Excel error cell"),
+    ("missing_value", r"^missing required value"),
+    ("region_unresolved", r"^region not resolved"),
+    ("nip_damaged", r"^NIP damaged by"),
+    ("nip_status", r"^NIP is a (PNS|PPPK) number but status is"),
+    ("nip_invalid", r"^NIP "),
+    ("after_reference", r"after the reference date"),
+    ("period_too_coarse", r"^(period coarser than|year-only period)"),
+    ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period)"),
+    ("inconsistent_dates", r"^(TMT before age|end date before TMT)"),
+    ("out_of_range", r" outside |^negative |^below | is not a whole number| or not whole"),
+    ("not_a_number", r"^(not a number|ambiguous number|dash placeholder)"),
+    ("bad_category", r"^(not a category|not a SAKIP grade|unknown regulation)"),
+    ("skp_shares", r"^SKP shares"),
+    ("no_outcome", r"^no outcome value"),
+)
+"""How a ledger reason (plain English, written by the cleaners in p3k_study.clean and
+p3k_study.io) maps to a kind: the first pattern that matches (re.search) wins; a reason no
+pattern matches is of kind 'other' and is shown as written. Each kind has the phrase
+`reason_<kind>` in text.py. 'duplicate of row 12 in f.csv (same unit and period)' and
+'duplicate of row 40' are one kind, so a report lists duplicates once, not once per row."""
+OTHER_REASON = "other"
+_REASON_PATTERNS = [(kind, re.compile(pattern)) for kind, pattern in REASON_KINDS]
+
+
+def reason_kind(reason: object) -> str:
+    """The kind of one ledger reason (see `REASON_KINDS`); 'other' when no pattern matches."""
+    text = "" if is_missing(reason) else str(reason)
+    return next((kind for kind, pattern in _REASON_PATTERNS if pattern.search(text)),
+                OTHER_REASON)
+
+
+def reason_kinds(reasons: pd.Series) -> pd.Series:
+    """`reason_kind` of every row (worked out once per distinct reason)."""
+    codes, uniques = pd.factorize(reasons.astype("string"), use_na_sentinel=True)
+    kinds = np.array([reason_kind(r) for r in uniques] + [OTHER_REASON], dtype=object)
+    return pd.Series(kinds[codes], index=reasons.index, dtype=object)
+
+
+def reason_phrase(kind: str, reason: object, lang: str) -> str:
+    """A reason kind in words in `lang`; an 'other' reason as the ledger wrote it."""
+    if kind == OTHER_REASON:
+        return t("reason_other", lang, reason=MISSING if is_missing(reason) else str(reason))
+    return t(f"reason_{kind}", lang)
+
+
+def rejects_by_reason(rejects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Counts of rejected rows by kind of reason (`REASON_KINDS`), with the columns at fault and
+    one example file: columns kind, reason (the kind in words in `lang`; a reason of kind
+    'other' as the ledger wrote it), column (the columns named by its rows, most rows first,
+    comma-separated; empty for whole-row reasons such as duplicates), rows, example_file (the
+    first in ledger order); most rows first."""
+    columns = ["kind", "reason", "column", "rows", "example_file"]
     if rejects.empty:
-        return pd.DataFrame(columns=["reason", "column", "rows", "example_file"])
-    table = (rejects.assign(column=rejects.get("column", "").fillna(""))
-             .groupby(["reason", "column"], dropna=False)
-             .agg(rows=("reason", "size"), example_file=("source_file", "first")).reset_index())
-    return table.sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    kinds = reason_kinds(rejects["reason"])
+    detail = rejects["reason"].astype(object).where((kinds == OTHER_REASON).to_numpy(), "")
+    column = (rejects["column"].astype("string").fillna("") if "column" in rejects.columns
+              else pd.Series("", index=rejects.index, dtype="string"))
+    frame = pd.DataFrame({"kind": kinds, "detail": detail.fillna("").astype(str),
+                          "column": column.astype(str),
+                          "source_file": rejects["source_file"].astype(str)})
+    keys = ["kind", "detail"]
+    table = (frame.groupby(keys, sort=False)
+             .agg(rows=("kind", "size"), example_file=("source_file", "first")).reset_index())
+    named = frame[frame["column"] != ""].groupby([*keys, "column"], sort=False).size()
+    named = named.rename("n").reset_index().sort_values([*keys, "n", "column"],
+                                                        ascending=[True, True, False, True])
+    listed = named.groupby(keys, sort=False)["column"].agg(", ".join)
+    table["column"] = [listed.get((k, d), "") for k, d in zip(table["kind"], table["detail"],
+                                                               strict=True)]
+    table["reason"] = [reason_phrase(k, d, lang) for k, d in zip(table["kind"], table["detail"],
+                                                                   strict=True)]
+    table = table.sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True)
+    return table[columns]
 
 
 # ---------------------------------------------------------------- formatting and HTML
@@ -308,6 +450,50 @@ def setup_notebook(seed: int, quiet: bool = True) -> None:
     pd.set_option("display.max_colwidth", 200)
 
 
+# ---------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a report estimates: the region's analysis, the national headline (same estimator,
+    clustered by pemda) and, for synthetic data, the true value of the region's headline."""
+
+    region: analysis.RegionAnalysis
+    national: analysis.Estimate
+    truth: float | None = None
+
+
+NATIONAL_FILE = "national.json"
+
+
+def write_national(processed_dir: str | Path, out: str | Path, *, outcome: str = "ikm",
+                   treatment: str = "treated", period_from: str | None = None,
+                   period_to: str | None = None,
+                   min_treated: int = analysis.MIN_TREATED) -> Path:
+    """Estimate the national headline once and write it to out/national.json (atomically); the
+    batch passes its path to every report instead of refitting it per report."""
+    from p3k_study.reports.files import atomic_write_text
+
+    panel = load_processed(processed_dir).panel
+    national = analysis.national_analysis(panel, outcome=outcome, treatment=treatment,
+                                          period_from=period_from, period_to=period_to,
+                                          min_treated=min_treated).headline
+    text = json.dumps(national.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+    return atomic_write_text(Path(out) / NATIONAL_FILE, text + "\n")
+
+
+def read_national(path: str | Path) -> analysis.Estimate:
+    """The national headline written by `write_national`."""
+    return analysis.Estimate.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def region_truth(path: str | Path, region: str) -> float | None:
+    """att_true of `region` in a simulator's truth_regions.csv (None if the region is absent)."""
+    table = pd.read_csv(path, dtype={"region": str})
+    match = table.loc[table["region"] == region, "att_true"]
+    return float(match.iloc[0]) if len(match) else None
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -331,19 +517,28 @@ class RegionReport:
     rows: pd.DataFrame = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict)
     k_min: int = K_MIN
+    min_treated: int = analysis.MIN_TREATED
+    national_file: str | None = None  # national.json written once by the batch
+    truth_file: str | None = None  # truth_regions.csv of a synthetic dataset
 
     @classmethod
     def load(cls, processed_dir: str | Path, region: str, *, level: str = "pemda",
              lang: str = "id", outcome: str = "ikm", treatment: str = "treated",
              period_from: str | None = None, period_to: str | None = None,
-             synthetic: bool = False, seed: int = 0, k_min: int = K_MIN) -> RegionReport:
+             synthetic: bool = False, seed: int = 0, k_min: int = K_MIN,
+             min_treated: int = analysis.MIN_TREATED, national_file: str | None = None,
+             truth_file: str | None = None) -> RegionReport:
         """Read the processed folder and select the region (UnknownRegion if it is absent).
 
-        k_min: counts from 1 to k_min - 1 (staff, respondents) are shown as suppressed."""
+        k_min: counts from 1 to k_min - 1 (staff, respondents) are shown as suppressed.
+        min_treated: estimates resting on fewer treated units are not reported.
+        national_file: the batch's national.json (`write_national`); None computes it here.
+        truth_file: truth_regions.csv of a synthetic dataset, shown beside the estimate."""
         if not isinstance(region, str):
             raise TypeError(f"region must be a string code like '32.01', not {region!r}")
-        if isinstance(k_min, bool) or not isinstance(k_min, int) or k_min < 1:
-            raise ValueError(f"k_min must be a whole number of at least 1, not {k_min!r}")
+        for name, value in (("k_min", k_min), ("min_treated", min_treated)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
         check_lang(lang)
         data = load_processed(processed_dir)
         for column in (outcome, treatment):
@@ -360,13 +555,15 @@ class RegionReport:
         parameters = dict(processed_dir=str(processed_dir), region=region, level=level,
                           lang=lang, outcome=outcome, period_from=period_from,
                           period_to=period_to, treatment=treatment, synthetic=synthetic,
-                          seed=seed, k_min=k_min)
+                          seed=seed, k_min=k_min, min_treated=min_treated)
         return cls(data=data, region=region, name=str(info["name"]), level=level,
                    province_code=str(info["kode_provinsi"]),
                    province_name=str(info["nama_provinsi"]), lang=lang, outcome=outcome,
                    treatment=treatment, period_from=period_from, period_to=period_to,
                    synthetic=bool(synthetic or data.cleaning_summary.get("synthetic", False)),
-                   seed=seed, rows=rows, parameters=parameters, k_min=k_min)
+                   seed=seed, rows=rows, parameters=parameters, k_min=k_min,
+                   min_treated=min_treated, national_file=national_file,
+                   truth_file=truth_file)
 
     # -- helpers
     def t(self, key: str, **values: object) -> str:
@@ -395,8 +592,9 @@ class RegionReport:
         return (str(ordered.iloc[0]), str(ordered.iloc[-1])) if len(ordered) else (MISSING,) * 2
 
     # -- sections
-    def header(self) -> Any:
-        """Title, subtitle and (for synthetic data) a banner nobody can miss."""
+    def header(self, result: ReportResult | None = None) -> Any:
+        """Title, subtitle, (for synthetic data) a banner nobody can miss, and the headline in
+        plain words (`plain_summary`) when `result` is given."""
         level_label = self.t(f"level_{self.level}")
         parts = [CSS, heading(self.t("title", name=self.name), 1),
                  paragraph(self.t("subtitle", code=self.region, level_label=level_label,
@@ -404,6 +602,8 @@ class RegionReport:
         if self.synthetic:
             parts.insert(1, f'<div class="p3k-banner" role="alert">'
                             f"{esc(self.t('synthetic_banner'))}</div>")
+        if result is not None:
+            parts.append(f'<div class="p3k-summary">{esc(self.plain_summary(result))}</div>')
         return block(*parts)
 
     def units_section(self) -> Any:
@@ -414,7 +614,7 @@ class RegionReport:
         first, last = self._periods()
         p3k = units["n_p3k"] + units["n_p3k_part_time"]
         table = pd.DataFrame({
-            self.t("col_unit"): units["unit_name"].astype(str),
+            self.t("col_unit"): units["unit_name"].map(unit_display_name),
             self.t("col_function"): units["unit_function"].map(labels).fillna(
                 units["unit_function"]).astype(str),
             **{self.t(key): units[col].map(self._count) for col, key in STATUS_COLUMNS.items()},
@@ -422,7 +622,7 @@ class RegionReport:
             self.t("col_share"): [
                 self._share(n, s) for n, s in zip(p3k, units["p3k_share"], strict=True)],
             self.t("col_first_p3k"): [
-                self.t("never") if c == 0 else _period_of(self.data.panel, c)
+                self.t("never") if is_missing(c) or c == 0 else _period_of(self.data.panel, c)
                 for c in units["cohort"]],
         })
         numeric = tuple(self.t(k) for k in (*STATUS_COLUMNS.values(), "col_staff", "col_share"))
@@ -477,42 +677,121 @@ class RegionReport:
                                                   "y": self.t("axis_ikm"),
                                                   "legend": self.t("legend_group")})
 
-    def region_estimate(self) -> analysis.Estimate:
-        return analysis.region_estimates(
+    def analyse(self) -> ReportResult:
+        """The region's headline, profile and TWFE comparison, the national headline (from
+        `national_file` when the batch wrote one) and, for synthetic data, the true value."""
+        region = analysis.region_analysis(
             self.data.panel, self.region, level=self.level, outcome=self.outcome,
-            treatment=self.treatment, period_from=self.period_from, period_to=self.period_to)
-
-    def national_estimate(self) -> analysis.Estimate:
-        return analysis.national_estimate(
-            self.data.panel, outcome=self.outcome, treatment=self.treatment,
-            period_from=self.period_from, period_to=self.period_to)
-
-    def _estimate_sentence(self, est: analysis.Estimate, key: str) -> str:
-        return self.t(key, outcome=self.outcome.upper(),
-                      treatment_label=self.t(f"treatment_{self.treatment}"),
-                      estimate=fmt_signed(est.estimate, self.lang, 2),
-                      ci_low=self.num(est.ci_low, 2), ci_high=self.num(est.ci_high, 2),
-                      se=self.num(est.std_error, 2), n_obs=fmt_int(est.n_obs, self.lang),
-                      n_units=fmt_int(est.n_units, self.lang))
-
-    def estimate_section(self, est: analysis.Estimate) -> Any:
-        """The region's estimate, its interval in words, and a warning when groups are small."""
-        parts = [heading(self.t("sec_estimate"))]
-        if est.too_few:
-            warning = self.t("too_few_warning", n_treated=est.n_treated,
-                             n_comparison=est.n_comparison, k=analysis.MIN_GROUP)
-            parts.append(f'<div class="p3k-warning" role="alert">{esc(warning)}</div>')
-        if est.available:
-            parts += [paragraph(self._estimate_sentence(est, "estimate_sentence")),
-                      paragraph(self.t("estimate_reading"))]
+            treatment=self.treatment, period_from=self.period_from, period_to=self.period_to,
+            min_treated=self.min_treated)
+        if self.national_file:
+            national = read_national(self.national_file)
         else:
-            parts.append(paragraph(self.t("estimate_missing", reason=est.note)))
-        parts.append(paragraph(self.t("method_note"), "p3k-note"))
+            national = analysis.national_analysis(
+                self.data.panel, outcome=self.outcome, treatment=self.treatment,
+                period_from=self.period_from, period_to=self.period_to,
+                min_treated=self.min_treated).headline
+        truth = region_truth(self.truth_file, self.region) if self.truth_file else None
+        return ReportResult(region, national, truth)
+
+    def _reason(self, est: analysis.Estimate) -> str:
+        key = f"why_{est.note}"
+        if key in PHRASES:
+            return self.t(key, n_treated=est.n_treated, min_treated=est.min_treated)
+        return str(est.note)
+
+    def _interval(self, est: analysis.Estimate) -> dict[str, str]:
+        return {"estimate": fmt_signed(est.estimate, self.lang, 2),
+                "ci_low": fmt_signed(est.ci_low, self.lang, 2),
+                "ci_high": fmt_signed(est.ci_high, self.lang, 2)}
+
+    def plain_summary(self, result: ReportResult) -> str:
+        """The headline in one plain sentence: up, down, or 'the data cannot tell' (when the
+        interval covers zero or there is no estimate)."""
+        est = result.region.headline
+        if not est.available:
+            return self.t("summary_none", reason=self._reason(est))
+        if est.covers_zero:
+            return self.t("summary_unclear", **self._interval(est))
+        values = {**self._interval(est), "estimate": self.num(abs(est.estimate), 2)}
+        return self.t("summary_up" if est.estimate > 0 else "summary_down", **values)
+
+    def estimate_section(self, result: ReportResult) -> Any:
+        """The estimand in words, the headline with its interval (or why there is none), the
+        true value for synthetic data, the method, and what was left out."""
+        est = result.region.headline
+        parts = [heading(self.t("sec_estimate")), paragraph(self.t("estimand"))]
+        if est.available:
+            parts.append(paragraph(self.t(
+                "headline_sentence", **self._interval(est),
+                n_treated=fmt_int(est.n_treated, self.lang),
+                n_obs=fmt_int(est.n_obs, self.lang),
+                n_comparison=fmt_int(est.n_comparison, self.lang))))
+        else:
+            parts.append(f'<div class="p3k-warning" role="alert">'
+                         f'{esc(self.t("no_headline", reason=self._reason(est)))}</div>')
+        if self.synthetic and result.truth is not None and np.isfinite(result.truth):
+            parts.append(paragraph(self.t("truth_sentence",
+                                          truth=fmt_signed(result.truth, self.lang, 2))))
+        parts.append(paragraph(self.t("method_headline", df=est.df or MISSING,
+                                      min_treated=est.min_treated), "p3k-note"))
+        left = self._left_out(result.region.left_out, est.min_treated)
+        if left:
+            parts.append(paragraph(self.t("left_out_intro"), "p3k-note")
+                         + "<ul class=\"p3k-note\">" + "".join(f"<li>{esc(x)}</li>" for x in left)
+                         + "</ul>")
         return block(*parts)
 
-    def national_section(self, est: analysis.Estimate) -> Any:
-        text = (self._estimate_sentence(est, "national_sentence") if est.available
-                else self.t("estimate_missing", reason=est.note))
+    def _left_out(self, left: pd.DataFrame, k: int) -> list[str]:
+        out = []
+        for row in left.itertuples(index=False):
+            e = "" if is_missing(row.event_time) else abs(int(row.event_time))
+            if row.what == "event_time":
+                out.append(self.t("left_out_event_time", e=e, n=row.n_units, k=k))
+            elif row.what == "lead":
+                key = "left_out_lead" if row.reason == "min_treated" else "left_out_lead_identified"
+                out.append(self.t(key, e=e, n=row.n_units, k=k))
+            elif row.what == "observations":
+                out.append(self.t("left_out_observations", n=row.n_units,
+                                  n_obs=fmt_int(row.n_obs, self.lang)))
+        return out
+
+    def profile_section(self, result: ReportResult) -> Any:
+        intro = "profile_intro" if len(result.region.profile) else "profile_none"
+        return block(heading(self.t("sec_profile")), paragraph(self.t(intro)))
+
+    def profile_figure(self, result: ReportResult) -> Any:
+        """The event-time profile with its simultaneous band (pre-periods included)."""
+        profile = result.region.profile
+        if profile.empty:
+            return None
+        return plots.event_profile(profile, labels={
+            "x": self.t("axis_event_time"), "y": self.t("axis_effect_ikm"),
+            "pre": self.t("legend_pre"), "post": self.t("legend_post"),
+            "band": self.t("legend_band")})
+
+    def comparison_section(self, result: ReportResult) -> Any:
+        """TWFE, labelled as a comparison, with its negative-weight share and why it differs."""
+        twfe = result.region.twfe
+        est = twfe.estimate
+        parts = [heading(self.t("sec_comparison"))]
+        if not est.available:
+            parts.append(paragraph(self.t("comparison_missing", reason=est.note)))
+            return block(*parts)
+        parts.append(paragraph(self.t(
+            "comparison_sentence", outcome=self.outcome.upper(),
+            treatment_label=self.t(f"treatment_{self.treatment}"), **self._interval(est))))
+        if np.isfinite(twfe.negative_share):
+            parts.append(paragraph(self.t("comparison_weights",
+                                          share=fmt_pct(twfe.negative_share, self.lang))))
+        return block(*parts)
+
+    def national_section(self, result: ReportResult) -> Any:
+        est = result.national
+        text = (self.t("national_sentence", **self._interval(est),
+                       n_clusters=fmt_int((est.df or 0) + 1, self.lang),
+                       n_treated=fmt_int(est.n_treated, self.lang)) if est.available
+                else self.t("no_headline", reason=self._reason(est)))
         return block(heading(self.t("sec_national")), paragraph(text))
 
     def ranking_section(self) -> Any:
@@ -521,7 +800,7 @@ class RegionReport:
         labels = function_labels(self.lang)
         table = pd.DataFrame({
             "#": range(1, len(ranking) + 1),
-            self.t("col_unit"): ranking["unit_name"].astype(str),
+            self.t("col_unit"): ranking["unit_name"].map(unit_display_name),
             self.t("col_function"): ranking["unit_function"].map(labels).fillna(
                 ranking["unit_function"]).astype(str),
             self.t("col_has_p3k"): ranking["ever_treated"].map(
@@ -542,8 +821,9 @@ class RegionReport:
                      self._suppression_note())
 
     def quality_section(self) -> Any:
-        """Rejected rows for this region by reason, beside the dataset-wide count (raw values
-        are never shown: they may hold personal data such as NIP).
+        """Rejected rows for this region by kind of reason in the report's language (see
+        `REASON_KINDS`), beside the dataset-wide count (raw values are never shown: they may
+        hold personal data such as NIP).
 
         Without a `kode_pemda` column in the ledger the whole ledger is shown, with a note."""
         ledger = self.data.rejects
@@ -562,7 +842,7 @@ class RegionReport:
             parts.append(paragraph(self.t("quality_intro", n=fmt_int(len(rejects), self.lang),
                                           total=total)))
         if not rejects.empty:
-            table = rejects_by_reason(rejects)
+            table = rejects_by_reason(rejects, self.lang)
             shown = pd.DataFrame({
                 self.t("col_reason"): table["reason"].astype(str),
                 self.t("col_column"): table["column"].astype(str),
@@ -575,8 +855,9 @@ class RegionReport:
                                           n=fmt_int(unattributed, self.lang)), "p3k-note"))
         return block(*parts)
 
-    def summary(self, est: analysis.Estimate, national: analysis.Estimate) -> dict[str, Any]:
+    def summary(self, result: ReportResult) -> dict[str, Any]:
         """The key numbers of this report (what the batch index and estimates table show)."""
+        est, national = result.region.headline, result.national
         return {
             "region": self.region, "name": self.name, "level": self.level,
             "kode_provinsi": self.province_code, "nama_provinsi": self.province_name,
@@ -584,39 +865,60 @@ class RegionReport:
             "synthetic": self.synthetic, "n_units": est.n_units, "n_treated": est.n_treated,
             "n_comparison": est.n_comparison, "too_few": est.too_few,
             "estimate": est.to_dict(), "national": national.to_dict(),
-            "parameters": self.parameters, "panel_sha256": self.data.panel_sha256,
-            "package_version": __version__, "python_executable": sys.executable,
+            "twfe": result.region.twfe.to_dict(), "summary_text": self.plain_summary(result),
+            "att_true": (None if result.truth is None or not np.isfinite(result.truth)
+                         else result.truth),
+            "parameters": self.shown_parameters(), "panel_sha256": self.data.panel_sha256,
+            "package_version": __version__, "python_version": sys.version.split()[0],
+            "python_venv": sys.prefix != sys.base_prefix,
         }
 
-    def write_summary(self, est: analysis.Estimate, national: analysis.Estimate,
-                      path: str | Path = SUMMARY_FILE) -> Path:
+    def write_summary(self, result: ReportResult, path: str | Path = SUMMARY_FILE) -> Path:
         """Write the summary json (next to the executed notebook by default), atomically."""
         from p3k_study.reports.files import atomic_write_text
 
-        text = json.dumps(self.summary(est, national), indent=2, sort_keys=True,
+        text = json.dumps(self.summary(result), indent=2, sort_keys=True,
                           ensure_ascii=False, allow_nan=False)
         return atomic_write_text(Path(path), text + "\n")
 
+    def shown_parameters(self) -> dict[str, Any]:
+        """The report's parameters as shown and summarised: `processed_dir` as `shown_path`
+        gives it (relative to the run folder, never absolute)."""
+        shown = {**self.parameters, "national_file": self.national_file,
+                 "truth_file": self.truth_file}
+        for key in ("processed_dir", "national_file", "truth_file"):
+            if shown.get(key) is not None:
+                shown[key] = shown_path(shown[key])
+        return shown
+
     def provenance(self, estimator: str = "") -> dict[str, str]:
-        """Package version, git commit, sha256 of panel.parquet, parameters and seed."""
+        """Package version, git commit, sha256 of panel.parquet, parameters and seed; nothing
+        machine-specific (the Python version, not its executable; paths relative to the run
+        folder, see `shown_path`)."""
         return {
             self.t("prov_version"): __version__,
             self.t("prov_commit"): git_commit(),
             self.t("prov_panel_sha"): self.data.panel_sha256,
             self.t("prov_seed"): str(self.seed),
-            self.t("prov_python"): f"{sys.version.split()[0]} ({sys.executable})",
+            self.t("prov_python"): sys.version.split()[0],
             self.t("prov_estimator"): estimator or MISSING,
-            self.t("prov_parameters"): json.dumps(self.parameters, ensure_ascii=False,
+            self.t("prov_parameters"): json.dumps(self.shown_parameters(), ensure_ascii=False,
                                                   sort_keys=True),
         }
 
-    def provenance_section(self, est: analysis.Estimate | None = None) -> Any:
-        items = self.provenance(est.estimator if est is not None else "")
+    def provenance_section(self, result: ReportResult | None = None) -> Any:
+        items = self.provenance(result.region.headline.estimator if result is not None else "")
         table = pd.DataFrame({self.t("col_key"): list(items), self.t("col_value"): list(
             items.values())})
         return block(heading(self.t("sec_provenance")), table_html(table))
 
 
 def _period_of(panel: pd.DataFrame, period_index: int) -> str:
+    """The label of a period_index (a cohort may lie outside the panel's periods: then it is
+    labelled by the panel's frequency); never the index itself."""
+    from p3k_study.periods import infer_frequency, period_label
+
     match = panel.loc[panel["period_index"] == period_index, "period"]
-    return str(match.iloc[0]) if len(match) else str(period_index)
+    if len(match):
+        return str(match.iloc[0])
+    return period_label(int(period_index), infer_frequency(panel["period"], panel["period_index"]))

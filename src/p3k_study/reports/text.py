@@ -34,7 +34,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "sec_staff": {"id": "Komposisi pegawai dan P3K", "en": "Staff and P3K composition"},
     "sec_adoption": {"id": "Adopsi P3K", "en": "P3K adoption"},
     "sec_trends": {"id": "Tren IKM", "en": "IKM trends"},
-    "sec_estimate": {"id": "Estimasi dampak (TWFE)", "en": "Effect estimate (TWFE)"},
+    "sec_estimate": {"id": "Dampak perekrutan P3K pada IKM",
+                     "en": "Effect of P3K hiring on IKM"},
     "sec_national": {"id": "Estimasi nasional", "en": "National estimate"},
     "sec_ranking": {"id": "Peringkat unit menurut perubahan IKM",
                     "en": "Units ranked by IKM change"},
@@ -71,48 +72,165 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Mean IKM of units that have and have not hired P3K.",
     },
     # estimates
-    "estimate_sentence": {
-        "id": "Perkiraan perubahan {outcome} terkait {treatment_label}: {estimate} poin "
-              "(selang kepercayaan 95%: {ci_low} sampai {ci_high}; galat baku {se}; "
-              "{n_obs} observasi dari {n_units} unit).",
-        "en": "Estimated change in {outcome} associated with {treatment_label}: {estimate} points "
-              "(95% confidence interval {ci_low} to {ci_high}; standard error {se}; "
-              "{n_obs} observations from {n_units} units).",
+    "estimand": {
+        "id": "Yang diukur: rata-rata perubahan IKM yang disebabkan oleh perekrutan P3K pada "
+              "unit-unit di wilayah ini yang merekrut, selama periode setelah perekrutan "
+              "pertama mereka (setiap periode-unit dengan IKM dihitung sekali).",
+        "en": "What is measured: the average change in IKM that P3K hiring caused in this "
+              "region's units that hired, over the periods after their first hire (every "
+              "unit-period with an IKM counts once).",
     },
-    "estimate_reading": {
-        "id": "Selang kepercayaan yang mencakup nol berarti data ini tidak cukup untuk "
-              "membedakan dampak dari nol.",
-        "en": "An interval that includes zero means these data cannot tell the effect apart "
-              "from zero.",
+    "headline_sentence": {
+        "id": "Perkiraan: {estimate} poin IKM (selang kepercayaan 95%: {ci_low} sampai "
+              "{ci_high}), dari {n_treated} unit yang merekrut P3K dan {n_obs} periode-unit "
+              "setelah perekrutan; {n_comparison} unit tidak pernah merekrut.",
+        "en": "Estimate: {estimate} IKM points (95% confidence interval {ci_low} to {ci_high}), "
+              "from {n_treated} units that hired P3K and {n_obs} unit-periods after hiring; "
+              "{n_comparison} units never hired.",
     },
-    "estimate_missing": {
-        "id": "Tidak ada estimasi: {reason}.",
-        "en": "No estimate: {reason}.",
+    "truth_sentence": {
+        "id": "Nilai sebenarnya dari besaran yang sama di dunia simulasi: {truth} poin.",
+        "en": "True value of the same quantity in the simulated world: {truth} points.",
     },
-    "too_few_warning": {
-        "id": "Peringatan: hanya {n_treated} unit dengan P3K dan {n_comparison} unit pembanding "
-              "(kurang dari {k} di salah satu kelompok). Estimasi daerah ini sangat tidak pasti; "
-              "jangan menarik kesimpulan darinya.",
-        "en": "Warning: only {n_treated} units with P3K and {n_comparison} comparison units "
-              "(fewer than {k} in one group). This region's estimate is very uncertain; "
-              "do not draw conclusions from it.",
+    "method_headline": {
+        "id": "Metode: estimator imputasi (Borusyak, Jaravel & Spiess 2024). IKM tanpa P3K "
+              "untuk setiap periode-unit setelah perekrutan diperkirakan dari efek unit dan "
+              "periode yang ditaksir pada periode-unit yang belum merekrut; dampak adalah "
+              "selisihnya. Selang kepercayaan dari jackknife per unit dengan nilai kritis "
+              "t({df}), diuji pada daerah simulasi (docs/methods.md). Angka yang bertumpu "
+              "pada kurang dari {min_treated} unit yang merekrut tidak dilaporkan.",
+        "en": "Method: the imputation estimator (Borusyak, Jaravel & Spiess 2024). Each "
+              "unit-period after hiring gets the IKM it would have had without P3K from unit "
+              "and period effects fitted on unit-periods before any hire; the effect is the "
+              "difference. Intervals from a jackknife over units with t({df}) critical values, "
+              "checked on simulated regions (docs/methods.md). Numbers resting on fewer than "
+              "{min_treated} units that hired are not reported.",
     },
+    "no_headline": {
+        "id": "Data belum dapat menjawab untuk wilayah ini: {reason}. Tidak ada angka yang "
+              "dilaporkan.",
+        "en": "The data cannot tell for this region: {reason}. No number is reported.",
+    },
+    "why_no_treated": {"id": "tidak ada unit yang merekrut P3K dalam periode ini",
+                       "en": "no unit hired P3K in this period range"},
+    "why_too_few_treated": {
+        "id": "hanya {n_treated} unit yang merekrut P3K, kurang dari {min_treated} yang "
+              "dibutuhkan untuk angka yang dapat dipercaya",
+        "en": "only {n_treated} units hired P3K, fewer than the {min_treated} a reliable "
+              "number needs"},
+    "why_too_few_imputed": {
+        "id": "hanya {n_treated} unit yang merekrut memiliki IKM sebelum dan sesudah "
+              "perekrutan pertama, kurang dari {min_treated}",
+        "en": "only {n_treated} of the units that hired have an IKM both before and after "
+              "their first hire, fewer than {min_treated}"},
+    "why_no_comparison": {
+        "id": "tidak ada unit atau periode pembanding tanpa P3K (misalnya semua unit merekrut "
+              "pada waktu yang sama, dan tidak ada unit yang belum merekrut)",
+        "en": "there is no comparison without P3K (for example, every unit hired at the same "
+              "time and none was left without P3K)"},
+    "why_single_cluster": {"id": "hanya ada satu kelompok unit", "en": "there is only one "
+                           "cluster of units"},
+    "why_no_variance": {"id": "ketidakpastiannya tidak dapat dihitung",
+                        "en": "its uncertainty cannot be computed"},
+    "summary_up": {
+        "id": "Ringkasan: di unit yang merekrut P3K, IKM naik sekitar {estimate} poin karena "
+              "perekrutan itu (selang kepercayaan 95%: {ci_low} sampai {ci_high}).",
+        "en": "Summary: in the units that hired P3K, IKM rose by about {estimate} points "
+              "because of the hiring (95% confidence interval {ci_low} to {ci_high}).",
+    },
+    "summary_down": {
+        "id": "Ringkasan: di unit yang merekrut P3K, IKM turun sekitar {estimate} poin karena "
+              "perekrutan itu (selang kepercayaan 95%: {ci_low} sampai {ci_high}).",
+        "en": "Summary: in the units that hired P3K, IKM fell by about {estimate} points "
+              "because of the hiring (95% confidence interval {ci_low} to {ci_high}).",
+    },
+    "summary_unclear": {
+        "id": "Ringkasan: data belum dapat memastikan apakah perekrutan P3K mengubah IKM di "
+              "wilayah ini. Perkiraannya {estimate} poin, tetapi selang kepercayaan 95% "
+              "({ci_low} sampai {ci_high}) mencakup nol.",
+        "en": "Summary: the data cannot tell whether P3K hiring changed IKM in this region. "
+              "The estimate is {estimate} points, but its 95% confidence interval ({ci_low} "
+              "to {ci_high}) includes zero.",
+    },
+    "summary_none": {
+        "id": "Ringkasan: data belum dapat menjawab apakah perekrutan P3K mengubah IKM di "
+              "wilayah ini: {reason}.",
+        "en": "Summary: the data cannot tell whether P3K hiring changed IKM in this region: "
+              "{reason}.",
+    },
+    "sec_profile": {"id": "Dampak menurut waktu sejak perekrutan pertama",
+                    "en": "Effect by time since the first hire"},
+    "profile_intro": {
+        "id": "Titik di kanan garis putus-putus: dampak pada periode ke-0, 1, 2, ... setelah "
+              "perekrutan pertama. Titik di kiri: perbedaan tren unit yang kemudian merekrut, "
+              "sebelum merekrut; jika pita mencakup nol di sana, tidak ada tanda tren yang "
+              "sudah berbeda sebelumnya. Garis tegak: selang 95% tiap titik; area berwarna: "
+              "pita simultan 95% untuk seluruh profil.",
+        "en": "Points right of the dotted line: the effect 0, 1, 2, ... periods after the "
+              "first hire. Points left of it: how the trend of units that later hired differed "
+              "before they hired; where the band includes zero there is no sign of a "
+              "different trend beforehand. Bars: 95% interval of each point; shaded: 95% "
+              "simultaneous band for the whole profile.",
+    },
+    "profile_none": {"id": "Tidak ada titik yang dapat dilaporkan.",
+                     "en": "No point can be reported."},
+    "axis_event_time": {"id": "Periode sejak perekrutan P3K pertama",
+                        "en": "Periods since the first P3K hire"},
+    "axis_effect_ikm": {"id": "Dampak pada IKM (poin)", "en": "Effect on IKM (points)"},
+    "legend_pre": {"id": "sebelum (cek tren awal)", "en": "before (pre-trend check)"},
+    "legend_post": {"id": "sesudah", "en": "after"},
+    "legend_band": {"id": "pita simultan 95%", "en": "95% simultaneous band"},
+    "legend_truth": {"id": "nilai sebenarnya (simulasi)", "en": "true value (simulation)"},
+    "left_out_intro": {"id": "Tidak dilaporkan:", "en": "Left out:"},
+    "left_out_event_time": {
+        "id": "periode ke-{e} setelah perekrutan: hanya {n} unit (kurang dari {k})",
+        "en": "{e} periods after hiring: only {n} units (fewer than {k})"},
+    "left_out_lead": {
+        "id": "{e} periode sebelum perekrutan: hanya {n} unit (kurang dari {k})",
+        "en": "{e} periods before hiring: only {n} units (fewer than {k})"},
+    "left_out_lead_identified": {
+        "id": "{e} periode sebelum perekrutan: tidak ada periode lebih awal sebagai pembanding",
+        "en": "{e} periods before hiring: no earlier period to compare with"},
+    "left_out_observations": {
+        "id": "{n_obs} periode-unit setelah perekrutan dari {n} unit: IKM-nya tanpa P3K tidak "
+              "dapat diperkirakan (unit tanpa IKM sebelum merekrut, atau periode tanpa unit "
+              "pembanding)",
+        "en": "{n_obs} unit-periods after hiring from {n} units: their IKM without P3K cannot "
+              "be estimated (a unit with no IKM before hiring, or a period with no comparison "
+              "unit)"},
+    "sec_comparison": {"id": "Pembanding: regresi efek tetap dua arah (TWFE)",
+                       "en": "Comparison: two-way fixed effects (TWFE)"},
+    "comparison_sentence": {
+        "id": "Hanya sebagai pembanding, bukan angka utama: regresi TWFE ({outcome} atas "
+              "{treatment_label}, efek tetap unit dan periode, galat baku per unit) memberi "
+              "{estimate} poin (selang kepercayaan 95%: {ci_low} sampai {ci_high}).",
+        "en": "For comparison only, not the headline: the TWFE regression ({outcome} on "
+              "{treatment_label}, unit and period fixed effects, standard errors clustered by "
+              "unit) gives {estimate} points (95% confidence interval {ci_low} to {ci_high}).",
+    },
+    "comparison_weights": {
+        "id": "Dalam TWFE, {share} periode-unit yang sudah merekrut mendapat bobot negatif "
+              "(de Chaisemartin & D'Haultfoeuille 2020). TWFE juga membandingkan unit yang "
+              "merekrut belakangan dengan unit yang sudah merekrut lebih dulu; bila dampak "
+              "tumbuh seiring waktu, perbandingan itu mengurangkan dampak yang nyata, sehingga "
+              "TWFE cenderung terlalu rendah.",
+        "en": "In TWFE, {share} of the unit-periods after hiring get a negative weight "
+              "(de Chaisemartin & D'Haultfoeuille 2020). TWFE also compares later hirers with "
+              "units that hired earlier; when effects grow over time those comparisons "
+              "subtract real effects, so TWFE tends to be too low.",
+    },
+    "comparison_missing": {"id": "TWFE tidak dapat dihitung: {reason}.",
+                           "en": "TWFE cannot be computed: {reason}."},
     "treatment_treated": {"id": "mempekerjakan P3K", "en": "hiring P3K"},
     "treatment_p3k_share": {
-        "id": "kenaikan pangsa P3K dari 0 ke 1", "en": "raising the P3K share from 0 to 1"},
-    "method_note": {
-        "id": "Model: regresi dua arah efek tetap (unit dan periode), galat baku dikelompokkan "
-              "per unit. Dengan adopsi bertahap, TWFE bisa bias bila dampaknya berubah dari "
-              "waktu ke waktu; lihat buku catatan 03 untuk penduga yang kokoh.",
-        "en": "Model: two-way fixed effects (unit and period), standard errors clustered by "
-              "unit. With staggered adoption TWFE can be biased when effects change over time; "
-              "see notebook 03 for robust estimators.",
-    },
+        "id": "pangsa P3K (dari 0 ke 1)", "en": "the P3K share (from 0 to 1)"},
     "national_sentence": {
-        "id": "Estimasi nasional dengan model yang sama: {estimate} poin "
-              "(selang kepercayaan 95%: {ci_low} sampai {ci_high}; {n_units} unit).",
-        "en": "National estimate with the same model: {estimate} points "
-              "(95% confidence interval {ci_low} to {ci_high}; {n_units} units).",
+        "id": "Estimator yang sama pada semua unit di semua wilayah (selang kepercayaan dari "
+              "jackknife per pemda, {n_clusters} pemda): {estimate} poin (selang kepercayaan "
+              "95%: {ci_low} sampai {ci_high}; {n_treated} unit yang merekrut).",
+        "en": "The same estimator on every unit of every region (intervals from a jackknife "
+              "over pemda, {n_clusters} pemda): {estimate} points (95% confidence interval "
+              "{ci_low} to {ci_high}; {n_treated} units that hired).",
     },
     "no_quality_notes": {
         "id": "Tidak ada baris yang ditolak saat pembersihan.",
@@ -143,6 +261,43 @@ PHRASES: dict[str, dict[str, str]] = {
         "id": "Catatan penolakan tidak mencatat wilayah; ditampilkan untuk seluruh data.",
         "en": "The rejects ledger does not record regions; shown for the whole dataset.",
     },
+    # kinds of reasons in the rejects ledger (content.REASON_KINDS)
+    "reason_duplicate": {"id": "Duplikat baris sebelumnya", "en": "Duplicate of an earlier row"},
+    "reason_not_data": {
+        "id": "Bukan baris data (judul kolom berulang, sel terlalu panjang)",
+        "en": "Not a data row (repeated header, overlong cell)",
+    },
+    "reason_excel_error": {"id": "Sel galat Excel (#N/A, #REF! dan sejenisnya)",
+                           "en": "Excel error cell (#N/A, #REF! and the like)"},
+    "reason_missing_value": {"id": "Nilai wajib kosong", "en": "Required value missing"},
+    "reason_region_unresolved": {"id": "Wilayah tidak dikenali (kode atau nama)",
+                                 "en": "Region not recognised (code or name)"},
+    "reason_nip_damaged": {"id": "NIP rusak oleh spreadsheet (digit terakhir hilang)",
+                           "en": "NIP damaged by a spreadsheet (last digits lost)"},
+    "reason_nip_status": {"id": "NIP tidak sesuai dengan status (PNS atau PPPK)",
+                          "en": "NIP does not match the status (PNS or PPPK)"},
+    "reason_nip_invalid": {"id": "NIP tidak sah", "en": "NIP not valid"},
+    "reason_after_reference": {"id": "Tanggal atau periode setelah tanggal acuan",
+                               "en": "Date or period after the reference date"},
+    "reason_period_too_coarse": {
+        "id": "Periode lebih kasar daripada periode panel (misalnya hanya tahun)",
+        "en": "Period coarser than the panel's (for example a year only)",
+    },
+    "reason_bad_date": {"id": "Tanggal atau periode tidak terbaca",
+                        "en": "Date or period not readable"},
+    "reason_inconsistent_dates": {
+        "id": "Tanggal tidak konsisten (TMT sebelum usia 17 atau tanggal berakhir sebelum TMT)",
+        "en": "Dates inconsistent (TMT before age 17, or end date before TMT)",
+    },
+    "reason_out_of_range": {"id": "Nilai di luar rentang yang sah",
+                            "en": "Value outside its valid range"},
+    "reason_not_a_number": {"id": "Bukan angka", "en": "Not a number"},
+    "reason_bad_category": {"id": "Kategori, predikat atau regulasi tidak dikenali",
+                            "en": "Category, grade or regulation not recognised"},
+    "reason_skp_shares": {"id": "Persentase SKP tidak lengkap atau tidak berjumlah 100",
+                          "en": "SKP shares incomplete or not adding up to 100"},
+    "reason_no_outcome": {"id": "Tidak ada nilai kinerja", "en": "No outcome value"},
+    "reason_other": {"id": "Lainnya: {reason}", "en": "Other: {reason}"},
     "ranking_intro": {
         "id": "Perubahan IKM dari periode pertama ke periode terakhir dengan sedikitnya "
               "{k} responden.",

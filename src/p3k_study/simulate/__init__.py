@@ -39,7 +39,9 @@ Truth folder
 truth_effects.csv, truth_panel.parquet (the panel the cleaner should build: staff counts by
 the data-format rules, cohort, IKM from the clean answers with exact 1/9 weights, or the
 published value), injected_rejects.csv, unmatched_units.csv, unit_names.csv,
-truth_kinerja.csv (the outcome values of every good kinerja/ row), parameters.json.
+truth_kinerja.csv (the outcome values of every good kinerja/ row), truth_regions.csv (the
+true value of the regional reports' headline estimand per pemda, see `truth_regions`),
+parameters.json.
 """
 
 from __future__ import annotations
@@ -99,8 +101,11 @@ ROSTER_ORDER = ("no", "kode_pemda", "nama_pemda", "nip", "nama", "unit_kerja", "
 RAW_KINDS = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 DATASET_FILE = "dataset.json"
 ENGINE_FILES = (*RAW_KINDS, DATASET_FILE, "README.md", "SHA256SUMS")
+REGION_TRUTH_COLUMNS = ("region", "att_true", "n_treated_units", "n_obs", "att_true_all_treated",
+                        "n_obs_all_treated")
 TRUTH_FILES = ("truth_effects.csv", "truth_panel.parquet", "injected_rejects.csv",
-               "unmatched_units.csv", "unit_names.csv", "truth_kinerja.csv", "parameters.json")
+               "unmatched_units.csv", "unit_names.csv", "truth_kinerja.csv", "truth_regions.csv",
+               "parameters.json")
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,8 @@ def simulate(out: Path, seed: int, scale: Literal["demo", "national"],
     panel.to_parquet(truth / "truth_panel.parquet", index=False)
     truth_effects(panel, params).to_csv(truth / "truth_effects.csv", index=False,
                                         lineterminator="\n")
+    truth_regions(panel).to_csv(truth / "truth_regions.csv", index=False, lineterminator="\n",
+                                float_format="%.10g")
     rejects = [row for r in results for row in r["rejects"]]
     pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).to_csv(
         truth / "injected_rejects.csv", index=False, lineterminator="\n")
@@ -266,6 +273,37 @@ def truth_effects(panel: pd.DataFrame, params: world.ModelParameters) -> pd.Data
                          "att_true": float(25.0 * params.tau(np.array(cohort),
                                                              np.array(period)))})
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
+
+
+def truth_regions(panel: pd.DataFrame) -> pd.DataFrame:
+    """The true value of the regional headline estimand for every pemda.
+
+    The headline (docs/methods.md) is the average effect over the treated unit-periods that have
+    an IKM and whose untreated IKM the imputation estimator can impute from the region's own
+    untreated unit-periods (`estimate.imputation.imputable_observations`, the same rule the
+    estimator applies). `att_true` is that average of the true effects (`att_true` of the truth
+    panel, on the IKM scale); `att_true_all_treated` averages over every treated unit-period
+    with an IKM, imputable or not. Computed on the truth panel: the processed panel can differ
+    in a few unit-periods where injected bad rows were rejected.
+    """
+    from p3k_study.estimate.imputation import imputable_observations
+
+    data = panel.assign(cohort=panel["cohort"].astype(float))
+    rows = []
+    for region, part in data.groupby("kode_pemda", sort=True):
+        treated = (part["cohort"] > 0) & (part["period_index"] >= part["cohort"])
+        observed = treated & part["ikm"].notna()
+        mask = (imputable_observations(part, "ikm", "unit_id", "period_index", "cohort")
+                if observed.any() and (~treated & part["ikm"].notna()).any()
+                else pd.Series(False, index=part.index))
+        rows.append({"region": region,
+                     "att_true": part.loc[mask, "att_true"].mean() if mask.any() else np.nan,
+                     "n_treated_units": int(part.loc[mask, "unit_id"].nunique()),
+                     "n_obs": int(mask.sum()),
+                     "att_true_all_treated": (part.loc[observed, "att_true"].mean()
+                                              if observed.any() else np.nan),
+                     "n_obs_all_treated": int(observed.sum())})
+    return pd.DataFrame(rows, columns=list(REGION_TRUTH_COLUMNS))
 
 
 def write_dataset_json(out: Path, seed: int, scale: str) -> Path:
