@@ -76,7 +76,9 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     """Fit the national models on `processed/panel.parquet` (rows with an IKM); write tidy tables.
 
     `estimates/national.csv`: broom columns (term, estimate, std_error, statistic, p_value,
-    ci_low, ci_high) plus `model` (twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
+    ci_low, ci_high) plus `model` (imputation: the reports' headline, `did_imputation` clustered
+    by pemda, rows ATT, tau_<e> and lead_<k> with their event_time, n_units and n_obs;
+    twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
     cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs),
     `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise) and
     `unbalanced` ("pairwise" on the cs_ rows, empty otherwise).
@@ -120,13 +122,19 @@ def _fit_national(panel: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Data
         EstimationWarning,
         att_gt,
         count_never_treated,
+        did_imputation,
         twfe,
         twfe_weights,
     )
+    from p3k_study.reports.analysis import LEADS, MIN_TREATED
 
     sample = panel.dropna(subset=["ikm"])
     did = {"outcome": "ikm", "unit": "unit_id", "time": "period_index", "cohort": "cohort"}
-    frames = []
+    # the reports' headline first: the same estimator and settings as reports.analysis
+    headline = did_imputation(sample, **did, cluster="kode_pemda", leads=LEADS,
+                              min_treated=MIN_TREATED)
+    frames = [headline.tidy().drop(columns=["kind", "band_low", "band_high"])
+              .assign(model="imputation")]
     fit = twfe(sample, outcome="ikm", treatment="treated", unit="unit_id", time="period_index")
     frames.append(fit.tidy().assign(model="twfe_indicator"))
     fit = twfe(sample, outcome="ikm", treatment="p3k_share", unit="unit_id", time="period_index")
