@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from fixtures_panel import make_panel, write_processed
 
-from p3k_study.estimate import EstimationWarning, att_gt, twfe, twfe_weights
+from p3k_study.estimate import EstimationWarning, att_gt, did_imputation, twfe, twfe_weights
 from p3k_study.pipeline import estimate_all
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 DID = {"outcome": "ikm", "unit": "unit_id", "time": "period_index", "cohort": "cohort"}
-MODELS = ["twfe_indicator", "twfe_share", "cs_simple", "cs_dynamic", "cs_group", "cs_calendar",
+MODELS = ["imputation", "twfe_indicator", "twfe_share", "cs_simple", "cs_dynamic", "cs_group", "cs_calendar",
           "twfe_weights"]
 
 
@@ -31,7 +31,8 @@ def test_outputs_columns_and_direct_calls(tmp_path):
     national, gt_table, paths = _run(folder)
     assert paths == [folder / "estimates" / "national.csv", folder / "estimates" / "att_gt.csv"]
     assert all(p.exists() for p in paths)
-    assert list(national.columns) == [*TIDY, "model", "control_group", "unbalanced"]
+    assert list(national.columns) == [*TIDY, "model", "control_group", "unbalanced",
+                                      "event_time", "n_units", "n_obs"]
     assert list(dict.fromkeys(national["model"])) == MODELS
     assert list(gt_table.columns[:6]) == ["cohort", "time", "att", "se", "ci_low", "ci_high"]
     assert "control_group" in gt_table.columns
@@ -50,6 +51,10 @@ def test_outputs_columns_and_direct_calls(tmp_path):
         gt = att_gt(panel, **DID, control_group="never_treated", unbalanced="pairwise")
         simple = gt.aggregate("simple")
         weights = twfe_weights(panel, **DID)
+    headline = did_imputation(panel, **DID, cluster="kode_pemda", min_treated=5)
+    row = national[national["model"] == "imputation"].iloc[0]
+    assert row["term"] == "ATT" and row["estimate"] == pytest.approx(headline.att, rel=1e-9)
+    assert row["std_error"] == pytest.approx(headline.overall()["std_error"], rel=1e-9)
     row = national[national["model"] == "twfe_indicator"].iloc[0]
     assert row["estimate"] == pytest.approx(tw.params["treated"], rel=1e-9)
     assert row["std_error"] == pytest.approx(tw.std_errors["treated"], rel=1e-9)

@@ -217,7 +217,7 @@ def test_tables_escape_strings_from_data(processed_dir: Path):
     report = content.RegionReport.load(processed_dir, "32.01", lang="en", synthetic=True)
     html = report.units_section().data + report.ranking_section().data
     assert SCRIPT_NAME not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert content.esc(content.unit_display_name(SCRIPT_NAME)) in html  # &lt;Script&gt;...
     quality = report.quality_section().data
     assert "<b>" not in quality and "1,98603E+17" not in quality  # raw values never shown
 
@@ -252,3 +252,20 @@ def test_suppression_threshold_is_a_report_parameter(processed_dir: Path):
     assert re.search(r"&lt;\d", none.units_section().data) is None
     with pytest.raises(ValueError, match="k_min"):
         content.RegionReport.load(processed_dir, "32.01", k_min=0)
+
+
+def test_profile_figure_shows_leads_effects_and_the_band_in_event_time_order(
+        processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en")
+    result = report.analyse()
+    profile = result.region.profile
+    assert set(profile["kind"]) == {"pre", "post"}
+    assert profile["event_time"].is_monotonic_increasing
+    fig = report.profile_figure(result)
+    ax = fig.axes[0]
+    band = ax.collections[0].get_paths()[0].vertices  # the shaded simultaneous band
+    assert band[:, 1].min() <= profile["band_low"].min() + 1e-9
+    assert band[:, 1].max() >= profile["band_high"].max() - 1e-9
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["95% simultaneous band", "before (pre-trend check)", "after"]
+    assert [int(t) for t in ax.get_xticks()] == sorted(profile["event_time"].astype(int))

@@ -16,6 +16,7 @@ from p3k_study.reference import match_unit
 from p3k_study.reference.regions import load_regions, region_resolver
 from p3k_study.simulate import (
     EFFECT_COLUMNS,
+    REGION_TRUTH_COLUMNS,
     REJECT_COLUMNS,
     TRUTH_PANEL_COLUMNS,
     SimulationSummary,
@@ -176,6 +177,28 @@ def test_effects_match_the_panel(demo: SimulationSummary) -> None:
     # IKM from answers is close to its expectation on average.
     gap = (panel["ikm"] - panel["ikm_expected"]).dropna()
     assert abs(gap.mean()) < 0.5
+
+
+def test_region_truth_is_the_mean_true_effect_on_the_imputable_unit_periods(
+        demo: SimulationSummary) -> None:
+    """truth_regions.csv: per pemda, the true value of the regional headline estimand, checked
+    here from its definition; the committed demo truth is the same file."""
+    from p3k_study.estimate.imputation import imputable_observations
+
+    regions = pd.read_csv(demo.truth_dir / "truth_regions.csv", dtype={"region": str})
+    assert list(regions.columns) == list(REGION_TRUTH_COLUMNS)
+    panel = pd.read_parquet(demo.truth_dir / "truth_panel.parquet")
+    assert sorted(regions["region"]) == sorted(panel["kode_pemda"].unique())
+    row = regions.iloc[3]
+    part = panel[panel["kode_pemda"] == row["region"]]
+    mask = imputable_observations(part, "ikm", "unit_id", "period_index", "cohort")
+    treated = (part["cohort"] > 0) & (part["period_index"] >= part["cohort"])
+    assert mask.sum() == row["n_obs"] and (treated | ~mask).all()
+    assert row["att_true"] == pytest.approx(part.loc[mask, "att_true"].mean())
+    assert (regions["att_true"] > 0).all()
+    assert (regions["n_obs"] <= regions["n_obs_all_treated"]).all()
+    committed = COMMITTED_DEMO.parents[1] / "truth" / "demo" / "truth_regions.csv"
+    assert committed.read_bytes() == (demo.truth_dir / "truth_regions.csv").read_bytes()
 
 
 def test_never_treated_share_small_and_cohorts_staggered(demo: SimulationSummary) -> None:

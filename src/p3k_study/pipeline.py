@@ -77,7 +77,8 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
 
     `estimates/national.csv`: broom columns (term, estimate, std_error, statistic, p_value,
     ci_low, ci_high) plus `model` (imputation: the reports' headline, `did_imputation` clustered
-    by pemda, rows ATT, tau_<e> and lead_<k> with their event_time, n_units and n_obs;
+    by pemda, rows ATT, tau_<e> and lead_<k>, with their event_time, n_units and n_obs in the
+    last three columns, empty on the other models' rows;
     twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
     cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs),
     `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise) and
@@ -105,8 +106,9 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     national["term"] = [label_term(term, labels) for term in national["term"]]
     columns = list(gt_table.columns)
     columns.insert(columns.index("base_time") + 1, "event_time")
-    gt_table = label_period_columns(
-        gt_table.assign(event_time=gt_table["time"] - gt_table["cohort"])[columns], freq)
+    gt_table = gt_table.assign(event_time=gt_table["time"] - gt_table["cohort"])[columns]
+    if freq:
+        gt_table = label_period_columns(gt_table, freq)
     paths = [out / "national.csv", out / "att_gt.csv"]
     national.to_csv(paths[0], index=False, float_format="%.10g")
     gt_table.to_csv(paths[1], index=False, float_format="%.10g")
@@ -158,6 +160,9 @@ def _fit_national(panel: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Data
     national = pd.concat(frames, ignore_index=True)
     national["control_group"] = national["control_group"].fillna("")
     national["unbalanced"] = national["unbalanced"].fillna("")
+    first = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high",
+             "model", "control_group", "unbalanced"]
+    national = national[first + [c for c in national.columns if c not in first]]
     return national, gt.table.assign(control_group=control_group, unbalanced=unbalanced)
 
 
@@ -170,14 +175,18 @@ by `label_period_columns`; `cohort` is one too (0 = never treated)."""
 
 def period_labels_of(processed: Path, panel: pd.DataFrame) -> tuple[str, dict[int, str]]:
     """(frequency, {period_index: label}) of a processed panel; cleaning_summary.json's `freq`
-    is checked against the panel's own `period` labels."""
+    is checked against the panel's own `period` labels. ('', {}) for a panel without usable
+    `period` labels (not written by `prepare`): its tables keep the indices."""
     from p3k_study.periods import panel_labels
 
     hint = None
     summary = processed / "cleaning_summary.json"
     if summary.is_file():
         hint = json.loads(summary.read_text(encoding="utf-8")).get("freq")
-    return panel_labels(panel, hint)
+    try:
+        return panel_labels(panel, hint)
+    except (KeyError, ValueError):  # not a prepared panel (no or odd `period` labels)
+        return "", {}
 
 
 def label_term(term: str, labels: dict[int, str]) -> str:
