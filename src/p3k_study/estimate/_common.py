@@ -32,6 +32,26 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str | None], what: str
         )
 
 
+def refuse_duplicates(data: pd.DataFrame, unit: str, time: str, what: str) -> None:
+    """Raise EstimationError if a (unit, time) pair has more than one row, naming the first few
+    duplicated pairs (every estimator needs one row per unit and period)."""
+    dup = data.duplicated([unit, time], keep=False)
+    if not dup.any():
+        return
+    pairs = data.loc[dup, [unit, time]].drop_duplicates()
+    n_extra = int(data.duplicated([unit, time]).sum())
+
+    def fmt(v: object) -> str:
+        return f"{v:g}" if isinstance(v, float | np.floating) else str(v)
+
+    shown = ", ".join(f"({fmt(u)}, {fmt(t)})" for u, t in pairs.head(5).itertuples(index=False))
+    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    raise EstimationError(
+        f"{what}: {n_extra} duplicated ({unit}, {time}) rows in {len(pairs)} pair(s): "
+        f"{shown}{more}; the panel needs one row per unit and period"
+    )
+
+
 def normal_tidy(
     terms: Sequence[str],
     estimate: np.ndarray,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._common import EstimationError, EstimationWarning, require_columns
+from ._common import EstimationError, EstimationWarning, refuse_duplicates, require_columns
 
 
 @dataclass
@@ -60,12 +60,7 @@ def wide_panel(
         raise EstimationError(f"{what}: time column {time!r} has missing values")
     if data[unit].isna().any():
         raise EstimationError(f"{what}: unit column {unit!r} has missing values")
-    if data.duplicated([unit, time]).any():
-        n_dup = int(data.duplicated([unit, time]).sum())
-        raise EstimationError(
-            f"{what}: {n_dup} duplicated ({unit}, {time}) rows; the panel needs one row per unit "
-            "and period"
-        )
+    refuse_duplicates(data, unit, time, what)
     # cohort must be constant within unit
     gcol = data[cohort].astype(float).fillna(0.0)
     nun = gcol.groupby(data[unit].to_numpy(), sort=False).nunique()

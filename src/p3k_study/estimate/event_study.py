@@ -43,6 +43,7 @@ from ._common import (
     format_tidy,
     normal_tidy,
     pretrend_line,
+    refuse_duplicates,
     require_columns,
     wald,
 )
@@ -100,6 +101,7 @@ def _table(events: np.ndarray, est: np.ndarray, se: np.ndarray, ref: int | None)
 def _prep(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
           covariates: Sequence[str], cluster: str | None, leads: int, lags: int) -> pd.DataFrame:
     require_columns(data, [outcome, unit, time, cohort, *covariates, cluster], "event_study")
+    refuse_duplicates(data, unit, time, "event_study")
     if leads < 2 or lags < 0:
         raise EstimationError("event_study: need leads >= 2 (reference -1 plus at least one lead) "
                               "and lags >= 0")
@@ -136,7 +138,8 @@ def _two_way_demean(x: np.ndarray, u: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Residuals of the columns of `x` on unit and period dummies: closed form on a balanced
     panel, pyfixest's alternating projections (tolerance 1e-12) otherwise."""
     n_u, n_t = int(u.max()) + 1, int(t.max()) + 1
-    if len(x) == n_u * n_t:  # balanced (duplicates were rejected earlier)
+    # balanced = every unit observed in every period exactly once (not just n_u x n_t rows)
+    if len(x) == n_u * n_t and (np.bincount(u * n_t + t, minlength=n_u * n_t) == 1).all():
         return x - _group_sums(x, u, n_u)[u] / n_t - _group_sums(x, t, n_t)[t] / n_u + x.mean(0)
     flist = np.column_stack([u, t]).astype(np.uint64)
     out, _ = demean(np.ascontiguousarray(x, dtype=float), flist, np.ones(len(x)), tol=1e-12,

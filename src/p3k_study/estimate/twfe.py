@@ -20,6 +20,7 @@ from ._common import (
     EstimationWarning,
     coef_plot,
     format_tidy,
+    refuse_duplicates,
     require_columns,
 )
 
@@ -133,6 +134,7 @@ def twfe(
     """
     controls = list(controls)
     require_columns(data, [outcome, treatment, unit, time, *controls, cluster], "twfe")
+    refuse_duplicates(data, unit, time, "twfe")
     cols = [outcome, treatment, *controls, unit, time] + ([cluster] if cluster else [])
     frame, names = _safe_frame(data, cols)
     inv = {v: k for k, v in names.items()}
