@@ -7,8 +7,10 @@ gives the cell outputs only, and `page` wraps them in a small document with its 
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import re
+import threading
 from typing import Any
 
 # Printing (report.pdf, `--pdf`): A4 with 15 mm margins; the page's width is the paper's, figures
@@ -82,14 +84,25 @@ def describe_figures(notebook: Any, fallback: str, lang: str = "en") -> Any:
     return described
 
 
-def notebook_body(notebook: Any, title: str = "figure", lang: str = "en") -> str:
-    """The outputs of an executed notebook as HTML: no code, no prompts, no markdown notes."""
+@functools.cache
+def _exporter() -> Any:
+    """One nbconvert exporter per process. A new exporter loads and compiles its Jinja templates
+    on its first export: 0.22 s for a national report against 0.09 s with one reused (a batch
+    worker exports hundreds). An export depends only on the notebook: byte-identical HTML."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            exclude_markdown=True)
-    body, _resources = exporter.from_notebook_node(describe_figures(notebook, title, lang))
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, exclude_markdown=True)
+
+
+_EXPORTING = threading.Lock()  # the exporter keeps per-export filters: one export at a time
+
+
+def notebook_body(notebook: Any, title: str = "figure", lang: str = "en") -> str:
+    """The outputs of an executed notebook as HTML: no code, no prompts, no markdown notes."""
+    described = describe_figures(notebook, title, lang)
+    with _EXPORTING:
+        body, _resources = _exporter().from_notebook_node(described)
     return body
 
 

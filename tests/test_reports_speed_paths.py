@@ -1,0 +1,115 @@
+"""The batch's fast paths give the same reports as the plain ones.
+
+- the papermill engine (reports/engine.py) writes the notebook once, yet keeps what ran when a
+  kernel dies, and gives the injected parameters cell a fixed id;
+- one nbconvert exporter per process gives the same HTML as a new exporter per report.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from p3k_study.reports import html
+
+
+def tiny_notebook(*sources: str) -> nbformat.NotebookNode:
+    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+             *(new_code_cell(source) for source in sources)]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                       "display_name": "Python 3"}
+    return notebook
+
+
+def run_engine(tmp_path, notebook, monkeypatch):
+    """papermill with the batch's engine; returns (executed notebook or exception, writes)."""
+    import papermill
+    import papermill.engines
+    import papermill.execute
+
+    from p3k_study.reports import engine
+    from p3k_study.reports.batch import KERNEL_NAME, _kernel_environment
+
+    writes: list[str] = []
+    for module in (papermill.execute, papermill.engines, engine):
+        original = module.write_ipynb
+
+        def counted(nb, path, original=original):
+            writes.append(path)
+            return original(nb, path)
+
+        monkeypatch.setattr(module, "write_ipynb", counted)
+    source, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(notebook, source)
+    with _kernel_environment():
+        try:
+            result = papermill.execute_notebook(
+                str(source), str(out), parameters={"x": 2}, engine_name=engine.ENGINE_NAME,
+                kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(tmp_path))
+        except Exception as exc:
+            result = exc
+    return result, writes, out
+
+
+@pytest.mark.slow
+def test_engine_writes_the_notebook_once_with_a_stable_injected_id(tmp_path, monkeypatch):
+    result, writes, out = run_engine(tmp_path, tiny_notebook("print(x * 21)"), monkeypatch)
+    assert writes == [str(out)]  # papermill's final write only, none per cell
+    on_disk = nbformat.read(out, as_version=4)
+    injected = [c for c in on_disk.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert [c.id for c in injected] == ["injected-parameters"]
+    assert on_disk.cells[-1].outputs[0]["text"] == "42\n"
+    assert result.cells[-1].outputs == on_disk.cells[-1].outputs  # what the batch exports
+
+
+@pytest.mark.slow
+def test_engine_keeps_what_ran_when_a_cell_fails_or_the_kernel_dies(tmp_path, monkeypatch):
+    from papermill.exceptions import PapermillExecutionError
+
+    failed, writes, out = run_engine(tmp_path, tiny_notebook("print('before')", "1 / 0"),
+                                     monkeypatch)
+    assert isinstance(failed, PapermillExecutionError) and failed.ename == "ZeroDivisionError"
+    assert writes == [str(out)]
+    assert "before" in out.read_text()
+
+    died, writes, out = run_engine(tmp_path, tiny_notebook("print('ran')", "import os\nos._exit(3)",
+                                                           "print('never')"), monkeypatch)
+    assert isinstance(died, Exception) and not isinstance(died, PapermillExecutionError)
+    assert writes == [str(out)]  # written by the engine as the kernel died
+    text = out.read_text()
+    assert "ran" in text and "never\\n" not in text
+
+
+def report_like_notebook(heading: str, lang_note: str) -> nbformat.NotebookNode:
+    notebook = new_notebook(cells=[new_markdown_cell("a note"), new_code_cell("report()")])
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+           "RU5ErkJggg==")
+    notebook.cells[1].outputs = [
+        new_output("display_data", data={"text/html": f"<h2>{heading}</h2><p>{lang_note}</p>"}),
+        new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+        new_output("stream", name="stdout", text="print & <escape>\n"),
+    ]
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    return notebook
+
+
+def test_one_exporter_per_process_gives_the_same_html_as_a_new_one():
+    from nbconvert import HTMLExporter
+
+    def fresh(notebook, title, lang):
+        exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                                exclude_input_prompt=True, exclude_output_prompt=True,
+                                exclude_markdown=True)
+        return exporter.from_notebook_node(html.describe_figures(notebook, title, lang))[0]
+
+    first = report_like_notebook("Tren IKM", "satu")
+    second = report_like_notebook("Staff & P3K", "two")
+    expected = [fresh(first, "Kab. A", "id"), fresh(second, "Kab. B", "en")]
+    for _ in range(2):  # in both orders, after each other
+        assert [html.notebook_body(first, "Kab. A", "id"),
+                html.notebook_body(second, "Kab. B", "en")] == expected
+        assert html.notebook_body(second, "Kab. B", "en") == expected[1]
+    assert html._exporter() is html._exporter()
+    assert "a note" not in expected[0] and 'alt="Tren IKM: gambar"' in expected[0]
