@@ -56,3 +56,31 @@ def test_two_way_demean_shortcut_checks_actual_balance():
     want, _ = demean(x.copy(), np.column_stack([u, t]).astype(np.uint64), np.ones(24),
                      tol=1e-12, maxiter=100_000)
     np.testing.assert_allclose(got, want, atol=1e-8)
+
+
+# ---------------------------------------------------------------- 8: Sun-Abraham binning
+def _long_support_panel() -> tuple[pd.DataFrame, dict[int, float]]:
+    """14 periods, cohorts 4, 7 and 10 plus never treated, no noise: y = unit + period effects +
+    tau(e) with tau growing beyond lag 6 and zero before adoption (event times -9..+10)."""
+    rng = np.random.default_rng(3)
+    tau = {e: (1.0 + 0.15 * e if e >= 0 else 0.0) for e in range(-13, 14)}
+    rows = []
+    for i, g in enumerate([4] * 15 + [7] * 15 + [10] * 15 + [0] * 20):
+        a = rng.normal()
+        for t in range(1, 15):
+            e = t - g if g else None
+            rows.append({"u": i, "t": t, "g": g,
+                         "y": a + 0.3 * t + (tau[e] if e is not None else 0.0)})
+    return pd.DataFrame(rows), tau
+
+
+def test_sun_abraham_default_does_not_bin_interior_event_times():
+    d, tau = _long_support_panel()
+    r = event_study(d, "y", "u", "t", "g", method="sun_abraham")
+    tab = r.table.set_index("event_time")
+    assert tab.index.min() == -9 and tab.index.max() == 10  # the whole observed support
+    for e, row in tab.iterrows():
+        assert row["estimate"] == pytest.approx(tau[e], abs=1e-8), e
+    assert "no end-point binning" in r.summary()
+    binned = event_study(d, "y", "u", "t", "g", method="sun_abraham", leads=4, lags=6)
+    assert binned.table["event_time"].min() == -4  # asking for binning still bins

@@ -2,18 +2,24 @@
 
 * ``method="twfe"``: one regression with relative-period dummies, unit and time fixed effects;
   reference period -1; the end points are binned (all periods <= -leads in one dummy, all
-  >= lags in another). Biased under staggered adoption with heterogeneous effects (leads pick up
-  lag effects of other cohorts).
+  >= lags in another; defaults leads=4, lags=6). Biased under staggered adoption with
+  heterogeneous effects (leads pick up lag effects of other cohorts).
 * ``method="sun_abraham"``: interaction-weighted estimator (Sun & Abraham 2021): a regression
-  saturated in cohort x relative period (reference -1 per cohort, same binning), comparison units
+  saturated in cohort x relative period (reference -1 per cohort), comparison units
   = never treated (or, if there are none, the last-treated cohort, whose treated periods are
   dropped); the cohort coefficients are averaged with the cohort shares of each relative period,
   shares treated as fixed (as fixest's sunab). The regression is solved on a sparse design with
   the same small-sample CRV1 factor as pyfixest feols (several times faster at national scale);
-  pyfixest itself is used when cells are collinear.
+  pyfixest itself is used when cells are collinear. By default (leads=lags=None) there is no
+  end-point binning: every observed relative period has its own cohort x period cell, as
+  fixest's sunab. Binning (given leads/lags) forces the effects beyond the bins to be equal
+  within each cohort and shifts the interior coefficients when they are not (issue 14's
+  simulation: e=1 1.46 binned at -4/+6 against 1.58 unbinned, truth 1.55; e=-2 0.16 against 0;
+  tests/test_estimate_defects.py recovers growing effects exactly only unbinned), so give
+  leads/lags only to pool thin end points on purpose.
 * ``method="cs"``: `att_gt` + dynamic aggregation (no binning; event times outside
-  [-leads, lags] are dropped); pre-period estimates are short differences (varying base), so -1
-  is estimated, not normalised.
+  [-leads, lags], defaults 4 and 6, are dropped); pre-period estimates are short differences
+  (varying base), so -1 is estimated, not normalised.
 
 The joint pre-trend test is a Wald test that all pre-period coefficients (event time <= -2 for
 the regressions, < 0 for CS) are zero, referred to an F distribution: for the regressions
@@ -99,9 +105,19 @@ def _table(events: np.ndarray, est: np.ndarray, se: np.ndarray, ref: int | None)
 
 
 def _prep(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-          covariates: Sequence[str], cluster: str | None, leads: int, lags: int) -> pd.DataFrame:
+          covariates: Sequence[str], cluster: str | None, leads: int | None,
+          lags: int | None) -> tuple[pd.DataFrame, int, int]:
+    """Rows with outcome and covariates, with `_g` (cohort, 0 = never), `_rel` (event time) and
+    `_bin` (event time clipped to [-leads, lags]; leads/lags None = the observed support), and
+    the leads and lags used."""
     require_columns(data, [outcome, unit, time, cohort, *covariates, cluster], "event_study")
     refuse_duplicates(data, unit, time, "event_study")
+    rel = np.where(data[cohort].astype(float).fillna(0.0) > 0,
+                   data[time] - data[cohort].astype(float).fillna(0.0), np.nan)
+    if leads is None:
+        leads = max(2, int(-np.nanmin(rel))) if np.isfinite(rel).any() else 2
+    if lags is None:
+        lags = max(0, int(np.nanmax(rel))) if np.isfinite(rel).any() else 0
     if leads < 2 or lags < 0:
         raise EstimationError("event_study: need leads >= 2 (reference -1 plus at least one lead) "
                               "and lags >= 0")
@@ -111,7 +127,7 @@ def _prep(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
     d["_g"] = d[cohort].astype(float).fillna(0.0)
     d["_rel"] = np.where(d["_g"] > 0, d[time] - d["_g"], np.nan)
     d["_bin"] = np.clip(d["_rel"], -leads, lags)
-    return d
+    return d, leads, lags
 
 
 def _feols(d: pd.DataFrame, dummies: pd.DataFrame, outcome: str, unit: str, time: str,
@@ -198,8 +214,8 @@ def event_study(
     unit: str,
     time: str,
     cohort: str,
-    leads: int = 4,
-    lags: int = 6,
+    leads: int | None = None,
+    lags: int | None = None,
     method: str = "twfe",
     cluster: str | None = None,
     covariates: Sequence[str] = (),
@@ -210,11 +226,21 @@ def event_study(
     `cohort` is the period of the first hire (0/NaN = never). Standard errors are clustered by
     `unit` (or `cluster`). Extra keyword arguments go to `att_gt` when method="cs", e.g.
     `unbalanced="pairwise"` to keep units with skipped periods (see `att_gt`).
+
+    `leads`/`lags` (None = the method's default): for "twfe" the end points binned at -leads and
+    +lags (default 4 and 6); for "sun_abraham" the same binning, but by default none (every
+    observed event time estimated, as fixest's sunab; binning biases interior coefficients when
+    effects beyond the bins differ, see the module docstring); for "cs" the event-time window
+    kept (default -4..6).
     """
     covariates = list(covariates)
     if method not in ("twfe", "sun_abraham", "cs"):
         raise EstimationError(f"event_study: method must be 'twfe', 'sun_abraham' or 'cs', "
                               f"got {method!r}")
+    binned = method == "twfe" or leads is not None or lags is not None
+    if method != "sun_abraham":
+        leads = 4 if leads is None else leads
+        lags = 6 if lags is None else lags
     if method == "cs":
         r = att_gt(data, outcome, unit, time, cohort, covariates=covariates or None,
                    cluster=cluster, **att_gt_kwargs)
@@ -238,8 +264,11 @@ def event_study(
         return EventStudyResult("cs", out, v, pt, outcome, model=r,
                                 notes=["Callaway-Sant'Anna dynamic aggregation", *r.notes])
 
-    d = _prep(data, outcome, unit, time, cohort, covariates, cluster, leads, lags)
-    notes: list[str] = [f"Reference period -1; end points binned at -{leads} and +{lags}."]
+    d, leads, lags = _prep(data, outcome, unit, time, cohort, covariates, cluster, leads, lags)
+    if binned:
+        notes: list[str] = [f"Reference period -1; end points binned at -{leads} and +{lags}."]
+    else:
+        notes = ["Reference period -1; no end-point binning (every observed event time)."]
     if not (d["_g"] > 0).any():
         raise EstimationError("event_study: no unit is ever treated")
     if method == "twfe":
