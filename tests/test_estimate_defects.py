@@ -116,3 +116,31 @@ def test_bootstrap_critical_value_matches_csdid_rademacher(mpdta):
     want = ref["crit_att_gt"]["mean"]
     crits = [att_gt(mpdta, *ARGS, bootstrap=5000, seed=s).crit for s in range(4)]
     assert np.mean(crits) == pytest.approx(want, abs=0.03)
+
+
+# ---------------------------------------------------------------- 10: universal base period
+def test_universal_base_reports_reference_cells_and_e_minus_1(mpdta):
+    """R did (and csdid) report the reference cell t = g - 1 of each cohort as ATT 0 with a zero
+    influence function (SE NA), and the dynamic aggregation's e = -1 row likewise."""
+    import json
+    from pathlib import Path
+
+    from p3k_study.estimate import att_gt
+
+    ref = json.loads((Path(__file__).parent / "reference" / "mpdta_bootstrap.json").read_text())
+    r = att_gt(mpdta, *ARGS, base_period="universal")
+    tab = r.table.set_index(["cohort", "time"])
+    assert len(tab) == len(ref["universal"]) == 15
+    for g, t, att, se in ref["universal"]:
+        assert tab.loc[(g, t), "att"] == pytest.approx(att, abs=1e-8)
+        if se is None:
+            assert np.isnan(tab.loc[(g, t), "se"]) and not tab.loc[(g, t), "post"]
+        else:
+            assert tab.loc[(g, t), "se"] == pytest.approx(se, rel=1e-6)
+    dyn = r.aggregate("dynamic").table.set_index("event_time")
+    assert dyn.loc[-1, "att"] == 0 and np.isnan(dyn.loc[-1, "se"])
+    assert np.isfinite(r.pretrend_test()["p_value"])  # the reference cells are not tested
+    es = event_study(mpdta, *ARGS, method="cs", base_period="universal")
+    e1 = es.table.set_index("event_time").loc[-1]
+    assert e1["estimate"] == 0 and bool(e1["reference"])
+    assert np.isfinite(es.pretrend_test()["p_value"])

@@ -37,7 +37,10 @@ installed in this environment. This module follows R `did` (att_gt + aggte) for 
   effects drop out and units seen once per pair add nothing; it is not expected to match R's
   numbers on unbalanced data.
 * base period "varying" (R default): pre-treatment ATT(g,t) compare t with t-1, post-treatment
-  ATT(g,t) compare t with g-1-anticipation; "universal" uses g-1-anticipation for every cell.
+  ATT(g,t) compare t with g-1-anticipation; "universal" uses g-1-anticipation for every cell,
+  and, as R did, the table keeps each cohort's reference cell t = g-1-anticipation with ATT 0,
+  a zero influence function and SE NaN (R: NA), so the dynamic aggregation has an e=-1 row
+  (ATT 0, SE NaN); pre-tests leave these cells out.
 * est_method "dr" (DRDID::drdid_imp_panel), "ipw" (std_ipw_did_panel), "reg" (reg_did_panel).
 * analytic SEs from the influence function (R did with bstrap=FALSE); `bootstrap=B` gives the
   multiplier bootstrap with IQR-based SEs and simultaneous (uniform) bands. Its multipliers
@@ -670,8 +673,6 @@ def att_gt(
         for k in range(start, T):
             post = bool(g <= times[k])
             b = gbase if (post or base_period == "universal") else k - 1
-            if b == k:
-                continue  # reference period of the universal base
             if control_group == "never_treated":
                 control = G == 0
             else:
@@ -684,6 +685,11 @@ def att_gt(
             label = f"ATT({g:g},{times[k]:g})"
             row = {"cohort": g, "time": times[k], "att": np.nan, "base_time": times[b],
                    "post": post, "n_treated": n_treat, "n_control": n_ctrl}
+            if b == k:  # reference cell of the universal base: ATT 0, zero IF (as R did)
+                row["att"] = 0.0
+                rows.append(row)
+                infs.append(np.zeros(n))
+                continue
             if n_ctrl == 0 and not pairwise:
                 skipped.append(f"{label}: no comparison units")
                 continue

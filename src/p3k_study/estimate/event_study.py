@@ -19,7 +19,8 @@
   leads/lags only to pool thin end points on purpose.
 * ``method="cs"``: `att_gt` + dynamic aggregation (no binning; event times outside
   [-leads, lags], defaults 4 and 6, are dropped); pre-period estimates are short differences
-  (varying base), so -1 is estimated, not normalised.
+  (varying base), so -1 is estimated, not normalised; with `base_period="universal"` -1 is the
+  reference (ATT 0, SE NaN, marked `reference`).
 
 The joint pre-trend test is a Wald test that all pre-period coefficients (event time <= -2 for
 the regressions, < 0 for CS) are zero, referred to an F distribution: for the regressions
@@ -251,7 +252,9 @@ def event_study(
         out = _table(tab["event_time"].to_numpy(), est, se, None)
         if agg.crit != stats.norm.ppf(0.975):
             out["ci_low"], out["ci_high"] = tab["ci_low"].to_numpy(), tab["ci_high"].to_numpy()
-        pre = tab["event_time"].to_numpy() < 0
+        if r.settings["base_period"] == "universal":  # e = -1: ATT 0 by construction, no SE
+            out.loc[(out["event_time"] == -1) & out["std_error"].isna(), "reference"] = True
+        pre = (tab["event_time"].to_numpy() < 0) & np.isfinite(se)
         if not pre.any():
             raise EstimationError(
                 "event_study: no pre-treatment event times for the pre-trend test"
