@@ -144,3 +144,19 @@ def test_universal_base_reports_reference_cells_and_e_minus_1(mpdta):
     e1 = es.table.set_index("event_time").loc[-1]
     assert e1["estimate"] == 0 and bool(e1["reference"])
     assert np.isfinite(es.pretrend_test()["p_value"])
+
+
+# ---------------------------------------------------------------- 12: docstrings
+def test_did_docstring_names_the_estimators_and_peers_as_they_are():
+    import importlib
+
+    did = importlib.import_module("p3k_study.estimate.did")
+    from p3k_study.estimate._drdid import ESTIMATORS, drdid_imp_panel, drdid_panel
+
+    assert ESTIMATORS["dr"] is drdid_panel and ESTIMATORS["dr_imp"] is drdid_imp_panel
+    doc = " ".join(did.__doc__.split())
+    assert '"dr" (DRDID::drdid_panel' in doc and '"dr_imp" (DRDID::drdid_imp_panel' in doc
+    assert "cannot be installed" not in doc and "`moderndid` 0.2.0 both install" in doc
+    assert "needs twine and plotnine at run time" not in doc
+    att_gt_doc = " ".join(did.att_gt.__doc__.split())
+    assert "dr_imp" in att_gt_doc

@@ -1,8 +1,12 @@
 """Callaway & Sant'Anna (2021) group-time average treatment effects, own implementation.
 
-Why our own: the Python ports were tried and are not usable here. `csdid` needs twine and plotnine
-at run time, `differences` crashes when given a cluster variable, and `moderndid` cannot be
-installed in this environment. This module follows R `did` (att_gt + aggte) for balanced panels:
+Why our own: it works on a units x periods array (fast at national scale), adds the pairwise
+estimator for unbalanced panels and a small-sample pre-test (below). The Python ports install:
+`csdid` 0.4.3 (it pulls in twine and plotnine as install requirements, which its code does not
+import) and `moderndid` 0.2.0 both install with pip here (checked 2026-12); csdid serves as a
+reference in tests/reference/make_bootstrap_reference.py. (`differences` was found to crash when
+given a cluster variable; not re-checked.) This module follows R `did` (att_gt + aggte) for
+balanced panels:
 
 * cohort 0 or NaN = never treated; cohorts treated in (or before) the first period + anticipation
   are dropped with a warning (as R did); cohorts after the last period count as never treated
@@ -41,7 +45,12 @@ installed in this environment. This module follows R `did` (att_gt + aggte) for 
   and, as R did, the table keeps each cohort's reference cell t = g-1-anticipation with ATT 0,
   a zero influence function and SE NaN (R: NA), so the dynamic aggregation has an e=-1 row
   (ATT 0, SE NaN); pre-tests leave these cells out.
-* est_method "dr" (DRDID::drdid_imp_panel), "ipw" (std_ipw_did_panel), "reg" (reg_did_panel).
+* est_method "dr" (DRDID::drdid_panel, the locally efficient doubly robust DiD with a logit
+  propensity score and OLS outcome regression: what R did's "dr" calls for panel data), "ipw"
+  (std_ipw_did_panel), "reg" (reg_did_panel), and "dr_imp" (DRDID::drdid_imp_panel, the
+  "improved" doubly robust DiD of Sant'Anna & Zhao 2020: inverse-probability-tilting propensity
+  score and weighted outcome regression, doubly robust for inference too; not offered by R did's
+  att_gt, close to "dr" in practice, tests/test_estimate_att_gt.py).
 * analytic SEs from the influence function (R did with bstrap=FALSE); `bootstrap=B` gives the
   multiplier bootstrap with IQR-based SEs and simultaneous (uniform) bands. Its multipliers
   (`bootstrap_weights`) are Rademacher (+-1 with probability 1/2, the default: R did's
@@ -597,7 +606,9 @@ def att_gt(
     ATT(g,t) on the units observed in both t and its base period. Returns an `AttGtResult` whose
     `.table` has cohort, time, att, se, ci_low, ci_high (plus base_time, post, n_treated,
     n_control: the units in that cell); `.aggregate(kind)` gives R did's aggte aggregations.
-    `bootstrap=B` uses the multiplier bootstrap with `bootstrap_weights` "rademacher" (default,
+    `est_method`: "dr" (default, DRDID::drdid_panel as R did), "ipw", "reg" or "dr_imp"
+    (DRDID::drdid_imp_panel; see the module docstring). `bootstrap=B` uses the multiplier
+    bootstrap with `bootstrap_weights` "rademacher" (default,
     as R did) or "mammen".
     """
     if control_group not in ("never_treated", "not_yet_treated"):
