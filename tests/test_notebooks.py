@@ -35,7 +35,8 @@ def test_notebook_is_thin_and_committed_clean(name):
     for cell in code:
         assert cell.outputs == [] and cell.execution_count is None, name
         assert "def " not in cell.source and "class " not in cell.source, name
-        assert len(cell.source.splitlines()) <= 12, (name, cell.source)
+        limit = 16 if "parameters" in cell.metadata.get("tags", []) else 12
+        assert len(cell.source.splitlines()) <= limit, (name, cell.source)
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -70,4 +71,5 @@ def test_region_report_template_runs_on_its_own(processed_dir, tmp_path):
         kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     summary = json.loads((tmp_path / "region_summary.json").read_text(encoding="utf-8"))
     assert summary["region"] == "32.01" and summary["lang"] == "id"
-    assert summary["estimate"]["estimator"].startswith("p3k_study.estimate.twfe")
+    assert summary["estimate"]["method"] == "imputation"
+    assert summary["national"]["method"] == "imputation"  # estimated in the notebook itself

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from fixtures_panel import BATCH_REGIONS, MISSING_REGION, SCRIPT_NAME, TRAVERSAL_NAME
 
-from p3k_study.reports import batch, render_reports
+from p3k_study.reports import batch, content, render_reports
 from p3k_study.reports.batch import FINGERPRINT, REPORT_HTML, REPORT_NOTEBOOK
 from p3k_study.reports.index import ESTIMATE_COLUMNS
 
@@ -80,31 +80,40 @@ def test_batch_renders_every_region_and_isolates_the_failure(batch_run):
 def test_report_sections_and_no_code(batch_run):
     html = (folder_of(batch_run, "32.01") / REPORT_HTML).read_text()
     sections = ["DATA SINTETIS", "Unit kerja dan fungsinya", "Komposisi pegawai dan P3K",
-                "Adopsi P3K", "Tren IKM", "Estimasi dampak (TWFE)", "Estimasi nasional",
+                "Adopsi P3K", "Tren IKM", "Dampak perekrutan P3K pada IKM",
+                "Dampak menurut waktu sejak perekrutan pertama",
+                "Pembanding: regresi efek tetap dua arah (TWFE)", "Estimasi nasional",
                 "Peringkat unit menurut perubahan IKM", "Catatan kualitas data",
                 "Asal-usul laporan"]
     positions = [html.index(s) for s in sections]
     assert positions == sorted(positions)
     assert "RegionReport" not in html and "import " not in html  # code cells are hidden
     assert "In&nbsp;[" not in html and "Out[" not in html
-    assert html.count("<img") == 3 and html.count('src="data:image/png;base64,') == 3
-    assert "NIP damaged by a spreadsheet" in html  # rejects ledger for this region
+    assert html.count("<img") == 4 and html.count('src="data:image/png;base64,') == 4
+    assert html.index("Ringkasan:") < html.index("Unit kerja dan fungsinya")  # summary on top
+    assert "NIP rusak oleh spreadsheet" in html  # rejects ledger for this region, by kind
     assert "1,98603E+17" not in html  # but never its raw values
     summary = summary_of(batch_run, "32.01")
     assert summary["panel_sha256"] in html
 
 
-def test_small_region_shows_the_warning(batch_run):
-    html = (folder_of(batch_run, "11.71") / REPORT_HTML).read_text()
-    assert "Peringatan: hanya 7 unit dengan P3K dan 3 unit pembanding" in html
-    assert summary_of(batch_run, "11.71")["too_few"] is True
-    assert "Peringatan" not in (folder_of(batch_run, "32.01") / REPORT_HTML).read_text()
+def test_region_with_too_few_treated_units_gets_words_not_a_number(processed_dir, tmp_path):
+    """11.71 has 7 units that hired: with min_treated 8 the report prints no estimate."""
+    result = render_reports(processed_dir, tmp_path / "r", regions=["11.71"], jobs=1,
+                            parameters={"synthetic": True, "min_treated": 8}, progress=False)
+    html = (folder_of(result, "11.71") / REPORT_HTML).read_text()
+    assert "Ringkasan: data belum dapat menjawab apakah perekrutan P3K mengubah IKM" in html
+    assert "hanya 7 unit yang merekrut P3K, kurang dari 8" in html
+    summary = summary_of(result, "11.71")
+    assert summary["too_few"] is True and summary["estimate"]["estimate"] is None
+    csv = pd.read_csv(result.out / "estimates.csv", dtype={"region": str})
+    assert csv["estimate"].isna().all()
 
 
 def test_indonesian_number_format(batch_run):
     summary = summary_of(batch_run, "32.01")
     html = (folder_of(batch_run, "32.01") / REPORT_HTML).read_text()
-    low = f"{summary['estimate']['ci_low']:.2f}".replace(".", ",")
+    low = f"{summary['estimate']['ci_low']:+.2f}".replace(".", ",")
     assert f"selang kepercayaan 95%: {low} sampai" in html
 
 
@@ -119,8 +128,11 @@ def test_region_codes_reach_the_notebook_as_strings(batch_run):
 
 
 def test_kernel_is_this_environment(batch_run):
-    executable = Path(summary_of(batch_run, "32.01")["python_executable"])
-    assert executable.parent == Path(sys.prefix) / "bin"  # the venv's python, not its target
+    summary = summary_of(batch_run, "32.01")
+    assert "python_executable" not in summary  # a machine path: not in a report's summary
+    assert summary["python_version"] == sys.version.split()[0]
+    # the venv's python, not its target (which would run outside the virtual environment)
+    assert summary["python_venv"] is (sys.prefix != sys.base_prefix)
 
 
 def test_estimates_and_index(batch_run):
@@ -143,7 +155,7 @@ def test_estimates_and_index(batch_run):
 def test_strings_from_data_are_escaped(batch_run):
     html = (folder_of(batch_run, "32.01") / REPORT_HTML).read_text()
     assert SCRIPT_NAME not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert content.esc(content.unit_display_name(SCRIPT_NAME)) in html  # &lt;Script&gt;...
     assert "<script" not in html.lower()
     assert "<script" not in (batch_run.out / "index.html").read_text().lower()
 
@@ -183,9 +195,9 @@ def test_resume_skips_unchanged_and_renders_missing_failed_changed(batch_run, pr
                              parameters={"synthetic": True}, progress=False)
     assert english.outcomes[0].status == "rendered"  # a parameter changed
     html = kept.read_text()
-    assert "SYNTHETIC DATA" in html and "Effect estimate (TWFE)" in html
+    assert "SYNTHETIC DATA" in html and "Effect of P3K hiring on IKM" in html
     low = json.loads((kept.parent / "region_summary.json").read_text())["estimate"]["ci_low"]
-    assert f"95% confidence interval {low:.2f} to" in html
+    assert f"95% confidence interval {low:+.2f} to" in html
 
 
 def test_force_renders_unchanged_regions(batch_run, processed_dir, tmp_path, monkeypatch):

@@ -110,18 +110,19 @@ def test_report_states_estimand_method_and_plain_summary(processed_dir: Path):
 
 def test_synthetic_report_shows_the_true_value(processed_dir: Path, tmp_path: Path):
     truth = tmp_path / "truth_regions.csv"
-    truth.write_text("region,att_true\n32.01,2.0\n", encoding="utf-8")
+    truth.write_text("region,att_true\n32.01,2.0\n11.01,\n", encoding="utf-8")
+    assert content.region_truth(truth) == {"32.01": 2.0}
     report = content.RegionReport.load(processed_dir, "32.01", lang="en", synthetic=True,
-                                       truth_file=str(truth))
+                                       att_true=2.0)
     result = report.analyse()
     assert result.truth == 2.0
     assert "True value of the same quantity in the simulated world: +2.00" in \
         report.estimate_section(result).data
 
 
-def test_national_file_written_once_is_what_reports_show(processed_dir: Path, tmp_path: Path):
-    path = content.write_national(processed_dir, tmp_path)
-    report = content.RegionReport.load(processed_dir, "32.01", national_file=str(path))
+def test_national_headline_estimated_once_is_what_reports_show(processed_dir: Path):
+    national = content.national_headline(processed_dir).to_dict()
+    report = content.RegionReport.load(processed_dir, "32.01", national=national)
     computed = content.RegionReport.load(processed_dir, "32.01").analyse().national
     assert report.analyse().national == computed
 

@@ -3,6 +3,7 @@
 Layout of the output folder::
 
     out/index.html                  status, key estimate and link per region, forest plot
+    out/national.json               the national headline every report shows (estimated once)
     out/estimates.csv, .parquet     every region's key estimates
     out/<slug>/report.html          the report (no code)
     out/<slug>/report.pdf           the report printed to A4 by headless Chromium (pdf=True)
@@ -48,9 +49,11 @@ from p3k_study import __version__
 from p3k_study.reports.content import (
     PROCESSED_FILES,
     SUMMARY_FILE,
+    NATIONAL_FILE,
     list_regions,
+    national_headline,
+    region_truth,
     sha256_file,
-    write_national,
 )
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
@@ -69,9 +72,9 @@ KERNEL_NAME = "python3"
 CELL_TIMEOUT = 1800  # seconds per cell
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "outcome": "ikm", "period_from": None, "period_to": None, "treatment": "treated",
-    "synthetic": False, "seed": 20240901, "min_treated": 5, "truth_file": None,
+    "synthetic": False, "seed": 20240901, "min_treated": 5,
 }
-RESERVED = ("region", "processed_dir", "level", "lang", "national_file")
+RESERVED = ("region", "processed_dir", "level", "lang", "national", "att_true")
 
 
 def default_template() -> Path:
@@ -446,7 +449,10 @@ def render_reports(
     force: render every region even when its fingerprint is unchanged.
     scheduler: a Dask scheduler address; regions then run on that cluster instead.
     parameters: extra notebook parameters (outcome, treatment, period_from, period_to,
-    synthetic, seed). A region's failure is recorded, never raised; see BatchResult.ok.
+    synthetic, seed, k_min, min_treated), and `truth_file`: a simulator's truth_regions.csv,
+    whose value for each region is passed to its report as `att_true`. The national headline
+    is estimated once, written to out/national.json and passed to every report as `national`.
+    A region's failure is recorded, never raised; see BatchResult.ok.
     pdf: also print each report to out/<slug>/report.pdf (A4) with headless Chromium. Without
     Chromium the HTML reports are still written and BatchResult.notes says why no PDF.
     """
@@ -473,14 +479,18 @@ def render_reports(
     common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
               "level": level, "lang": lang}
     # every report shows the same national headline: estimate it once, here
-    national = write_national(processed, out, outcome=common["outcome"],
-                              treatment=common["treatment"], period_from=common["period_from"],
-                              period_to=common["period_to"], min_treated=common["min_treated"])
-    common["national_file"] = str(national.resolve())
+    national = national_headline(processed, outcome=common["outcome"],
+                                 treatment=common["treatment"],
+                                 period_from=common["period_from"],
+                                 period_to=common["period_to"],
+                                 min_treated=common["min_treated"]).to_dict()
+    atomic_write_text(out / NATIONAL_FILE, json.dumps(national, indent=2, sort_keys=True) + "\n")
+    common["national"] = national
+    truth = region_truth(truth_file) if (truth_file := common.pop("truth_file", None)) else {}
     tasks, outcomes = [], []
     for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
         folder = inside(out, slug)
-        params = {**common, "region": code}
+        params = {**common, "region": code, "att_true": truth.get(code)}
         fingerprint = make_fingerprint(inputs, params, template_sha)
         if chromium:
             fingerprint["pdf"] = True

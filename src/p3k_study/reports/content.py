@@ -466,32 +466,23 @@ class ReportResult:
 NATIONAL_FILE = "national.json"
 
 
-def write_national(processed_dir: str | Path, out: str | Path, *, outcome: str = "ikm",
-                   treatment: str = "treated", period_from: str | None = None,
-                   period_to: str | None = None,
-                   min_treated: int = analysis.MIN_TREATED) -> Path:
-    """Estimate the national headline once and write it to out/national.json (atomically); the
-    batch passes its path to every report instead of refitting it per report."""
-    from p3k_study.reports.files import atomic_write_text
-
+def national_headline(processed_dir: str | Path, *, outcome: str = "ikm",
+                      treatment: str = "treated", period_from: str | None = None,
+                      period_to: str | None = None,
+                      min_treated: int = analysis.MIN_TREATED) -> analysis.Estimate:
+    """The national headline (the regional estimator on every unit, clustered by pemda): the
+    batch estimates it once and hands it to every report as the `national` parameter."""
     panel = load_processed(processed_dir).panel
-    national = analysis.national_analysis(panel, outcome=outcome, treatment=treatment,
-                                          period_from=period_from, period_to=period_to,
-                                          min_treated=min_treated).headline
-    text = json.dumps(national.to_dict(), indent=2, sort_keys=True, allow_nan=False)
-    return atomic_write_text(Path(out) / NATIONAL_FILE, text + "\n")
+    return analysis.national_analysis(panel, outcome=outcome, treatment=treatment,
+                                      period_from=period_from, period_to=period_to,
+                                      min_treated=min_treated).headline
 
 
-def read_national(path: str | Path) -> analysis.Estimate:
-    """The national headline written by `write_national`."""
-    return analysis.Estimate.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def region_truth(path: str | Path, region: str) -> float | None:
-    """att_true of `region` in a simulator's truth_regions.csv (None if the region is absent)."""
+def region_truth(path: str | Path) -> dict[str, float]:
+    """region -> att_true of a simulator's truth_regions.csv (`simulate.truth_regions`)."""
     table = pd.read_csv(path, dtype={"region": str})
-    match = table.loc[table["region"] == region, "att_true"]
-    return float(match.iloc[0]) if len(match) else None
+    return {str(r): float(v) for r, v in zip(table["region"], table["att_true"], strict=True)
+            if np.isfinite(v)}
 
 
 # ---------------------------------------------------------------- the report
@@ -518,22 +509,23 @@ class RegionReport:
     parameters: dict[str, Any] = field(default_factory=dict)
     k_min: int = K_MIN
     min_treated: int = analysis.MIN_TREATED
-    national_file: str | None = None  # national.json written once by the batch
-    truth_file: str | None = None  # truth_regions.csv of a synthetic dataset
+    national: dict[str, Any] | None = None  # the national headline, estimated by the batch
+    att_true: float | None = None  # synthetic data: the true value of the region's headline
 
     @classmethod
     def load(cls, processed_dir: str | Path, region: str, *, level: str = "pemda",
              lang: str = "id", outcome: str = "ikm", treatment: str = "treated",
              period_from: str | None = None, period_to: str | None = None,
              synthetic: bool = False, seed: int = 0, k_min: int = K_MIN,
-             min_treated: int = analysis.MIN_TREATED, national_file: str | None = None,
-             truth_file: str | None = None) -> RegionReport:
+             min_treated: int = analysis.MIN_TREATED, national: dict[str, Any] | None = None,
+             att_true: float | None = None) -> RegionReport:
         """Read the processed folder and select the region (UnknownRegion if it is absent).
 
         k_min: counts from 1 to k_min - 1 (staff, respondents) are shown as suppressed.
         min_treated: estimates resting on fewer treated units are not reported.
-        national_file: the batch's national.json (`write_national`); None computes it here.
-        truth_file: truth_regions.csv of a synthetic dataset, shown beside the estimate."""
+        national: the national headline as `Estimate.to_dict()` gives it (the batch estimates it
+        once, `national_headline`); None estimates it here.
+        att_true: synthetic data: the true value of the region's headline (`region_truth`)."""
         if not isinstance(region, str):
             raise TypeError(f"region must be a string code like '32.01', not {region!r}")
         for name, value in (("k_min", k_min), ("min_treated", min_treated)):
@@ -562,8 +554,7 @@ class RegionReport:
                    treatment=treatment, period_from=period_from, period_to=period_to,
                    synthetic=bool(synthetic or data.cleaning_summary.get("synthetic", False)),
                    seed=seed, rows=rows, parameters=parameters, k_min=k_min,
-                   min_treated=min_treated, national_file=national_file,
-                   truth_file=truth_file)
+                   min_treated=min_treated, national=national, att_true=att_true)
 
     # -- helpers
     def t(self, key: str, **values: object) -> str:
@@ -684,15 +675,14 @@ class RegionReport:
             self.data.panel, self.region, level=self.level, outcome=self.outcome,
             treatment=self.treatment, period_from=self.period_from, period_to=self.period_to,
             min_treated=self.min_treated)
-        if self.national_file:
-            national = read_national(self.national_file)
+        if self.national is not None:
+            national = analysis.Estimate.from_dict(self.national)
         else:
             national = analysis.national_analysis(
                 self.data.panel, outcome=self.outcome, treatment=self.treatment,
                 period_from=self.period_from, period_to=self.period_to,
                 min_treated=self.min_treated).headline
-        truth = region_truth(self.truth_file, self.region) if self.truth_file else None
-        return ReportResult(region, national, truth)
+        return ReportResult(region, national, self.att_true)
 
     def _reason(self, est: analysis.Estimate) -> str:
         key = f"why_{est.note}"
@@ -882,14 +872,11 @@ class RegionReport:
         return atomic_write_text(Path(path), text + "\n")
 
     def shown_parameters(self) -> dict[str, Any]:
-        """The report's parameters as shown and summarised: `processed_dir` as `shown_path`
-        gives it (relative to the run folder, never absolute)."""
-        shown = {**self.parameters, "national_file": self.national_file,
-                 "truth_file": self.truth_file}
-        for key in ("processed_dir", "national_file", "truth_file"):
-            if shown.get(key) is not None:
-                shown[key] = shown_path(shown[key])
-        return shown
+        """The report's parameters as shown and summarised: every absolute path among them
+        (`processed_dir`, which the batch passes absolute) as `shown_path` gives it, relative to
+        the run folder."""
+        return {key: shown_path(value) if isinstance(value, str) and Path(value).is_absolute()
+                else value for key, value in self.parameters.items()}
 
     def provenance(self, estimator: str = "") -> dict[str, str]:
         """Package version, git commit, sha256 of panel.parquet, parameters and seed; nothing
