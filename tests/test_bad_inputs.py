@@ -118,6 +118,45 @@ def _ikm(rows: list[list[str]]) -> Callable[[Path], None]:
     return _roster(rows, header=IKM_HEADER, name="ikm/bad.csv")
 
 
+COUNTS_HEADER = ["Kode Wilayah", "Unit Kerja", "Periode", "Jumlah PNS", "Jumlah PPPK",
+                 "Jumlah Lainnya"]
+COUNTS = "jumlah_pegawai/bad.csv"
+
+
+def _counts(rows: list[list[str]]) -> Callable[[Path], None]:
+    return _roster(rows, header=COUNTS_HEADER, name=COUNTS)
+
+
+def _skm_population(rows: list[list[str]]) -> Callable[[Path], None]:
+    return _roster(rows, header=[*SKM_HEADER, "Jumlah Populasi"], name="skm/bad.csv")
+
+
+def _raw_values(out: Path, file: str) -> list[str]:
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    return list(rejects.loc[rejects["source_file"] == file, "raw_value"].astype(str))
+
+
+def _nip_masked_in_counts(out: Path) -> None:
+    values = _raw_values(out, COUNTS)
+    assert "1980***********003" in values, values
+    for path in out.iterdir():
+        assert b"198001012005011003" not in path.read_bytes(), path.name
+
+
+def _live_formula_neutralised(out: Path) -> None:
+    """panel.csv and rejects.csv start formula text with a quote; Parquet keeps the value."""
+    panel_csv = (out / "panel.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(\"\"http://x.example\"\")" in panel_csv
+    assert ",=HYPERLINK" not in panel_csv and ",\"=HYPERLINK" not in panel_csv
+    panel = pd.read_parquet(out / "panel.parquet")
+    assert '=HYPERLINK("http://x.example")' in set(panel["unit_name"])
+    rejects_csv = (out / "rejects.csv").read_text(encoding="utf-8")
+    assert "'@SUM(A1)" in rejects_csv and ",@SUM" not in rejects_csv
+    assert ",-5," in rejects_csv  # a number stays a number
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    assert "@SUM(A1)" in set(rejects["raw_value"].dropna())
+
+
 def _mixed_encodings(raw: Path) -> None:
     header = ";".join(ROSTER_HEADER).encode()
     utf8 = ";".join(row(nama="José Ñúñez")).encode("utf-8")
@@ -267,6 +306,29 @@ CASES: list[Case | object] = [
                                 "unit_kerja": ["Dinas Sosial", "Dinas Sosial"],
                                 "status": [1, 1], "tmt": [38353.0, 38353.0]})),
          file="pegawai/bad.parquet", reasons=("NIP",)),
+    Case("a 20-digit staff count",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12345678901234567890", "3", ""],
+                  ["32.01", "Dinas Kesehatan", "Semester I 2023", "40", "3", "1,0E+25"]]),
+         file=COUNTS, reasons=("implausible count: above 100,000",)),
+    Case("an NIP pasted into a count column",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "198001012005011003", ""],
+                  ["32.01", "Dinas Kesehatan", "Semester I 2023", "100000", "3", ""]]),
+         file=COUNTS, reasons=("implausible count",), clean=1, check=_nip_masked_in_counts),
+    Case("a 20-digit respondents count",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "12345678901234567890"],
+               ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "1000000"]]),
+         file="ikm/bad.csv", reasons=("implausible respondents: above 1,000,000",), clean=1),
+    Case("a 20-digit survey population",
+         _skm_population([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 9,
+                           "12345678901234567890"],
+                          ["32.01", "Dinas Sosial", "Semester I 2023", *["4"] * 9, "5000"]]),
+         file="skm/bad.csv", reasons=("implausible population",), clean=1),
+    Case("cells that a spreadsheet runs as formulas",
+         _ikm([["32.01", '=HYPERLINK("http://x.example")', "Semester I 2023", "80", "50"],
+               ["32.01", "Dinas Sosial", "Semester I 2023", "@SUM(A1)", "50"],
+               ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "-5"]]),
+         file="ikm/bad.csv", reasons=("not a number", "negative respondents"), clean=1,
+         check=_live_formula_neutralised),
 ]
 
 
@@ -357,3 +419,52 @@ def test_rejected_personal_values_are_masked_in_the_ledger(tmp_path: Path,
     for path in out.iterdir():
         data = path.read_bytes()
         assert b"198001012005011000" not in data and b"Rahasia Sekali" not in data, path.name
+
+
+def test_an_internal_failure_names_the_stage_and_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cleaner that breaks on one file (a bug, or input no rule foresaw): one line naming
+    the stage and that file, not the good file cleaned with it, and no traceback."""
+    from p3k_study import prepare as stage
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_base(raw)
+    _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "50"]])(raw)
+    real, empty = stage.CLEANERS["ikm"]
+
+    def broken(sheets: list[object], **options: object) -> object:
+        if any("bad" in str(s.source_file) for s in sheets):  # type: ignore[attr-defined]
+            raise ZeroDivisionError("division by zero")
+        return real(sheets, **options)
+
+    monkeypatch.setitem(stage.CLEANERS, "ikm", (broken, empty))
+    code, err = _run_prepare(raw, out, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "cleaning the ikm files" in err and "ikm/bad.csv" in err, err
+    assert "ikm/ikm.csv" not in err and "ZeroDivisionError" in err, err
+
+
+def test_a_table_failing_its_schema_names_the_file_and_row(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema check on write (the stage that raised a RuntimeError traceback for a
+    wrapped count) ends in one line naming the table, the source file and row."""
+    from p3k_study import prepare as stage
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_base(raw)
+    real, empty = stage.CLEANERS["pegawai"]
+
+    def corrupt(sheets: list[object], **options: object) -> object:
+        part = real(sheets, **options)
+        part.table.loc[1, "nip_kind"] = "PRESIDEN"  # type: ignore[attr-defined]
+        return part
+
+    monkeypatch.setitem(stage.CLEANERS, "pegawai", (corrupt, empty))
+    code, err = _run_prepare(raw, out, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "checking the staff table against its schema" in err, err
+    assert "pegawai/roster.csv" in err and "nip_kind" in err and "in row" in err, err

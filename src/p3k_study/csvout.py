@@ -7,10 +7,18 @@ turned into text once per distinct value, with the quoting rule of Python's `csv
 pandas uses it (minimal quoting: a field holding the separator, a quote or a '\\n' is quoted,
 quotes doubled), and Arrow joins the fields of every row. `tests/test_csvout.py`
 compares both on every dtype the processed tables hold, with missing values, quotes, separators
-and line breaks."""
+and line breaks.
+
+`neutralise_formulas=True` (what prepare writes) departs from `to_csv` on purpose: a text cell
+that begins with '=', '+', '-', '@', a tab or a carriage return would run as a formula when the
+CSV is opened in a spreadsheet (CSV injection), so it gets a leading single quote, as OWASP
+recommends ('=HYPERLINK(...)' -> "'=HYPERLINK(...)"). Only text is changed: numeric columns,
+and text that is a plain number ('-1.5', '-5', '+62'), are written as they are. The Parquet
+outputs keep the true value."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +28,17 @@ import pyarrow.compute as pc
 
 FLOAT_FORMAT = "%.10g"
 SEPARATOR = ","
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell beginning with one of these is a formula to a spreadsheet (OWASP, CSV injection)."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?%?")
+
+
+def neutralised(text: str) -> str:
+    """A text cell made safe to open in a spreadsheet: "'" before a leading '=', '+', '-', '@',
+    tab or carriage return, unless the text is a plain number ('-1.5')."""
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def quote(text: str) -> str:
@@ -30,8 +49,9 @@ def quote(text: str) -> str:
     return text
 
 
-def column_text(values: pd.Series) -> pa.Array:
-    """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed."""
+def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Array:
+    """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed;
+    text cells `neutralised` when `neutralise_formulas`."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if pd.api.types.is_float_dtype(values.dtype):
         texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")]
@@ -41,21 +61,29 @@ def column_text(values: pd.Series) -> pa.Array:
         texts = [str(int(v)) for v in uniques]
     elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
         texts = [str(v) for v in uniques]
+        if neutralise_formulas:
+            texts = [neutralised(t) for t in texts]
     else:
         raise TypeError(f"no CSV text rule for dtype {values.dtype}")
     fields = pa.array([*(quote(t) for t in texts), ""], type=pa.large_string())
     return fields.take(pa.array(np.where(codes < 0, len(texts), codes)))
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> None:
+def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False) -> None:
     """Write `table` (no index) as `to_csv(index=False, float_format='%.10g',
-    lineterminator='\\n')` would."""
+    lineterminator='\\n')` would; with `neutralise_formulas`, text cells (and headers) that a
+    spreadsheet would run as formulas are `neutralised`."""
+    if neutralise_formulas:
+        table = table.rename(columns=lambda c: neutralised(str(c)))
     if len(table.columns) < 2:  # csv writes a lone empty field as '""': leave it to pandas
+        if neutralise_formulas:
+            table = table.apply(lambda col: col.map(neutralised, na_action="ignore") if (
+                isinstance(col.dtype, pd.StringDtype) or col.dtype == object) else col)
         table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         return
     header = SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n"
     text = pa.scalar("", pa.large_string())
-    fields = [column_text(table[c]) for c in table.columns]
+    fields = [column_text(table[c], neutralise_formulas) for c in table.columns]
     rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
     lines = pc.binary_join_element_wise(rows, text, pa.scalar("\n", pa.large_string()))
     offsets, data = lines.buffers()[1:3]  # every line ends in '\n': the data buffer is the file

@@ -25,6 +25,7 @@ pandera schema (`schemas.py`) before it is written; rows are sorted stably, JSON
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import itertools
 import json
@@ -47,11 +48,12 @@ from p3k_study.clean.counts import counts_part, empty_counts
 from p3k_study.clean.ikm_published import empty_published, published_part
 from p3k_study.clean.kinerja import empty_kinerja, kinerja_part
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.privacy import Scrubber, mask_digits
 from p3k_study.clean.roster import empty_roster, roster_part
 from p3k_study.clean.skm import empty_skm, skm_part
 from p3k_study.config import Config, check_salt, resolve_reference_date
 from p3k_study.csvout import write_csv
-from p3k_study.errors import DataError
+from p3k_study.errors import DataError, UserError
 from p3k_study.ikm import combine_ikm, published_ikm
 from p3k_study.ikm import compute_ikm as ikm_from_answers
 from p3k_study.panel import build_panel, panel_window
@@ -61,6 +63,38 @@ KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 IGNORED_KINDS: tuple[str, ...] = ()
 TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
 SUMMARY_FILE = "cleaning_summary.json"
+
+
+class StageError(UserError, RuntimeError):
+    """An unexpected failure inside one stage of prepare (a bug in p3k-study, or input no rule
+    foresaw): one line naming the stage, the file(s) it was working on and the error, never a
+    traceback. The command line prints it and exits 2."""
+
+    def __init__(self, stage: str, files: Sequence[str], error: BaseException | str) -> None:
+        self.stage = stage
+        self.files = [str(f) for f in files]
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.error = mask_digits(" ".join(str(text).split()))
+        if len(self.error) > 300:
+            self.error = self.error[:297] + "..."
+        where = ", ".join(self.files[:3])
+        if len(self.files) > 3:
+            where += f" and {len(self.files) - 3} more"
+        super().__init__(f"internal error while {stage}" + (f" ({where})" if where else "")
+                         + f": {self.error} (a bug in p3k-study: please report this line)")
+
+
+@contextlib.contextmanager
+def stage(what: str, files: Sequence[str] | Callable[[], Sequence[str]] = ()) -> Iterator[None]:
+    """Turn any unexpected exception inside the block into one `StageError` naming the stage
+    `what` and `files` (a list, or a function giving it when needed); user errors pass through."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as error:  # every internal failure becomes one message
+        names = files() if callable(files) else files
+        raise StageError(what, names, error) from error
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -121,6 +155,10 @@ def _read_one(path: Path) -> tuple[str, Any]:
         return "ok", read_table(path)
     except UnreadableFile as error:
         return "unreadable", (str(path), error.reason)
+    except DataError as error:
+        return "data_error", (error.path, error.reason, error.sheet)
+    except Exception as error:  # sent back as data, raised as one message
+        return "internal", ("reading", [str(path)], f"{type(error).__name__}: {error}")
 
 
 def _user_errors_raised(result: tuple[str, Any]) -> Any:
@@ -133,6 +171,8 @@ def _user_errors_raised(result: tuple[str, Any]) -> Any:
         raise UnreadableFile(value[0], value[1])
     if status == "data_error":
         raise DataError(value[0], value[1], sheet=value[2])
+    if status == "internal":
+        raise StageError(value[0], value[1], value[2])
     return value
 
 
@@ -184,6 +224,8 @@ class Cleaned:
     table: pd.DataFrame
     rejects: pd.DataFrame
     files: list[dict[str, Any]] = field(default_factory=list)
+    names: frozenset[str] = frozenset()
+    """The roster's personal names (`Part.names`), masked in every output."""
 
 
 CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
@@ -208,12 +250,13 @@ def _joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     """A kind's parts joined in file order, duplicates checked across all of them."""
     if not parts:
         return Cleaned(kind, CLEANERS[kind][1](), empty_rejects(), [])
-    table, ledger, facts = finish(parts, CLEANERS[kind][1]())
+    with stage(f"joining the {kind} files", lambda: [n for p in parts for n in p.files]):
+        table, ledger, facts = finish(parts, CLEANERS[kind][1]())
     files = [{"source_file": name, "kind": kind, "encoding": info["encoding"],
               "separator": info["separator"], "sheets": info["sheets"],
               "notes": dict(sorted(info["notes"].items()))}  # type: ignore[union-attr]
              for name, info in facts.items()]
-    return Cleaned(kind, table, ledger, files)
+    return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
 
 
 def _clean_kind(kind: str, sheets: Sequence[Any], config: Config, reference_date: Any,
@@ -221,9 +264,29 @@ def _clean_kind(kind: str, sheets: Sequence[Any], config: Config, reference_date
     if not sheets:
         return _joined(kind, [])
     _progress(progress, f"cleaning {kind}: {len(_by_file(sheets))} file(s)")
+    return _joined(kind, [_cleaned_part(kind, sheets, _cleaner_options(kind, config,
+                                                                        reference_date))])
+
+
+def _cleaned_part(kind: str, sheets: Sequence[Any], options: dict[str, Any]) -> Part:
+    """The kind's cleaner on `sheets`. An unexpected failure ends in one `StageError` naming
+    the file that causes it: each file of the group is then cleaned alone to find it."""
     cleaner = CLEANERS[kind][0]
-    return _joined(kind, [cleaner(list(sheets), **_cleaner_options(kind, config,
-                                                                   reference_date))])
+    try:
+        return cleaner(list(sheets), **options)
+    except UserError:
+        raise
+    except Exception as error:  # every internal failure becomes one message
+        groups = _by_file(sheets)
+        culprits = []
+        if len(groups) > 1:
+            for group in groups:
+                try:
+                    cleaner(group, **options)
+                except Exception:
+                    culprits.append(str(group[0].source_file))
+        names = culprits or [str(group[0].source_file) for group in groups]
+        raise StageError(f"cleaning the {kind} files", names, error) from error
 
 
 def clean_roster(sheets: Sequence[Any], config: Config, reference_date: Any,
@@ -352,9 +415,15 @@ def _clean_group(task: tuple[str, Path, list[Path], dict[str, Any]]) -> tuple[st
             sheet.source_file = path.relative_to(raw).as_posix()
         sheets.extend(found)
     try:
-        return "ok", packed(CLEANERS[kind][0](sheets, **options))
+        return "ok", packed(_cleaned_part(kind, sheets, options))
     except DataError as error:
         return "data_error", (error.path, error.reason, error.sheet)
+    except StageError as error:
+        return "internal", (error.stage, error.files, error.error)
+    except Exception as error:  # sent back as data, raised as one message
+        return "internal", (f"cleaning the {kind} files", [p.relative_to(raw).as_posix()
+                                                          for p in group],
+                            f"{type(error).__name__}: {error}")
 
 
 # --- derived tables --------------------------------------------------------------------------
@@ -646,8 +715,29 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
     try:
         return SCHEMAS[name].validate(table, lazy=True)
     except (SchemaError, SchemaErrors) as error:
-        raise RuntimeError(f"bug in p3k-study: the {name} table fails its schema:\n{error}"
-                           ) from error
+        files, what = _schema_failure(table, error)
+        raise StageError(f"checking the {name} table against its schema", files or
+                         [f"{name}.parquet"], what) from error
+
+
+def _schema_failure(table: pd.DataFrame, error: Exception) -> tuple[list[str], str]:
+    """The source files of the rows that fail a schema (when the table has `source_file`) and
+    one line saying what fails first: column, check, value (masked) and source row."""
+    cases = getattr(error, "failure_cases", None)
+    if not isinstance(cases, pd.DataFrame) or cases.empty:
+        return [], str(error).splitlines()[0] if str(error) else type(error).__name__
+    first = cases.iloc[0]
+    what = (f"column {first.get('column')} fails {first.get('check')} "
+            f"(value {mask_digits(str(first.get('failure_case')))})")
+    files: list[str] = []
+    if "source_file" in table.columns and "index" in cases.columns:
+        rows = [i for i in pd.unique(cases["index"].dropna()) if i in table.index]
+        if rows:
+            found = table.loc[rows, "source_file"].astype(str)
+            files = list(dict.fromkeys(found))
+            at = table.loc[rows[0]]
+            what += f" in row {at.get('row')} of {at.get('source_file')}"
+    return files, what
 
 
 def _write_parquet(table: pd.DataFrame, path: Path) -> None:
@@ -681,8 +771,9 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
                 continue
             table = tables[name] if name in validated else validate(name, tables[name])
             if name in CSV_TABLES:
-                # what to_csv(float_format="%.10g") writes, faster
-                pending.append(text.submit(write_csv, table, out / f"{name}.csv"))
+                # what to_csv(float_format="%.10g") writes, faster; formulas neutralised
+                pending.append(text.submit(write_csv, table, out / f"{name}.csv",
+                                           neutralise_formulas=True))
             pending.append(parquet.submit(_write_parquet, table, out / f"{name}.parquet"))
         for future in pending:
             future.result()
@@ -731,13 +822,14 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         """What needs one kind only, worked out while the workers clean the others."""
         import p3k_study.schemas  # noqa: F401  (pandera's import, off the serial end)
 
-        if cleaned.kind in UNIT_SOURCES:
-            early.setdefault("seen", {})[cleaned.kind] = unit_names_seen(
-                cleaned.table, cleaned.kind, freq)
-        if cleaned.kind == "skm" and not cleaned.table.empty:
-            early["answers"] = ikm_from_answers(cleaned.table)
-        if cleaned.kind == "pegawai":
-            early["staff"] = validate("staff", _sorted_staff(cleaned.table))
+        with stage(f"summarising the clean {cleaned.kind} table", _names(cleaned)):
+            if cleaned.kind in UNIT_SOURCES:
+                early.setdefault("seen", {})[cleaned.kind] = unit_names_seen(
+                    cleaned.table, cleaned.kind, freq)
+            if cleaned.kind == "skm" and not cleaned.table.empty:
+                early["answers"] = ikm_from_answers(cleaned.table)
+            if cleaned.kind == "pegawai":
+                early["staff"] = validate("staff", _sorted_staff(cleaned.table))
 
     done = clean_dataset(raw, config, reference_date, progress=progress,
                          on_joined=start_derived)
@@ -749,14 +841,19 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
 
     _progress(progress, "computing IKM, units and the panel")
-    ikm_unit = compute_ikm(skm.table, published.table, config, answers=early.get("answers"))
-    units = build_units(roster.table, counts.table, skm.table, published.table, freq,
-                        seen=early.get("seen"))
-    window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
-    panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
-                        freq, config.cohort_rule,  # type: ignore[arg-type]
-                        counts=counts.table if not counts.table.empty else None,
-                        periods=window)
+    with stage("computing IKM per unit and period", _names(skm, published)):
+        ikm_unit = compute_ikm(skm.table, published.table, config,
+                               answers=early.get("answers"))
+    with stage("building the unit list", _names(roster, counts, skm, published)):
+        units = build_units(roster.table, counts.table, skm.table, published.table, freq,
+                            seen=early.get("seen"))
+    with stage("building the panel", _names(roster, counts, skm, published)):
+        window = panel_window(ikm_unit, counts.table, roster.table,
+                              freq)  # type: ignore[arg-type]
+        panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
+                            freq, config.cohort_rule,  # type: ignore[arg-type]
+                            counts=counts.table if not counts.table.empty else None,
+                            periods=window)
     cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
     rejects = [c.rejects for c in cleaned if not c.rejects.empty]
     ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
@@ -774,8 +871,18 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if kinerja.files:
         tables["kinerja"] = kinerja.table.sort_values(
             ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
-    summary = summarise(cleaned, tables, raw=raw, freq=freq, config=config,
-                        reference_date=reference_date, reference_source=reference_source,
-                        warnings=warnings, ignored=ignored)
-    paths = write_outputs(out, tables, summary, validated={"staff"} & early.keys())
+    with stage("masking personal data in the outputs", _names(*cleaned)):
+        scrubber = Scrubber(roster.names, config.effective_salt)
+        tables = {name: scrubber.table(table) for name, table in tables.items()}
+    with stage("writing the cleaning summary", _names(*cleaned)):
+        summary = scrubber.anything(summarise(
+            cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,
+            reference_source=reference_source, warnings=warnings, ignored=ignored))
+    with stage("writing the processed tables", [str(out)]):
+        paths = write_outputs(out, tables, summary, validated={"staff"} & early.keys())
     return PrepareResult(out, paths, summary, tables)
+
+
+def _names(*cleaned: Cleaned) -> list[str]:
+    """The source files of some cleaned kinds, for a `StageError`."""
+    return [str(info["source_file"]) for done in cleaned for info in done.files]

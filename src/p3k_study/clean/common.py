@@ -455,6 +455,8 @@ class Part:
     rejects: pd.DataFrame
     files: dict[str, dict[str, object]]
     check: DuplicateCheck
+    names: frozenset[str] = frozenset()
+    """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
 
 def duplicate_keys(data: FileInput, keys: dict[str, pd.Series] | None = None,
@@ -694,13 +696,27 @@ def _categorical_text(values: pd.Series, keep: np.ndarray) -> pd.Series:
     return _taken(codes, names, pd.RangeIndex(len(codes))).array
 
 
+MAX_STAFF_COUNT = 100_000
+"""The most staff one unit can have in one period (`jumlah_pegawai/` counts). The largest OPDs,
+a province's education office with its schools, have tens of thousands; an 18-digit NIP or a
+16-digit NIK pasted into a count column is far above."""
+MAX_RESPONDENTS = 1_000_000
+"""The most SKM respondents one unit can have in one period (`ikm/` jumlah_responden):
+Krejcie-Morgan asks at most ~384; online surveys of a civil registry reach tens of thousands."""
+MAX_POPULATION = 300_000_000
+"""The largest service population (`skm/` populasi): more than Indonesia's population."""
+
+
 def numbers(
     data: FileInput, column: str, *, whole: bool = False, minimum: float | None = None,
     maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
+    implausible_above: float | None = None,
 ) -> pd.Series:
     """Parse a number column, its locale decided per file; reject unreadable values and values
-    outside [minimum, maximum] (or not whole when `whole`). Returns float values (NaN where
-    missing or rejected)."""
+    outside [minimum, maximum] (or not whole when `whole`), and values above
+    `implausible_above` ('implausible count: above 100,000': a magnitude no real unit has,
+    such as an NIP pasted into the column; never cast to an integer). Returns float values
+    (NaN where missing or rejected)."""
     from p3k_study.parse import parse_numbers
 
     frame = data.frame
@@ -719,6 +735,9 @@ def numbers(
     elif minimum is not None:
         word = "negative" if minimum == 0 else f"below {minimum:g}"
         data.verdicts.reject(present & (v < minimum), column, f"{word} {what}", raw)
+    if implausible_above is not None:
+        data.verdicts.reject(present & ~(v <= implausible_above), column,
+                             f"implausible {what}: above {implausible_above:,.0f}", raw)
     if whole:
         with np.errstate(invalid="ignore"):
             fractional = present & (np.floor(v) != v)

@@ -3,8 +3,10 @@ exists.
 
 Rules in order: Excel error cell in a required column; empty required value (region,
 unit_kerja, periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser
-than the panel frequency or after the reference date; a count unreadable, negative or not whole;
-exact duplicate row; same unit and period as an earlier row.
+than the panel frequency or after the reference date; a count unreadable, negative, implausibly
+large or not whole;
+exact duplicate row; same unit and period as an earlier row. A count above `MAX_STAFF_COUNT`
+(100,000 staff in one unit) is rejected as implausible (an NIP pasted into the column).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from p3k_study.clean.common import (
+    MAX_STAFF_COUNT,
     Part,
     SheetLike,
     duplicate_keys,
@@ -61,7 +64,8 @@ def counts_part(
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
     values = {
-        target: numbers(data, source, whole=True, minimum=0, what="count")
+        target: numbers(data, source, whole=True, minimum=0, what="count",
+                         implausible_above=MAX_STAFF_COUNT)
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(data, "unit_kerja", kode)

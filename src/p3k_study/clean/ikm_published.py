@@ -3,8 +3,9 @@
 Rules in order: Excel error cell in a required column; empty required value (region,
 unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
 frequency or after the reference date; IKM unreadable or outside 25-100; respondents unreadable,
-negative or not whole; `mutu` not a category (A-D or its words); `regulasi` neither 14/2017 nor
-25/2004; exact duplicate row; same unit and period as an earlier row.
+negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a category (A-D or
+its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same unit and period
+as an earlier row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
+    MAX_RESPONDENTS,
     Part,
     SheetLike,
     duplicate_keys,
@@ -69,7 +71,8 @@ def published_part(
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
     ikm = numbers(data, "ikm", minimum=IKM_MIN, maximum=IKM_MAX, what="IKM", ambiguous_as="en")
-    respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents")
+    respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
+                          implausible_above=MAX_RESPONDENTS)
     if "mutu" in frame.columns:
         mutu = parse_category(frame["mutu"])
         unreadable = strip_text(frame["mutu"]).notna().to_numpy(bool) & mutu.isna().to_numpy(

@@ -1,4 +1,6 @@
-"""Pseudonyms for employees: NIP and names never leave the cleaning step (UU 27/2022).
+"""Pseudonyms for employees: NIP and names never leave the cleaning step (UU 27/2022); and
+`Scrubber`, which masks NIP- and NIK-shaped numbers and roster names in whatever column of
+whatever output they end up in (a row shifted by a column puts an NIP in a date cell).
 
 `employee_id` = the first 16 hex digits of HMAC-SHA256(salt, normalised NIP). The same NIP and
 salt always give the same id, so one person's spells in several units stay linked; without the
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -51,3 +55,202 @@ def _keyed_states(key: bytes) -> tuple[Any, Any]:
     inner = hashlib.sha256(bytes(k ^ 0x36 for k in key))
     outer = hashlib.sha256(bytes(k ^ 0x5C for k in key))
     return inner, outer
+
+
+# --- masking personal data wherever it stands ------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:[ .\-][0-9]+)*(?![0-9])")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
+ID_LENGTHS = (18, 16)
+"""Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+MAX_NAME_WORDS = 8
+
+
+def _id_windows(run: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of `run` (digit groups joined by single spaces, dots or
+    hyphens) whose consecutive groups hold exactly 18 or 16 digits: '19860601 201012 1 004',
+    '3201.0123.4567.0001'. Left to right, the longest first; a lone group of another length
+    (a 20-digit number) is no identifier."""
+    groups = [(m.start(), m.end()) for m in _DIGIT_GROUP.finditer(run)]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(groups):
+        total, found = 0, None
+        for j in range(i, len(groups)):
+            total += groups[j][1] - groups[j][0]
+            if total > max(ID_LENGTHS):
+                break
+            if total in ID_LENGTHS:
+                found = j
+        if found is None:
+            i += 1
+            continue
+        spans.append((groups[i][0], groups[found][1]))
+        i = found + 1
+    return spans
+
+
+def _mask(text: str) -> str:
+    """An identifier: first four and last three characters kept ('1986***********004'); a
+    name: its first letter ('B***********')."""
+    if sum(ch.isdigit() for ch in text) >= 8:
+        return text[:4] + "*" * (len(text) - 7) + text[-3:]
+    return text[:1] + "*" * max(len(text) - 1, 3)
+
+
+def _replace_ids(text: str, masker: Callable[[str], str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        run = match.group(0)
+        spans = _id_windows(run)
+        if not spans:
+            return run
+        out, last = [], 0
+        for start, end in spans:
+            out.append(run[last:start])
+            out.append(masker(run[start:end]))
+            last = end
+        out.append(run[last:])
+        return "".join(out)
+
+    return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
+
+
+def mask_digits(text: str) -> str:
+    """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
+    spaces, dots or hyphens between groups); the rest unchanged."""
+    return _replace_ids(text, _mask)
+
+
+def has_identifier(text: str) -> bool:
+    """Whether `text` holds an NIP- or NIK-shaped number."""
+    return mask_digits(text) != text
+
+
+def is_identifier(text: str) -> bool:
+    """Whether `text` is nothing but one NIP- or NIK-shaped number (labels like 'NIP:' and
+    quotes allowed)."""
+    stripped = re.sub(r"(?i)^\W*(?:nip|nik|ni ?pppk)?\W*", "", text).strip(" '\"`‘’.")
+    return bool(stripped) and _id_windows(stripped) == [(0, len(stripped))]
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text.lower()))
+
+
+def name_key(name: object) -> str:
+    """A name as lower-case words joined by single spaces ('Dr. Budi  SANTOSO' -> 'dr budi
+    santoso')."""
+    return " ".join(m.group(0) for m in _words(str(name)))
+
+
+class Scrubber:
+    """Masks personal data in any text written out: NIP- and NIK-shaped numbers anywhere, and
+    the names of the roster's employees (`names`). A cell that *is* a roster name is masked
+    whole; a name of two or more words is also masked where it stands inside a longer text
+    (word by word, case and punctuation aside). A one-word name is masked only as a whole
+    cell, since it is often an ordinary word of a unit's name too.
+
+    Unit keys (`unit_id`, `unit_key`) keep their shape and stay unique: a key segment holding
+    an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
+
+    def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
+        keys = {name_key(n) for n in names}
+        keys = {k for k in keys if sum(ch.isalpha() for ch in k) >= 3}
+        self.whole = keys
+        self.inner = {k for k in keys if " " in k}
+        self.squashed = {k.replace(" ", "") for k in keys}
+        self.squashed_inner = {k.replace(" ", "") for k in self.inner}
+        self.salt = salt
+        self._cache: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        """`value` with identifiers and roster names masked."""
+        if value in self._cache:
+            return self._cache[value]
+        out = mask_digits(value)
+        if self.whole:
+            if name_key(out) in self.whole:
+                out = _mask(out.strip())
+            elif self.inner:
+                out = self._inner_names(out)
+        self._cache[value] = out
+        return out
+
+    def _inner_names(self, text: str) -> str:
+        words = _words(text)
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(words):
+            hit = None
+            for j in range(min(len(words), i + MAX_NAME_WORDS) - 1, i, -1):
+                if " ".join(w.group(0) for w in words[i:j + 1]) in self.inner:
+                    hit = j
+                    break
+            if hit is None:
+                i += 1
+                continue
+            spans.append((words[i].start(), words[hit].end()))
+            i = hit + 1
+        if not spans:
+            return text
+        out, last = [], 0
+        for start, end in spans:
+            out.extend([text[last:start], _mask(text[start:end])])
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def unit_key(self, value: str) -> str:
+        """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised
+        ('32.01/unmatched/personal-3f9a0c21de')."""
+        if value in self._cache:
+            return self._cache[value]
+        parts = value.split("/")
+        for i, part in enumerate(parts):
+            unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
+            if has_identifier(part) or part in self.squashed_inner or unmatched_name:
+                parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
+        out = "/".join(parts)
+        self._cache[value] = out
+        return out
+
+    def series(self, values: pd.Series, unit_key: bool = False) -> pd.Series:
+        """`text` (or `unit_key`) per distinct value of a text column; dtype kept."""
+        codes, uniques = pd.factorize(values)
+        if not len(uniques):
+            return values
+        func = self.unit_key if unit_key else self.text
+        done = [func(str(u)) for u in uniques]
+        if done == [str(u) for u in uniques]:
+            return values
+        table = np.array([*done, None], dtype=object)
+        out = pd.Series(table[codes], index=values.index)
+        return out.astype(values.dtype) if values.dtype != object else out
+
+    def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
+              ) -> pd.DataFrame:
+        """Every text column of `table` scrubbed (`unit_id`, `unit_key` as unit keys), but the
+        columns in `keep` (pseudonyms)."""
+        out = table
+        for column in table.columns:
+            values = table[column]
+            if column in keep or not (isinstance(values.dtype, pd.StringDtype)
+                                      or values.dtype == object):
+                continue
+            done = self.series(values, unit_key=column in ("unit_id", "unit_key"))
+            if done is not values:
+                if out is table:
+                    out = table.copy()
+                out[column] = done
+        return out
+
+    def anything(self, value: Any) -> Any:
+        """Strings inside dicts and lists (keys too) scrubbed, e.g. the cleaning summary."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.anything(k): self.anything(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.anything(v) for v in value)
+        return value

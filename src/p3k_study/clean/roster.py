@@ -112,7 +112,9 @@ def roster_part(
     clean["tmt"] = tmt.values.to_numpy()[keep]
     clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
     clean = roster_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
+             else frozenset())
+    return Part(clean, rejects_of(data), data.files, check, names)
 
 
 def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,8 @@ Rules in order: Excel error cell in a required column; empty required value (reg
 unit_layanan, each element); no period (neither `periode` nor `tanggal_survei`); region not
 resolved; period unreadable, coarser than the panel frequency or after the reference date
 (`periode` wins over `tanggal_survei` when both are filled); survey date unreadable or after the
-reference date; a score unreadable, not whole or outside 1-4; population unreadable or below 1;
+reference date; a score unreadable, not whole or outside 1-4; population unreadable, below 1
+or above `MAX_POPULATION` (300,000,000);
 exact duplicate rows *only when the sheet numbers its respondents ('No', 'ID Responden') or the
 survey date carries a time of day*: two respondents often give identical answers in the same
 period, so without such a column identical rows are kept.
@@ -21,6 +22,7 @@ import pandas as pd
 from p3k_study.clean.common import (
     EXTRA_PREFIX,
     FILE,
+    MAX_POPULATION,
     SHEET,
     FileInput,
     Part,
@@ -90,7 +92,8 @@ def skm_part(
         period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
-    population = numbers(data, "populasi", whole=True, minimum=1, what="population")
+    population = numbers(data, "populasi", whole=True, minimum=1, what="population",
+                         implausible_above=MAX_POPULATION)
 
     check = duplicate_keys(data, rows=_identified_rows(data))
 

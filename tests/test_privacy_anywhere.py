@@ -1,0 +1,137 @@
+"""Personal data in the wrong column (issue 15, A2): an NIP or NIK pasted one column off, a
+roster name typed into a date or unit cell. Every output of `prepare` is scanned byte by byte:
+the number (in any of its written forms) and the name never appear, whatever the column; the
+rows are still accounted for (masked in the ledger, or kept under a masked unit)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
+
+from p3k_study.clean.privacy import Scrubber, is_identifier, mask_digits
+from p3k_study.cli import main
+
+NIP = "198001012005011003"
+NIP_SPACED = "19810202 200602 1 004"
+NIK = "3201.0123.4567.0001"
+NAME_IN_DATE = "Rina Kusumawati"
+NAME_AS_UNIT = "Tono Hadisaputro"
+NAME_IN_SKM = "Wulan Sekarsari"
+IKM_HEADER = ["kode_pemda", "unit_layanan", "periode", "ikm", "jumlah_responden"]
+
+
+def _write(raw: Path) -> None:
+    rows = [
+        *roster_rows(),
+        # the NIP pasted one column off, into the TMT (a date cell)
+        ["32.01", "", "198203032007031005", "Andi Wijaya", "Dinas Sosial", "PNS", NIP, ""],
+        # a spaced NIP and a dotted NIK in the end-date cell
+        ["32.01", "", "198304042008041006", "Budi Rahardjo", "Dinas Sosial", "PNS",
+         "2010-01-01", NIP_SPACED],
+        ["32.01", "", "198405052009051007", "Citra Ayu", "Dinas Sosial", "PNS", "2010-01-01",
+         NIK],
+        # a roster name in a date cell, another as the unit
+        ["32.01", "", "198506062010061008", NAME_IN_DATE, "Dinas Sosial", "PNS", NAME_IN_DATE,
+         ""],
+        ["32.01", "", "198607072011071009", NAME_AS_UNIT, NAME_AS_UNIT, "PNS", "2011-07-01", ""],
+        ["32.01", "", "198708082012081002", NAME_IN_SKM, "Dinas Sosial", "PNS", "2012-08-01",
+         ""],
+    ]
+    write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, rows, encoding="cp1252")
+    write_csv(raw / "ikm" / "ikm.csv", IKM_HEADER, [
+        ["32.01", "Dinas Pendidikan", "Semester I 2023", "80,11", "100"],
+        ["32.01", "Dinas Sosial", NIP, "80", "100"],             # NIP in the period cell
+        ["32.01", f"Puskesmas {NAME_IN_SKM}", "Semester I 2023", "80", "100"],
+        ["32.01", "Dinas Kesehatan", "Semester I 2023", "77", NIK],  # NIK in a count
+    ])
+    (raw / "dataset.json").write_text(
+        json.dumps({"synthetic": True, "reference_date": "2025-01-15"}), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("anywhere")
+    _write(base / "raw")
+    assert main(["prepare", "--raw", str(base / "raw"), "--out", str(base / "out"), "-q"]) == 0
+    return base / "out"
+
+
+def _forms(text: str) -> list[bytes]:
+    """The ways a value can be written out: as given, digits only, squashed, lower case."""
+    digits = re.sub(r"\D", "", text)
+    forms = {text, text.lower(), text.upper(), re.sub(r"[^a-z0-9]", "", text.lower())}
+    if len(digits) >= 16:
+        forms.add(digits)
+    return sorted(f.encode("utf-8") for f in forms if f)
+
+
+@pytest.mark.parametrize("secret", [NIP, NIP_SPACED, NIK, NAME_IN_DATE, NAME_AS_UNIT,
+                                    NAME_IN_SKM])
+def test_no_output_holds_the_value_in_any_form(prepared: Path, secret: str) -> None:
+    files = sorted(prepared.iterdir())
+    assert {p.name for p in files} >= {"rejects.csv", "rejects.parquet", "panel.csv",
+                                       "units.parquet", "cleaning_summary.json"}
+    for path in files:
+        data = path.read_bytes().lower()
+        for form in _forms(secret):
+            assert form.lower() not in data, (path.name, form)
+
+
+def test_the_rows_are_still_accounted_for(prepared: Path) -> None:
+    rejects = pd.read_parquet(prepared / "rejects.parquet")
+    seen = dict(zip(zip(rejects["source_file"], rejects["row"], strict=True),
+                    rejects["raw_value"], strict=True))
+    assert seen[("pegawai/roster.csv", 7)] == "1980***********003"      # column tmt
+    assert seen[("pegawai/roster.csv", 8)] == "1981**************004"   # tanggal_berakhir
+    assert seen[("pegawai/roster.csv", 9)] == "3201************001"
+    assert seen[("pegawai/roster.csv", 10)] == "R**************"
+    assert seen[("ikm/ikm.csv", 3)] == "1980***********003"             # column periode
+    assert seen[("ikm/ikm.csv", 5)] == "3201************001"            # an implausible count
+    units = pd.read_parquet(prepared / "units.parquet")
+    assert "T***************" in set(units["unit_name"])  # the name as a unit: kept, masked
+    assert any(u.startswith("32.01/unmatched/personal-") for u in units["unit_id"])
+    assert "Puskesmas W**************" in set(units["unit_name"])
+    summary = json.loads((prepared / "cleaning_summary.json").read_text(encoding="utf-8"))
+    totals = summary["totals"]
+    assert totals["rows_in"] == totals["rows_clean"] + totals["rows_rejected"]
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("198606012010121004", "1986***********004"),
+    ("19860601 201012 1 004", "1986**************004"),
+    ("19860601.201012.1.004", "1986**************004"),
+    ("NIP: 198606012010121004", "NIP: 1986***********004"),
+    ("3201012345670001", "3201*********001"),
+    ("NIK 3201 0123 4567 0001, x", "NIK 3201************001, x"),
+    ("19860601 201012 1 004 2023", "1986**************004 2023"),
+    ("12345678901234567890", "12345678901234567890"),  # 20 digits: no identifier
+    ("2023-05-02", "2023-05-02"),
+    ("1.234.567,89", "1.234.567,89"),
+    ("-5", "-5"),
+])
+def test_identifiers_are_masked_wherever_they_stand(text: str, masked: str) -> None:
+    assert mask_digits(text) == masked
+
+
+def test_what_counts_as_a_whole_identifier() -> None:
+    assert is_identifier("'198606012010121004") and is_identifier("NIP. 19860601 201012 1 004")
+    assert not is_identifier("Dinas 198606012010121004") and not is_identifier("2023")
+
+
+def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() -> None:
+    scrub = Scrubber(["Budi Santoso", "Sari"], salt="s")
+    assert scrub.text("BUDI  SANTOSO.") == "B*************"
+    assert scrub.text("Puskesmas Budi Santoso") == "Puskesmas B***********"
+    assert scrub.text("Sari") == "S***"
+    assert scrub.text("Puskesmas Sari Mulya") == "Puskesmas Sari Mulya"
+    assert scrub.text("Dinas Sosial") == "Dinas Sosial"
+    key = scrub.unit_key("32.01/unmatched/budisantoso")
+    assert key.startswith("32.01/unmatched/personal-") and "budi" not in key
+    assert scrub.unit_key("32.01/unmatched/budisantoso") == key  # the same unit stays one
+    assert scrub.unit_key("32.01/unmatched/budisantosa") != key
+    assert scrub.unit_key("32.01/primary_care/sari") == "32.01/primary_care/sari"
