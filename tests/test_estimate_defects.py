@@ -160,3 +160,32 @@ def test_did_docstring_names_the_estimators_and_peers_as_they_are():
     assert "needs twine and plotnine at run time" not in doc
     att_gt_doc = " ".join(did.att_gt.__doc__.split())
     assert "dr_imp" in att_gt_doc
+
+
+# ---------------------------------------------------------------- 7: min_treated (pairwise)
+def test_pairwise_cells_with_one_treated_unit_left_out_by_default(mpdta):
+    """Only one 2004 county is observed in 2003, the base of every post cell of cohort 2004:
+    those cells rest on one treated unit, whose SE would come from the comparison units alone."""
+    import warnings
+
+    from p3k_study.estimate import EstimationWarning, att_gt
+
+    c04 = mpdta.loc[mpdta["first.treat"] == 2004, "countyreal"].unique()
+    d = mpdta[~((mpdta["countyreal"].isin(c04[1:])) & (mpdta["year"] == 2003))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = att_gt(d, *ARGS, unbalanced="pairwise")
+    msgs = [str(w.message) for w in caught if issubclass(w.category, EstimationWarning)]
+    tab = r.table.set_index(["cohort", "time"])
+    for t in (2004, 2005, 2006, 2007):
+        assert tab.loc[(2004, t), "n_treated"] == 1
+        assert np.isnan(tab.loc[(2004, t), "att"])
+        assert sum(f"ATT(2004,{t})" in m and "min_treated" in m for m in msgs) == 1
+    assert np.isfinite(tab.loc[(2006, 2006), "att"])
+    assert np.isfinite(r.aggregate("simple").att)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = att_gt(d, *ARGS, unbalanced="pairwise", min_treated=1)
+    assert np.isfinite(one.table.set_index(["cohort", "time"]).loc[(2004, 2005), "att"])
+    with pytest.raises(EstimationError, match="min_treated"):
+        att_gt(d, *ARGS, unbalanced="pairwise", min_treated=0)

@@ -30,7 +30,17 @@ balanced panels:
   unbalanced.py). The pre-test's small-sample F uses, per cohort, the mean number of units
   present in the tested cells as the sample size. Assumption: whether a unit is observed in
   both periods is independent of its outcome trend given cohort (and covariates), e.g. an SKM
-  survey skipped for reasons unrelated to the IKM trend.
+  survey skipped for reasons unrelated to the IKM trend, and, for treated units, independent of
+  the unit's own treatment effect (else ATT(g,t) is the effect of the units that happened to be
+  surveyed, not of the cohort).
+  `min_treated` (default 2 with "pairwise", 1 with "drop"): a cell with fewer treated units
+  observed in both periods is NaN with a warning naming it, and left out of the aggregations as
+  above. Why 2: with one treated unit its deviation from the treated mean is zero, so the cell's
+  SE comes from the comparison units alone and ignores the treated unit's own variability
+  (understated); the pairwise selection can leave one treated unit in a cell of a large cohort
+  without anyone noticing. With "drop" the cells of a cohort all have the cohort's units, and a
+  single-unit cohort already gets its own warning (kept as before; pass min_treated=2 to drop
+  its cells).
   How this differs from R did's allow_unbalanced_panel=TRUE: R then switches to the
   repeated-cross-section estimators (DRDID drdid_rc / reg_did_rc / std_ipw_did_rc) on all
   observations of periods t and base, compares levels, not within-unit changes, and sums the
@@ -598,6 +608,7 @@ def att_gt(
     alpha: float = 0.05,
     unbalanced: Literal["drop", "pairwise"] = "drop",
     bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
+    min_treated: int | None = None,
 ) -> AttGtResult:
     """Callaway & Sant'Anna (2021) group-time ATTs (see module docstring).
 
@@ -607,7 +618,9 @@ def att_gt(
     `.table` has cohort, time, att, se, ci_low, ci_high (plus base_time, post, n_treated,
     n_control: the units in that cell); `.aggregate(kind)` gives R did's aggte aggregations.
     `est_method`: "dr" (default, DRDID::drdid_panel as R did), "ipw", "reg" or "dr_imp"
-    (DRDID::drdid_imp_panel; see the module docstring). `bootstrap=B` uses the multiplier
+    (DRDID::drdid_imp_panel; see the module docstring). `min_treated` (default 2 with
+    "pairwise", 1 with "drop"): cells with fewer treated units are NaN with a warning (module
+    docstring). `bootstrap=B` uses the multiplier
     bootstrap with `bootstrap_weights` "rademacher" (default,
     as R did) or "mammen".
     """
@@ -626,6 +639,10 @@ def att_gt(
         raise EstimationError(f"att_gt: unbalanced must be 'drop' or 'pairwise', "
                               f"got {unbalanced!r}")
     pairwise = unbalanced == "pairwise"
+    if min_treated is None:
+        min_treated = 2 if pairwise else 1
+    if not isinstance(min_treated, int | np.integer) or min_treated < 1:
+        raise EstimationError(f"att_gt: min_treated must be an integer >= 1, got {min_treated!r}")
     if bootstrap_weights not in ("rademacher", "mammen"):
         raise EstimationError(f"att_gt: bootstrap_weights must be 'rademacher' or 'mammen', "
                               f"got {bootstrap_weights!r}")
@@ -701,6 +718,15 @@ def att_gt(
                 rows.append(row)
                 infs.append(np.zeros(n))
                 continue
+            if 0 < n_treat < min_treated:
+                msg = (f"att_gt: {label} left out (NaN): {n_treat} treated unit(s) observed in "
+                       f"both {times[k]:g} and {times[b]:g}, fewer than min_treated = "
+                       f"{min_treated}; its SE would rest on the comparison units alone")
+                notes.append(msg)
+                warnings.warn(msg, EstimationWarning, stacklevel=2)
+                rows.append(row)
+                infs.append(np.zeros(n))
+                continue
             if n_ctrl == 0 and not pairwise:
                 skipped.append(f"{label}: no comparison units")
                 continue
@@ -767,7 +793,7 @@ def att_gt(
     settings = {"control_group": control_group, "est_method": est_method,
                 "anticipation": anticipation, "bootstrap": bootstrap, "cluster": cluster,
                 "seed": seed, "base_period": base_period, "alpha": alpha,
-                "bootstrap_weights": bootstrap_weights,
+                "bootstrap_weights": bootstrap_weights, "min_treated": min_treated,
                 "covariates": covariates, "outcome": outcome, "unbalanced": unbalanced,
                 "n_used": int(used.sum()),
                 "gaps": bool(obs is not None and not obs.all())}
