@@ -131,6 +131,22 @@ def _skm_population(rows: list[list[str]]) -> Callable[[Path], None]:
     return _roster(rows, header=[*SKM_HEADER, "Jumlah Populasi"], name="skm/bad.csv")
 
 
+def _kinerja(rows: list[list[str]]) -> Callable[[Path], None]:
+    return _roster(rows, header=["Kode Wilayah", "Unit Kerja", "Tahun", "Nilai SAKIP"],
+                   name="kinerja/bad.csv")
+
+
+def _no_phantom_unit(out: Path) -> None:
+    """No summary label became a unit anywhere."""
+    names = set(pd.read_parquet(out / "units.parquet")["unit_name"].str.upper())
+    names |= set(pd.read_parquet(out / "panel.parquet")["unit_name"].dropna().str.upper())
+    assert not names & {"RATA-RATA", "NILAI IKM", "NILAI IKM:", "JUMLAH", "TOTAL",
+                        "JUMLAH TOTAL", "RATA-RATA :"}, names
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    summary = rejects[rejects["reason"].str.startswith("summary row")]
+    assert summary["column"].isin(["unit_kerja", "unit_layanan", "nama"]).all()
+
+
 def _raw_values(out: Path, file: str) -> list[str]:
     rejects = pd.read_parquet(out / "rejects.parquet")
     return list(rejects.loc[rejects["source_file"] == file, "raw_value"].astype(str))
@@ -329,6 +345,29 @@ CASES: list[Case | object] = [
                ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "-5"]]),
          file="ikm/bad.csv", reasons=("not a number", "negative respondents"), clean=1,
          check=_live_formula_neutralised),
+    Case("average and total rows in a published-IKM file",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "50"],
+               ["32.01", "RATA-RATA", "Semester I 2023", "80", "50"],
+               ["32.01", "NILAI IKM:", "Semester I 2023", "80,5", "100"],
+               ["32.01", "Jumlah Total", "Semester I 2023", "", "100"]]),
+         file="ikm/bad.csv", reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("an average row in SKM answers",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 9],
+               ["32.01", "Rata-rata :", "Semester I 2023", *["3,1"] * 9]]),
+         file="skm/bad.csv", reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a total row in staff counts",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", ""],
+                  ["32.01", "TOTAL", "Semester I 2023", "12", "3", ""],
+                  ["32.01", "Jumlah", "Semester I 2023", "12", "3", ""]]),
+         file=COUNTS, reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a total row in a roster",
+         _roster([row(), row(nip="", nama="JUMLAH", unit="", status="", tmt=""),
+                  row(nip=NIP_B, unit="Total:")]),
+         reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a total row in unit outcomes",
+         _kinerja([["32.01", "Dinas Sosial", "2023", "71,5"],
+                   ["32.01", "JUMLAH TOTAL", "2023", "70"]]),
+         file="kinerja/bad.csv", reasons=("summary row",), clean=1, check=_no_phantom_unit),
 ]
 
 

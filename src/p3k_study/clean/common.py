@@ -8,6 +8,9 @@ Rules common to every table:
 - Excel error cells ('#REF!', '#N/A', ...) become missing; in a required column the row is
   rejected with the error as reason. Empty cells in optional columns are simply missing.
 - A present value that cannot be read is rejected whether the column is required or not.
+- An average or total row (a unit, name or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
+  'TOTAL', 'Jumlah Total', with or without a trailing colon) is rejected with its own reason,
+  before any other rule.
 - Region: the Kemendagri code when given, else the name (see `reference.regions`); unresolved
   rows are rejected with the value as seen.
 - Unit: `reference.match_unit` per unique name; a name matching no function stays its own unit
@@ -17,6 +20,7 @@ Rules common to every table:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -392,12 +396,49 @@ def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.Dat
     }, index=index)
 
 
+SUMMARY_LABELS: frozenset[str] = frozenset({
+    "rata rata", "rata2", "rerata", "nilai rata rata", "rata rata ikm", "ikm rata rata",
+    "nilai ikm", "nilai ikm rata rata", "nilai rata rata ikm", "ikm", "nilai indeks",
+    "jumlah", "total", "jumlah total", "total jumlah", "grand total", "sub total", "subtotal",
+    "jumlah keseluruhan", "total keseluruhan", "jumlah pegawai", "total pegawai",
+    "average", "mean", "sum",
+})
+"""What an average or total row says in its unit (or name, or region) cell, as `summary_key`
+writes it ('RATA-RATA', 'Nilai IKM:', 'Jumlah Total' -> 'rata rata', 'nilai ikm',
+'jumlah total')."""
+SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nama_pemda")
+SUMMARY_ROW = "summary row (an average or total, not a unit)"
+
+
+def summary_key(text: str) -> str:
+    """A cell as a summary label: lower case, hyphens, dots and underscores as spaces,
+    trailing colons dropped, spaces collapsed."""
+    key = re.sub(r"[-_.]+", " ", str(text).lower())
+    key = re.sub(r"[:\s]+$", "", key)
+    return re.sub(r"\s+", " ", key).strip()
+
+
+def summary_rows(data: FileInput) -> None:
+    """Reject average and total rows: a unit, name or region cell that is only a summary label
+    (`SUMMARY_LABELS`, with or without a trailing colon). Such a row, region and period filled,
+    would otherwise become a phantom unit."""
+    for column in SUMMARY_COLUMNS:
+        if column not in data.frame.columns:
+            continue
+        codes, tidy = data.tidy(column)
+        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.to_numpy(
+            dtype=object)] + [False], dtype=bool)
+        data.verdicts.reject(labels[codes], column, SUMMARY_ROW, data.frame[column])
+
+
 def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
               more_required: Sequence[str] = ()) -> FileInput:
-    """The preamble every cleaner shares: sheets stacked (`stack_sheets`), Excel error cells
-    (rejected in `required`, region and `more_required` columns), then rows without a region
-    and rows with an empty required value rejected, in that order."""
+    """The preamble every cleaner shares: sheets stacked (`stack_sheets`), average and total
+    rows rejected (`summary_rows`), Excel error cells (rejected in `required`, region and
+    `more_required` columns), then rows without a region and rows with an empty required
+    value rejected, in that order."""
     data = stack_sheets(sheets, kind)
+    summary_rows(data)
     region = [c for c in ("kode_pemda", "nama_pemda") if c in data.frame.columns]
     excel_errors(data, [*required, *region, *more_required])
     require_region(data)
