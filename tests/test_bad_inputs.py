@@ -147,6 +147,29 @@ def _no_phantom_unit(out: Path) -> None:
     assert summary["column"].isin(["unit_kerja", "unit_layanan", "nama"]).all()
 
 
+SKM_DATED = ["Kode Wilayah", "Unit Layanan", "Tanggal Survei", *(e.title() for e in ELEMENTS)]
+
+
+def _timestamps_placed(out: Path) -> None:
+    ikm = pd.read_parquet(out / "ikm_unit.parquet")
+    mine = ikm[ikm["unit_id"] == "32.01/social"]
+    assert dict(zip(mine["period"], mine["respondents"], strict=True)) == {
+        "2023-S1": 2, "2023-S2": 1}
+
+
+def _still_in_post(out: Path) -> None:
+    staff = pd.read_parquet(out / "staff.parquet")
+    social = staff[staff["source_file"] == BAD]
+    assert len(social) == 2 and social["tanggal_berakhir"].isna().all()
+    summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+    assert summary["files"][BAD]["notes"] == {"dash_set_missing:tanggal_berakhir": 2}
+
+
+def _dash_counts_empty(out: Path) -> None:
+    counts = pd.read_parquet(out / "staff_counts.parquet")
+    assert counts["n_other"].isna().all() and len(counts) == 2
+
+
 def _raw_values(out: Path, file: str) -> list[str]:
     rejects = pd.read_parquet(out / "rejects.parquet")
     return list(rejects.loc[rejects["source_file"] == file, "raw_value"].astype(str))
@@ -368,6 +391,26 @@ CASES: list[Case | object] = [
          _kinerja([["32.01", "Dinas Sosial", "2023", "71,5"],
                    ["32.01", "JUMLAH TOTAL", "2023", "70"]]),
          file="kinerja/bad.csv", reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("survey-app timestamps with Z or an offset",
+         _roster([["32.01", "Dinas Sosial", "2023-05-02T08:15:00Z", *["3"] * 9],
+                  ["32.01", "Dinas Sosial", "2023-05-02T08:15:00+07:00", *["4"] * 9],
+                  ["32.01", "Dinas Sosial", "2023-11-30T23:59:59.250+0800", *["3"] * 9]],
+                 header=SKM_DATED, name="skm/bad.csv"),
+         file="skm/bad.csv", clean=3, check=_timestamps_placed),
+    Case("a dash for no end date (still in post)",
+         _roster([row(akhir="-"), row(nip=NIP_B, akhir="\u2013")]), clean=2,
+         check=_still_in_post),
+    Case("a dash for an optional count",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", "-"],
+                  ["32.01", "Dinas Kesehatan", "Semester I 2023", "40", "3", "\u2013"]]),
+         file=COUNTS, clean=2, check=_dash_counts_empty),
+    Case("a dash for optional respondents and category",
+         _roster([["32.01", "Dinas Sosial", "Semester I 2023", "80", "\u2013", "-"]],
+                 header=[*IKM_HEADER, "mutu"], name="ikm/bad.csv"),
+         file="ikm/bad.csv", clean=1),
+    Case("a dash in a required count is still rejected",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "-", "3", ""]]),
+         file=COUNTS, reasons=("dash placeholder",)),
 ]
 
 

@@ -193,6 +193,9 @@ _EN_FORM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
 _SCIENTIFIC = r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 _CURRENCY = r"(?i)^(?:rp|idr)\.?"
 _DASHES = {"-", "--", "—", "–", "−"}
+DASH_PLACEHOLDERS: frozenset[str] = frozenset(_DASHES)
+"""A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
+minus sign)."""
 
 
 def _number_candidates(text: pd.Series) -> pd.DataFrame:
@@ -335,7 +338,8 @@ def format_number_id(value: float, decimals: int = 2, thousands: bool = True) ->
 
 _MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
-_TIME = r"(?:[ tT][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_ZONE = r"(?: ?(?:z|utc|gmt|wib|wita|wit|[+-][0-9]{2}(?::?[0-9]{2})?))?"
+_TIME = r"(?:[ tT][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?" + _ZONE + ")?"
 _ISO = r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME + "$"
 _DAY_FIRST = r"^(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})" + _TIME + "$"
 _DAY_NAME = r"^(?P<d>[0-9]{1,2})[ \-./]*(?P<name>[a-z]+)\.?[ \-./,]*(?P<y>[0-9]{4}|[0-9]{2})$"
@@ -454,9 +458,12 @@ def _spread(per_unique: pd.Series, codes: np.ndarray, index: pd.Index, missing: 
 def _parse_dates(s: pd.Series) -> ParsedColumn:
     """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023' (always day first),
     '12 Agustus 2023', '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact
-    '20230812', Excel serials (1..80000, 1899-12-30 epoch) and date/datetime objects. Values are
-    datetime64[ns] at midnight. Reasons: 'unrecognised date', 'impossible date' (31 Feb, month
-    13), 'implausible year' (outside 1900-2100)."""
+    '20230812', Excel serials (1..80000, 1899-12-30 epoch) and date/datetime objects. A time of
+    day may follow, with a zone as survey apps write it ('2023-05-02T08:15:00Z',
+    '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB'): the date is the one written, the
+    time and zone are dropped (not converted). Values are datetime64[ns] at midnight. Reasons:
+    'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
+    1900-2100)."""
     index = s.index
     reason = _reason_series(index)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):

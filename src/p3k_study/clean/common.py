@@ -6,7 +6,8 @@ Rules common to every table:
 - A sheet whose header lacks a required column stops the run (`DataError` naming file, sheet
   and columns). Empty sheets are listed in the summary and hold no rows.
 - Excel error cells ('#REF!', '#N/A', ...) become missing; in a required column the row is
-  rejected with the error as reason. Empty cells in optional columns are simply missing.
+  rejected with the error as reason. Empty cells in optional columns are simply missing, and so
+  are cells holding only a dash ('-', en dash: 'none').
 - A present value that cannot be read is rejected whether the column is required or not.
 - An average or total row (a unit, name or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
   'TOTAL', 'Jumlah Total', with or without a trailing colon) is rejected with its own reason,
@@ -441,9 +442,26 @@ def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
     summary_rows(data)
     region = [c for c in ("kode_pemda", "nama_pemda") if c in data.frame.columns]
     excel_errors(data, [*required, *region, *more_required])
+    dashes_as_missing(data, [*required, *region, *more_required])
     require_region(data)
     require(data, required)
     return data
+
+
+def dashes_as_missing(data: FileInput, required: Sequence[str]) -> None:
+    """A lone dash ('-', '--', en or em dash, minus sign) in an optional column means 'none':
+    the cell becomes missing (an end date: still in post; a count: not given), counted per file
+    as `dash_set_missing:<column>`. In a required column the dash stays, and its rule rejects
+    the row."""
+    from p3k_study.parse import DASH_PLACEHOLDERS
+
+    for col in [c for c in data.frame.columns if c not in (ROW, SHEET, FILE)
+                and not c.startswith(EXTRA_PREFIX) and c not in required]:
+        codes, tidy = data.tidy(col)
+        dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
+        if dash.any():
+            data.note(f"dash_set_missing:{col}", dash)
+            data.set_missing(col, dash)
 
 
 UNIT_COLUMNS = ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched")
