@@ -148,3 +148,12 @@ def test_rows_without_untreated_link_are_not_imputed():
                          "g": [0, 0, 2, 2, 2, 2], "y": [1.0, 2.0, 1.0, 3.0, 5.0, 6.0]})
     mask = imputable_observations(data, "y", "u", "t", "g")
     assert mask.tolist() == [False, False, False, True, False, False]
+
+
+def test_refuses_rows_without_a_cluster(mpdta):
+    data = mpdta.assign(state=(mpdta["countyreal"] // 1000).astype(float))
+    data.loc[3, "state"] = np.nan
+    with pytest.raises(EstimationError, match="1 rows have no 'state'"):
+        _fit(data, cluster="state")
+    by_state = _fit(data.dropna(subset=["state"]), cluster="state")
+    assert by_state.n_clusters == data["state"].nunique() and by_state.df == by_state.n_clusters - 1

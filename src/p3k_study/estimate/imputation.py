@@ -197,6 +197,9 @@ def _observations(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     if cluster is None or cluster == unit:
         cluster_of_unit = np.arange(n_units)
     else:
+        if d[cluster].isna().any():
+            raise EstimationError(f"{what}: {int(d[cluster].isna().sum())} rows have no "
+                                  f"{cluster!r}; every row needs a cluster")
         c_codes, _ = pd.factorize(d[cluster], sort=True)
         cluster_of_unit = np.full(n_units, -1)
         cluster_of_unit[u_codes] = c_codes
