@@ -310,6 +310,7 @@ def unattributed_rejects(rejects: pd.DataFrame) -> int:
 REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("duplicate", r"^duplicate of row [0-9]+"),
     ("not_data", r"^repeated header row$|characters long \(more than"),
+    ("summary_row", r"^summary row"),
     ("excel_error", r"^Excel error cell"),
     ("missing_value", r"^missing required value"),
     ("region_unresolved", r"^region not resolved"),
@@ -320,7 +321,8 @@ REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("period_too_coarse", r"^(period coarser than|year-only period)"),
     ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period)"),
     ("inconsistent_dates", r"^(TMT before age|end date before TMT)"),
-    ("out_of_range", r" outside |^negative |^below | is not a whole number| or not whole"),
+    ("out_of_range",
+     r" outside |^negative |^below | is not a whole number| or not whole|^implausible (?!year)"),
     ("not_a_number", r"^(not a number|ambiguous number|dash placeholder)"),
     ("bad_category", r"^(not a category|not a SAKIP grade|unknown regulation)"),
     ("skp_shares", r"^SKP shares"),

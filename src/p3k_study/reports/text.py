@@ -267,6 +267,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "id": "Bukan baris data (judul kolom berulang, sel terlalu panjang)",
         "en": "Not a data row (repeated header, overlong cell)",
     },
+    "reason_summary_row": {"id": "Baris ringkasan (rata-rata atau jumlah, bukan unit)",
+                           "en": "Summary row (an average or total, not a unit)"},
     "reason_excel_error": {"id": "Sel galat Excel (#N/A, #REF! dan sejenisnya)",
                            "en": "Excel error cell (#N/A, #REF! and the like)"},
     "reason_missing_value": {"id": "Nilai wajib kosong", "en": "Required value missing"},
