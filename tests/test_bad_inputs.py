@@ -170,6 +170,21 @@ def _dash_counts_empty(out: Path) -> None:
     assert counts["n_other"].isna().all() and len(counts) == 2
 
 
+def _regions_of_bad(expected: list[str], notes: dict[str, int] | None = None
+                    ) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        staff = pd.read_parquet(out / "staff.parquet")
+        mine = staff[staff["source_file"] == BAD].sort_values("row")
+        assert list(mine["kode_pemda"]) == expected
+        summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+        assert summary["files"][BAD]["notes"] == (notes or {})
+    return check
+
+
+NIPS = ["198001012005011003", "198102022006021004", "198203032007031005",
+        "198304042008041006", "198405052009051007", "198506062010061008"]
+
+
 def _raw_values(out: Path, file: str) -> list[str]:
     rejects = pd.read_parquet(out / "rejects.parquet")
     return list(rejects.loc[rejects["source_file"] == file, "raw_value"].astype(str))
@@ -408,6 +423,21 @@ CASES: list[Case | object] = [
          _roster([["32.01", "Dinas Sosial", "Semester I 2023", "80", "\u2013", "-"]],
                  header=[*IKM_HEADER, "mutu"], name="ikm/bad.csv"),
          file="ikm/bad.csv", clean=1),
+    Case("region names with a government prefix or Kep.",
+         _roster([row(kode="", kab=k, nip=n) for k, n in zip(
+             ["Pemerintah Kabupaten Bogor", "PEMKAB BOGOR", "Pemkot Bogor",
+              "Pemerintah Daerah Kab. Sleman", "Kab. Kep. Selayar", "Pangkajene dan Kep."],
+             NIPS, strict=True)]),
+         clean=6, check=_regions_of_bad(["32.01", "32.01", "32.71", "34.04", "73.01",
+                                         "73.10"])),
+    Case("a region code typed as a decimal number", _roster([row(kode="32,01")]), clean=1,
+         check=_regions_of_bad(["32.01"])),
+    Case("a wrong region code beside a good name",
+         _roster([row(kode="99.98", kab="Kab. Bogor"), row(kode="99.98", nip=NIP_B)]),
+         reasons=("unknown kabupaten/kota code",), clean=1,
+         check=_regions_of_bad(["32.01"], {"region_code_unresolved_name_used": 1})),
+    Case("a province government as the region",
+         _roster([row(kode="", kab="Pemprov Jawa Barat")]), reasons=("a province",)),
     Case("a dash in a required count is still rejected",
          _counts([["32.01", "Dinas Sosial", "Semester I 2023", "-", "3", ""]]),
          file=COUNTS, reasons=("dash placeholder",)),

@@ -12,8 +12,9 @@ Rules common to every table:
 - An average or total row (a unit, name or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
   'TOTAL', 'Jumlah Total', with or without a trailing colon) is rejected with its own reason,
   before any other rule.
-- Region: the Kemendagri code when given, else the name (see `reference.regions`); unresolved
-  rows are rejected with the value as seen.
+- Region: the Kemendagri code when given, else the name (see `reference.regions`); a code that
+  resolves to nothing beside a name that resolves takes the name's region (counted per file as
+  `region_code_unresolved_name_used`); unresolved rows are rejected with the value as seen.
 - Unit: `reference.match_unit` per unique name; a name matching no function stays its own unit
   (`unit_matched` False) and is listed in the summary, never rejected.
 """
@@ -36,7 +37,7 @@ from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts
 from p3k_study.errors import DataError
 from p3k_study.parse import EXCEL_ERRORS
 from p3k_study.reference import match_unit
-from p3k_study.reference.regions import region_resolver
+from p3k_study.reference.regions import NAME_USED, region_resolver
 
 ROW = "_row"
 SHEET = "_sheet"
@@ -363,8 +364,10 @@ def resolve_regions(data: FileInput) -> pd.Series:
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
             seen = data.tidy_text(column) if column in frame else None
             data.verdicts.reject(unresolved & rows, column, why, seen)
-    retired = np.array([bool(r.note) for r in results] + [False], dtype=bool)[codes if n else []]
-    data.note("region_retired_code_mapped", retired)
+    for what, rows in (("region_retired_code_mapped", [bool(r.note) and not r.note.startswith(
+            NAME_USED) for r in results]), ("region_code_unresolved_name_used", [
+            bool(r.note) and r.note.startswith(NAME_USED) for r in results])):
+        data.note(what, np.array([*rows, False], dtype=bool)[codes if n else []])
     data.verdicts.set_regions(kode)
     per_pair = pa.array([r.kode_pemda for r in results] + [None], type=pa.large_string())
     return pd.Series(pd.arrays.ArrowStringArray(per_pair.take(codes if n else [])),

@@ -18,7 +18,18 @@ import pandas as pd
 KAB_PREFIX = re.compile(r"^(kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.IGNORECASE)
 KOTA_PREFIX = re.compile(r"^(kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.IGNORECASE)
 PROV_PREFIX = re.compile(r"^(provinsi|prov)\b\.?\s*", re.IGNORECASE)
-CODE_PATTERN = re.compile(r"^\s*(\d{2})\.?(\d{2})?\s*$")
+GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNORECASE)
+"""'Pemerintah Kabupaten Bogor', 'Pemerintah Daerah Kota Bogor', 'Pemda Kab. Bogor': the
+government of the place, named by the place."""
+GOVERNMENT_SHORT = (
+    (re.compile(r"^pemkab\b\.?\s*", re.IGNORECASE), "Kabupaten "),
+    (re.compile(r"^pemkot\b\.?\s*", re.IGNORECASE), "Kota "),
+    (re.compile(r"^pemprov\b\.?\s*", re.IGNORECASE), "Provinsi "),
+)
+KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
+"""'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
+CODE_PATTERN = re.compile(r"^\s*(\d{2})[.,]?(\d{2})?\s*$")
+"""'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel)."""
 
 
 def _data_csv(name: str) -> pd.DataFrame:
@@ -36,8 +47,15 @@ def squash(text: str) -> str:
 
 
 def split_type(name: str) -> tuple[str | None, str]:
-    """Split a written name into (type, bare name): 'KAB. BOGOR' -> ('kabupaten', 'BOGOR')."""
+    """Split a written name into (type, bare name): 'KAB. BOGOR' -> ('kabupaten', 'BOGOR');
+    'Pemerintah Kabupaten Bogor', 'Pemkab Bogor' -> ('kabupaten', 'Bogor'); 'Pemkot Bogor' ->
+    ('kota', 'Bogor'); 'Pemprov Jawa Barat', 'Provinsi Jawa Barat' -> ('provinsi', 'Jawa
+    Barat'). 'Kep.' in the name is written out as 'Kepulauan'."""
     text = re.sub(r"\s+", " ", str(name)).strip()
+    text = GOVERNMENT_PREFIX.sub("", text)
+    for pattern, written in GOVERNMENT_SHORT:
+        text = pattern.sub(written, text)
+    text = KEPULAUAN.sub("Kepulauan", text)
     letters = text.split(" ")
     if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
         text = "".join(letters)
@@ -45,6 +63,8 @@ def split_type(name: str) -> tuple[str | None, str]:
         return "kabupaten", text[m.end():].strip()
     if m := KOTA_PREFIX.match(text):
         return "kota", text[m.end():].strip()
+    if m := PROV_PREFIX.match(text):
+        return "provinsi", text[m.end():].strip()
     return None, text
 
 
@@ -135,6 +155,9 @@ class RegionResolver:
             return RegionMatch(None, "region name is empty")
         jenis, bare = split_type(str(raw))
         key = squash(bare)
+        if jenis == "provinsi":
+            return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
+                               "kabupaten or kota)")
         if jenis is not None:
             code = self._by_key.get((jenis, key))
             return RegionMatch(code) if code else RegionMatch(None, f"unknown {jenis} name")
@@ -146,10 +169,21 @@ class RegionResolver:
         return RegionMatch(None, "unknown region name")
 
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
-        """Use the code when there is one, else the name."""
+        """Use the code when there is one, else the name. A code that resolves to nothing,
+        beside a name that resolves, gives the name's region with a note (`NAME_USED`)."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
-            return self.from_code(code)
+            by_code = self.from_code(code)
+            if by_code.kode_pemda is None and name is not None and str(name).strip():
+                by_name = self.from_name(name)
+                if by_name.kode_pemda is not None:
+                    return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
+                                       f"({by_code.reason})")
+            return by_code
         return self.from_name(name)
+
+
+NAME_USED = "region code not resolved, name used"
+"""The start of `RegionMatch.note` when the name stood in for a code that resolved to nothing."""
 
 
 @cache
