@@ -47,9 +47,9 @@ import pandas as pd
 
 from p3k_study import __version__
 from p3k_study.reports.content import (
+    NATIONAL_FILE,
     PROCESSED_FILES,
     SUMMARY_FILE,
-    NATIONAL_FILE,
     list_regions,
     national_headline,
     region_truth,
