@@ -580,3 +580,31 @@ def test_a_table_failing_its_schema_names_the_file_and_row(
     assert len(err.strip().splitlines()) == 1, err
     assert "checking the staff table against its schema" in err, err
     assert "pegawai/roster.csv" in err and "nip_kind" in err and "in row" in err, err
+
+
+def test_an_internal_failure_in_a_worker_process_names_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With enough files, groups are cleaned in worker processes: a failure there comes back
+    as the same one line, naming the file, not as a traceback from the process pool."""
+    from p3k_study import prepare as stage
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_base(raw)
+    for i in range(stage.PARALLEL_MIN_FILES):
+        _roster([["32.01", "Dinas Sosial", f"Semester I {2010 + i}", "80", "50"]],
+                header=IKM_HEADER, name=f"ikm/office_{i:02d}.csv")(raw)
+    real, empty = stage.CLEANERS["ikm"]
+
+    def broken(sheets: list[object], **options: object) -> object:
+        if any("office_07" in str(s.source_file) for s in sheets):  # type: ignore[attr-defined]
+            raise KeyError("unit_layanan")
+        return real(sheets, **options)
+
+    monkeypatch.setitem(stage.CLEANERS, "ikm", (broken, empty))
+    monkeypatch.setattr(stage, "CHUNK_BYTES", 1)  # one file per group, in two processes
+    monkeypatch.setattr(stage.os, "cpu_count", lambda: 2)
+    code, err = _run_prepare(raw, out, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "cleaning the ikm files (ikm/office_07.csv)" in err and "KeyError" in err, err

@@ -831,8 +831,9 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
             if cleaned.kind == "pegawai":
                 early["staff"] = validate("staff", _sorted_staff(cleaned.table))
 
-    done = clean_dataset(raw, config, reference_date, progress=progress,
-                         on_joined=start_derived)
+    with stage("reading and cleaning the raw files", [str(raw)]):
+        done = clean_dataset(raw, config, reference_date, progress=progress,
+                             on_joined=start_derived)
     ignored = [p.relative_to(raw).as_posix() for kind in IGNORED_KINDS
                for p in list_files(raw).get(kind, [])]
     roster, counts, skm, published, kinerja = (
