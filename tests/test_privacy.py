@@ -15,6 +15,7 @@ import pytest
 from _tiny_run import SCRIPT_REGION, SCRIPT_UNIT, write_tiny_raw
 
 from p3k_study.pipeline import run
+from p3k_study.reports.content import esc, unit_display_name
 
 HOSTILE_REGION = "../../escaped"
 
@@ -65,7 +66,7 @@ def test_no_nip_or_name_in_any_processed_or_report_file(rendered: dict[str, obje
 
 def test_a_script_unit_name_is_shown_as_text(rendered: dict[str, object]) -> None:
     html = _report_html(rendered)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert esc(unit_display_name(SCRIPT_UNIT)) in html  # as text: &lt;Script&gt;Alert(1)...
     assert SCRIPT_UNIT not in html
     index = (rendered["outputs"] / "reports" / "index.html").read_text(  # type: ignore[operator]
         encoding="utf-8")
@@ -76,7 +77,7 @@ def test_units_with_fewer_than_k_staff_are_suppressed(rendered: dict[str, object
     """The script unit has 2 staff: its count shows as '<5', never as '2'."""
     html = _report_html(rendered)
     rows = [r for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S)
-            if "&lt;script&gt;alert(1)" in r]
+            if esc(unit_display_name(SCRIPT_UNIT)) in r]
     assert rows, "the small unit is not listed"
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td.*?</td>", rows[0],
                                                                   flags=re.S)]
