@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from pathlib import Path
 
@@ -211,7 +210,9 @@ def test_cohort_nan_is_never_treated(mpdta, res):
     np.testing.assert_allclose(r.table["att"], res.table["att"])
 
 
-def test_fast_on_national_size_panel():
+def test_national_size_panel_recovers_the_effect():
+    """A national-size panel (19,000 units): correct; its speed is measured in
+    benchmarks/bench_estimate.py, never asserted here."""
     rng = np.random.default_rng(0)
     n, T = 19_000, 14
     g = rng.choice([0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], size=n)
@@ -222,9 +223,6 @@ def test_fast_on_national_size_panel():
     d = pd.DataFrame({"u": u, "t": t, "g": gg, "y": y})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = time.perf_counter()
         r = att_gt(d, "y", "u", "t", "g")
         r.aggregate("dynamic")
-        elapsed = time.perf_counter() - start
-    assert elapsed < 5
     assert r.aggregate("simple").att == pytest.approx(1.0, abs=0.05)

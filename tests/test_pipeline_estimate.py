@@ -15,8 +15,8 @@ from p3k_study.pipeline import estimate_all
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 DID = {"outcome": "ikm", "unit": "unit_id", "time": "period_index", "cohort": "cohort"}
-MODELS = ["imputation", "twfe_indicator", "twfe_share", "cs_simple", "cs_dynamic", "cs_group", "cs_calendar",
-          "twfe_weights"]
+MODELS = ["imputation", "twfe_indicator", "twfe_share", "cs_simple", "cs_dynamic", "cs_group",
+          "cs_calendar", "twfe_weights"]
 
 
 def _run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
