@@ -2,7 +2,8 @@
 
 - the papermill engine (reports/engine.py) writes the notebook once, yet keeps what ran when a
   kernel dies, and gives the injected parameters cell a fixed id;
-- one nbconvert exporter per process gives the same HTML as a new exporter per report.
+- one nbconvert exporter per process gives the same HTML as a new exporter per report;
+- report kernels, forked or not, print figures at their own size (no tight bbox).
 """
 
 from __future__ import annotations
@@ -113,3 +114,69 @@ def test_one_exporter_per_process_gives_the_same_html_as_a_new_one():
         assert html.notebook_body(second, "Kab. B", "en") == expected[1]
     assert html._exporter() is html._exporter()
     assert "a note" not in expected[0] and 'alt="Tren IKM: gambar"' in expected[0]
+
+
+FIGURES_CHECK = """
+import base64, json, struct, sys
+from pathlib import Path
+import nbformat, papermill
+from p3k_study.reports.batch import KERNEL_NAME, _kernel_environment
+from p3k_study.reports.kernels import KERNEL_ARGUMENTS, ForkedKernel, warm_worker
+
+warm_worker({})
+work = Path(sys.argv[1])
+notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+    "import matplotlib_inline.backend_inline\\nfrom matplotlib.figure import Figure\\n"
+    "fig = Figure(figsize=(4, 2), dpi=100, layout='constrained')\\n"
+    "fig.subplots().plot([1, 2])\\nfig",
+    "import matplotlib.pyplot as plt\\nplt.figure(figsize=(3, 2), dpi=100, layout='constrained')\\n"
+    "plt.plot([1, 2]);",
+    "from matplotlib_inline.backend_inline import InlineBackend\\n"
+    "print(InlineBackend.instance().print_figure_kwargs)",
+)])
+notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                   "display_name": "Python 3"}
+nbformat.write(notebook, work / "in.ipynb")
+
+def shapes(done):
+    out = []
+    for cell in done.cells:
+        for output in cell.outputs:
+            if "image/png" in output.get("data", {}):
+                png = base64.b64decode(output["data"]["image/png"])
+                out.append(list(struct.unpack(">II", png[16:24])))
+            elif output.get("name") == "stdout":
+                out.append(output["text"].strip())
+    return out
+
+seen = {}
+with _kernel_environment():
+    kernel = ForkedKernel(work, work / "runtime")
+    with kernel:
+        seen["forked"] = shapes(papermill.execute_notebook(
+            str(work / "in.ipynb"), str(work / "forked.ipynb"), kernel_name=KERNEL_NAME,
+            progress_bar=False, km=kernel))
+    seen["started"] = shapes(papermill.execute_notebook(
+        str(work / "in.ipynb"), str(work / "started.ipynb"), kernel_name=KERNEL_NAME,
+        progress_bar=False, extra_arguments=list(KERNEL_ARGUMENTS)))
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_report_kernels_print_figures_at_their_own_size_forked_or_not(tmp_path):
+    """Constrained-layout figures are not re-measured (bbox_inches=None): a 4x2 in figure at 100
+    dpi is 400x200 px. Forked kernels show pyplot figures like kernels started on their own."""
+    import json
+    import subprocess
+    import sys
+
+    from p3k_study.reports import kernels
+
+    if not kernels.fork_available():
+        pytest.skip("kernels are forked on Linux only")
+    done = subprocess.run([sys.executable, "-c", FIGURES_CHECK, str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["forked"] == seen["started"] == [[400, 200], [300, 200],
+                                                 "{'bbox_inches': None}"]

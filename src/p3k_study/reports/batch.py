@@ -57,7 +57,7 @@ from p3k_study.reports.content import (
 )
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
-from p3k_study.reports.kernels import ForkedKernel, fork_available, warm_worker
+from p3k_study.reports.kernels import KERNEL_ARGUMENTS, ForkedKernel, fork_available, warm_worker
 from p3k_study.reports.pdf import NOT_INSTALLED, find_chromium, print_pdf
 from p3k_study.reports.text import check_lang
 
@@ -311,7 +311,7 @@ def render_region(task: RegionTask) -> RegionOutcome:
                 task.template, str(executed), parameters=task.parameters,
                 engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME, cwd=str(work),
                 progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
-                **({"km": kernel} if kernel else {}),
+                extra_arguments=list(KERNEL_ARGUMENTS), **({"km": kernel} if kernel else {}),
             )
         summary = json.loads((work / SUMMARY_FILE).read_text(encoding="utf-8"))
         title = f"{summary.get('name') or task.name} ({task.region})"
