@@ -116,6 +116,37 @@ def test_one_exporter_per_process_gives_the_same_html_as_a_new_one():
     assert "a note" not in expected[0] and 'alt="Tren IKM: gambar"' in expected[0]
 
 
+def test_preloaded_tables_are_taken_once_and_only_while_the_files_are_unchanged(
+        processed_dir, tmp_path, monkeypatch):
+    import shutil
+
+    import pandas as pd
+
+    from p3k_study.reports import preload
+    from p3k_study.reports.content import load_processed
+
+    monkeypatch.setattr(preload, "_held", {})
+    folder = tmp_path / "processed"
+    shutil.copytree(processed_dir, folder)
+    assert preload.take(folder) is None  # nothing preloaded: read the files
+    preload.preload(folder)
+    fresh = load_processed(str(folder))
+    taken = preload.take(str(folder))
+    assert taken is not None and taken.folder == fresh.folder
+    pd.testing.assert_frame_equal(taken.panel, fresh.panel)
+    pd.testing.assert_frame_equal(taken.rejects, fresh.rejects)
+    assert (taken.cleaning_summary, taken.panel_sha256) == (fresh.cleaning_summary,
+                                                            fresh.panel_sha256)
+    assert preload.take(folder) is None  # once: a second load in the same kernel reads again
+
+    preload.preload(folder)
+    assert preload.take(tmp_path / "elsewhere") is None
+    preload.preload(folder)
+    summary = folder / "cleaning_summary.json"
+    summary.write_text(summary.read_text().replace("{", '{"changed": 1, ', 1))
+    assert preload.take(folder) is None  # a file changed since the worker read it
+
+
 FIGURES_CHECK = """
 import base64, json, struct, sys
 from pathlib import Path
