@@ -129,6 +129,7 @@ def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() 
     assert scrub.text("Puskesmas Budi Santoso") == "Puskesmas B***********"
     assert scrub.text("Sari") == "S***"
     assert scrub.text("Puskesmas Sari Mulya") == "Puskesmas Sari Mulya"
+    assert scrub.text("Sari | Dinas Sosial | budi santoso") == "S*** | Dinas Sosial | b***********"
     assert scrub.text("Dinas Sosial") == "Dinas Sosial"
     key = scrub.unit_key("32.01/unmatched/budisantoso")
     assert key.startswith("32.01/unmatched/personal-") and "budi" not in key

@@ -65,6 +65,8 @@ ID_LENGTHS = (18, 16)
 """Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME_WORDS = 8
+LIST_SEPARATOR = " | "
+"""How the units table joins the names a unit was written under: each is a cell of its own."""
 
 
 def _id_windows(run: str) -> list[tuple[int, int]]:
@@ -168,6 +170,10 @@ class Scrubber:
         """`value` with identifiers and roster names masked."""
         if value in self._cache:
             return self._cache[value]
+        if LIST_SEPARATOR in value:  # a list of names as one cell ('names_seen')
+            out = LIST_SEPARATOR.join(self.text(part) for part in value.split(LIST_SEPARATOR))
+            self._cache[value] = out
+            return out
         out = mask_digits(value)
         if self.whole:
             if name_key(out) in self.whole:
