@@ -104,6 +104,8 @@ def _mask(text: str) -> str:
 def _replace_ids(text: str, masker: Callable[[str], str]) -> str:
     def one(match: re.Match[str]) -> str:
         run = match.group(0)
+        if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
+            return run
         spans = _id_windows(run)
         if not spans:
             return run
@@ -143,7 +145,7 @@ def _words(text: str) -> list[re.Match[str]]:
 def name_key(name: object) -> str:
     """A name as lower-case words joined by single spaces ('Dr. Budi  SANTOSO' -> 'dr budi
     santoso')."""
-    return " ".join(m.group(0) for m in _words(str(name)))
+    return " ".join(_WORD.findall(str(name).lower()))
 
 
 class Scrubber:
@@ -158,9 +160,11 @@ class Scrubber:
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
         keys = {name_key(n) for n in names}
-        keys = {k for k in keys if sum(ch.isalpha() for ch in k) >= 3}
+        keys = {k for k in keys if len(k) - k.count(" ") >= 3}  # words are letters only
         self.whole = keys
         self.inner = {k for k in keys if " " in k}
+        self._first = {k.split(" ", 1)[0] for k in self.inner}
+        self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)
         self.squashed = {k.replace(" ", "") for k in keys}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
         self.salt = salt
@@ -185,12 +189,17 @@ class Scrubber:
 
     def _inner_names(self, text: str) -> str:
         words = _words(text)
+        texts = [w.group(0) for w in words]
+        if not self._first.intersection(texts):
+            return text
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(words):
             hit = None
-            for j in range(min(len(words), i + MAX_NAME_WORDS) - 1, i, -1):
-                if " ".join(w.group(0) for w in words[i:j + 1]) in self.inner:
+            longest = min(MAX_NAME_WORDS, self._longest)
+            for j in (range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first
+                      else ()):
+                if " ".join(texts[i:j + 1]) in self.inner:
                     hit = j
                     break
             if hit is None:
