@@ -129,8 +129,8 @@ def test_preloaded_tables_are_taken_once_and_only_while_the_files_are_unchanged(
     folder = tmp_path / "processed"
     shutil.copytree(processed_dir, folder)
     assert preload.take(folder) is None  # nothing preloaded: read the files
-    preload.preload(folder)
     fresh = load_processed(str(folder))
+    preload.preload(folder)
     taken = preload.take(str(folder))
     assert taken is not None and taken.folder == fresh.folder
     pd.testing.assert_frame_equal(taken.panel, fresh.panel)
@@ -138,6 +138,10 @@ def test_preloaded_tables_are_taken_once_and_only_while_the_files_are_unchanged(
     assert (taken.cleaning_summary, taken.panel_sha256) == (fresh.cleaning_summary,
                                                             fresh.panel_sha256)
     assert preload.take(folder) is None  # once: a second load in the same kernel reads again
+    preload.preload(folder)
+    held = preload._held[folder.resolve()][1]
+    assert load_processed(str(folder)) is held  # what a batch kernel's report does
+    assert load_processed(folder) is not fresh
 
     preload.preload(folder)
     assert preload.take(tmp_path / "elsewhere") is None

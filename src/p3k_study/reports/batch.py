@@ -304,7 +304,9 @@ def render_region(task: RegionTask) -> RegionOutcome:
     work = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=folder))
     executed = work / REPORT_NOTEBOOK
     outcome = RegionOutcome(task.region, task.name, task.slug, "failed")
-    kernel = ForkedKernel(work, Path(jupyter_runtime_dir())) if task.fork_kernel else None
+    kernel = (ForkedKernel(work, Path(jupyter_runtime_dir()),
+                           tables=task.parameters.get("processed_dir"))
+              if task.fork_kernel else None)
     try:
         with _kernel_environment(), kernel or nullcontext():
             notebook = papermill.execute_notebook(  # written once, with stable cell ids

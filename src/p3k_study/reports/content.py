@@ -123,6 +123,10 @@ class Processed:
 
 def load_processed(folder: str | Path) -> Processed:
     """Read panel.parquet (required), rejects.parquet and cleaning_summary.json (optional)."""
+    from p3k_study.reports.preload import take
+
+    if (preloaded := take(folder)) is not None:  # in a batch kernel: read by its worker
+        return preloaded
     folder = Path(folder)
     panel_path = folder / "panel.parquet"
     if not panel_path.is_file():

@@ -169,8 +169,9 @@ class ForkedKernelClient(AsyncKernelClient):
 class ForkedKernel:
     """A kernel forked from this process, with the kernel-manager methods nbclient calls."""
 
-    def __init__(self, cwd: Path, runtime_dir: Path) -> None:
+    def __init__(self, cwd: Path, runtime_dir: Path, tables: str | None = None) -> None:
         self.cwd = Path(cwd)
+        self.tables = tables  # a processed folder whose tables the kernel gets preloaded
         self.connection_file = Path(runtime_dir) / f"kernel-{uuid.uuid4().hex}.json"
         self.pid: int | None = None
         self.kernel_id = self.connection_file.stem
@@ -180,9 +181,14 @@ class ForkedKernel:
 
     # -- lifecycle
     def start(self) -> ForkedKernel:
-        """Write the connection file and fork the kernel."""
+        """Read the processed tables (once per worker), write the connection file, fork."""
         from jupyter_client.connect import write_connection_file
 
+        if self.tables:
+            from p3k_study.reports.preload import preload
+
+            with contextlib.suppress(Exception):  # then the kernel reads them, and says why not
+                preload(self.tables)
         self.connection_file.parent.mkdir(parents=True, exist_ok=True)
         write_connection_file(str(self.connection_file), ip="127.0.0.1", transport="tcp",
                               key=uuid.uuid4().hex.encode())
