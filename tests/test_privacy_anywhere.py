@@ -136,3 +136,49 @@ def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() 
     assert scrub.unit_key("32.01/unmatched/budisantoso") == key  # the same unit stays one
     assert scrub.unit_key("32.01/unmatched/budisantosa") != key
     assert scrub.unit_key("32.01/primary_care/sari") == "32.01/primary_care/sari"
+
+
+MISPLACED_NAME = "Purnama Wijayakusuma"
+MISPLACED_NIP = "19790505 200501 1 002"
+
+
+@pytest.fixture(scope="module")
+def whole_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny dataset of the whole-run privacy test (tests/test_privacy.py) plus misplaced
+    personal data, through prepare, estimate and the report of the pemda that holds it."""
+    from _tiny_run import IKM_HEADER as TINY_IKM
+    from _tiny_run import ROSTER_HEADER as TINY_ROSTER
+    from _tiny_run import SCRIPT_REGION, write_tiny_raw
+
+    from p3k_study.pipeline import run
+
+    root = tmp_path_factory.mktemp("anywhere_run")
+    raw, outputs = root / "raw", root / "outputs"
+    write_tiny_raw(raw)
+    write_csv(raw / "pegawai" / "misplaced.csv", TINY_ROSTER, [
+        [SCRIPT_REGION, "197805052004011003", MISPLACED_NAME, "Dinas Sosial", "PNS",
+         MISPLACED_NIP],                                   # the NIP in the TMT cell
+        [SCRIPT_REGION, "197706062003011004", "Ayu Lestarini", MISPLACED_NAME, "PNS",
+         "2010-01-01"],                                    # a roster name as the unit
+    ])
+    write_csv(raw / "ikm" / "misplaced.csv", TINY_IKM, [
+        [SCRIPT_REGION, f"Puskesmas {MISPLACED_NAME}", f"Semester {half} {year}", "80,5", "90"]
+        for year in (2021, 2022, 2023) for half in ("I", "II")])
+    result = run(raw=raw, processed=outputs / "processed", reports=outputs / "reports",
+                 regions=[SCRIPT_REGION], jobs=1, progress=False)
+    assert SCRIPT_REGION not in result.failed_regions
+    return outputs
+
+
+def test_no_processed_or_report_file_holds_misplaced_personal_data(whole_run: Path) -> None:
+    files = sorted(p for p in whole_run.rglob("*") if p.is_file())
+    assert any(p.suffix == ".html" for p in files) and any(p.name == "rejects.csv"
+                                                            for p in files)
+    for path in files:
+        data = path.read_bytes().lower()
+        for secret in (MISPLACED_NIP, MISPLACED_NAME, "Ayu Lestarini"):
+            for form in _forms(secret):
+                assert form.lower() not in data, (path.relative_to(whole_run), form)
+    units = pd.read_parquet(whole_run / "processed" / "units.parquet")
+    assert {"P*******************", "Puskesmas P*******************"} <= set(
+        units["unit_name"])
