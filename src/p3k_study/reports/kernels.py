@@ -41,6 +41,9 @@ WARM_MODULES = (  # what a report kernel imports, at start or on first use
     "narwhals.stable.v1", "narwhals._pandas_like.dataframe", "narwhals._pandas_like.namespace",
     "narwhals._interchange.dataframe", "pandas.io.formats.html", "pandas.core.methods.to_dict",
 )
+DRIVER_MODULES = (  # what the worker itself uses to run a report and export it
+    "papermill", "p3k_study.reports.engine", "nbconvert", "jupyter_core.paths",
+)
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 STOP_GRACE = 5.0  # seconds a kernel gets to exit on SIGTERM before SIGKILL
 STOP_POLL = 0.005  # seconds between checks that it has: it exits within a few milliseconds
@@ -58,7 +61,9 @@ def fork_available() -> bool:
 
 
 def warm_worker(environment: dict[str, str]) -> None:
-    """Process-pool initializer: set the kernels' environment, then import their modules.
+    """Process-pool initializer: set the kernels' environment, then import their modules and
+    what the worker needs to run and export a report (the batch starts its workers before it
+    estimates the national headline, so these imports overlap that work).
 
     The matplotlib backend is set before matplotlib is imported, as ipykernel does for a
     kernel it starts itself, so figures come out byte for byte the same.
@@ -73,6 +78,13 @@ def warm_worker(environment: dict[str, str]) -> None:
     import PIL.Image
 
     PIL.Image.preinit()  # the image plugins matplotlib's first PNG would load in each kernel
+    for name in DRIVER_MODULES:
+        importlib.import_module(name)
+    import nbformat
+
+    from p3k_study.reports.html import notebook_body
+
+    notebook_body(nbformat.v4.new_notebook())  # compiles the exporter's templates
 
 
 def _kernel_child(connection_file: str, cwd: str, parent: int) -> None:  # pragma: no cover
