@@ -354,22 +354,67 @@ def _run_here(tasks: list[RegionTask]) -> Iterator[RegionOutcome]:
         yield render_region(task)
 
 
-def _run_processes(tasks: list[RegionTask], jobs: int) -> Iterator[RegionOutcome]:
-    import multiprocessing
+def _started() -> None:
+    """Nothing: a task that makes the pool start one more worker, which warms up meanwhile."""
 
-    context = multiprocessing.get_context("spawn")
-    fork = fork_available()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=warm_worker if fork else None,
-                             initargs=(kernel_environment(),) if fork else ()) as pool:
+
+class _Workers:
+    """`jobs` worker processes, started at once: before the regions' tasks are known.
+
+    A worker imports for several seconds (`kernels.warm_worker`); started this way, they do so
+    while this process estimates the national headline and checks fingerprints, instead of
+    after. (The pool starts a worker per submitted task while none is idle.)
+    """
+
+    def __init__(self, jobs: int) -> None:
+        import multiprocessing
+
+        self.fork = fork_available()
+        self.pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_worker if self.fork else None,
+            initargs=(kernel_environment(),) if self.fork else ())
         with _kernel_environment():  # workers start while submitting: they inherit it
-            futures = {pool.submit(render_region, replace(task, fork_kernel=fork)): task
-                       for task in tasks}
+            for _ in range(jobs):
+                self.pool.submit(_started)
+
+    def run(self, tasks: list[RegionTask]) -> Iterator[RegionOutcome]:
+        futures = {}
+        for task in tasks:
+            try:
+                futures[self.pool.submit(render_region, replace(task, fork_kernel=self.fork))] \
+                    = task
+            except Exception as exc:  # the pool broke already: a worker died or failed to start
+                yield _crashed(task, exc)
         for future in as_completed(futures):
             try:
                 yield future.result()
             except Exception as exc:  # e.g. BrokenProcessPool: the worker died
                 yield _crashed(futures[future], exc)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _early_workers(jobs: int, scheduler: str | None, wanted: int, out: Path,
+                   force: bool) -> _Workers | None:
+    """Workers for `_run_processes`, started now, when some region will surely be rendered
+    (forced, or fewer finished regions in `out` than wanted); None otherwise."""
+    if scheduler or jobs <= 1 or wanted <= 1:
+        return None
+    if not force and len(list(out.glob(f"*/{FINGERPRINT}"))) >= wanted:
+        return None  # perhaps all unchanged: start workers only if needed
+    return _Workers(min(jobs, wanted))
+
+
+def _run_processes(tasks: list[RegionTask], jobs: int,
+                   workers: _Workers | None = None) -> Iterator[RegionOutcome]:
+    """Render in worker processes: `workers` already started, or `jobs` new ones."""
+    workers = workers or _Workers(jobs)
+    try:
+        yield from workers.run(tasks)
+    finally:
+        workers.close()
 
 
 def _run_dask(tasks: list[RegionTask], scheduler: str) -> Iterator[RegionOutcome]:
@@ -476,6 +521,7 @@ def render_reports(
     out.mkdir(parents=True, exist_ok=True)
 
     wanted = _region_list(processed, regions, level)
+    workers = _early_workers(jobs, scheduler, len(wanted), out, force)
     inputs = hash_inputs(processed)
     template_sha = sha256_file(template)
     common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
@@ -508,10 +554,10 @@ def render_reports(
                file=sys.stderr, disable=not progress, dynamic_ncols=True)
     if scheduler:
         runner = _run_dask(tasks, scheduler)
-    elif jobs == 1 or len(tasks) <= 1:
+    elif workers is None and (jobs == 1 or len(tasks) <= 1):
         runner = _run_here(tasks)
     else:
-        runner = _run_processes(tasks, min(jobs, len(tasks)))
+        runner = _run_processes(tasks, min(jobs, len(tasks)), workers)
     try:
         for outcome in runner:
             outcomes.append(outcome)
