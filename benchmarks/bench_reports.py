@@ -1,20 +1,27 @@
-"""Benchmark: the report batch against a plain serial papermill + nbconvert loop, in one run.
+"""Benchmark: the report batch against papermill + nbconvert run two at a time, side by side.
 
     .venv/bin/python benchmarks/bench_reports.py --processed /tmp/national_processed \\
-        --loop-sample 40 --jobs 2
+        --sample 24 --rounds 2 [--national]
 
-1. The loop, on a seeded sample of `--loop-sample` regions (0 = every region): for each region
-   `papermill notebooks/region-report.ipynb ... -r region CODE -p processed_dir P -p lang id`
-   then `jupyter nbconvert --to html --no-input`, one after the other.
-2. The batch: `p3k-study reports --processed P --out OUT/batch --regions all --jobs 2 --force`
-   (or `--regions` a seeded sample when `--batch-sample N` is given).
+On the same seeded sample of `--sample` pemda (seed 20240901), `--rounds` times, alternating
+which goes first:
 
-Each phase runs under `/usr/bin/time -v` (largest single process, children included) while a
-sampler thread records the whole process tree's memory (RSS and PSS summed over live processes;
-PSS counts pages shared after a fork once) and the load average every half second. Seconds
-per report = wall seconds / reports. Figures go to benchmarks/results/bench_reports.txt (all of
-them as JSON in the scratch folder); nothing here is asserted. `-r region` passes the code as a
-string: `-p region 11.01` would reach the notebook as the float 11.01.
+(a) the batch: `p3k-study reports --regions <sample> --jobs 2 --force` (2 worker processes);
+(b) the loop: for each region `papermill <template> report.ipynb -r region CODE -f params.yaml`
+    then `jupyter nbconvert --to html --no-input report.ipynb`, two regions at a time
+    (`xargs -P 2`): the same number of processes as the batch's workers.
+
+The loop's notebooks get the batch's parameters, the national headline included (read from
+the batch's national.json: the loop does not estimate it, the batch does, once per run). With
+`--national` the batch then renders every region once (`--regions all`).
+
+Each command is one child process; its wall time comes from the clock, its CPU time (user +
+system of it and of every process below it that was waited for: workers, kernels, xargs'
+shells) and its largest process's peak RSS from `os.wait4`. A sampler thread records the
+whole process tree's memory (RSS and PSS summed over live processes; PSS counts pages shared
+after a fork once) and the 1-minute load average every half second. Raw lines are appended
+to benchmarks/results/bench_reports.txt (`--results`), everything as JSON in the work folder.
+Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ import json
 import os
 import platform
 import random
-import re
+import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -38,9 +46,9 @@ import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "notebooks" / "region-report.ipynb"
 RESULTS = ROOT / "benchmarks" / "results" / "bench_reports.txt"
 VENV_BIN = Path(sys.executable).parent
+SEED = 20240901
 
 
 @dataclass
@@ -49,29 +57,17 @@ class Sample:
 
     peak_tree_rss_mb: float = 0.0  # RSS summed: pages shared after fork count once per process
     peak_tree_pss_mb: float = 0.0  # PSS summed: shared pages split between their processes
-    peak_process_rss_mb: float = 0.0
     load: list[float] = field(default_factory=list)
 
-    @property
     def load_summary(self) -> dict[str, float]:
         if not self.load:
             return {"min": float("nan"), "mean": float("nan"), "max": float("nan")}
-        return {"min": min(self.load), "mean": round(sum(self.load) / len(self.load), 2),
-                "max": max(self.load)}
-
-
-@dataclass
-class Measured:
-    """One command: wall seconds, exit code, memory, load."""
-
-    seconds: float
-    returncode: int
-    maxrss_mb: float  # /usr/bin/time -v: largest single process (children included)
-    sample: Sample
+        return {"min": round(min(self.load), 2), "mean": round(statistics.mean(self.load), 2),
+                "max": round(max(self.load), 2)}
 
 
 class Sampler(threading.Thread):
-    """Every `interval` s: RSS summed over a process and its descendants, and the 1-min load."""
+    """Every `interval` s: RSS and PSS summed over a process and its descendants; the load."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -85,7 +81,7 @@ class Sampler(threading.Thread):
         except psutil.NoSuchProcess:
             return
         while not self.done.is_set():
-            total, pss, largest = 0, 0, 0
+            rss = pss = 0
             try:
                 processes = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -95,35 +91,38 @@ class Sampler(threading.Thread):
                     memory = proc.memory_full_info()
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
-                total, largest = total + memory.rss, max(largest, memory.rss)
+                rss += memory.rss
                 pss += getattr(memory, "pss", memory.rss)
-            self.sample.peak_tree_rss_mb = max(self.sample.peak_tree_rss_mb, total / 2**20)
+            self.sample.peak_tree_rss_mb = max(self.sample.peak_tree_rss_mb, rss / 2**20)
             self.sample.peak_tree_pss_mb = max(self.sample.peak_tree_pss_mb, pss / 2**20)
-            self.sample.peak_process_rss_mb = max(self.sample.peak_process_rss_mb,
-                                                  largest / 2**20)
             self.sample.load.append(os.getloadavg()[0])
             self.done.wait(self.interval)
 
 
-def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Measured:
-    """Run `command` under /usr/bin/time -v, sampling its process tree; output goes to `log`."""
-    timed = ["/usr/bin/time", "-v", *command]
-    started = time.perf_counter()
+def run_measured(command: list[str], cwd: Path, log: Path) -> dict[str, object]:
+    """Run `command` (output to `log`); wall and CPU seconds, peak memory, load, exit code."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])  # as `source activate`
+    load_start = os.getloadavg()[0]
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"\n$ {' '.join(command)}\n")
+        out.write(f"\n$ {shlex.join(command)}\n")
         out.flush()
-        proc = subprocess.Popen(timed, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE,
-                                text=True)
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         sampler = Sampler(proc.pid)
         sampler.start()
-        _, err = proc.communicate()
+        _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
         sampler.done.set()
         sampler.join()
-        out.write(err)
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
-    return Measured(seconds, proc.returncode, int(match.group(1)) / 1024 if match else 0.0,
-                    sampler.sample)
+    return {"exit_code": proc.returncode, "wall_s": round(seconds, 2),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "user_s": round(usage.ru_utime, 2), "sys_s": round(usage.ru_stime, 2),
+            "max_process_rss_mb": round(usage.ru_maxrss / 1024),
+            "peak_tree_rss_mb": round(sampler.sample.peak_tree_rss_mb),
+            "peak_tree_pss_mb": round(sampler.sample.peak_tree_pss_mb),
+            "load_start": round(load_start, 2), "load": sampler.sample.load_summary()}
 
 
 def all_regions(processed: Path) -> list[str]:
@@ -132,166 +131,167 @@ def all_regions(processed: Path) -> list[str]:
     return sorted(codes.astype(str).unique())
 
 
-def seeded_sample(codes: list[str], n: int, seed: int) -> list[str]:
+def seeded_sample(codes: list[str], n: int, seed: int = SEED) -> list[str]:
     """`n` codes drawn with `random.Random(seed)` (all of them when n is 0 or too large)."""
     if n <= 0 or n >= len(codes):
         return list(codes)
     return sorted(random.Random(seed).sample(codes, n))
 
 
-def loop_environment() -> dict[str, str]:
-    """The user's environment with the venv's bin first on PATH (what `source activate` does)."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
-    return env
-
-
 def run_batch(processed: Path, out: Path, regions: list[str] | None, jobs: int,
               log: Path) -> dict[str, object]:
-    """The batch CLI on every region (regions=None) or on the given codes."""
+    """The batch CLI on the given codes (None: every region)."""
     shutil.rmtree(out, ignore_errors=True)
     command = [str(VENV_BIN / "p3k-study"), "reports", "--processed", str(processed),
                "--out", str(out), "--regions", "all" if regions is None else ",".join(regions),
                "--jobs", str(jobs), "--force", "--quiet"]
-    measured = run_measured(command, ROOT, loop_environment(), log)
+    measured = run_measured(command, ROOT, log)
     table = pd.read_csv(out / "estimates.csv", dtype={"region": str})
     n = len(table)
-    return {"command": " ".join(command[1:]), "regions": n,
+    return {"what": "batch", "command": shlex.join(command[1:]), "reports": n,
             "rendered": int((table["status"] == "rendered").sum()),
-            "failed": int((table["status"] == "failed").sum()), "exit_code": measured.returncode,
-            "seconds": round(measured.seconds, 1),
-            "seconds_per_report": round(measured.seconds / max(n, 1), 2),
-            "maxrss_mb": round(measured.maxrss_mb),
-            "peak_tree_rss_mb": round(measured.sample.peak_tree_rss_mb),
-            "peak_tree_pss_mb": round(measured.sample.peak_tree_pss_mb),
-            "load": measured.sample.load_summary}
+            "failed": int((table["status"] == "failed").sum()), **measured,
+            "wall_per_report": round(measured["wall_s"] / max(n, 1), 3),
+            "cpu_per_report": round(measured["cpu_s"] / max(n, 1), 3)}
 
 
-def run_loop(processed: Path, out: Path, regions: list[str], log: Path) -> dict[str, object]:
-    """papermill then nbconvert for each region, one after the other."""
+def loop_parameters(batch_out: Path, processed: Path) -> dict[str, object]:
+    """What the batch passes to each report's notebook, but the region (and att_true)."""
+    from p3k_study.reports.batch import DEFAULT_PARAMETERS
+
+    national = json.loads((batch_out / "national.json").read_text(encoding="utf-8"))
+    params = {**DEFAULT_PARAMETERS, "processed_dir": str(processed), "level": "pemda",
+              "lang": "id", "national": national}
+    params.pop("truth_file", None)
+    return params
+
+
+def run_loop(processed: Path, out: Path, regions: list[str], params: dict[str, object],
+             template: Path, parallel: int, log: Path) -> dict[str, object]:
+    """papermill then nbconvert per region, `parallel` regions at a time (xargs -P)."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    env = loop_environment()
-    per_region, failed, loads = [], [], []
-    maxrss = tree_rss = tree_pss = 0.0
-    started = time.perf_counter()
-    for code in regions:
-        folder = out / code
-        folder.mkdir()
-        steps = (
-            [str(VENV_BIN / "papermill"), str(TEMPLATE), "report.ipynb", "-r", "region", code,
-             "-p", "processed_dir", str(processed), "-p", "lang", "id", "--no-progress-bar"],
-            [str(VENV_BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-             "report.ipynb"],
-        )
-        seconds = 0.0
-        for step in steps:
-            measured = run_measured(step, folder, env, log)
-            seconds += measured.seconds
-            maxrss = max(maxrss, measured.maxrss_mb)
-            tree_rss = max(tree_rss, measured.sample.peak_tree_rss_mb)
-            tree_pss = max(tree_pss, measured.sample.peak_tree_pss_mb)
-            loads += measured.sample.load
-            if measured.returncode != 0:
-                failed.append(code)
-                break
-        per_region.append(round(seconds, 2))
-    total = time.perf_counter() - started
-    load = Sample(load=loads).load_summary
-    return {"regions": len(regions), "failed": failed, "seconds": round(total, 1),
-            "seconds_per_report": round(total / max(len(regions), 1), 2),
-            "per_region_seconds": per_region, "maxrss_mb": round(maxrss),
-            "peak_tree_rss_mb": round(tree_rss), "peak_tree_pss_mb": round(tree_pss),
-            "load": load}
+    (out / "params.yaml").write_text(json.dumps(params), encoding="utf-8")  # JSON is YAML
+    one = out / "one.sh"
+    one.write_text(
+        "#!/bin/sh\nset -e\nmkdir -p \"$1\" && cd \"$1\"\n"
+        f"papermill {shlex.quote(str(template))} report.ipynb -r region \"$1\" "
+        "-f ../params.yaml --no-progress-bar --log-level WARNING\n"
+        "jupyter nbconvert --to html --no-input --log-level WARN report.ipynb\n",
+        encoding="utf-8")
+    (out / "regions.txt").write_text("\n".join(regions) + "\n", encoding="utf-8")
+    command = ["sh", "-c", f"xargs -P {parallel} -n 1 sh one.sh < regions.txt"]
+    measured = run_measured(command, out, log)
+    made = [code for code in regions if (out / code / "report.html").is_file()]
+    n = len(regions)
+    return {"what": f"loop (xargs -P {parallel})", "command": command[-1], "reports": n,
+            "rendered": len(made), "failed": n - len(made), **measured,
+            "wall_per_report": round(measured["wall_s"] / max(n, 1), 3),
+            "cpu_per_report": round(measured["cpu_s"] / max(n, 1), 3)}
 
 
 def machine() -> dict[str, object]:
-    """Cores, memory, CPU model, Python, and the machine-kind note's first lines."""
+    """Cores, memory, CPU model, Python, versions of the tools compared, the commit."""
+    from importlib.metadata import version
+
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        model = found.group(1).strip() if found else ""
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+                           capture_output=True, text=True).stdout.strip()
+    import p3k_study
+
     return {"nproc": os.cpu_count(), "cpu": model,
+            "code": str(Path(p3k_study.__file__).resolve().parent),  # e.g. a `git archive`
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "kind_note": "/work/.library/env/machines/python.md: 2 cores, 24 GiB"}
+            "python": platform.python_version(),
+            "versions": {name: version(name) for name in (
+                "p3k-study", "papermill", "nbconvert", "nbclient", "ipykernel", "jsonschema",
+                "rfc3987-syntax", "matplotlib", "pandas")},
+            "commit": commit, "src_dirty": bool(dirty)}
 
 
-def format_results(result: dict[str, object]) -> str:
-    """The text written to benchmarks/results/bench_reports.txt."""
-    batch, loop = result["batch"], result["loop"]
-    lines = [
-        f"bench_reports  {result['date']}",
-        f"processed: {result['processed']} ({result['n_regions']} pemda, "
-        f"{result['panel_rows']:,} panel rows)",
-        f"machine: {json.dumps(result['machine'])}",
-        f"load average (1 min) at start: {result['load_start']}, at end: {result['load_end']}",
-        "",
-        f"batch  {batch['command']}",
-        f"  reports {batch['regions']} (rendered {batch['rendered']}, failed {batch['failed']}),"
-        f" exit code {batch['exit_code']}",
-        f"  total {batch['seconds']} s, {batch['seconds_per_report']} s per report",
-        f"  peak memory: largest process {batch['maxrss_mb']} MB RSS; whole tree "
-        f"{batch['peak_tree_rss_mb']} MB RSS, {batch['peak_tree_pss_mb']} MB PSS",
-        f"  load during: {batch['load']}",
-        "",
-        f"loop   papermill + jupyter nbconvert --to html --no-input, serial, "
-        f"{loop['regions']} regions (seed {result['seed']})",
-        f"  failed {loop['failed']}",
-        f"  total {loop['seconds']} s, {loop['seconds_per_report']} s per report",
-        f"  peak memory: largest process {loop['maxrss_mb']} MB RSS; whole tree "
-        f"{loop['peak_tree_rss_mb']} MB RSS, {loop['peak_tree_pss_mb']} MB PSS",
-        f"  load during: {loop['load']}",
-        f"  per region: {loop['per_region_seconds']}",
-        "",
-        f"speed-up (loop s/report / batch s/report): {result['speedup']}x (goal >= 3x: "
-        f"{'met' if result['speedup'] >= 3 else 'NOT met'})",
-    ]
-    return "\n".join(lines) + "\n"
+def line(result: dict[str, object]) -> str:
+    load = result["load"]
+    return (f"  {result['what']:22s} {result['reports']:3d} reports ({result['failed']} failed)"
+            f"  wall {result['wall_s']:8.1f} s  cpu {result['cpu_s']:8.1f} s"
+            f"  = {result['wall_per_report']:6.2f} s wall / {result['cpu_per_report']:6.2f} s "
+            f"cpu per report  max process {result['max_process_rss_mb']} MB, tree "
+            f"{result['peak_tree_pss_mb']} MB PSS  load {result['load_start']} "
+            f"({load['min']}-{load['max']})")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from p3k_study.reports.batch import default_template
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processed", type=Path, default=Path("/tmp/national_processed"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_reports"),
                         help="scratch folder for the rendered reports")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--loop-sample", type=int, default=40, help="0 = every region")
-    parser.add_argument("--batch-sample", type=int, default=0, help="0 = every region")
-    parser.add_argument("--seed", type=int, default=20240901)
+    parser.add_argument("--jobs", type=int, default=2, help="batch workers = loop's xargs -P")
+    parser.add_argument("--sample", type=int, default=24)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--national", action="store_true", help="then a batch of every region")
+    parser.add_argument("--no-compare", action="store_true", help="only the --national batch")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
     processed = args.processed.resolve()
     codes = all_regions(processed)
+    sample = seeded_sample(codes, args.sample)
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "bench.log"
-    log.write_text("", encoding="utf-8")
-    result: dict[str, object] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "processed": str(processed), "n_regions": len(codes),
-        "panel_rows": len(pd.read_parquet(processed / "panel.parquet", columns=["unit_id"])),
-        "seed": args.seed, "machine": machine(), "load_start": os.getloadavg()[0],
-    }
-    loop_regions = seeded_sample(codes, args.loop_sample, args.seed)
-    print(f"loop on {len(loop_regions)} regions ...", flush=True)
-    result["loop"] = run_loop(processed, args.work / "loop", loop_regions, log)
-    print(json.dumps(result["loop"]), flush=True)
-    (args.work / "bench_reports.json").write_text(json.dumps(result, indent=2) + "\n",
-                                                  encoding="utf-8")  # in case the batch dies
-    batch_regions = None if args.batch_sample <= 0 else seeded_sample(
-        codes, args.batch_sample, args.seed)
-    print(f"batch on {len(batch_regions or codes)} regions ...", flush=True)
-    result["batch"] = run_batch(processed, args.work / "batch", batch_regions, args.jobs, log)
-    result["load_end"] = os.getloadavg()[0]
-    result["speedup"] = round(result["loop"]["seconds_per_report"]  # type: ignore[index]
-                              / result["batch"]["seconds_per_report"], 2)  # type: ignore[index]
-    text = format_results(result)
+    head = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "processed": str(processed), "n_regions": len(codes),
+            "sample": sample, "machine": machine()}
+    runs: list[dict[str, object]] = []
+    lines = [f"bench_reports  {head['date']}  commit {head['machine']['commit']}"
+             f"{' (src dirty)' if head['machine']['src_dirty'] else ''}",
+             f"machine: {json.dumps(head['machine'])}",
+             f"processed: {processed} ({len(codes)} pemda); sample of {len(sample)} (seed "
+             f"{SEED}): {','.join(sample)}"]
+
+    def record(result: dict[str, object]) -> None:
+        runs.append(result)
+        print(line(result), flush=True)
+        (args.work / "bench_reports.json").write_text(
+            json.dumps({**head, "runs": runs}, indent=2) + "\n", encoding="utf-8")
+
+    template = default_template()
+    params = None
+    if not args.no_compare:
+        for round_ in range(args.rounds):
+            order = ("batch", "loop") if round_ % 2 == 0 or params is None else ("loop", "batch")
+            for what in order:
+                if what == "batch":
+                    record(run_batch(processed, args.work / "batch", sample, args.jobs, log))
+                    params = params or loop_parameters(args.work / "batch", processed)
+                else:
+                    record(run_loop(processed, args.work / "loop", sample, params, template,
+                                    args.jobs, log))
+                runs[-1]["round"] = round_ + 1
+        batches = [r for r in runs if r["what"] == "batch"]
+        loops = [r for r in runs if r["what"] != "batch"]
+        pairs = [(b, lo) for b in batches for lo in loops if b["round"] == lo["round"]]
+        ratios = [round(lo["wall_per_report"] / b["wall_per_report"], 2) for b, lo in pairs]
+        cpu_ratios = [round(lo["cpu_per_report"] / b["cpu_per_report"], 2) for b, lo in pairs]
+        lines += [line(r) + f"  [round {r['round']}]" for r in runs]
+        lines.append(f"  ratio loop/batch per report, wall: {ratios} (median "
+                     f"{statistics.median(ratios)}); cpu: {cpu_ratios} (median "
+                     f"{statistics.median(cpu_ratios)})")
+    if args.national:
+        record(run_batch(processed, args.work / "national", None, args.jobs, log))
+        lines.append(line(runs[-1]) + "  [all regions]")
+    text = "\n".join(lines) + "\n\n"
     args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(text, encoding="utf-8")
-    (args.work / "bench_reports.json").write_text(json.dumps(result, indent=2) + "\n",
-                                                  encoding="utf-8")
+    with args.results.open("a", encoding="utf-8") as fh:
+        fh.write(text)
     print(text)
     return 0
 
