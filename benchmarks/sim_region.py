@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.estimate.imputation import imputable_observations
-from p3k_study.reports.analysis import MIN_TREATED, headline
+from p3k_study.reports.analysis import MIN_COMPARISON, MIN_TREATED, headline
 
 
 def seeds_from(text: str) -> list[int]:
@@ -65,7 +65,8 @@ def region_rows(truth: Path, seed: int, min_treated: int) -> list[dict]:
                   "att_true": regions.loc[region, "att_true"], "band_covers": np.nan}
         post = profile[profile["kind"] == "post"] if len(profile) else profile
         if len(post):
-            mask = imputable_observations(sample, "ikm", "unit_id", "period_index", "cohort")
+            mask = imputable_observations(sample, "ikm", "unit_id", "period_index", "cohort",
+                                          min_comparison=MIN_COMPARISON)
             event = sample["period_index"] - sample["cohort"]
             truth_e = sample.loc[mask, "att_true"].groupby(event[mask]).mean()
             true_e = truth_e.reindex(post["event_time"].astype(int)).to_numpy()

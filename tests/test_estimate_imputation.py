@@ -157,3 +157,23 @@ def test_refuses_rows_without_a_cluster(mpdta):
         _fit(data, cluster="state")
     by_state = _fit(data.dropna(subset=["state"]), cluster="state")
     assert by_state.n_clusters == data["state"].nunique() and by_state.df == by_state.n_clusters - 1
+
+
+def test_periods_with_few_comparison_units_are_left_out(mpdta):
+    """min_comparison: treated rows of a period with fewer untreated units observed go."""
+    late = mpdta[(mpdta["first.treat"] != 0) | (mpdta["countyreal"] % 50 == 0)]
+    n_never = late.loc[late["first.treat"] == 0, "countyreal"].nunique()
+    kept = _fit(late, min_comparison=n_never + 1)
+    everything = _fit(late)
+    assert kept.n_imputed_obs < everything.n_imputed_obs
+    [row] = kept.left_out.query("reason == 'min_comparison'").itertuples()
+    assert row.n_obs == everything.n_imputed_obs - kept.n_imputed_obs
+    mask = imputable_observations(late, "lemp", "countyreal", "year", "first.treat",
+                                  min_comparison=n_never + 1)
+    assert mask.sum() == kept.n_imputed_obs
+
+
+def test_refuses_times_that_are_not_whole_numbers(mpdta):
+    halves = mpdta.assign(year=mpdta["year"] + 0.5, **{"first.treat": mpdta["first.treat"] + 0.5})
+    with pytest.raises(EstimationError, match="'year' must hold whole numbers"):
+        _fit(halves)

@@ -270,3 +270,21 @@ def test_profile_figure_shows_leads_effects_and_the_band_in_event_time_order(
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["95% simultaneous band", "before (pre-trend check)", "after"]
     assert [int(t) for t in ax.get_xticks()] == sorted(profile["event_time"].astype(int))
+
+
+def test_tiny_or_thin_regions_get_reasons_not_crashes(panel):
+    rows = panel[panel["kode_pemda"] == "32.01"]
+    one_unit = analysis.analyse(rows[rows["unit_id"] == rows["unit_id"].iloc[0]],
+                                scope="region", region="32.01")
+    assert not one_unit.headline.available and one_unit.twfe.estimate.note == "single_cluster"
+    no_ikm = analysis.analyse(rows.assign(ikm=float("nan")), scope="region", region="32.01")
+    assert no_ikm.headline.note == "no_outcome"
+    # one never-treated unit: after the last cohort adopts nothing has enough comparisons
+    first = int(rows["period_index"].min())
+    units = rows["unit_id"].unique()
+    thin = rows[rows["unit_id"].isin(units[:6])].assign(cohort=first + 3)
+    thin.loc[thin["unit_id"] == units[0], "cohort"] = 0
+    thin = thin.assign(treated=((thin["cohort"] > 0)
+                                & (thin["period_index"] >= thin["cohort"])).astype(int))
+    result = analysis.analyse(thin, scope="region", region="32.01")
+    assert not result.headline.available and result.headline.note == "too_few_imputed"

@@ -185,6 +185,12 @@ def _observations(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
         bad = list(g_by_unit.index[g_by_unit > 1][:5])
         raise EstimationError(f"{what}: the cohort must be constant within a unit; it changes "
                               f"in {bad}")
+    for c in (time, cohort):
+        values = d[c].to_numpy(dtype=float)
+        if (np.isfinite(values) & (values % 1 != 0)).any():
+            raise EstimationError(f"{what}: column {c!r} must hold whole numbers (periods "
+                                  "counted in steps of 1, e.g. period_index), got "
+                                  f"{values[np.isfinite(values) & (values % 1 != 0)][0]!r}")
     u_codes, _ = pd.factorize(d[unit], sort=True)
     times = np.sort(d[time].unique()).astype(float)
     p_codes = np.searchsorted(times, d[time].to_numpy(dtype=float))
@@ -247,18 +253,18 @@ class _System:
         with np.errstate(invalid="ignore", divide="ignore"):
             self.alpha = (self.sy - s @ self.beta) / self.n
 
-    def solve_without(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(beta, alpha) of the fit without `rows` (a whole cluster: its units' rows). Units
-        are nested in clusters, so the other units' within-unit terms do not change and the
-        normal equations lose only the left-out rows' terms."""
+    def solve_without(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """(beta, alpha, rank) of the fit without `rows` (a whole cluster: its units' rows).
+        Units are nested in clusters, so the other units' within-unit terms do not change and
+        the normal equations lose only the left-out rows' terms."""
         zw = self.z_within[rows]
         m = self.m - zw.T @ zw
         b = self.b - zw.T @ self.y[rows]
         beta = np.zeros(self.n_cols)
-        beta[1:] = np.linalg.lstsq(m[1:, 1:], b[1:], rcond=None)[0]
+        beta[1:], _, rank, _ = np.linalg.lstsq(m[1:, 1:], b[1:], rcond=None)
         with np.errstate(invalid="ignore", divide="ignore"):
             alpha = (self.sy - self.s @ beta) / self.n
-        return beta, alpha
+        return beta, alpha, int(rank)
 
 
 def _components(obs: _Obs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -283,15 +289,23 @@ def _imputable(obs: _Obs, untreated: np.ndarray, candidates: np.ndarray) -> np.n
     return candidates & (uc >= 0) & (uc == pc)
 
 
+def _enough_comparisons(obs: _Obs, untreated: np.ndarray, k: int) -> np.ndarray:
+    """Rows whose period has at least `k` distinct units observed without the treatment."""
+    pairs = np.unique(np.column_stack([obs.period[untreated], obs.unit[untreated]]), axis=0)
+    per_period = np.bincount(pairs[:, 0], minlength=len(obs.times))
+    return per_period[obs.period] >= k
+
+
 def imputable_observations(data: pd.DataFrame, outcome: str, unit: str, time: str,
-                           cohort: str) -> pd.Series:
+                           cohort: str, min_comparison: int = 1) -> pd.Series:
     """Boolean Series (aligned to `data`): treated rows with an observed outcome whose
     untreated outcome the imputation estimator can impute. The simulator uses it to write the
     true value of exactly the quantity the regional headline estimates."""
     obs, _ = _observations(data, outcome, unit, time, cohort, None, "imputable_observations")
     keep = data[outcome].notna() & data[time].notna() & data[unit].notna()
     out = pd.Series(False, index=data.index)
-    out[keep[keep].index] = _imputable(obs, ~obs.treated, obs.treated)
+    out[keep[keep].index] = (_imputable(obs, ~obs.treated, obs.treated)
+                             & _enough_comparisons(obs, ~obs.treated, min_comparison))
     return out
 
 
@@ -306,6 +320,7 @@ def did_imputation(
     cluster: str | None = None,
     leads: int = 4,
     min_treated: int = 1,
+    min_comparison: int = 1,
     alpha: float = 0.05,
     seed: int = 20240901,
     band_draws: int = 20_000,
@@ -327,6 +342,11 @@ def did_imputation(
     min_treated : int
         Event times and leads that rest on fewer treated units are left out (noted); the overall
         ATT is NaN when fewer units are treated.
+    min_comparison : int
+        Treated observations in a period where fewer units without the treatment are observed
+        are left out (noted): their imputed outcome would rest on those few units' period
+        shocks, which the jackknife with t(G-1) does not size well (coverage 87-90% with 1-2
+        such units in simulation, docs/methods.md).
     alpha : float
         1 - confidence level of intervals and band.
     seed : int
@@ -343,6 +363,8 @@ def did_imputation(
     what = "did_imputation"
     if min_treated < 1:
         raise EstimationError(f"{what}: min_treated must be >= 1")
+    if min_comparison < 1:
+        raise EstimationError(f"{what}: min_comparison must be >= 1")
     if leads < 0:
         raise EstimationError(f"{what}: leads must be >= 0")
     obs, notes = _observations(data, outcome, unit, time, cohort, cluster, what)
@@ -355,16 +377,23 @@ def did_imputation(
     if not untreated.any():
         raise EstimationError(f"{what}: every observation is treated; there is nothing to "
                               "compare with")
-    used = _imputable(obs, untreated, obs.treated)
-    n_left = int(obs.treated.sum() - used.sum())
+    imputable = _imputable(obs, untreated, obs.treated)
+    n_left = int(obs.treated.sum() - imputable.sum())
     left: list[tuple[str, float, int, int, str]] = []
     if n_left:
-        lost = obs.treated & ~used
+        lost = obs.treated & ~imputable
         left.append(("observations", np.nan, int(np.unique(obs.unit[lost]).size), n_left,
                      "not_imputable"))
         notes.append(f"{n_left} of {int(obs.treated.sum())} treated observations cannot be "
                      "imputed (their unit has no untreated observation, or no untreated unit "
                      "is observed in their period) and are left out")
+    used = imputable & _enough_comparisons(obs, untreated, min_comparison)
+    if (thin := imputable & ~used).any():
+        left.append(("observations", np.nan, int(np.unique(obs.unit[thin]).size),
+                     int(thin.sum()), "min_comparison"))
+        notes.append(f"{int(thin.sum())} treated observations left out: in their period fewer "
+                     f"than min_comparison = {min_comparison} units without the treatment are "
+                     "observed")
     event = obs.event
     unit_cohort_known = np.isfinite(event)
     # ---- which quantities to report
@@ -443,15 +472,16 @@ def did_imputation(
     jack = np.full((obs.n_clusters, len(estimates)), np.nan)
     for c in range(obs.n_clusters):
         inside = cluster_of_row == c
-        beta_c, alpha_c = imp.solve_without(np.flatnonzero(inside[rows0]))
+        beta_c, alpha_c, rank_c = imp.solve_without(np.flatnonzero(inside[rows0]))
         tau_c = obs.y - alpha_c[obs.unit] - beta_c[obs.period]
         known = _imputable(obs, untreated & ~inside, used & ~inside)[used_rows]
         values = cells.fill(tau_c[used_rows], known, inside[used_rows], tau[used_rows])
         jack[c, :len(targets)] = weights @ values
         if pre is not None:
-            gamma = pre.solve_without(np.flatnonzero(inside[rows0]))[0][n_t:]
-            has = np.array([(lead_rows & ~inside & (event == -k)).any() for k in kept_k])
-            jack[c, len(targets):] = np.where(has, gamma, np.nan)
+            gamma, _, rank_pre = pre.solve_without(np.flatnonzero(inside[rows0]))
+            if rank_pre == rank_c + len(kept_k):  # else the leads are not identified without c
+                has = np.array([(lead_rows & ~inside & (event == -k)).any() for k in kept_k])
+                jack[c, len(targets):] = np.where(has, gamma[n_t:], np.nan)
     full = np.array(estimates)
     g = obs.n_clusters
     with warnings.catch_warnings():
@@ -496,7 +526,8 @@ def did_imputation(
     for note in notes:
         warnings.warn(f"{what}: {note}", EstimationWarning, stacklevel=2)
     settings = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
-                "cluster": cluster, "leads": leads, "min_treated": min_treated, "alpha": alpha,
+                "cluster": cluster, "leads": leads, "min_treated": min_treated,
+                "min_comparison": min_comparison, "alpha": alpha,
                 "seed": seed, "band_draws": band_draws, "t_crit": t_crit}
     return ImputationResult(
         table=table, covariance=cov, n_clusters=g, df=df, band_crit=band_crit,

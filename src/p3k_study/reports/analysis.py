@@ -7,10 +7,12 @@ Borusyak, Jaravel and Spiess (2024) (`p3k_study.estimate.did_imputation`) for th
     the average change in IKM that P3K hiring caused in the region's units that hired, over the
     periods after their first hire (every treated unit-period with an IKM counts once),
 
-with intervals from its clustered variance (BJS Theorem 3, small-cell corrected) on t(G - 1),
-clusters = units in a region, pemda in the nation. Every region uses the same estimator, so the
-index page compares like with like. Event times, leads and the headline itself are reported only
-when they rest on at least `min_treated` treated units (default 5); what was left out is listed.
+with intervals from its fixed-target delete-one-cluster jackknife on t(G - 1), clusters = units
+in a region, pemda in the nation. Every region uses the same estimator, so the index page
+compares like with like. Event times, leads and the headline itself are reported only when they
+rest on at least `min_treated` treated units (default 5), and treated unit-periods enter only
+when their period has at least `MIN_COMPARISON` units without P3K observed; what was left out is
+listed.
 TWFE (pyfixest, CRV1) is shown beside it, labelled, with the share of treated observations that
 get a negative weight in it (de Chaisemartin and D'Haultfoeuille 2020).
 
@@ -32,10 +34,11 @@ from p3k_study.estimate import EstimationError, EstimationWarning, twfe, twfe_we
 from p3k_study.estimate.imputation import LEFT_OUT_COLUMNS, TIDY_COLUMNS, did_imputation
 
 MIN_TREATED = 5  # default: estimates resting on fewer treated units are not reported
+MIN_COMPARISON = 5  # treated unit-periods in periods with fewer units without P3K: left out
 UNIT, TIME, COHORT = "unit_id", "period_index", "cohort"
 METHOD = "imputation"
 ESTIMATOR = ("imputation estimator (Borusyak, Jaravel & Spiess 2024), "
-             "clustered small-sample variance, t(G-1) intervals")
+             "jackknife over clusters, t(G-1) intervals")
 TWFE_ESTIMATOR = "two-way fixed effects (pyfixest feols, CRV1 by unit)"
 LEADS = 4
 
@@ -155,6 +158,8 @@ def headline(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "i
                 n_comparison=n_comparison, min_treated=min_treated, cluster=cluster)
     empty = pd.DataFrame(columns=TIDY_COLUMNS)
     none = pd.DataFrame(columns=LEFT_OUT_COLUMNS)
+    if len(sample) == 0:
+        return _no_estimate(base, "no_outcome"), empty, none, math.nan
     if n_treated == 0:
         return _no_estimate(base, "no_treated"), empty, none, math.nan
     if n_treated < min_treated:
@@ -164,7 +169,8 @@ def headline(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "i
             warnings.simplefilter("ignore", EstimationWarning)  # kept in result.notes
             result = did_imputation(sample, outcome, UNIT, TIME, COHORT,
                                     cluster=None if cluster == UNIT else cluster,
-                                    leads=LEADS, min_treated=min_treated)
+                                    leads=LEADS, min_treated=min_treated,
+                                    min_comparison=MIN_COMPARISON)
     except EstimationError as exc:
         text = str(exc)
         reason = ("no_comparison" if "every observation is treated" in text
@@ -174,7 +180,7 @@ def headline(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "i
     if not result.available:
         imputed_units = int(result.left_out.loc[result.left_out["what"] == "overall",
                                                 "n_units"].sum())
-        reason = "too_few_imputed" if imputed_units else "no_comparison"
+        reason = "too_few_imputed" if imputed_units or _has_untreated(sample) else "no_comparison"
         return _no_estimate({**base, "n_treated": imputed_units}, reason), profile, \
             result.left_out, result.band_crit
     row = result.overall()
@@ -182,9 +188,17 @@ def headline(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "i
                    estimate=float(row["estimate"]), std_error=float(row["std_error"]),
                    ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
                    p_value=float(row["p_value"]), df=int(result.df))
-    if not np.isfinite(est.std_error):
-        est = Estimate(**{**asdict(est), "note": "no_variance"})
+    if not np.isfinite(est.std_error):  # a number without an interval is not reported
+        return _no_estimate({**base, "n_treated": est.n_treated}, "no_variance"), profile, \
+            result.left_out, result.band_crit
     return est, profile, result.left_out, result.band_crit
+
+
+def _has_untreated(sample: pd.DataFrame) -> bool:
+    """Some unit is observed without P3K in a period after some other unit's first hire."""
+    treated = sample["treated"] > 0
+    first_hire = sample.loc[treated, TIME].min() if treated.any() else math.inf
+    return bool((~treated & (sample[TIME] >= first_hire)).any())
 
 
 def twfe_comparison(sample: pd.DataFrame, *, scope: str, region: str, outcome: str,
@@ -198,6 +212,9 @@ def twfe_comparison(sample: pd.DataFrame, *, scope: str, region: str, outcome: s
     within = sample.groupby(UNIT, observed=True)[treatment].transform("std").fillna(0)
     if n_treated == 0 or not (within > 0).any():
         return Comparison(Estimate(**base, note="no_variation"))
+    if n_units < 2 or sample[TIME].nunique() < 2:  # pyfixest aborts the process on these
+        return Comparison(Estimate(**base, note="single_cluster" if n_units < 2
+                                   else "one_period"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

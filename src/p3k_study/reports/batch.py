@@ -534,7 +534,11 @@ def render_reports(
                                  min_treated=common["min_treated"]).to_dict()
     atomic_write_text(out / NATIONAL_FILE, json.dumps(national, indent=2, sort_keys=True) + "\n")
     common["national"] = national
-    truth = region_truth(truth_file) if (truth_file := common.pop("truth_file", None)) else {}
+    truth_file = common.pop("truth_file", None)
+    # the simulator's truth is for the default window and outcome only: elsewhere none is shown
+    default_scope = (common["outcome"], common["period_from"], common["period_to"]) == (
+        "ikm", None, None)
+    truth = region_truth(truth_file) if truth_file and default_scope else {}
     tasks, outcomes = [], []
     for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
         folder = inside(out, slug)

@@ -721,7 +721,7 @@ class RegionReport:
             parts.append(paragraph(self.t(
                 "headline_sentence", **self._interval(est),
                 n_treated=fmt_int(est.n_treated, self.lang),
-                n_obs=fmt_int(est.n_obs, self.lang),
+                n_obs=fmt_int(est.n_obs, self.lang), n_units=fmt_int(est.n_units, self.lang),
                 n_comparison=fmt_int(est.n_comparison, self.lang))))
         else:
             parts.append(f'<div class="p3k-warning" role="alert">'
@@ -772,7 +772,9 @@ class RegionReport:
         est = twfe.estimate
         parts = [heading(self.t("sec_comparison"))]
         if not est.available:
-            parts.append(paragraph(self.t("comparison_missing", reason=est.note)))
+            reason = (self._reason(est) if f"why_{est.note}" in PHRASES
+                      else self.t("why_not_fitted"))
+            parts.append(paragraph(self.t("comparison_missing", reason=reason)))
             return block(*parts)
         parts.append(paragraph(self.t(
             "comparison_sentence", outcome=self.outcome.upper(),
@@ -780,6 +782,10 @@ class RegionReport:
         if np.isfinite(twfe.negative_share):
             parts.append(paragraph(self.t("comparison_weights",
                                           share=fmt_pct(twfe.negative_share, self.lang))))
+        headline = result.region.headline
+        if (self.treatment == "treated" and headline.available
+                and est.estimate < headline.estimate):
+            parts.append(paragraph(self.t("comparison_why")))
         return block(*parts)
 
     def national_section(self, result: ReportResult) -> Any:

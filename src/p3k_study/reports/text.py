@@ -83,10 +83,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "headline_sentence": {
         "id": "Perkiraan: {estimate} poin IKM (selang kepercayaan 95%: {ci_low} sampai "
               "{ci_high}), dari {n_treated} unit yang merekrut P3K dan {n_obs} periode-unit "
-              "setelah perekrutan; {n_comparison} unit tidak pernah merekrut.",
+              "setelah perekrutan; {n_comparison} dari {n_units} unit tidak pernah merekrut.",
         "en": "Estimate: {estimate} IKM points (95% confidence interval {ci_low} to {ci_high}), "
               "from {n_treated} units that hired P3K and {n_obs} unit-periods after hiring; "
-              "{n_comparison} units never hired.",
+              "{n_comparison} of the {n_units} units never hired.",
     },
     "truth_sentence": {
         "id": "Nilai sebenarnya dari besaran yang sama di dunia simulasi: {truth} poin.",
@@ -95,15 +95,17 @@ PHRASES: dict[str, dict[str, str]] = {
     "method_headline": {
         "id": "Metode: estimator imputasi (Borusyak, Jaravel & Spiess 2024). IKM tanpa P3K "
               "untuk setiap periode-unit setelah perekrutan diperkirakan dari efek unit dan "
-              "periode yang ditaksir pada periode-unit yang belum merekrut; dampak adalah "
+              "periode yang ditaksir pada periode-unit tanpa P3K (unit yang tidak pernah "
+              "merekrut, dan unit yang merekrut belakangan sebelum merekrut); dampak adalah "
               "selisihnya. Selang kepercayaan dari jackknife per unit dengan nilai kritis "
               "t({df}), diuji pada daerah simulasi (docs/methods.md). Angka yang bertumpu "
               "pada kurang dari {min_treated} unit yang merekrut tidak dilaporkan.",
         "en": "Method: the imputation estimator (Borusyak, Jaravel & Spiess 2024). Each "
               "unit-period after hiring gets the IKM it would have had without P3K from unit "
-              "and period effects fitted on unit-periods before any hire; the effect is the "
-              "difference. Intervals from a jackknife over units with t({df}) critical values, "
-              "checked on simulated regions (docs/methods.md). Numbers resting on fewer than "
+              "and period effects fitted on the unit-periods without P3K (units that never "
+              "hired, and later hirers before their hire); the effect is the difference. "
+              "Intervals from a jackknife over units with t({df}) critical values, checked on "
+              "simulated regions (docs/methods.md). Numbers resting on fewer than "
               "{min_treated} units that hired are not reported.",
     },
     "no_headline": {
@@ -120,9 +122,20 @@ PHRASES: dict[str, dict[str, str]] = {
               "number needs"},
     "why_too_few_imputed": {
         "id": "hanya {n_treated} unit yang merekrut memiliki IKM sebelum dan sesudah "
-              "perekrutan pertama, kurang dari {min_treated}",
+              "perekrutan pertama pada periode dengan cukup unit pembanding tanpa P3K, kurang "
+              "dari {min_treated}",
         "en": "only {n_treated} of the units that hired have an IKM both before and after "
-              "their first hire, fewer than {min_treated}"},
+              "their first hire, in periods with enough units without P3K to compare with; "
+              "fewer than {min_treated}"},
+    "why_no_outcome": {"id": "tidak ada unit dengan IKM dalam periode ini",
+                       "en": "no unit has an IKM in this period range"},
+    "why_no_variation": {"id": "perlakuan tidak berubah di unit mana pun",
+                         "en": "the treatment does not change within any unit"},
+    "why_one_period": {"id": "hanya ada satu periode", "en": "there is only one period"},
+    "why_not_fitted": {"id": "model tidak dapat ditaksir pada data ini (misalnya perlakuan "
+                              "searah dengan efek periode)",
+                       "en": "the model cannot be fitted on these data (for example, the "
+                             "treatment moves with the period effects)"},
     "why_no_comparison": {
         "id": "tidak ada unit atau periode pembanding tanpa P3K (misalnya semua unit merekrut "
               "pada waktu yang sama, dan tidak ada unit yang belum merekrut)",
@@ -163,14 +176,16 @@ PHRASES: dict[str, dict[str, str]] = {
     "profile_intro": {
         "id": "Titik di kanan garis putus-putus: dampak pada periode ke-0, 1, 2, ... setelah "
               "perekrutan pertama. Titik di kiri: perbedaan tren unit yang kemudian merekrut, "
-              "sebelum merekrut; jika pita mencakup nol di sana, tidak ada tanda tren yang "
-              "sudah berbeda sebelumnya. Garis tegak: selang 95% tiap titik; area berwarna: "
-              "pita simultan 95% untuk seluruh profil.",
+              "sebelum merekrut; titik yang jauh dari nol (selangnya tidak mencakup nol) "
+              "menandakan tren yang sudah berbeda sebelumnya, dan membuat angka utama kurang "
+              "dapat dipercaya. Garis tegak: selang 95% tiap titik; area berwarna: pita "
+              "simultan 95% yang mencakup seluruh profil sekaligus (lebih lebar).",
         "en": "Points right of the dotted line: the effect 0, 1, 2, ... periods after the "
               "first hire. Points left of it: how the trend of units that later hired differed "
-              "before they hired; where the band includes zero there is no sign of a "
-              "different trend beforehand. Bars: 95% interval of each point; shaded: 95% "
-              "simultaneous band for the whole profile.",
+              "before they hired; points away from zero (intervals excluding zero) are a sign "
+              "of a different trend beforehand and make the headline less credible. Bars: 95% "
+              "interval of each point; shaded: a 95% simultaneous band covering the whole "
+              "profile at once (wider).",
     },
     "profile_none": {"id": "Tidak ada titik yang dapat dilaporkan.",
                      "en": "No point can be reported."},
@@ -210,14 +225,18 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "comparison_weights": {
         "id": "Dalam TWFE, {share} periode-unit yang sudah merekrut mendapat bobot negatif "
-              "(de Chaisemartin & D'Haultfoeuille 2020). TWFE juga membandingkan unit yang "
-              "merekrut belakangan dengan unit yang sudah merekrut lebih dulu; bila dampak "
-              "tumbuh seiring waktu, perbandingan itu mengurangkan dampak yang nyata, sehingga "
-              "TWFE cenderung terlalu rendah.",
+              "(de Chaisemartin & D'Haultfoeuille 2020).",
         "en": "In TWFE, {share} of the unit-periods after hiring get a negative weight "
-              "(de Chaisemartin & D'Haultfoeuille 2020). TWFE also compares later hirers with "
-              "units that hired earlier; when effects grow over time those comparisons "
-              "subtract real effects, so TWFE tends to be too low.",
+              "(de Chaisemartin & D'Haultfoeuille 2020).",
+    },
+    "comparison_why": {
+        "id": "Mengapa berbeda: TWFE juga membandingkan unit yang merekrut belakangan dengan "
+              "unit yang sudah merekrut lebih dulu; bila dampak tumbuh seiring waktu, "
+              "perbandingan itu mengurangkan dampak yang nyata, sehingga TWFE lebih rendah dari "
+              "dampak rata-rata.",
+        "en": "Why it differs: TWFE also compares later hirers with units that hired earlier; "
+              "when effects grow over time those comparisons subtract real effects, which "
+              "pulls TWFE below the average effect.",
     },
     "comparison_missing": {"id": "TWFE tidak dapat dihitung: {reason}.",
                            "en": "TWFE cannot be computed: {reason}."},

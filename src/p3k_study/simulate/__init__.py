@@ -280,20 +280,23 @@ def truth_regions(panel: pd.DataFrame) -> pd.DataFrame:
 
     The headline (docs/methods.md) is the average effect over the treated unit-periods that have
     an IKM and whose untreated IKM the imputation estimator can impute from the region's own
-    untreated unit-periods (`estimate.imputation.imputable_observations`, the same rule the
+    untreated unit-periods, in periods with at least `reports.analysis.MIN_COMPARISON` units
+    without P3K observed (`estimate.imputation.imputable_observations`, the same rule the
     estimator applies). `att_true` is that average of the true effects (`att_true` of the truth
     panel, on the IKM scale); `att_true_all_treated` averages over every treated unit-period
     with an IKM, imputable or not. Computed on the truth panel: the processed panel can differ
     in a few unit-periods where injected bad rows were rejected.
     """
     from p3k_study.estimate.imputation import imputable_observations
+    from p3k_study.reports.analysis import MIN_COMPARISON
 
     data = panel.assign(cohort=panel["cohort"].astype(float))
     rows = []
     for region, part in data.groupby("kode_pemda", sort=True):
         treated = (part["cohort"] > 0) & (part["period_index"] >= part["cohort"])
         observed = treated & part["ikm"].notna()
-        mask = (imputable_observations(part, "ikm", "unit_id", "period_index", "cohort")
+        mask = (imputable_observations(part, "ikm", "unit_id", "period_index", "cohort",
+                                       min_comparison=MIN_COMPARISON)
                 if observed.any() and (~treated & part["ikm"].notna()).any()
                 else pd.Series(False, index=part.index))
         rows.append({"region": region,
