@@ -41,7 +41,16 @@ WARM_MODULES = (  # what a report kernel imports, at start or on first use
     "narwhals.stable.v1", "narwhals._pandas_like.dataframe", "narwhals._pandas_like.namespace",
     "narwhals._interchange.dataframe", "pandas.io.formats.html", "pandas.core.methods.to_dict",
 )
-DRIVER_MODULES = (  # what the worker itself uses to run a report and export it
+# What the worker itself uses to run a report and export it. Importing nbformat imports jsonschema,
+# whose format checkers import rfc3987_syntax if it is installed (jupyterlab -> jupyter-events ->
+# jsonschema[format-nongpl] installs it), and rfc3987_syntax builds 39 Lark parsers at import: 1.3
+# s CPU at load 2 (5.2 s the first time after boot; 2.7 s in issue 13), in every process that
+# imports nbformat. No switch turns it off (jsonschema 4.26, rfc3987-syntax 1.1.0, the newest on
+# the index), and nbformat, nbclient, papermill and nbconvert never check formats. The import is
+# not blocked: the kernels are forks of the worker and would inherit a jsonschema without its IRI
+# checker, for whatever a report's code validates. Instead a worker pays it once, here, while the
+# main process estimates the national headline (render_reports starts the workers first).
+DRIVER_MODULES = (
     "papermill", "p3k_study.reports.engine", "nbconvert", "jupyter_core.paths",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
