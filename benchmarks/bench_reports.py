@@ -12,8 +12,10 @@ which goes first:
     (`xargs -P 2`): the same number of processes as the batch's workers.
 
 The loop's notebooks get the batch's parameters, the national headline included (read from
-the batch's national.json: the loop does not estimate it, the batch does, once per run). With
-`--national` the batch then renders every region once (`--regions all`).
+the batch's national.json: the loop does not estimate it, the batch does, once per run); with
+`--loop-national here` they get only region, processed_dir and lang, as a user running the
+template by hand would, and each notebook estimates the national headline itself (the
+template's default). With `--national` the batch then renders every region (`--regions all`).
 
 Each command is one child process; its wall time comes from the clock, its CPU time (user +
 system of it and of every process below it that was waited for: workers, kernels, xargs'
@@ -166,6 +168,11 @@ def loop_parameters(batch_out: Path, processed: Path) -> dict[str, object]:
     return params
 
 
+def template_defaults(processed: Path) -> dict[str, object]:
+    """What a user passes running the template by hand (the national headline: estimated)."""
+    return {"processed_dir": str(processed), "lang": "id"}
+
+
 def run_loop(processed: Path, out: Path, regions: list[str], params: dict[str, object],
              template: Path, parallel: int, log: Path) -> dict[str, object]:
     """papermill then nbconvert per region, `parallel` regions at a time (xargs -P)."""
@@ -184,7 +191,8 @@ def run_loop(processed: Path, out: Path, regions: list[str], params: dict[str, o
     measured = run_measured(command, out, log)
     made = [code for code in regions if (out / code / "report.html").is_file()]
     n = len(regions)
-    return {"what": f"loop (xargs -P {parallel})", "command": command[-1], "reports": n,
+    what = f"loop (xargs -P {parallel})" + ("" if "national" in params else " nat. here")
+    return {"what": what, "command": command[-1], "reports": n,
             "rendered": len(made), "failed": n - len(made), **measured,
             "wall_per_report": round(measured["wall_s"] / max(n, 1), 3),
             "cpu_per_report": round(measured["cpu_s"] / max(n, 1), 3)}
@@ -219,7 +227,7 @@ def machine() -> dict[str, object]:
 
 def line(result: dict[str, object]) -> str:
     load = result["load"]
-    return (f"  {result['what']:22s} {result['reports']:3d} reports ({result['failed']} failed)"
+    return (f"  {result['what']:26s} {result['reports']:3d} reports ({result['failed']} failed)"
             f"  wall {result['wall_s']:8.1f} s  cpu {result['cpu_s']:8.1f} s"
             f"  = {result['wall_per_report']:6.2f} s wall / {result['cpu_per_report']:6.2f} s "
             f"cpu per report  max process {result['max_process_rss_mb']} MB, tree "
@@ -239,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--national", action="store_true", help="then a batch of every region")
     parser.add_argument("--no-compare", action="store_true", help="only the --national batch")
+    parser.add_argument("--loop-national", choices=("given", "here"), default="given",
+                        help="the loop's notebooks get the batch's national headline or "
+                             "estimate it (the template's default)")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -271,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             for what in order:
                 if what == "batch":
                     record(run_batch(processed, args.work / "batch", sample, args.jobs, log))
-                    params = params or loop_parameters(args.work / "batch", processed)
+                    params = params or (loop_parameters(args.work / "batch", processed)
+                                        if args.loop_national == "given"
+                                        else template_defaults(processed))
                 else:
                     record(run_loop(processed, args.work / "loop", sample, params, template,
                                     args.jobs, log))
