@@ -184,6 +184,7 @@ def test_region_truth_is_the_mean_true_effect_on_the_imputable_unit_periods(
     """truth_regions.csv: per pemda, the true value of the regional headline estimand, checked
     here from its definition; the committed demo truth is the same file."""
     from p3k_study.estimate.imputation import imputable_observations
+    from p3k_study.reports.analysis import MIN_COMPARISON
 
     regions = pd.read_csv(demo.truth_dir / "truth_regions.csv", dtype={"region": str})
     assert list(regions.columns) == list(REGION_TRUTH_COLUMNS)
@@ -191,7 +192,8 @@ def test_region_truth_is_the_mean_true_effect_on_the_imputable_unit_periods(
     assert sorted(regions["region"]) == sorted(panel["kode_pemda"].unique())
     row = regions.iloc[3]
     part = panel[panel["kode_pemda"] == row["region"]]
-    mask = imputable_observations(part, "ikm", "unit_id", "period_index", "cohort")
+    mask = imputable_observations(part, "ikm", "unit_id", "period_index", "cohort",
+                                  min_comparison=MIN_COMPARISON)
     treated = (part["cohort"] > 0) & (part["period_index"] >= part["cohort"])
     assert mask.sum() == row["n_obs"] and (treated | ~mask).all()
     assert row["att_true"] == pytest.approx(part.loc[mask, "att_true"].mean())
