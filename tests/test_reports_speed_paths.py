@@ -215,3 +215,49 @@ def test_report_kernels_print_figures_at_their_own_size_forked_or_not(tmp_path):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["forked"] == seen["started"] == [[400, 200], [300, 200],
                                                  "{'bbox_inches': None}"]
+
+
+def test_forked_kernel_client_is_ready_when_a_slow_kernel_answers_late():
+    """A kernel still starting answers kernel_info requests seconds late: the client takes any
+    answer and the IOPub idle status of the request it answers (waiting for the newest
+    request's answer never ended once the kernel lagged: 'Kernel didn't respond in 60 s')."""
+    import asyncio
+    from queue import Empty
+
+    from p3k_study.reports.kernels import ForkedKernelClient
+
+    class Kernel:
+        def is_alive(self) -> bool:
+            return True
+
+    class Channel:
+        def __init__(self) -> None:
+            self.messages: list[dict] = []
+
+        async def get_msg(self, timeout: float | None = None) -> dict:
+            if not self.messages:
+                await asyncio.sleep(min(timeout or 0, 0.01))
+                raise Empty
+            return self.messages.pop(0)
+
+    shell, iopub = Channel(), Channel()
+    sent: list[str] = []
+
+    def kernel_info() -> str:
+        sent.append(f"request-{len(sent)}")
+        if len(sent) >= 3:  # the kernel is up: it answers the oldest request not answered yet
+            answered = sent[len(sent) - 3]
+            parent = {"msg_id": answered}
+            shell.messages.append({"msg_type": "kernel_info_reply", "parent_header": parent,
+                                   "content": {"protocol_version": "5.3"}})
+            iopub.messages += [
+                {"msg_type": "status", "parent_header": parent,
+                 "content": {"execution_state": state}} for state in ("busy", "idle")]
+        return sent[-1]
+
+    client = ForkedKernelClient()
+    client.kernel = Kernel()  # type: ignore[assignment]
+    client._shell_channel, client._iopub_channel = shell, iopub
+    client.kernel_info = kernel_info  # type: ignore[method-assign]
+    asyncio.run(asyncio.wait_for(client.wait_for_ready(timeout=30), timeout=30))
+    assert 3 <= len(sent) < 10

@@ -146,23 +146,26 @@ class ForkedKernelClient(AsyncKernelClient):
     is_alive = _async_is_alive
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        """Ready when the kernel has answered kernel_info and its IOPub went idle after it.
+        """Ready when the kernel has answered a kernel_info request and IOPub carried that
+        request's idle status.
 
         jupyter_client's own wait then listens to IOPub until it has been silent for 0.2 s,
         and checks IOPub with another 0.2 s wait: 0.2-0.4 s of every report. Here IOPub is
-        known to be connected once it carries the kernel_info request's idle status; nbclient
-        reads only the messages of its own requests after that.
+        known to be connected once it carries the idle status; nbclient reads only the
+        messages of its own requests after that. As in jupyter_client, a request is sent
+        every second until one is answered, and any answer counts (a kernel slow to start
+        answers the first requests late: waiting for the newest one's answer never ends).
         """
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
         while True:
-            request = self.kernel_info()
+            self.kernel_info()
             try:
                 reply = await self.shell_channel.get_msg(timeout=1)
             except Empty:
                 reply = None
             if (reply is not None and reply["msg_type"] == "kernel_info_reply"
-                    and reply["parent_header"].get("msg_id") == request
-                    and await self._idle_after(request, time.monotonic() + 1)):
+                    and await self._idle_after(reply["parent_header"].get("msg_id"),
+                                               time.monotonic() + 1)):
                 self._handle_kernel_info_reply(reply)
                 return
             if not await self._async_is_alive():
@@ -172,7 +175,7 @@ class ForkedKernelClient(AsyncKernelClient):
 
     wait_for_ready = _async_wait_for_ready
 
-    async def _idle_after(self, request: str, until: float) -> bool:
+    async def _idle_after(self, request: str | None, until: float) -> bool:
         """Read IOPub until the idle status of `request` (True) or until `until` (False: IOPub
         is not connected yet, and messages published before it was are lost)."""
         while (left := until - time.monotonic()) > 0:
