@@ -288,3 +288,14 @@ def test_tiny_or_thin_regions_get_reasons_not_crashes(panel):
                                 & (thin["period_index"] >= thin["cohort"])).astype(int))
     result = analysis.analyse(thin, scope="region", region="32.01")
     assert not result.headline.available and result.headline.note == "too_few_imputed"
+
+
+def test_left_out_rows_are_named_by_their_reason(processed_dir: Path):
+    report = content.RegionReport.load(processed_dir, "32.01", lang="en")
+    left = pd.DataFrame({"what": ["observations", "observations"], "event_time": [None, None],
+                         "n_units": [3, 2], "n_obs": [7, 4],
+                         "reason": ["min_comparison", "not_imputable"]})
+    lines = report._left_out(left, 5)
+    assert lines[0].startswith("7 unit-periods after hiring from 3 units: in their periods "
+                               "fewer than 5 units without P3K")
+    assert "cannot be estimated" in lines[1]

@@ -748,8 +748,10 @@ class RegionReport:
                 key = "left_out_lead" if row.reason == "min_treated" else "left_out_lead_identified"
                 out.append(self.t(key, e=e, n=row.n_units, k=k))
             elif row.what == "observations":
-                out.append(self.t("left_out_observations", n=row.n_units,
-                                  n_obs=fmt_int(row.n_obs, self.lang)))
+                key = ("left_out_min_comparison" if row.reason == "min_comparison"
+                       else "left_out_observations")
+                out.append(self.t(key, n=row.n_units, n_obs=fmt_int(row.n_obs, self.lang),
+                                  k=analysis.MIN_COMPARISON))
         return out
 
     def profile_section(self, result: ReportResult) -> Any:

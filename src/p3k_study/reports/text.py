@@ -213,6 +213,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{n_obs} unit-periods after hiring from {n} units: their IKM without P3K cannot "
               "be estimated (a unit with no IKM before hiring, or a period with no comparison "
               "unit)"},
+    "left_out_min_comparison": {
+        "id": "{n_obs} periode-unit setelah perekrutan dari {n} unit: pada periodenya kurang "
+              "dari {k} unit tanpa P3K yang teramati sebagai pembanding",
+        "en": "{n_obs} unit-periods after hiring from {n} units: in their periods fewer than "
+              "{k} units without P3K are observed to compare with"},
     "sec_comparison": {"id": "Pembanding: regresi efek tetap dua arah (TWFE)",
                        "en": "Comparison: two-way fixed effects (TWFE)"},
     "comparison_sentence": {
