@@ -21,7 +21,7 @@ import pandas as pd
 from p3k_study import plots
 from p3k_study.reports.files import atomic_write_bytes, atomic_write_text
 from p3k_study.reports.html import PAGE_CSS
-from p3k_study.reports.text import MISSING, check_lang, fmt_int, fmt_number, t
+from p3k_study.reports.text import MISSING, fmt_int, fmt_number, t
 
 if TYPE_CHECKING:
     from p3k_study.reports.batch import RegionOutcome
@@ -71,26 +71,10 @@ def write_estimates(out: Path, outcomes: Sequence[RegionOutcome], level: str) ->
     return csv_path
 
 
-# Phrases only the index page uses (the report's own phrases are in text.py).
-INDEX_PHRASES: dict[str, dict[str, str]] = {
-    "estimator": {"id": "Angka berasal dari penduga", "en": "Numbers from the estimator"},
-    "forest_order": {"id": "Wilayah diurutkan menurut estimasi, tertinggi di atas.",
-                     "en": "Regions sorted by estimate, highest at the top."},
-    "forest_alt": {"id": "{title}: {n} wilayah, tertinggi {top}, terendah {bottom}",
-                   "en": "{title}: {n} regions, highest {top}, lowest {bottom}"},
-    "not_estimated_title": {"id": "Wilayah tanpa estimasi", "en": "Regions without an estimate"},
-    "no_reason": {"id": "tidak ada alasan tercatat", "en": "no reason recorded"},
-}
 TEMPLATE = "index.html.j2"
 NUMERIC_COLUMNS = ("col_estimate", "col_units", "col_treated")
 HEAD = ("col_code", "col_region", "col_status", "col_estimate", "col_ci", "col_units",
         "col_treated", "col_note", "col_report")
-
-
-def phrase(key: str, lang: str, **values: object) -> str:
-    """An index-only phrase in `lang` (see INDEX_PHRASES), placeholders filled from `values`."""
-    text = INDEX_PHRASES[key][check_lang(lang)]
-    return text.format(**values) if values else text
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +127,7 @@ def not_estimated(outcomes: Sequence[RegionOutcome], lang: str) -> list[dict[str
         elif o.status == "failed":
             reason = t("status_failed", lang) + (f": {o.error}" if o.error else "")
         else:
-            reason = phrase("no_reason", lang)
+            reason = t("index_no_reason", lang)
         items.append({"region": o.region, "name": _text(summary.get("name") or o.name),
                       "reason": reason})
     return items
@@ -179,7 +163,7 @@ def index_html(outcomes: Sequence[RegionOutcome], level: str, lang: str) -> str:
     title = t("index_title", lang)
     alt = t("forest_title", lang)
     if len(ranked):
-        alt = phrase("forest_alt", lang, title=alt, n=len(ranked),
+        alt = t("index_forest_alt", lang, title=alt, n=len(ranked),
                      top=ranked["label"].iloc[0], bottom=ranked["label"].iloc[-1])
     return environment().get_template(TEMPLATE).render(
         lang=lang, title=title, css=PAGE_CSS,
@@ -187,10 +171,10 @@ def index_html(outcomes: Sequence[RegionOutcome], level: str, lang: str) -> str:
         banner=t("synthetic_banner", lang),
         intro=t("index_intro", lang, n_ok=int(counts.get("rendered", 0)),
                 n_failed=int(counts.get("failed", 0)), n_skipped=int(counts.get("skipped", 0))),
-        estimator_label=phrase("estimator", lang), estimators=estimators(outcomes),
+        estimator_label=t("index_estimator", lang), estimators=estimators(outcomes),
         forest=forest, forest_title=t("forest_title", lang), forest_alt=alt,
-        forest_order=phrase("forest_order", lang),
-        not_estimated_title=phrase("not_estimated_title", lang),
+        forest_order=t("index_forest_order", lang),
+        not_estimated_title=t("index_not_estimated_title", lang),
         not_estimated=not_estimated(outcomes, lang),
         columns=[{"label": t(k, lang), "numeric": k in NUMERIC_COLUMNS} for k in HEAD],
         rows=[_row(row, o.pdf, lang)

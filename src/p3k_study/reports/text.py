@@ -381,6 +381,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "no": {"id": "tidak", "en": "no"},
     "never": {"id": "belum", "en": "never"},
     # index page
+    "index_estimator": {"id": "Angka berasal dari penduga", "en": "Numbers from the estimator"},
+    "index_forest_order": {"id": "Wilayah diurutkan menurut estimasi, tertinggi di atas.",
+                           "en": "Regions sorted by estimate, highest at the top."},
+    "index_forest_alt": {"id": "{title}: {n} wilayah, tertinggi {top}, terendah {bottom}",
+                         "en": "{title}: {n} regions, highest {top}, lowest {bottom}"},
+    "index_not_estimated_title": {"id": "Wilayah tanpa estimasi",
+                                  "en": "Regions without an estimate"},
+    "index_no_reason": {"id": "tidak ada alasan tercatat", "en": "no reason recorded"},
     "index_title": {"id": "Laporan per wilayah", "en": "Reports by region"},
     "index_intro": {
         "id": "{n_ok} laporan selesai, {n_failed} gagal, {n_skipped} tidak berubah sejak "
