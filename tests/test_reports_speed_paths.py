@@ -261,3 +261,34 @@ def test_forked_kernel_client_is_ready_when_a_slow_kernel_answers_late():
     client.kernel_info = kernel_info  # type: ignore[method-assign]
     asyncio.run(asyncio.wait_for(client.wait_for_ready(timeout=30), timeout=30))
     assert 3 <= len(sent) < 10
+
+
+def _parent_and_warm() -> tuple[int, bool]:
+    import os
+    import sys
+
+    return os.getppid(), "nbconvert" in sys.modules and "p3k_study.reports.content" in sys.modules
+
+
+@pytest.mark.slow
+def test_batch_workers_are_forked_from_one_warm_fork_server_that_is_stopped_after():
+    """With forked kernels, the workers come from one fork server that imported what they
+    need (paid once, not once per worker); closing the workers stops and reaps that server,
+    so nothing stays behind holding the imports and its CPU time is counted."""
+    import os
+    from multiprocessing import forkserver
+
+    from p3k_study.reports import batch, kernels
+
+    if not kernels.fork_available():
+        pytest.skip("workers are forked on Linux only")
+    workers = batch._Workers(2)
+    try:
+        workers._starting.join()
+        server = forkserver._forkserver._forkserver_pid
+        seen = {workers.pool.submit(_parent_and_warm).result(timeout=300) for _ in range(4)}
+    finally:
+        workers.close()
+    assert server is not None and server != os.getpid()
+    assert seen == {(server, True)}
+    assert forkserver._forkserver._forkserver_pid is None
