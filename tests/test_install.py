@@ -30,13 +30,15 @@ PACKAGE = ROOT / "src" / "p3k_study"
 TEMPLATE = "p3k_study/reports/templates/region-report.ipynb"
 
 
-def run(*command: object, cwd: Path | None = None, timeout: float = 300) -> str:
-    """Run a command without PYTHONPATH (which would put another p3k_study first)."""
+def run(*command: object, cwd: Path | None = None, timeout: float = 300,
+        stderr: bool = False) -> str:
+    """Run a command without PYTHONPATH (which would put another p3k_study first); its stdout
+    (and, with `stderr`, then its stderr)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     done = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, check=False, env=env)
     assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+    return done.stdout + (done.stderr if stderr else "")
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +104,10 @@ def test_installed_wheel_renders_a_report_from_an_empty_folder(wheel, processed_
     empty = tmp_path / "empty"
     empty.mkdir()
     out = run(venv / "bin" / "p3k-study", "reports", "--processed", processed_dir,
-              "--out", "reports", "--regions", "32.01", "--jobs", "1", "--quiet", cwd=empty)
+              "--out", "reports", "--regions", "32.01", "--jobs", "1", "--quiet", cwd=empty,
+              stderr=True)
     assert "1 rendered, 0 unchanged, 0 failed" in out
+    assert "WARNING" not in out, out  # e.g. ipykernel's note on unencrypted TCP, per kernel
     [folder] = [p for p in (empty / "reports").iterdir() if p.is_dir()]
     assert (folder / "report.html").is_file() and (empty / "reports" / "index.html").is_file()
     assert json.loads((folder / "region_summary.json").read_text())["region"] == "32.01"

@@ -257,3 +257,19 @@ def test_first_p3k_period_is_a_label_even_outside_the_panel():
     panel = make_panel()
     assert content._period_of(panel, 4041) == "2020-S2"
     assert content._period_of(panel, 4036) == "2018-S1"  # before the panel's first period
+
+
+def test_table_cells_of_numeric_and_period_columns_align_and_do_not_break():
+    """Numbers align right in their cells, not only in the header, and a period label
+    (2024-S1) is never broken at its hyphen in a narrow column; text is escaped."""
+    import pandas as pd
+
+    from p3k_study.reports.content import table_html
+    from p3k_study.reports.html import PAGE_CSS
+
+    frame = pd.DataFrame({"Unit": ["<b>Dinas</b>"], "Staff": ["12"], "First P3K": ["2024-S1"]})
+    html = table_html(frame, numeric=("Staff",), nowrap=("First P3K",))
+    assert '<th class="num">Staff</th>' in html and '<td class="num">12</td>' in html
+    assert '<td class="nowrap">2024-S1</td>' in html
+    assert "<td>&lt;b&gt;Dinas&lt;/b&gt;</td>" in html
+    assert "td.num,td.nowrap{white-space:nowrap}" in PAGE_CSS

@@ -415,13 +415,27 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table_html(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
-    """An escaped HTML table (cells are already display strings); `numeric` columns right-align."""
-    body = frame.to_html(escape=True, index=False, border=0, classes="p3k-table", na_rep=MISSING)
-    for column in numeric:
-        header = esc(column)
-        body = body.replace(f"<th>{header}</th>", f'<th class="num">{header}</th>')
-    return body
+def table_html(frame: pd.DataFrame, numeric: tuple[str, ...] = (),
+               nowrap: tuple[str, ...] = ()) -> str:
+    """An escaped HTML table of display strings (missing cells show MISSING). `numeric`
+    columns align right, header and cells; `numeric` and `nowrap` cells never break (a period
+    label such as 2024-S1 would wrap at its hyphen in a narrow column)."""
+    def css(column: object) -> str:
+        names = (["num"] if column in numeric else []) + (
+            ["nowrap"] if column in nowrap else [])
+        return f' class="{" ".join(names)}"' if names else ""
+
+    def text(value: object) -> str:  # element content: quotes need no escaping
+        return html.escape(str(MISSING if is_missing(value) else value), quote=False)
+
+    classes = [css(c) for c in frame.columns]
+    head = "".join(f"<th{k}>{text(c)}</th>" for c, k in zip(frame.columns, classes, strict=True))
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td{k}>{text(v)}</td>"
+                         for v, k in zip(values, classes, strict=True)) + "</tr>"
+        for values in frame.itertuples(index=False, name=None))
+    return (f'<table class="p3k-table">\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>")
 
 
 def block(*parts: str) -> Any:
@@ -626,7 +640,7 @@ class RegionReport:
         return block(heading(self.t("sec_units")),
                      paragraph(self.t("units_intro", n_units=len(units), n_treated=n_treated,
                                       period_from=first, period_to=last)),
-                     table_html(table, numeric),
+                     table_html(table, numeric, nowrap=(self.t("col_first_p3k"),)),
                      self._suppression_note())
 
     def staff_section(self) -> Any:

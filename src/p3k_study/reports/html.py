@@ -41,6 +41,7 @@ img{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:.9em;margin:.4em 0}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right}
+td.num,td.nowrap{white-space:nowrap}
 .status-failed{color:#b00020;font-weight:bold}.status-rendered{color:#1b5e20}
 .status-skipped{color:#555}
 pre{white-space:pre-wrap}

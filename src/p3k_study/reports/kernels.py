@@ -61,7 +61,10 @@ STOP_POLL = 0.005  # seconds between checks that it has: it exits within a few m
 # matplotlib's constrained layout, so they fit their canvas already; the inline backend's
 # default bbox_inches="tight" would draw each figure once more to measure it and add a 0.1 in
 # margin (811x411 px instead of 800x400): 0.69 -> 0.56 s CPU for a national report's figures.
-KERNEL_ARGUMENTS = ("--InlineBackend.print_figure_kwargs={'bbox_inches': None}",)
+# Their log shows errors only: ipykernel 7 warns at every start that its (local, loopback) TCP
+# connection is not encrypted, a line per report on the user's terminal.
+KERNEL_ARGUMENTS = ("--InlineBackend.print_figure_kwargs={'bbox_inches': None}",
+                    "--IPKernelApp.log_level=ERROR")
 
 
 def fork_available() -> bool:
@@ -106,8 +109,7 @@ def _kernel_child(connection_file: str, cwd: str, parent: int) -> None:  # pragm
 
         app = IPKernelApp.instance()
         app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
-                        "--HistoryManager.enabled=False", *KERNEL_ARGUMENTS,
-                        "--IPKernelApp.log_level=ERROR"])  # not the TCP-transport warning
+                        "--HistoryManager.enabled=False", *KERNEL_ARGUMENTS])
         _inline_figures(app.shell)
         app.start()
         code = 0
