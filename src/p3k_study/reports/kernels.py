@@ -73,9 +73,17 @@ def fork_available() -> bool:
 
 
 def warm_worker(environment: dict[str, str]) -> None:
-    """Process-pool initializer: set the kernels' environment, then import their modules and
-    what the worker needs to run and export a report (the batch starts its workers before it
-    estimates the national headline, so these imports overlap that work).
+    """Process-pool initializer: set the kernels' environment, then take the warm state of
+    `warm_up` once per process (`reports/warm.py` runs it when imported; in a worker forked
+    from the batch's fork server, which imported it, this costs nothing)."""
+    import importlib
+
+    os.environ.update(environment)
+    importlib.import_module("p3k_study.reports.warm")
+
+
+def warm_up(environment: dict[str, str]) -> None:
+    """Import the kernels' modules and what the worker needs to run and export a report.
 
     The matplotlib backend is set before matplotlib is imported, as ipykernel does for a
     kernel it starts itself, so figures come out byte for byte the same.

@@ -1,11 +1,11 @@
-"""Preload of the batch's fork server: the imports every report worker needs, done once.
+"""The warm state of a report worker, taken once per process by importing this module.
 
-`batch._Workers` names this module in `multiprocessing`'s fork-server preload, so the server
-imports it before it forks the first worker and every worker starts from that warm state
-(`kernels.warm_worker`). Importing it anywhere else only costs those imports.
+`batch._Workers` names it in `multiprocessing`'s fork-server preload, so the server imports it
+before it forks the first worker, and every worker starts from that state (`kernels.warm_up`);
+`kernels.warm_worker` imports it in a worker that was not forked from that server.
 """
 
 from p3k_study.reports.batch import kernel_environment
-from p3k_study.reports.kernels import warm_worker
+from p3k_study.reports.kernels import warm_up
 
-warm_worker(kernel_environment())
+warm_up(kernel_environment())
