@@ -68,8 +68,8 @@ def write_dataset(raw: Path) -> Path:
 
 def sheet(header: list[str], rows: list[list[str]], source_file: str = "f.csv",
           name: str | None = None, dropped: list[tuple[int, str]] | None = None):
-    """An in-memory io.RawSheet: text cells ('' = empty), rows numbered from 2."""
-    from p3k_study.io import RawSheet
+    """An in-memory read.RawSheet: text cells ('' = empty), rows numbered from 2."""
+    from p3k_study.read import RawSheet
 
     frame = pd.DataFrame(rows, columns=header, dtype=object).astype("str")
     frame = frame.where(frame != "")

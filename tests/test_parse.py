@@ -515,7 +515,7 @@ def test_unit_names_match_their_function_whatever_the_spelling(data):
 @FAST
 @given(st.lists(st.text(), max_size=12))
 def test_header_canonicalising_never_raises(headers):
-    from p3k_study.io import canonicalise
+    from p3k_study.read.headers import canonicalise
 
     frame = pd.DataFrame([list(range(len(headers)))], columns=pd.Index(headers, dtype=object))
     for kind in ("pegawai", "jumlah_pegawai", "skm", "ikm"):
@@ -527,8 +527,7 @@ def test_header_canonicalising_never_raises(headers):
 @FAST
 @given(st.sampled_from(["pegawai", "jumlah_pegawai", "skm", "ikm"]), st.data())
 def test_every_alias_resolves_to_its_canonical_name(kind, data):
-    from p3k_study.aliases import ALIASES
-    from p3k_study.io import canonicalise
+    from p3k_study.read.headers import ALIASES, canonicalise
 
     canonical = data.draw(st.sampled_from(sorted(ALIASES[kind])))
     alias = data.draw(st.sampled_from([canonical, *ALIASES[kind][canonical]]))

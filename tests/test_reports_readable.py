@@ -81,7 +81,7 @@ def test_time_order_without_a_period_index_and_in_the_other_figures():
 
 # ---------------------------------------------------------------- b. reject reasons
 
-# reasons as the cleaners write them (p3k_study.clean, p3k_study.io, p3k_study.parse)
+# reasons as the cleaners write them (p3k_study.clean, p3k_study.read, p3k_study.parse)
 WRITTEN_REASONS = {
     "duplicate of row 28": "duplicate",
     "duplicate of row 1327 in skm/2023.xlsx, sheet TW1 (same unit and period)": "duplicate",

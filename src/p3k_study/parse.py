@@ -1,6 +1,6 @@
 """Parsers for the raw text cells of Indonesian staffing and survey files.
 
-Every parser takes a pandas Series of raw cells (text, as `io.read_table` returns them; numbers,
+Every parser takes a pandas Series of raw cells (text, as `read.read_table` returns them; numbers,
 dates and datetimes are accepted too), never raises on any text, and returns the parsed values
 with a per-cell `reason` (None where the cell parsed, or was simply empty) so that callers can
 write a rejects ledger. Missingness is the caller's business: an empty cell gives a missing value

@@ -149,7 +149,7 @@ PARALLEL_MIN_FILES = 16
 def _read_one(path: Path) -> tuple[str, Any]:
     """Read one file; an unreadable file comes back as data (`_user_errors_raised`)."""
     from p3k_study.errors import UnreadableFile
-    from p3k_study.io import read_table
+    from p3k_study.read import read_table
 
     try:
         return "ok", read_table(path)

@@ -32,10 +32,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from p3k_study.aliases import ALIASES, FALLBACK_ALIASES, missing_required
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts
 from p3k_study.errors import DataError
 from p3k_study.parse import EXCEL_ERRORS
+from p3k_study.read.headers import ALIASES, FALLBACK_ALIASES, missing_required
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import NAME_USED, region_resolver
 
@@ -49,7 +49,7 @@ MISSING_REQUIRED = "missing required value"
 
 
 class SheetLike(Protocol):
-    """What a cleaner needs of `io.RawSheet`."""
+    """What a cleaner needs of `read.RawSheet`."""
 
     source_file: str
     sheet: str | None
@@ -143,7 +143,7 @@ class FileInput:
 
 
 def header_key(name: object) -> str:
-    from p3k_study.io import header_key as key
+    from p3k_study.read.headers import header_key as key
 
     return key(name)
 
@@ -154,7 +154,7 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _canonical_names(columns: list[str], kind: str) -> tuple[list[object], dict[str, str]]:
-    from p3k_study.io import canonical_names
+    from p3k_study.read.headers import canonical_names
 
     return canonical_names(columns, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
 

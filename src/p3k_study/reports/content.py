@@ -333,7 +333,7 @@ REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("no_outcome", r"^no outcome value"),
 )
 """How a ledger reason (plain English, written by the cleaners in p3k_study.clean and
-p3k_study.io) maps to a kind: the first pattern that matches (re.search) wins; a reason no
+p3k_study.read) maps to a kind: the first pattern that matches (re.search) wins; a reason no
 pattern matches is of kind 'other' and is shown as written. Each kind has the phrase
 `reason_<kind>` in text.py. 'duplicate of row 12 in f.csv (same unit and period)' and
 'duplicate of row 40' are one kind, so a report lists duplicates once, not once per row."""

@@ -1,0 +1,60 @@
+"""The read stage: raw files (CSV, XLSX, Parquet) -> tables of text with provenance.
+
+Every cell stays text exactly as written (an NIP never becomes a float); empty cells are missing
+(NA). Each table gets a `_row` column: the row number a user sees in a spreadsheet (CSV: the
+record number; XLSX: the sheet row; Parquet: 2, 3, ... under the header row of column names).
+One set of rules (header row, empty rows, repeated headers, over-long cells) applies to every
+format: `read.sheet`. Reading a format: `read.csv`, `read.xlsx`, `read.parquet`; matching
+headers to canonical column names: `read.headers`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from p3k_study.errors import UnreadableFile
+from p3k_study.read.csv import read_csv
+from p3k_study.read.headers import (
+    ALIASES,
+    FALLBACK_ALIASES,
+    REQUIRED,
+    canonical_names,
+    canonicalise,
+    canonicalise_headers,
+    header_key,
+    missing_required,
+)
+from p3k_study.read.parquet import read_parquet
+from p3k_study.read.sheet import MAX_CELL_CHARS, REPEATED_HEADER, ROW_COLUMN, RawSheet
+from p3k_study.read.xlsx import cell_text, read_xlsx
+
+__all__ = [
+    "ALIASES", "CSV_SUFFIXES", "FALLBACK_ALIASES", "MAX_CELL_CHARS", "PARQUET_SUFFIXES",
+    "REPEATED_HEADER", "REQUIRED", "ROW_COLUMN", "XLSX_SUFFIXES", "RawSheet", "canonical_names",
+    "canonicalise", "canonicalise_headers", "cell_text", "header_key", "missing_required",
+    "read_table",
+]
+
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
+
+
+def read_table(path: Path | str) -> list[RawSheet]:
+    """Read a CSV, XLSX or Parquet file into one RawSheet per table (per sheet for XLSX).
+
+    Raises UnreadableFile for files that are not a table at all (empty, header only, binary,
+    unknown type, corrupt workbook)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise UnreadableFile(path, "file not found")
+    if suffix in CSV_SUFFIXES:
+        return [read_csv(path)]
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path)
+    if suffix in PARQUET_SUFFIXES:
+        return [read_parquet(path)]
+    if suffix == ".xls":
+        raise UnreadableFile(path, "old Excel .xls format: save it as .xlsx")
+    raise UnreadableFile(path, f"unsupported file type '{suffix}' (use .csv, .xlsx or .parquet)")

@@ -1,0 +1,187 @@
+"""CSV text (.csv, .txt, .tsv) -> RawSheet, parsed by pyarrow.csv.
+
+Encodings: UTF-8 (with or without BOM), Windows-1252, a mix of the two line by line, or UTF-16
+with a BOM (Excel's 'Unicode text'). The separator (';', ',', tab or '|') is sniffed from the
+first 50 lines (within the first 64 KB). Records end at a line break (LF, CRLF or CR) outside
+quotes; a blank line is a record too, so `_row` is the record number a spreadsheet shows. Rows
+may be ragged: short rows are padded, long ones widen the table. A quote opened and never closed
+would swallow the following lines into one cell: when a cell holds a line break and the
+separator, the file is read again with quotes as plain text (one record per line, a cell wholly
+inside quotes loses them), so no line vanishes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from p3k_study.errors import UnreadableFile
+from p3k_study.read.sheet import RawSheet, build_sheet
+
+SEPARATORS: tuple[str, ...] = (";", ",", "\t", "|")
+SNIFF_LINES = 50
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_csv(path: Path) -> RawSheet:
+    """The file's one table. Raises UnreadableFile for a file that is not a text table (empty,
+    binary, header only)."""
+    text, encoding = _decode(path, path.read_bytes())
+    separator, fields = sniff(text[:1 << 16].splitlines())
+    data = text.encode("utf-8")
+    quoted = b'"' in data
+    columns = _records(data, separator, fields, quoted=quoted)
+    if quoted and (columns is None or _stray_quote(columns, separator)):
+        columns = [_unquote(c) for c in _records(data, separator, fields, quoted=False)]
+    cells = pa.concat_arrays(columns)
+    sheet = build_sheet(path, None, cells, len(columns[0]), len(columns), encoding=encoding,
+                        separator=separator)
+    if sheet.reason is not None:
+        raise UnreadableFile(path, sheet.reason)
+    return sheet
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """Bytes -> (text, encoding); raises UnreadableFile for an empty or binary file."""
+    if raw.startswith(UTF16_BOMS):
+        try:
+            text, encoding = raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(path, f"starts like UTF-16 text but does not decode "
+                                 f"({error.reason} at byte {error.start})") from error
+    else:
+        if why := _looks_binary(raw):
+            raise UnreadableFile(path, why)
+        text, encoding = _decode_bytes(raw)
+    if not text.strip():
+        raise UnreadableFile(path, "empty file")
+    if "\x00" in text:
+        raise UnreadableFile(path, "binary content, not a text table")
+    return text, encoding
+
+
+def _decode_bytes(raw: bytes) -> tuple[str, str]:
+    """UTF-8 (after a BOM, if any), else Windows-1252, else line by line ('mixed')."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines, utf8_non_ascii = [], False
+    for line in raw.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+            utf8_non_ascii = utf8_non_ascii or not line.isascii()
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(lines), "mixed" if utf8_non_ascii else "cp1252"
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
+def _looks_binary(raw: bytes) -> str | None:
+    head = raw[:8192]
+    if head.startswith(b"PK\x03\x04"):
+        return "this is a zip/Excel file, not CSV text (rename it to .xlsx?)"
+    if head.startswith(b"PAR1"):
+        return "this is a Parquet file, not CSV text"
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if b"\x00" in raw or (head and controls / len(head) > 0.05):
+        return "binary content, not a text table"
+    return None
+
+
+_QUOTED = re.compile(r'"[^"]*("|$)')
+
+
+def sniff(lines: Iterable[str]) -> tuple[str, int]:
+    """(separator, fields): the separator among ';', ',', tab and '|' that splits the first
+    non-empty lines into the same number of fields most consistently (counting outside
+    quotes), and that number. (',', 1) if none appears."""
+    sample = [_QUOTED.sub("", line) for line in [x for x in lines if x.strip()][:SNIFF_LINES]]
+    best, best_score = ",", (0.0, 0)
+    for separator in SEPARATORS:
+        counts = [line.count(separator) for line in sample]
+        nonzero = [c for c in counts if c]
+        if not nonzero:
+            continue
+        mode, _ = Counter(nonzero).most_common(1)[0]
+        score = (sum(c == mode for c in counts) / len(counts), mode)
+        if score > best_score:
+            best, best_score = separator, score
+    return best, best_score[1] + 1
+
+
+def _records(data: bytes, separator: str, fields: int, *, quoted: bool
+             ) -> list[pa.Array] | None:
+    """The records of UTF-8 CSV text, in order, as columns (large_string, '' = empty), as wide
+    as the widest record (shorter ones padded with ''); None if its quotes do not parse.
+
+    pyarrow reads `fields` columns and hands each record of another width to a handler, which
+    keeps its text; those records are read again grouped by width and put back in place."""
+    other: list[tuple[int, int, str]] = []
+
+    def keep(row: pacsv.InvalidRow) -> str:
+        other.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    names = [str(i) for i in range(fields)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                           block_size=max(len(data), 1 << 20)),
+            parse_options=pacsv.ParseOptions(
+                delimiter=separator, quote_char='"' if quoted else False, double_quote=True,
+                escape_char=False, newlines_in_values=quoted, ignore_empty_lines=False,
+                invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names,
+                                                                             pa.large_string())))
+    except pa.ArrowInvalid:  # a quote still open at the end of the text
+        return None
+    columns = [table.column(i).combine_chunks() for i in range(fields)]
+    if not other:
+        return columns
+    numbers = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
+    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), columns)]
+    for width in sorted({w for _, w, _ in other}):
+        group = [(n, text) for n, w, text in other if w == width]
+        again = _records("\n".join(t for _, t in group).encode(), separator, width,
+                         quoted=quoted)
+        if again is None or len(again[0]) != len(group):  # quotes that read otherwise alone
+            return None
+        pieces.append((np.array([n for n, _ in group]) - 1, again))
+    width = max(len(c) for _, c in pieces)
+    order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
+    empty = pa.scalar("", pa.large_string())
+    return [pa.concat_arrays([c[j] if j < len(c) else pa.repeat(empty, len(at))
+                              for at, c in pieces]).take(order) for j in range(width)]
+
+
+def _stray_quote(columns: list[pa.Array], separator: str) -> bool:
+    """A cell holding a line break and the separator: a quote opened and never closed."""
+    for cells in columns:
+        spans = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
+        if pc.any(pc.and_(spans, pc.match_substring(cells, separator))).as_py():
+            return True
+    return False
+
+
+def _unquote(cells: pa.Array) -> pa.Array:
+    """A cell wholly inside quotes without them, doubled quotes single ('"a""b"' -> 'a"b')."""
+    whole = pc.and_(pc.and_(pc.starts_with(cells, '"'), pc.ends_with(cells, '"')),
+                    pc.greater_equal(pc.utf8_length(cells), 2))
+    inner = pc.replace_substring(pc.utf8_slice_codeunits(cells, 1, -1), '""', '"')
+    return pc.if_else(whole, inner, cells)

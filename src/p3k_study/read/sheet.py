@@ -1,0 +1,166 @@
+"""The sheet rules, one implementation for every format: a grid of text cells -> `RawSheet`.
+
+CSV, XLSX and Parquet readers each turn a file into one Arrow array of text cells, column after
+column ('' = empty), and `build_sheet` applies the rules:
+
+- Fully empty rows (every cell empty or white space) are not data and are not counted.
+- The header row is the first row at least half as wide as the widest of the first 30 rows with
+  a value, so title lines above it ('DAFTAR PEGAWAI ... TAHUN 2023') are skipped.
+- Header texts become column names (white space collapsed); a blank header cell gives
+  'column_<n>', a repeated name ' (2)'. A column without a header and without values is dropped.
+- A data row that repeats the header (every cell equal up to case and spacing) is dropped.
+- A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
+  with a reason naming the column.
+- Dropped rows are listed in `RawSheet.dropped` with their row number, so `rows_in = clean +
+  rejected` can still be reconciled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ROW_COLUMN = "_row"
+HEADER_SEARCH_ROWS = 30
+REPEATED_HEADER = "repeated header row"
+MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000")
+"""The characters Python's `str.strip()` removes: a cell of only these is blank."""
+
+
+@dataclass
+class RawSheet:
+    """One table read from a file.
+
+    `frame`: str columns as in the header (empty cells missing), plus `_row` (int: the row
+    number a user sees, CSV: the record number); `header_row` / `first_data_row`: row numbers;
+    `encoding` / `separator`: for CSV (encoding 'utf-8-sig', 'utf-8', 'cp1252', 'mixed' or
+    'utf-16'); `dropped`: (row, reason) of data rows removed here (repeated headers, cells
+    longer than a spreadsheet cell); `reason`: why a sheet holds no table (empty, no data
+    rows), else None."""
+
+    source_file: str
+    sheet: str | None
+    frame: pd.DataFrame
+    header_row: int
+    first_data_row: int
+    encoding: str | None = None
+    separator: str | None = None
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def rows_in(self) -> int:
+        """Data rows the file holds: kept rows plus rows dropped here."""
+        return len(self.frame) + len(self.dropped)
+
+
+def build_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, width: int,
+                **extra: object) -> RawSheet:
+    """A grid of text cells -> RawSheet, by the rules of the module docstring.
+
+    `cells`: large_string, no nulls ('' = empty), column after column, `n_rows` per column; the
+    row at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
+    if not n_rows or not width:
+        return _empty(path, name, **extra)
+    blank = pc.equal(pc.utf8_trim(cells, characters=PY_WHITESPACE), "").to_numpy(
+        zero_copy_only=False).reshape(width, n_rows).T  # (row, column)
+    filled = np.flatnonzero(~blank.all(axis=1))
+    if not len(filled):
+        return _empty(path, name, **extra)
+    widths = (~blank[filled[:HEADER_SEARCH_ROWS]]).sum(axis=1)
+    position = int(np.argmax(widths >= (int(widths.max()) + 1) // 2))
+    header_at = int(filled[position])
+    width = int(np.flatnonzero((~blank[filled[position:]]).any(axis=0)).max()) + 1
+    columns = [cells.slice(j * n_rows, n_rows) for j in range(width)]
+    header = [c[header_at].as_py() for c in columns]
+    names = _column_names(header)
+    rows = filled[position + 1:]
+    repeated = _repeated_header(columns, blank, rows, header)
+    dropped = [(int(r) + 1, REPEATED_HEADER) for r in rows[repeated]]
+    rows = rows[~repeated]
+    kept = [_rows(c, rows) for c in columns]
+    lengths = np.array([pc.utf8_length(c).to_numpy() for c in kept]).reshape(width, len(rows))
+    overlong = lengths > MAX_CELL_CHARS
+    too_long = overlong.any(axis=0)
+    for i in np.flatnonzero(too_long):
+        j = int(np.argmax(overlong[:, i]))
+        dropped.append((int(rows[i]) + 1, (
+            f"cell in column '{names[j]}' is {int(lengths[j, i]):,} characters long (more than "
+            f"the {MAX_CELL_CHARS:,} a spreadsheet cell can hold): not a value")))
+    if too_long.any():
+        kept, rows = [c.filter(~too_long) for c in kept], rows[~too_long]
+    dropped.sort()
+    m = len(rows)
+    data: dict[str, object] = {}
+    for column, cell, values in zip(names, header, kept, strict=True):
+        values = pc.if_else(pc.equal(values, ""), None, values)
+        if cell.strip() or values.null_count < m:
+            data[column] = pd.array(values, dtype=_STR)
+    data[ROW_COLUMN] = (rows + 1).astype("int64")
+    reason = None if m else (f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
+                             else "header only, no data rows")
+    return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1,
+                    int(rows[0]) + 1 if m else header_at + 2, dropped=dropped, reason=reason,
+                    **extra)  # type: ignore[arg-type]
+
+
+_STR = pd.api.types.pandas_dtype("str")
+
+
+def _rows(column: pa.Array, rows: np.ndarray) -> pa.Array:
+    """The cells of `rows` (ascending): a slice when they are consecutive, as data rows
+    usually are (no copy of the text)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return column.slice(int(rows[0]), len(rows))
+    return column.take(rows)
+
+
+def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
+    """The RawSheet of a sheet without any cell holding a value."""
+    empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+    return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
+                    **extra)  # type: ignore[arg-type]
+
+
+def _header_key(cell: str) -> str:
+    return re.sub(r"\s+", " ", cell).strip().lower()
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Header texts as column names: blanks become 'column_<n>', duplicates get ' (2)'."""
+    names: list[str] = []
+    seen: Counter[str] = Counter()
+    for position, cell in enumerate(header, start=1):
+        name = re.sub(r"\s+", " ", cell).strip() or f"column_{position}"
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def _repeated_header(columns: list[pa.Array], blank: np.ndarray, rows: np.ndarray,
+                     header: list[str]) -> np.ndarray:
+    """Per row in `rows`: every cell equals the header cell, by `_header_key`. Arrow narrows the
+    rows down (first cell containing the header's longest word); Python decides."""
+    keys = [_header_key(c) for c in header]
+    word = max(keys[0].split(" "), key=len)
+    if word:
+        first = _rows(columns[0], rows)
+        maybe = pc.match_substring(first, word, ignore_case=True).to_numpy(zero_copy_only=False)
+    else:
+        maybe = blank[rows, 0]
+    out = np.zeros(len(rows), dtype=bool)
+    found = np.flatnonzero(maybe)
+    if len(found):
+        texts = [c.take(rows[found]).to_pylist() for c in columns]
+        for k, i in enumerate(found):
+            out[i] = [_header_key(t[k]) for t in texts] == keys
+    return out

@@ -1,0 +1,76 @@
+"""Header recognition: alias tables and matching headers to canonical names (read.headers)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from p3k_study.read.headers import (
+    ALIASES,
+    FALLBACK_ALIASES,
+    REQUIRED,
+    canonicalise,
+    canonicalise_headers,
+    header_key,
+    missing_required,
+)
+
+
+def test_header_key():
+    assert header_key("Kab./Kota") == header_key("kab_kota") == header_key("KAB - KOTA")
+    assert header_key("TMT Pengangkatan") == "tmtpengangkatan"
+
+
+def test_canonicalise_pegawai_headers():
+    frame = pd.DataFrame(columns=["NIP/NI PPPK", "Nama Pegawai", "Unit Kerja", "OPD",
+                                  "Status Kepegawaian", "TMT_Pengangkatan", "Kab./Kota",
+                                  "Catatan", "_row"])
+    renamed, mapping = canonicalise_headers(frame, ALIASES["pegawai"])
+    assert list(renamed.columns) == ["nip", "nama", "unit_kerja", "OPD", "status", "tmt",
+                                     "nama_pemda", "Catatan", "_row"]
+    assert mapping["Kab./Kota"] == "nama_pemda" and "OPD" not in mapping
+    assert missing_required(renamed.columns, "pegawai") == []
+
+
+def test_canonical_name_wins_and_clashing_names_are_moved():
+    frame = pd.DataFrame(columns=["Unit", "unit_kerja", "NIP", "nip"])
+    renamed, mapping = canonicalise_headers(frame, ALIASES["pegawai"])
+    assert mapping == {"unit_kerja": "unit_kerja", "NIP": "nip"}
+    assert list(renamed.columns) == ["Unit", "unit_kerja", "nip", "nip (unused)"]
+
+
+def test_skm_elements_by_name_not_position():
+    named = pd.DataFrame(columns=["Unit Layanan", "Tanggal", "U1", "Persyaratan", "U8 Sarana",
+                                  "U9 Penanganan Pengaduan", "Waktu Penyelesaian"])
+    renamed, mapping = canonicalise(named, "skm")
+    assert mapping["Persyaratan"] == "persyaratan" and "U1" not in mapping
+    assert mapping["U8 Sarana"] == "sarana"
+    assert mapping["U9 Penanganan Pengaduan"] == "pengaduan"
+    assert mapping["Tanggal"] == "tanggal_survei"
+    elements = [f"U{i}" for i in range(1, 10)]
+    bare = pd.DataFrame(columns=["unit", "periode", *elements, "Kode Daerah"])
+    renamed, mapping = canonicalise(bare, "skm")
+    assert mapping["U8"] == "pengaduan" and mapping["U9"] == "sarana"
+    assert missing_required(renamed.columns, "skm") == []
+
+
+def test_missing_required_names_alternatives():
+    assert missing_required(["nip", "unit_kerja", "status"], "pegawai") == [
+        "kode_pemda or nama_pemda", "tmt",
+    ]
+    assert "periode or tanggal_survei" in missing_required(["unit_layanan"], "skm")
+
+
+def test_alias_tables_are_unambiguous():
+    assert set(ALIASES) == set(REQUIRED) == {"pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja"}
+    for kind, table in ALIASES.items():
+        owner: dict[str, str] = {}
+        for canonical, names in table.items():
+            for name in [canonical, *names]:
+                key = header_key(name)
+                assert owner.setdefault(key, canonical) == canonical, (kind, name)
+        for need in REQUIRED[kind]:
+            for column in (need,) if isinstance(need, str) else need:
+                assert column in table, (kind, column)
+    assert FALLBACK_ALIASES["skm"] <= {header_key(a) for a in ALIASES["skm"]["persyaratan"]} | {
+        f"u{i}" for i in range(1, 10)
+    }

@@ -1,0 +1,210 @@
+"""XLSX reading with python-calamine (p3k_study.read.xlsx): the cells calamine does not give as
+written (error cells, long numbers), formulas, odd sheet names, chart sheets, blank and repeated
+rows, cell values as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import p3k_study.read.xlsx as xlsx
+from p3k_study.errors import UnreadableFile
+from p3k_study.read import REPEATED_HEADER, read_table
+from p3k_study.read.xlsx import cell_text
+
+NIP = "198606012010121004"
+
+
+def _patch_sheet(path: Path, part: str, old: str, new: str) -> None:
+    """Rewrite one XML part of a saved workbook (to add what openpyxl cannot write)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    text = parts[part].decode()
+    assert old in text
+    parts[part] = text.replace(old, new).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "Data & <Rekap>"
+    first.append(["NIP", "Nilai", "Rumus", "Catatan"])
+    first.append([int(NIP), "#DIV/0!", "x", "  "])
+    first.append([])
+    first.append(["  nip ", "NILAI", "rumus", "catatan"])  # a repeated header (row 4)
+    first.append([1.98606012010121e17, 80.5, "y", "ok"])
+    first["B2"].data_type = "e"
+    errors = book.create_sheet("errors only")
+    errors["C3"] = "#N/A"
+    errors["C3"].data_type = "e"
+    book.create_chartsheet("grafik")
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    # A2: an 18-digit number stored with all its digits (as programs write it; openpyxl
+    # writes a float); C2 and C5: formulas, one with a cached value, one never calculated
+    _patch_sheet(path, "xl/worksheets/sheet1.xml",
+                 '<c r="A2" t="n"><v>1.98606012010121e+17</v></c>',
+                 f'<c r="A2" t="n"><v>{NIP}</v></c>')
+    _patch_sheet(path, "xl/worksheets/sheet1.xml", '<c r="C2" t="inlineStr"><is><t>x</t></is></c>',
+                 '<c r="C2"><f>1+1</f><v>2</v></c>')
+    _patch_sheet(path, "xl/worksheets/sheet1.xml", '<c r="C5" t="inlineStr"><is><t>y</t></is></c>',
+                 '<c r="C5"><f>A1&amp;B1</f></c>')
+    return path
+
+
+def test_cells_as_written(workbook: Path) -> None:
+    sheets = {s.sheet: s for s in read_table(workbook)}
+    assert list(sheets) == ["Data & <Rekap>", "errors only"]  # the chart sheet is skipped
+    data = sheets["Data & <Rekap>"]
+    frame = data.frame
+    assert frame["_row"].tolist() == [2, 5]
+    assert data.dropped == [(4, "repeated header row")]
+    assert frame["NIP"].tolist() == [NIP, "1.98606012010121e+17"]  # 18 digits kept exactly
+    assert frame["Nilai"].tolist() == ["#DIV/0!", "80.5"]
+    assert frame["Rumus"].tolist()[0] == "2" and pd.isna(frame["Rumus"].tolist()[1])
+    assert frame["Catatan"].tolist() == ["  ", "ok"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_sheet_holding_only_an_error_cell(workbook: Path) -> None:
+    sheet = next(s for s in read_table(workbook) if s.sheet == "errors only")
+    assert sheet.header_row == 3 and sheet.reason == "header only, no data rows"
+    assert list(sheet.frame.columns) == ["#N/A", "_row"]
+
+
+# --- the cell text conversion and the exact-cell search give what the plain ways give ------
+
+_SHEET_XML = (
+    b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="e"><v>#N/A</v></c>'
+    b'<c r="C1" s="2" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="D1"><v>1234567890123456</v></c>'
+    b'<c r="E1"><f>A1&amp;B1</f><v>-98765432109876543</v></c><c r="F1"><v>123456789012345</v>'
+    b'</c><c r="G1" t="e"/><c r="H1" t="str"><f>X</f><v>12345678901234567</v></c></row>'
+    b'<row r="2"><c r="AB2" t="e"><f t="shared" si="0"/><v>#REF!</v></c></row></sheetData>'
+)
+
+
+def test_find_cells_is_findall_on_sheet_xml() -> None:
+    for anchor, pattern in ((xlsx._ERROR, xlsx._ERROR_CELL),
+                            (xlsx._LONG_NUMBER, xlsx._LONG_NUMBER_CELL)):
+        found = xlsx._find_cells(_SHEET_XML, anchor, pattern)
+        assert found == pattern.findall(_SHEET_XML) and len(found) == 3
+
+
+_CELL_VALUES = [0.0, -0.0, 1.0, 2.5, 1e15, -1e15, 999999999999999.0, 1e16, float("nan"),
+                float("inf"), 1 / 3, -7.0, 4503599627370497.0, "", "a", " ", "\u3000", True,
+                False, 3, None, dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4),
+                dt.datetime(2020, 1, 2), dt.time(1, 2)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 5), st.data())
+def test_text_cells_is_cell_text_per_cell(n_rows: int, width: int, data: st.DataObject) -> None:
+    flat = np.empty(n_rows * width, dtype=object)
+    flat[:] = data.draw(st.lists(st.sampled_from(_CELL_VALUES), min_size=len(flat),
+                                 max_size=len(flat)))
+    order = np.arange(n_rows * width).reshape(n_rows, width).T.ravel()
+    want = [cell_text(v) or "" for v in flat[order]]
+    assert xlsx._text_cells(flat.copy(), order).to_pylist() == want
+
+
+def make_workbook(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "2022"
+    first["A1"] = "Rekap pegawai 2022"
+    first.append([])
+    first.append(["NIP", "Nama", "TMT", "Nilai", "Angka"])  # row 3
+    first.append([NIP, "Andi", dt.datetime(2022, 3, 1), 80.11, 12.0])
+    first.append([1.98606012010121e17, "Budi", dt.date(2021, 1, 2), "#REF!", 7])
+    first.append([])
+    first.append(["NIP", "Nama", "TMT", "Nilai", "Angka"])  # repeated header, row 7
+    first.append([NIP, "Cici", dt.datetime(2022, 3, 1, 8, 30), True, None])
+    first.merge_cells("B9:C9")
+    first["A9"] = NIP
+    first["B9"] = "merged"
+    second = workbook.create_sheet("2023")
+    second.append(["nip", "nama"])
+    second.append([NIP, "Dodi"])
+    workbook.create_sheet("kosong")
+    header_only = workbook.create_sheet("header saja")
+    header_only.append(["nip", "nama"])
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_every_sheet_with_real_row_numbers(tmp_path):
+    sheets = {s.sheet: s for s in read_table(make_workbook(tmp_path / "book.xlsx"))}
+    assert list(sheets) == ["2022", "2023", "kosong", "header saja"]
+    first = sheets["2022"].frame
+    assert sheets["2022"].header_row == 3 and sheets["2022"].first_data_row == 4
+    assert first["_row"].tolist() == [4, 5, 8, 9]
+    assert sheets["2022"].dropped == [(7, REPEATED_HEADER)]
+    assert first["NIP"].tolist() == [NIP, "1.98606012010121e+17", NIP, NIP]
+    assert first["TMT"].tolist()[:3] == ["2022-03-01", "2021-01-02", "2022-03-01 08:30:00"]
+    assert first["Nilai"].tolist()[:3] == ["80.11", "#REF!", "TRUE"]
+    assert first["Angka"].tolist()[:2] == ["12", "7"]
+    assert first["Nama"][3] == "merged" and pd.isna(first["TMT"][3])
+    assert sheets["2023"].frame["nip"].tolist() == [NIP]
+    assert sheets["kosong"].reason.startswith("empty") and sheets["kosong"].frame.empty
+    assert sheets["header saja"].reason == "header only, no data rows"
+    assert list(sheets["header saja"].frame.columns) == ["nip", "nama", "_row"]
+
+
+def test_xlsx_without_any_values_is_unreadable(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(UnreadableFile, match="no cells"):
+        read_table(path)
+
+
+def test_corrupt_xlsx_is_unreadable(tmp_path):
+    with pytest.raises(UnreadableFile, match="Excel workbook"):
+        read_table(write(tmp_path / "broken.xlsx", "not a zip at all"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None), ("x", "x"), (12, "12"), (12.0, "12"), (0.1, "0.1"),
+        (1.98606012010121e17, "1.98606012010121e+17"), (True, "TRUE"),
+        (dt.datetime(2023, 8, 12), "2023-08-12"), (dt.date(2023, 8, 12), "2023-08-12"),
+    ],
+)
+def test_cell_text(value, expected):
+    assert cell_text(value) == expected
+
+
+def test_the_sheet_rules_hold_in_workbooks_too(tmp_path):
+    """Over-long cells (a program can write them; Excel cannot), blank and repeated rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["nip", "catatan"])
+    sheet.append([NIP, "z" * 40_000])
+    sheet.append([])
+    sheet.append(["NIP", " Catatan "])
+    sheet.append([NIP, "ok"])
+    path = tmp_path / "long.xlsx"
+    book.save(path)  # openpyxl cuts the text at 32,767 characters: put it back
+    _patch_sheet(path, "xl/worksheets/sheet1.xml", "z" * 32_767, "z" * 40_000)
+    [read] = read_table(path)
+    assert read.frame["catatan"].tolist() == ["ok"] and read.frame["_row"].tolist() == [5]
+    assert read.dropped == [(2, "cell in column 'catatan' is 40,000 characters long (more than "
+                                "the 32,767 a spreadsheet cell can hold): not a value"),
+                            (4, REPEATED_HEADER)]
+    assert read.rows_in == 3
