@@ -68,7 +68,7 @@ def test_codes_with_or_without_dots(written: str, code: str) -> None:
 )
 def test_papua_split_maps_retired_codes_to_todays(old: str, new: str) -> None:
     match = region_resolver().from_code(old)
-    assert match.kode_pemda == new and "retired" in match.note
+    assert match.kode_pemda == new and match.tallies == (f"region_code_mapped:{old}->{new}",)
 
 
 def test_unknown_or_malformed_codes_are_refused() -> None:
