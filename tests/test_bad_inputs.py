@@ -283,9 +283,9 @@ def _ikm_regions(expected: set[str]) -> Callable[[Path], None]:
 
 
 PAPUA_2022 = [("91.01", "KAB. MERAUKE"), ("9109", "Kab. Mimika"), ("92.01", "KAB. SORONG"),
-              ("92.71", "KOTA SORONG"), ("91,01", "Kabupaten Merauke")]
+              ("92.71", "KOTA SORONG"), ("91,01", "Kabupaten Merauke"), ("92,1", "")]
 """Rows of a roster exported in 2022: the codes before the Papua split, with their names; the
-last code typed as a decimal number in Indonesian Excel."""
+last two typed as decimal numbers in Indonesian Excel (92.10 Maybrat losing its last zero)."""
 OLD_NAMES = ["Kab. Pahuwato", "Kota Pare Pare", "KOTA TANJUNG BALAI", "KAB. TOBA SAMOSIR",
              "Kab. Mamuju Utara", "KAB. PANGKAJENE KEPULAUAN"]
 """Names as the 2016-2023 lists wrote them, under codes that did not change."""
@@ -498,14 +498,15 @@ CASES: list[Case | object] = [
     Case("a 2022 roster with the codes before the Papua split",
          _roster([row(kode=k, kab=n, nip=nip) for (k, n), nip in zip(PAPUA_2022, NIPS,
                                                                        strict=False)]),
-         clean=5, check=_all(
-             _regions_of_bad(["93.01", "94.04", "96.01", "96.71", "93.01"],
+         clean=6, check=_all(
+             _regions_of_bad(["93.01", "94.04", "96.01", "96.71", "93.01", "96.05"],
                              {"region_code_mapped:91.01->93.01": 2,
                               "region_code_mapped:91.09->94.04": 1,
                               "region_code_mapped:92.01->96.01": 1,
-                              "region_code_mapped:92.71->96.71": 1}),
+                              "region_code_mapped:92.71->96.71": 1,
+                              "region_code_mapped:92.10->96.05": 1}),
              _codes_summary({"91.01->93.01": 2, "91.09->94.04": 1, "92.01->96.01": 1,
-                             "92.71->96.71": 1}))),
+                             "92.71->96.71": 1, "92.10->96.05": 1}))),
     Case("renamed and respelled regions by their old names only",
          _roster([row(kode="", kab=k, nip=n) for k, n in zip(OLD_NAMES, NIPS, strict=True)]),
          clean=6, check=_regions_of_bad(["75.04", "73.72", "12.74", "12.12", "76.01", "73.10"])),

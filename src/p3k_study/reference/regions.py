@@ -33,8 +33,9 @@ GOVERNMENT_SHORT = (
 )
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
-CODE_PATTERN = re.compile(r"^\s*(\d{2})[.,]?(\d{2})?\s*$")
-"""'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel)."""
+CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
+"""'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
+32.10 typed as a number, its trailing zero dropped."""
 CROSSWALK_FILE = "region_code_crosswalk.csv"
 """Old codes and names of each decree edition -> today's (built by `build_editions`)."""
 EDITIONS_FILE = "region_code_editions.csv"
@@ -235,15 +236,15 @@ class RegionResolver:
                            tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
 
     def from_code(self, raw: object) -> RegionMatch:
-        """'3201', '32.01', '32,01' -> '32.01'; an old code -> today's code.
+        """'3201', '32.01', '32,01' -> '32.01', '32,1' -> '32.10'; an old code -> today's code.
 
         A code of the declared edition means what that edition says; any other code is today's
         when it is one, else an old code of whichever edition held it, when all editions that
         held it agree; when they do not, the code is ambiguous (the name is then used)."""
         m = CODE_PATTERN.match(str(raw)) if raw is not None else None
-        if not m or not m.group(2):
+        if not m or not (m.group(2) or m.group(3)):
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
-        code = f"{m.group(1)}.{m.group(2)}"
+        code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
         if self.edition is not None and self.in_edition(code, self.edition):
             new = self._moved.get(self.edition, {}).get(code, (code, ""))[0]
             return self._mapped(code, new, self.edition)
