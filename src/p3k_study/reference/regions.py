@@ -215,15 +215,15 @@ class RegionResolver:
             self._moved.setdefault(edition_, {})[old] = (new, decree)
             self._heirs.setdefault(old, set()).add(new)
         self._listed = {e: set(rows) for e, rows in xwalk.groupby("edition")["old_code"]}
+        self._later = {e: {new for new, _ in m.values()} for e, m in self._moved.items()}
 
     def name(self, kode_pemda: str) -> str:
         return self._names[kode_pemda]
 
     def in_edition(self, code: str, edition: str) -> bool:
         """Whether `code` is a kabupaten/kota code of `edition`'s list."""
-        moved = self._moved.get(edition, {})
         return code in self._listed.get(edition, ()) or (
-            code in self._names and code not in {new for new, _ in moved.values()})
+            code in self._names and code not in self._later.get(edition, ()))
 
     def _mapped(self, code: str, new: str, edition: str | None, extra: tuple[str, ...] = ()
                 ) -> RegionMatch:
