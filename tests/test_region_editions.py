@@ -201,3 +201,12 @@ def test_a_code_that_two_editions_give_to_different_regions_needs_the_edition_or
     assert by_name.tallies == ("region_code_unresolved_name_used",)
     assert RegionResolver("2020", crosswalk=REUSED).from_code("91.01").kode_pemda == "93.01"
     assert RegionResolver("2023", crosswalk=REUSED).from_code("91.01").kode_pemda == "91.03"
+
+
+def test_the_build_command_names_a_folder_that_is_not_the_archive(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        build_editions.main([str(tmp_path / "nowhere"), "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "not a cahyadsn/wilayah checkout or git directory" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -156,9 +156,16 @@ def build(folder: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="cahyadsn/wilayah: a checkout or git dir")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data",
+                        help="where the two CSV files go (default: the package data)")
     args = parser.parse_args(argv)
-    table, editions = build(args.folder, args.out)
+    try:
+        table, editions = build(args.folder, args.out)
+    except subprocess.CalledProcessError as error:
+        parser.error(f"{args.folder}: not a cahyadsn/wilayah checkout or git directory "
+                     f"({error.stderr.strip() or error})")
+    except ValueError as error:
+        parser.error(str(error))
     print(f"{len(table)} crosswalk rows over {len(editions)} editions "
           f"({table['change'].value_counts().to_dict()})")
 
