@@ -238,6 +238,59 @@ def _ten_mb_cell(raw: Path) -> None:
     _roster([row(), row(nip=NIP_B, unit="D" * 10_000_000)])(raw)
 
 
+def _dataset(**keys: object) -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        (raw / "dataset.json").write_text(json.dumps(
+            {"synthetic": True, "reference_date": "2025-01-15", **keys}), encoding="utf-8")
+    return make
+
+
+def _both(*makers: Callable[[Path], None]) -> Callable[[Path], None]:
+    def make(raw: Path) -> None:
+        for maker in makers:
+            maker(raw)
+    return make
+
+
+def _codes_summary(mapped: dict[str, int], declared: str | None = None, outside: int = 0
+                   ) -> Callable[[Path], None]:
+    """cleaning_summary.json's region_codes: the old codes mapped (rows) and the edition."""
+    def check(out: Path) -> None:
+        summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+        codes = summary["region_codes"]
+        assert {f"{m['old_code']}->{m['new_code']}": m["rows"]
+                for m in codes["old_codes_mapped"]} == mapped
+        assert all("Kepmendagri" in m["decree"] and "UU " in m["decree"]
+                   for m in codes["old_codes_mapped"])
+        assert (codes["declared_edition"] or {}).get("edition") == declared
+        assert codes["rows_not_in_declared_edition"] == outside
+        assert codes["panel_edition"].startswith("2025 (Kepmendagri 300.2.2-2138/2025")
+    return check
+
+
+def _all(*checks: Callable[[Path], None]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        for one in checks:
+            one(out)
+    return check
+
+
+def _ikm_regions(expected: set[str]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        assert {u.split("/")[0] for u in ikm["unit_id"] if u.startswith("9")} == expected
+    return check
+
+
+PAPUA_2022 = [("91.01", "KAB. MERAUKE"), ("9109", "Kab. Mimika"), ("92.01", "KAB. SORONG"),
+              ("92.71", "KOTA SORONG"), ("91,01", "Kabupaten Merauke"), ("92,1", "")]
+"""Rows of a roster exported in 2022: the codes before the Papua split, with their names; the
+last two typed as decimal numbers in Indonesian Excel (92.10 Maybrat losing its last zero)."""
+OLD_NAMES = ["Kab. Pahuwato", "Kota Pare Pare", "KOTA TANJUNG BALAI", "KAB. TOBA SAMOSIR",
+             "Kab. Mamuju Utara", "KAB. PANGKAJENE KEPULAUAN"]
+"""Names as the 2016-2023 lists wrote them, under codes that did not change."""
+
+
 @dataclass
 class Case:
     """`make` adds broken files to the good base dataset. Expect either `error` (fragments of
@@ -442,6 +495,44 @@ CASES: list[Case | object] = [
          _roster([row(kode="99.98", kab="Kab. Bogor"), row(kode="99.98", nip=NIP_B)]),
          reasons=("unknown kabupaten/kota code",), clean=1,
          check=_regions_of_bad(["32.01"], {"region_code_unresolved_name_used": 1})),
+    Case("a 2022 roster with the codes before the Papua split",
+         _roster([row(kode=k, kab=n, nip=nip) for (k, n), nip in zip(PAPUA_2022, NIPS,
+                                                                       strict=False)]),
+         clean=6, check=_all(
+             _regions_of_bad(["93.01", "94.04", "96.01", "96.71", "93.01", "96.05"],
+                             {"region_code_mapped:91.01->93.01": 2,
+                              "region_code_mapped:91.09->94.04": 1,
+                              "region_code_mapped:92.01->96.01": 1,
+                              "region_code_mapped:92.71->96.71": 1,
+                              "region_code_mapped:92.10->96.05": 1}),
+             _codes_summary({"91.01->93.01": 2, "91.09->94.04": 1, "92.01->96.01": 1,
+                             "92.71->96.71": 1, "92.10->96.05": 1}))),
+    Case("renamed and respelled regions by their old names only",
+         _roster([row(kode="", kab=k, nip=n) for k, n in zip(OLD_NAMES, NIPS, strict=True)]),
+         clean=6, check=_regions_of_bad(["75.04", "73.72", "12.74", "12.12", "76.01", "73.10"])),
+    Case("an IKM recap of 2022 with old Papua codes",
+         _ikm([["9109", "Dinas Kesehatan", "Semester II 2022", "78,20", "120"],
+               ["92.01", "Dinas Kesehatan", "Semester II 2022", "81,00", "90"]]),
+         file="ikm/bad.csv", clean=2, check=_all(
+             _ikm_regions({"94.04", "96.01"}),
+             _codes_summary({"91.09->94.04": 1, "92.01->96.01": 1}))),
+    Case("dataset.json names the edition of its codes",
+         _both(_dataset(code_edition="Permendagri 58/2021"),
+               _roster([row(kode="92.01", kab="KAB. SORONG"), row(kode="96.01", nip=NIP_B)])),
+         clean=2, check=_all(
+             _regions_of_bad(["96.01", "96.01"], {"region_code_mapped:92.01->96.01": 1,
+                                                  "region_code_not_in_declared_edition": 1}),
+             _codes_summary({"92.01->96.01": 1}, declared="2022", outside=1))),
+    Case("staff counts of 2023 said to follow Kepmendagri 100.1.1-6117/2022",
+         _both(_dataset(code_edition="Kepmendagri No. 100.1.1-6117 Tahun 2022"),
+               _counts([["92.01", "Dinas Sosial", "Semester I 2023", "12", "3", ""],
+                        ["93.01", "Dinas Sosial", "Semester I 2023", "20", "4", ""],
+                        ["91.01", "Dinas Kesehatan", "Semester I 2023", "30", "5", ""]])),
+         file=COUNTS, clean=3, check=_codes_summary({"92.01->96.01": 1, "91.01->93.01": 1},
+                                                    declared="2023", outside=1)),
+    Case("dataset.json with an edition that does not exist",
+         _both(_dataset(code_edition="2021"), _roster([row()])),
+         error=("dataset.json", "code_edition '2021'", "2022 (Permendagri 58/2021")),
     Case("a province government as the region",
          _roster([row(kode="", kab="Pemprov Jawa Barat")]), reasons=("a province",)),
     Case("a dash in a required count is still rejected",

@@ -57,7 +57,8 @@ def test_unknown_region_name_gives_a_reason() -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "code"), [("3201", "32.01"), ("32.01", "32.01"), (" 3271 ", "32.71")]
+    ("written", "code"), [("3201", "32.01"), ("32.01", "32.01"), (" 3271 ", "32.71"),
+                          ("32,01", "32.01"), ("32,1", "32.10"), ("32.1", "32.10")]
 )
 def test_codes_with_or_without_dots(written: str, code: str) -> None:
     assert region_resolver().from_code(written).kode_pemda == code
@@ -68,12 +69,14 @@ def test_codes_with_or_without_dots(written: str, code: str) -> None:
 )
 def test_papua_split_maps_retired_codes_to_todays(old: str, new: str) -> None:
     match = region_resolver().from_code(old)
-    assert match.kode_pemda == new and "retired" in match.note
+    assert match.kode_pemda == new and match.tallies == (f"region_code_mapped:{old}->{new}",)
 
 
 def test_unknown_or_malformed_codes_are_refused() -> None:
     assert region_resolver().from_code("99.99").kode_pemda is None
     assert region_resolver().from_code("32").reason.startswith("not a kabupaten/kota code")
+    for bad in ("32,001", "3,201", "32.", "32-01"):
+        assert region_resolver().from_code(bad).kode_pemda is None, bad
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,7 @@ def test_manifest_records_inputs_outputs_parameters_and_environment(tiny_run: Pa
     assert {"pandas", "pyfixest", "numpy"} <= set(manifest["packages"])
     assert manifest["python"] and manifest["platform"] and "commit" in manifest["git"]
     assert manifest["hash_seed"] == "0" and manifest["created"].endswith("+00:00")
+    assert manifest["region_codes"]["panel_edition"].startswith("2025 (Kepmendagri 300.2.2-2138")
     assert manifest["estimates"] and manifest["processed"]["rows"]["panel.parquet"] == 104
 
 

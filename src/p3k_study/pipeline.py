@@ -417,7 +417,9 @@ def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
     """manifest.json: hashes of inputs and data outputs, parameters, versions, platform, git.
 
     `created` (UTC) is the only field that differs between two runs of the same code on the
-    same raw data on the same machine; verify never compares it."""
+    same raw data on the same machine; verify never compares it. `region_codes` (the decree
+    editions of the region codes, old codes mapped) is the cleaning summary's."""
+    summary = processed / "cleaning_summary.json"
     manifest = {
         "manifest_version": 2,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -429,6 +431,8 @@ def write_manifest(path: Path, *, raw: Path, processed: Path, reports: Path,
         "reports": {"path": str(reports),
                     "files": hash_tree(reports, ("estimates.csv", "estimates.parquet"))},
         "estimates": _national_estimates(processed),
+        "region_codes": json.loads(summary.read_text(encoding="utf-8")).get("region_codes")
+        if summary.is_file() else None,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": _versions(),

@@ -51,13 +51,14 @@ from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort
 from p3k_study.clean.privacy import Scrubber, mask_digits
 from p3k_study.clean.roster import empty_roster, roster_part
 from p3k_study.clean.skm import empty_skm, skm_part
-from p3k_study.config import Config, check_salt, resolve_reference_date
+from p3k_study.config import Config, check_salt, read_dataset_marker, resolve_reference_date
 from p3k_study.csvout import write_csv
 from p3k_study.errors import DataError, UserError
 from p3k_study.ikm import combine_ikm, published_ikm
 from p3k_study.ikm import compute_ikm as ikm_from_answers
 from p3k_study.panel import build_panel, panel_window
 from p3k_study.periods import period_labels
+from p3k_study.reference.regions import code_edition, codes_summary, region_resolver
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 IGNORED_KINDS: tuple[str, ...] = ()
@@ -349,17 +350,16 @@ def clean_dataset(raw: Path, config: Config, reference_date: Any, progress: bool
     parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
     size = group_bytes or (CHUNK_BYTES if parallel else None)
     groups = sorted(_groups(paths, size), key=lambda g: JOIN_ORDER.index(g[0]))  # stable
-    tasks = [(kind, raw, group, _cleaner_options(kind, config, reference_date))
-             for kind, group in groups]
+    edition = code_edition(read_dataset_marker(raw))
+    tasks = [(kind, raw, group, {**_cleaner_options(kind, config, reference_date),
+                                 "code_edition": edition}) for kind, group in groups]
     waiting = collections.Counter(kind for kind, _ in groups)
     bar = tqdm(total=len(paths), desc="  read and clean", unit="file", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
     parts: dict[str, list[Part]] = {}
     done: dict[str, Cleaned] = {}
     if parallel and os.name == "posix":  # workers are forked: they inherit what is built here
-        from p3k_study.reference.regions import region_resolver
-
-        region_resolver()  # ~1 s, built once rather than once per worker
+        region_resolver(edition)  # built once rather than once per worker
     with bar:
         results = _in_order(_clean_group, tasks, jobs, parallel,
                             lambda task: bar.update(len(task[2])))
@@ -642,6 +642,8 @@ def summarise(
         },
         "ignored_files": ignored,
         "warnings": warnings,
+        "region_codes": codes_summary(code_edition(read_dataset_marker(raw)),
+                                      [f["notes"] for f in files.values()]),
     }
     return summary
 

@@ -37,7 +37,7 @@ from p3k_study.errors import DataError
 from p3k_study.parse import EXCEL_ERRORS
 from p3k_study.read.headers import ALIASES, FALLBACK_ALIASES, missing_required
 from p3k_study.reference import match_unit
-from p3k_study.reference.regions import NAME_USED, region_resolver
+from p3k_study.reference.regions import region_resolver
 
 ROW = "_row"
 SHEET = "_sheet"
@@ -338,8 +338,9 @@ def require_region(data: FileInput) -> None:
     data.verdicts.reject(empty, column, "missing required value (region code or name)")
 
 
-def resolve_regions(data: FileInput) -> pd.Series:
-    """kode_pemda per row (NA where unresolved; those rows are rejected)."""
+def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Series:
+    """kode_pemda per row (NA where unresolved; those rows are rejected); codes follow the
+    decree edition `code_edition` (None: not known). Old codes mapped are counted per file."""
     frame = data.frame
     n = len(frame)
     nothing = (np.full(n, -1, dtype=np.intp), pd.Series([], dtype="string"))
@@ -351,7 +352,7 @@ def resolve_regions(data: FileInput) -> pd.Series:
     pairs, codes = np.unique(pair, return_inverse=True)
     code_list = [*code_values.to_numpy(dtype=object), None]
     name_list = [*name_values.to_numpy(dtype=object), None]
-    resolver = region_resolver()
+    resolver = region_resolver(code_edition)
     results = [resolver.resolve(code_list[p // (len(name_values) + 1)],
                                 name_list[p % (len(name_values) + 1)]) for p in pairs]
     kode = np.array([r.kode_pemda for r in results] + [None], dtype=object)[codes if n else []]
@@ -364,9 +365,8 @@ def resolve_regions(data: FileInput) -> pd.Series:
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
             seen = data.tidy_text(column) if column in frame else None
             data.verdicts.reject(unresolved & rows, column, why, seen)
-    for what, rows in (("region_retired_code_mapped", [bool(r.note) and not r.note.startswith(
-            NAME_USED) for r in results]), ("region_code_unresolved_name_used", [
-            bool(r.note) and r.note.startswith(NAME_USED) for r in results])):
+    for what in sorted({t for r in results for t in r.tallies}):
+        rows = [what in r.tallies for r in results]
         data.note(what, np.array([*rows, False], dtype=bool)[codes if n else []])
     data.verdicts.set_regions(kode)
     per_pair = pa.array([r.kode_pemda for r in results] + [None], type=pa.large_string())

@@ -55,13 +55,14 @@ def clean_counts_file(
 
 
 def counts_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more staff-count files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     verdicts = data.verdicts
-    kode = resolve_regions(data)
+    kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
     values = {
         target: numbers(data, source, whole=True, minimum=0, what="count",

@@ -62,13 +62,14 @@ def clean_published_file(
 
 
 def published_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more published-IKM files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    kode = resolve_regions(data)
+    kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
     ikm = numbers(data, "ikm", minimum=IKM_MIN, maximum=IKM_MAX, what="IKM", ambiguous_as="en")
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",

@@ -75,14 +75,15 @@ def clean_kinerja_file(
 
 
 def kinerja_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year"
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year",
+    code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more outcome files
     (`finish` applies the check over all parts). The period is always a year, whatever the
     panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
     verdicts = data.verdicts
-    kode = resolve_regions(data)
+    kode = resolve_regions(data, code_edition)
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")

