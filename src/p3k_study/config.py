@@ -100,18 +100,17 @@ def read_dataset_marker(raw: Path) -> dict[str, object]:
     marker = Path(raw) / DATASET_MARKER
     if not marker.is_file():
         return {}
+    example = 'an object such as {"reference_date": "2026-01-15", "synthetic": false}'
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
-        raise DatasetError(marker, f"not UTF-8 text ({error.reason} at byte {error.start}); "
-                           "save it as UTF-8 JSON") from error
+        raise DatasetError(marker, f"not UTF-8 text (byte {error.start}); expected {example} "
+                           "saved as UTF-8") from error
     except json.JSONDecodeError as error:
         raise DatasetError(marker, f"not valid JSON ({error.msg} at line {error.lineno}, "
-                           f"column {error.colno}); expected an object such as "
-                           '{"reference_date": "2026-01-15", "synthetic": false}') from error
+                           f"column {error.colno}); expected {example}") from error
     if not isinstance(data, dict):
-        raise DatasetError(marker, f"holds a JSON {type(data).__name__}, expected an object "
-                           'such as {"reference_date": "2026-01-15"}')
+        raise DatasetError(marker, f"holds a JSON {type(data).__name__}; expected {example}")
     for key in MARKER_DATE_KEYS:
         if key in data:
             _marker_date(marker, key, data[key])

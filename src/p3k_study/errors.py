@@ -1,13 +1,9 @@
 """The package's one error hierarchy. The CLI prints a `UserError` as one line and exits 2.
 
-`UserError` is a problem with the user's input or options, not a bug: a file that is not a table
-(`UnreadableFile`), a table that cannot be used (`DataError`), a dataset description that cannot
-be read (`dataset.json`, `DatasetError`), an estimator refusing the data
-(`p3k_study.estimate.EstimationError`, also a `ValueError`). `StageError` is an unexpected failure
-inside a stage of `prepare`, told in one line naming the stage and the file(s).
-
-Every `UserError` pickles whole (class, message and attributes), so one raised in a worker
-process arrives in the parent as it was raised.
+A `UserError` is a problem with the user's input or options, not a bug: `UnreadableFile`,
+`DataError`, `DatasetError` (dataset.json), an estimator's `EstimationError` (also a
+ValueError); `StageError`, an unexpected failure inside a stage of `prepare`, is told the same
+way. Every `UserError` pickles whole, so one raised in a worker process arrives as raised.
 """
 
 from __future__ import annotations

@@ -66,11 +66,6 @@ class PrepareResult:
     tables: dict[str, pd.DataFrame]
 
 
-def _progress(enabled: bool, text: str) -> None:
-    if enabled:
-        print(f"  {text}", file=sys.stderr, flush=True)
-
-
 def _names(*cleaned: Cleaned) -> list[str]:
     """The source files of some cleaned kinds, for a `StageError`."""
     return [name for done in cleaned for name in done.source_files()]
@@ -104,7 +99,8 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
 
-    _progress(progress, "computing IKM, units and the panel")
+    if progress:
+        print("  computing IKM, units and the panel", file=sys.stderr, flush=True)
     with stage("computing IKM per unit and period", _names(skm, published)):
         ikm_unit = ikm_unit_table(skm.table, published.table, config,
                                   answers=derived["skm"].answers)

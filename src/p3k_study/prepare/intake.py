@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import multiprocessing
 import os
 import sys
@@ -218,9 +217,9 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
         region_resolver()  # ~1 s, built once rather than once per worker
     with tqdm(total=len(paths), desc="  read and clean", unit="file", file=sys.stderr,
               disable=not progress, dynamic_ncols=True) as bar:
-        results = _in_order(_clean_group, tasks, jobs, parallel,
-                            lambda task: bar.update(len(task[2])))
-        for (kind, _, _, _), part in zip(tasks, results, strict=True):
+        for (kind, _, group, _), part in zip(tasks, _results(_clean_group, tasks, jobs, parallel),
+                                             strict=True):
+            bar.update(len(group))
             parts.setdefault(kind, []).append(part)
             waiting[kind] -= 1
             if not waiting[kind]:  # joined while the workers go on with the other kinds
@@ -230,26 +229,14 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
             yield joined(kind, [])
 
 
-def _in_order(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, parallel: bool,
-              done: Callable[[Any], None]) -> Iterator[Any]:
-    """`func(item)` per item, results in order; in `jobs` worker processes when `parallel`.
-    `done(item)` is called as each item finishes (in any order)."""
+def _results(func: Callable[[Any], Any], items: Sequence[Any], jobs: int, parallel: bool
+             ) -> Iterator[Any]:
+    """`func(item)` per item, results in order; in `jobs` worker processes when `parallel`."""
     if not parallel:
-        for item in items:
-            result = func(item)
-            done(item)
-            yield result
+        yield from map(func, items)
         return
     # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked child);
     # spawn would re-run a script's __main__ and fails for code read from stdin
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(func, item) for item in items]
-        for item, future in zip(items, futures, strict=True):
-            future.add_done_callback(functools.partial(_call_done, done, item))
-        for future in futures:
-            yield future.result()
-
-
-def _call_done(done: Callable[[Any], None], item: Any, _: Any) -> None:
-    done(item)
+        yield from pool.map(func, items)
