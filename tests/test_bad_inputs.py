@@ -312,6 +312,52 @@ def _unit_unmatched(out: Path) -> None:
     assert "Dinas Antah Berantah" in set(units.loc[~units["unit_matched"], "unit_name"])
 
 
+def _dataset_json(text: str, *more: Callable[[Path], None]) -> Callable[[Path], None]:
+    """dataset.json replaced by `text`, and the files of `more`."""
+    def make(raw: Path) -> None:
+        (raw / "dataset.json").write_text(text, encoding="utf-8")
+        for other in more:
+            other(raw)
+    return make
+
+
+def _summary(out: Path) -> dict[str, object]:
+    return json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+
+
+def _office_folders_read(out: Path) -> None:
+    files = _summary(out)["files"]
+    assert files["Data Pegawai 2024/roster_2024.csv"]["kind"] == "pegawai"  # type: ignore[index]
+    assert files["01_SKM/jawaban.csv"]["kind"] == "skm"  # type: ignore[index]
+    assert files["Rekap IKM/rekap.csv"]["kind"] == "ikm"  # type: ignore[index]
+    assert _summary(out)["ignored_files"] == []
+
+
+def _unknown_folder_listed(out: Path) -> None:
+    summary = _summary(out)
+    assert summary["ignored_files"] == ["Lampiran/catatan.csv", "Surat Edaran/se_2023.xlsx",
+                                        "rekap.csv"]
+    warned = [w for w in summary["warnings"] if "not read" in w]  # type: ignore[union-attr]
+    assert len(warned) == 1 and "Lampiran/ (1 file)" in warned[0], warned
+    assert "Surat Edaran/ (1 file)" in warned[0] and "rekap.csv (1 file)" in warned[0]
+
+
+def _office_folders(raw: Path) -> None:
+    """Folders named the way an office names them: a title, a year, a number in front."""
+    _roster([row(nip=NIP_B)], name="Data Pegawai 2024/roster_2024.csv")(raw)
+    _roster([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 9]],
+            header=SKM_HEADER, name="01_SKM/jawaban.csv")(raw)
+    _roster([["32.01", "Dinas Sosial", "Semester II 2023", "81", "40"]],
+            header=IKM_HEADER, name="Rekap IKM/rekap.csv")(raw)
+
+
+def _unknown_folders(raw: Path) -> None:
+    _roster([row(nip=NIP_B)], name="Lampiran/catatan.csv")(raw)
+    _bytes("Surat Edaran/se_2023.xlsx", b"not read")(raw)
+    _roster([row(nip=NIP_C)], name="rekap.csv")(raw)
+    _bytes("Lampiran/foto.jpg", b"not a table: not listed")(raw)
+
+
 CASES: list[Case | object] = [
     Case("empty file", _bytes(BAD, b""), error=(BAD, "empty file")),
     Case("whitespace only", _bytes(BAD, b"  \r\n\t \n   "), error=(BAD, "empty")),
@@ -538,6 +584,24 @@ CASES: list[Case | object] = [
     Case("a dash in a required count is still rejected",
          _counts([["32.01", "Dinas Sosial", "Semester I 2023", "-", "3", ""]]),
          file=COUNTS, reasons=("dash placeholder",)),
+    Case("dataset.json with a day-first reference date",
+         _dataset_json('{"reference_date": "15-01-2025", "synthetic": true}'),
+         error=("dataset.json", "'reference_date'", "'15-01-2025'", "YYYY-MM-DD")),
+    Case("dataset.json that is not valid JSON",
+         _dataset_json('{"reference_date": "2025-01-15",\n "synthetic": true,}'),
+         error=("dataset.json", "not valid JSON", "line 2")),
+    Case("dataset.json with synthetic written as text",
+         _dataset_json('{"reference_date": "2025-01-15", "synthetic": "yes"}'),
+         error=("dataset.json", "'synthetic'", "true or false")),
+    Case("dataset.json with keys p3k-study does not know",
+         _dataset_json('{"reference_date": "2025-01-15", "synthetic": true, '
+                       '"code_edition": "Kepmendagri 100.1.1-6117 Tahun 2022", "pic": "BKPSDM"}',
+                       _roster([row(nip=NIP_B)])), clean=1),
+    Case("folders named as offices name them", _office_folders,
+         file="Data Pegawai 2024/roster_2024.csv", clean=1, check=_office_folders_read),
+    Case("table files in folders p3k-study does not know", _unknown_folders,
+         file="pegawai/roster.csv", check=_unknown_folder_listed,
+         extra={"reconcile_only": True}),
 ]
 
 
@@ -635,7 +699,7 @@ def test_an_internal_failure_names_the_stage_and_the_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A cleaner that breaks on one file (a bug, or input no rule foresaw): one line naming
     the stage and that file, not the good file cleaned with it, and no traceback."""
-    from p3k_study import prepare as stage
+    from p3k_study.prepare import intake as stage
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     write_base(raw)
@@ -660,7 +724,7 @@ def test_a_table_failing_its_schema_names_the_file_and_row(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The schema check on write (the stage that raised a RuntimeError traceback for a
     wrapped count) ends in one line naming the table, the source file and row."""
-    from p3k_study import prepare as stage
+    from p3k_study.prepare import intake as stage
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     write_base(raw)
@@ -684,7 +748,7 @@ def test_an_internal_failure_in_a_worker_process_names_the_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With enough files, groups are cleaned in worker processes: a failure there comes back
     as the same one line, naming the file, not as a traceback from the process pool."""
-    from p3k_study import prepare as stage
+    from p3k_study.prepare import intake as stage
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     write_base(raw)

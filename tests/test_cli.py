@@ -63,11 +63,37 @@ def test_bad_option_values_are_refused_by_the_parser(capsys) -> None:
 def test_the_demo_dataset_is_recognised_as_synthetic() -> None:
     from pathlib import Path
 
-    from p3k_study.pipeline import is_synthetic
+    from p3k_study.config import is_synthetic
 
     root = Path(__file__).resolve().parents[1]
     assert is_synthetic(root / "data" / "raw" / "demo")
     assert not is_synthetic(root / "docs")
+
+
+def test_prepare_then_reports_on_the_demo_shows_the_synthetic_banner_and_the_truth(
+        tmp_path, monkeypatch) -> None:
+    """Without `run`: prepare writes the dataset's synthetic flag to cleaning_summary.json,
+    and `reports` shows the banner and, from the simulator's truth files, the true value."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from p3k_study.reports.text import t
+
+    root = Path(__file__).resolve().parents[1]
+    truth = pd.read_csv(root / "data" / "truth" / "demo" / "truth_regions.csv", dtype=str)
+    region = truth.dropna(subset=["att_true"])["region"].iloc[0]
+    monkeypatch.chdir(root)  # the summary names the raw folder as given: data/raw/demo
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    assert main(["prepare", "--raw", "data/raw/demo", "--out", str(processed), "-q"]) == 0
+    summary = json.loads((processed / "cleaning_summary.json").read_text(encoding="utf-8"))
+    assert summary["synthetic"] is True
+    assert main(["reports", "--processed", str(processed), "--out", str(reports),
+                 "--regions", region, "--jobs", "1", "-q"]) == 0
+    page = next(reports.glob("*/report.html")).read_text(encoding="utf-8")
+    assert 'class="p3k-banner"' in page and t("synthetic_banner", "id")[:30] in page
+    assert t("truth_sentence", "id", truth="").split(":")[0] in page
 
 
 def test_run_regions_option_can_skip_or_limit_the_reports() -> None:

@@ -19,14 +19,6 @@ ANALYSIS = ["01-explore.ipynb", "02-regression.ipynb", "03-before-after.ipynb"]
 ALL = [*ANALYSIS, "region-report.ipynb"]
 
 
-def estimate_available() -> bool:
-    try:
-        from p3k_study.estimate import att_gt, bacon_decomposition, event_study, twfe  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("name", ALL)
 def test_notebook_is_thin_and_committed_clean(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -46,8 +38,6 @@ PARAMETERS = {"region-report.ipynb": {"region": "32.10", "lang": "en"}}
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ALL)
 def test_notebook_runs(name, processed_dir, tmp_path):
-    if name != "01-explore.ipynb" and not estimate_available():
-        pytest.xfail("p3k_study.estimate is not importable yet")
     executed = papermill.execute_notebook(
         str(NOTEBOOKS / name), str(tmp_path / name),
         parameters={"processed_dir": str(processed_dir), **PARAMETERS.get(name, {})},

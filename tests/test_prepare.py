@@ -147,18 +147,48 @@ def test_outcome_files_and_dataset_json(tmp_path: Path) -> None:
     assert (record["rows_in"], record["rows_clean"], record["rows_rejected"]) == (3, 1, 2)
 
 
-def test_parallel_reading_gives_the_same_sheets_and_reports_bad_files(tmp_path: Path) -> None:
+def test_an_unreadable_file_cleaned_in_a_worker_process_arrives_as_raised(tmp_path: Path
+                                                                          ) -> None:
+    """With enough files, groups are read in two worker processes: the user error one raises
+    reaches the caller as itself (class, path, reason), not as a status the parent re-raises."""
     from p3k_study.errors import UnreadableFile
-    from p3k_study.prepare import PARALLEL_MIN_FILES, read_dataset
+    from p3k_study.prepare import intake
 
     raw = tmp_path / "raw"
-    for i in range(PARALLEL_MIN_FILES):
+    for i in range(intake.PARALLEL_MIN_FILES):
         write_csv(raw / "pegawai" / f"r{i:02d}.csv", ROSTER_HEADER, roster_rows()[i % 5:])
-    serial, parallel = read_dataset(raw, jobs=1), read_dataset(raw, jobs=2)
-    assert [s.source_file for s in parallel["pegawai"]] == [
-        s.source_file for s in serial["pegawai"]]
-    for a, b in zip(serial["pegawai"], parallel["pegawai"], strict=True):
-        pd.testing.assert_frame_equal(a.frame, b.frame)
     (raw / "pegawai" / "broken.xlsx").write_text("not a workbook")
-    with pytest.raises(UnreadableFile, match=r"broken\.xlsx"):
-        read_dataset(raw, jobs=2)
+    with pytest.raises(UnreadableFile) as caught:
+        list(intake.clean_kinds(raw, CONFIG, dt.date(2025, 1, 15), jobs=2, group_bytes=1))
+    assert caught.value.path == str(raw / "pegawai" / "broken.xlsx")
+    assert caught.value.reason and str(caught.value).startswith(caught.value.path)
+
+
+def _recipe() -> str:
+    """The indented code of `p3k_study.prepare`'s docstring."""
+    import textwrap
+
+    import p3k_study.prepare
+
+    lines = p3k_study.prepare.__doc__.splitlines()  # type: ignore[union-attr]
+    start = next(i for i, line in enumerate(lines) if line.startswith("    "))
+    end = next(i for i in range(start, len(lines))
+               if lines[i].strip() and not lines[i].startswith("    "))
+    return textwrap.dedent("\n".join(lines[start:end]))
+
+
+def test_the_recipe_in_the_docstring_runs_and_gives_the_tables_of_prepare(
+        prepared, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The steps one at a time (the module docstring, run as written) give the panel, units
+    and IKM that `prepare` writes."""
+    raw, out, _ = prepared
+    code = _recipe()
+    assert "ikm_unit_table(" in code and "compute_ikm" not in code
+    monkeypatch.setenv("P3K_STUDY_SALT", CONFIG.salt)  # the recipe reads the settings
+    monkeypatch.setenv("P3K_STUDY_REFERENCE_DATE", CONFIG.reference_date.isoformat())
+    names: dict[str, object] = {"raw": raw}
+    exec(compile(code, "recipe", "exec"), names)
+    for name in ("ikm_unit", "units", "panel"):
+        written = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(names[name].reset_index(drop=True), written,  # type: ignore[attr-defined]
+                                      check_dtype=False, obj=name)

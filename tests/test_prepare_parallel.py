@@ -1,4 +1,4 @@
-"""clean_dataset: reading and cleaning groups of files in parallel gives the same tables as
+"""clean_kinds: reading and cleaning groups of files in parallel gives the same tables as
 cleaning every file of a kind at once (duplicates are checked across all groups; parts cross
 the process pipe `packed`, text as Categoricals)."""
 
@@ -13,8 +13,8 @@ import pyarrow as pa
 import pytest
 from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
 
-from p3k_study import prepare as prep
 from p3k_study.config import Config
+from p3k_study.prepare import intake as prep
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo"
 CONFIG = Config(salt="test-salt", reference_date=dt.date(2025, 1, 15))
@@ -22,8 +22,13 @@ CONFIG = Config(salt="test-salt", reference_date=dt.date(2025, 1, 15))
 
 def _at_once(raw: Path, config: Config) -> dict[str, prep.Cleaned]:
     sheets = prep.read_dataset(raw)
-    return {kind: prep._clean_kind(kind, sheets.get(kind, []), config,
-                                   config.reference_date, False) for kind in prep.KINDS}
+    return {kind: prep.clean_kind(kind, sheets.get(kind, []), config, config.reference_date)
+            for kind in prep.KINDS}
+
+
+def _grouped(raw: Path, config: Config, **options: object) -> dict[str, prep.Cleaned]:
+    return {done.kind: done for done in prep.clean_kinds(raw, config, config.reference_date,
+                                                          **options)}  # type: ignore[arg-type]
 
 
 def _assert_same(a: dict[str, prep.Cleaned], b: dict[str, prep.Cleaned]) -> None:
@@ -36,7 +41,7 @@ def _assert_same(a: dict[str, prep.Cleaned], b: dict[str, prep.Cleaned]) -> None
 @pytest.mark.skipif(not DEMO.is_dir(), reason="demo data not present")
 def test_one_file_per_group_in_two_processes_equals_all_at_once(monkeypatch) -> None:
     monkeypatch.setattr(prep, "PARALLEL_MIN_FILES", 1)
-    grouped = prep.clean_dataset(DEMO, CONFIG, CONFIG.reference_date, jobs=2, group_bytes=1)
+    grouped = _grouped(DEMO, CONFIG, jobs=2, group_bytes=1)
     at_once = _at_once(DEMO, CONFIG)
     assert sum(len(c.rejects) for c in at_once.values()) > 900  # the demo's injected rows
     _assert_same(grouped, at_once)
@@ -57,8 +62,7 @@ def test_duplicates_across_groups_name_the_first_row_of_all(tmp_path: Path) -> N
     write_csv(raw / "skm" / "a.csv", SKM_HEADER, [_answers(1), _answers(2)])
     write_csv(raw / "skm" / "b.csv", SKM_HEADER, [_answers(2), _answers(2), _answers(3)])
     for group_bytes in (None, 1):
-        done = prep.clean_dataset(raw, CONFIG, CONFIG.reference_date, jobs=1,
-                                  group_bytes=group_bytes)["skm"]
+        done = _grouped(raw, CONFIG, jobs=1, group_bytes=group_bytes)["skm"]
         assert done.table["row"].tolist() == [2, 3, 4]
         assert done.rejects["row"].tolist() == [2, 3]
         assert done.rejects["reason"].tolist() == ["duplicate of row 3 in skm/a.csv"] * 2
@@ -74,8 +78,7 @@ def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
                    for unit, value in zip(("Dinas Kesehatan", "Dinas Pendidikan"), written,
                                            strict=True)])
     for group_bytes in (None, 1):
-        done = prep.clean_dataset(raw, CONFIG, CONFIG.reference_date, jobs=1,
-                                  group_bytes=group_bytes)["jumlah_pegawai"]
+        done = _grouped(raw, CONFIG, jobs=1, group_bytes=group_bytes)["jumlah_pegawai"]
         # '1.234' and '1,234' follow their own file's locale ('2.500,5' / '2,500.5'), which a
         # locale decided over both files (a mix) would reject as ambiguous
         assert done.table["n_pns"].tolist() == [1234, 1234]

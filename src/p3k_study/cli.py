@@ -19,13 +19,8 @@ from p3k_study import __version__
 
 DEFAULT_DATASET = "demo"
 EXIT_USER_ERROR = 2
-EXIT_NOT_BUILT = 3
 PDF_HELP = ("also print each report to an A4 report.pdf with headless Chromium "
             "(skipped, with a note, when Chromium is not installed)")
-
-
-class NotBuiltYet(RuntimeError):
-    """A subcommand whose stage does not exist yet."""
 
 
 def _raw_dir(name: str) -> Path:
@@ -59,6 +54,21 @@ def _processed_with_panel(folder: str) -> Path:
     return path
 
 
+def _default_truth(processed: Path) -> str | None:
+    """The simulator's truth_regions.csv for a processed synthetic dataset: beside the raw
+    folder its cleaning_summary.json names (`pipeline.truth_file`), else None."""
+    import json
+
+    from p3k_study.pipeline import truth_file
+
+    summary = processed / "cleaning_summary.json"
+    if not summary.is_file():
+        return None
+    facts = json.loads(summary.read_text(encoding="utf-8"))
+    raw = Path(str(facts.get("raw", "")))
+    return truth_file(raw) if facts.get("synthetic") is True and raw.is_dir() else None
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from p3k_study.simulate import simulate
 
@@ -71,12 +81,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from p3k_study.config import Config
     from p3k_study.prepare import format_summary, prepare
 
     config = Config.from_env()
     if args.salt:
-        config = config.with_salt(args.salt) if hasattr(config, "with_salt") else config
+        config = replace(config, salt=args.salt)
     result = prepare(Path(args.raw), Path(args.out), freq=args.period, config=config,
                      progress=not args.quiet)
     print(format_summary(result.summary))
@@ -98,12 +110,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from p3k_study.reports import render_reports
 
+    processed = _processed_with_panel(args.processed)
+    truth = str(Path(args.truth).resolve()) if args.truth else _default_truth(processed)
     result = render_reports(
-        _processed_with_panel(args.processed), Path(args.out), regions=_regions(args.regions),
-        level=args.level,
+        processed, Path(args.out), regions=_regions(args.regions), level=args.level,
         lang=args.lang, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-        parameters={"k_min": args.k_min, "min_treated": args.min_treated,
-                    "truth_file": str(Path(args.truth).resolve()) if args.truth else None},
+        parameters={"k_min": args.k_min, "min_treated": args.min_treated, "truth_file": truth},
         progress=not args.quiet, pdf=args.pdf,
     )
     print(result.describe())
@@ -187,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="estimates resting on fewer units that hired P3K are not reported "
                         "(default 5)")
     p.add_argument("--truth", help="truth_regions.csv of a synthetic dataset: reports show "
-                                   "the true value beside the estimate")
+                                   "the true value beside the estimate (default: the "
+                                   "simulator's, beside the raw folder prepare read)")
     p.add_argument("--pdf", action="store_true", help=PDF_HELP)
 
     p = add("run", cmd_run, "prepare + estimate + reports on one dataset (default: the demo).")
@@ -207,12 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify", cmd_verify, "Rerun the run described by DIR/manifest.json and compare.")
     p.add_argument("dir", help="a reports folder holding manifest.json")
     return parser
-
-
-def _is_estimation_error(exc: BaseException) -> bool:
-    """An estimator refusing the data (estimate.EstimationError), told apart without importing
-    the estimators."""
-    return any(cls.__name__ == "EstimationError" for cls in type(exc).__mro__)
 
 
 def _plain_warning(message: Warning | str, category: type[Warning], filename: str,
@@ -242,27 +249,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    """Run the subcommand; a `UserError` (an estimator's `EstimationError` among them) ends in
+    one line and exit 2. Anything else is a bug in p3k-study (a broken import among them) and
+    ends in its traceback."""
     from p3k_study.errors import UserError
 
     try:
         return args.func(args)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("p3k_study"):
-            print(f"p3k-study {args.command}: not built yet ({exc.name} is missing).",
-                  file=sys.stderr)
-            return EXIT_NOT_BUILT
-        raise
-    except NotBuiltYet as exc:
-        print(f"p3k-study {args.command}: not built yet: {exc}", file=sys.stderr)
-        return EXIT_NOT_BUILT
     except UserError as exc:
-        print(f"p3k-study {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except ValueError as exc:
-        if not _is_estimation_error(exc):
-            raise
-        print(f"p3k-study {args.command}: cannot estimate: {' '.join(str(exc).split())}",
-              file=sys.stderr)
+        from p3k_study.estimate._common import EstimationError
+
+        what = "cannot estimate: " if isinstance(exc, EstimationError) else ""
+        print(f"p3k-study {args.command}: {what}{' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

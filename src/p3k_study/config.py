@@ -7,12 +7,15 @@ Nothing here reads the clock: a run is reproducible from its raw folder and its 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from p3k_study.errors import DatasetError, UserError
 
 DEMO_SALT = "p3k-study-demo-salt-not-for-real-data"
 """Salt used when none is given. Fine for the synthetic demo; real data must set its own."""
@@ -47,7 +50,6 @@ class Config:
       (`dataset.json` "reference_date"), else the newest modification date of the raw files.
     - freq: panel period, 'semester' | 'quarter' | 'year'.
     - cohort_rule: see `CohortRule`.
-    - k_anonymity: smallest group size a report may show (reports use it; the panel does not).
     - ikm_disagreement: points by which IKM from answers may differ from a published IKM before
       the pair is flagged.
     """
@@ -56,7 +58,6 @@ class Config:
     reference_date: dt.date | None = None
     freq: str = "semester"
     cohort_rule: CohortRule = field(default_factory=CohortRule)
-    k_anonymity: int = 5
     ikm_disagreement: float = 0.5
 
     @classmethod
@@ -67,16 +68,14 @@ class Config:
         if env.get(ENV_SALT):
             kwargs["salt"] = env[ENV_SALT]
         if env.get(ENV_REFERENCE_DATE):
-            kwargs["reference_date"] = dt.date.fromisoformat(env[ENV_REFERENCE_DATE].strip())
+            try:
+                kwargs["reference_date"] = dt.date.fromisoformat(env[ENV_REFERENCE_DATE].strip())
+            except ValueError as error:
+                raise UserError(f"{ENV_REFERENCE_DATE}={env[ENV_REFERENCE_DATE]!r} is not a date "
+                                "in the format YYYY-MM-DD (e.g. 2026-01-15)") from error
         if env.get(ENV_PERIOD):
             kwargs["freq"] = env[ENV_PERIOD].strip()
         return cls(**kwargs)  # type: ignore[arg-type]
-
-    def with_salt(self, salt: str) -> Config:
-        return replace(self, salt=salt)
-
-    def with_reference_date(self, date: dt.date) -> Config:
-        return replace(self, reference_date=date)
 
     @property
     def effective_salt(self) -> str:
@@ -87,30 +86,76 @@ class Config:
         return not self.salt
 
 
+MARKER_DATE_KEYS = ("reference_date", "as_of", "generated_for")
+"""Keys of `dataset.json` that may give the reference date, the first found wins."""
+
+
 def read_dataset_marker(raw: Path) -> dict[str, object]:
-    """The dataset's own description (`dataset.json`), or {} when there is none."""
+    """The dataset's own description (`dataset.json`), or {} when there is none.
+
+    Keys this package does not know are allowed and passed through. Raises `DatasetError`
+    (file, key, what is wrong, the format expected) for a file that is not a JSON object, a date
+    key (`MARKER_DATE_KEYS`) that is not a YYYY-MM-DD date, or a `synthetic` that is not
+    true or false."""
     marker = Path(raw) / DATASET_MARKER
     if not marker.is_file():
         return {}
+    example = 'an object such as {"reference_date": "2026-01-15", "synthetic": false}'
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    except UnicodeDecodeError as error:
+        raise DatasetError(marker, f"not UTF-8 text (byte {error.start}); expected {example} "
+                           "saved as UTF-8") from error
+    except json.JSONDecodeError as error:
+        raise DatasetError(marker, f"not valid JSON ({error.msg} at line {error.lineno}, "
+                           f"column {error.colno}); expected {example}") from error
+    if not isinstance(data, dict):
+        raise DatasetError(marker, f"holds a JSON {type(data).__name__}; expected {example}")
+    for key in MARKER_DATE_KEYS:
+        if key in data:
+            _marker_date(marker, key, data[key])
+    if "synthetic" in data and not isinstance(data["synthetic"], bool):
+        raise DatasetError(marker, f"{data['synthetic']!r} is not true or false (JSON "
+                           "booleans, without quotes)", key="synthetic")
+    return data
+
+
+def _marker_date(marker: Path, key: str, value: object) -> dt.date:
+    """A date key of `dataset.json` as a date (an ISO date, or an ISO date-time's day)."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value.strip())
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(value.strip()).date()
+    raise DatasetError(marker, f"{value!r} is not a date in the format YYYY-MM-DD "
+                       "(year-month-day, e.g. \"2026-01-15\")", key=key)
+
+
+def is_synthetic(raw: Path) -> bool:
+    """True when the dataset folder says it was simulated.
+
+    Either dataset.json holds {"synthetic": true}, or, without a dataset.json, README.md opens
+    with the simulator's '# SYNTHETIC data' heading."""
+    raw = Path(raw)
+    if (raw / DATASET_MARKER).is_file():
+        return read_dataset_marker(raw).get("synthetic") is True
+    readme = raw / "README.md"
+    if readme.is_file():
+        first = readme.read_text(encoding="utf-8", errors="replace").lstrip().splitlines()[:1]
+        return bool(first) and first[0].startswith("# SYNTHETIC")
+    return False
 
 
 def resolve_reference_date(config: Config, raw: Path) -> tuple[dt.date, str]:
-    """The reference date of a run and where it came from ('config', 'dataset.json', 'files')."""
+    """The reference date of a run and where it came from ('config', 'dataset.json:<key>',
+    'files'). Raises `DatasetError` for an unreadable dataset.json (`read_dataset_marker`)."""
     if config.reference_date is not None:
         return config.reference_date, "config"
     marker = read_dataset_marker(raw)
-    for key in ("reference_date", "as_of", "generated_for"):
-        value = marker.get(key)
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value[:10]), f"{DATASET_MARKER}:{key}"
-            except ValueError:
-                continue
+    for key in MARKER_DATE_KEYS:
+        if key in marker:
+            return (_marker_date(Path(raw) / DATASET_MARKER, key, marker[key]),
+                    f"{DATASET_MARKER}:{key}")
     mtimes = [p.stat().st_mtime for p in Path(raw).rglob("*") if p.is_file()]
     if not mtimes:
         return dt.date(2100, 1, 1), "none (empty dataset)"
@@ -120,7 +165,7 @@ def resolve_reference_date(config: Config, raw: Path) -> tuple[dt.date, str]:
 
 def check_salt(config: Config, raw: Path) -> str | None:
     """A warning text when the demo salt is used on data that does not say it is synthetic."""
-    if not config.uses_demo_salt or read_dataset_marker(raw).get("synthetic") is True:
+    if not config.uses_demo_salt or is_synthetic(raw):
         return None
     text = (f"no salt given: pseudonyms use the public demo salt; set {ENV_SALT} or --salt "
             "for real data")

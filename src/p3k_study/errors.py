@@ -1,12 +1,32 @@
-"""Errors a user can fix. The CLI prints them as one line (file, row, column, what is wrong)."""
+"""The package's one error hierarchy. The CLI prints a `UserError` as one line and exits 2.
+
+A `UserError` is a problem with the user's input or options, not a bug: `UnreadableFile`,
+`DataError`, `DatasetError` (dataset.json), an estimator's `EstimationError` (also a
+ValueError); `StageError`, an unexpected failure inside a stage of `prepare`, is told the same
+way. Every `UserError` pickles whole, so one raised in a worker process arrives as raised.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+
+def _rebuilt(cls: type[UserError], args: tuple[Any, ...], state: dict[str, Any]) -> UserError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class UserError(Exception):
     """Base class: a problem with the user's input or options, not a bug in the package."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the default re-calls cls(*self.args), which fails for subclasses whose constructor
+        # takes other arguments than the message
+        return _rebuilt, (type(self), self.args, self.__dict__)
 
 
 class UnreadableFile(UserError):
@@ -27,3 +47,38 @@ class DataError(UserError):
         self.reason = reason
         where = f"{self.path} [sheet {sheet}]" if sheet else self.path
         super().__init__(f"{where}: {reason}")
+
+
+class DatasetError(UserError):
+    """A dataset description (`dataset.json`) that cannot be used: invalid JSON, or a key whose
+    value is not what it must be."""
+
+    def __init__(self, path: Path | str, reason: str, key: str | None = None) -> None:
+        self.path = str(path)
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{self.path}" + (f", key {key!r}" if key else "") + f": {reason}")
+
+
+MAX_ERROR_TEXT = 300
+
+
+class StageError(UserError, RuntimeError):
+    """An unexpected failure inside one stage of prepare (a bug in p3k-study, or input no rule
+    foresaw): one line naming the stage, the file(s) it was working on and the error, never a
+    traceback. The command line prints it and exits 2."""
+
+    def __init__(self, stage: str, files: Sequence[str], error: BaseException | str) -> None:
+        from p3k_study.clean.privacy import mask_digits
+
+        self.stage = stage
+        self.files = [str(f) for f in files]
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.error = mask_digits(" ".join(str(text).split()))
+        if len(self.error) > MAX_ERROR_TEXT:
+            self.error = self.error[:MAX_ERROR_TEXT - 3] + "..."
+        where = ", ".join(self.files[:3])
+        if len(self.files) > 3:
+            where += f" and {len(self.files) - 3} more"
+        super().__init__(f"internal error while {stage}" + (f" ({where})" if where else "")
+                         + f": {self.error} (a bug in p3k-study: please report this line)")

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from p3k_study.config import Config
 
 MANIFEST = "manifest.json"
-DATASET_MARKER = "dataset.json"
 DATA_PATTERNS = ("*.parquet", "*.csv", "*.json")
 HASH_SEED_VARIABLE = "PYTHONHASHSEED"
 HASH_SEED = "0"
@@ -47,25 +46,10 @@ class RunResult:
     failed_regions: list[str] = field(default_factory=list)
 
 
-def is_synthetic(raw: Path) -> bool:
-    """True when the dataset folder says it was simulated.
-
-    Either dataset.json holds {"synthetic": true}, or README.md opens with the simulator's
-    '# SYNTHETIC data' heading.
-    """
-    marker = raw / DATASET_MARKER
-    if marker.exists():
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic", False))
-    readme = raw / "README.md"
-    if readme.exists():
-        first = readme.read_text(encoding="utf-8").lstrip().splitlines()[:1]
-        return bool(first) and first[0].startswith("# SYNTHETIC")
-    return False
-
-
 def truth_file(raw: Path) -> str | None:
     """The simulator's truth_regions.csv beside a synthetic raw folder (data/truth/<name>/),
     as an absolute path, or None: synthetic reports then show the true value."""
+    from p3k_study.config import is_synthetic
     from p3k_study.simulate import default_truth_dir
 
     path = default_truth_dir(raw) / "truth_regions.csv"
@@ -224,14 +208,13 @@ def labelled_warnings(labels: dict[int, str]) -> Iterator[None]:
     EstimationError leaving the block gets the same treatment."""
     import warnings
 
+    from p3k_study.estimate._common import EstimationError
     from p3k_study.periods import label_periods_in_text
 
     with warnings.catch_warnings(record=True) as caught:
         try:
             yield
-        except ValueError as exc:
-            if not any(cls.__name__ == "EstimationError" for cls in type(exc).__mro__):
-                raise
+        except EstimationError as exc:
             text = label_periods_in_text(str(exc), labels)
             if text == str(exc):
                 raise
@@ -244,11 +227,9 @@ def labelled_warnings(labels: dict[int, str]) -> Iterator[None]:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex SHA-256 of a file's bytes."""
+    with Path(path).open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def hash_tree(root: Path, patterns: tuple[str, ...] = ("*",)) -> dict[str, str]:
@@ -285,13 +266,13 @@ def run_config(raw: Path, freq: str) -> tuple[Config, dict[str, object]]:
     survive a copy or checkout of the raw folder, so the manifest records it for verify."""
     from dataclasses import replace
 
-    from p3k_study.config import Config, resolve_reference_date
+    from p3k_study.config import DATASET_MARKER, Config, resolve_reference_date
 
     config = replace(Config.from_env(), freq=freq)
     date, source = resolve_reference_date(config, raw)
     pinned = not source.startswith(DATASET_MARKER)
     if pinned:
-        config = config.with_reference_date(date)
+        config = replace(config, reference_date=date)
     return config, {"reference_date": date.isoformat(), "reference_date_source": source,
                     "reference_date_pinned": pinned, "salt": salt_fingerprint(config)}
 
@@ -315,66 +296,37 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
 
     The last digits of some standard errors depend on the hash seed (the order in which a set
     of names is walked), so in a process with randomised hashing the models run in a child
-    Python with the seed fixed. Either way the estimate tables are byte-identical."""
+    `p3k-study estimate` with the seed fixed: its warnings are issued again here (as
+    UserWarning), its one-line error raised as a `UserError`. Either way the estimate tables
+    are byte-identical."""
     import warnings
 
     from p3k_study.errors import UserError
 
     if sys.flags.hash_randomization == 0:
         return estimate_all(processed, seed=seed)
-    env = {**os.environ, HASH_SEED_VARIABLE: HASH_SEED}
-    done = subprocess.run([sys.executable, "-c", _ESTIMATE_CHILD, str(processed), str(seed)],
-                          capture_output=True, text=True, env=env, check=False)
-    notes = [line for line in done.stderr.splitlines()
-             if not line.startswith((_CHILD_ERROR, _CHILD_WARNING))]
-    if notes:
-        print("\n".join(notes), file=sys.stderr, flush=True)
+    done = subprocess.run([sys.executable, "-m", "p3k_study", "estimate", "-q", "--processed",
+                           str(processed), "--seed", str(seed)], capture_output=True, text=True,
+                          env={**os.environ, HASH_SEED_VARIABLE: HASH_SEED}, check=False)
+    error = "p3k-study estimate: "
     for line in done.stderr.splitlines():
-        if line.startswith(_CHILD_WARNING):
-            name, _, message = line[len(_CHILD_WARNING):].partition(": ")
-            warnings.warn(message, _warning_category(name), stacklevel=2)
+        if line.startswith(WARNING_LINE):
+            warnings.warn(line[len(WARNING_LINE):], UserWarning, stacklevel=2)
+        elif not (done.returncode == 2 and line.startswith(error)):
+            print(line, file=sys.stderr, flush=True)
     if done.returncode == 2:
-        errors = [line for line in done.stderr.splitlines() if line.startswith(_CHILD_ERROR)]
-        raise UserError(errors[-1][len(_CHILD_ERROR):] if errors else "estimation failed")
+        errors = [line for line in done.stderr.splitlines() if line.startswith(error)]
+        raise UserError(errors[-1][len(error):] if errors else "estimation failed")
     if done.returncode != 0:
         raise RuntimeError(f"estimation failed in a child process:\n{done.stderr}")
-    return [Path(line) for line in done.stdout.splitlines() if line.strip()]
+    return [Path(line.removeprefix(WROTE_LINE)) for line in done.stdout.splitlines()
+            if line.startswith(WROTE_LINE)]
 
 
-def _warning_category(name: str) -> type[Warning]:
-    """The warning class a child process named (EstimationWarning, a builtin, else UserWarning)."""
-    import builtins
-
-    from p3k_study.estimate import EstimationWarning
-
-    if name == EstimationWarning.__name__:
-        return EstimationWarning
-    found = getattr(builtins, name, None)
-    return found if isinstance(found, type) and issubclass(found, Warning) else UserWarning
-
-
-_CHILD_ERROR = "p3k-study-estimate-error: "
-_CHILD_WARNING = "p3k-study-estimate-warning: "
-"""The child writes each warning as one stderr line `<marker><Category>: <message>`; the parent
-issues it again as a warning of that category (shown as one plain line by the CLI)."""
-_ESTIMATE_CHILD = f"""
-import sys
-import warnings
-from pathlib import Path
-from p3k_study.errors import UserError
-from p3k_study.estimate._common import EstimationError
-from p3k_study.pipeline import estimate_all
-def show(message, category, filename, lineno, file=None, line=None):
-    print({_CHILD_WARNING!r} + category.__name__ + ": " + " ".join(str(message).split()),
-          file=sys.stderr, flush=True)
-warnings.showwarning = show
-try:
-    paths = estimate_all(Path(sys.argv[1]), seed=int(sys.argv[2]))
-except (UserError, EstimationError) as exc:
-    print({_CHILD_ERROR!r} + " ".join(str(exc).split()), file=sys.stderr)
-    sys.exit(2)
-print("\\n".join(str(p) for p in paths))
-"""
+WARNING_LINE = "warning: "
+"""How the command line prints a warning (`cli.plain_warnings`)."""
+WROTE_LINE = "wrote "
+"""How `p3k-study estimate` prints each table it wrote."""
 
 
 # --- the manifest ----------------------------------------------------------------------------
@@ -458,6 +410,7 @@ def run(*, raw: Path, processed: Path, reports: Path, lang: str = "id", jobs: in
     raw, processed, reports = Path(raw), Path(processed), Path(reports)
     if not raw.is_dir():
         raise UserError(f"{raw}: raw dataset folder not found")
+    from p3k_study.config import is_synthetic
     from p3k_study.prepare import format_summary, prepare
 
     config, recorded = run_config(raw, freq)

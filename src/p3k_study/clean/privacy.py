@@ -28,33 +28,17 @@ def pseudonym(value: str, salt: str) -> str:
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """`pseudonym` per unique value; missing stays missing.
-
-    HMAC is computed from its definition, H((K ^ opad) || H((K ^ ipad) || m)), with the two
-    keyed SHA-256 states made once and copied per value: the same digests as `pseudonym`
-    (tested) at about half the cost of `hmac`'s per-value objects (350,000 NIPs nationally)."""
+    """`pseudonym` per unique value; missing stays missing. The keyed HMAC is made once and
+    copied per value (350,000 NIPs nationally)."""
     codes, uniques = pd.factorize(values)
-    inner, outer = _keyed_states(salt.encode("utf-8"))
+    keyed = hmac.new(salt.encode("utf-8"), digestmod="sha256")
     ids = []
     for value in uniques:
-        digest = inner.copy()
-        digest.update(str(value).encode("utf-8"))
-        final = outer.copy()
-        final.update(digest.digest())
-        ids.append(final.hexdigest()[:PSEUDONYM_LENGTH])
+        mac = keyed.copy()
+        mac.update(str(value).encode("utf-8"))
+        ids.append(mac.hexdigest()[:PSEUDONYM_LENGTH])
     table = np.array([*ids, None], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
-
-
-def _keyed_states(key: bytes) -> tuple[Any, Any]:
-    """SHA-256 states after absorbing K ^ ipad and K ^ opad (RFC 2104)."""
-    block = hashlib.sha256().block_size
-    if len(key) > block:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(k ^ 0x36 for k in key))
-    outer = hashlib.sha256(bytes(k ^ 0x5C for k in key))
-    return inner, outer
 
 
 # --- masking personal data wherever it stands ------------------------------------------------

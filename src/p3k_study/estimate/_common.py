@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from p3k_study.errors import UserError
+
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 
 
-class EstimationError(ValueError):
+class EstimationError(UserError, ValueError):
     """An estimator cannot run on the data it was given; the message says why in plain words."""
 
 

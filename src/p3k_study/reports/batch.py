@@ -30,7 +30,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import sys
@@ -40,7 +39,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -616,10 +615,3 @@ def render_reports(
     result.index = write_index(out, outcomes, level, lang)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def outcome_record(outcome: RegionOutcome) -> dict[str, Any]:
-    """A flat, JSON-ready view of an outcome (for logs and tests)."""
-    record = asdict(outcome)
-    record["report"] = outcome.report
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}

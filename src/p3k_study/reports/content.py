@@ -9,7 +9,6 @@ are suppressed in tables.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from p3k_study import __version__, plots
+from p3k_study.pipeline import sha256_file
 from p3k_study.reports import analysis
 from p3k_study.reports.text import (
     MISSING,
@@ -65,15 +65,6 @@ class UnknownRegion(LookupError):
 
 
 # ---------------------------------------------------------------- files and hashing
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def shown_path(path: str | Path, here: str | Path | None = None) -> str:

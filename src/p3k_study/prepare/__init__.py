@@ -1,0 +1,145 @@
+"""prepare: raw dataset folder -> clean tables, rejects ledger, cleaning summary and the panel.
+
+One module per step: `files` (which files, as which kind), `intake` (read and clean, in worker
+processes), `derived` (IKM per unit and period, the unit list), `summary` (cleaning_summary.json)
+and `write` (schema checks and files). `prepare(raw, out)` runs them all; a notebook can run
+them one at a time, with the same tables (tested):
+
+    from p3k_study.config import Config, resolve_reference_date
+    from p3k_study.panel import build_panel, panel_window
+    from p3k_study.prepare import KINDS, build_units, clean_kind, ikm_unit_table, read_dataset
+
+    config = Config.from_env()                                  # as prepare(raw, out) does
+    reference_date, _ = resolve_reference_date(config, raw)
+    sheets = read_dataset(raw)                                   # {kind: [RawSheet, ...]}
+    done = {kind: clean_kind(kind, sheets.get(kind, []), config, reference_date)
+            for kind in KINDS}                                   # {kind: Cleaned}
+    roster, counts, skm, published = (done[kind].table for kind in KINDS[:4])
+    ikm_unit = ikm_unit_table(skm, published, config)
+    units = build_units(roster, counts, skm, published, config.freq)
+    panel = build_panel(roster, ikm_unit, units, config.freq, config.cohort_rule, counts=counts,
+                        periods=panel_window(ikm_unit, counts, roster, config.freq))
+
+`prepare` then masks personal data in every table (`clean.privacy.Scrubber`) and writes, in
+`out/`: staff.parquet (clean roster, pseudonymised), staff_counts.parquet (when count files
+exist), kinerja.parquet (when unit-level outcome files exist), ikm_unit.parquet, units.parquet,
+panel.parquet and panel.csv, rejects.parquet and rejects.csv, cleaning_summary.json.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.privacy import Scrubber
+from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
+from p3k_study.panel import build_panel, panel_window
+from p3k_study.prepare.derived import (
+    Derived,
+    build_units,
+    derive,
+    ikm_unit_table,
+    unit_names_seen,
+)
+from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
+from p3k_study.prepare.intake import Cleaned, clean_kind, clean_kinds, read_dataset, stage
+from p3k_study.prepare.summary import format_summary, summarise
+from p3k_study.prepare.write import SUMMARY_FILE, write_outputs
+
+__all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "Derived", "PrepareResult", "build_units",
+           "clean_kind", "clean_kinds", "derive", "format_summary", "ikm_unit_table",
+           "prepare", "read_dataset", "unit_names_seen"]
+
+
+@dataclass
+class PrepareResult:
+    """What `prepare` made: the output folder, written paths, the summary and the tables."""
+
+    out: Path
+    paths: list[Path]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+
+
+def _names(*cleaned: Cleaned) -> list[str]:
+    """The source files of some cleaned kinds, for a `StageError`."""
+    return [name for done in cleaned for name in done.source_files()]
+
+
+def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None = None,
+            progress: bool = False) -> PrepareResult:
+    """Clean every file of a raw dataset folder and write the processed tables to `out`.
+
+    Raises a `p3k_study.errors.UserError` (one line) for input it cannot use: no staff folder,
+    a file that is not a table, an unreadable dataset.json; `StageError` for an unexpected
+    failure, naming the stage and the file."""
+    raw, out = Path(raw), Path(out)
+    config = replace(config or Config.from_env(), freq=freq)
+    reference_date, reference_source = resolve_reference_date(config, raw)
+    synthetic = is_synthetic(raw)
+    warnings: list[str] = []
+    if (text := check_salt(config, raw)) is not None:
+        warnings.append(text)
+    ignored = dataset_files(raw).ignored
+    if (text := ignored_warning(ignored)) is not None:
+        warnings.append(text)
+
+    done: dict[str, Cleaned] = {}
+    derived: dict[str, Derived] = {}
+    with stage("reading and cleaning the raw files", [str(raw)]):
+        for cleaned in clean_kinds(raw, config, reference_date, progress=progress):
+            done[cleaned.kind] = cleaned
+            derived[cleaned.kind] = derive(cleaned, freq)  # while the workers clean the rest
+    roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
+    if not skm.files and not published.files:
+        warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
+
+    if progress:
+        print("  computing IKM, units and the panel", file=sys.stderr, flush=True)
+    with stage("computing IKM per unit and period", _names(skm, published)):
+        ikm_unit = ikm_unit_table(skm.table, published.table, config,
+                                  answers=derived["skm"].answers)
+    with stage("building the unit list", _names(roster, counts, skm, published)):
+        units = build_units(roster.table, counts.table, skm.table, published.table, freq,
+                            seen={kind: d.seen for kind, d in derived.items()
+                                  if kind in KINDS[:4]})
+    with stage("building the panel", _names(roster, counts, skm, published)):
+        window = panel_window(ikm_unit, counts.table, roster.table,
+                              freq)  # type: ignore[arg-type]
+        panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
+                            freq, config.cohort_rule,  # type: ignore[arg-type]
+                            counts=counts.table if not counts.table.empty else None,
+                            periods=window)
+    cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
+    rejects = [c.rejects for c in cleaned if not c.rejects.empty]
+    ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
+        empty_rejects())
+    tables = {
+        "staff": derived["pegawai"].staff,
+        "ikm_unit": ikm_unit,
+        "units": units,
+        "panel": panel,
+        "rejects": ledger.reindex(columns=REJECT_COLUMNS),
+    }
+    if counts.files:
+        tables["staff_counts"] = counts.table.sort_values(
+            ["unit_id", "period_index", "source_file", "row"], kind="stable", ignore_index=True)
+    if kinerja.files:
+        tables["kinerja"] = kinerja.table.sort_values(
+            ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
+    with stage("masking personal data in the outputs", _names(*cleaned)):
+        scrubber = Scrubber(roster.names, config.effective_salt)
+        tables = {name: scrubber.table(table) for name, table in tables.items()}
+    with stage("writing the cleaning summary", _names(*cleaned)):
+        summary = scrubber.anything(summarise(
+            cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,
+            reference_source=reference_source, warnings=warnings, ignored=ignored,
+            synthetic=synthetic))
+    with stage("writing the processed tables", [str(out)]):
+        paths = write_outputs(out, tables, summary, validated={"staff"})
+    return PrepareResult(out, paths, summary, tables)

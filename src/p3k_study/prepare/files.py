@@ -1,0 +1,104 @@
+"""Which files of a raw dataset folder are read, and as which kind of table.
+
+Each top-level sub-folder is one kind (`KINDS`). A folder named otherwise is matched through
+`FOLDER_ALIASES` the way headers are matched (case, spaces, punctuation and digits ignored:
+'Data Pegawai', 'data-pegawai', '01_Pegawai 2024' are one name). Table files anywhere else (an
+unknown folder, the top of the dataset) are not read: `DatasetFiles.ignored` lists them, and
+`prepare` writes them to the cleaning summary with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from p3k_study.errors import DataError
+
+KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
+TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
+
+FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
+    "pegawai": ("data pegawai", "daftar pegawai", "data asn", "daftar asn", "asn", "roster",
+                "kepegawaian", "simpeg", "sipeg", "daftar nominatif", "nominatif", "staff",
+                "employees"),
+    "jumlah_pegawai": ("jumlah asn", "jml pegawai", "rekap pegawai", "rekap jumlah pegawai",
+                       "rekap asn", "komposisi pegawai", "staff counts", "counts"),
+    "skm": ("survei", "survey", "survei kepuasan masyarakat", "data skm", "jawaban skm",
+            "responden skm", "kuesioner", "kuesioner skm", "answers"),
+    "ikm": ("nilai ikm", "rekap ikm", "hasil ikm", "laporan ikm", "indeks kepuasan masyarakat",
+            "ikm published", "published ikm"),
+    "kinerja": ("sakip", "lakip", "skp", "kinerja unit", "capaian kinerja", "outcomes"),
+}
+"""Folder names accepted for each kind besides the kind itself (the tables of
+docs/data-format.md)."""
+
+
+def folder_key(name: str) -> str:
+    """A folder name as matched: lower case, letters only ('01_Data-Pegawai 2024' ->
+    'datapegawai')."""
+    return re.sub(r"[^a-z]", "", name.casefold())
+
+
+FOLDER_KINDS: dict[str, str] = {folder_key(name): kind for kind in KINDS
+                                for name in (kind, *FOLDER_ALIASES[kind])}
+if len(FOLDER_KINDS) != len(KINDS) + sum(map(len, FOLDER_ALIASES.values())):
+    raise AssertionError("bug: two folder aliases are one name")
+
+
+@dataclass(frozen=True)
+class DatasetFiles:
+    """The table files of a dataset folder: (kind, path) in `KINDS` order, by path within a
+    kind; `ignored`: table files in no kind's folder, relative POSIX paths."""
+
+    files: list[tuple[str, Path]]
+    ignored: list[str]
+
+
+def _is_table(path: Path) -> bool:
+    return (path.is_file() and path.suffix.lower() in TABLE_SUFFIXES
+            and not path.name.startswith((".", "~$")))
+
+
+def dataset_files(raw: Path) -> DatasetFiles:
+    """Every table file under `raw`, with its kind; hidden files and Excel lock files skipped.
+
+    Raises `DataError` when the folder does not exist or holds no staff folder (pegawai/ or
+    jumlah_pegawai/)."""
+    raw = Path(raw)
+    if not raw.is_dir():
+        raise DataError(raw, "raw dataset folder not found")
+    found: dict[str, list[Path]] = {}
+    ignored: list[Path] = []
+    for entry in sorted(raw.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            if _is_table(entry):
+                ignored.append(entry)
+            continue
+        tables = [p for p in entry.rglob("*") if _is_table(p)]
+        kind = FOLDER_KINDS.get(folder_key(entry.name))
+        if kind is None:
+            ignored.extend(sorted(tables))
+        elif tables:
+            found.setdefault(kind, []).extend(tables)
+    if "pegawai" not in found and "jumlah_pegawai" not in found:
+        raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
+                        "jumlah_pegawai/ (see docs/data-format.md)")
+    return DatasetFiles([(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))],
+                        [p.relative_to(raw).as_posix() for p in ignored])
+
+
+def ignored_warning(ignored: list[str]) -> str | None:
+    """One line naming the folders whose table files were not read (None when there are none)."""
+    if not ignored:
+        return None
+    folders: dict[str, int] = {}
+    for name in ignored:
+        top = name.split("/")[0] + "/" if "/" in name else name
+        folders[top] = folders.get(top, 0) + 1
+    listed = ", ".join(f"{top} ({n} file{'s' if n > 1 else ''})" for top, n in folders.items())
+    return (f"{len(ignored)} table file(s) not read, in no folder p3k-study knows: {listed}; "
+            f"put each in a folder named for its kind ({', '.join(KINDS)}; see "
+            "docs/data-format.md)")

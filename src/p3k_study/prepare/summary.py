@@ -1,0 +1,183 @@
+"""cleaning_summary.json: what went in and what came out, per file and in total
+(`summarise`), and the table the command line prints (`format_summary`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from p3k_study import __version__
+from p3k_study.config import Config, read_dataset_marker
+from p3k_study.prepare.intake import Cleaned
+from p3k_study.reference.regions import code_edition, codes_summary
+
+
+def _reason_key(reason: str) -> str:
+    text = re.sub(r"duplicate of row \d+.*?(\(|$)", r"duplicate of row N \1", str(reason))
+    return re.sub(r"\s+", " ", text).replace("( ", "(").strip()
+
+
+def summarise(
+    cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, freq: str,
+    config: Config, reference_date: Any, reference_source: str, warnings: list[str],
+    ignored: list[str], synthetic: bool,
+) -> dict[str, Any]:
+    """cleaning_summary.json: per file rows_in = rows_clean + rows_rejected, totals, reasons,
+    unmatched units, panel facts, settings; `ignored_files`: table files in no kind's folder;
+    `synthetic`: whether the dataset says it was simulated (`config.is_synthetic`; the reports
+    then show a banner). Raises AssertionError if a file does not reconcile (a bug in this
+    package)."""
+    files: dict[str, dict[str, Any]] = {}
+    totals = {"rows_in": 0, "rows_clean": 0, "rows_rejected": 0}
+    by_kind: dict[str, dict[str, int]] = {}
+    reasons: dict[str, int] = {}
+    for done in cleaned:
+        clean_counts_ = _sizes(done.table)
+        rejected = _sizes(done.rejects)
+        for reason, n in done.rejects["reason"].value_counts(sort=False).items():
+            key = f"{done.kind}: {_reason_key(reason)}"
+            reasons[key] = reasons.get(key, 0) + int(n)
+        for info in done.files:
+            name = info["source_file"]
+            sheets = []
+            for sheet in info["sheets"]:
+                key = (name, sheet["sheet"])
+                n_clean = clean_counts_.get(key, 0)
+                n_rej = rejected.get(key, 0)
+                entry = {"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
+                         "rows_clean": n_clean, "rows_rejected": n_rej}
+                if "note" in sheet:
+                    entry["note"] = sheet["note"]
+                sheets.append(entry)
+            record = {
+                "kind": done.kind,
+                "encoding": info["encoding"],
+                "separator": info["separator"],
+                "rows_in": sum(s["rows_in"] for s in sheets),
+                "rows_clean": sum(s["rows_clean"] for s in sheets),
+                "rows_rejected": sum(s["rows_rejected"] for s in sheets),
+                "sheets": sheets,
+                "notes": info["notes"],
+            }
+            if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
+                raise AssertionError(f"bug: {name} does not reconcile: {record}")
+            files[name] = record
+            kind_total = by_kind.setdefault(done.kind, dict.fromkeys(totals, 0))
+            for k in totals:
+                totals[k] += record[k]
+                kind_total[k] += record[k]
+    units = tables["units"]
+    unmatched = units[~units["unit_matched"]]
+    panel = tables["panel"]
+    ikm_unit = tables["ikm_unit"]
+    summary: dict[str, Any] = {
+        "p3k_study_version": __version__,
+        "raw": str(raw),
+        "freq": freq,
+        "reference_date": str(reference_date),
+        "reference_date_source": reference_source,
+        "salt": "demo (public default)" if config.uses_demo_salt else "set by the user",
+        "cohort_rule": config.cohort_rule.describe(),
+        "files": files,
+        "totals": totals,
+        "by_kind": by_kind,
+        "reconciled": True,
+        "reject_reasons": dict(sorted(reasons.items())),
+        "unmatched_units": [
+            {"unit_id": r.unit_id, "kode_pemda": r.kode_pemda, "unit_name": r.unit_name,
+             "names_seen": r.names_seen, "sources": r.sources}
+            for r in unmatched.itertuples(index=False)
+        ],
+        "units": {"total": len(units), "matched": int(units["unit_matched"].sum()),
+                  "unmatched": len(unmatched)},
+        "ikm": {
+            "unit_periods": len(ikm_unit),
+            "from_answers": int((ikm_unit["ikm_source"] == "answers").sum()),
+            "published_only": int((ikm_unit["ikm_source"] == "published").sum()),
+            "answers_and_published": int(ikm_unit["ikm_published"].notna().sum()
+                                         - (ikm_unit["ikm_source"] == "published").sum()),
+            "published_disagrees": int(ikm_unit["flag_published_disagrees"].sum()),
+            "mutu_disagrees": int(ikm_unit["flag_mutu_disagrees"].sum()),
+            "sample_inadequate": int((ikm_unit["sample_adequate"] == False).sum()),  # noqa: E712
+        },
+        "panel": {
+            "rows": len(panel),
+            "units": int(panel["unit_id"].nunique()),
+            "first_period": (str(panel.loc[panel["period_index"].idxmin(), "period"])
+                             if len(panel) else None),
+            "last_period": (str(panel.loc[panel["period_index"].idxmax(), "period"])
+                            if len(panel) else None),
+            "rows_with_ikm": int(panel["ikm"].notna().sum()),
+            "treated_units": int(panel.loc[panel["cohort"] > 0, "unit_id"].nunique()),
+            "never_treated_units": int(panel.loc[panel["cohort"] == 0, "unit_id"].nunique()),
+            "rule": "periods from the first to the last period of IKM and staff-count data "
+                    "(else roster TMTs); a row per unit and period with staff in post or an IKM",
+        },
+        "ignored_files": ignored,
+        "synthetic": synthetic,
+        "warnings": warnings,
+        "region_codes": codes_summary(code_edition(read_dataset_marker(raw)),
+                                      [f["notes"] for f in files.values()]),
+    }
+    return summary
+
+
+def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
+    """Rows per (source_file, sheet); a missing sheet (CSV, Parquet) is None."""
+    if table.empty:
+        return {}
+    sizes = table.groupby(["source_file", "sheet"], dropna=False).size()
+    files = sizes.index.get_level_values(0).astype(str)
+    sheet = sizes.index.get_level_values(1)
+    sheets = sheet.to_numpy(dtype=object, na_value=None)
+    return {(f, None if s is None else str(s)): int(n)
+            for f, s, n in zip(files, sheets, sizes.to_numpy(), strict=True)}
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """A readable table of the cleaning summary (what the CLI prints)."""
+    lines = []
+    rows = [("file", "kind", "rows in", "clean", "rejected", "encoding")]
+    for name, rec in summary["files"].items():
+        rows.append((name, rec["kind"], str(rec["rows_in"]), str(rec["rows_clean"]),
+                     str(rec["rows_rejected"]), rec["encoding"] or "-"))
+    t = summary["totals"]
+    rows.append(("total", "", str(t["rows_in"]), str(t["rows_clean"]), str(t["rows_rejected"]),
+                 ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]),
+                 *(c.rjust(w) for c, w in zip(r[2:5], widths[2:5], strict=True)), r[5]]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0 or i == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
+    if reasons:
+        lines.append("")
+        lines.append("Rejected rows by reason (details in rejects.csv):")
+        for reason, n in reasons[:15]:
+            lines.append(f"  {n:>8}  {reason}")
+        if len(reasons) > 15:
+            lines.append(f"  ... and {len(reasons) - 15} more reasons")
+    u = summary["units"]
+    lines.append("")
+    lines.append(f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
+                 "kept as their own unit; see units.parquet)")
+    p = summary["panel"]
+    lines.append(f"Panel: {p['rows']} rows, {p['units']} units, {p['first_period']} to "
+                 f"{p['last_period']}, {p['rows_with_ikm']} rows with IKM, "
+                 f"{p['treated_units']} units with a P3K cohort")
+    ikm = summary["ikm"]
+    if ikm["published_disagrees"] or ikm["mutu_disagrees"]:
+        lines.append(f"IKM: {ikm['published_disagrees']} unit-periods where answers and the "
+                     f"published value differ by more than 0.5; {ikm['mutu_disagrees']} "
+                     "published categories that do not match their value")
+    lines.append(f"Reference date {summary['reference_date']} "
+                 f"({summary['reference_date_source']}); periods: {summary['freq']}")
+    for warning in summary["warnings"]:
+        lines.append(f"Warning: {warning}")
+    return "\n".join(lines)
