@@ -386,15 +386,14 @@ def cont_did(
             raise EstimationError(f"{what}: dose_grid must hold finite doses")
     b_grid, s_grid = basis.design(grid), basis.slope(grid)
     n_grid_pts = len(grid)
-    comparison_units = (d.g == 0) if control_group == "never_treated" else np.ones(n, bool)
     if not (d.g == 0).any() and control_group == "never_treated":
         raise EstimationError(f"{what}: no never-treated units to compare with; use "
                               "control_group='not_yet_treated' or a panel with untreated units")
     k_out = 2 + 2 * n_grid_pts
     psi = np.zeros((n, k_out))
+    psi_c = np.zeros(n)  # comparison units: the same in ATT^o and every ATT(d)
     cells: list[tuple[float, float, float, int, int, float, float, float]] = []
     cell_est: list[np.ndarray] = []
-    per_cell: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     cohorts = np.unique(d.g[d.g > 0])
     times = d.times
     skipped: dict[str, int] = {}
@@ -404,6 +403,11 @@ def cont_did(
             continue
         b = pos_g - 1
         in_g = d.g == gv
+        # influence rows of this cohort's cells, summed; weighted once its cells are known
+        members = np.flatnonzero(in_g)
+        psi_g = np.zeros((len(members), k_out))
+        psi_gc = np.zeros(n)
+        n_cells = 0
         for ti in range(pos_g, len(times)):
             tv = times[ti]
             both = ~np.isnan(d.y[:, ti]) & ~np.isnan(d.y[:, b])
@@ -411,7 +415,7 @@ def cont_did(
             if control_group == "never_treated":
                 co_mask = (d.g == 0) & both
             else:
-                co_mask = comparison_units & ((d.g == 0) | (d.g > tv)) & both
+                co_mask = ((d.g == 0) | (d.g > tv)) & both
             co = np.flatnonzero(co_mask)
             if len(co) == 0:
                 skipped["no comparison unit"] = skipped.get("no comparison unit", 0) + 1
@@ -445,9 +449,15 @@ def cont_did(
             p_t[:, 2:2 + n_grid_pts] = (n / n_t) * (h @ b_grid.T)
             p_t[:, 2 + n_grid_pts:] = (n / n_t) * (h @ s_grid.T)
             p_c = -(n / n_c) * (dy_c - m_c)
-            per_cell.append((len(cells), tr, co, p_t, p_c))
+            psi_g[np.searchsorted(members, tr)] += p_t
+            psi_gc[co] += p_c
+            n_cells += 1
             cells.append((gv, tv, times[b], n_t, n_c, 0.0, float(e_cell[0]), acrt_o))
             cell_est.append(e_cell)
+        if n_cells:  # cohort weight share_g spread over its cells (normalised below)
+            scale = np.mean(in_g) / n_cells
+            psi[members] += scale * psi_g
+            psi_c += scale * psi_gc
     for reason, count in skipped.items():
         notes.append(f"{count} (cohort, period) cells left out: {reason}")
     if not cells:
@@ -463,21 +473,16 @@ def cont_did(
     w = w / w.sum()
     est_cells = np.array(cell_est)
     est = w @ est_cells
-    # ACRT^o: cells without any unit above the lowest bin (bins) carry no ACRT
+    total = sum(share.values())
+    psi /= total
+    psi_c /= total
+    # ACRT^o: cells without any unit above the lowest bin (bins) carry no ACRT (their influence
+    # rows are zero); the others' weights are renormalised
     acrt_ok = np.isfinite(est_cells[:, 1])
     if not acrt_ok.all():
-        w_a = np.where(acrt_ok, w, 0.0)
-        w_a = w_a / w_a.sum() if w_a.sum() > 0 else w_a
-        est[1] = float(w_a[acrt_ok] @ est_cells[acrt_ok, 1]) if acrt_ok.any() else np.nan
-    else:
-        w_a = w
-    psi_c = np.zeros(n)
-    for (c, tr, co, p_t, p_c) in per_cell:
-        scale = np.full(k_out, w[c])
-        scale[1] = w_a[c]
-        psi[tr] += p_t * scale
-        psi_c[co] += w[c] * p_c
-    # a comparison unit enters ATT^o and every ATT(d) through the same comparison mean
+        valid = float(w[acrt_ok].sum())
+        est[1] = float(w[acrt_ok] @ est_cells[acrt_ok, 1]) / valid if valid > 0 else np.nan
+        psi[:, 1] /= valid if valid > 0 else 1.0
     psi[:, 0] += psi_c
     psi[:, 2:2 + n_grid_pts] += psi_c[:, None]
     psi += _weights_influence(d.g, cell_g, est_cells, share)
