@@ -1,5 +1,5 @@
 """Reference numbers for `cont_did` from moderndid's `cont_did` (Callaway, Goodman-Bacon and
-Sant'Anna 2024; a port of R contdid), on two panels written beside the numbers:
+Sant'Anna 2024; moderndid says it follows R contdid), on three panels written beside the numbers:
 
 - tests/data/cont_did_moderndid.csv: moderndid's own simulated data,
   `gen_cont_did_data(n=500, num_time_periods=4, dose_linear_effect=0.5,

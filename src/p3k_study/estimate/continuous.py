@@ -10,24 +10,25 @@ of having started at that dose, and the dose is not moved by outcomes after adop
 Estimands (the paper's notation; D > 0 the dose of a treated unit, Y(d) the potential outcome):
 
 - ATT(d) = E[Y_t(d) - Y_t(0) | D = d], the effect of dose d on the units that got dose d;
-- ACRT(d) = d ATT(d|d) / dd under *strong* parallel trends (the paper's Assumption 5: the trend
-  of Y(d) is the same for every dose group, not only for the units that got d), the average
-  causal response: the effect of a little more dose at d;
+- ACRT(d) = dE[Y_t(l) | D = d] / dl at l = d, the average causal response: the effect of a
+  little more dose at d. It equals the slope of ATT(d) in d only under *strong* parallel trends
+  (the trend of Y(d) is the same for every dose group, not only for the units that got d);
 - the overall ATT^o = E[ATT(D|D) | D > 0] and ACRT^o = E[ACRT(D) | D > 0].
 
-Estimator, cell by cell (staggered adoption as the paper's Section 6 and R contdid do): for each
+Estimator, cell by cell (staggered adoption as in the paper and in moderndid's port of R
+contdid): for each
 cohort g and each period t >= g, take the change dY = Y_t - Y_b over the base period b (the
 period just before g) for the units of cohort g (treated) and the comparison units (never
 treated, or also the cohorts not yet treated at t). Regress dY on a B-spline of the dose among
 the treated (`dose_method="spline"`: degree `degree`, `num_knots` interior knots at quantiles of
-the dose over treated unit-periods; the defaults, a cubic without interior knots, are R contdid's
-and moderndid's) or on dose bins (`dose_method="bins"`: `n_bins` bins at quantiles, ATT(d) per
+the dose over treated unit-periods; the defaults, a cubic without interior knots, are
+moderndid's) or on dose bins (`dose_method="bins"`: `n_bins` bins at quantiles, ATT(d) per
 bin, ACRT between adjacent bins as the change in ATT over the change in mean dose). Then, in the
 cell, ATT(d) = fit(d) - mean dY of the comparison units, ACRT(d) = fit'(d), ATT^o = mean dY of the
 treated - mean dY of the comparison units (the binary DiD), ACRT^o = the mean of fit' over the
 treated doses. Cells are averaged with R did's "group" weights: each cohort by its share of
 units, spread evenly over its post periods; the variance includes the influence of the estimated
-shares, as R did's group aggregation does (R contdid and moderndid hold them fixed). ATT^o and
+shares, as R did's group aggregation does (moderndid 0.2.0 holds them fixed). ATT^o and
 its SE therefore equal `att_gt(..., est_method="reg").aggregate("group")`'s overall ATT.
 
 Inference: influence functions of every estimate (the regression and the comparison mean),
@@ -38,7 +39,7 @@ from seeded Gaussian draws with the estimated correlation.
 
 An unbalanced panel is used pairwise: each cell uses the units observed in both t and its base
 period (as `att_gt(unbalanced="pairwise")`); being observed must then be unrelated to the
-unit's own effect. A balanced panel gives exactly the estimator of moderndid 0.2.0 / R contdid.
+unit's own effect. On a balanced panel the point estimates are moderndid 0.2.0's.
 Checked against moderndid 0.2.0 (tests/reference/make_cont_did_reference.py); the differences
 in standard errors and why are in docs/methods.md.
 """
@@ -318,13 +319,13 @@ def cont_did(
         treated units without a positive dose there are left out (noted); never treated units
         have dose 0 whatever the column says.
     control_group : {"not_yet_treated", "never_treated"}
-        Comparison units of cell (g, t): units never treated, plus (default, as R contdid and
-        moderndid) those first treated after t.
+        Comparison units of cell (g, t): units never treated, plus (default, as moderndid)
+        those first treated after t.
     dose_method : {"spline", "bins"}
         Smooth the dose with a B-spline (default) or use dose bins.
     degree, num_knots : int
         B-spline degree and number of interior knots (at quantiles of the dose over treated
-        unit-periods). Defaults (3, 0): a cubic in the dose, as R contdid / moderndid.
+        unit-periods). Defaults (3, 0): a cubic in the dose, as moderndid.
     n_bins : int
         Number of dose bins (quantiles) for ``dose_method="bins"``; the grid is then the bins'
         mean doses.
