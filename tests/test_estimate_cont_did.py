@@ -236,3 +236,22 @@ def test_bad_arguments_and_duplicates_are_refused() -> None:
         cont_did(data, *P3K_COLS, dose_method="kernel")  # type: ignore[arg-type]
     with pytest.raises(EstimationError, match="must be numeric"):
         cont_did(data.assign(p3k_share=data["p3k_share"].astype(str)), *P3K_COLS)
+
+
+def test_always_treated_and_late_cohorts() -> None:
+    """Units treated from the first period have no base period and are left out; units first
+    treated after the last period are never treated within the window."""
+    data = _data("cont_did_p3k.csv")
+    first, last = data["period_index"].min(), data["period_index"].max()
+    base = cont_did(data, *P3K_COLS)
+    odd = data.copy()
+    odd.loc[odd["unit_id"] <= 5, "cohort"] = first
+    odd.loc[odd["unit_id"].between(6, 10), "cohort"] = last + 3
+    res = cont_did(odd, *P3K_COLS)
+    n_always = odd.loc[odd["unit_id"] <= 5, "unit_id"].nunique()
+    assert any(f"{n_always} units treated from the first period" in n for n in res.notes)
+    assert any("first treated after the last period count as never treated" in n
+               for n in res.notes)
+    assert res.n_units == base.n_units - n_always
+    g = odd.groupby("unit_id")["cohort"].first()
+    assert res.n_comparison_units == int(((g == 0) | (g > last)).sum())
