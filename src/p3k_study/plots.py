@@ -276,3 +276,27 @@ def event_profile(table: pd.DataFrame, *, labels: Mapping[str, str], ax=None,
     if any(labels.get(k) for k in ("pre", "post", "band", "truth")):
         ax.legend(fontsize="small", loc="best")
     return fig
+
+
+def dose_response(table: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
+    """ATT(d) and ACRT(d) of a continuous-treatment DiD side by side: estimate (line),
+    pointwise interval (dark band) and simultaneous band (light band) against the dose.
+
+    table: `ContDidResult.tidy()` (columns term, dose, estimate, ci_low, ci_high, band_low,
+    band_high; the rows with term 'ATT(d)' and 'ACRT(d)' are drawn). labels: x, att, acrt
+    (panel titles), ci, band (legend texts), all optional.
+    """
+    fig, axes = new_figure(10, 3.8, ncols=2)
+    for ax, term, title in ((axes[0, 0], "ATT(d)", labels.get("att", "ATT(d)")),
+                            (axes[0, 1], "ACRT(d)", labels.get("acrt", "ACRT(d)"))):
+        rows = table[(table["term"] == term) & table["estimate"].notna()].sort_values("dose")
+        x = rows["dose"].to_numpy(dtype=float)
+        ax.fill_between(x, rows["band_low"], rows["band_high"], color="#7f9fbf", alpha=0.25,
+                        linewidth=0, label=labels.get("band", "simultaneous band"))
+        ax.fill_between(x, rows["ci_low"], rows["ci_high"], color="#1f4e79", alpha=0.25,
+                        linewidth=0, label=labels.get("ci", "pointwise 95% interval"))
+        ax.plot(x, rows["estimate"], color="#1f4e79", marker="o" if len(x) < 10 else None)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set(xlabel=labels.get("x", "dose"), title=title)
+    axes[0, 0].legend(fontsize="small", loc="best")
+    return fig

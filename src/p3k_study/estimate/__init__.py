@@ -9,6 +9,7 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 
 from ._common import EstimationError, EstimationWarning
 from .bacon import BaconResult, bacon_decomposition
+from .continuous import ContDidResult, cont_did
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
@@ -21,6 +22,7 @@ __all__ = [
     "AttGtResult",
     "BaconResult",
     "BeforeAfterResult",
+    "ContDidResult",
     "EstimationError",
     "EstimationWarning",
     "EventStudyResult",
@@ -31,6 +33,7 @@ __all__ = [
     "att_gt",
     "bacon_decomposition",
     "before_after",
+    "cont_did",
     "count_never_treated",
     "did_imputation",
     "event_study",

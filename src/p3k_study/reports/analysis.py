@@ -15,6 +15,9 @@ when their period has at least `MIN_COMPARISON` units without P3K observed; what
 listed.
 TWFE (pyfixest, CRV1) is shown beside it, labelled, with the share of treated observations that
 get a negative weight in it (de Chaisemartin and D'Haultfoeuille 2020).
+With `treatment="p3k_share"` the P3K share is estimated as a dose with `cont_did` (Callaway,
+Goodman-Bacon and Sant'Anna 2024; `dose_response`), and the continuous TWFE, which that paper
+shows to mix effects with negative weights, is shown only as the labelled comparison.
 
 A region whose data the estimators refuse (`EstimationError`) gets an Estimate with the reason
 as its note; any other error is a bug and propagates.
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from p3k_study.estimate import EstimationError, EstimationWarning, twfe, twfe_weights
+from p3k_study.estimate import EstimationError, EstimationWarning, cont_did, twfe, twfe_weights
 from p3k_study.estimate.imputation import LEFT_OUT_COLUMNS, TIDY_COLUMNS, did_imputation
 
 MIN_TREATED = 5  # default: estimates resting on fewer treated units are not reported
@@ -40,6 +43,11 @@ METHOD = "imputation"
 ESTIMATOR = ("imputation estimator (Borusyak, Jaravel & Spiess 2024), "
              "jackknife over clusters, t(G-1) intervals")
 TWFE_ESTIMATOR = "two-way fixed effects (pyfixest feols, CRV1 by unit)"
+DOSE = "p3k_share"
+DOSE_DEGREE = 1  # a few dozen units per region: a line in the dose per (cohort, period) cell
+DOSE_ESTIMATOR = ("continuous-treatment DiD (Callaway, Goodman-Bacon & Sant'Anna 2024), dose = "
+                  "P3K share in the first hiring period, linear in the dose, not-yet-treated "
+                  "comparisons, normal intervals from influence functions")
 LEADS = 4
 
 
@@ -118,6 +126,18 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class DoseResponse:
+    """`cont_did` on the P3K share: ATT^o (the average effect of the shares the hiring units
+    reached) and ACRT^o (the average effect of one more unit of share, i.e. from 0 to 1)."""
+
+    att: Estimate
+    acrt: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"att": self.att.to_dict(), "acrt": self.acrt.to_dict()}
+
+
+@dataclass(frozen=True)
 class RegionAnalysis:
     """Everything the estimate section of a report shows."""
 
@@ -126,6 +146,7 @@ class RegionAnalysis:
     left_out: pd.DataFrame  # what was not reported and why (ImputationResult.left_out)
     twfe: Comparison
     band_crit: float = math.nan
+    dose: DoseResponse | None = None  # treatment="p3k_share" only
 
 
 def estimation_sample(panel: pd.DataFrame, outcome: str, treatment: str) -> pd.DataFrame:
@@ -242,19 +263,58 @@ def twfe_comparison(sample: pd.DataFrame, *, scope: str, region: str, outcome: s
                       negative_sum=float(weights.loc[weights["weight"] < 0, "weight"].sum()))
 
 
+def dose_response(sample: pd.DataFrame, *, scope: str, region: str, outcome: str = "ikm",
+                  min_treated: int = MIN_TREATED, cluster: str = UNIT) -> DoseResponse:
+    """ATT^o and ACRT^o of `cont_did` with the P3K share as the dose (see `DOSE_ESTIMATOR`);
+    without an estimate both carry the reason as their note."""
+    n_units, n_treated, n_comparison = group_sizes(sample)
+    base = dict(scope=scope, region=region, outcome=outcome, treatment=DOSE,
+                n_obs=len(sample), n_units=n_units, n_treated=n_treated,
+                n_comparison=n_comparison, min_treated=min_treated, cluster=cluster,
+                method="cont_did", estimator=DOSE_ESTIMATOR)
+    note = ("no_outcome" if len(sample) == 0 else "no_treated" if n_treated == 0
+            else "too_few_treated" if n_treated < min_treated else None)
+    if note is None:
+        try:
+            result = cont_did(sample, outcome, UNIT, TIME, COHORT, DOSE, degree=DOSE_DEGREE,
+                              cluster=None if cluster == UNIT else cluster)
+        except EstimationError as exc:
+            text = " ".join(str(exc).removeprefix("cont_did: ").split())
+            note = ("too_few_per_cohort" if "no (cohort, period) cell" in text
+                    else "no_comparison" if "no untreated units" in text else text)
+    if note is not None:
+        return DoseResponse(Estimate(**base, note=note), Estimate(**base, note=note))
+    rows = result.tidy().set_index("term")
+    base["n_treated"] = result.n_treated_units
+
+    def one(term: str) -> Estimate:
+        row = rows.loc[term]
+        values = {k: float(row[k]) for k in ("estimate", "std_error", "ci_low", "ci_high",
+                                             "p_value")}
+        if not np.isfinite(values["std_error"]):
+            return Estimate(**base, note="no_variance")
+        return Estimate(**base, **values)
+
+    return DoseResponse(one("ATT"), one("ACRT"))
+
+
 def analyse(rows: pd.DataFrame, *, scope: str, region: str, outcome: str = "ikm",
             treatment: str = "treated", min_treated: int = MIN_TREATED,
             cluster: str = UNIT) -> RegionAnalysis:
     """Headline, profile and TWFE comparison for the rows of one region (or the nation).
 
     The headline always estimates the effect of hiring (the binary `treated`); `treatment`
-    chooses what the TWFE comparison regresses on ('treated' or 'p3k_share')."""
+    chooses what the TWFE comparison regresses on ('treated' or 'p3k_share'); with
+    'p3k_share' the share is also estimated as a dose by `cont_did` (`dose_response`)."""
     sample = estimation_sample(rows, outcome, "treated")
     est, profile, notes, crit = headline(sample, scope=scope, region=region, outcome=outcome,
                                          min_treated=min_treated, cluster=cluster)
     comparison = twfe_comparison(estimation_sample(rows, outcome, treatment), scope=scope,
                                  region=region, outcome=outcome, treatment=treatment)
-    return RegionAnalysis(est, profile, notes, comparison, crit)
+    dose = (dose_response(estimation_sample(rows, outcome, "treated"), scope=scope,
+                          region=region, outcome=outcome, min_treated=min_treated,
+                          cluster=cluster) if treatment == DOSE else None)
+    return RegionAnalysis(est, profile, notes, comparison, crit, dose)
 
 
 def restrict_periods(panel: pd.DataFrame, period_from: str | None,

@@ -778,6 +778,9 @@ class RegionReport:
         twfe = result.region.twfe
         est = twfe.estimate
         parts = [heading(self.t("sec_comparison"))]
+        if self.treatment == analysis.DOSE and result.region.dose is not None:
+            parts = [heading(self.t("sec_comparison_dose")),
+                     paragraph(self._dose_sentence(result.region.dose))]
         if not est.available:
             reason = (self._reason(est) if f"why_{est.note}" in PHRASES
                       else self.t("why_not_fitted"))
@@ -794,6 +797,19 @@ class RegionReport:
                 and est.estimate < headline.estimate):
             parts.append(paragraph(self.t("comparison_why")))
         return block(*parts)
+
+    def _dose_sentence(self, dose: analysis.DoseResponse) -> str:
+        """cont_did's ATT^o and ACRT^o for the P3K share, or why there are none."""
+        att, acrt = dose.att, dose.acrt
+        if not (att.available and acrt.available):
+            est = att if not att.available else acrt
+            reason = (self._reason(est) if f"why_{est.note}" in PHRASES
+                      else self.t("why_not_fitted") + f" ({est.note})")
+            return self.t("dose_missing", reason=reason)
+        other = self._interval(acrt)
+        return self.t("dose_sentence", outcome=self.outcome.upper(), **self._interval(att),
+                      acrt=other["estimate"], acrt_low=other["ci_low"],
+                      acrt_high=other["ci_high"], n_treated=fmt_int(att.n_treated, self.lang))
 
     def national_section(self, result: ReportResult) -> Any:
         est = result.national

@@ -141,6 +141,14 @@ PHRASES: dict[str, dict[str, str]] = {
               "pada waktu yang sama, dan tidak ada unit yang belum merekrut)",
         "en": "there is no comparison without P3K (for example, every unit hired at the same "
               "time and none was left without P3K)"},
+    "why_too_few_per_cohort": {
+        "id": "tidak ada periode setelah perekrutan dengan cukup unit dari gelombang "
+              "perekrutan yang sama dan pangsa P3K yang berbeda untuk menaksir pengaruh pangsa "
+              "(perlu setidaknya 3 unit per gelombang, teramati juga pada periode sebelum "
+              "merekrut)",
+        "en": "no period after hiring has enough units of the same hiring wave with different "
+              "P3K shares to estimate the effect of the share (at least 3 units per wave, also "
+              "observed in the period before hiring)"},
     "why_single_cluster": {"id": "hanya ada satu kelompok unit", "en": "there is only one "
                            "cluster of units"},
     "why_no_variance": {"id": "ketidakpastiannya tidak dapat dihitung",
@@ -245,6 +253,28 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "comparison_missing": {"id": "TWFE tidak dapat dihitung: {reason}.",
                            "en": "TWFE cannot be computed: {reason}."},
+    "sec_comparison_dose": {"id": "Pangsa P3K sebagai dosis, dan TWFE sebagai pembanding",
+                            "en": "The P3K share as a dose, and TWFE for comparison"},
+    "dose_sentence": {
+        "id": "Pangsa P3K sebagai dosis (DiD dengan perlakuan kontinu, Callaway, Goodman-Bacon "
+              "& Sant'Anna 2024; dosis = pangsa P3K unit pada periode pertama ia merekrut; "
+              "{n_treated} unit yang merekrut): pada pangsa yang dicapai unit-unit itu, "
+              "{outcome} berubah rata-rata {estimate} poin (selang kepercayaan 95%: {ci_low} "
+              "sampai {ci_high}); respons kausal rata-rata per satuan pangsa (dari 0 ke 1) "
+              "{acrt} poin ({acrt_low} sampai {acrt_high}). Angka kedua mengandaikan tren "
+              "paralel yang kuat, yaitu sama pada semua tingkat pangsa.",
+        "en": "The P3K share as a dose (difference-in-differences with a continuous treatment, "
+              "Callaway, Goodman-Bacon & Sant'Anna 2024; dose = a unit's P3K share in its "
+              "first hiring period; {n_treated} units that hired): at the shares those units "
+              "reached, {outcome} changed by {estimate} points on average (95% confidence "
+              "interval {ci_low} to {ci_high}); the average causal response per unit of share "
+              "(from 0 to 1) is {acrt} points ({acrt_low} to {acrt_high}). The second number "
+              "assumes strong parallel trends, the same at every level of the share.",
+    },
+    "dose_missing": {"id": "DiD dengan perlakuan kontinu untuk pangsa P3K tidak dapat "
+                           "dihitung: {reason}.",
+                     "en": "The continuous-treatment DiD for the P3K share cannot be "
+                           "computed: {reason}."},
     "treatment_treated": {"id": "mempekerjakan P3K", "en": "hiring P3K"},
     "treatment_p3k_share": {
         "id": "pangsa P3K (dari 0 ke 1)", "en": "the P3K share (from 0 to 1)"},
