@@ -13,6 +13,7 @@ from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
 from .imputation import ImputationResult, did_imputation
+from .multiplegt import MultiplegtResult, did_multiplegt
 from .tables import RegressionTable, regression_table
 from .twfe import BeforeAfterResult, RegressionResult, before_after, twfe
 
@@ -25,6 +26,7 @@ __all__ = [
     "EstimationWarning",
     "EventStudyResult",
     "ImputationResult",
+    "MultiplegtResult",
     "RegressionResult",
     "RegressionTable",
     "TwfeWeightsResult",
@@ -33,6 +35,7 @@ __all__ = [
     "before_after",
     "count_never_treated",
     "did_imputation",
+    "did_multiplegt",
     "event_study",
     "regression_table",
     "twfe",
