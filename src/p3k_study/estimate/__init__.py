@@ -9,6 +9,7 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 
 from ._common import EstimationError, EstimationWarning
 from .bacon import BaconResult, bacon_decomposition
+from .compare import ComparisonResult, compare_estimators
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
@@ -22,6 +23,7 @@ __all__ = [
     "AttGtResult",
     "BaconResult",
     "BeforeAfterResult",
+    "ComparisonResult",
     "EstimationError",
     "EstimationWarning",
     "EventStudyResult",
@@ -33,6 +35,7 @@ __all__ = [
     "att_gt",
     "bacon_decomposition",
     "before_after",
+    "compare_estimators",
     "count_never_treated",
     "did_imputation",
     "did_multiplegt",

@@ -335,12 +335,13 @@ def did_multiplegt(
             else:
                 rows.append((f"placebo_{ell}", kind, -ell, -ell - 1, est, N))
             infl.append(U)
+    new_notes: list[str] = []
     if missing_eff:
-        notes.append("effects not estimable (no switcher observed that long after its first "
+        new_notes.append("effects not estimable (no switcher observed that long after its first "
                      "treated period with a control still untreated): "
                      + ", ".join(f"l={e}" for e in missing_eff))
     if missing_pl:
-        notes.append("placebos not estimable (no switcher observed that long before its first "
+        new_notes.append("placebos not estimable (no switcher observed that long before its first "
                      "treated period with a control): "
                      + ", ".join(f"l={e}" for e in missing_pl))
     post = [i for i, r in enumerate(rows) if r[1] == "post"]
@@ -372,10 +373,9 @@ def did_multiplegt(
         "ci_low": est - z * se, "ci_high": est + z * se,
         "n_switchers": [r[5] for r in rows],
     }, columns=TIDY_COLUMNS)
-    table.loc[table["kind"] == "overall", "horizon"] = 0
-    for note in notes[len(panel.notes):]:
-        if not note.startswith(f"{int(always.sum())} units treated"):
-            warnings.warn(f"{what}: {note}", EstimationWarning, stacklevel=2)
+    for note in new_notes:
+        notes.append(note)
+        warnings.warn(f"{what}: {note}", EstimationWarning, stacklevel=2)
     settings = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
                 "cluster": cluster, "effects": effects, "placebo": placebo, "alpha": alpha}
     return MultiplegtResult(
