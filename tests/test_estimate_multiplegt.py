@@ -169,3 +169,43 @@ def test_refuses_data_without_a_switcher_or_a_comparison():
     text = mpdta.assign(lemp=mpdta["lemp"].astype(str))
     with pytest.raises(EstimationError, match="'lemp' must be numeric"):
         did_multiplegt(text, "lemp", "countyreal", "year", "first.treat")
+
+
+def _panel(rng: np.random.Generator, n_units: int = 200, n_periods: int = 8) -> pd.DataFrame:
+    """Staggered cohorts 3..6 and never treated, effects growing with exposure and differing by
+    cohort, unit and period effects, iid noise; column tau = the true effect."""
+    g = rng.choice([3, 4, 5, 6, 0], size=n_units, p=[0.2, 0.2, 0.2, 0.15, 0.25])
+    t = np.arange(1, n_periods + 1)
+    e = t[None, :] - g[:, None]
+    tau = np.where((g[:, None] > 0) & (e >= 0), (0.5 + 0.3 * e) * (1 + 0.2 * (g[:, None] - 4)),
+                   0.0)
+    y = rng.normal(0, 1, (n_units, 1)) + 0.3 * t[None, :] + tau + rng.normal(0, 1, tau.shape)
+    return pd.DataFrame({"unit": np.repeat(np.arange(n_units), n_periods),
+                         "time": np.tile(t, n_units), "cohort": np.repeat(g, n_periods),
+                         "y": y.ravel(), "tau": tau.ravel()})
+
+
+@pytest.mark.slow
+def test_intervals_cover_the_truth_in_simulated_panels():
+    """300 simulated panels of 200 units: the 95% intervals of DID_1..DID_5 and of the ATT cover
+    their true values (mean true effect of the switchers each averages) 92-98% of the time
+    (Monte Carlo SE about 0.6 points over the 1,800 intervals); placebos reject 2-8%."""
+    rng = np.random.default_rng(20240901)
+    covered, rejected = [], []
+    for _ in range(300):
+        panel = _panel(rng)
+        tidy = did_multiplegt(panel, "y", "unit", "time", "cohort", effects=5,
+                              placebo=2).tidy()
+        e = panel["time"] - panel["cohort"]
+        treated = panel[(panel["cohort"] > 0) & (e >= 0)]
+        truth = treated.groupby(e[treated.index])["tau"].mean()
+        post = tidy[tidy["kind"] == "post"]
+        true_post = truth.loc[post["event_time"].astype(int)].to_numpy()
+        covered += list((post["ci_low"] <= true_post) & (true_post <= post["ci_high"]))
+        att = tidy.iloc[0]
+        true_att = float(np.average(true_post, weights=post["n_switchers"]))
+        covered.append(att["ci_low"] <= true_att <= att["ci_high"])
+        pre = tidy[tidy["kind"] == "pre"]
+        rejected += list(pre["p_value"] < 0.05)
+    assert 0.92 <= np.mean(covered) <= 0.98, np.mean(covered)
+    assert 0.02 <= np.mean(rejected) <= 0.08, np.mean(rejected)
