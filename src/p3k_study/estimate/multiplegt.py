@@ -337,13 +337,13 @@ def did_multiplegt(
             infl.append(U)
     new_notes: list[str] = []
     if missing_eff:
-        new_notes.append("effects not estimable (no switcher observed that long after its first "
-                     "treated period with a control still untreated): "
-                     + ", ".join(f"l={e}" for e in missing_eff))
+        new_notes.append("effects not estimable (no switcher observed that long after its "
+                         "first treated period with a control still untreated): "
+                         + ", ".join(f"l={e}" for e in missing_eff))
     if missing_pl:
-        new_notes.append("placebos not estimable (no switcher observed that long before its first "
-                     "treated period with a control): "
-                     + ", ".join(f"l={e}" for e in missing_pl))
+        new_notes.append("placebos not estimable (no switcher observed that long before its "
+                         "first treated period with a control): "
+                         + ", ".join(f"l={e}" for e in missing_pl))
     post = [i for i, r in enumerate(rows) if r[1] == "post"]
     if not post:
         raise EstimationError(f"{what}: no effect could be estimated: no switcher has its "
