@@ -300,3 +300,38 @@ def dose_response(table: pd.DataFrame, *, labels: Mapping[str, str]) -> Figure:
         ax.set(xlabel=labels.get("x", "dose"), title=title)
     axes[0, 0].legend(fontsize="small", loc="best")
     return fig
+
+
+def event_study_comparison(table: pd.DataFrame, *, labels: Mapping[str, str],
+                           order: list[str] | None = None, width: float = 0.6) -> Figure:
+    """Event-study estimates of several estimators dodged side by side at each event time, with
+    their confidence intervals (as R's did2s::plot_event_study for event_study(estimator =
+    "all")).
+
+    table: columns estimator, event_time, estimate, ci_low, ci_high (one row per estimator and
+    event time). order: estimators in legend order (default: order of appearance). width: the
+    share of one period the dodged points span. labels: x, y, legend.
+    """
+    order = order or list(dict.fromkeys(table["estimator"]))
+    order = [e for e in order if (table["estimator"] == e).any()]
+    fig, axes = new_figure(9, 4.2)
+    ax = axes[0, 0]
+    k = len(order)
+    offsets = np.linspace(-width / 2, width / 2, k) if k > 1 else np.zeros(1)
+    colors = sns.color_palette(PALETTE, k)
+    markers = ["o", "s", "D", "^", "v", "P", "X"]
+    for j, (name, offset, color) in enumerate(zip(order, offsets, colors, strict=True)):
+        rows = table[table["estimator"] == name].sort_values("event_time")
+        low = (rows["estimate"] - rows["ci_low"]).clip(lower=0)
+        high = (rows["ci_high"] - rows["estimate"]).clip(lower=0)
+        ax.errorbar(rows["event_time"] + offset, rows["estimate"], yerr=[low, high],
+                    fmt=markers[j % len(markers)], markersize=4, capsize=2, elinewidth=1,
+                    color=color, label=str(name))
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ticks = np.unique(table["event_time"].dropna().to_numpy(dtype=float))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(int(v)) for v in ticks])
+    ax.set(xlabel=labels.get("x", "event time"), ylabel=labels.get("y", "effect"))
+    ax.legend(title=labels.get("legend"), fontsize="small", ncols=min(k, 3))
+    return fig

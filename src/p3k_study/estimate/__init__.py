@@ -9,11 +9,13 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 
 from ._common import EstimationError, EstimationWarning
 from .bacon import BaconResult, bacon_decomposition
+from .compare import ComparisonResult, compare_estimators
 from .continuous import ContDidResult, cont_did
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
 from .imputation import ImputationResult, did_imputation
+from .multiplegt import MultiplegtResult, did_multiplegt
 from .tables import RegressionTable, regression_table
 from .twfe import BeforeAfterResult, RegressionResult, before_after, twfe
 
@@ -22,20 +24,24 @@ __all__ = [
     "AttGtResult",
     "BaconResult",
     "BeforeAfterResult",
+    "ComparisonResult",
     "ContDidResult",
     "EstimationError",
     "EstimationWarning",
     "EventStudyResult",
     "ImputationResult",
+    "MultiplegtResult",
     "RegressionResult",
     "RegressionTable",
     "TwfeWeightsResult",
     "att_gt",
     "bacon_decomposition",
     "before_after",
+    "compare_estimators",
     "cont_did",
     "count_never_treated",
     "did_imputation",
+    "did_multiplegt",
     "event_study",
     "regression_table",
     "twfe",
