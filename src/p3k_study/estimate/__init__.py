@@ -7,7 +7,7 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 (de Chaisemartin-D'Haultfoeuille weights).
 """
 
-from ._common import EstimationError, EstimationWarning
+from ._common import EstimationError, EstimationWarning, TestResult
 from .bacon import BaconResult, bacon_decomposition
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
@@ -27,6 +27,7 @@ __all__ = [
     "ImputationResult",
     "RegressionResult",
     "RegressionTable",
+    "TestResult",
     "TwfeWeightsResult",
     "att_gt",
     "bacon_decomposition",
