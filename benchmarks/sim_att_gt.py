@@ -69,8 +69,8 @@ def main(reps: int = 250, seed: int = 12345) -> None:
         pg = post["cohort"].map(SHARES)
         pt = res.pretrend_test()
         w = twfe_weights(d, "y", "unit", "t", "g")
-        row = {"rep": r, "twfe": twfe_coef(d), "pt_p": pt["p_value"],
-               "pt_chi2_p": pt["chi2_p_value"], "twfe_w": w.beta, "neg_w": w.sum_negative}
+        row = {"rep": r, "twfe": twfe_coef(d), "pt_p": pt.p_value,
+               "pt_chi2_p": pt.chi2_p_value, "twfe_w": w.beta, "neg_w": w.sum_negative}
         s = res.aggregate("simple")
         row.update(simple=s.att, simple_se=s.se,
                    simple_truth=float((pg * post["truth"]).sum() / pg.sum()))

@@ -108,7 +108,7 @@ def replicate(seed: int, pattern: str, control_group: str = "never_treated", n: 
         for kind in ("group", "calendar"):
             a = r.aggregate(kind)
             row[kind], row[f"{kind}_se"] = a.att, a.se
-        row["pt_p"] = r.pretrend_test()["p_value"]
+        row["pt_p"] = r.pretrend_test().p_value
         row["n_used"] = r.settings["n_used"]
     for k, v in tr.items():
         row[f"{k}_truth"] = v

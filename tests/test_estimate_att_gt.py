@@ -72,9 +72,9 @@ def test_aggregate_matches_r_did_10dp(res, kind):
 
 def test_pretrend_matches_r_did(res):
     pt = res.pretrend_test(by="cells", small_sample=False)
-    assert pt["df"] == 5
+    assert pt.df == 5
     ref = REF["no_covariates_never_treated_dr"]["pretrend_p_value"]["value"]
-    assert round(pt["p_value"], 5) == ref
+    assert round(pt.p_value, 5) == ref
 
 
 def test_covariates_match_stata_csdid_dripw_7dp(res_cov):
@@ -93,7 +93,7 @@ def test_covariates_match_stata_csdid_dripw_7dp(res_cov):
             assert tab.loc[k, "se"] == pytest.approx(se, abs=5e-8)
     stat, df, p = ref["pretrend_chi2"]
     pt = res_cov.pretrend_test(by="cells", small_sample=False)
-    assert round(pt["statistic"], 2) == stat and pt["df"] == df and round(pt["p_value"], 4) == p
+    assert round(pt.statistic, 2) == stat and pt.df == df and round(pt.p_value, 4) == p
 
 
 def test_methods_agree_without_covariates(mpdta, res):
@@ -143,13 +143,15 @@ def test_tidy_summary_plot(res):
 
     matplotlib.use("Agg")
     tidy = res.tidy()
-    assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value",
-                                  "ci_low", "ci_high"]
+    assert list(tidy.columns) == ["term", "cohort", "time", "event_time", "estimate",
+                                  "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+    assert list(tidy["cohort"][:2]) == [2004, 2004] and list(tidy["time"][:2]) == [2004, 2005]
+    assert (tidy["event_time"] == tidy["time"] - tidy["cohort"]).all()
     assert "Pre-trend" in res.summary()
     fig = res.plot()
     assert len(fig.axes) >= 3
     agg = res.aggregate("dynamic")
-    assert agg.tidy().iloc[0]["term"] == "ATT (dynamic)"
+    assert agg.tidy().iloc[0]["term"] == "ATT"
     assert agg.plot() is not None
     assert "dynamic" in agg.summary()
 

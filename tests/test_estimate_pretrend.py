@@ -58,9 +58,9 @@ def rejection_rates(sizes: dict[int, int], periods: int, reps: int, **kwargs: ob
             warnings.simplefilter("ignore", EstimationWarning)
             r = att_gt(d, "y", "u", "t", "g", **kwargs)  # type: ignore[arg-type]
             pt = r.pretrend_test()
-        p_f.append(pt["p_value"])
-        p_chi2.append(pt["chi2_p_value"])
-        used.add(pt["by"])
+        p_f.append(pt.p_value)
+        p_chi2.append(pt.chi2_p_value)
+        used.add(pt.by)
     return float(np.mean(np.array(p_f) < 0.05)), float(np.mean(np.array(p_chi2) < 0.05)), used
 
 
@@ -91,7 +91,7 @@ def test_att_gt_size_with_few_clusters():
         d = simulate(seed, MEDIUM, 8, n_clusters=12)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EstimationWarning)
-            p.append(att_gt(d, "y", "u", "t", "g", cluster="cl").pretrend_test()["p_value"])
+            p.append(att_gt(d, "y", "u", "t", "g", cluster="cl").pretrend_test().p_value)
     assert lo <= float(np.mean(np.array(p) < 0.05)) <= hi
 
 
@@ -103,23 +103,23 @@ def test_fixture_panel_no_longer_explodes():
         r = att_gt(panel, "ikm", "unit_id", "period_index", "cohort",
                    control_group="not_yet_treated")
     old = r.pretrend_test(by="cells", small_sample=False)
-    assert old["p_value"] < 1e-100  # R did's figure, reproduced
+    assert old.p_value < 1e-100  # R did's figure, reproduced
     pt = r.pretrend_test()
-    assert pt["by"] == "event_time" and "too few units" in pt["note"]
-    assert pt["p_value"] > 0.01
-    assert "Pre-trend test F(" in r.summary()
+    assert pt.by == "event_time" and "too few units" in pt.note
+    assert pt.p_value > 0.01
+    assert "Pre-trend test: F(" in r.summary()
 
 
 def test_r_did_pretest_reproduced_with_small_sample_false():
     mpdta = pd.read_csv(HERE / "data" / "mpdta.csv")
     r = att_gt(mpdta, "lemp", "countyreal", "year", "first.treat")
     pt = r.pretrend_test(by="cells", small_sample=False)
-    assert pt["df"] == 5 and pt["test"].startswith("chi2")
-    assert round(pt["p_value"], 5) == REF["no_covariates_never_treated_dr"]["pretrend_p_value"][
+    assert pt.df == 5 and pt.method.startswith("chi2")
+    assert round(pt.p_value, 5) == REF["no_covariates_never_treated_dr"]["pretrend_p_value"][
         "value"]
     auto = r.pretrend_test()  # cohorts of 20-131 counties, <= 3 pre-periods: cell test
-    assert auto["by"] == "cells" and auto["chi2"] == pytest.approx(pt["statistic"])
-    assert 0 < auto["p_value"] < 1 and np.isfinite(auto["df_denom"])
+    assert auto.by == "cells" and auto.chi2 == pytest.approx(pt.statistic)
+    assert 0 < auto.p_value < 1 and np.isfinite(auto.df_denom)
     with pytest.raises(EstimationError, match="by must be"):
         r.pretrend_test(by="cohort")
 
@@ -131,7 +131,7 @@ def test_singular_covariance_gives_nan_and_warning():
         r = att_gt(d, "y", "u", "t", "g", cluster="cl")
     with pytest.warns(EstimationWarning, match="no p-value"):
         pt = r.pretrend_test(by="cells")
-    assert np.isnan(pt["p_value"]) and "singular" in pt["note"]
+    assert np.isnan(pt.p_value) and "singular" in pt.note
 
 
 @pytest.mark.parametrize("method", ["twfe", "sun_abraham", "cs"])
@@ -144,5 +144,5 @@ def test_event_study_pretrend_size(method):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EstimationWarning)
             r = event_study(d, "y", "u", "t", "g", method=method, leads=3, lags=3)
-        p.append(r.pretrend_test()["p_value"])
+        p.append(r.pretrend_test().p_value)
     assert lo <= float(np.mean(np.array(p) < 0.05)) <= hi

@@ -50,7 +50,7 @@ def test_cs_recovers_cells(data):
     z = (r.table["att"].to_numpy() - truth) / r.table["se"].to_numpy()
     assert np.all(np.abs(z) < 4), z
     # pre-trends hold in the DGP
-    assert r.pretrend_test()["p_value"] > 0.001
+    assert r.pretrend_test().p_value > 0.001
 
 
 def test_cs_recovers_aggregates(data):

@@ -100,8 +100,8 @@ def test_event_study_twfe_binning_and_pretrend(mpdta):
     r = event_study(mpdta, "lemp", "countyreal", "year", "first.treat", leads=2, lags=1)
     assert list(r.table["event_time"]) == [-2, -1, 0, 1]
     pt = r.pretrend_test()
-    assert pt["df"] == 1
-    assert pt["statistic"] == pytest.approx(
+    assert pt.df == 1
+    assert pt.statistic == pytest.approx(
         (r.table.set_index("event_time").loc[-2, "estimate"]
          / r.table.set_index("event_time").loc[-2, "std_error"]) ** 2)
     assert r.plot() is not None and "Joint pre-trend" in r.summary()
@@ -112,7 +112,7 @@ def test_event_study_cs_matches_aggregate(mpdta):
     dyn = REF["no_covariates_never_treated_dr"]["aggte"]["dynamic"]
     post = r.table[r.table["event_time"] >= 0]["estimate"].mean()
     assert post == pytest.approx(dyn[0], abs=1e-10)
-    assert 0 < r.pretrend_test()["p_value"] < 1
+    assert 0 < r.pretrend_test().p_value < 1
 
 
 def test_bacon_identity(mpdta):
@@ -171,4 +171,31 @@ def test_sun_abraham_fast_path_equals_pyfixest(mpdta, monkeypatch, drop):
     assert slow.model is not None
     np.testing.assert_allclose(fast.table["estimate"], slow.table["estimate"], atol=1e-10)
     np.testing.assert_allclose(fast.table["std_error"], slow.table["std_error"], atol=1e-7)
-    assert fast.pretrend["p_value"] == pytest.approx(slow.pretrend["p_value"], abs=1e-6)
+    assert fast.pretrend.p_value == pytest.approx(slow.pretrend.p_value, abs=1e-6)
+
+
+def test_bacon_unbalanced_names_its_sample_and_both_twfe(mpdta):
+    """Issue 14 item 11: on an unbalanced panel the decomposition runs on the fully observed
+    units only; the result carries that sample and its TWFE beside the full-sample TWFE."""
+    rng = np.random.default_rng(3)
+    drop = rng.choice(len(mpdta), size=300, replace=False)
+    d = mpdta.drop(index=mpdta.index[drop])
+    full = pf.feols("lemp ~ treated | countyreal + year", d).coef()["treated"]
+    counts = d.groupby("countyreal").size()
+    kept = d[d["countyreal"].isin(counts[counts == d["year"].nunique()].index)]
+    balanced = pf.feols("lemp ~ treated | countyreal + year", kept).coef()["treated"]
+    assert abs(full - balanced) > 1e-3  # the two samples give different TWFE
+    with pytest.warns(EstimationWarning, match="full sample"):
+        b = bacon_decomposition(d, "lemp", "countyreal", "year", "first.treat")
+    assert b.twfe == pytest.approx(balanced, abs=1e-12)
+    assert b.twfe_full == pytest.approx(full, abs=1e-10)
+    assert (b.n_units, b.n_obs) == (kept["countyreal"].nunique(), len(kept))
+    assert (b.n_units_full, b.n_obs_full) == (d["countyreal"].nunique(), len(d))
+    t = b.tidy().set_index("term")
+    assert t.loc["TWFE (decomposed sample)", "estimate"] == pytest.approx(balanced, abs=1e-12)
+    assert t.loc["TWFE (full sample)", "estimate"] == pytest.approx(full, abs=1e-10)
+    assert t.loc["TWFE (decomposed sample)", "n_units"] == kept["countyreal"].nunique()
+    assert t.loc["TWFE (full sample)", "n_obs"] == len(d)
+    s = b.summary()
+    assert f"{kept['countyreal'].nunique()} of {d['countyreal'].nunique()} units" in s
+    assert f"{full:.4f}" in s and f"{balanced:.4f}" in s

@@ -13,7 +13,7 @@ import papermill
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 5,
+FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 7,
            "region-report.ipynb": 3}
 ANALYSIS = ["01-explore.ipynb", "02-regression.ipynb", "03-before-after.ipynb"]
 ALL = [*ANALYSIS, "region-report.ipynb"]

@@ -32,7 +32,7 @@ def test_outputs_columns_and_direct_calls(tmp_path):
     assert paths == [folder / "estimates" / "national.csv", folder / "estimates" / "att_gt.csv"]
     assert all(p.exists() for p in paths)
     assert list(national.columns) == [*TIDY, "model", "control_group", "unbalanced",
-                                      "event_time", "n_units", "n_obs"]
+                                      "event_time", "n_units", "n_obs", "cohort", "time"]
     assert list(dict.fromkeys(national["model"])) == MODELS
     assert list(gt_table.columns[:6]) == ["cohort", "time", "att", "se", "ci_low", "ci_high"]
     assert "control_group" in gt_table.columns

@@ -66,7 +66,9 @@ def estimate_all(processed: Path, out: Path | None = None, seed: int = 20240901)
     twfe_indicator, twfe_share, cs_simple, cs_dynamic, cs_group,
     cs_calendar, twfe_weights: the de Chaisemartin-D'Haultfoeuille diagnostic, no SEs),
     `control_group` (the Callaway-Sant'Anna comparison group on the cs_ rows, empty otherwise) and
-    `unbalanced` ("pairwise" on the cs_ rows, empty otherwise).
+    `unbalanced` ("pairwise" on the cs_ rows, empty otherwise), then the key columns of the
+    rows that have them (docs/methods.md, "Results"): `event_time`, `n_units`, `n_obs`
+    (imputation, cs_dynamic), `cohort` (cs_group) and `time` (cs_calendar), periods as labels.
     `estimates/att_gt.csv`: the att_gt table (cohort, time, att, se, ci_low, ci_high, base_time,
     post, n_treated, n_control: the units in each cell) plus `control_group` and `unbalanced`.
     Callaway-Sant'Anna runs with `unbalanced="pairwise"` (SKM surveys are often annual or

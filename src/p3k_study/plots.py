@@ -242,19 +242,23 @@ def event_profile(table: pd.DataFrame, *, labels: Mapping[str, str], ax=None,
     """An event-time profile: pre-period leads and post-period effects with pointwise intervals
     (bars) and a simultaneous band (shaded), in event-time order.
 
-    table: columns event_time, estimate, ci_low, ci_high, band_low, band_high, kind ('pre' or
-    'post'). truth (optional, synthetic data): columns event_time, att_true.
+    table: columns event_time, estimate, ci_low, ci_high, and optionally band_low, band_high
+    (no shaded band without them) and kind ('pre' or 'post'; default: event_time < 0 is 'pre').
+    truth (optional, synthetic data): columns event_time, att_true.
     labels: x, y, and optionally pre, post, band, truth (legend texts).
     """
     rows = table.sort_values("event_time")
+    if "kind" not in rows.columns:
+        rows = rows.assign(kind=np.where(rows["event_time"] < 0, "pre", "post"))
     if ax is None:
         fig, axes = new_figure(8, 3.8)
         ax = axes[0, 0]
     else:
         fig = ax.figure
     x = rows["event_time"].to_numpy(dtype=float)
-    ax.fill_between(x, rows["band_low"], rows["band_high"], color="#7f9fbf", alpha=0.3,
-                    step=None, label=labels.get("band"), linewidth=0)
+    if {"band_low", "band_high"} <= set(rows.columns):
+        ax.fill_between(x, rows["band_low"], rows["band_high"], color="#7f9fbf", alpha=0.3,
+                        step=None, label=labels.get("band"), linewidth=0)
     for kind, color in (("pre", "#555555"), ("post", "#1f4e79")):
         part = rows[rows["kind"] == kind]
         if part.empty:
@@ -334,4 +338,80 @@ def event_study_comparison(table: pd.DataFrame, *, labels: Mapping[str, str],
     ax.set_xticklabels([str(int(v)) for v in ticks])
     ax.set(xlabel=labels.get("x", "event time"), ylabel=labels.get("y", "effect"))
     ax.legend(title=labels.get("legend"), fontsize="small", ncols=min(k, 3))
+    return fig
+
+
+def _ax_or_new(ax, width: float = 8.0, height: float = 4.0):  # type: ignore[no-untyped-def]
+    if ax is None:
+        fig, axes = new_figure(width, height)
+        return fig, axes[0, 0]
+    return ax.figure, ax
+
+
+def cohort_panels(table: pd.DataFrame, *, labels: Mapping[str, str], ncols: int = 3) -> Figure:
+    """Group-time effects, one panel per cohort (as R did's ggdid): estimate with its interval
+    against the period, pre-periods and post-periods in two colours.
+
+    table: columns cohort, time, estimate, ci_low, ci_high, post (bool); band_low/band_high
+    are drawn instead of the interval when present. labels: x, y, and optionally title (a
+    format string with {cohort}).
+    """
+    cohorts = list(dict.fromkeys(table["cohort"]))
+    ncols = max(1, min(ncols, len(cohorts)))
+    nrows = int(np.ceil(len(cohorts) / ncols)) or 1
+    fig = Figure(figsize=(4 * ncols, 2.8 * nrows), dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    low, high = (("band_low", "band_high") if "band_low" in table.columns
+                 else ("ci_low", "ci_high"))
+    for ax, g in zip(axes.flat, cohorts, strict=False):
+        f = table[table["cohort"] == g]
+        xs = np.arange(len(f))
+        colors = np.where(f["post"].to_numpy(dtype=bool), "#c00000", "#1f4e79")
+        ax.vlines(xs, f[low], f[high], colors=colors)
+        ax.scatter(xs, f["estimate"], c=colors, zorder=3, s=14)
+        ax.axhline(0, color="grey", linestyle="--", linewidth=1)
+        ax.set_xticks(xs)
+        ax.set_xticklabels([str(v) for v in f["time"]], rotation=45, ha="right")
+        ax.set_title(labels.get("title", "cohort {cohort}").format(cohort=g))
+        ax.set(xlabel=labels.get("x", "period"), ylabel=labels.get("y", "effect"))
+    for ax in list(axes.flat)[len(cohorts):]:
+        ax.set_visible(False)
+    return fig
+
+
+def points(table: pd.DataFrame, *, x: str, y: str, hue: str, labels: Mapping[str, str],
+           reference: float | None = None, ax=None) -> Figure:  # type: ignore[no-untyped-def]
+    """A scatter of `y` against `x`, one colour and marker per `hue` (e.g. Goodman-Bacon 2x2
+    estimates against their weights, or TWFE weights by period and cohort).
+
+    labels: x, y, legend, optionally title and reference (legend text of the dashed
+    horizontal line at `reference`).
+    """
+    fig, ax = _ax_or_new(ax, 7, 4)
+    rows = table.assign(**{hue: table[hue].astype(str)})
+    sns.scatterplot(data=rows, x=x, y=y, hue=hue, style=hue, palette=PALETTE, ax=ax)
+    if reference is not None and np.isfinite(reference):
+        ax.axhline(reference, color="grey", linestyle="--", linewidth=1,
+                   label=labels.get("reference"))
+    ax.set(xlabel=labels.get("x", x), ylabel=labels.get("y", y), title=labels.get("title", ""))
+    ax.legend(fontsize="small", title=labels.get("legend"))
+    return fig
+
+
+def means_by_window(means: pd.DataFrame, *, labels: Mapping[str, str], ax=None
+                    ) -> Figure:  # type: ignore[no-untyped-def]
+    """The four means of a 2x2 comparison: one line per group over 'before' and 'after'.
+
+    means: columns group, window ('before'/'after'), mean. labels: y, optionally title, x.
+    """
+    fig, ax = _ax_or_new(ax, 6, 4)
+    for (group, part), color in zip(means.groupby("group", sort=False),
+                                    sns.color_palette(PALETTE, means["group"].nunique()),
+                                    strict=True):
+        part = part.set_index("window").reindex(["before", "after"])
+        ax.plot([0, 1], part["mean"], "o-", color=color, label=str(group))
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["before", "after"])
+    ax.set(xlabel=labels.get("x", ""), ylabel=labels.get("y", ""), title=labels.get("title", ""))
+    ax.legend(fontsize="small")
     return fig

@@ -7,7 +7,7 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 (de Chaisemartin-D'Haultfoeuille weights).
 """
 
-from ._common import EstimationError, EstimationWarning
+from ._common import EstimationError, EstimationWarning, TestResult
 from .bacon import BaconResult, bacon_decomposition
 from .compare import ComparisonResult, compare_estimators
 from .continuous import ContDidResult, cont_did
@@ -33,6 +33,7 @@ __all__ = [
     "MultiplegtResult",
     "RegressionResult",
     "RegressionTable",
+    "TestResult",
     "TwfeWeightsResult",
     "att_gt",
     "bacon_decomposition",

@@ -1,8 +1,20 @@
-"""Shared pieces of the estimators: the error type, the tidy-table helpers and plotting helpers."""
+"""Shared pieces of the estimators: the error type, the result vocabulary (tidy columns, the
+typed test result, period labels) and the text rendering.
+
+Vocabulary (docs/methods.md, "Results"): every result's `tidy()` has the columns `TIDY_COLUMNS`
+(`band_low`/`band_high` where a simultaneous band exists; `cohort`, `time`, `event_time` where
+the row has them, as period labels when the result knows them), `vcov()` is a method,
+`summary()` returns text and `plot()` draws through `p3k_study.plots`; joint tests return a
+`TestResult`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,6 +23,206 @@ from scipy import stats
 from p3k_study.errors import UserError
 
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+BAND_COLUMNS = ["band_low", "band_high"]
+KEY_COLUMNS = ["cohort", "time", "event_time"]
+
+
+@dataclass(frozen=True, repr=False)
+class TestResult:
+    """A joint (Wald-type) test of H0: the tested estimates are all zero.
+
+    Attributes
+    ----------
+    statistic : float
+        The test statistic (F or chi2; NaN when the test cannot be done).
+    df : float
+        Degrees of freedom of the statistic (the numerator df of an F test).
+    p_value : float
+        Its p-value (NaN when the test cannot be done; `note` says why).
+    method : str
+        Which test: e.g. "F (small-sample, Krishnamoorthy-Yu df)", "chi2 (asymptotic, as R
+        did)", "F (chi2 / q, G - 1 df, as fixest)".
+    df_denom : float
+        Denominator degrees of freedom of an F test; inf for a chi2 test.
+    chi2, chi2_p_value : float
+        The asymptotic chi2 statistic and p-value of the same hypothesis (NaN if singular).
+    by : str
+        What was tested ("cells" or "event_time" for pre-trend tests; "" otherwise).
+    note : str
+        What was changed, or why there is no p-value ("" if nothing).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    statistic: float
+    df: float
+    p_value: float
+    method: str
+    df_denom: float = math.inf
+    chi2: float = math.nan
+    chi2_p_value: float = math.nan
+    by: str = ""
+    note: str = ""
+
+    @property
+    def available(self) -> bool:
+        """True when the test has a p-value."""
+        return bool(np.isfinite(self.p_value))
+
+    def __repr__(self) -> str:
+        return f"TestResult: {self}"
+
+    def __str__(self) -> str:
+        if not self.available:
+            return f"not available ({self.note or 'no p-value'})"
+        if np.isfinite(self.df_denom):
+            line = (f"F({self.df:g}, {self.df_denom:.1f}) = {self.statistic:.3f}, "
+                    f"p = {self.p_value:.5f}")
+            if np.isfinite(self.chi2):
+                line += f" [asymptotic chi2 = {self.chi2:.3f}, p = {self.chi2_p_value:.5f}]"
+        else:
+            line = f"chi2({self.df:g}) = {self.statistic:.3f}, p = {self.p_value:.5f}"
+        extra = [x for x in (f"tested: {self.by}" if self.by else "", self.note) if x]
+        return f"{line} ({self.method}{'; ' + '; '.join(extra) if extra else ''})"
+
+
+class PeriodLabels:
+    """How a result writes periods and cohorts: as labels ("2022-S1", "2023-Q3", "2024") when the
+    data carried a `period` label column beside the integer `time` column (a panel written by
+    `prepare`), else as the numbers given.
+
+    Parameters
+    ----------
+    freq : str or None
+        "semester", "quarter" or "year"; None = no labels known (numbers are kept).
+    known : iterable of int
+        Period indices that occur (periods and cohorts), replaced in free text by `text`.
+    """
+
+    def __init__(self, freq: str | None = None, known: Iterable[int] = ()) -> None:
+        self.freq = freq
+        self.known: dict[int, str] = {}
+        if freq is not None:
+            from p3k_study.periods import period_label
+
+            self.known = {int(i): period_label(int(i), freq) for i in known}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_data(cls, data: pd.DataFrame, time: str, cohort: str | None = None,
+                  label_column: str = "period") -> PeriodLabels:
+        """The labels of `data` when it has a `label_column` whose labels are those of the
+        integer `time` values for one frequency (`periods.infer_frequency`); else no labels.
+        One row per distinct period is checked."""
+        if (label_column == time or label_column not in data.columns or time not in data.columns
+                or not pd.api.types.is_numeric_dtype(data[time])):
+            return cls()
+        first = ~data[time].duplicated().to_numpy()
+        idx, lab = data[time].to_numpy()[first], data[label_column].to_numpy()[first]
+        ok = pd.notna(idx) & pd.notna(lab)
+        if not ok.any() or np.any(np.mod(idx[ok].astype(float), 1) != 0):
+            return cls()
+        from p3k_study.periods import infer_frequency
+
+        try:
+            freq = infer_frequency(pd.Series(lab[ok]).astype(str), idx[ok].astype("int64"))
+        except (ValueError, TypeError):
+            return cls()
+        known = set(idx[ok].astype("int64").tolist())
+        if cohort is not None and cohort in data.columns:
+            g = pd.to_numeric(pd.Series(pd.unique(data[cohort])), errors="coerce").dropna()
+            known |= {int(v) for v in g if v > 0 and float(v) % 1 == 0}
+        return cls(freq, known)
+
+    def __bool__(self) -> bool:
+        return self.freq is not None
+
+    def period(self, value: object) -> object:
+        """One period as its label (a number when no labels are known or it is missing)."""
+        if self.freq is None or value is None or pd.isna(value):  # type: ignore[arg-type]
+            return value
+        from p3k_study.periods import period_label
+
+        return period_label(int(value), self.freq)  # type: ignore[arg-type, call-overload]
+
+    def cohort(self, value: object) -> object:
+        """A cohort as its label; 0/missing = never treated ('never')."""
+        if self.freq is None:
+            return value
+        from p3k_study.periods import cohort_label
+
+        return cohort_label(value, self.freq)  # type: ignore[arg-type]
+
+    def periods(self, values: Iterable[object]) -> list[object]:
+        return [self.period(v) for v in values]
+
+    def cohorts(self, values: Iterable[object]) -> list[object]:
+        return [self.cohort(v) for v in values]
+
+    def text(self, text: str) -> str:
+        """`text` with the known period indices written as labels
+        (`periods.label_periods_in_text`)."""
+        if not self.known:
+            return text
+        from p3k_study.periods import label_periods_in_text
+
+        return label_periods_in_text(text, self.known)
+
+
+@contextmanager
+def labelled_warnings(labels: PeriodLabels) -> Iterator[None]:
+    """EstimationWarnings raised inside the block are re-issued after it with their period
+    indices written as labels (other warnings pass unchanged)."""
+    if not labels:
+        yield
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for item in caught:
+        msg = str(item.message)
+        if issubclass(item.category, EstimationWarning):
+            msg = labels.text(msg)
+        warnings.warn(msg, item.category, stacklevel=3)
+
+
+def key_columns(tidy: pd.DataFrame, labels: PeriodLabels, cohort: Sequence[object] | None = None,
+                time: Sequence[object] | None = None,
+                event_time: Sequence[object] | None = None) -> pd.DataFrame:
+    """`tidy` with `cohort`, `time` and `event_time` columns (those given) after `term`;
+    cohort and time as labels when `labels` knows them, else (like event_time) as whole
+    numbers; None/NaN = the row has no such key (e.g. the overall ATT)."""
+    out = tidy.copy()
+    pos = 1
+    for name, values in (("cohort", cohort), ("time", time), ("event_time", event_time)):
+        if values is None:
+            continue
+        vals = [None if v is None or pd.isna(v) else v for v in values]  # type: ignore[arg-type]
+        if labels and name != "event_time":
+            one = labels.cohort if name == "cohort" else labels.period
+            column: object = pd.array([None if v is None else one(v) for v in vals],
+                                      dtype="string")
+        else:
+            column = _numbers(vals)
+        out.insert(pos, name, column)
+        pos += 1
+    return out
+
+
+def _numbers(values: list[object]) -> object:
+    """Whole numbers as a nullable integer array (cohort 2004.0 -> 2004), else floats."""
+    arr = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
+    finite = arr.dropna().to_numpy()
+    if np.all(np.mod(finite, 1) == 0):
+        return pd.array(arr, dtype="Int64")
+    return arr.to_numpy()
+
+
+def no_inference_tidy(terms: Sequence[str], estimate: Sequence[float]) -> pd.DataFrame:
+    """A tidy table of quantities without sampling uncertainty (weights, decompositions): the
+    inference columns are NaN."""
+    nan = [np.nan] * len(terms)
+    return pd.DataFrame({"term": list(terms), "estimate": list(estimate), "std_error": nan,
+                         "statistic": nan, "p_value": nan, "ci_low": nan, "ci_high": nan})
 
 
 class EstimationError(UserError, ValueError):
@@ -59,16 +271,17 @@ def normal_tidy(
     estimate: np.ndarray,
     std_error: np.ndarray,
     alpha: float = 0.05,
-    crit: float | None = None,
+    band_crit: float | None = None,
 ) -> pd.DataFrame:
-    """Broom-style table, normal p-values; `crit` overrides the CI critical value."""
+    """Broom-style table with normal p-values and pointwise intervals; `band_crit` (a
+    simultaneous critical value) adds `band_low`/`band_high`."""
     est = np.asarray(estimate, dtype=float)
     se = np.asarray(std_error, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = est / se
     p = 2 * stats.norm.sf(np.abs(stat))
-    c = stats.norm.ppf(1 - alpha / 2) if crit is None else crit
-    return pd.DataFrame(
+    c = stats.norm.ppf(1 - alpha / 2)
+    out = pd.DataFrame(
         {
             "term": list(terms),
             "estimate": est,
@@ -79,6 +292,10 @@ def normal_tidy(
             "ci_high": est + c * se,
         }
     )
+    if band_crit is not None:
+        out["band_low"] = est - band_crit * se
+        out["band_high"] = est + band_crit * se
+    return out
 
 
 def format_tidy(tidy: pd.DataFrame, title: str, notes: Sequence[str] = ()) -> str:
@@ -89,50 +306,6 @@ def format_tidy(tidy: pd.DataFrame, title: str, notes: Sequence[str] = ()) -> st
     rule = "-" * max(len(title), min(100, max(len(line) for line in body.splitlines())))
     lines = [title, rule, body, rule, *notes]
     return "\n".join(lines)
-
-
-def _axes(ax=None):  # type: ignore[no-untyped-def]
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
-    return ax
-
-
-def coef_plot(tidy: pd.DataFrame, title: str = "", ax=None):  # type: ignore[no-untyped-def]
-    """Horizontal coefficient plot (points with confidence intervals); returns the Axes."""
-    import seaborn as sns
-
-    ax = _axes(ax)
-    sns.pointplot(data=tidy, x="estimate", y="term", linestyle="none", ax=ax, color="C0")
-    y = np.arange(len(tidy))
-    ax.hlines(y, tidy["ci_low"], tidy["ci_high"], color="C0")
-    ax.axvline(0, color="grey", linestyle="--", linewidth=1)
-    ax.set_xlabel("estimate")
-    ax.set_ylabel("")
-    ax.set_title(title)
-    return ax
-
-
-def event_plot(
-    frame: pd.DataFrame, x: str, title: str = "", ax=None, xlabel: str = "periods since first P3K"
-):  # type: ignore[no-untyped-def]
-    """Event-study plot: estimates against `x`, shaded (ci_low, ci_high) band; returns the Axes."""
-    import seaborn as sns
-
-    ax = _axes(ax)
-    f = frame.sort_values(x)
-    pre = f[x] < 0
-    sns.scatterplot(x=f[x], y=f["estimate"], hue=np.where(pre, "pre", "post"), ax=ax,
-                    palette={"pre": "C0", "post": "C3"})
-    sns.lineplot(x=f[x], y=f["estimate"], ax=ax, color="grey", linewidth=0.8)
-    ax.fill_between(f[x], f["ci_low"], f["ci_high"], alpha=0.2, color="C0")
-    ax.axhline(0, color="grey", linestyle="--", linewidth=1)
-    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("estimate")
-    ax.set_title(title)
-    return ax
 
 
 def wald(estimate: np.ndarray, vcov: np.ndarray) -> tuple[float, int, float]:
@@ -150,7 +323,7 @@ def wald(estimate: np.ndarray, vcov: np.ndarray) -> tuple[float, int, float]:
 
 
 def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: int,
-                 effective: bool = False) -> dict[str, float | str]:
+                 effective: bool = False) -> TestResult:
     """Wald test of H0: estimate = 0 with a small-sample F reference distribution.
 
     `psi` (m, q) holds influence-function rows (units, or cluster sums) scaled so that the
@@ -161,7 +334,8 @@ def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: i
     multivariate Behrens-Fisher problem, summed over the groups; with one group it is Hotelling's
     exact T2 test. The asymptotic chi2 understates the null spread badly when a cohort has few
     units relative to its number of pre-periods (simulation: tests/test_estimate_pretrend.py).
-    Returns statistic (F), df, df_denom, p_value and, if the test is impossible, a `note`.
+    Returns a `TestResult` (F; statistic and p_value NaN with a `note` if the test is
+    impossible).
     `effective=True` (pairwise estimates on an unbalanced panel, where a unit can be absent from
     some tested estimates): a group's n_k is its mean number of non-zero rows per column.
     """
@@ -179,21 +353,21 @@ def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: i
             continue
         c = rows - rows.mean(axis=0)
         parts.append(((c.T @ c) / n**2 * m_k / (m_k - 1), m_k))
-    out: dict[str, float | str] = {"statistic": np.nan, "df": q, "df_denom": np.nan,
-                                   "p_value": np.nan}
+    method = "F (small-sample, Krishnamoorthy-Yu df)"
+
+    def none(note: str) -> TestResult:
+        return TestResult(np.nan, q, np.nan, method, df_denom=np.nan, note=note)
+
     if not parts:
-        out["note"] = "no group has two or more units to estimate the covariance"
-        return out
+        return none("no group has two or more units to estimate the covariance")
     v = sum(p for p, _ in parts)
     d = np.sqrt(np.diag(v))
     if np.any(d <= 0):
-        out["note"] = "a tested estimate has zero estimated variance"
-        return out
+        return none("a tested estimate has zero estimated variance")
     eig = np.linalg.eigvalsh(v / np.outer(d, d))
     if eig.min() <= 1e-10 * eig.max():
-        out["note"] = (f"the covariance of the {q} tested estimates is singular (too few units "
-                       "or clusters for that many restrictions)")
-        return out
+        return none(f"the covariance of the {q} tested estimates is singular (too few units "
+                    "or clusters for that many restrictions)")
     vinv = np.linalg.inv(v)
     t2 = float(b @ vinv @ b)
     denom = 0.0
@@ -203,22 +377,7 @@ def grouped_wald(estimate: np.ndarray, psi: np.ndarray, groups: np.ndarray, n: i
     nu = (q + q**2) / denom
     df2 = nu - q + 1
     if df2 <= 0.5:
-        out["note"] = (f"too few units to test {q} restrictions jointly (effective degrees of "
-                       f"freedom {nu:.1f})")
-        return out
+        return none(f"too few units to test {q} restrictions jointly (effective degrees of "
+                    f"freedom {nu:.1f})")
     f = t2 * df2 / (nu * q)
-    out.update(statistic=f, df_denom=float(df2), p_value=float(stats.f.sf(f, q, df2)))
-    return out
-
-
-def pretrend_line(pt: dict) -> str:  # type: ignore[type-arg]
-    """One line of text for a pre-trend test result (F or chi2, or why there is none)."""
-    if not np.isfinite(pt.get("p_value", np.nan)):
-        return f"Pre-trend test: not available ({pt.get('note', 'no p-value')})"
-    if np.isfinite(pt.get("df_denom", np.inf)):
-        line = (f"Pre-trend test F({pt['df']}, {pt['df_denom']:.1f}) = {pt['statistic']:.3f}, "
-                f"p = {pt['p_value']:.5f}")
-        if np.isfinite(pt.get("chi2", np.nan)):
-            line += f" [asymptotic chi2 = {pt['chi2']:.3f}, p = {pt['chi2_p_value']:.5f}]"
-        return line
-    return f"Pre-trend Wald chi2({pt['df']}) = {pt['statistic']:.3f}, p = {pt['p_value']:.5f}"
+    return TestResult(float(f), q, float(stats.f.sf(f, q, df2)), method, df_denom=float(df2))

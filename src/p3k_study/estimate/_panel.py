@@ -60,25 +60,33 @@ def wide_panel(
         raise EstimationError(f"{what}: time column {time!r} has missing values")
     if data[unit].isna().any():
         raise EstimationError(f"{what}: unit column {unit!r} has missing values")
-    refuse_duplicates(data, unit, time, what)
+    # codes of every row (all rows: duplicates and cohort changes count wherever they are)
+    ucodes_all, units_all = pd.factorize(data[unit], sort=True)
+    tcodes_all, times_all = pd.factorize(data[time], sort=True)
+    times_all = np.asarray(times_all)
+    n_all_units = len(units_all)
+    cell = ucodes_all.astype(np.int64) * len(times_all) + tcodes_all
+    if np.bincount(cell, minlength=n_all_units * len(times_all)).max(initial=0) > 1:
+        refuse_duplicates(data, unit, time, what)  # names the pairs
     # cohort must be constant within unit
-    gcol = data[cohort].astype(float).fillna(0.0)
-    nun = gcol.groupby(data[unit].to_numpy(), sort=False).nunique()
-    if (nun > 1).any():
-        bad = list(nun[nun > 1].index[:5])
+    gcol = data[cohort].astype(float).fillna(0.0).to_numpy()
+    g_unit = np.empty(n_all_units)
+    g_unit[ucodes_all] = gcol
+    changes = g_unit[ucodes_all] != gcol
+    if changes.any():
+        bad = list(pd.unique(units_all[ucodes_all[changes]])[:5])
         raise EstimationError(
             f"{what}: cohort {cohort!r} changes over time within unit(s) {bad}; it must be the "
             "period of the unit's first treatment, constant within unit"
         )
     rows = data[[outcome, *covariates]].notna().all(axis=1).to_numpy()
     n_missing_rows = int((~rows).sum())
-    d = data.loc[rows]
-    times = np.sort(d[time].unique())
+    present = np.bincount(tcodes_all[rows], minlength=len(times_all)) > 0
+    times = times_all[present]
     if len(times) < 2:
         raise EstimationError(f"{what}: need at least two periods, found {len(times)}")
-    ucodes, units = pd.factorize(d[unit], sort=True)
-    tcodes = np.searchsorted(times, d[time].to_numpy())
-    n_all_units = int(data[unit].nunique())
+    ucodes, units = ucodes_all[rows], units_all
+    tcodes = (np.cumsum(present) - 1)[tcodes_all[rows]]
     counts = np.bincount(ucodes, minlength=len(units))
     extra = f" ({n_missing_rows} rows with a missing outcome/covariate)" if n_missing_rows else ""
     if min_periods is None:
@@ -106,28 +114,28 @@ def wide_panel(
     remap[keep_unit] = np.arange(len(keep_unit))
     r = remap[ucodes]
     m = r >= 0
+    rm, tm = r[m], tcodes[m]
     n, T = len(keep_unit), len(times)
     Y = np.full((n, T), np.nan)
     observed = None
     if min_periods is not None:
         observed = np.zeros((n, T), dtype=bool)
-        observed[r[m], tcodes[m]] = True
-    Y[r[m], tcodes[m]] = d[outcome].to_numpy(dtype=float)[m]
+        observed[rm, tm] = True
+    Y[rm, tm] = data[outcome].to_numpy(dtype=float)[rows][m]
     X = None
     if covariates:
         X = np.full((n, T, len(covariates)), np.nan)
-        X[r[m], tcodes[m], :] = d[covariates].to_numpy(dtype=float)[m]
-    G = np.zeros(n)
-    G[r[m]] = d[cohort].astype(float).fillna(0.0).to_numpy()[m]
+        X[rm, tm, :] = data[covariates].to_numpy(dtype=float)[rows][m]
+    G = g_unit[keep_unit]
     cl = None
     if cluster is not None:
-        cvals = np.empty(n, dtype=object)
-        cvals[r[m]] = d[cluster].to_numpy()[m]
-        cl = pd.factorize(pd.Series(cvals))[0]
-        nun_c = d.groupby(unit)[cluster].nunique()
-        if (nun_c > 1).any():
+        ccodes = pd.factorize(data[cluster])[0]
+        c_unit = np.empty(n_all_units, dtype=np.int64)
+        c_unit[ucodes_all] = ccodes
+        if (c_unit[ucodes_all] != ccodes).any():
             raise EstimationError(
                 f"{what}: cluster {cluster!r} varies within unit; clusters must contain whole units"
             )
+        cl = pd.factorize(c_unit[keep_unit])[0]
     return WidePanel(units=np.asarray(units)[keep_unit], times=times, Y=Y, X=X, G=G, cluster=cl,
                      notes=notes, observed=observed)

@@ -32,7 +32,14 @@ import numpy as np
 import pandas as pd
 from pyfixest.estimation import demean
 
-from ._common import EstimationError, _axes, format_tidy, require_columns
+from ._common import (
+    EstimationError,
+    PeriodLabels,
+    format_tidy,
+    no_inference_tidy,
+    refuse_duplicates,
+    require_columns,
+)
 
 _ZERO = 1e-10  # as TwoWayFEWeights: weights within 1e-10 of 0 count as 0
 
@@ -49,6 +56,7 @@ class TwfeWeightsResult:
     sigma_fe_dof: float
     outcome: str
     notes: list[str] = field(default_factory=list)
+    labels: PeriodLabels = field(default_factory=PeriodLabels, repr=False)
 
     @property
     def n_negative(self) -> int:
@@ -68,15 +76,30 @@ class TwfeWeightsResult:
         return float(w[w > 0].sum())
 
     def tidy(self) -> pd.DataFrame:
-        """TWFE coefficient, positive and negative weight sums and the two robustness measures
-        (no standard errors: NaN)."""
+        """TWFE coefficient, positive and negative weight sums and the two robustness measures.
+
+        Returns
+        -------
+        DataFrame
+            The tidy columns; the inference columns are NaN (no standard errors).
+        """
         terms = ["TWFE coefficient", "sum of positive weights", "sum of negative weights",
                  "sigma_fe", "sigma_fe_underline"]
         est = [self.beta, self.sum_positive, self.sum_negative, self.sigma_fe,
                self.sigma_fe_underline]
-        nan = [np.nan] * len(terms)
-        return pd.DataFrame({"term": terms, "estimate": est, "std_error": nan, "statistic": nan,
-                             "p_value": nan, "ci_low": nan, "ci_high": nan})
+        return no_inference_tidy(terms, est)
+
+    def weights(self) -> pd.DataFrame:
+        """`table` with cohort and time as period labels when the data had them."""
+        t = self.table.copy()
+        if self.labels:
+            t["cohort"] = self.labels.cohorts(t["cohort"])
+            t["time"] = self.labels.periods(t["time"])
+        return t
+
+    def vcov(self) -> np.ndarray:
+        """The weights have no sampling variance: raises EstimationError."""
+        raise EstimationError("twfe_weights: the weights have no variance matrix")
 
     def summary(self) -> str:
         """Text summary: weight counts and sums, robustness measures, how to read them."""
@@ -98,17 +121,29 @@ class TwfeWeightsResult:
                            [*lines, *self.notes])
 
     def plot(self, ax=None):  # type: ignore[no-untyped-def]
-        """Weight of each treated cell against its period, one colour per cohort; returns the
-        Axes."""
-        import seaborn as sns
+        """Weight of each treated cell against its period, one colour per cohort
+        (`plots.points`).
 
-        ax = _axes(ax)
-        t = self.table.assign(cohort=self.table["cohort"].astype(str))
-        sns.scatterplot(data=t, x="time", y="weight", hue="cohort", style="negative", ax=ax)
-        ax.axhline(0, color="grey", linestyle="--", linewidth=1)
-        ax.set_title(f"TWFE weights by cohort and period (negative sum {self.sum_negative:.3f})")
-        ax.legend(fontsize="small", title="cohort")
-        return ax
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new Figure.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
+        t = self.weights()
+        t = t.assign(time=pd.Categorical(t["time"].astype(str),
+                                         categories=list(dict.fromkeys(
+                                             t.sort_values("time")["time"].astype(str)))))
+        return plots.points(t, x="time", y="weight", hue="cohort",
+                            labels={"x": "period", "y": "weight", "legend": "cohort",
+                                    "title": "TWFE weights by cohort and period (negative sum "
+                                             f"{self.sum_negative:.3f})"},
+                            reference=0.0, ax=ax)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -132,12 +167,27 @@ def _sigma_underline(beta: float, share: np.ndarray, w: np.ndarray) -> float:
 def twfe_weights(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str
                  ) -> TwfeWeightsResult:
     """de Chaisemartin-D'Haultfoeuille (2020) weights of the TWFE coefficient of the absorbing
-    treatment implied by `cohort` (period of first treatment; 0/NaN = never treated).
+    treatment implied by `cohort`.
 
-    Returns a `TwfeWeightsResult`: `.table` has one row per treated cohort x period cell with
-    columns cohort, time, n_obs, weight (the cell's share of beta; all weights sum to 1), w (the
-    per-observation weight, mean 1 over treated observations) and negative; `.beta` is the TWFE
-    coefficient, `.sigma_fe` and `.sigma_fe_underline` the robustness measures.
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (unbalanced allowed).
+    outcome : str
+        Outcome column.
+    unit, time : str
+        Unit identifier and integer period columns.
+    cohort : str
+        Period of the unit's first treatment (0/NaN = never treated).
+
+    Returns
+    -------
+    TwfeWeightsResult
+        `.table` has one row per treated cohort x period cell with columns cohort, time
+        (period indices; `.weights()` gives labels), n_obs, weight (the cell's share of beta;
+        all weights sum to 1), w (the per-observation weight, mean 1 over treated
+        observations) and negative; `.beta` is the TWFE coefficient, `.sigma_fe` and
+        `.sigma_fe_underline` the robustness measures.
     """
     what = "twfe_weights"
     require_columns(data, [outcome, unit, time, cohort], what)
@@ -148,9 +198,7 @@ def twfe_weights(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort:
     notes: list[str] = []
     if len(d) < len(data):
         notes.append(f"{len(data) - len(d)} rows with a missing outcome, unit or period left out")
-    if d.duplicated([unit, time]).any():
-        raise EstimationError(f"{what}: duplicated ({unit}, {time}) rows; the panel needs one "
-                              "row per unit and period")
+    refuse_duplicates(d, unit, time, what)
     g = d[cohort].astype(float).fillna(0.0).to_numpy()
     tt = d[time].to_numpy(dtype=float)
     D = ((g > 0) & (tt >= g)).astype(float)
@@ -191,4 +239,4 @@ def twfe_weights(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort:
     under = _sigma_underline(beta, share, w) if (w < 0).any() else np.nan
     return TwfeWeightsResult(table=table, beta=beta, sigma_fe=sigma_fe,
                              sigma_fe_underline=under, sigma_fe_dof=sigma_dof, outcome=outcome,
-                             notes=notes)
+                             notes=notes, labels=PeriodLabels.from_data(data, time, cohort))

@@ -83,6 +83,7 @@ covariates.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -95,12 +96,13 @@ from scipy import stats
 from ._common import (
     EstimationError,
     EstimationWarning,
-    coef_plot,
-    event_plot,
+    PeriodLabels,
+    TestResult,
     format_tidy,
     grouped_wald,
+    key_columns,
+    labelled_warnings,
     normal_tidy,
-    pretrend_line,
 )
 from ._drdid import ESTIMATORS
 from ._panel import WidePanel, wide_panel
@@ -144,21 +146,28 @@ class _Inference:
         return se
 
     def draws(self, inf: np.ndarray) -> np.ndarray:
-        """B x k bootstrap draws of (estimate* - estimate); same multipliers on every call."""
+        """B x k bootstrap draws of (estimate* - estimate); same multipliers on every call.
+
+        The multipliers are drawn for blocks of units (or clusters), all B draws at once, and
+        each block's contribution is added: `s` is read once, in cache-sized pieces, instead of
+        once per chunk of draws (the product is bound by memory traffic at national scale).
+        Rademacher multipliers come from random bits (8 per random byte)."""
         s = self._sums(inf)
         rng = np.random.default_rng(self.seed)
         b_total = int(self.bootstrap or 0)
-        out = np.empty((b_total, s.shape[1]))
-        if self.weights == "mammen":
-            lo, hi, p_lo = (1 - _SQRT5) / 2, (1 + _SQRT5) / 2, _MAMMEN_P
-        else:  # Rademacher
-            lo, hi, p_lo = -1.0, 1.0, 0.5
-        chunk = max(1, min(b_total, 2_000_000 // max(1, self.n_clusters)))
-        for start in range(0, b_total, chunk):
-            m = min(chunk, b_total - start)
-            v = np.where(rng.random((m, self.n_clusters)) < p_lo, lo, hi)
-            out[start:start + m] = v @ s / self.n
-        return out
+        out = np.zeros((b_total, s.shape[1]))
+        step = max(8, (1_000_000 // max(1, b_total)) // 8 * 8)
+        for lo in range(0, self.n_clusters, step):
+            width = min(step, self.n_clusters - lo)
+            if self.weights == "mammen":
+                v = np.where(rng.random((b_total, width)) < _MAMMEN_P, (1 - _SQRT5) / 2,
+                             (1 + _SQRT5) / 2)
+            else:  # Rademacher: -1 or +1 with probability 1/2
+                bits = np.unpackbits(rng.integers(0, 256, size=(b_total, (width + 7) // 8),
+                                                  dtype=np.uint8), axis=1, count=width)
+                v = 1.0 - 2.0 * bits
+            out += v @ s[lo:lo + width]
+        return out / self.n
 
     def se_and_crit(self, inf: np.ndarray, uniform: bool = True) -> tuple[np.ndarray, float]:
         """SEs and critical value: analytic + normal, or bootstrap (IQR SEs, sup-t band)."""
@@ -183,8 +192,20 @@ class _Inference:
 # --------------------------------------------------------------------------- result objects
 @dataclass
 class AggregateResult:
-    """An aggregation of ATT(g,t) (R did's aggte): overall `att`/`se` and a `table` by
-    event_time, cohort or time."""
+    """An aggregation of ATT(g,t) (R did's aggte).
+
+    Attributes
+    ----------
+    kind : str
+        "simple", "dynamic", "group" or "calendar".
+    att, se : float
+        The overall ATT and its SE.
+    table : DataFrame
+        One row per event_time, cohort or time (empty for "simple"): att, se, and ci_low/ci_high
+        with the critical value `crit` (simultaneous with a bootstrap, as R did).
+    crit : float
+        Critical value of the table's intervals.
+    """
 
     kind: str
     att: float
@@ -196,11 +217,15 @@ class AggregateResult:
     alpha: float = 0.05
     row_inf: np.ndarray | None = field(default=None, repr=False)
     inference: Any = field(default=None, repr=False)
+    labels: PeriodLabels = field(default_factory=PeriodLabels, repr=False)
 
     def vcov(self) -> np.ndarray:
-        """Analytic (influence-function) variance matrix of the table rows."""
-        if self.row_inf is None or self.inference is None:
-            raise EstimationError(f"aggregate '{self.kind}' has no table rows")
+        """Analytic (influence-function) variance matrix of the table rows (for 'simple': 1 x 1,
+        of the overall ATT)."""
+        if self.inference is None:
+            raise EstimationError(f"aggregate '{self.kind}' has no influence function")
+        if self.row_inf is None:
+            return self.inference.vcov(self.inf_func[:, None])
         return self.inference.vcov(self.row_inf)
 
     @property
@@ -209,15 +234,36 @@ class AggregateResult:
         z = stats.norm.ppf(1 - self.alpha / 2)
         return self.att - z * self.se, self.att + z * self.se
 
+    @property
+    def simultaneous(self) -> bool:
+        """True when the table rows have a simultaneous (bootstrap sup-t) band."""
+        return bool(self.inference is not None and self.inference.bootstrap
+                    and len(self.table) > 1)
+
     def tidy(self) -> pd.DataFrame:
-        """Overall ATT first, then one row per table entry (bands as in `.table`)."""
-        overall = normal_tidy([f"ATT ({self.kind})"], [self.att], [self.se], self.alpha)
+        """The overall ATT, then one row per table entry.
+
+        Returns
+        -------
+        DataFrame
+            term ('ATT' for the overall average, then 'event_time=e', 'cohort=g' or 'time=t'),
+            the key column (event_time, cohort or time; periods as labels when known; NaN on
+            the ATT row), estimate, std_error, statistic, p_value, pointwise ci_low/ci_high,
+            and band_low/band_high (simultaneous, with a bootstrap) for the table rows.
+        """
+        band = self.crit if self.simultaneous else None
+        overall = normal_tidy(["ATT"], [self.att], [self.se], self.alpha,
+                              band_crit=None if band is None else np.nan)
         if self.kind == "simple":
             return overall
         key = self.table.columns[0]
-        rows = normal_tidy([f"{key}={v}" for v in self.table[key]], self.table["att"].to_numpy(),
-                           self.table["se"].to_numpy(), self.alpha, crit=self.crit)
-        return pd.concat([overall, rows], ignore_index=True)
+        values = list(self.table[key])
+        shown = (self.labels.cohorts(values) if key == "cohort" else
+                 self.labels.periods(values) if key == "time" else values)
+        rows = normal_tidy([f"{key}={v}" for v in shown], self.table["att"].to_numpy(),
+                           self.table["se"].to_numpy(), self.alpha, band_crit=band)
+        out = pd.concat([overall, rows], ignore_index=True)
+        return key_columns(out, self.labels, **{key: [np.nan, *values]})
 
     def summary(self) -> str:
         """Text summary."""
@@ -225,12 +271,27 @@ class AggregateResult:
                            self.notes)
 
     def plot(self, ax=None):  # type: ignore[no-untyped-def]
-        """Event-study plot for 'dynamic', coefficient plot otherwise; returns the Axes."""
-        if self.kind == "dynamic":
-            f = self.table.rename(columns={"att": "estimate"})
-            return event_plot(f, "event_time", "ATT by periods since first P3K (CS)", ax=ax)
+        """Event-time profile for 'dynamic' (`plots.event_profile`), coefficient plot
+        (`plots.forest`) otherwise.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it ('dynamic' only); default a new Figure.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
         t = self.tidy()
-        return coef_plot(t, f"ATT aggregation: {self.kind}", ax=ax)
+        if self.kind == "dynamic":
+            return plots.event_profile(t.iloc[1:], ax=ax, labels={
+                "x": "periods since first P3K", "y": "ATT (Callaway-Sant'Anna)",
+                "band": "simultaneous band" if self.simultaneous else None})
+        return plots.forest(t.rename(columns={"term": "label"}),
+                            labels={"x": f"ATT aggregation: {self.kind}"})
 
     def __repr__(self) -> str:
         return self.summary()
@@ -247,6 +308,7 @@ class AttGtResult:
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     crit: float = 1.959963984540054
+    labels: PeriodLabels = field(default_factory=PeriodLabels, repr=False)
 
     @property
     def n_units(self) -> int:
@@ -257,12 +319,24 @@ class AttGtResult:
         return self.inference.vcov(self.inf_func)
 
     def joint_test(self, estimate: np.ndarray, inf: np.ndarray,
-                   small_sample: bool = True) -> dict[str, Any]:
+                   small_sample: bool = True) -> TestResult:
         """Wald test that `estimate` (k,) = 0, given its influence functions `inf` (n, k).
 
-        small_sample=False: the asymptotic chi2 of R did (refused, as R does, when the covariance
-        is singular). small_sample=True: `grouped_wald` (F test; cohorts, or clusters, as the
-        independent samples). Both figures are returned; `statistic`/`p_value` are the chosen one.
+        Parameters
+        ----------
+        estimate : ndarray (k,)
+            The tested estimates.
+        inf : ndarray (n, k)
+            Their influence functions (columns of `inf_func`, or an aggregation's `row_inf`).
+        small_sample : bool
+            False: the asymptotic chi2 of R did (no p-value, as R, when the covariance is
+            singular). True: `grouped_wald` (F test; cohorts, or clusters, as the independent
+            samples).
+
+        Returns
+        -------
+        TestResult
+            The chosen test, with the asymptotic chi2 in `chi2`/`chi2_p_value` either way.
         """
         b = np.asarray(estimate, dtype=float)
         inf = np.asarray(inf, dtype=float).reshape(self.n_units, -1)
@@ -276,20 +350,16 @@ class AttGtResult:
             groups = np.zeros(len(rows))
         else:
             rows, groups = inf, self.cohort_of_unit
-        out: dict[str, Any]
         if small_sample:
             out = grouped_wald(b, rows, groups, self.n_units,
                                effective=bool(self.settings.get("gaps", False)))
-            out["test"] = "F (small-sample, Krishnamoorthy-Yu df)"
         else:
-            out = {"statistic": chi2, "df": int(b.size), "df_denom": np.inf, "p_value": chi2_p,
-                   "test": "chi2 (asymptotic, as R did)"}
-            if not np.isfinite(chi2):
-                out["note"] = "the covariance of the tested estimates is singular"
-        out["chi2"], out["chi2_p_value"] = chi2, chi2_p
-        return out
+            out = TestResult(chi2, int(b.size), chi2_p, "chi2 (asymptotic, as R did)",
+                             note="" if np.isfinite(chi2) else
+                             "the covariance of the tested estimates is singular")
+        return dataclasses.replace(out, chi2=chi2, chi2_p_value=chi2_p)
 
-    def pretrend_test(self, small_sample: bool = True, by: str = "auto") -> dict[str, Any]:
+    def pretrend_test(self, small_sample: bool = True, by: str = "auto") -> TestResult:
         """Joint test that the pre-treatment effects are 0 (R did's pre-test, made small-sample
         safe).
 
@@ -302,10 +372,20 @@ class AttGtResult:
         40-unit panel with parallel trends; over 200 simulated panels with parallel trends the
         F test rejects at 4-7% where the chi2 rejected at 15-99% (tests/test_estimate_pretrend.py).
 
-        Keys: statistic, df, df_denom, p_value, test, by, chi2, chi2_p_value, and `note` when
-        something was changed or the test cannot be done (statistic and p_value are then NaN and
-        an EstimationWarning says why). Pre-periods of single-unit cohorts are left out of the F
-        test (there is no within-cohort variance to estimate).
+        Parameters
+        ----------
+        small_sample : bool
+            True (default): the F test; False: R did's asymptotic chi2.
+        by : {"auto", "cells", "event_time"}
+            What is tested (above).
+
+        Returns
+        -------
+        TestResult
+            statistic, df, df_denom, p_value, method, by, chi2, chi2_p_value, and `note` when
+            something was changed or the test cannot be done (statistic and p_value are then NaN
+            and an EstimationWarning says why). Pre-periods of single-unit cohorts are left out
+            of the F test (there is no within-cohort variance to estimate).
         """
         if by not in ("auto", "cells", "event_time"):
             raise EstimationError(f"pretrend_test: by must be 'auto', 'cells' or 'event_time', "
@@ -348,16 +428,14 @@ class AttGtResult:
         else:
             b_test, inf_test = t["att"].to_numpy()[pre], self.inf_func[:, pre]
         if b_test.size == 0 or inf_test is None:
-            out: dict[str, Any] = {"statistic": np.nan, "df": 0, "df_denom": np.nan,
-                                   "p_value": np.nan, "chi2": np.nan, "chi2_p_value": np.nan,
-                                   "test": "none", "note": "no testable pre-period"}
+            out = TestResult(np.nan, 0, np.nan, "none", df_denom=np.nan,
+                             note="no testable pre-period")
         else:
             out = self.joint_test(b_test, inf_test, small_sample)
-        out["by"] = by
-        if notes:
-            out["note"] = "; ".join([*notes, *([out["note"]] if "note" in out else [])])
-        if not np.isfinite(out["p_value"]):
-            warnings.warn(f"pretrend_test: no p-value: {out.get('note', '')}",
+        note = "; ".join([*notes, *([out.note] if out.note else [])])
+        out = dataclasses.replace(out, by=by, note=self.labels.text(note))
+        if not out.available:
+            warnings.warn(f"pretrend_test: no p-value: {out.note}",
                           EstimationWarning, stacklevel=2)
         return out
 
@@ -370,14 +448,28 @@ class AttGtResult:
         return (n_g <= 2 * m_g).to_numpy()
 
     def tidy(self) -> pd.DataFrame:
-        """One row per ATT(g,t); CIs are the table's (uniform bands when bootstrapped)."""
+        """One row per ATT(g,t).
+
+        Returns
+        -------
+        DataFrame
+            term ('ATT(g,t)' with labels when known), cohort, time (labels when the data had
+            a `period` column, else the numbers), event_time (time - cohort, in periods),
+            estimate, std_error, statistic, p_value, pointwise ci_low/ci_high, and with a
+            bootstrap the simultaneous band_low/band_high (the `table`'s intervals).
+        """
         t = self.table
-        return normal_tidy([f"ATT({g},{tt})" for g, tt in zip(t["cohort"], t["time"], strict=True)],
-                           t["att"].to_numpy(), t["se"].to_numpy(), self.settings["alpha"],
-                           crit=self.crit)
+        g, tt = list(t["cohort"]), list(t["time"])
+        terms = [f"ATT({a},{b})" for a, b in zip(self.labels.cohorts(g), self.labels.periods(tt),
+                                                 strict=True)]
+        out = normal_tidy(terms, t["att"].to_numpy(), t["se"].to_numpy(),
+                          self.settings["alpha"],
+                          band_crit=self.crit if self.settings.get("bootstrap") else None)
+        event = (t["time"].to_numpy(dtype=float) - t["cohort"].to_numpy(dtype=float))
+        return key_columns(out, self.labels, cohort=g, time=tt, event_time=event)
 
     def summary(self) -> str:
-        """Text summary with the pre-trend test."""
+        """Text summary with the settings and the pre-trend test."""
         s = self.settings
         notes = [f"Control group: {s['control_group']}; estimation method: {s['est_method']}; "
                  f"anticipation: {s['anticipation']}; base period: {s['base_period']}; "
@@ -390,41 +482,48 @@ class AttGtResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", EstimationWarning)
                 pt = self.pretrend_test()
-            notes.append(pretrend_line(pt))
+            notes.append(f"Pre-trend test: {pt}")
         except EstimationError:
             pass
         return format_tidy(self.tidy(), "Callaway-Sant'Anna group-time ATT", notes + self.notes)
 
     def plot(self, ncols: int = 3):  # type: ignore[no-untyped-def]
-        """One panel per cohort (like R's ggdid): ATT(g,t) with bands; returns the Figure."""
-        import matplotlib.pyplot as plt
-        import seaborn as sns
+        """One panel per cohort (like R's ggdid), drawn by `plots.cohort_panels`.
 
-        cohorts = list(dict.fromkeys(self.table["cohort"]))
-        ncols = min(ncols, len(cohorts))
-        nrows = int(np.ceil(len(cohorts) / ncols))
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.8 * nrows), squeeze=False,
-                                 sharey=True)
-        for ax, g in zip(axes.flat, cohorts, strict=False):
-            f = self.table[self.table["cohort"] == g]
-            sns.scatterplot(x=f["time"], y=f["att"], hue=np.where(f["post"], "post", "pre"),
-                            palette={"pre": "C0", "post": "C3"}, ax=ax, legend=False)
-            ax.vlines(f["time"], f["ci_low"], f["ci_high"],
-                      colors=np.where(f["post"], "C3", "C0"))
-            ax.axhline(0, color="grey", linestyle="--", linewidth=1)
-            ax.set_title(f"cohort {g}")
-        for ax in list(axes.flat)[len(cohorts):]:
-            ax.set_visible(False)
-        fig.tight_layout()
-        return fig
+        Parameters
+        ----------
+        ncols : int
+            Panels per row.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
+        t = self.tidy().assign(post=self.table["post"].to_numpy())
+        return plots.cohort_panels(t, labels={"x": "period", "y": "ATT(g,t)"}, ncols=ncols)
 
     # ------------------------------------------------------------------ aggregation
     def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf,
                   balance_e: int | None = None) -> AggregateResult:
-        """Aggregate like R did's aggte: 'simple', 'dynamic', 'group' or 'calendar'.
+        """Aggregate like R did's aggte.
 
         Weights are cohort shares; the SEs include the influence function of the estimated
         weights (R did's `wif`) except where aggte itself leaves it out.
+
+        Parameters
+        ----------
+        kind : {"simple", "dynamic", "group", "calendar"}
+            The aggregation.
+        min_e, max_e : float
+            Event-time window ('dynamic'; max_e also limits 'simple' and 'group').
+        balance_e : int, optional
+            'dynamic' on the cohorts observed at least this many periods after adoption.
+
+        Returns
+        -------
+        AggregateResult
         """
         kinds = ("simple", "dynamic", "group", "calendar")
         if kind not in kinds:
@@ -474,7 +573,7 @@ class AttGtResult:
             return AggregateResult(kind, est, float(se[0]),
                                    pd.DataFrame(columns=["att", "se", "ci_low", "ci_high"]),
                                    float(stats.norm.ppf(1 - inference.alpha / 2)), inf_o, notes,
-                                   inference.alpha)
+                                   inference.alpha, inference=inference, labels=self.labels)
 
         if kind == "dynamic":
             e_all = tt - g
@@ -536,7 +635,8 @@ class AttGtResult:
         if key_name != "event_time" and np.all(np.mod(keys, 1) == 0):
             table[key_name] = keys.astype(int)
         return AggregateResult(kind, overall, float(se_o[0]), table, crit, inf_o, notes,
-                               inference.alpha, row_inf=IF_rows, inference=inference)
+                               inference.alpha, row_inf=IF_rows, inference=inference,
+                               labels=self.labels)
 
 
 # --------------------------------------------------------------------------- estimation
@@ -591,6 +691,139 @@ def _prepare_cohorts(panel: WidePanel, anticipation: int, control_group: str,
     return new, G
 
 
+def _cell_label(cells: _Cells, times: np.ndarray, j: int) -> str:
+    return f"ATT({cells.g[j]:g},{times[int(cells.k[j])]:g})"
+
+
+class _Cells:
+    """The ATT(g,t) cells as arrays (cohort g, period k, base period b), with their treated and
+    comparison units, computed for blocks of cells at once: each cell is a masked mean over a
+    units axis, so a block of cells is a few whole-array numpy operations instead of a Python
+    loop with boolean fancy-indexing per cell."""
+
+    _BLOCK = 2_000_000  # cells x units per block (memory of the temporaries)
+
+    def __init__(self, g: np.ndarray, k: np.ndarray, b: np.ndarray, G: np.ndarray,
+                 times: np.ndarray, obs: np.ndarray | None, anticipation: int,
+                 never_only: bool) -> None:
+        self.g, self.k, self.b, self.G = g, k, b, G
+        self.obs_t = None if obs is None else np.ascontiguousarray(obs.T)
+        self.never_only = never_only
+        # not yet treated at max(t, base) + anticipation
+        self.threshold = times[np.maximum(k, b)] + anticipation if len(k) else np.zeros(0)
+        self.sorted = bool(np.all(G[1:] >= G[:-1]))
+
+    def ranges(self, j: int) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+        """Cell j's treated units and comparison units as ranges of unit positions (units
+        sorted by cohort, no gaps): the cohort; the never treated (cohort 0, first), and with
+        not-yet-treated comparisons the cohorts after the threshold, less the cell's own."""
+        G, g = self.G, self.g[j]
+        t0, t1 = int(np.searchsorted(G, g, "left")), int(np.searchsorted(G, g, "right"))
+        n0 = int(np.searchsorted(G, 0.0, "right"))
+        ctrl = [(0, n0)]
+        if not self.never_only:
+            c0 = max(int(np.searchsorted(G, self.threshold[j], "right")), n0)
+            if c0 < t1 and t0 < len(G) and g > self.threshold[j]:
+                ctrl += [(c0, t0), (t1, len(G))]
+            else:
+                ctrl.append((c0, len(G)))
+        return (t0, t1), [(a, z) for a, z in ctrl if z > a]
+
+    def _blocks(self, cells: np.ndarray):  # type: ignore[no-untyped-def]
+        step = max(1, self._BLOCK // max(1, len(self.G)))
+        for lo in range(0, len(cells), step):
+            yield lo, cells[lo:lo + step]
+
+    def masks(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(treated, comparison) unit masks, (len(cells), n) bool, of the cells."""
+        G = self.G
+        treated = G[None, :] == self.g[cells, None]
+        if self.never_only:
+            control = np.broadcast_to(G == 0, treated.shape).copy()
+        else:
+            control = (G == 0)[None, :] | ((self.threshold[cells, None] < G[None, :])
+                                           & ~treated)
+        if self.obs_t is not None:  # pairwise: units observed in both periods of the 2x2
+            both = self.obs_t[self.k[cells]] & self.obs_t[self.b[cells]]
+            treated &= both
+            control &= both
+        return treated, control
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Treated and comparison units of every cell."""
+        if self.obs_t is None and self.sorted:
+            pairs = [self.ranges(j) for j in range(len(self.g))]
+            return (np.array([t1 - t0 for (t0, t1), _ in pairs], dtype=np.int64),
+                    np.array([sum(z - a for a, z in c) for _, c in pairs], dtype=np.int64))
+        nt = np.zeros(len(self.g), dtype=np.int64)
+        nc = np.zeros(len(self.g), dtype=np.int64)
+        for lo, block in self._blocks(np.arange(len(self.g))):
+            tm, cm = self.masks(block)
+            nt[lo:lo + len(block)] = tm.sum(axis=1)
+            nc[lo:lo + len(block)] = cm.sum(axis=1)
+        return nt, nc
+
+    def sample(self, j: int) -> np.ndarray:
+        """Indices of the units of cell j (treated or comparison), in unit order."""
+        if self.obs_t is None and self.sorted:
+            (t0, t1), ctrl = self.ranges(j)
+            return np.sort(np.concatenate([np.arange(a, z) for a, z in [(t0, t1), *ctrl]]))
+        tm, cm = self.masks(np.array([j]))
+        return np.flatnonzero(tm[0] | cm[0])
+
+    def used(self, cells: np.ndarray) -> np.ndarray:
+        """Units in at least one of the cells."""
+        out = np.zeros(len(self.G), dtype=bool)
+        if self.obs_t is None and self.sorted:
+            for j in cells:
+                (t0, t1), ctrl = self.ranges(int(j))
+                for a, z in [(t0, t1), *ctrl]:
+                    out[a:z] = True
+            return out
+        for _, block in self._blocks(cells):
+            tm, cm = self.masks(block)
+            out |= (tm | cm).any(axis=0)
+        return out
+
+    def unconditional(self, Y: np.ndarray, cells: np.ndarray, inf_t: np.ndarray,
+                      rows: np.ndarray) -> np.ndarray:
+        """ATT(g,t) without covariates (difference of mean changes, R did's unconditional
+        2x2) of `cells`; their influence functions over all n units go to inf_t[rows]:
+        n (dy - m1) / n_treated on treated units, -n (dy - m0) / n_control on comparison
+        units (= the cell's own IF times n / n_cell), 0 elsewhere."""
+        n = len(self.G)
+        Yt = np.ascontiguousarray(Y.T)
+        out = np.empty(len(cells))
+        if self.obs_t is None and self.sorted:  # contiguous ranges: O(units in the cell)
+            for i, (row, j) in enumerate(zip(rows, cells, strict=True)):
+                (t0, t1), ctrl = self.ranges(int(j))
+                yk, yb = Yt[self.k[j]], Yt[self.b[j]]
+                dy1 = yk[t0:t1] - yb[t0:t1]
+                m1 = dy1.mean()
+                inf_t[row, t0:t1] = (dy1 - m1) * (n / (t1 - t0))
+                dy0 = [yk[a:z] - yb[a:z] for a, z in ctrl]
+                n0 = sum(len(x) for x in dy0)
+                m0 = (dy0[0] if len(dy0) == 1 else np.concatenate(dy0)).mean()
+                for (a, z), x in zip(ctrl, dy0, strict=True):
+                    inf_t[row, a:z] = (x - m0) * (-n / n0)
+                out[i] = m1 - m0
+            return out
+        for lo, block in self._blocks(cells):
+            tm, cm = self.masks(block)
+            dy = Yt[self.k[block]] - Yt[self.b[block]]
+            if self.obs_t is not None:  # unobserved cells hold NaN; they are outside the masks
+                dy = np.where(tm | cm, dy, 0.0)
+            tf, cf = tm.astype(float), cm.astype(float)
+            nt, nc = tf.sum(axis=1), cf.sum(axis=1)
+            m1 = np.einsum("ij,ij->i", dy, tf) / nt
+            m0 = np.einsum("ij,ij->i", dy, cf) / nc
+            sl = rows[lo:lo + len(block)]
+            inf_t[sl] = ((dy - m1[:, None]) * (tf * (n / nt)[:, None])
+                         - (dy - m0[:, None]) * (cf * (n / nc)[:, None]))
+            out[lo:lo + len(block)] = m1 - m0
+        return out
+
+
 def att_gt(
     data: pd.DataFrame,
     outcome: str,
@@ -610,20 +843,85 @@ def att_gt(
     bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
     min_treated: int | None = None,
 ) -> AttGtResult:
-    """Callaway & Sant'Anna (2021) group-time ATTs (see module docstring).
+    """Callaway & Sant'Anna (2021) group-time ATTs (see the module docstring).
 
-    `unbalanced="drop"` (default, as R did with panel=TRUE) keeps only units observed in every
-    period; "pairwise" keeps every unit observed in two or more periods and estimates each
-    ATT(g,t) on the units observed in both t and its base period. Returns an `AttGtResult` whose
-    `.table` has cohort, time, att, se, ci_low, ci_high (plus base_time, post, n_treated,
-    n_control: the units in that cell); `.aggregate(kind)` gives R did's aggte aggregations.
-    `est_method`: "dr" (default, DRDID::drdid_panel as R did), "ipw", "reg" or "dr_imp"
-    (DRDID::drdid_imp_panel; see the module docstring). `min_treated` (default 2 with
-    "pairwise", 1 with "drop"): cells with fewer treated units are NaN with a warning (module
-    docstring). `bootstrap=B` uses the multiplier
-    bootstrap with `bootstrap_weights` "rademacher" (default,
-    as R did) or "mammen".
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period.
+    outcome : str
+        Outcome column.
+    unit, time : str
+        Unit identifier and integer period columns (with a `period` label column beside
+        `time`, as `prepare` writes, results show periods as labels).
+    cohort : str
+        Period of the first treatment (0/NaN = never treated).
+    control_group : {"never_treated", "not_yet_treated"}
+        Comparison units.
+    covariates : sequence of str, optional
+        Covariates, taken in the base period (time-invariant use, as R did).
+    est_method : {"dr", "ipw", "reg", "dr_imp"}
+        "dr" (default, DRDID::drdid_panel as R did), "ipw", "reg" or "dr_imp"
+        (DRDID::drdid_imp_panel; see the module docstring).
+    anticipation : int
+        Periods of anticipation.
+    bootstrap : int, optional
+        None: analytic SEs; B: multiplier bootstrap with B draws (IQR SEs, uniform bands).
+    cluster : str, optional
+        Cluster variable (clusters must contain whole units).
+    seed : int, optional
+        Seed of the bootstrap multipliers.
+    base_period : {"varying", "universal"}
+        Base period of the pre-treatment cells (module docstring).
+    alpha : float
+        1 - confidence level.
+    unbalanced : {"drop", "pairwise"}
+        "drop" (default, as R did with panel=TRUE) keeps only units observed in every period;
+        "pairwise" keeps every unit observed in two or more periods and estimates each
+        ATT(g,t) on the units observed in both t and its base period.
+    bootstrap_weights : {"rademacher", "mammen"}
+        Multipliers of the bootstrap (Rademacher as R did).
+    min_treated : int, optional
+        Default 2 with "pairwise", 1 with "drop": cells with fewer treated units are NaN with
+        a warning (module docstring).
+
+    Returns
+    -------
+    AttGtResult
+        `.table` has cohort, time, att, se, ci_low, ci_high (plus base_time, post, n_treated,
+        n_control: the units in that cell), period indices as given; `.tidy()` the same with
+        labels; `.aggregate(kind)` gives R did's aggte aggregations.
     """
+    labels = PeriodLabels.from_data(data, time, cohort)
+    with labelled_warnings(labels):
+        result = _fit_att_gt(data, outcome, unit, time, cohort, control_group, covariates,
+                             est_method, anticipation, bootstrap, cluster, seed, base_period,
+                             alpha, unbalanced, bootstrap_weights, min_treated)
+    result.notes = [labels.text(n) for n in result.notes]
+    result.labels = labels
+    return result
+
+
+def _fit_att_gt(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    control_group: str = "never_treated",
+    covariates: Sequence[str] | None = None,
+    est_method: str = "dr",
+    anticipation: int = 0,
+    bootstrap: int | None = None,
+    cluster: str | None = None,
+    seed: int | None = None,
+    base_period: str = "varying",
+    alpha: float = 0.05,
+    unbalanced: Literal["drop", "pairwise"] = "drop",
+    bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
+    min_treated: int | None = None,
+) -> AttGtResult:
+    """`att_gt` without the period labels of its notes and warnings."""
     if control_group not in ("never_treated", "not_yet_treated"):
         raise EstimationError("att_gt: control_group must be 'never_treated' or "
                               f"'not_yet_treated', got {control_group!r}")
@@ -653,7 +951,15 @@ def att_gt(
                        min_periods=2 if pairwise else None)
     notes = list(panel.notes)
     panel, G = _prepare_cohorts(panel, anticipation, control_group, notes)
-    times, Y, X, obs = panel.times, panel.Y, panel.X, panel.observed
+    # units sorted by cohort (stable: by unit within a cohort), so that a cohort, the never
+    # treated and the not-yet-treated are contiguous ranges of units (_Cells)
+    order = np.argsort(G, kind="stable")
+    G = G[order]
+    Y = panel.Y[order]
+    X = None if panel.X is None else panel.X[order]
+    obs = None if panel.observed is None else panel.observed[order]
+    cluster_codes = None if panel.cluster is None else panel.cluster[order]
+    times = panel.times
     n, T = Y.shape
     if X is not None:
         first = np.argmax(obs, axis=1) if obs is not None else np.zeros(n, dtype=int)
@@ -684,15 +990,11 @@ def att_gt(
             warnings.warn(msg, EstimationWarning, stacklevel=2)
     estimator = ESTIMATORS[est_method]
 
-    rows: list[dict[str, Any]] = []
-    infs: list[np.ndarray] = []
-    skipped: list[str] = []
-    empty: list[str] = []  # pairwise: cells left NaN
-    used = np.zeros(n, dtype=bool)  # units in at least one estimated cell
+    # every candidate cell (cohort g, period k, base b), in table order
     start = 1 if base_period == "varying" else 0
+    cg_l, ck_l, cb_l = [], [], []
+    skipped: list[str] = []
     for g in cohorts:
-        treated = g == G
-        n_treat = int(treated.sum())
         pre_idx = np.flatnonzero(times + anticipation < g)
         if pre_idx.size == 0:
             skipped.append(f"cohort {g:g}: no pre-treatment period")
@@ -700,71 +1002,82 @@ def att_gt(
         gbase = int(pre_idx[-1])
         for k in range(start, T):
             post = bool(g <= times[k])
-            b = gbase if (post or base_period == "universal") else k - 1
-            if control_group == "never_treated":
-                control = G == 0
-            else:
-                control = (G == 0) | ((times[max(k, b)] + anticipation < G) & ~treated)
-            sample = treated | control
-            if obs is not None:  # pairwise: units observed in both periods of the 2x2
-                sample &= obs[:, k] & obs[:, b]
-                n_treat = int((treated & sample).sum())
-            n_ctrl = int((control & sample).sum())
-            label = f"ATT({g:g},{times[k]:g})"
-            row = {"cohort": g, "time": times[k], "att": np.nan, "base_time": times[b],
-                   "post": post, "n_treated": n_treat, "n_control": n_ctrl}
-            if b == k:  # reference cell of the universal base: ATT 0, zero IF (as R did)
-                row["att"] = 0.0
-                rows.append(row)
-                infs.append(np.zeros(n))
-                continue
-            if 0 < n_treat < min_treated:
-                msg = (f"att_gt: {label} left out (NaN): {n_treat} treated unit(s) observed in "
-                       f"both {times[k]:g} and {times[b]:g}, fewer than min_treated = "
-                       f"{min_treated}; its SE would rest on the comparison units alone")
-                notes.append(msg)
-                warnings.warn(msg, EstimationWarning, stacklevel=2)
-                rows.append(row)
-                infs.append(np.zeros(n))
-                continue
-            if n_ctrl == 0 and not pairwise:
-                skipped.append(f"{label}: no comparison units")
-                continue
-            if pairwise and (n_treat == 0 or n_ctrl == 0):
-                empty.append(f"{label}: {n_treat} treated and {n_ctrl} comparison units "
-                             f"observed in both {times[k]:g} and {times[b]:g}")
-                rows.append(row)
-                infs.append(np.zeros(n))
-                continue
+            cg_l.append(g)
+            ck_l.append(k)
+            cb_l.append(gbase if (post or base_period == "universal") else k - 1)
+    cells = _Cells(np.array(cg_l, dtype=float), np.array(ck_l, dtype=np.int64),
+                   np.array(cb_l, dtype=np.int64), G, times, obs, anticipation,
+                   control_group == "never_treated")
+    n_treat_all, n_ctrl_all = cells.counts()
+
+    rows: list[dict[str, Any]] = []
+    status: list[str] = []  # per row: "ref" (ATT 0), "nan", "estimate"
+    cell_of_row: list[int] = []
+    empty: list[str] = []  # pairwise: cells left NaN
+    for j in range(len(cells.g)):
+        g, k, b = cells.g[j], int(cells.k[j]), int(cells.b[j])
+        post = bool(g <= times[k])
+        n_treat, n_ctrl = int(n_treat_all[j]), int(n_ctrl_all[j])
+        label = f"ATT({g:g},{times[k]:g})"
+        row = {"cohort": g, "time": times[k], "att": np.nan, "base_time": times[b],
+               "post": post, "n_treated": n_treat, "n_control": n_ctrl}
+        if b == k:  # reference cell of the universal base: ATT 0, zero IF (as R did)
+            row["att"] = 0.0
+            kind = "ref"
+        elif 0 < n_treat < min_treated:
+            msg = (f"att_gt: {label} left out (NaN): {n_treat} treated unit(s) observed in "
+                   f"both {times[k]:g} and {times[b]:g}, fewer than min_treated = "
+                   f"{min_treated}; its SE would rest on the comparison units alone")
+            notes.append(msg)
+            warnings.warn(msg, EstimationWarning, stacklevel=2)
+            kind = "nan"
+        elif n_ctrl == 0 and not pairwise:
+            skipped.append(f"{label}: no comparison units")
+            continue
+        elif pairwise and (n_treat == 0 or n_ctrl == 0):
+            empty.append(f"{label}: {n_treat} treated and {n_ctrl} comparison units "
+                         f"observed in both {times[k]:g} and {times[b]:g}")
+            kind = "nan"
+        else:
+            kind = "estimate"
+        rows.append(row)
+        status.append(kind)
+        cell_of_row.append(j)
+
+    # influence functions, one row per table row (transposed at the end: units x cells with
+    # contiguous columns). A cell's IF over all n units is its own 2x2 IF (scaled so that its
+    # variance is sum(inf_s**2) / n1**2) times n / n1, zero outside the cell (module docstring)
+    inf_t = np.zeros((len(rows), n))
+    todo = np.array([i for i, kind in enumerate(status) if kind == "estimate"], dtype=np.int64)
+    cidx = np.array(cell_of_row, dtype=np.int64)[todo] if todo.size else todo
+    att_vals = np.full(len(rows), np.nan)
+    if X is None:
+        att_vals[todo] = cells.unconditional(Y, cidx, inf_t, todo)
+    else:
+        for i, j in zip(todo, cidx, strict=True):
+            sample = cells.sample(int(j))
+            k, b = int(cells.k[j]), int(cells.b[j])
             dy = Y[sample, k] - Y[sample, b]
-            d = treated[sample].astype(float)
-            n1 = int(sample.sum())
-            what = f"att_gt {label}"
-            if X is None:
-                m1 = dy[d == 1].mean()
-                m0 = dy[d == 0].mean()
-                att = float(m1 - m0)
-                inf_s = np.where(d == 1, (dy - m1) * n1 / n_treat, -(dy - m0) * n1 / n_ctrl)
-            else:
-                xs = np.column_stack([np.ones(n1), X[sample, min(k, b), :]])
-                try:
-                    att, inf_s = estimator(dy, d, xs, what)
-                except (EstimationError, np.linalg.LinAlgError) as err:
-                    if not pairwise:
-                        raise
-                    empty.append(f"{label}: {n_treat} treated and {n_ctrl} comparison units; "
-                                 f"{err}")
-                    rows.append(row)
-                    infs.append(np.zeros(n))
-                    continue
-            # influence function over all n units: the cell's own (scaled so that its variance
-            # is sum(inf_s**2) / n1**2) times n / n1, zero outside the cell (module docstring)
-            full = np.zeros(n)
-            full[sample] = (n / n1) * inf_s
-            used |= sample
-            row["att"] = att
-            rows.append(row)
-            infs.append(full)
+            d = (G[sample] == cells.g[j]).astype(float)
+            xs = np.column_stack([np.ones(len(sample)), X[sample, min(k, b), :]])
+            try:
+                att, inf_s = estimator(dy, d, xs, f"att_gt {_cell_label(cells, times, j)}")
+            except (EstimationError, np.linalg.LinAlgError) as err:
+                if not pairwise:
+                    raise
+                empty.append(f"{_cell_label(cells, times, j)}: {rows[i]['n_treated']} treated "
+                             f"and {rows[i]['n_control']} comparison units; {err}")
+                status[i] = "nan"
+                continue
+            inf_t[i, sample] = (n / len(sample)) * inf_s
+            att_vals[i] = att
+    for i, kind in enumerate(status):
+        if kind == "estimate":
+            rows[i]["att"] = float(att_vals[i])
+    used = np.zeros(n, dtype=bool)  # units in at least one estimated cell
+    est_rows = [i for i, kind in enumerate(status) if kind == "estimate"]
+    if est_rows:
+        used = cells.used(np.array(cell_of_row, dtype=np.int64)[est_rows])
     if skipped:
         msg = "att_gt: skipped " + "; ".join(skipped)
         notes.append(msg)
@@ -780,8 +1093,8 @@ def att_gt(
         n_gaps = int((~obs.all(axis=1)).sum()) if obs is not None else 0
         notes.append(f"Unbalanced panel, pairwise: {n} units observed in 2+ periods ({n_gaps} "
                      f"with gaps), {int(used.sum())} enter at least one ATT(g,t)")
-    inf_mat = np.column_stack(infs)
-    inference = _Inference(n, panel.cluster, bootstrap, seed, alpha, bootstrap_weights)
+    inf_mat = inf_t.T
+    inference = _Inference(n, cluster_codes, bootstrap, seed, alpha, bootstrap_weights)
     table = pd.DataFrame(rows)
     se, crit = inference.se_and_crit(inf_mat, uniform=True)
     table.insert(3, "se", se)

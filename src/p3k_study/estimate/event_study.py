@@ -32,6 +32,7 @@ per cohort or few clusters (tests/test_estimate_pretrend.py).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,10 +47,12 @@ from scipy import sparse, stats
 from ._common import (
     EstimationError,
     EstimationWarning,
-    event_plot,
+    PeriodLabels,
+    TestResult,
     format_tidy,
+    key_columns,
+    labelled_warnings,
     normal_tidy,
-    pretrend_line,
     refuse_duplicates,
     require_columns,
     wald,
@@ -59,36 +62,80 @@ from .did import att_gt
 
 @dataclass
 class EventStudyResult:
-    """Event-study coefficients by event time, with a joint pre-trend test."""
+    """Event-study coefficients by event time, with a joint pre-trend test.
+
+    Attributes
+    ----------
+    method : str
+        "twfe", "sun_abraham" or "cs".
+    table : DataFrame
+        event_time, estimate, std_error, ci_low, ci_high, reference (the normalised period);
+        band_low/band_high for "cs" with a bootstrap.
+    covariance : ndarray
+        Variance matrix of the estimated (non-reference) event times (`vcov()`).
+    pretrend : TestResult
+        The joint pre-trend test (`pretrend_test()`).
+    """
 
     method: str
     table: pd.DataFrame
-    vcov: np.ndarray = field(repr=False)
-    pretrend: dict[str, Any]
+    covariance: np.ndarray = field(repr=False)
+    pretrend: TestResult
     outcome: str
     model: Any = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
     df_resid: int | None = None
 
-    def pretrend_test(self) -> dict[str, Any]:
-        """Joint test that the pre-period coefficients are zero: statistic (F), df, df_denom,
-        p_value, test, chi2, chi2_p_value (see the module docstring)."""
+    def pretrend_test(self) -> TestResult:
+        """Joint test that the pre-period coefficients are zero (see the module docstring)."""
         return self.pretrend
 
+    def vcov(self) -> np.ndarray:
+        """Variance matrix of the estimated event times, in `tidy()` order."""
+        return self.covariance
+
     def tidy(self) -> pd.DataFrame:
-        """One row per estimated event time (the reference period is left out)."""
+        """One row per estimated event time (the reference period is left out).
+
+        Returns
+        -------
+        DataFrame
+            term ('event_time=e'), event_time, estimate, std_error, statistic, p_value,
+            pointwise ci_low/ci_high, and band_low/band_high when a simultaneous band exists.
+        """
         t = self.table[~self.table["reference"]]
-        return normal_tidy([f"event_time={e}" for e in t["event_time"]], t["estimate"].to_numpy(),
-                           t["std_error"].to_numpy())
+        band = "band_low" in t.columns
+        out = normal_tidy([f"event_time={e}" for e in t["event_time"]], t["estimate"].to_numpy(),
+                          t["std_error"].to_numpy())
+        if band:
+            out["band_low"] = t["band_low"].to_numpy()
+            out["band_high"] = t["band_high"].to_numpy()
+        return key_columns(out, PeriodLabels(), event_time=t["event_time"])
 
     def summary(self) -> str:
         """Text summary with the pre-trend test."""
-        notes = ["Joint pre-trend test: " + pretrend_line(self.pretrend), *self.notes]
+        notes = [f"Joint pre-trend test: {self.pretrend}", *self.notes]
         return format_tidy(self.tidy(), f"Event study ({self.method}): {self.outcome}", notes)
 
     def plot(self, ax=None):  # type: ignore[no-untyped-def]
-        """Coefficients by event time with 95% bands; returns the Axes."""
-        return event_plot(self.table, "event_time", f"Event study ({self.method})", ax=ax)
+        """Coefficients by event time with 95% intervals (and the simultaneous band when there
+        is one), drawn by `plots.event_profile`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new Figure.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
+        return plots.event_profile(self.table, labels={
+            "x": "periods since first P3K", "y": f"effect on {self.outcome}",
+            "band": "simultaneous band" if "band_low" in self.table.columns else None},
+            ax=ax)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -224,16 +271,58 @@ def event_study(
 ) -> EventStudyResult:
     """Leads/lags around the first P3K period (see module docstring for the three methods).
 
-    `cohort` is the period of the first hire (0/NaN = never). Standard errors are clustered by
-    `unit` (or `cluster`). Extra keyword arguments go to `att_gt` when method="cs", e.g.
-    `unbalanced="pairwise"` to keep units with skipped periods (see `att_gt`).
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (duplicates are refused).
+    outcome : str
+        Outcome column.
+    unit, time : str
+        Unit identifier and integer period columns.
+    cohort : str
+        Period of the first hire (0/NaN = never).
+    leads, lags : int, optional
+        None = the method's default: for "twfe" the end points binned at -leads and +lags
+        (default 4 and 6); for "sun_abraham" the same binning, but by default none (every
+        observed event time estimated, as fixest's sunab; binning biases interior coefficients
+        when effects beyond the bins differ, see the module docstring); for "cs" the event-time
+        window kept (default -4..6).
+    method : {"twfe", "sun_abraham", "cs"}
+        The estimator.
+    cluster : str, optional
+        Cluster variable (default: `unit`).
+    covariates : sequence of str
+        Covariates (regressors for "twfe"/"sun_abraham", `att_gt` covariates for "cs").
+    **att_gt_kwargs
+        Passed to `att_gt` when method="cs", e.g. `unbalanced="pairwise"` to keep units with
+        skipped periods, `bootstrap=999` for a simultaneous band.
 
-    `leads`/`lags` (None = the method's default): for "twfe" the end points binned at -leads and
-    +lags (default 4 and 6); for "sun_abraham" the same binning, but by default none (every
-    observed event time estimated, as fixest's sunab; binning biases interior coefficients when
-    effects beyond the bins differ, see the module docstring); for "cs" the event-time window
-    kept (default -4..6).
+    Returns
+    -------
+    EventStudyResult
     """
+    labels = PeriodLabels.from_data(data, time, cohort)
+    with labelled_warnings(labels):
+        result = _fit(data, outcome, unit, time, cohort, leads, lags, method, cluster,
+                      covariates, **att_gt_kwargs)
+    result.notes = [labels.text(n) for n in result.notes]
+    return result
+
+
+def _fit(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    leads: int | None = None,
+    lags: int | None = None,
+    method: str = "twfe",
+    cluster: str | None = None,
+    covariates: Sequence[str] = (),
+    **att_gt_kwargs: Any,
+) -> EventStudyResult:
+    """`event_study` without the period labelling of its notes and warnings."""
     covariates = list(covariates)
     if method not in ("twfe", "sun_abraham", "cs"):
         raise EstimationError(f"event_study: method must be 'twfe', 'sun_abraham' or 'cs', "
@@ -250,8 +339,8 @@ def event_study(
         v = agg.vcov()
         est, se = tab["att"].to_numpy(), tab["se"].to_numpy()
         out = _table(tab["event_time"].to_numpy(), est, se, None)
-        if agg.crit != stats.norm.ppf(0.975):
-            out["ci_low"], out["ci_high"] = tab["ci_low"].to_numpy(), tab["ci_high"].to_numpy()
+        if agg.simultaneous:  # the aggregate's intervals are the sup-t band
+            out["band_low"], out["band_high"] = tab["ci_low"].to_numpy(), tab["ci_high"].to_numpy()
         if r.settings["base_period"] == "universal":  # e = -1: ATT 0 by construction, no SE
             out.loc[(out["event_time"] == -1) & out["std_error"].isna(), "reference"] = True
         pre = (tab["event_time"].to_numpy() < 0) & np.isfinite(se)
@@ -259,10 +348,9 @@ def event_study(
             raise EstimationError(
                 "event_study: no pre-treatment event times for the pre-trend test"
             )
-        pt = r.joint_test(est[pre], agg.row_inf[:, pre])
-        pt["by"] = "event_time"
-        if not np.isfinite(pt["p_value"]):
-            warnings.warn(f"event_study: no pre-trend p-value: {pt.get('note', '')}",
+        pt = dataclasses.replace(r.joint_test(est[pre], agg.row_inf[:, pre]), by="event_time")
+        if not pt.available:
+            warnings.warn(f"event_study: no pre-trend p-value: {pt.note}",
                           EstimationWarning, stacklevel=2)
         return EventStudyResult("cs", out, v, pt, outcome, model=r,
                                 notes=["Callaway-Sant'Anna dynamic aggregation", *r.notes])
@@ -287,7 +375,7 @@ def event_study(
         b = coef[keep].to_numpy()
         full_names = list(coef.index)
         idx = [full_names.index(n) for n in keep]
-        v = np.asarray(fit._vcov)[np.ix_(idx, idx)]
+        v = np.asarray(fit._vcov)[np.ix_(idx, idx)]  # no public getter in pyfixest 0.60
         se = np.sqrt(np.diag(v))
         notes.append("Dynamic TWFE (biased under staggered adoption with heterogeneous effects).")
     else:
@@ -341,11 +429,11 @@ def event_study(
                             outcome, model=fit, notes=notes)
 
 
-def _f_test(b: np.ndarray, v: np.ndarray, n_clusters: int) -> dict[str, Any]:
+def _f_test(b: np.ndarray, v: np.ndarray, n_clusters: int) -> TestResult:
     """Wald test with clustered vcov as fixest's wald(): F = chi2 / q on (q, G - 1) df."""
     chi2, q, chi2_p = wald(b, v)
     df2 = n_clusters - 1
     f = chi2 / q
-    return {"statistic": f, "df": q, "df_denom": float(df2),
-            "p_value": float(stats.f.sf(f, q, df2)), "test": "F (chi2 / q, G - 1 df, as fixest)",
-            "chi2": chi2, "chi2_p_value": chi2_p}
+    return TestResult(float(f), q, float(stats.f.sf(f, q, df2)),
+                      "F (chi2 / q, G - 1 df, as fixest)", df_denom=float(df2), chi2=chi2,
+                      chi2_p_value=chi2_p, by="event_time")

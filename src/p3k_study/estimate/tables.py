@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html as _html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,10 +29,57 @@ def _nobs(res: Any) -> str:
 
 @dataclass
 class RegressionTable:
-    """Models side by side: estimate with stars, (SE) below; `.frame` holds the cells."""
+    """Models side by side: estimate with stars, (SE) below; `.frame` holds the cells.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Rows: terms and N; columns: the model names; cells: text.
+    results : dict
+        Model name -> the result it shows.
+    """
 
     frame: pd.DataFrame
     notes: str = "Standard errors in parentheses. * p<0.1, ** p<0.05, *** p<0.01."
+    results: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """The models' `tidy()` tables stacked, with a `model` column (the column name).
+
+        Returns
+        -------
+        DataFrame
+            model, then each result's tidy columns (term, estimate, std_error, ...).
+        """
+        frames = [res.tidy().assign(model=name) for name, res in self.results.items()]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["model", *[c for c in out.columns if c != "model"]]]
+
+    def vcov(self) -> dict[str, Any]:
+        """Each model's `vcov()` (model name -> matrix); a model without one is left out."""
+        out = {}
+        for name, res in self.results.items():
+            try:
+                out[name] = res.vcov()
+            except (EstimationError, AttributeError, TypeError):
+                continue
+        return out
+
+    def summary(self) -> str:
+        """The table as text, with the note on stars."""
+        return f"{self.frame.to_string()}\n{self.notes}"
+
+    def plot(self):  # type: ignore[no-untyped-def]
+        """Every model's estimates with intervals, side by side (`plots.coefficients`).
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
+        t = self.tidy().dropna(subset=["std_error"])
+        return plots.coefficients(t, labels={"x": "estimate"})
 
     def html(self) -> str:
         """HTML table."""
@@ -73,7 +120,22 @@ class RegressionTable:
 
 def regression_table(results: Sequence[Any], names: Sequence[str] | None = None,
                      digits: int = 4) -> RegressionTable:
-    """Put results side by side (rows: terms from each `.tidy()`, plus N)."""
+    """Put results side by side.
+
+    Parameters
+    ----------
+    results : sequence
+        Results with a `tidy()` (TWFE, 2x2, event study, CS aggregations...).
+    names : sequence of str, optional
+        Column names (default "(1)", "(2)", ...).
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    RegressionTable
+        Rows: the terms of each `tidy()`, plus N.
+    """
     results = list(results)
     if not results:
         raise EstimationError("regression_table: no results given")
@@ -98,4 +160,4 @@ def regression_table(results: Sequence[Any], names: Sequence[str] | None = None,
         col["N"] = _nobs(res)
         cols[name] = col
     frame = pd.DataFrame(cols).reindex([*order, "N"]).fillna("")
-    return RegressionTable(frame=frame)
+    return RegressionTable(frame=frame, results=dict(zip(names, results, strict=True)))

@@ -18,7 +18,7 @@ import pyfixest as pf
 from ._common import (
     EstimationError,
     EstimationWarning,
-    coef_plot,
+    PeriodLabels,
     format_tidy,
     refuse_duplicates,
     require_columns,
@@ -40,7 +40,20 @@ def _safe_frame(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFram
 
 
 def pyfixest_tidy(fit: Any, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Broom-style tidy table of a pyfixest fit (t-based p-values and CIs as pyfixest reports)."""
+    """Broom-style tidy table of a pyfixest fit (t-based p-values and CIs as pyfixest reports).
+
+    Parameters
+    ----------
+    fit : pyfixest Feols
+        A fitted model.
+    names : dict, optional
+        Formula-safe name -> the user's column name, applied to `term`.
+
+    Returns
+    -------
+    DataFrame
+        term, estimate, std_error, statistic, p_value, ci_low, ci_high.
+    """
     t = fit.tidy().reset_index().rename(columns={"Coefficient": "term", **_PF_RENAME})
     if names:
         t["term"] = [names.get(x, x) for x in t["term"]]
@@ -71,19 +84,27 @@ class RegressionResult:
         s.index = [self.names.get(x, x) for x in s.index]
         return s
 
-    @property
     def vcov(self) -> pd.DataFrame:
-        """Variance-covariance matrix of the coefficients."""
+        """Variance-covariance matrix of the coefficients (CRV1 as fitted), indexed by the
+        user's column names."""
         idx = list(self.params.index)
+        # pyfixest 0.60 has no public getter: Feols.vcov() re-fits the variance
         return pd.DataFrame(np.asarray(self.fit._vcov), index=idx, columns=idx)
 
     @property
     def nobs(self) -> int:
         """Number of observations used."""
-        return int(self.fit._N)
+        return len(self.fit.resid())
 
     def tidy(self) -> pd.DataFrame:
-        """term, estimate, std_error, statistic, p_value, ci_low, ci_high (t-based, as pyfixest)."""
+        """The coefficients.
+
+        Returns
+        -------
+        DataFrame
+            term (the user's column names), estimate, std_error, statistic, p_value, ci_low,
+            ci_high (t-based, as pyfixest reports).
+        """
         return pyfixest_tidy(self.fit, self.names)
 
     def summary(self) -> str:
@@ -99,9 +120,17 @@ class RegressionResult:
         cv = getattr(self.fit, "_clustervar", None) or ["-"]
         return ", ".join(self.names.get(c, c) for c in cv)
 
-    def plot(self, ax=None):  # type: ignore[no-untyped-def]
-        """Coefficient plot; returns the matplotlib Axes."""
-        return coef_plot(self.tidy(), f"{self.name}: {self.outcome}", ax=ax)
+    def plot(self):  # type: ignore[no-untyped-def]
+        """Coefficient plot with confidence intervals (`plots.forest`).
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
+        t = self.tidy().rename(columns={"term": "label"})
+        return plots.forest(t, labels={"x": f"{self.name}: effect on {self.outcome}"})
 
     def __repr__(self) -> str:
         return self.summary()
@@ -129,8 +158,25 @@ def twfe(
 ) -> RegressionResult:
     """Regress `outcome` on `treatment` (+ controls) with unit and time fixed effects.
 
-    `treatment` is a 0/1 post indicator (e.g. `treated`) or an intensity (e.g. `p3k_share`).
-    Standard errors are CRV1 clustered by `unit`, or by `cluster` if given (pyfixest feols).
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (duplicates are refused).
+    outcome : str
+        Outcome column.
+    treatment : str
+        A 0/1 post indicator (e.g. `treated`) or an intensity (e.g. `p3k_share`).
+    unit, time : str
+        Unit identifier and period columns (their fixed effects are absorbed).
+    controls : sequence of str
+        Further regressors.
+    cluster : str, optional
+        Cluster variable of the CRV1 standard errors (default: `unit`).
+
+    Returns
+    -------
+    RegressionResult
+        The pyfixest feols fit with the user's names.
     """
     controls = list(controls)
     require_columns(data, [outcome, treatment, unit, time, *controls, cluster], "twfe")
@@ -170,13 +216,26 @@ class BeforeAfterResult:
     control_group: str
     periods: dict[str, list[Any]]
     n_units: dict[str, int]
+    labels: PeriodLabels = field(default_factory=PeriodLabels, repr=False)
 
     def tidy(self) -> pd.DataFrame:
-        """One row, term 'did' (t-based p-value and CI, clustered by unit)."""
+        """The DiD.
+
+        Returns
+        -------
+        DataFrame
+            One row, term 'did', with cohort (the treated cohort, as a label when known) and
+            the tidy columns (t-based p-value and CI, clustered by unit).
+        """
         t = pyfixest_tidy(self.fit)
         t = t[t["term"] == "D:post"].copy()
         t["term"] = "did"
+        t.insert(1, "cohort", [self.labels.cohort(self.treated_cohort)])
         return t.reset_index(drop=True)
+
+    def vcov(self) -> np.ndarray:
+        """1 x 1 variance of the DiD (CRV1 by unit)."""
+        return np.array([[self.se**2]])
 
     def summary(self) -> str:
         """Text summary with the 2x2 table of means."""
@@ -185,27 +244,34 @@ class BeforeAfterResult:
         notes = [
             "Means (rows: group, columns: period window):",
             means,
-            f"Treated: cohort {self.treated_cohort} ({self.n_units['treated']} units); "
+            f"Treated: cohort {self.labels.cohort(self.treated_cohort)} "
+            f"({self.n_units['treated']} units); "
             f"control: {self.control_group} ({self.n_units['control']} units).",
-            f"Before: periods {self.periods['before'][0]}..{self.periods['before'][-1]}; "
-            f"after: periods {self.periods['after'][0]}..{self.periods['after'][-1]}.",
+            f"Before: periods {self.labels.period(self.periods['before'][0])}.."
+            f"{self.labels.period(self.periods['before'][-1])}; "
+            f"after: periods {self.labels.period(self.periods['after'][0])}.."
+            f"{self.labels.period(self.periods['after'][-1])}.",
             "SE: OLS with group x period interaction, CRV1 clustered by unit.",
         ]
         return format_tidy(self.tidy(), f"2x2 before/after DiD: {self.outcome}", notes)
 
     def plot(self, ax=None):  # type: ignore[no-untyped-def]
-        """Interaction plot of the four means (group lines over before/after); returns the Axes."""
-        import seaborn as sns
+        """Interaction plot of the four means (`plots.means_by_window`).
 
-        from ._common import _axes
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new Figure.
 
-        ax = _axes(ax)
+        Returns
+        -------
+        matplotlib Figure
+        """
+        from p3k_study import plots
+
         long = self.means.reset_index().melt(id_vars="group", var_name="window", value_name="mean")
-        sns.pointplot(data=long, x="window", y="mean", hue="group", ax=ax,
-                      order=["before", "after"])
-        ax.set_title(f"2x2 DiD = {self.did:.4f} (SE {self.se:.4f})")
-        ax.set_ylabel(self.outcome)
-        return ax
+        return plots.means_by_window(long, labels={
+            "y": self.outcome, "title": f"2x2 DiD = {self.did:.4f} (SE {self.se:.4f})"}, ax=ax)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -221,6 +287,26 @@ def before_after(
     control_group: str = "never_treated",
 ) -> BeforeAfterResult:
     """Classic 2x2 DiD for one adoption cohort.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel.
+    outcome : str
+        Outcome column.
+    unit, time : str
+        Unit identifier and integer period columns.
+    cohort : str
+        Period of the unit's first treatment (0/NaN = never treated).
+    treated_cohort : optional
+        The cohort compared (default: the cohort with the most units).
+    control_group : {"never_treated", "not_yet_treated"}
+        The comparison units (below).
+
+    Returns
+    -------
+    BeforeAfterResult
+        The four means, the DiD and its SE.
 
     With staggered timing "before/after" only has one meaning per cohort, so the comparison is:
 
@@ -300,4 +386,5 @@ def before_after(
         periods={"before": before, "after": after},
         n_units={"treated": int(s.loc[s["D"] == 1, "u"].nunique()),
                  "control": int(s.loc[s["D"] == 0, "u"].nunique())},
+        labels=PeriodLabels.from_data(data, time, cohort),
     )

@@ -78,7 +78,7 @@ def aggregation_table(aggregates: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plain_words(twfe_estimate: float, robust: Any, pretrend: Mapping[str, float],
+def plain_words(twfe_estimate: float, robust: Any, pretrend: Any,
                 bacon_weights: pd.DataFrame | None = None) -> str:
     """A short paragraph in plain English on what the estimates say (markdown)."""
     low, high = robust.ci
@@ -92,7 +92,7 @@ def plain_words(twfe_estimate: float, robust: Any, pretrend: Mapping[str, float]
         "The interval includes zero, so the data cannot rule out no effect.",
         f"The simple two-way fixed-effects regression gives {twfe_estimate:.2f}.",
     ]
-    p = pretrend.get("p_value", math.nan)
+    p = getattr(pretrend, "p_value", math.nan)  # a TestResult (estimate._common)
     if not math.isnan(p):
         parts.append(
             f"Before their first P3K hire, future adopters moved like the comparison units "
