@@ -39,7 +39,9 @@ def read_csv(path: Path) -> RawSheet:
     quoted = b'"' in data
     columns = _records(data, separator, fields, quoted=quoted)
     if quoted and (columns is None or _stray_quote(columns, separator)):
-        columns = [_unquote(c) for c in _records(data, separator, fields, quoted=False)]
+        plain = _records(data, separator, fields, quoted=False)
+        assert plain is not None  # without quotes every record parses
+        columns = [_unquote(c) for c in plain]
     cells = pa.concat_arrays(columns)
     sheet = build_sheet(path, None, cells, len(columns[0]), len(columns), encoding=encoding,
                         separator=separator)
