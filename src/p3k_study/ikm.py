@@ -49,9 +49,15 @@ KM_CHI2, KM_P, KM_D = 3.841, 0.5, 0.05
 
 
 def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarray:
-    """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded."""
+    """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded.
+
+    The NRR are added in element order, so that the last bit does not depend on how the
+    values lie in memory (numpy sums a row-major array pairwise)."""
     values = np.asarray(nrr, dtype=float)
-    return values.sum(axis=-1) / elements * 25.0
+    total = np.zeros(values.shape[:-1])
+    for k in range(values.shape[-1]):
+        total = total + values[..., k]
+    return total / elements * 25.0
 
 
 def category(

@@ -18,9 +18,9 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     MAX_STAFF_COUNT,
+    Duplicates,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -29,6 +29,7 @@ from p3k_study.clean.common import (
     rejects_of,
     resolve_regions,
     resolve_units,
+    with_raw,
 )
 from p3k_study.periods import period_labels
 
@@ -69,8 +70,6 @@ def counts_part(
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
-                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -79,7 +78,8 @@ def counts_part(
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = counts_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
 def counts_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

@@ -18,9 +18,9 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     MAX_RESPONDENTS,
+    Duplicates,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -30,6 +30,7 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
 from p3k_study.ikm import IKM_MAX, IKM_MIN, REGULATION_2004, REGULATION_2017, parse_category
 from p3k_study.periods import period_labels
@@ -90,8 +91,6 @@ def published_part(
         regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
 
     units = resolve_units(data, "unit_layanan", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
-                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -102,7 +101,8 @@ def published_part(
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = published_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
 def published_dtypes(clean: pd.DataFrame) -> pd.DataFrame:

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
+    Duplicates,
     FileInput,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -36,6 +36,7 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
 
 KIND = "kinerja"
@@ -97,8 +98,6 @@ def kinerja_part(
                     "shares)")
 
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "year": year},
-                           what="same unit and year")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -113,7 +112,8 @@ def kinerja_part(
     for col, values in shares.items():
         clean[col] = values.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean = kinerja_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "year"), "same unit and year"))
 
 
 def _grades(data: FileInput) -> pd.Series:

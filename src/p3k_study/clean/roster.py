@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from p3k_study.clean.common import (
+    Duplicates,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     future,
     kept_rows,
@@ -30,6 +30,7 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
@@ -97,8 +98,6 @@ def roster_part(
     verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
 
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
-                           what="same employee, unit and TMT")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -114,7 +113,9 @@ def roster_part(
     clean = roster_dtypes(clean)
     names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
              else frozenset())
-    return Part(clean, rejects_of(data), data.files, check, names)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
+                names)
 
 
 def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
