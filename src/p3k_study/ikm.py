@@ -1,6 +1,10 @@
 """IKM (Indeks Kepuasan Masyarakat) exactly as PermenPANRB 14/2017 defines it.
 
-- NRR per element (unsur) = mean score over respondents, scores 1-4.
+- NRR per element (unsur) = mean score over respondents, scores 1-4. The regulation divides an
+  element's total by the filled questionnaires; a questionnaire is filled when all nine elements
+  are answered, so every NRR of a unit and period rests on the same respondents and the IKM is
+  the mean of their own IKMs. `compute_ikm` leaves incomplete answers out, and the SKM cleaner
+  rejects them ('missing required value', naming the element).
 - IKM = (sum of NRR x 1/9) x 25, on the 25-100 scale, with the exact weight 1/9: never 0.111.
   Values are kept unrounded; round only for display.
 - Category by lower bounds: A >= 88.31, B >= 76.61, C >= 65.00, D below.
@@ -120,6 +124,9 @@ def compute_ikm(
 ) -> pd.DataFrame:
     """IKM per unit and period from clean SKM answers (one row per respondent).
 
+    A respondent counts only with every element answered (module docstring): a row with a
+    missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
+
     Returns keys + period + nrr_<element> for each element, ikm (unrounded), respondents,
     population (largest stated; NaN if none), sample_required, sample_adequate (NA without a
     population), regulation ('14/2017'), ikm_category.
@@ -129,6 +136,9 @@ def compute_ikm(
     if skm.empty:
         return _empty_answers_table(keys, extra, elements)
     scores = skm[list(elements)].astype("float64")
+    complete = scores.notna().all(axis=1).to_numpy()
+    if not complete.all():
+        skm, scores = skm[complete], scores[complete]
     scores[keys] = skm[keys]
     grouped = scores.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(elements)].mean()
