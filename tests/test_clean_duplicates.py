@@ -95,3 +95,58 @@ def test_a_numbered_respondent_twice_in_one_file_is_rejected(tmp_path: Path) -> 
     done = _skm(tmp_path)
     assert len(done.table) == 2
     assert done.rejects["reason"].tolist() == ["duplicate of row 3"]
+
+
+RECAP = ["No", "Kabupaten/Kota", "Unit Pelayanan", "Periode", "Jumlah Responden", "Nilai IKM",
+         "Mutu Pelayanan"]
+SIDE_BY_SIDE = [("Dinas Pertanian", "Dinas Ketahanan Pangan"),
+                ("Satuan Polisi Pamong Praja", "Dinas Pemadam Kebakaran"),
+                ("Dinas Pariwisata", "Dinas Pemuda dan Olahraga")]
+"""Offices a pemda keeps apart that the dictionary gives one function each."""
+
+
+def _recap_rows(period: str, units: list[str]) -> list[list[str]]:
+    return [[str(i), "Kab. Bogor", unit, period, "150", f"{78 + i},50", "B"]
+            for i, unit in enumerate(units, start=1)]
+
+
+def test_offices_of_one_function_side_by_side_are_different_units(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    offices = [name for pair in SIDE_BY_SIDE for name in pair]
+    write_csv(raw / "ikm" / "rekap_ikm_2023.csv", RECAP, _recap_rows("Semester I 2023", offices))
+    roster = [["32.01", "", "198601012010011003", "Sri Wahyuni", "Dinas Ketahanan Pangan", "PNS",
+               "01/01/2010", ""],
+              ["32.01", "", "199001012022212001", "Joko Susilo", "Dinas Pertanian", "PPPK",
+               "01/03/2022", ""]]
+    write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, roster)
+    result = prep.prepare(raw, tmp_path / "out", config=CONFIG)
+    ikm = result.tables["ikm_unit"]
+    assert result.tables["rejects"].empty
+    assert len(ikm) == 6 and ikm["unit_id"].is_unique
+    ids = dict(zip(result.tables["units"]["unit_name"], result.tables["units"]["unit_id"],
+                   strict=True))
+    assert ids["Dinas Pertanian"] == "32.01/agriculture/pertanian"
+    assert ids["Dinas Ketahanan Pangan"] == "32.01/agriculture/ketahananpangan"
+    # the roster's staff belong to the office they work in, not to one merged unit
+    staff = result.tables["staff"].set_index("status")["unit_id"]
+    assert staff["PNS"] == ids["Dinas Ketahanan Pangan"] and staff["PPPK"] == ids[
+        "Dinas Pertanian"]
+    panel = result.tables["panel"].set_index("unit_id")
+    assert panel.loc[ids["Dinas Pertanian"], "cohort"] > 0
+    assert panel.loc[ids["Dinas Ketahanan Pangan"], "cohort"] == 0
+
+
+def test_a_renamed_office_stays_one_unit_and_a_repeat_is_still_a_duplicate(tmp_path: Path
+                                                                          ) -> None:
+    raw = tmp_path / "raw"
+    rows = [*_recap_rows("Semester I 2022", ["Dinas Pertanian", "Dinas Pariwisata"]),
+            *_recap_rows("Semester I 2023", ["Dinas Pertanian dan Ketahanan Pangan",
+                                             "Dinas Pariwisata, Pemuda dan Olahraga",
+                                             "DINAS PARIWISATA, PEMUDA DAN OLAHRAGA"])]
+    write_csv(raw / "ikm" / "rekap_ikm.csv", RECAP, rows)
+    write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, roster_rows())
+    result = prep.prepare(raw, tmp_path / "out", config=CONFIG)
+    assert sorted(result.tables["ikm_unit"]["unit_id"].unique()) == [
+        "32.01/agriculture", "32.01/tourism"]
+    assert result.tables["rejects"]["reason"].tolist() == [
+        "duplicate of row 5 (same unit and period)"]

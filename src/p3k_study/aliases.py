@@ -3,8 +3,7 @@
 `ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself. Matching
 (`io.canonicalise_headers`) is case-insensitive and ignores spaces and punctuation, so 'Kab/Kota',
 'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns; a tuple means
-"one of these" (the region columns, SKM's periode / tanggal_survei, a recap's IKM on the
-25-100 or the 1-4 scale).
+"one of these" (the region columns, and SKM's periode / tanggal_survei).
 `FALLBACK_ALIASES[kind]` are headers used only when no column of the table matched by name: a
 bare 'U1'..'U9' in an SKM file counts only if the file has no named element columns (some survey
 apps swap U8 and U9).
@@ -92,11 +91,11 @@ _SKM: dict[str, list[str]] = {
 _IKM: dict[str, list[str]] = {
     "unit_layanan": UNIT_LAYANAN,
     "periode": ["periode survei", "period", "semester", "triwulan", "tahun", "year"],
+    # the converted value (25-100) before the 1-4 index a recap often prints beside it
     "ikm": ["nilai ikm", "nilai konversi", "ikm konversi", "nilai ikm konversi",
-            "nilai konversi ikm", "konversi", "nilai", "ikm unit pelayanan", "nilai skm", "skm",
-            "indeks kepuasan masyarakat", "nilai ikm 25 100"],
-    "nilai_indeks": ["nilai indeks", "indeks", "nilai interval", "nilai rata rata tertimbang",
-                     "nrr tertimbang", "indeks 1 4", "nilai indeks 1 4"],
+            "nilai konversi ikm", "konversi", "indeks", "nilai", "ikm unit pelayanan",
+            "nilai skm", "skm", "indeks kepuasan masyarakat", "nilai indeks", "nilai interval",
+            "nrr tertimbang"],
     "jumlah_responden": ["responden", "respondents", "jml responden", "jumlah sampel", "sampel"],
     "mutu": ["kategori", "mutu pelayanan", "category", "kinerja unit pelayanan", "predikat"],
     "regulasi": ["dasar hukum", "regulation", "peraturan"],
@@ -131,7 +130,7 @@ REQUIRED: dict[str, list[Required]] = {
     "pegawai": [REGION, "nip", "unit_kerja", "status", "tmt"],
     "jumlah_pegawai": [REGION, "unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"],
     "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *SKM_ELEMENTS],
-    "ikm": [REGION, "unit_layanan", "periode", ("ikm", "nilai_indeks")],
+    "ikm": [REGION, "unit_layanan", "periode", "ikm"],
     "kinerja": [REGION, "unit_kerja", "periode"],
 }
 

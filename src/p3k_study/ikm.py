@@ -214,27 +214,6 @@ def _nullable_int(table: pd.DataFrame, column: str) -> pd.array:
     return pd.array(pd.to_numeric(table[column], errors="coerce").round(), dtype="Int64")
 
 
-IKM_UNIT_COLUMNS = [
-    "unit_id",
-    "period_index",
-    "period",
-    "ikm",
-    "ikm_category",
-    "regulation",
-    "ikm_source",
-    "respondents",
-    "population",
-    "sample_required",
-    "sample_adequate",
-    *(f"nrr_{e}" for e in ELEMENTS),
-    "ikm_published",
-    "mutu_published",
-    "ikm_difference",
-    "flag_published_disagrees",
-    "flag_mutu_disagrees",
-]
-
-
 def combine_ikm(
     from_answers: pd.DataFrame, published: pd.DataFrame, disagreement: float = 0.5
 ) -> pd.DataFrame:
@@ -244,6 +223,8 @@ def combine_ikm(
     `ikm_difference` = answers - published and `flag_published_disagrees` marks a difference
     above `disagreement` points. `ikm_source` says which one `ikm` is.
     """
+    from p3k_study.schemas import IKM_UNIT, typed
+
     keys = IKM_UNIT_KEYS
     a = from_answers.copy()
     a["ikm_source"] = "answers"
@@ -258,35 +239,14 @@ def combine_ikm(
     only_published["ikm_published"] = only_published["ikm"]
     frames = [f for f in (both, only_published) if not f.empty]
     if not frames:
-        return _empty_ikm_unit()
-    out = pd.concat(frames, ignore_index=True)
-    out = out.reindex(columns=IKM_UNIT_COLUMNS)
+        return typed(IKM_UNIT)
+    out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
     from_ans = (out["ikm_source"] == "answers").to_numpy(bool)
     diff = np.where(from_ans, out["ikm"].astype(float) - out["ikm_published"].astype(float),
                     np.nan)
     out["ikm_difference"] = diff
     out["flag_published_disagrees"] = np.nan_to_num(np.abs(diff), nan=0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
-    return _ikm_unit_dtypes(out).sort_values(keys, kind="stable", ignore_index=True)
-
-
-def _empty_ikm_unit() -> pd.DataFrame:
-    return _ikm_unit_dtypes(pd.DataFrame({c: [] for c in IKM_UNIT_COLUMNS}))
-
-
-def _ikm_unit_dtypes(out: pd.DataFrame) -> pd.DataFrame:
-    out = out.copy()
-    out["unit_id"] = out["unit_id"].astype("string")
-    out["period_index"] = out["period_index"].astype("int64")
-    for col in ("period", "ikm_category", "regulation", "ikm_source", "mutu_published"):
-        out[col] = out[col].astype("string")
-    float_cols = ["ikm", "population", "ikm_published", "ikm_difference",
-                  *(f"nrr_{e}" for e in ELEMENTS)]
-    for col in float_cols:
-        out[col] = out[col].astype("float64")
     for col in ("respondents", "sample_required"):
-        out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Int64")
-    out["sample_adequate"] = out["sample_adequate"].astype("boolean")
-    for col in ("flag_published_disagrees", "flag_mutu_disagrees"):
-        out[col] = out[col].astype(bool)
-    return out
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return typed(IKM_UNIT, out).sort_values(keys, kind="stable", ignore_index=True)

@@ -43,7 +43,13 @@ import numpy as np
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.clean.common import Part, finish, packed
+from p3k_study.clean.common import (
+    Part,
+    coexisting_offices,
+    finish,
+    packed,
+    separate_offices,
+)
 from p3k_study.clean.counts import counts_part, empty_counts
 from p3k_study.clean.ikm_published import empty_published, published_part
 from p3k_study.clean.kinerja import empty_kinerja, kinerja_part
@@ -713,7 +719,10 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
     from p3k_study.schemas import SCHEMAS
 
     try:
-        return SCHEMAS[name].validate(table, lazy=True)
+        SCHEMAS[name].validate(table, lazy=True)
+        # the table as given: pandera's coercion (coerce=True) turns text columns into pandas
+        # 3's NaN-missing 'str' dtype, the outputs keep the NA-missing 'string' they have
+        return table
     except (SchemaError, SchemaErrors) as error:
         files, what = _schema_failure(table, error)
         raise StageError(f"checking the {name} table against its schema", files or
@@ -834,6 +843,11 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     with stage("reading and cleaning the raw files", [str(raw)]):
         done = clean_dataset(raw, config, reference_date, progress=progress,
                              on_joined=start_derived)
+    split = frozenset().union(*(coexisting_offices(c.table) for c in done.values()))
+    if split:  # offices side by side in one kind's data: keyed apart in every kind
+        done = {kind: replace(c, table=separate_offices(c.table, split))
+                for kind, c in done.items()}
+        early.clear()
     ignored = [p.relative_to(raw).as_posix() for kind in IGNORED_KINDS
                for p in list_files(raw).get(kind, [])]
     roster, counts, skm, published, kinerja = (

@@ -16,7 +16,9 @@ Rules common to every table:
   resolves to nothing beside a name that resolves takes the name's region (counted per file as
   `region_code_unresolved_name_used`); unresolved rows are rejected with the value as seen.
 - Unit: `reference.match_unit` per unique name; a name matching no function stays its own unit
-  (`unit_matched` False) and is listed in the summary, never rejected.
+  (`unit_matched` False) and is listed in the summary, never rejected. Offices of one function
+  side by side in one pemda and period are keyed apart (`coexisting_offices`,
+  `separate_offices`: in `finish`, before the key rules, and over all kinds in `prepare`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from p3k_study.errors import DataError
 from p3k_study.parse import EXCEL_ERRORS
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import NAME_USED, region_resolver
+from p3k_study.reference.units import office_key
 
 ROW = "_row"
 SHEET = "_sheet"
@@ -401,6 +404,46 @@ def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.Dat
     }, index=index)
 
 
+PERIOD_COLUMNS = ("period_index", "year")
+
+
+def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
+    """Dictionary unit ids ('<kode_pemda>/<unit_key>' of `match_unit`) under which two offices
+    (`office_key` of the unit's name) appear in one period of a clean table; empty for a table
+    without periods (the roster)."""
+    period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
+    if period is None or table.empty:
+        return frozenset()
+    seen = table[["kode_pemda", "unit_name", period]].drop_duplicates().astype(
+        {"kode_pemda": object, "unit_name": object})
+    names = seen["unit_name"].fillna("")
+    seen = seen.assign(
+        base=seen["kode_pemda"] + "/" + names.map(lambda n: match_unit(n).unit_key),
+        office=names.map(office_key))
+    offices = seen.groupby(["base", period], sort=False)["office"].nunique()
+    return frozenset(offices[offices > 1].index.get_level_values("base"))
+
+
+def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame:
+    """`table` with unit_key '<unit_key>/<office_key>' (and unit_id to match) on the rows whose
+    dictionary unit id is in `split` (`coexisting_offices`); unchanged when none is."""
+    if not split or table.empty:
+        return table
+    pairs = table[["kode_pemda", "unit_name"]].astype(object).fillna("")
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    key = np.array([match_unit(n).unit_key for _, n in distinct], dtype=object)
+    base = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, key, strict=True)], dtype=object)
+    office = np.array([office_key(n) for _, n in distinct], dtype=object)
+    hit = np.isin(base, list(split))
+    if not hit.any():
+        return table
+    new_key = np.where(hit, key + "/" + office, key)
+    new_id = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)],
+                      dtype=object)
+    return table.assign(unit_key=pd.array(new_key[codes], dtype=table["unit_key"].dtype),
+                        unit_id=pd.array(new_id[codes], dtype=table["unit_id"].dtype))
+
+
 SUMMARY_LABELS: frozenset[str] = frozenset({
     "rata rata", "rata2", "rerata", "nilai rata rata", "rata rata ikm", "ikm rata rata",
     "nilai ikm", "nilai ikm rata rata", "nilai rata rata ikm", "ikm", "nilai indeks",
@@ -607,6 +650,8 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     if not tables:
         return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
     table = _joined(tables)
+    if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
+        table = _separated(table)
     rules = parts[0].rules
     raw = [c for c in table.columns if c.startswith(RAW)]
     keep = np.ones(len(table), dtype=bool)
@@ -632,6 +677,17 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         np.asarray(table[c].cat.codes), allow_fill=True)
         for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)})
     return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+
+
+def _separated(table: pd.DataFrame) -> pd.DataFrame:
+    """`separate_offices` on a joined table whose unit columns are Categoricals."""
+    split = coexisting_offices(table)
+    if not split:
+        return table
+    columns = ["kode_pemda", "unit_name", "unit_key", "unit_id"]
+    done = separate_offices(table[columns].astype(dict.fromkeys(columns, "string")), split)
+    return table.assign(unit_key=_categorical(done["unit_key"]),
+                        unit_id=_categorical(done["unit_id"]))
 
 
 def _repeats(table: pd.DataFrame, columns: list[str], rows: np.ndarray

@@ -32,6 +32,7 @@ from p3k_study.clean.common import (
     with_raw,
 )
 from p3k_study.periods import period_labels
+from p3k_study.schemas import COUNTS, typed
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -42,10 +43,6 @@ COUNT_SOURCES = {
     "jumlah_lainnya": "n_other",
     "pppk_baru": "p3k_hires",
 }
-COUNTS_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", *COUNT_SOURCES.values(), "source_file", "sheet", "row",
-]
 
 
 def clean_counts_file(
@@ -77,23 +74,10 @@ def counts_part(
     for target, series in values.items():
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = counts_dtypes(clean)
+    clean = typed(COUNTS, clean)
     return Part(with_raw(data, clean), rejects_of(data), data.files,
                 Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
-def counts_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=COUNTS_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    for col in COUNT_SOURCES.values():
-        out[col] = pd.array(out[col], dtype="Float64").astype("Int64")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_counts() -> pd.DataFrame:
-    return counts_dtypes(pd.DataFrame({c: [] for c in COUNTS_COLUMNS}))
+    return typed(COUNTS)

@@ -1,11 +1,11 @@
 """Clean one published-IKM file (`ikm/`): one IKM per unit and period, kept as published.
 
 Rules in order: Excel error cell in a required column; empty required value (region,
-unit_layanan, periode; the IKM, `ikm` or else `nilai_indeks`); region not resolved; period
-unreadable, coarser than the panel frequency or after the reference date; IKM unreadable or
-outside 25-100 (`IKM_SCALE`: the converted value `ikm` is used when given, else the 1-4
-`nilai_indeks`; a value from 1 to 4 is converted x 25 and counted per file as
-`ikm_converted_from_1_4`); respondents unreadable,
+unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
+frequency or after the reference date; IKM unreadable or outside 25-100 (a recap's converted
+value 'Nilai Konversi' is taken before the 1-4 'Nilai Indeks' beside it, `aliases`; a value from
+1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`);
+respondents unreadable,
 negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a category (A-D or
 its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same unit and period
 as an earlier row.
@@ -21,7 +21,6 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     MAX_RESPONDENTS,
-    MISSING_REQUIRED,
     Duplicates,
     FileInput,
     Part,
@@ -47,17 +46,10 @@ from p3k_study.ikm import (
     parse_category,
 )
 from p3k_study.periods import period_labels
+from p3k_study.schemas import PUBLISHED, typed
 
 KIND = "ikm"
-REQUIRED = ("unit_layanan", "periode")
-IKM_COLUMNS = ("ikm", "nilai_indeks")
-"""Where a recap gives its IKM: the value on the 25-100 scale ('Nilai IKM', 'Nilai Konversi'),
-and the 1-4 index ('Nilai Indeks') often printed beside it."""
-PUBLISHED_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", "ikm", "respondents", "mutu", "regulation",
-    "source_file", "sheet", "row",
-]
+REQUIRED = ("unit_layanan", "periode", "ikm")
 
 
 def parse_regulation(values: pd.Series) -> pd.Series:
@@ -83,14 +75,11 @@ def published_part(
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more published-IKM files
     (`finish` applies the check over all parts)."""
-    data = open_file(sheets, KIND, REQUIRED, ("ikm",))
+    data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
-    given = [c for c in IKM_COLUMNS if c in frame.columns]
-    empty = np.logical_and.reduce([data.blank(c) for c in given])
-    verdicts.reject(empty, given[0], MISSING_REQUIRED, frame[given[0]])
     kode = resolve_regions(data)
     period = periods(data, "periode", freq, reference_date)
-    ikm = _ikm(data, given)
+    ikm = _ikm(data)
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
     if "mutu" in frame.columns:
@@ -119,39 +108,23 @@ def published_part(
     clean["mutu"] = mutu.to_numpy(dtype=object, na_value=None)[keep]
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = published_dtypes(clean)
+    clean = typed(PUBLISHED, clean)
     return Part(with_raw(data, clean), rejects_of(data), data.files,
                 Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
-def _ikm(data: FileInput, given: list[str]) -> pd.Series:
-    """The IKM on the 25-100 scale: `ikm` where filled, else `nilai_indeks`; a value from 1 to
-    4 is the index, converted x 25 (noted per file); other values outside 25-100 rejected."""
-    values = [numbers(data, c, what="IKM", ambiguous_as="en") for c in given]
-    value = values[0] if len(values) == 1 else values[0].fillna(values[1])
-    raw = data.frame[given[0]] if len(given) == 1 else data.frame[given[0]].where(
-        ~data.blank(given[0]), data.frame[given[1]])
+def _ikm(data: FileInput) -> pd.Series:
+    """The IKM on the 25-100 scale: a value from 1 to 4 is the index, converted x 25 (noted
+    per file); other values outside 25-100 are rejected."""
+    value = numbers(data, "ikm", what="IKM", ambiguous_as="en")
     v = value.to_numpy(dtype="float64", na_value=np.nan)
     index = (v >= SCORE_MIN) & (v <= SCORE_MAX)
     data.note("ikm_converted_from_1_4", index & data.verdicts.alive)
     v = np.where(index, v * 25, v)
-    data.verdicts.reject(~np.isnan(v) & ((v < IKM_MIN) | (v > IKM_MAX)), given[0],
-                         f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", raw)
+    data.verdicts.reject(~np.isnan(v) & ((v < IKM_MIN) | (v > IKM_MAX)), "ikm",
+                         f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", data.frame["ikm"])
     return pd.Series(v, index=value.index)
 
 
-def published_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=PUBLISHED_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "mutu", "regulation", "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    out["ikm"] = out["ikm"].astype("float64")
-    out["respondents"] = pd.array(out["respondents"], dtype="Float64").astype("Int64")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_published() -> pd.DataFrame:
-    return published_dtypes(pd.DataFrame({c: [] for c in PUBLISHED_COLUMNS}))
+    return typed(PUBLISHED)

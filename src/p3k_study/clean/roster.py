@@ -41,16 +41,12 @@ from p3k_study.parse import (
     normalise_status,
     parse_dates,
 )
+from p3k_study.schemas import STAFF, typed
 
 KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
 JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
 
-ROSTER_COLUMNS = [
-    "employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name",
-    "unit_matched", "status", "nip_kind", "jenis_jabatan", "tmt", "tanggal_berakhir",
-    "source_file", "sheet", "row",
-]
 
 
 def clean_roster_file(
@@ -110,7 +106,7 @@ def roster_part(
     )
     clean["tmt"] = tmt.values.to_numpy()[keep]
     clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
-    clean = roster_dtypes(clean)
+    clean = typed(STAFF, clean)
     names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
              else frozenset())
     return Part(with_raw(data, clean), rejects_of(data), data.files,
@@ -118,18 +114,5 @@ def roster_part(
                 names)
 
 
-def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    """Column order and dtypes of the clean roster."""
-    out = clean.reindex(columns=ROSTER_COLUMNS)
-    for col in ("employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function",
-                "unit_name", "status", "nip_kind", "jenis_jabatan", "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    for col in ("tmt", "tanggal_berakhir"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_roster() -> pd.DataFrame:
-    return roster_dtypes(pd.DataFrame({c: [] for c in ROSTER_COLUMNS}))
+    return typed(STAFF)

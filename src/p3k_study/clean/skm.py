@@ -44,13 +44,10 @@ from p3k_study.clean.common import (
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
 from p3k_study.periods import PER_YEAR, period_labels
+from p3k_study.schemas import SKM, typed
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
-SKM_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", *ELEMENTS, "populasi", "source_file", "sheet", "row",
-]
 
 
 def clean_skm_file(
@@ -106,7 +103,7 @@ def skm_part(
         clean[e] = scores[e][keep]
     clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = skm_dtypes(clean)
+    clean = typed(SKM, clean)
     return Part(with_raw(data, clean, _identified_rows(data)), rejects_of(data), data.files,
                 Duplicates(per_sheet=True))
 
@@ -182,19 +179,5 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     return np.where(ok, values, 0).astype("int8")
 
 
-def skm_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=SKM_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    for e in ELEMENTS:
-        out[e] = out[e].astype("int8")
-    out["populasi"] = out["populasi"].astype("float64")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_skm() -> pd.DataFrame:
-    return skm_dtypes(pd.DataFrame({c: [] for c in SKM_COLUMNS}))
+    return typed(SKM)
