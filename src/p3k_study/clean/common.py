@@ -120,20 +120,6 @@ class FileInput:
             self._distinct[column] = (np.where(mask, -1, codes), uniques)
         self._tidy.pop(column, None)
 
-    def sheet_has(self, column: str) -> np.ndarray:
-        """Per row: whether the row's sheet has `column` at all (decided per sheet)."""
-        files, file_names = pd.factorize(self.frame[FILE].to_numpy(dtype=object))
-        sheets, found = pd.factorize(self.frame[SHEET].to_numpy(dtype=object),
-                                     use_na_sentinel=False)
-        sheet_names = [None if pd.isna(name) else name for name in found]
-        pairs, rows = np.unique(files * max(len(sheet_names), 1) + sheets, return_inverse=True)
-        has = np.array([
-            column in self.sheet_columns.get(
-                (file_names[p // max(len(sheet_names), 1)],
-                 sheet_names[p % max(len(sheet_names), 1)]), frozenset())
-            for p in pairs], dtype=bool)
-        return has[rows] if len(rows) else np.zeros(0, dtype=bool)
-
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
         mask = np.asarray(mask, dtype=bool)

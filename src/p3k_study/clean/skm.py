@@ -130,7 +130,7 @@ def _identified_rows(data: FileInput) -> np.ndarray:
 
 def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
     """Per row: whether the row's sheet has `column` at all, looked up for `rows` only (few:
-    the rows without a period), False elsewhere; `FileInput.sheet_has` for a subset."""
+    the rows without a period), False elsewhere."""
     out = np.zeros(len(rows), dtype=bool)
     where = np.flatnonzero(rows)
     part = data.frame.iloc[where]
