@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from p3k_study.schema import PANEL_COLUMNS
+from p3k_study.schemas import PANEL
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 TRAVERSAL_NAME = "../../etc"
@@ -49,7 +49,8 @@ def ikm_category(ikm: float) -> str:
 
 
 def make_panel(seed: int = 0, n_units: int = 10) -> pd.DataFrame:
-    """The panel: one row per unit and semester, with every PANEL_COLUMNS column."""
+    """The panel: one row per unit and semester, with every column of `schemas.PANEL` but the
+    flags."""
     rng = np.random.default_rng(seed)
     rows = []
     for code, (name, prov, prov_name, n_never) in PEMDA.items():
@@ -82,7 +83,7 @@ def make_panel(seed: int = 0, n_units: int = 10) -> pd.DataFrame:
                     "respondents": respondents, "sample_adequate": respondents >= 100,
                     "ikm_source": "answers",
                 })
-    panel = pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
+    panel = pd.DataFrame(rows, columns=[c for c in PANEL.columns if not c.startswith("flag_")])
     for col in ("kode_provinsi", "kode_pemda", "unit_id", "period"):
         panel[col] = panel[col].astype("string")
     return panel

@@ -136,6 +136,34 @@ def _kinerja(rows: list[list[str]]) -> Callable[[Path], None]:
                    name="kinerja/bad.csv")
 
 
+BATCH = ["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 9]
+
+
+def _skm_batches(first: list[list[str]], second: list[list[str]]) -> Callable[[Path], None]:
+    """Two survey files of one unit (a.csv, then bad.csv), each numbering from 1."""
+    def make(raw: Path) -> None:
+        header = ["No", *SKM_HEADER]
+        write_csv(raw / "skm" / "a.csv", header, first)
+        write_csv(raw / "skm" / "bad.csv", header, second)
+    return make
+
+
+def _units_apart(out: Path) -> None:
+    ikm = pd.read_parquet(out / "ikm_unit.parquet")
+    assert ikm["unit_id"].str.startswith("32.01/agriculture/").sum() == 2
+    assert ikm["unit_id"].str.startswith("32.01/public_order/").sum() == 2
+
+
+def _ikm_converted(values: list[float], notes: int) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        mine = ikm[ikm["unit_id"] == "32.01/social"].sort_values("period_index")
+        assert mine["ikm"].tolist() == pytest.approx(values)
+        summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+        assert summary["files"]["ikm/bad.csv"]["notes"].get("ikm_converted_from_1_4", 0) == notes
+    return check
+
+
 def _no_phantom_unit(out: Path) -> None:
     """No summary label became a unit anywhere."""
     names = set(pd.read_parquet(out / "units.parquet")["unit_name"].str.upper())
@@ -602,6 +630,33 @@ CASES: list[Case | object] = [
     Case("table files in folders p3k-study does not know", _unknown_folders,
          file="pegawai/roster.csv", check=_unknown_folder_listed,
          extra={"reconcile_only": True}),
+    Case("SKM batches of one unit numbering respondents from 1",
+         _skm_batches([["1", *BATCH], ["2", *BATCH]],
+                      [["1", *BATCH], ["2", *BATCH], ["3", *BATCH]]),
+         file="skm/bad.csv", clean=3),
+    Case("an SKM file delivered twice",
+         _skm_batches([["1", *BATCH], ["2", *BATCH]], [["1", *BATCH], ["2", *BATCH]]),
+         file="skm/bad.csv", reasons=("duplicate of row 2 in skm/a.csv",
+                                      "duplicate of row 3 in skm/a.csv"), clean=0),
+    Case("an SKM answer left empty",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 8, ""]]),
+         file="skm/bad.csv", reasons=("missing required value",), clean=0),
+    Case("two offices of one function side by side",
+         _ikm([["32.01", "Dinas Pertanian", "Semester I 2023", "80", "50"],
+               ["32.01", "Dinas Ketahanan Pangan", "Semester I 2023", "75", "50"],
+               ["32.01", "Satpol PP", "Semester I 2023", "70", "50"],
+               ["32.01", "Dinas Pemadam Kebakaran", "Semester I 2023", "72", "50"]]),
+         file="ikm/bad.csv", clean=4, check=_units_apart),
+    Case("an IKM recap with the 1-4 index beside the converted value",
+         _roster([["32.01", "Dinas Sosial", "Semester I 2023", "3,21", "80,25"]],
+                 header=["kode_pemda", "unit_layanan", "periode", "Nilai Indeks",
+                         "Nilai Konversi"], name="ikm/bad.csv"),
+         file="ikm/bad.csv", clean=1, check=_ikm_converted([80.25], 0)),
+    Case("an IKM recap on the 1-4 scale only",
+         _roster([["32.01", "Dinas Sosial", "Semester I 2023", "3,05"]],
+                 header=["kode_pemda", "unit_layanan", "periode", "Nilai Indeks"],
+                 name="ikm/bad.csv"),
+         file="ikm/bad.csv", clean=1, check=_ikm_converted([76.25], 1)),
 ]
 
 

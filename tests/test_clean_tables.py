@@ -162,3 +162,31 @@ def test_sakip_grade_bounds() -> None:
     grades = sakip_grade(pd.Series([100, 90, 89.99, 80, 70, 60, 50, 30, 29.9, 0, np.nan]))
     assert grades.tolist()[:10] == ["AA", "AA", "A", "A", "BB", "B", "CC", "C", "D", "D"]
     assert pd.isna(grades.iloc[10])
+
+
+RECAP_HEADER = ["No", "Kab/Kota", "Unit Pelayanan", "Periode", "Jumlah Responden",
+                "Nilai Indeks", "Nilai Konversi", "Mutu Pelayanan"]
+"""A published recap as offices print it: the 1-4 index beside its conversion to 25-100."""
+
+
+def test_published_recap_with_index_and_converted_value_uses_the_converted_value() -> None:
+    rows = [["1", "Kab. Bogor", "Dinas Kesehatan", "Semester I 2023", "120", "3,21", "80,25",
+             "B (Baik)"],
+            ["2", "Kab. Bogor", "Dinas Sosial", "Semester I 2023", "95", "3,05", "76,25", "B"],
+            ["3", "Kab. Bogor", "Disdukcapil", "Semester I 2023", "95", "3,10", "", "B"]]
+    clean, rejects, files = clean_published_file([sheet(RECAP_HEADER, rows)], REF)
+    assert clean["ikm"].tolist() == [80.25, 76.25]
+    assert files["f.csv"]["notes"] == {}  # nothing converted
+    assert rejects["row"].tolist() == [4] and rejects["reason"].tolist() == [
+        "missing required value"]
+
+
+def test_published_ikm_on_the_1_4_scale_alone_is_converted() -> None:
+    header = ["kode_pemda", "unit_layanan", "periode", "Nilai Indeks"]
+    rows = [["32.01", "Dinkes", "Semester I 2023", "3,5324"],
+            ["32.01", "Dinsos", "Semester I 2023", "80,5"],    # the same header, 25-100
+            ["32.01", "Disdik", "Semester I 2023", "12,5"]]    # neither scale
+    clean, rejects, files = clean_published_file([sheet(header, rows)], REF)
+    assert clean["ikm"].tolist() == [pytest.approx(88.31), 80.5]
+    assert files["f.csv"]["notes"] == {"ikm_converted_from_1_4": 1}
+    assert rejects["reason"].tolist() == ["IKM outside 25-100"]

@@ -113,3 +113,31 @@ def test_answers_win_and_disagreement_over_half_point_flagged() -> None:
     assert not table.loc["u/a", "flag_published_disagrees"]
     assert table.loc["u/b", "flag_published_disagrees"]
     assert table.loc["u/c", "ikm_source"] == "published" and table.loc["u/c", "ikm"] == 90.0
+
+
+def test_a_respondent_with_a_missing_answer_is_left_out_of_every_element() -> None:
+    # the cleaner rejects the second respondent (no 'sarana'); compute_ikm agrees: the IKM and
+    # every NRR rest on the complete respondents only, not each element on its own answerers
+    rows = answers([[4] * 9, [1] * 9, [2] * 9])
+    rows.loc[1, "sarana"] = np.nan
+    table = compute_ikm(rows)
+    assert table.loc[0, "respondents"] == 2
+    assert table.loc[0, "nrr_persyaratan"] == 3.0
+    assert table.loc[0, "nrr_sarana"] == 3.0
+    assert table.loc[0, "ikm"] == 75.0
+
+
+def test_the_cleaner_and_compute_ikm_count_the_same_respondents() -> None:
+    from _raw_helpers import sheet
+
+    from p3k_study.clean.skm import clean_skm_file
+
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    rows = [["32.01", "Dinkes", "Semester I 2023", *map(str, r)]
+            for r in ([4] * 9, [1] * 8 + [""], [2] * 9)]
+    clean, rejects, _ = clean_skm_file([sheet(header, rows)], pd.Timestamp("2025-01-15").date())
+    assert rejects["column"].tolist() == ["sarana"]
+    direct = pd.DataFrame([[4] * 9, [1] * 8 + [np.nan], [2] * 9], columns=list(ELEMENTS)).assign(
+        unit_id=clean["unit_id"].iloc[0], period_index=clean["period_index"].iloc[0])
+    via_cleaner = compute_ikm(clean)
+    assert compute_ikm(direct)["ikm"].tolist() == via_cleaner["ikm"].tolist() == [75.0]

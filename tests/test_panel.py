@@ -6,7 +6,7 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.panel import OUTPUT_COLUMNS, build_panel
-from p3k_study.schema import PANEL_COLUMNS
+from p3k_study.schemas import PANEL, describe
 
 UNITS = pd.DataFrame({"unit_id": ["32.01/education", "32.01/health"], "kode_pemda": "32.01",
                       "nama_pemda": "Kabupaten Bogor", "kode_provinsi": "32",
@@ -33,9 +33,10 @@ def ikm() -> pd.DataFrame:
 
 def test_columns_are_panel_columns_then_flags() -> None:
     panel = build_panel(roster(), ikm(), UNITS)
-    assert list(panel.columns) == OUTPUT_COLUMNS
-    assert list(panel.columns[: len(PANEL_COLUMNS)]) == list(PANEL_COLUMNS)
-    assert all(c.startswith("flag_") for c in panel.columns[len(PANEL_COLUMNS):])
+    assert list(panel.columns) == OUTPUT_COLUMNS == list(PANEL.columns)
+    flags = [c.startswith("flag_") for c in panel.columns]
+    assert flags == sorted(flags)  # the flags come last
+    assert all(describe(PANEL).values())  # every column says what it holds
 
 
 def test_counts_on_last_day_hires_and_cohort() -> None:

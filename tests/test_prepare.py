@@ -24,7 +24,7 @@ from _raw_helpers import (
 from p3k_study.config import Config
 from p3k_study.errors import DataError
 from p3k_study.prepare import format_summary, prepare
-from p3k_study.schema import PANEL_COLUMNS
+from p3k_study.schemas import PANEL
 
 CONFIG = Config(salt="test-salt", reference_date=dt.date(2025, 1, 15))
 OUTPUTS = ["staff.parquet", "ikm_unit.parquet", "units.parquet", "panel.parquet", "panel.csv",
@@ -50,7 +50,7 @@ def test_writes_every_output(prepared) -> None:
     for name in OUTPUTS:
         assert (out / name).is_file(), name
     panel = pd.read_parquet(out / "panel.parquet")
-    assert list(panel.columns[: len(PANEL_COLUMNS)]) == list(PANEL_COLUMNS)
+    assert list(panel.columns) == list(PANEL.columns)
 
 
 def test_reconciliation_holds_for_every_file(prepared) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -60,12 +59,15 @@ def test_duplicates_across_groups_name_the_first_row_of_all(tmp_path: Path) -> N
     raw = tmp_path / "raw"
     write_csv(raw / "pegawai" / "a.csv", ROSTER_HEADER, roster_rows())
     write_csv(raw / "skm" / "a.csv", SKM_HEADER, [_answers(1), _answers(2)])
-    write_csv(raw / "skm" / "b.csv", SKM_HEADER, [_answers(2), _answers(2), _answers(3)])
+    write_csv(raw / "skm" / "b.csv", SKM_HEADER, [_answers(1), _answers(2)])  # a.csv again
+    write_csv(raw / "skm" / "c.csv", SKM_HEADER, [_answers(2), _answers(2), _answers(3)])
     for group_bytes in (None, 1):
         done = _grouped(raw, CONFIG, jobs=1, group_bytes=group_bytes)["skm"]
-        assert done.table["row"].tolist() == [2, 3, 4]
-        assert done.rejects["row"].tolist() == [2, 3]
-        assert done.rejects["reason"].tolist() == ["duplicate of row 3 in skm/a.csv"] * 2
+        assert done.table["source_file"].tolist() == ["skm/a.csv"] * 2 + ["skm/c.csv"] * 2
+        assert done.table["row"].tolist() == [2, 3, 2, 4]
+        assert done.rejects["reason"].tolist() == [
+            "duplicate of row 2 in skm/a.csv", "duplicate of row 3 in skm/a.csv",
+            "duplicate of row 2"]
 
 
 def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
@@ -86,37 +88,40 @@ def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
 
 
 def test_packed_parts_join_to_the_same_text_columns() -> None:
-    from p3k_study.clean.common import DuplicateCheck, Part, finish, packed
+    from p3k_study.clean.common import RAW, Duplicates, Part, finish, packed
     from p3k_study.clean.ledger import empty_rejects
 
-    def part(names: list[str | None], file: str) -> Part:
+    def part(names: list[str | None], file: str, extra: bool) -> Part:
         table = pd.DataFrame({"kode_pemda": pd.array(["32.01"] * len(names), dtype="string"),
                               "unit_name": pd.array(names, dtype="string"),
                               "source_file": pd.array([file] * len(names), dtype="string"),
                               "sheet": pd.array([None] * len(names), dtype="string"),
                               "row": range(2, 2 + len(names))})
-        codes, uniques = pd.factorize(table["unit_name"].astype(object))
-        check = DuplicateCheck(np.ones(len(names), dtype=bool),
-                               [({"unit_name": (codes, uniques)}, None)])
-        return Part(table, empty_rejects(), {file: {}}, check)
+        raw = {RAW + "unit": pd.Categorical(names)}
+        if extra:  # a column only this file has: missing in the other one
+            raw[RAW + "_x_catatan"] = pd.Categorical([None] * len(names))
+        return Part(table.assign(**raw), empty_rejects(), {file: {}}, Duplicates())
 
-    parts = [part(["Dinas A", None, "Dinas B"], "a.csv"), part(["Dinas B", "Dinas C"], "b.csv")]
-    plain_table, plain_rejects, _ = finish(parts, parts[0].table.iloc[:0])
-    packed_table, packed_rejects, _ = finish([packed(p) for p in parts], parts[0].table.iloc[:0])
+    parts = [part(["Dinas A", None, "Dinas B"], "a.csv", True),
+             part(["Dinas B", "Dinas C"], "b.csv", False)]
+    empty = parts[0].table.iloc[:0, :5]
+    plain_table, plain_rejects, _ = finish(parts, empty)
+    packed_table, packed_rejects, _ = finish([packed(p) for p in parts], empty)
     assert isinstance(packed(parts[0]).table["unit_name"].dtype, pd.CategoricalDtype)
     pd.testing.assert_frame_equal(packed_table, plain_table)
     pd.testing.assert_frame_equal(packed_rejects, plain_rejects)
+    assert list(plain_table.columns) == list(empty.columns)
     assert plain_table["unit_name"].tolist() == ["Dinas A", pd.NA, "Dinas B", "Dinas C"]
     assert plain_rejects["reason"].tolist() == ["duplicate of row 4 in a.csv"]
 
 
 def test_packed_accepts_text_in_several_chunks() -> None:
-    from p3k_study.clean.common import DuplicateCheck, Part, packed
+    from p3k_study.clean.common import Duplicates, Part, packed
     from p3k_study.clean.ledger import empty_rejects
 
     chunks = pd.array(pa.chunked_array([["a", None], ["b", "a"]]), dtype="string")
     table = pd.DataFrame({"unit_name": chunks, "row": [2, 3, 4, 5]})
-    part = Part(table, empty_rejects(), {}, DuplicateCheck(np.ones(4, dtype=bool), []))
+    part = Part(table, empty_rejects(), {}, Duplicates())
     names = packed(part).table["unit_name"]
     assert isinstance(names.dtype, pd.CategoricalDtype)
     assert names.cat.codes.tolist() == [0, -1, 1, 0]

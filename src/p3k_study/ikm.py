@@ -1,6 +1,10 @@
 """IKM (Indeks Kepuasan Masyarakat) exactly as PermenPANRB 14/2017 defines it.
 
-- NRR per element (unsur) = mean score over respondents, scores 1-4.
+- NRR per element (unsur) = mean score over respondents, scores 1-4. The regulation divides an
+  element's total by the filled questionnaires; a questionnaire is filled when all nine elements
+  are answered, so every NRR of a unit and period rests on the same respondents and the IKM is
+  the mean of their own IKMs. `compute_ikm` leaves incomplete answers out, and the SKM cleaner
+  rejects them ('missing required value', naming the element).
 - IKM = (sum of NRR x 1/9) x 25, on the 25-100 scale, with the exact weight 1/9: never 0.111.
   Values are kept unrounded; round only for display.
 - Category by lower bounds: A >= 88.31, B >= 76.61, C >= 65.00, D below.
@@ -49,9 +53,15 @@ KM_CHI2, KM_P, KM_D = 3.841, 0.5, 0.05
 
 
 def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarray:
-    """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded."""
+    """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded.
+
+    The NRR are added in element order, so that the last bit does not depend on how the
+    values lie in memory (numpy sums a row-major array pairwise)."""
     values = np.asarray(nrr, dtype=float)
-    return values.sum(axis=-1) / elements * 25.0
+    total = np.zeros(values.shape[:-1])
+    for k in range(values.shape[-1]):
+        total = total + values[..., k]
+    return total / elements * 25.0
 
 
 def category(
@@ -114,6 +124,9 @@ def compute_ikm(
 ) -> pd.DataFrame:
     """IKM per unit and period from clean SKM answers (one row per respondent).
 
+    A respondent counts only with every element answered (module docstring): a row with a
+    missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
+
     Returns keys + period + nrr_<element> for each element, ikm (unrounded), respondents,
     population (largest stated; NaN if none), sample_required, sample_adequate (NA without a
     population), regulation ('14/2017'), ikm_category.
@@ -123,6 +136,9 @@ def compute_ikm(
     if skm.empty:
         return _empty_answers_table(keys, extra, elements)
     scores = skm[list(elements)].astype("float64")
+    complete = scores.notna().all(axis=1).to_numpy()
+    if not complete.all():
+        skm, scores = skm[complete], scores[complete]
     scores[keys] = skm[keys]
     grouped = scores.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(elements)].mean()
@@ -198,27 +214,6 @@ def _nullable_int(table: pd.DataFrame, column: str) -> pd.array:
     return pd.array(pd.to_numeric(table[column], errors="coerce").round(), dtype="Int64")
 
 
-IKM_UNIT_COLUMNS = [
-    "unit_id",
-    "period_index",
-    "period",
-    "ikm",
-    "ikm_category",
-    "regulation",
-    "ikm_source",
-    "respondents",
-    "population",
-    "sample_required",
-    "sample_adequate",
-    *(f"nrr_{e}" for e in ELEMENTS),
-    "ikm_published",
-    "mutu_published",
-    "ikm_difference",
-    "flag_published_disagrees",
-    "flag_mutu_disagrees",
-]
-
-
 def combine_ikm(
     from_answers: pd.DataFrame, published: pd.DataFrame, disagreement: float = 0.5
 ) -> pd.DataFrame:
@@ -228,6 +223,8 @@ def combine_ikm(
     `ikm_difference` = answers - published and `flag_published_disagrees` marks a difference
     above `disagreement` points. `ikm_source` says which one `ikm` is.
     """
+    from p3k_study.schemas import IKM_UNIT, typed
+
     keys = IKM_UNIT_KEYS
     a = from_answers.copy()
     a["ikm_source"] = "answers"
@@ -242,35 +239,14 @@ def combine_ikm(
     only_published["ikm_published"] = only_published["ikm"]
     frames = [f for f in (both, only_published) if not f.empty]
     if not frames:
-        return _empty_ikm_unit()
-    out = pd.concat(frames, ignore_index=True)
-    out = out.reindex(columns=IKM_UNIT_COLUMNS)
+        return typed(IKM_UNIT)
+    out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
     from_ans = (out["ikm_source"] == "answers").to_numpy(bool)
     diff = np.where(from_ans, out["ikm"].astype(float) - out["ikm_published"].astype(float),
                     np.nan)
     out["ikm_difference"] = diff
     out["flag_published_disagrees"] = np.nan_to_num(np.abs(diff), nan=0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
-    return _ikm_unit_dtypes(out).sort_values(keys, kind="stable", ignore_index=True)
-
-
-def _empty_ikm_unit() -> pd.DataFrame:
-    return _ikm_unit_dtypes(pd.DataFrame({c: [] for c in IKM_UNIT_COLUMNS}))
-
-
-def _ikm_unit_dtypes(out: pd.DataFrame) -> pd.DataFrame:
-    out = out.copy()
-    out["unit_id"] = out["unit_id"].astype("string")
-    out["period_index"] = out["period_index"].astype("int64")
-    for col in ("period", "ikm_category", "regulation", "ikm_source", "mutu_published"):
-        out[col] = out[col].astype("string")
-    float_cols = ["ikm", "population", "ikm_published", "ikm_difference",
-                  *(f"nrr_{e}" for e in ELEMENTS)]
-    for col in float_cols:
-        out[col] = out[col].astype("float64")
     for col in ("respondents", "sample_required"):
-        out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Int64")
-    out["sample_adequate"] = out["sample_adequate"].astype("boolean")
-    for col in ("flag_published_disagrees", "flag_mutu_disagrees"):
-        out[col] = out[col].astype(bool)
-    return out
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return typed(IKM_UNIT, out).sort_values(keys, kind="stable", ignore_index=True)

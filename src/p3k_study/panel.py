@@ -1,6 +1,6 @@
 """The unit x period panel: staff in post by status, P3K hires and cohort, IKM.
 
-Rules (all documented in `schema.PANEL_COLUMNS`):
+Rules (the columns are described in `schemas.PANEL`):
 - Staff counts are those in post on the period's last day: `tmt <= last day` and no end date or
   an end date after it. A P3K hire (full- or part-time PPPK) belongs to the period containing
   its TMT.
@@ -23,22 +23,13 @@ import pandas as pd
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
 from p3k_study.periods import PER_YEAR, Frequency, period_labels
-from p3k_study.schema import PANEL_COLUMNS
+from p3k_study.schemas import PANEL
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
 P3K_STATUSES = ("PPPK", "PPPK_PT")
 COUNT_COLUMNS = ["n_pns", "n_p3k", "n_p3k_part_time", "n_other"]
-FLAG_COLUMNS = [
-    "flag_unit_unmatched",
-    "flag_no_staff_data",
-    "flag_staff_from_counts",
-    "flag_hires_inferred",
-    "flag_ikm_published_disagrees",
-    "flag_mutu_disagrees",
-    "flag_regulation_2004",
-]
-OUTPUT_COLUMNS = [*PANEL_COLUMNS, *FLAG_COLUMNS]
+OUTPUT_COLUMNS = list(PANEL.columns)
 
 
 def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
@@ -167,7 +158,7 @@ def build_panel(
     counts: pd.DataFrame | None = None,
     periods: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """The unit x period panel with exactly `PANEL_COLUMNS` then the `flag_` columns.
+    """The unit x period panel with exactly the columns of `schemas.PANEL`.
 
     `staff` is a clean roster (one row per spell) or a staff-count table; pass both by giving
     the roster as `staff` and the counts as `counts` (a unit in the roster uses the roster).

@@ -1,189 +1,239 @@
-"""pandera schemas of the processed tables, checked when they are written.
+"""The shape of every table the toolkit makes, written once: a pandera `DataFrameSchema` per table
+with each column's dtype, checks and description (`coerce=True`).
 
-A table that fails its schema on write is a bug in this package, not in the user's data
-(`prepare` raises). Column names and order follow `schema.PANEL_COLUMNS` for the panel and the
-cleaners' column lists for the others.
+Everything else derives from these: a table's column order (`list(SCHEMA.columns)`), its dtypes
+(`typed`), an empty table (`typed(SCHEMA)`), the documentation of `panel.parquet`
+(`describe(PANEL)`). `prepare` checks each written table against its schema; a failure is a bug
+in this package, not in the user's data.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 
-from p3k_study.clean.kinerja import KINERJA_COLUMNS, SAKIP_GRADES, SKP_COLUMNS
-from p3k_study.clean.ledger import REJECT_COLUMNS
-from p3k_study.clean.roster import ROSTER_COLUMNS
-from p3k_study.ikm import IKM_MAX, IKM_MIN, IKM_UNIT_COLUMNS
-from p3k_study.panel import OUTPUT_COLUMNS
+from p3k_study.ikm import ELEMENTS, IKM_MAX, IKM_MIN
 
 STATUSES = ["PNS", "PPPK", "PPPK_PT", "OTHER"]
 CATEGORIES = ["A", "B", "C", "D"]
+SAKIP_GRADES: tuple[tuple[str, float], ...] = (
+    ("AA", 90.0), ("A", 80.0), ("BB", 70.0), ("B", 60.0), ("CC", 50.0), ("C", 30.0), ("D", 0.0))
+"""SAKIP grades by lower bound of the score (PermenPANRB 88/2021)."""
+SKP_COLUMNS = ("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang",
+               "skp_sangat_kurang")
 UNIT_ID = r"^\d{2}\.\d{2}/.+"
 KODE_PEMDA = r"^\d{2}\.\d{2}$"
+REGULATIONS = ["14/2017", "25/2004"]
 
 
-def _col(dtype: str, *checks: pa.Check, nullable: bool = False, unique: bool = False
-         ) -> pa.Column:
-    return pa.Column(dtype, checks=list(checks), nullable=nullable, unique=unique)
+def _col(dtype: str, description: str, *checks: pa.Check, nullable: bool = False,
+         unique: bool = False) -> pa.Column:
+    return pa.Column(dtype, checks=list(checks), nullable=nullable, unique=unique,
+                     description=description)
 
 
-def _count(nullable: bool = True) -> pa.Column:
-    return _col("Int64", pa.Check.ge(0), nullable=nullable)
+def _count(description: str, nullable: bool = True) -> pa.Column:
+    return _col("Int64", description, pa.Check.ge(0), nullable=nullable)
 
 
 def _unit_columns() -> dict[str, pa.Column]:
     """The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
     return {
-        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
-        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
-        "unit_key": _col("string"),
-        "unit_function": _col("string"),
-        "unit_name": _col("string"),
-        "unit_matched": _col("bool"),
+        "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01'",
+                           pa.Check.str_matches(KODE_PEMDA)),
+        "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID)),
+        "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
+        "unit_function": _col("string", "canonical function from the OPD dictionary"),
+        "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
+        "unit_matched": _col("bool", "whether the name matched a function"),
     }
 
 
 def _provenance_columns() -> dict[str, pa.Column]:
     """Where a cleaned row came from: file, sheet and the row number a user sees."""
     return {
-        "source_file": _col("string"),
-        "sheet": _col("string", nullable=True),
-        "row": _col("int64", pa.Check.ge(1)),
+        "source_file": _col("string", "file under the raw folder, 'pegawai/roster.csv'"),
+        "sheet": _col("string", "sheet name (empty for CSV and Parquet)", nullable=True),
+        "row": _col("int64", "row number as a spreadsheet shows it", pa.Check.ge(1)),
     }
 
 
-STAFF = pa.DataFrameSchema(
-    {
-        "employee_id": _col("string", pa.Check.str_matches(r"^[0-9a-f]{16}$")),
-        **_unit_columns(),
-        "status": _col("string", pa.Check.isin(STATUSES)),
-        "nip_kind": _col("string", pa.Check.isin(["PNS", "PPPK"])),
-        "jenis_jabatan": _col("string", nullable=True),
-        "tmt": _col("datetime64[ns]"),
-        "tanggal_berakhir": _col("datetime64[ns]", nullable=True),
-        **_provenance_columns(),
-    },
-    strict=True, ordered=True, name="staff",
-)
-assert list(STAFF.columns) == ROSTER_COLUMNS
+def _period_columns() -> dict[str, pa.Column]:
+    return {
+        "period_index": _col("int64", "consecutive integer of the period (semester: "
+                             "year*2 + s-1)"),
+        "period": _col("string", "period label: '2023-S1', '2023-Q3' or '2023'"),
+    }
 
-COUNTS = pa.DataFrameSchema(
-    {
-        **_unit_columns(),
-        "period_index": _col("int64"),
-        "period": _col("string"),
-        "n_pns": _count(False),
-        "n_p3k": _count(False),
-        "n_p3k_part_time": _count(),
-        "n_other": _count(),
-        "p3k_hires": _count(),
-        **_provenance_columns(),
-    },
-    strict=True, ordered=True, name="staff_counts",
-)
+
+def _schema(name: str, columns: dict[str, pa.Column], **options: object) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, strict=True, ordered=True, coerce=True, name=name,
+                              **options)  # type: ignore[arg-type]
+
+
+STAFF = _schema("staff", {
+    "employee_id": _col("string", "salted pseudonym of the NIP (16 hex digits)",
+                        pa.Check.str_matches(r"^[0-9a-f]{16}$")),
+    **_unit_columns(),
+    "status": _col("string", "PNS, PPPK, PPPK_PT (part-time) or OTHER",
+                   pa.Check.isin(STATUSES)),
+    "nip_kind": _col("string", "what the NIP's 15th digit says: PNS or PPPK",
+                     pa.Check.isin(["PNS", "PPPK"])),
+    "jenis_jabatan": _col("string", "job type as written, lower case", nullable=True),
+    "tmt": _col("datetime64[ns]", "appointment start date"),
+    "tanggal_berakhir": _col("datetime64[ns]", "end of the spell; empty while in post",
+                             nullable=True),
+    **_provenance_columns(),
+})
+
+COUNTS = _schema("staff_counts", {
+    **_unit_columns(),
+    **_period_columns(),
+    "n_pns": _count("PNS in post", False),
+    "n_p3k": _count("full-time PPPK in post", False),
+    "n_p3k_part_time": _count("part-time PPPK in post"),
+    "n_other": _count("other staff in post"),
+    "p3k_hires": _count("PPPK hired in the period, as given"),
+    **_provenance_columns(),
+})
+
+SKM = _schema("skm", {
+    **_unit_columns(),
+    **_period_columns(),
+    **{e: _col("int8", f"score 1-4 of the element '{e}'", pa.Check.in_range(1, 4))
+       for e in ELEMENTS},
+    "populasi": _col("float64", "the unit's service population, as given", nullable=True),
+    **_provenance_columns(),
+})
+"""Clean SKM answers, one row per respondent (not written: `ikm_unit` holds their IKM)."""
+
+PUBLISHED = _schema("ikm_published", {
+    **_unit_columns(),
+    **_period_columns(),
+    "ikm": _col("float64", "published IKM on the 25-100 scale",
+                pa.Check.in_range(IKM_MIN, IKM_MAX)),
+    "respondents": _count("respondents, as published"),
+    "mutu": _col("string", "published category A-D", pa.Check.isin(CATEGORIES),
+                 nullable=True),
+    "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
+    **_provenance_columns(),
+})
+"""Clean published IKM, one row per unit and period (not written: see `ikm_unit`)."""
 
 _GRADES = [g for g, _ in SAKIP_GRADES]
-KINERJA = pa.DataFrameSchema(
-    {
-        **_unit_columns(),
-        "year": _col("int64"),
-        "nilai_sakip": _col("float64", pa.Check.in_range(0, 100), nullable=True),
-        "predikat_sakip": _col("string", pa.Check.isin(_GRADES), nullable=True),
-        "predikat_published": _col("string", pa.Check.isin(_GRADES), nullable=True),
-        "flag_predikat_disagrees": _col("bool"),
-        **{c: _col("float64", pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
-        **_provenance_columns(),
-    },
-    strict=True, ordered=True, unique=["unit_id", "year"], name="kinerja",
-)
-assert list(KINERJA.columns) == KINERJA_COLUMNS
+KINERJA = _schema("kinerja", {
+    **_unit_columns(),
+    "year": _col("int64", "the year the outcome is for"),
+    "nilai_sakip": _col("float64", "SAKIP score 0-100", pa.Check.in_range(0, 100),
+                        nullable=True),
+    "predikat_sakip": _col("string", "SAKIP grade from the score (else as published)",
+                           pa.Check.isin(_GRADES), nullable=True),
+    "predikat_published": _col("string", "SAKIP grade as published", pa.Check.isin(_GRADES),
+                               nullable=True),
+    "flag_predikat_disagrees": _col("bool", "published grade differs from the score's"),
+    **{c: _col("float64", f"percent of staff rated {c[4:].replace('_', ' ')} (SKP)",
+               pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
+    **_provenance_columns(),
+}, unique=["unit_id", "year"])
 
-_IKM_UNIT_COLUMNS = {
-    "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
-    "period_index": _col("int64"),
-    "period": _col("string"),
-    "ikm": _col("float64", pa.Check.in_range(IKM_MIN, IKM_MAX)),
-    "ikm_category": _col("string", pa.Check.isin(CATEGORIES)),
-    "regulation": _col("string", pa.Check.isin(["14/2017", "25/2004"])),
-    "ikm_source": _col("string", pa.Check.isin(["answers", "published"])),
-    "respondents": _count(),
-    "population": _col("float64", nullable=True),
-    "sample_required": _count(),
-    "sample_adequate": _col("boolean", nullable=True),
-    **{c: _col("float64", pa.Check.in_range(1, 4), nullable=True)
-       for c in IKM_UNIT_COLUMNS if c.startswith("nrr_")},
-    "ikm_published": _col("float64", pa.Check.in_range(IKM_MIN, IKM_MAX), nullable=True),
-    "mutu_published": _col("string", pa.Check.isin(CATEGORIES), nullable=True),
-    "ikm_difference": _col("float64", nullable=True),
-    "flag_published_disagrees": _col("bool"),
-    "flag_mutu_disagrees": _col("bool"),
-}
-IKM_UNIT = pa.DataFrameSchema(
-    {c: _IKM_UNIT_COLUMNS[c] for c in IKM_UNIT_COLUMNS},
-    strict=True, ordered=True, unique=["unit_id", "period_index"], name="ikm_unit",
-)
+IKM_UNIT = _schema("ikm_unit", {
+    "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID)),
+    **_period_columns(),
+    "ikm": _col("float64", "IKM on the 25-100 scale", pa.Check.in_range(IKM_MIN, IKM_MAX)),
+    "ikm_category": _col("string", "A-D by the regulation's bounds", pa.Check.isin(CATEGORIES)),
+    "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
+    "ikm_source": _col("string", "'answers' or 'published'",
+                       pa.Check.isin(["answers", "published"])),
+    "respondents": _count("respondents behind the IKM"),
+    "population": _col("float64", "largest service population stated", nullable=True),
+    "sample_required": _count("Krejcie-Morgan sample size for the population"),
+    "sample_adequate": _col("boolean", "respondents >= sample_required", nullable=True),
+    **{f"nrr_{e}": _col("float64", f"mean score of '{e}' (1-4)", pa.Check.in_range(1, 4),
+                        nullable=True) for e in ELEMENTS},
+    "ikm_published": _col("float64", "the published IKM, where there is one",
+                          pa.Check.in_range(IKM_MIN, IKM_MAX), nullable=True),
+    "mutu_published": _col("string", "the published category", pa.Check.isin(CATEGORIES),
+                           nullable=True),
+    "ikm_difference": _col("float64", "ikm (answers) - ikm_published", nullable=True),
+    "flag_published_disagrees": _col("bool", "|ikm_difference| above the threshold"),
+    "flag_mutu_disagrees": _col("bool", "published category differs from the computed one"),
+}, unique=["unit_id", "period_index"])
 
-UNITS = pa.DataFrameSchema(
-    {
-        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID), unique=True),
-        "kode_provinsi": _col("string", pa.Check.str_matches(r"^\d{2}$")),
-        "nama_provinsi": _col("string"),
-        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA)),
-        "nama_pemda": _col("string"),
-        "unit_function": _col("string"),
-        "unit_key": _col("string"),
-        "unit_name": _col("string"),
-        "unit_matched": _col("bool"),
-        "names_seen": _col("string"),
-        "n_names": _col("int64", pa.Check.ge(1)),
-        "sources": _col("string"),
-    },
-    strict=True, ordered=True, name="units",
-)
+UNITS = _schema("units", {
+    "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID),
+                    unique=True),
+    "kode_provinsi": _col("string", "Kemendagri province code, '32'",
+                          pa.Check.str_matches(r"^\d{2}$")),
+    "nama_provinsi": _col("string", "province name"),
+    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code",
+                       pa.Check.str_matches(KODE_PEMDA)),
+    "nama_pemda": _col("string", "kabupaten/kota name"),
+    "unit_function": _col("string", "canonical function from the OPD dictionary"),
+    "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
+    "unit_name": _col("string", "the unit's most recent name as written"),
+    "unit_matched": _col("bool", "whether the name matched a function"),
+    "names_seen": _col("string", "every name seen, ' | ' between"),
+    "n_names": _col("int64", "how many names", pa.Check.ge(1)),
+    "sources": _col("string", "the kinds of file the unit appears in"),
+})
 
-PANEL = pa.DataFrameSchema(
-    {
-        "unit_id": _col("string", pa.Check.str_matches(UNIT_ID)),
-        "kode_provinsi": _col("string", nullable=True),
-        "nama_provinsi": _col("string", nullable=True),
-        "kode_pemda": _col("string", nullable=True),
-        "nama_pemda": _col("string", nullable=True),
-        "unit_function": _col("string"),
-        "unit_name": _col("string", nullable=True),
-        "period": _col("string"),
-        "period_index": _col("int64"),
-        "n_pns": _count(),
-        "n_p3k": _count(),
-        "n_p3k_part_time": _count(),
-        "n_other": _count(),
-        "n_staff": _count(),
-        "p3k_share": _col("float64", pa.Check.in_range(0, 1), nullable=True),
-        "p3k_hires": _count(),
-        "cohort": _col("int64", pa.Check.ge(0)),
-        "treated": _col("int64", pa.Check.isin([0, 1])),
-        "ikm": _col("float64", pa.Check.in_range(IKM_MIN, IKM_MAX), nullable=True),
-        "ikm_category": _col("string", pa.Check.isin(CATEGORIES), nullable=True),
-        "respondents": _count(),
-        "sample_adequate": _col("boolean", nullable=True),
-        "ikm_source": _col("string", pa.Check.isin(["answers", "published"]), nullable=True),
-        **{c: _col("bool") for c in OUTPUT_COLUMNS if c.startswith("flag_")},
-    },
-    strict=True, ordered=True, unique=["unit_id", "period_index"], name="panel",
-)
-assert list(PANEL.columns) == OUTPUT_COLUMNS
+PANEL = _schema("panel", {
+    "unit_id": _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]',"
+                    " e.g. '32.01/education' (office: offices of one function side by side)",
+                    pa.Check.str_matches(UNIT_ID)),
+    "kode_provinsi": _col("string", "Kemendagri province code, '32'", nullable=True),
+    "nama_provinsi": _col("string", "province name", nullable=True),
+    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01' (always a string)",
+                       nullable=True),
+    "nama_pemda": _col("string", "kabupaten/kota name", nullable=True),
+    "unit_function": _col("string", "canonical function from the OPD dictionary, or "
+                          "'unmatched'"),
+    "unit_name": _col("string", "the unit's most recent name as written in the source",
+                      nullable=True),
+    "period": _col("string", "period label: '2023-S1' (semester), '2023-Q3' (quarter) or "
+                   "'2023' (year)"),
+    "period_index": _col("int64", "consecutive integer of the period (semester: "
+                         "year*2 + s-1)"),
+    "n_pns": _count("PNS in post on the period's last day"),
+    "n_p3k": _count("full-time PPPK in post on the period's last day"),
+    "n_p3k_part_time": _count("part-time PPPK (paruh waktu) in post on the period's last day"),
+    "n_other": _count("other staff in post on the period's last day"),
+    "n_staff": _count("all staff in post on the period's last day"),
+    "p3k_share": _col("float64", "(n_p3k + n_p3k_part_time) / n_staff; missing when n_staff "
+                      "is 0", pa.Check.in_range(0, 1), nullable=True),
+    "p3k_hires": _count("PPPK (full- or part-time) whose TMT falls in the period"),
+    "cohort": _col("int64", "period_index of the unit's first P3K hire; 0 = never in the data",
+                   pa.Check.ge(0)),
+    "treated": _col("int64", "1 from the cohort period on, else 0", pa.Check.isin([0, 1])),
+    "ikm": _col("float64", "IKM on the 25-100 scale (computed from answers, or as published)",
+                pa.Check.in_range(IKM_MIN, IKM_MAX), nullable=True),
+    "ikm_category": _col("string", "A, B, C or D by PermenPANRB 14/2017 bounds",
+                         pa.Check.isin(CATEGORIES), nullable=True),
+    "respondents": _count("number of SKM respondents behind the IKM"),
+    "sample_adequate": _col("boolean", "respondents >= Krejcie-Morgan size for the unit's "
+                            "population", nullable=True),
+    "ikm_source": _col("string", "'answers' or 'published'",
+                       pa.Check.isin(["answers", "published"]), nullable=True),
+    "flag_unit_unmatched": _col("bool", "the unit's name matched no function"),
+    "flag_no_staff_data": _col("bool", "no staff data for the unit and period"),
+    "flag_staff_from_counts": _col("bool", "staff from a staff-count table, not a roster"),
+    "flag_hires_inferred": _col("bool", "hires inferred from the change in PPPK in post"),
+    "flag_ikm_published_disagrees": _col("bool", "computed and published IKM differ"),
+    "flag_mutu_disagrees": _col("bool", "published category differs from the computed one"),
+    "flag_regulation_2004": _col("bool", "the IKM follows KEP/25/M.PAN/2/2004"),
+}, unique=["unit_id", "period_index"])
 
-REJECTS = pa.DataFrameSchema(
-    {
-        "source_file": _col("string"),
-        "sheet": _col("string", nullable=True),
-        "row": _col("int64", pa.Check.ge(1)),
-        "column": _col("string", nullable=True),
-        "raw_value": _col("string", nullable=True),
-        "reason": _col("string"),
-        "kode_pemda": _col("string", pa.Check.str_matches(KODE_PEMDA), nullable=True),
-    },
-    strict=True, ordered=True, name="rejects",
-)
-assert list(REJECTS.columns) == REJECT_COLUMNS
+REJECTS = _schema("rejects", {
+    "source_file": _col("string", "file under the raw folder"),
+    "sheet": _col("string", "sheet name (empty for CSV and Parquet)", nullable=True),
+    "row": _col("int64", "row number as a spreadsheet shows it", pa.Check.ge(1)),
+    "column": _col("string", "the column at fault; empty for whole-row reasons",
+                   nullable=True),
+    "raw_value": _col("string", "the value as written (personal data masked)", nullable=True),
+    "reason": _col("string", "why, in plain words"),
+    "kode_pemda": _col("string", "the row's region code when it could be resolved",
+                       pa.Check.str_matches(KODE_PEMDA), nullable=True),
+})
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "staff": STAFF,
@@ -194,3 +244,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "panel": PANEL,
     "rejects": REJECTS,
 }
+"""The tables `prepare` writes, by name."""
+
+
+def typed(schema: pa.DataFrameSchema, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`frame` (or no rows) with the schema's columns, in its order and dtypes; no checks."""
+    out = (pd.DataFrame() if frame is None else frame).reindex(columns=list(schema.columns))
+    return out.astype({name: str(column.dtype) for name, column in schema.columns.items()})
+
+
+def describe(schema: pa.DataFrameSchema) -> dict[str, str]:
+    """Column -> description."""
+    return {name: str(column.description) for name, column in schema.columns.items()}

@@ -16,7 +16,9 @@ Rules common to every table:
   resolves to nothing beside a name that resolves takes the name's region (counted per file as
   `region_code_unresolved_name_used`); unresolved rows are rejected with the value as seen.
 - Unit: `reference.match_unit` per unique name; a name matching no function stays its own unit
-  (`unit_matched` False) and is listed in the summary, never rejected.
+  (`unit_matched` False) and is listed in the summary, never rejected. Offices of one function
+  side by side in one pemda and period are keyed apart (`coexisting_offices`,
+  `separate_offices`: in `finish`, before the key rules, and over all kinds in `prepare`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts
 from p3k_study.errors import DataError
@@ -38,6 +41,7 @@ from p3k_study.parse import EXCEL_ERRORS
 from p3k_study.read.headers import ALIASES, FALLBACK_ALIASES, missing_required
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
+from p3k_study.reference.units import office_key
 
 ROW = "_row"
 SHEET = "_sheet"
@@ -115,20 +119,6 @@ class FileInput:
             codes, uniques = self._distinct[column]
             self._distinct[column] = (np.where(mask, -1, codes), uniques)
         self._tidy.pop(column, None)
-
-    def sheet_has(self, column: str) -> np.ndarray:
-        """Per row: whether the row's sheet has `column` at all (decided per sheet)."""
-        files, file_names = pd.factorize(self.frame[FILE].to_numpy(dtype=object))
-        sheets, found = pd.factorize(self.frame[SHEET].to_numpy(dtype=object),
-                                     use_na_sentinel=False)
-        sheet_names = [None if pd.isna(name) else name for name in found]
-        pairs, rows = np.unique(files * max(len(sheet_names), 1) + sheets, return_inverse=True)
-        has = np.array([
-            column in self.sheet_columns.get(
-                (file_names[p // max(len(sheet_names), 1)],
-                 sheet_names[p % max(len(sheet_names), 1)]), frozenset())
-            for p in pairs], dtype=bool)
-        return has[rows] if len(rows) else np.zeros(0, dtype=bool)
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
@@ -400,6 +390,46 @@ def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.Dat
     }, index=index)
 
 
+PERIOD_COLUMNS = ("period_index", "year")
+
+
+def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
+    """Dictionary unit ids ('<kode_pemda>/<unit_key>' of `match_unit`) under which two offices
+    (`office_key` of the unit's name) appear in one period of a clean table; empty for a table
+    without periods (the roster)."""
+    period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
+    if period is None or table.empty:
+        return frozenset()
+    seen = table[["kode_pemda", "unit_name", period]].drop_duplicates().astype(
+        {"kode_pemda": object, "unit_name": object})
+    names = seen["unit_name"].fillna("")
+    seen = seen.assign(
+        base=seen["kode_pemda"] + "/" + names.map(lambda n: match_unit(n).unit_key),
+        office=names.map(office_key))
+    offices = seen.groupby(["base", period], sort=False)["office"].nunique()
+    return frozenset(offices[offices > 1].index.get_level_values("base"))
+
+
+def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame:
+    """`table` with unit_key '<unit_key>/<office_key>' (and unit_id to match) on the rows whose
+    dictionary unit id is in `split` (`coexisting_offices`); unchanged when none is."""
+    if not split or table.empty:
+        return table
+    pairs = table[["kode_pemda", "unit_name"]].astype(object).fillna("")
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    key = np.array([match_unit(n).unit_key for _, n in distinct], dtype=object)
+    base = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, key, strict=True)], dtype=object)
+    office = np.array([office_key(n) for _, n in distinct], dtype=object)
+    hit = np.isin(base, list(split))
+    if not hit.any():
+        return table
+    new_key = np.where(hit, key + "/" + office, key)
+    new_id = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)],
+                      dtype=object)
+    return table.assign(unit_key=pd.array(new_key[codes], dtype=table["unit_key"].dtype),
+                        unit_id=pd.array(new_id[codes], dtype=table["unit_id"].dtype))
+
+
 SUMMARY_LABELS: frozenset[str] = frozenset({
     "rata rata", "rata2", "rerata", "nilai rata rata", "rata rata ikm", "ikm rata rata",
     "nilai ikm", "nilai ikm rata rata", "nilai rata rata ikm", "ikm", "nilai indeks",
@@ -494,64 +524,56 @@ def rejects_of(data: FileInput) -> pd.DataFrame:
     return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
 
 
-@dataclass
-class DuplicateCheck:
-    """A cleaner's duplicate rules, kept until every part of a kind is cleaned (the rules
-    compare rows across files, every other rule looks at one row or one file).
+RAW = "__raw_"
+"""Prefix of the columns a part carries for the exact-copy rule: every column read from the
+file, as read (`with_raw`); `finish` drops them."""
+EXACT = "__exact"
+"""Optional part column: the rows the exact-copy rule applies to (SKM: numbered respondents)."""
 
-    `candidates` marks the clean rows the rules apply to; each step is (the key columns, each
-    factorized as (codes, uniques) over the candidate rows, missing = -1; the rule's name for
-    the reason, or None for exact copies); steps run in order on the rows still kept."""
 
-    candidates: np.ndarray
-    steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = field(
-        default_factory=list)
+@dataclass(frozen=True)
+class Duplicates:
+    """A kind's duplicate rules, applied by `finish` over all files of the kind, in order:
+
+    1. `per_sheet` only: a sheet whose rows are, in order, exactly the rows of an earlier sheet
+       (in any file) is that sheet delivered twice; all its rows are duplicates.
+    2. Exact copies: a row whose every column read equals an earlier row's (only rows marked
+       `EXACT` when the part has that column); within one sheet when `per_sheet`, else over
+       all files.
+    3. `keys`: a row repeating an earlier row's `keys` (clean columns), named by `what`."""
+
+    keys: tuple[str, ...] = ()
+    what: str | None = None
+    per_sheet: bool = False
 
 
 @dataclass
 class Part:
-    """What a cleaner makes of some files of one kind: the clean rows before the duplicate
-    rules, the rejects so far, per-file input facts, and the pending `DuplicateCheck`."""
+    """What a cleaner makes of some files of one kind: the clean rows with their `RAW` columns
+    (and `EXACT`) before the duplicate rules, the rejects so far, per-file input facts, and
+    the kind's `Duplicates`."""
 
     table: pd.DataFrame
     rejects: pd.DataFrame
     files: dict[str, dict[str, object]]
-    check: DuplicateCheck
+    rules: Duplicates
     names: frozenset[str] = frozenset()
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
 
-def duplicate_keys(data: FileInput, keys: dict[str, pd.Series] | None = None,
-                   what: str | None = None, rows: np.ndarray | None = None) -> DuplicateCheck:
-    """The duplicate rules for the rows still kept (`rows`: only those of them): exact copies of
-    an earlier row (every column read), then, given `keys`, later rows repeating an earlier
-    row's resolved keys (e.g. unit_id and period), named by `what`. Call it after the last
-    rejecting rule; `finish` applies it."""
-    frame = data.frame
-    alive = data.verdicts.alive
-    candidates = np.ones(int(alive.sum()), dtype=bool) if rows is None else np.asarray(
-        rows, dtype=bool)[alive]
-    chosen = np.flatnonzero(alive)[candidates]
-
-    def small(codes: np.ndarray, uniques: object) -> tuple[np.ndarray, object]:
-        kind = np.min_scalar_type(-len(uniques) - 1)  # type: ignore[arg-type]
-        return codes.astype(kind), np.asarray(uniques, dtype=object)  # parts cross a pipe
-
-    def coded(values: pd.Series) -> tuple[np.ndarray, object]:
-        taken = (values.iloc[chosen] if isinstance(values.dtype, pd.StringDtype)
-                 else values.to_numpy()[chosen])
-        return small(*pd.factorize(taken))
-
-    def read(column: str) -> tuple[np.ndarray, object]:
+def with_raw(data: FileInput, clean: pd.DataFrame, exact: np.ndarray | None = None
+             ) -> pd.DataFrame:
+    """`clean` (the kept rows) plus `RAW` + every column read, as Categoricals, and `EXACT`
+    when `exact` (per row of `data`) is given. Call it after the last rejecting rule."""
+    keep = data.verdicts.alive
+    extra: dict[str, object] = {}
+    for column in data_columns(data.frame):
         codes, uniques = data.distinct(column)
-        return small(codes[chosen], uniques)
-
-    steps: list[tuple[dict[str, tuple[np.ndarray, object]], str | None]] = [
-        ({c: read(c) for c in data_columns(frame)}, None)]
-    if keys:
-        steps.append(({f"__{name}": coded(pd.Series(values).reset_index(drop=True))
-                       for name, values in keys.items()}, what))
-    return DuplicateCheck(candidates, steps)
+        extra[RAW + column] = pd.Categorical.from_codes(
+            codes[keep], categories=pd.Index(uniques.array), validate=False)
+    if exact is not None:
+        extra[EXACT] = np.asarray(exact, dtype=bool)[keep]
+    return clean.assign(**extra)
 
 
 def packed(part: Part) -> Part:
@@ -580,42 +602,27 @@ def _categorical(values: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
-def _joined_tables(tables: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, tuple[
-        np.ndarray, pd.Index]]]:
-    """The tables one after another; Categorical columns (`packed`) are left out of the frame
-    and given as (codes, categories) over the joined rows instead."""
-    coded = [c for c in tables[0].columns if isinstance(tables[0][c].dtype, pd.CategoricalDtype)]
-    table = pd.concat([t.drop(columns=coded) for t in tables], ignore_index=True)
-    categorical: dict[str, tuple[np.ndarray, pd.Index]] = {}
-    for column in coded:
-        pieces = [(np.asarray(t[column].cat.codes, dtype=np.int64), t[column].cat.categories)
-                  for t in tables]
-        codes, categories = _unified(pieces, pieces[0][1].append([c for _, c in pieces[1:]]))
-        categorical[column] = (codes, pd.Index(categories))
-    return table, categorical
-
-
-def _unified(pieces: Sequence[tuple[np.ndarray, Sequence[object]]], every: object
-             ) -> tuple[np.ndarray, object]:
-    """Codes of several parts (each into its own distinct values, -1 missing) as codes into
-    the distinct values of `every`, the parts' values one after another: (codes, values)."""
-    common, values = pd.factorize(every)
-    out, offset = [], 0
-    for codes, part_values in pieces:
-        mapping = np.append(common[offset: offset + len(part_values)], -1)
-        out.append(mapping[codes])
-        offset += len(part_values)
-    return np.concatenate(out), values
-
-
-def _text_taken(codes: np.ndarray, categories: pd.Index) -> pd.api.extensions.ExtensionArray:
-    """Text per code (missing for -1), in the categories' own text dtype."""
-    return categories.array.take(codes, allow_fill=True)
+def _joined(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Packed tables one after another; Categoricals joined with `union_categoricals`, a `RAW`
+    column a part lacks (its files have no such header) is missing there."""
+    out: dict[str, object] = {}
+    for column in dict.fromkeys(c for t in tables for c in t.columns):
+        pieces = [t.get(column) for t in tables]
+        given = next(p for p in pieces if p is not None)
+        if isinstance(given.dtype, pd.CategoricalDtype):
+            none = given.cat.categories[:0]
+            out[column] = union_categoricals([
+                p.array if p is not None else pd.Categorical.from_codes(
+                    np.full(len(t), -1, dtype=np.int8), categories=none)
+                for p, t in zip(pieces, tables, strict=True)], ignore_order=True)
+        else:
+            out[column] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                dict[str, dict[str, object]]]:
-    """Join the parts of one kind (in file order) and apply their duplicate rules over all of
+    """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
     them: (clean table, rejects ledger, per-file facts). The result does not depend on how the
     files were split into parts, nor on whether they were `packed`."""
     from p3k_study.clean.ledger import finalise, sort_rejects
@@ -623,85 +630,113 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     files: dict[str, dict[str, object]] = {}
     for part in parts:
         files.update(part.files)
-    tables = [part.table for part in parts if len(part.table)]
-    table, categorical = _joined_tables(tables) if tables else (empty, {})
-    order = list(tables[0].columns) if tables else list(empty.columns)
-    candidates = np.concatenate([part.check.candidates for part in parts]) if parts else (
-        np.zeros(0, dtype=bool))
-    rejected = np.zeros(len(table), dtype=bool)
-    ledgers = [part.rejects for part in parts if len(part.rejects)]
-    n_steps = max((len(part.check.steps) for part in parts), default=0)
-    positions = np.flatnonzero(candidates)
-    for step in range(n_steps):
-        names = list(dict.fromkeys(name for part in parts if step < len(part.check.steps)
-                                   for name in part.check.steps[step][0]))
-        what = next(part.check.steps[step][1] for part in parts if step < len(part.check.steps))
-        codes = [_joined_codes(parts, step, name) for name in names]
-        alive = ~rejected[positions]
-        dup, first = _duplicates_among(codes if alive.all() else [c[alive] for c in codes])
-        if not dup.any():
-            continue
-        at = positions[alive]
-        rows, firsts = at[dup], at[first[dup]]
-        rejected[rows] = True
-        ledgers.append(finalise(_duplicate_ledger(table, categorical, rows, firsts, what)))
-    kept = np.flatnonzero(~rejected) if rejected.any() else None
-    if kept is not None:
-        table = table.iloc[kept].reset_index(drop=True)
-    if categorical:
-        table = table.assign(**{
-            column: _text_taken(codes if kept is None else codes[kept], categories)
-            for column, (codes, categories) in categorical.items()})[order]
-    rejects = sort_rejects(pd.concat(ledgers, ignore_index=True)) if ledgers else (
-        finalise(pd.DataFrame(columns=REJECT_COLUMNS)))
-    return table, rejects, files
+    ledgers = [finalise(pd.DataFrame(columns=REJECT_COLUMNS))]
+    ledgers += [part.rejects for part in parts if len(part.rejects)]
+    tables = [packed(part).table for part in parts if len(part.table)]
+    if not tables:
+        return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+    table = _joined(tables)
+    if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
+        table = _separated(table)
+    rules = parts[0].rules
+    raw = [c for c in table.columns if c.startswith(RAW)]
+    keep = np.ones(len(table), dtype=bool)
+
+    def drop(found: tuple[np.ndarray, np.ndarray], what: str | None) -> None:
+        rows, firsts = found
+        if len(rows):
+            keep[rows] = False
+            ledgers.append(finalise(_duplicate_ledger(table, rows, firsts, what)))
+
+    if rules.per_sheet and raw:
+        drop(_copied_sheets(table, raw), None)
+    exact = keep & table[EXACT].to_numpy(bool) if EXACT in table else keep.copy()
+    if raw:
+        scope = ["source_file", "sheet"] if rules.per_sheet else []
+        drop(_repeats(table, [*scope, *raw], exact), None)
+    if rules.keys:
+        drop(_repeats(table, list(rules.keys), keep.copy()), rules.what)
+    table = table[list(empty.columns)]
+    if not keep.all():
+        table = table.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    table = table.assign(**{c: table[c].cat.categories.array.take(
+        np.asarray(table[c].cat.codes), allow_fill=True)
+        for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)})
+    return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
 
 
-def _joined_codes(parts: Sequence[Part], step: int, name: str) -> np.ndarray:
-    """One key column's codes over the candidate rows of every part, made comparable across
-    parts (each part factorized its own values); a part without the column gives missing."""
-    pieces = []
-    for part in parts:
-        steps = part.check.steps
-        column = steps[step][0].get(name) if step < len(steps) else None
-        if column is None:
-            pieces.append((np.full(int(part.check.candidates.sum()), -1, dtype=np.int64),
-                           np.array([], dtype=object)))
-        else:
-            pieces.append((column[0].astype(np.int64), np.asarray(column[1], dtype=object)))
-    every = np.concatenate([uniques for _, uniques in pieces])
-    if not len(every):
-        return np.concatenate([codes for codes, _ in pieces])
-    return _unified(pieces, every)[0]
+def _separated(table: pd.DataFrame) -> pd.DataFrame:
+    """`separate_offices` on a joined table whose unit columns are Categoricals."""
+    split = coexisting_offices(table)
+    if not split:
+        return table
+    columns = ["kode_pemda", "unit_name", "unit_key", "unit_id"]
+    done = separate_offices(table[columns].astype(dict.fromkeys(columns, "string")), split)
+    return table.assign(unit_key=_categorical(done["unit_key"]),
+                        unit_id=_categorical(done["unit_id"]))
 
 
-def _duplicates_among(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: whether an earlier row has the same codes in every column, and the position of
-    the first such row."""
-    n = len(codes[0]) if codes else 0
-    if n == 0:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-    first = _first_positions(codes, n)
-    return first != np.arange(n), first
+def _repeats(table: pd.DataFrame, columns: list[str], rows: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Among `rows`: the positions of rows equal in `columns` to an earlier one, and of that
+    earlier (first) row."""
+    at = np.flatnonzero(rows)
+    values = table.iloc[at][columns]
+    shared = values.duplicated(keep=False).to_numpy(bool)  # few rows: the first ones and repeats
+    group = values[shared].groupby(columns, sort=False, dropna=False, observed=True).ngroup()
+    group = group.to_numpy()
+    first = np.unique(group, return_index=True)[1][group]
+    repeat = first != np.arange(len(group))
+    at = at[shared]
+    return at[repeat], at[first[repeat]]
 
 
-def _duplicate_ledger(table: pd.DataFrame, categorical: dict[str, tuple[np.ndarray, pd.Index]],
-                      rows: np.ndarray, firsts: np.ndarray, what: str | None) -> pd.DataFrame:
+def _copied_sheets(table: pd.DataFrame, raw: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of sheets that repeat an earlier sheet row for row (every column read), and the
+    rows they repeat. Sheets with the same length and row-hash fingerprint are compared
+    exactly; the hash only picks the candidates."""
+    n = len(table)
+    files = np.asarray(table["source_file"].cat.codes)
+    sheets = np.asarray(table["sheet"].cat.codes)
+    starts = np.flatnonzero(np.r_[True, (files[1:] != files[:-1]) | (sheets[1:] != sheets[:-1])])
+    lengths = np.diff(np.r_[starts, n])
+    position = np.arange(n) - np.repeat(starts, lengths)
+    hashed = pd.util.hash_pandas_object(table[raw], index=False).to_numpy()
+    fingerprint = np.add.reduceat(hashed * (2 * position.astype(np.uint64) + 1), starts)
+    sheet_table = pd.DataFrame({"length": lengths, "fingerprint": fingerprint})
+    rows: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    values = table[raw]
+    for _, group in sheet_table[sheet_table.duplicated(keep=False)].groupby(
+            ["length", "fingerprint"], sort=False):
+        originals: list[int] = []
+        for sheet in group.index:
+            span = np.arange(starts[sheet], starts[sheet] + lengths[sheet])
+            rows_here = values.iloc[span].reset_index(drop=True)
+            same = next((o for o in originals if values.iloc[
+                starts[o]: starts[o] + lengths[o]].reset_index(drop=True).equals(rows_here)), None)
+            if same is None:
+                originals.append(sheet)
+            else:
+                rows.append(span)
+                firsts.append(span - starts[sheet] + starts[same])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(firsts)
+
+
+def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
+                      what: str | None) -> pd.DataFrame:
     """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
     across sheets, the rule in brackets when `what` is given) for the clean rows `rows`."""
-    both = np.concatenate([rows, firsts])  # only these rows are converted to Python objects
-    part = table.iloc[both].reset_index(drop=True).assign(**{
-        column: _text_taken(codes[both], categories)
-        for column, (codes, categories) in categorical.items()})
-    files = part["source_file"].to_numpy(dtype=object)
-    sheets = part["sheet"].astype(object).where(part["sheet"].notna(), None).to_numpy(
-        dtype=object)
-    row_numbers = part["row"].to_numpy()
-    kode = part["kode_pemda"].astype(object).to_numpy()
     n = len(rows)
-    rows, firsts = np.arange(n), np.arange(n, 2 * n)
+    part = table.iloc[np.concatenate([rows, firsts])][
+        ["source_file", "sheet", "row", "kode_pemda"]].astype(object)
+    part = part.where(part.notna(), None)
+    files, sheets = part["source_file"].to_numpy(), part["sheet"].to_numpy()
+    row_numbers, kode = part["row"].to_numpy(), part["kode_pemda"].to_numpy()
     texts = []
-    for i, j in zip(rows, firsts, strict=True):
+    for i, j in zip(range(n), range(n, 2 * n), strict=True):
         text = f"duplicate of row {int(row_numbers[j])}"
         if files[j] != files[i]:
             text += f" in {files[j]}"
@@ -712,27 +747,9 @@ def _duplicate_ledger(table: pd.DataFrame, categorical: dict[str, tuple[np.ndarr
         if what:
             text += f" ({what})"
         texts.append(text)
-    return pd.DataFrame({"source_file": files[rows], "sheet": sheets[rows],
-                         "row": row_numbers[rows].astype("int64"), "column": None,
-                         "raw_value": None, "reason": texts,
-                         "kode_pemda": kode[rows]})
-
-
-def _first_positions(codes: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """Per row: the position of the first row with the same codes in every column.
-
-    The code columns are folded into one int64 key (renumbered when it could overflow)."""
-    key = np.zeros(n, dtype=np.int64)
-    top = 1  # key < top
-    for column in codes:
-        size = int(column.max()) + 2 if len(column) else 1
-        if top * size >= 2**62:
-            key = pd.factorize(key)[0].astype(np.int64)
-            top = int(key.max()) + 1 if n else 1
-        key = key * size + (column.astype(np.int64) + 1)
-        top *= size
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first[inverse.reshape(-1)]
+    return pd.DataFrame({"source_file": files[:n], "sheet": sheets[:n],
+                         "row": row_numbers[:n].astype("int64"), "column": None,
+                         "raw_value": None, "reason": texts, "kode_pemda": kode[:n]})
 
 
 def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:

@@ -18,9 +18,9 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     MAX_STAFF_COUNT,
+    Duplicates,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -29,8 +29,10 @@ from p3k_study.clean.common import (
     rejects_of,
     resolve_regions,
     resolve_units,
+    with_raw,
 )
 from p3k_study.periods import period_labels
+from p3k_study.schemas import COUNTS, typed
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -41,10 +43,6 @@ COUNT_SOURCES = {
     "jumlah_lainnya": "n_other",
     "pppk_baru": "p3k_hires",
 }
-COUNTS_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", *COUNT_SOURCES.values(), "source_file", "sheet", "row",
-]
 
 
 def clean_counts_file(
@@ -70,8 +68,6 @@ def counts_part(
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
-                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -79,22 +75,10 @@ def counts_part(
     for target, series in values.items():
         clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = counts_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
-
-
-def counts_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=COUNTS_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    for col in COUNT_SOURCES.values():
-        out[col] = pd.array(out[col], dtype="Float64").astype("Int64")
-    out["row"] = out["row"].astype("int64")
-    return out
+    clean = typed(COUNTS, clean)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
 def empty_counts() -> pd.DataFrame:
-    return counts_dtypes(pd.DataFrame({c: [] for c in COUNTS_COLUMNS}))
+    return typed(COUNTS)

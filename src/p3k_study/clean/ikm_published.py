@@ -2,7 +2,10 @@
 
 Rules in order: Excel error cell in a required column; empty required value (region,
 unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
-frequency or after the reference date; IKM unreadable or outside 25-100; respondents unreadable,
+frequency or after the reference date; IKM unreadable or outside 25-100 (a recap's converted
+value 'Nilai Konversi' is taken before the 1-4 'Nilai Indeks' beside it, `aliases`; a value from
+1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`);
+respondents unreadable,
 negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a category (A-D or
 its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same unit and period
 as an earlier row.
@@ -18,9 +21,10 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     MAX_RESPONDENTS,
+    Duplicates,
+    FileInput,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -30,17 +34,22 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
-from p3k_study.ikm import IKM_MAX, IKM_MIN, REGULATION_2004, REGULATION_2017, parse_category
+from p3k_study.ikm import (
+    IKM_MAX,
+    IKM_MIN,
+    REGULATION_2004,
+    REGULATION_2017,
+    SCORE_MAX,
+    SCORE_MIN,
+    parse_category,
+)
 from p3k_study.periods import period_labels
+from p3k_study.schemas import PUBLISHED, typed
 
 KIND = "ikm"
 REQUIRED = ("unit_layanan", "periode", "ikm")
-PUBLISHED_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", "ikm", "respondents", "mutu", "regulation",
-    "source_file", "sheet", "row",
-]
 
 
 def parse_regulation(values: pd.Series) -> pd.Series:
@@ -71,7 +80,7 @@ def published_part(
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
-    ikm = numbers(data, "ikm", minimum=IKM_MIN, maximum=IKM_MAX, what="IKM", ambiguous_as="en")
+    ikm = _ikm(data)
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
     if "mutu" in frame.columns:
@@ -91,8 +100,6 @@ def published_part(
         regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
 
     units = resolve_units(data, "unit_layanan", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "period": period},
-                           what="same unit and period")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -102,22 +109,23 @@ def published_part(
     clean["mutu"] = mutu.to_numpy(dtype=object, na_value=None)[keep]
     clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = published_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    clean = typed(PUBLISHED, clean)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
-def published_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=PUBLISHED_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "mutu", "regulation", "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    out["ikm"] = out["ikm"].astype("float64")
-    out["respondents"] = pd.array(out["respondents"], dtype="Float64").astype("Int64")
-    out["row"] = out["row"].astype("int64")
-    return out
+def _ikm(data: FileInput) -> pd.Series:
+    """The IKM on the 25-100 scale: a value from 1 to 4 is the index, converted x 25 (noted
+    per file); other values outside 25-100 are rejected."""
+    value = numbers(data, "ikm", what="IKM", ambiguous_as="en")
+    v = value.to_numpy(dtype="float64", na_value=np.nan)
+    index = (v >= SCORE_MIN) & (v <= SCORE_MAX)
+    data.note("ikm_converted_from_1_4", index & data.verdicts.alive)
+    v = np.where(index, v * 25, v)
+    data.verdicts.reject(~np.isnan(v) & ((v < IKM_MIN) | (v > IKM_MAX)), "ikm",
+                         f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", data.frame["ikm"])
+    return pd.Series(v, index=value.index)
 
 
 def empty_published() -> pd.DataFrame:
-    return published_dtypes(pd.DataFrame({c: [] for c in PUBLISHED_COLUMNS}))
+    return typed(PUBLISHED)

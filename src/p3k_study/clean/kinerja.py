@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
+    Duplicates,
     FileInput,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     kept_rows,
     numbers,
@@ -36,20 +36,13 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
+from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS, typed
 
 KIND = "kinerja"
 REQUIRED = ("unit_kerja", "periode")
-SAKIP_GRADES: tuple[tuple[str, float], ...] = (
-    ("AA", 90.0), ("A", 80.0), ("BB", 70.0), ("B", 60.0), ("CC", 50.0), ("C", 30.0), ("D", 0.0))
-SKP_COLUMNS = ("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang",
-               "skp_sangat_kurang")
 SHARE_TOLERANCE = 1.0
-KINERJA_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched", "year",
-    "nilai_sakip", "predikat_sakip", "predikat_published", "flag_predikat_disagrees",
-    *SKP_COLUMNS, "source_file", "sheet", "row",
-]
 
 
 def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
@@ -98,8 +91,6 @@ def kinerja_part(
                     "shares)")
 
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"unit_id": units["unit_id"], "year": year},
-                           what="same unit and year")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -113,8 +104,9 @@ def kinerja_part(
         & (computed != clean["predikat_published"].astype("string"))).fillna(False)
     for col, values in shares.items():
         clean[col] = values.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean = kinerja_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    clean = typed(KINERJA, clean)
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("unit_id", "year"), "same unit and year"))
 
 
 def _grades(data: FileInput) -> pd.Series:
@@ -139,20 +131,5 @@ def _check_shares(data: FileInput, shares: dict[str, pd.Series]) -> None:
     data.verdicts.reject(off, column, "SKP shares do not add up to 100")
 
 
-def kinerja_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    """Column order and dtypes of the clean outcome table."""
-    out = clean.reindex(columns=KINERJA_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name",
-                "predikat_sakip", "predikat_published", "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["flag_predikat_disagrees"] = out["flag_predikat_disagrees"].astype(bool)
-    out["year"] = out["year"].astype("int64")
-    for col in ("nilai_sakip", *SKP_COLUMNS):
-        out[col] = out[col].astype("float64")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_kinerja() -> pd.DataFrame:
-    return kinerja_dtypes(pd.DataFrame({c: [] for c in KINERJA_COLUMNS}))
+    return typed(KINERJA)

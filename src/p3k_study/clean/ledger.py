@@ -18,18 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-REJECT_COLUMNS: list[str] = ["source_file", "sheet", "row", "column", "raw_value", "reason",
-                              "kode_pemda"]
-TEXT_COLUMNS: tuple[str, ...] = ("source_file", "sheet", "column", "raw_value", "reason",
-                                 "kode_pemda")
+from p3k_study.schemas import REJECTS, typed
+
+REJECT_COLUMNS: list[str] = list(REJECTS.columns)
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"nip", "nama"})
 
 
 def empty_rejects() -> pd.DataFrame:
     """A ledger with no rows and the ledger's dtypes."""
-    return pd.DataFrame(
-        {c: pd.Series([], dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS}
-    )
+    return typed(REJECTS)
 
 
 def mask_value(value: object) -> str | None:
@@ -60,10 +57,7 @@ def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
     """Ledger columns and dtypes, personal columns masked, sorted by file, sheet and row."""
     if ledger.empty:
         return empty_rejects()
-    out = ledger.reindex(columns=REJECT_COLUMNS).copy()
-    for col in TEXT_COLUMNS:
-        out[col] = out[col].astype("string")
-    out["row"] = out["row"].astype("int64")
+    out = typed(REJECTS, ledger)
     personal = out["column"].isin(PERSONAL_COLUMNS).fillna(False).to_numpy(bool)
     if personal.any():
         out.loc[personal, "raw_value"] = mask_series(out.loc[personal, "raw_value"])

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from p3k_study.clean.common import (
+    Duplicates,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     future,
     kept_rows,
@@ -30,6 +30,7 @@ from p3k_study.clean.common import (
     resolve_regions,
     resolve_units,
     strip_text,
+    with_raw,
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
@@ -40,16 +41,12 @@ from p3k_study.parse import (
     normalise_status,
     parse_dates,
 )
+from p3k_study.schemas import STAFF, typed
 
 KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
 JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
 
-ROSTER_COLUMNS = [
-    "employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name",
-    "unit_matched", "status", "nip_kind", "jenis_jabatan", "tmt", "tanggal_berakhir",
-    "source_file", "sheet", "row",
-]
 
 
 def clean_roster_file(
@@ -98,8 +95,6 @@ def roster_part(
     verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
 
     units = resolve_units(data, "unit_kerja", kode)
-    check = duplicate_keys(data, {"nip": nip.nip, "unit_id": units["unit_id"], "tmt": tmt.values},
-                           what="same employee, unit and TMT")
 
     keep = verdicts.alive
     clean = kept_rows(data, kode, units)
@@ -112,24 +107,13 @@ def roster_part(
     )
     clean["tmt"] = tmt.values.to_numpy()[keep]
     clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
-    clean = roster_dtypes(clean)
+    clean = typed(STAFF, clean)
     names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
              else frozenset())
-    return Part(clean, rejects_of(data), data.files, check, names)
-
-
-def roster_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    """Column order and dtypes of the clean roster."""
-    out = clean.reindex(columns=ROSTER_COLUMNS)
-    for col in ("employee_id", "kode_pemda", "unit_id", "unit_key", "unit_function",
-                "unit_name", "status", "nip_kind", "jenis_jabatan", "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    for col in ("tmt", "tanggal_berakhir"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-    out["row"] = out["row"].astype("int64")
-    return out
+    return Part(with_raw(data, clean), rejects_of(data), data.files,
+                Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
+                names)
 
 
 def empty_roster() -> pd.DataFrame:
-    return roster_dtypes(pd.DataFrame({c: [] for c in ROSTER_COLUMNS}))
+    return typed(STAFF)

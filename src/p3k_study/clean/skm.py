@@ -6,9 +6,11 @@ resolved; period unreadable, coarser than the panel frequency or after the refer
 (`periode` wins over `tanggal_survei` when both are filled); survey date unreadable or after the
 reference date; a score unreadable, not whole or outside 1-4; population unreadable, below 1
 or above `MAX_POPULATION` (300,000,000);
-exact duplicate rows *only when the sheet numbers its respondents ('No', 'ID Responden') or the
-survey date carries a time of day*: two respondents often give identical answers in the same
-period, so without such a column identical rows are kept.
+then the duplicate rules (`Duplicates(per_sheet=True)`, docs/data-format.md "Duplicates"): a
+sheet that repeats an earlier sheet row for row is a copy; within one sheet, an exact duplicate
+row *only when the sheet numbers its respondents ('No', 'ID Responden') or the survey date
+carries a time of day*. Identical rows in different sheets or files (batches numbering their
+respondents from 1) and unnumbered identical rows are different people, kept.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from p3k_study.clean.common import (
     FILE,
     MAX_POPULATION,
     SHEET,
+    Duplicates,
     FileInput,
     Part,
     SheetLike,
-    duplicate_keys,
     finish,
     future,
     kept_rows,
@@ -37,17 +39,15 @@ from p3k_study.clean.common import (
     rejects_of,
     resolve_regions,
     resolve_units,
+    with_raw,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
 from p3k_study.periods import PER_YEAR, period_labels
+from p3k_study.schemas import SKM, typed
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
-SKM_COLUMNS = [
-    "kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "unit_matched",
-    "period_index", "period", *ELEMENTS, "populasi", "source_file", "sheet", "row",
-]
 
 
 def clean_skm_file(
@@ -96,8 +96,6 @@ def skm_part(
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
                          implausible_above=MAX_POPULATION)
 
-    check = duplicate_keys(data, rows=_identified_rows(data))
-
     keep = verdicts.alive
     units = resolve_units(data, "unit_layanan", kode)
     clean = kept_rows(data, kode, units)
@@ -106,8 +104,9 @@ def skm_part(
         clean[e] = scores[e][keep]
     clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = skm_dtypes(clean)
-    return Part(clean, rejects_of(data), data.files, check)
+    clean = typed(SKM, clean)
+    return Part(with_raw(data, clean, _identified_rows(data)), rejects_of(data), data.files,
+                Duplicates(per_sheet=True))
 
 
 RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
@@ -132,7 +131,7 @@ def _identified_rows(data: FileInput) -> np.ndarray:
 
 def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
     """Per row: whether the row's sheet has `column` at all, looked up for `rows` only (few:
-    the rows without a period), False elsewhere; `FileInput.sheet_has` for a subset."""
+    the rows without a period), False elsewhere."""
     out = np.zeros(len(rows), dtype=bool)
     where = np.flatnonzero(rows)
     part = data.frame.iloc[where]
@@ -181,19 +180,5 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     return np.where(ok, values, 0).astype("int8")
 
 
-def skm_dtypes(clean: pd.DataFrame) -> pd.DataFrame:
-    out = clean.reindex(columns=SKM_COLUMNS)
-    for col in ("kode_pemda", "unit_id", "unit_key", "unit_function", "unit_name", "period",
-                "source_file", "sheet"):
-        out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    out["period_index"] = out["period_index"].astype("int64")
-    for e in ELEMENTS:
-        out[e] = out[e].astype("int8")
-    out["populasi"] = out["populasi"].astype("float64")
-    out["row"] = out["row"].astype("int64")
-    return out
-
-
 def empty_skm() -> pd.DataFrame:
-    return skm_dtypes(pd.DataFrame({c: [] for c in SKM_COLUMNS}))
+    return typed(SKM)

@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from p3k_study.clean.common import coexisting_offices, separate_offices
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
@@ -95,6 +96,12 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         for cleaned in clean_kinds(raw, config, reference_date, progress=progress):
             done[cleaned.kind] = cleaned
             derived[cleaned.kind] = derive(cleaned, freq)  # while the workers clean the rest
+    with stage("keeping offices that exist side by side apart", [str(raw)]):
+        split = frozenset().union(*(coexisting_offices(c.table) for c in done.values()))
+        if split:  # offices side by side in one kind's data: keyed apart in every kind
+            done = {kind: replace(c, table=separate_offices(c.table, split))
+                    for kind, c in done.items()}
+            derived = {kind: derive(c, freq) for kind, c in done.items()}
     roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")

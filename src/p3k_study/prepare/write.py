@@ -32,7 +32,10 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
     from p3k_study.schemas import SCHEMAS
 
     try:
-        return SCHEMAS[name].validate(table, lazy=True)
+        SCHEMAS[name].validate(table, lazy=True)
+        # the table as given: pandera's coercion (coerce=True) turns text columns into pandas
+        # 3's NaN-missing 'str' dtype, the outputs keep the NA-missing 'string' they have
+        return table
     except (SchemaError, SchemaErrors) as error:
         files, what = _schema_failure(table, error)
         raise StageError(f"checking the {name} table against its schema", files or

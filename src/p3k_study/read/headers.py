@@ -99,8 +99,11 @@ _SKM: dict[str, list[str]] = {
 _IKM: dict[str, list[str]] = {
     "unit_layanan": UNIT_LAYANAN,
     "periode": ["periode survei", "period", "semester", "triwulan", "tahun", "year"],
-    "ikm": ["nilai ikm", "indeks", "nilai", "ikm unit pelayanan", "nilai skm", "skm",
-            "indeks kepuasan masyarakat", "nilai indeks"],
+    # the converted value (25-100) before the 1-4 index a recap often prints beside it
+    "ikm": ["nilai ikm", "nilai konversi", "ikm konversi", "nilai ikm konversi",
+            "nilai konversi ikm", "konversi", "indeks", "nilai", "ikm unit pelayanan",
+            "nilai skm", "skm", "indeks kepuasan masyarakat", "nilai indeks", "nilai interval",
+            "nrr tertimbang"],
     "jumlah_responden": ["responden", "respondents", "jml responden", "jumlah sampel", "sampel"],
     "mutu": ["kategori", "mutu pelayanan", "category", "kinerja unit pelayanan", "predikat"],
     "regulasi": ["dasar hukum", "regulation", "peraturan"],

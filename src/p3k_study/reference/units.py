@@ -1,10 +1,14 @@
 """The OPD (work unit) dictionary: a written unit name -> canonical function and a stable key.
 
 Each pemda names and merges its offices differently ("DPMPTSP, Tenaga Kerja dan Transmigrasi").
-A unit is identified within its pemda by its function (plus the place, for functions a pemda has
+A unit's key within its pemda is its function (plus the place, for functions a pemda has
 several of: Puskesmas, RSUD), so "Dinas Pendidikan" and "Dinas Pendidikan dan Kebudayaan" are the
 same unit across periods. Rules are keyword matches in the order of `data/unit_functions.csv`
 (specific before general); a name that matches nothing stays its own unit, flagged.
+
+The function is an attribute, not the identity: two offices of one function side by side in
+one pemda and period (Dinas Pertanian beside Dinas Ketahanan Pangan) are two units, told apart
+by `office_key` (`clean.common.separate_offices`).
 """
 
 from __future__ import annotations
@@ -66,3 +70,11 @@ def match_unit(name: str) -> UnitMatch:
             place = squash(_NOISE.sub(" ", text))
             return UnitMatch(function, f"{function}/{place}" if place else function, True)
     return UnitMatch(UNMATCHED, f"{UNMATCHED}/{squash(text) or 'blank'}", False)
+
+
+@cache
+def office_key(name: str) -> str:
+    """The office a name denotes within its function: the name without the words every office
+    name has ('dinas', 'badan', 'kabupaten', 'dan', ...), squashed: 'Dinas Ketahanan Pangan' ->
+    'ketahananpangan', 'Satpol PP' -> 'satpolpp'."""
+    return squash(_NOISE.sub(" ", normalise_unit_name(name))) or "blank"
