@@ -17,6 +17,7 @@ _API = {
     "event_study": "p3k_study.estimate",
     "att_gt": "p3k_study.estimate",
     "did_imputation": "p3k_study.estimate",
+    "honest_did": "p3k_study.estimate",
     "bacon_decomposition": "p3k_study.estimate",
     "twfe_weights": "p3k_study.estimate",
     "regression_table": "p3k_study.estimate",
