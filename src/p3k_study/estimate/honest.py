@@ -474,21 +474,28 @@ def _truncnorm_ppf(p: float, lo: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def _rm_ci(b: np.ndarray, sigma: np.ndarray, T: int, l_vec: np.ndarray, mbar: float,
            alpha: float, grid_points: int, grid_lb: float | None, grid_ub: float | None,
-           z: np.ndarray) -> tuple[float, float, bool]:
-    """(lb, ub, open at a grid end) of the C-LF confidence set for Delta^RM(Mbar), on R's
-    default grid: l'beta_post +- (Mbar * sum_t t |l_t| * max pre change + 20 sd(theta))."""
+           z: np.ndarray) -> tuple[float, float, int]:
+    """(lb, ub, times widened) of the C-LF confidence set for Delta^RM(Mbar), on R's default
+    grid l'beta_post +- (Mbar * sum_t t |l_t| * max pre change + 20 sd(theta)) unless given.
+    Where the set reaches an end of the default grid (R then warns and reports the grid end,
+    too narrow a set), the half-width is doubled until it does not, at most 8 times."""
     Tbar = l_vec.size
     sd_theta = float(np.sqrt(l_vec @ sigma[T:, T:] @ l_vec))
     maxpre = (float(np.abs(np.diff(np.r_[b[:T], 0.0])).max()) if T > 1 else abs(float(b[0])))
     off = float(l_vec @ b[T:])
     halfw = mbar * float(np.arange(1, Tbar + 1) @ np.abs(l_vec)) * maxpre + 20 * sd_theta
-    lo = off - halfw if grid_lb is None else grid_lb
-    hi = off + halfw if grid_ub is None else grid_ub
-    grid = np.linspace(lo, hi, grid_points)
-    acc = _clf_accept(b, sigma, T, l_vec, mbar, grid, alpha, alpha / 10, z)
-    if not acc.any():
-        return np.nan, np.nan, False
-    return float(grid[acc].min()), float(grid[acc].max()), bool(acc[0] or acc[-1])
+    for widened in range(9):
+        lo = off - halfw if grid_lb is None else grid_lb
+        hi = off + halfw if grid_ub is None else grid_ub
+        grid = np.linspace(lo, hi, grid_points)
+        acc = _clf_accept(b, sigma, T, l_vec, mbar, grid, alpha, alpha / 10, z)
+        if not acc.any():
+            return np.nan, np.nan, widened
+        open_end = (acc[0] and grid_lb is None) or (acc[-1] and grid_ub is None)
+        if not open_end or widened == 8:
+            return float(grid[acc].min()), float(grid[acc].max()), widened
+        halfw *= 2
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -542,7 +549,7 @@ def honest_did(
     lf_draws, seed
         Draws and seed for the least-favourable critical value of the C-LF hybrid.
     breakdown_tol
-        Absolute tolerance of the breakdown value (bisection).
+        Tolerance of the breakdown value (bisection), relative to the largest value of `m`.
 
     Returns
     -------
@@ -573,12 +580,12 @@ def honest_did(
         z = rng.standard_normal((lf_draws, T + Tbar)) @ lroot.T
 
         def ci(x: float) -> tuple[float, float]:
-            lo, hi, open_end = _rm_ci(b, S, T, l_vec, x, alpha, grid_points, grid_lb, grid_ub,
-                                      z)
-            if open_end:
-                opened.add(x)
+            lo, hi, widened = _rm_ci(b, S, T, l_vec, x, alpha, grid_points, grid_lb, grid_ub,
+                                     z)
+            if widened:
+                opened[x] = widened
             return lo, hi
-        opened: set[float] = set()
+        opened: dict[float, int] = {}
     else:
         method = "FLCI"
         if m is None:
@@ -592,7 +599,7 @@ def honest_did(
 
         def ci(x: float) -> tuple[float, float]:
             return _flci(b, S, T, l_vec, x, alpha, solver)
-        opened = set()
+        opened = {}
     if grid_m.ndim != 1 or grid_m.size == 0 or np.any(~np.isfinite(grid_m)) or np.any(grid_m < 0):
         raise EstimationError("honest_did: m must be a non-empty list of values >= 0")
     bounds = [ci(float(x)) for x in grid_m]
@@ -603,10 +610,12 @@ def honest_did(
     zc = float(stats.norm.ppf(1 - alpha / 2))
     original = {"estimate": est, "std_error": se, "ci_low": est - zc * se,
                 "ci_high": est + zc * se}
-    breakdown = _breakdown(ci, original, grid_m, breakdown_tol)
-    if opened:
-        notes.append(f"the confidence set reaches the end of the theta grid at "
-                     f"{sorted(opened)}: widen grid_lb / grid_ub")
+    widened = {float(x): opened[float(x)] for x in grid_m if float(x) in opened}
+    if widened:
+        notes.append("theta grid widened (the set reached an end of R's default grid) at "
+                     + ", ".join(f"{x:g} ({k}x doubled)" for x, k in widened.items()))
+    scale = float(grid_m.max()) if grid_m.max() > 0 else 1.0
+    breakdown = _breakdown(ci, original, grid_m, breakdown_tol * scale)
     if source != "arrays":
         notes.insert(0, f"coefficients from {source}: {T} pre-period and {Tbar} post-period")
     return HonestResult(restriction, method, table, original, breakdown, label, l_vec, b, S, T,
