@@ -319,3 +319,20 @@ def test_closed_form_dual_vertices_are_all_the_vertices():
             rays = _post_rays(A[:Tbar, T:], lv)
             closed = np.round(rays / (rays @ sd)[:, None], 10)
             assert {tuple(x) for x in brute} == {tuple(x) for x in closed}
+
+
+def test_default_grid_widens_where_the_set_reaches_its_end():
+    """Pre-periods far noisier than the post-periods: the C-LF set is wider than R's default
+    grid (l'beta_post +- 20 sd(theta) when the pre-period changes are 0), where R reports the
+    grid ends; ours doubles the grid until the set ends inside it."""
+    b = np.array([0.0, 0.0, 1.0, 1.0, 1.0])
+    s = np.diag([0.04, 0.04, 1e-4, 1e-4, 1e-4])
+    r = honest_did(b, s, 2, 3, m=[1.0], target="average")
+    wide = honest_did(b, s, 2, 3, m=[1.0], target="average", grid_lb=-10, grid_ub=12,
+                      grid_points=4000)
+    assert any("widened" in n for n in r.notes)
+    lo, hi = r.table[["ci_low", "ci_high"]].iloc[0]
+    sd = np.sqrt(1e-4 / 3)  # of the average effect
+    assert lo < 1 - 20 * sd and hi > 1 + 20 * sd
+    step = 2 * (20 * sd) * 2**4 / 999 + 22 / 3999
+    np.testing.assert_allclose([lo, hi], wide.table[["ci_low", "ci_high"]].iloc[0], atol=2 * step)
