@@ -20,6 +20,7 @@ _API = {
     "cont_did": "p3k_study.estimate",
     "did_multiplegt": "p3k_study.estimate",
     "compare_estimators": "p3k_study.estimate",
+    "honest_did": "p3k_study.estimate",
     "bacon_decomposition": "p3k_study.estimate",
     "twfe_weights": "p3k_study.estimate",
     "regression_table": "p3k_study.estimate",

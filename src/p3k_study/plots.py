@@ -415,3 +415,40 @@ def means_by_window(means: pd.DataFrame, *, labels: Mapping[str, str], ax=None
     ax.set(xlabel=labels.get("x", ""), ylabel=labels.get("y", ""), title=labels.get("title", ""))
     ax.legend(fontsize="small")
     return fig
+
+
+def honest_sensitivity(table: pd.DataFrame, *, labels: Mapping[str, str],
+                       ax=None) -> Figure:  # type: ignore[no-untyped-def]
+    """The HonestDiD sensitivity plot: the original confidence interval first, then the robust
+    confidence set at each M (or Mbar), as vertical intervals against M.
+
+    table: `HonestResult.tidy()` (columns restriction, m, ci_low, ci_high, method; the row with
+    restriction 'original' is drawn first and labelled 'original'). labels: x, y, title.
+    """
+    if ax is None:
+        fig, axes = new_figure(7, 3.8)
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    orig = table[table["restriction"] == "original"]
+    rows = table[table["restriction"] != "original"].sort_values("m")
+    m = rows["m"].to_numpy(dtype=float)
+    step = float(np.min(np.diff(m))) if m.size > 1 and np.min(np.diff(m)) > 0 else 1.0
+    x0 = (m.min() if m.size else 0.0) - step
+    for x, lo, hi, color, lab in (
+        *[(x0, lo, hi, "#555555", "original") for lo, hi in
+          orig[["ci_low", "ci_high"]].itertuples(index=False)],
+        *[(x, lo, hi, "#1f4e79", str(rows["method"].iloc[0]) if i == 0 else None)
+          for i, (x, lo, hi) in enumerate(zip(m, rows["ci_low"], rows["ci_high"],
+                                              strict=True))]):
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.errorbar([x], [(lo + hi) / 2], yerr=[[(hi - lo) / 2]], fmt="none", capsize=4,
+                        color=color, linewidth=2, label=lab)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ticks = [x0, *m]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(["original", *[f"{v:g}" for v in m]])
+    ax.set(xlabel=labels.get("x", "M"), ylabel=labels.get("y", "confidence set"),
+           title=labels.get("title", ""))
+    ax.legend(fontsize="small", loc="best")
+    return fig

@@ -4,7 +4,8 @@ TWFE and the 2x2 are benchmarks; with staggered P3K adoption and effects that gr
 `att_gt` (Callaway & Sant'Anna 2021) and its aggregations, `did_imputation` (Borusyak, Jaravel
 & Spiess 2024; the regional reports' headline), `event_study(method="cs" or
 "sun_abraham")`, and check TWFE with `bacon_decomposition` and `twfe_weights`
-(de Chaisemartin-D'Haultfoeuille weights).
+(de Chaisemartin-D'Haultfoeuille weights); `honest_did` (Rambachan & Roth 2023) for the
+sensitivity of an event study to violations of parallel trends.
 """
 
 from ._common import EstimationError, EstimationWarning, TestResult
@@ -14,6 +15,7 @@ from .continuous import ContDidResult, cont_did
 from .dcdh import TwfeWeightsResult, twfe_weights
 from .did import AggregateResult, AttGtResult, att_gt, count_never_treated
 from .event_study import EventStudyResult, event_study
+from .honest import HonestResult, honest_did
 from .imputation import ImputationResult, did_imputation
 from .multiplegt import MultiplegtResult, did_multiplegt
 from .tables import RegressionTable, regression_table
@@ -29,6 +31,7 @@ __all__ = [
     "EstimationError",
     "EstimationWarning",
     "EventStudyResult",
+    "HonestResult",
     "ImputationResult",
     "MultiplegtResult",
     "RegressionResult",
@@ -44,6 +47,7 @@ __all__ = [
     "did_imputation",
     "did_multiplegt",
     "event_study",
+    "honest_did",
     "regression_table",
     "twfe",
     "twfe_weights",
