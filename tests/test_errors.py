@@ -44,9 +44,9 @@ def _raise(error: BaseException) -> None:
 @pytest.mark.parametrize("error", ERRORS, ids=IDS)
 def test_a_user_error_raised_in_a_worker_process_arrives_intact(error: UserError) -> None:
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        with pytest.raises(type(error)) as caught:
-            pool.submit(_raise, error).result()
+    with (ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
+          pytest.raises(type(error)) as caught):
+        pool.submit(_raise, error).result()
     _same(caught.value, error)
 
 
@@ -60,7 +60,7 @@ def test_an_error_named_like_an_estimation_error_is_not_one(
     calls itself EstimationError is a bug, not one plain line."""
     import p3k_study.cli as cli
 
-    class EstimationError(ValueError):  # noqa: N818  (named like the real one on purpose)
+    class EstimationError(ValueError):  # named like the real one on purpose
         pass
 
     def estimate(args: object) -> int:
