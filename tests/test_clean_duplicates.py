@@ -30,7 +30,8 @@ def _batch(answers: list[list[int]], unit: str = "UPTD Puskesmas Cibinong",
 
 def _skm(raw: Path) -> prep.Cleaned:
     write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, roster_rows())
-    return prep.clean_dataset(raw, CONFIG, CONFIG.reference_date, jobs=1)["skm"]
+    cleaned = prep.clean_kinds(raw, CONFIG, CONFIG.reference_date, jobs=1)
+    return {done.kind: done for done in cleaned}["skm"]
 
 
 def test_identical_answers_in_monthly_batches_of_one_unit_are_all_kept(tmp_path: Path) -> None:
