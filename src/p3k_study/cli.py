@@ -179,16 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--salt", help="pseudonym salt (default: $P3K_STUDY_SALT)")
 
     p = add("estimate", cmd_estimate, "Fit the national models on a panel; write estimate tables.")
-    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)))
+    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)),
+                   help="processed folder written by prepare (default: %(default)s)")
     p.add_argument("--out", default=None, help="default: PROCESSED/estimates")
     p.add_argument("--seed", type=int, default=20240901, help="seed for bootstrap draws")
 
     p = add("reports", cmd_reports, "Render one report per region with papermill, in parallel.")
-    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)))
-    p.add_argument("--out", default=str(_reports_dir(DEFAULT_DATASET)))
+    p.add_argument("--processed", default=str(_processed_dir(DEFAULT_DATASET)),
+                   help="processed folder written by prepare (default: %(default)s)")
+    p.add_argument("--out", default=str(_reports_dir(DEFAULT_DATASET)),
+                   help="folder for index.html and one folder per region (default: %(default)s)")
     p.add_argument("--regions", default="all", help="'all' or comma-separated codes: 32.01,32.02")
-    p.add_argument("--level", choices=["pemda", "province"], default="pemda")
-    p.add_argument("--lang", choices=["id", "en"], default="id")
+    p.add_argument("--level", choices=["pemda", "province"], default="pemda",
+                   help="one report per kabupaten/kota (pemda) or per province")
+    p.add_argument("--lang", choices=["id", "en"], default="id",
+                   help="language of the reports: Indonesian (id) or English (en)")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="parallel workers (default: cores)")
     p.add_argument("--force", action="store_true", help="render every region again")
