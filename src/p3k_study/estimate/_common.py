@@ -10,11 +10,14 @@ the row has them, as period labels when the result knows them), `vcov()` is a me
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -183,6 +186,24 @@ def labelled_warnings(labels: PeriodLabels) -> Iterator[None]:
         if issubclass(item.category, EstimationWarning):
             msg = labels.text(msg)
         warnings.warn(msg, item.category, stacklevel=3)
+
+
+def with_period_labels(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """`fit(data, outcome, unit, time, cohort, ...)` whose notes and EstimationWarnings name
+    periods by label (`PeriodLabels.from_data`); a result with a `labels` field keeps them."""
+
+    @functools.wraps(fit)
+    def labelled(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+                 *args: Any, **kwargs: Any) -> Any:
+        labels = PeriodLabels.from_data(data, time, cohort)
+        with labelled_warnings(labels):
+            result = fit(data, outcome, unit, time, cohort, *args, **kwargs)
+        result.notes = [labels.text(n) for n in result.notes]
+        if "labels" in {f.name for f in dataclasses.fields(result)}:
+            result.labels = labels
+        return result
+
+    return labelled
 
 
 def key_columns(tidy: pd.DataFrame, labels: PeriodLabels, cohort: Sequence[object] | None = None,

@@ -101,8 +101,8 @@ from ._common import (
     format_tidy,
     grouped_wald,
     key_columns,
-    labelled_warnings,
     normal_tidy,
+    with_period_labels,
 )
 from ._drdid import ESTIMATORS
 from ._panel import WidePanel, wide_panel
@@ -824,6 +824,7 @@ class _Cells:
         return out
 
 
+@with_period_labels
 def att_gt(
     data: pd.DataFrame,
     outcome: str,
@@ -892,36 +893,6 @@ def att_gt(
         n_control: the units in that cell), period indices as given; `.tidy()` the same with
         labels; `.aggregate(kind)` gives R did's aggte aggregations.
     """
-    labels = PeriodLabels.from_data(data, time, cohort)
-    with labelled_warnings(labels):
-        result = _fit_att_gt(data, outcome, unit, time, cohort, control_group, covariates,
-                             est_method, anticipation, bootstrap, cluster, seed, base_period,
-                             alpha, unbalanced, bootstrap_weights, min_treated)
-    result.notes = [labels.text(n) for n in result.notes]
-    result.labels = labels
-    return result
-
-
-def _fit_att_gt(
-    data: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    control_group: str = "never_treated",
-    covariates: Sequence[str] | None = None,
-    est_method: str = "dr",
-    anticipation: int = 0,
-    bootstrap: int | None = None,
-    cluster: str | None = None,
-    seed: int | None = None,
-    base_period: str = "varying",
-    alpha: float = 0.05,
-    unbalanced: Literal["drop", "pairwise"] = "drop",
-    bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
-    min_treated: int | None = None,
-) -> AttGtResult:
-    """`att_gt` without the period labels of its notes and warnings."""
     if control_group not in ("never_treated", "not_yet_treated"):
         raise EstimationError("att_gt: control_group must be 'never_treated' or "
                               f"'not_yet_treated', got {control_group!r}")

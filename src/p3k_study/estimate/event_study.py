@@ -51,11 +51,11 @@ from ._common import (
     TestResult,
     format_tidy,
     key_columns,
-    labelled_warnings,
     normal_tidy,
     refuse_duplicates,
     require_columns,
     wald,
+    with_period_labels,
 )
 from .did import att_gt
 
@@ -256,6 +256,7 @@ def _fast_feols(d: pd.DataFrame, cell: np.ndarray, n_cells: int, outcome: str, u
     return pd.Series(beta, index=names), vcov
 
 
+@with_period_labels
 def event_study(
     data: pd.DataFrame,
     outcome: str,
@@ -301,28 +302,6 @@ def event_study(
     -------
     EventStudyResult
     """
-    labels = PeriodLabels.from_data(data, time, cohort)
-    with labelled_warnings(labels):
-        result = _fit(data, outcome, unit, time, cohort, leads, lags, method, cluster,
-                      covariates, **att_gt_kwargs)
-    result.notes = [labels.text(n) for n in result.notes]
-    return result
-
-
-def _fit(
-    data: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    leads: int | None = None,
-    lags: int | None = None,
-    method: str = "twfe",
-    cluster: str | None = None,
-    covariates: Sequence[str] = (),
-    **att_gt_kwargs: Any,
-) -> EventStudyResult:
-    """`event_study` without the period labelling of its notes and warnings."""
     covariates = list(covariates)
     if method not in ("twfe", "sun_abraham", "cs"):
         raise EstimationError(f"event_study: method must be 'twfe', 'sun_abraham' or 'cs', "
