@@ -18,12 +18,12 @@ template by hand would, and each notebook estimates the national headline itself
 template's default). With `--national` the batch then renders every region (`--regions all`).
 
 Each command is one child process; its wall time comes from the clock, its CPU time (user +
-system of it and of every process below it that was waited for: workers, kernels, xargs'
-shells) and its largest process's peak RSS from `os.wait4`. A sampler thread records the
-whole process tree's memory (RSS and PSS summed over live processes; PSS counts pages shared
-after a fork once) and the 1-minute load average every half second. Raw lines are appended
-to benchmarks/results/bench_reports.txt (`--results`), everything as JSON in the work folder.
-Nothing is asserted.
+system of it and of every process below it that was waited for: workers, report processes,
+the loop's kernels, xargs' shells) and its largest process's peak RSS from `os.wait4`. A
+sampler thread records the whole process tree's memory (RSS and PSS summed over live
+processes; PSS counts pages shared after a fork once) and the 1-minute load average every
+half second. Raw lines are appended to benchmarks/results/bench_reports.txt (`--results`),
+everything as JSON in the work folder. Nothing is asserted.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def test_region_codes_reach_the_notebook_as_strings(batch_run):
         assert f'region = "{region}"' in injected.source
 
 
-def test_kernel_is_this_environment(batch_run):
+def test_reports_run_in_this_environment(batch_run):
     summary = summary_of(batch_run, "32.01")
     assert "python_executable" not in summary  # a machine path: not in a report's summary
     assert summary["python_version"] == sys.version.split()[0]
@@ -252,9 +252,9 @@ def test_killed_render_is_not_finished(processed_dir, tmp_path):
         deadline = time.monotonic() + 60
         while not list(out.glob("*/.partial-*")) and time.monotonic() < deadline:
             time.sleep(0.2)
-        time.sleep(2)  # the kernel is now executing cells
+        time.sleep(2)  # the report is now executing cells
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its kernel, started by this test
+        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its report process
         proc.wait()
     folder = next(out.iterdir())
     assert not (folder / FINGERPRINT).exists()
@@ -313,12 +313,12 @@ def test_dask_cluster_runs_the_same_function(processed_dir, tmp_path):
 
 
 FORK_CHECK = """
-import json, os, sys
+import json, multiprocessing, os, sys
 from pathlib import Path
 import nbformat, papermill
-from p3k_study.reports.kernels import ForkedKernel, warm_worker
+from p3k_study.reports import engine, process
 
-warm_worker({})
+process.warm_worker({})
 work = Path(sys.argv[1])
 notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
     "import os, sys\\nseen = globals().get('seen', 0) + 1\\n"
@@ -328,45 +328,29 @@ notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
 nbformat.write(notebook, work / "in.ipynb")
 runs = []
 for i in range(2):
-    kernel = ForkedKernel(work, work / "runtime")
-    with kernel:
-        done = papermill.execute_notebook(str(work / "in.ipynb"), str(work / f"out{i}.ipynb"),
-                                          kernel_name="python3", progress_bar=False, km=kernel)
-    runs.append({"text": done.cells[0].outputs[0]["text"].split(), "pid": kernel.pid,
-                 "alive": kernel.is_alive(),
-                 "connection_file_left": kernel.connection_file.exists()})
-print(json.dumps(runs))
+    done = papermill.execute_notebook(str(work / "in.ipynb"), str(work / f"out{i}.ipynb"),
+                                      kernel_name="python3", engine_name=engine.ENGINE_NAME,
+                                      progress_bar=False, cwd=str(work))
+    runs.append({"text": done.cells[0].outputs[0]["text"].split(), "forked": process.forks_here(),
+                 "left": len(multiprocessing.active_children())})
+print(json.dumps({"runs": runs, "pid": os.getpid()}))
 """
 
 
-def test_forked_kernels_start_clean_warm_and_are_reaped(tmp_path):
-    from p3k_study.reports import kernels
+def test_report_processes_start_clean_warm_and_are_reaped(tmp_path):
+    from p3k_study.reports import process
 
-    if not kernels.fork_available():
-        pytest.skip("kernels are forked on Linux only")
+    if not process.fork_available():
+        pytest.skip("report processes are forked on Linux only")
     done = subprocess.run([sys.executable, "-c", FORK_CHECK, str(tmp_path)], capture_output=True,
-                          text=True, timeout=300, check=True)
-    first, second = json.loads(done.stdout.strip().splitlines()[-1])
+                          text=True, timeout=300, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    first, second = seen["runs"]
     for run in (first, second):
-        seen, pid, warm, cwd = run["text"]
-        assert seen == "1"  # nothing from the previous kernel
-        assert warm == "True"  # the report code was imported before the fork
-        assert int(pid) == run["pid"] and Path(cwd) == tmp_path
-        assert not run["alive"] and not run["connection_file_left"]
-    assert first["pid"] != second["pid"]
-
-
-def test_forked_kernel_client_asks_the_process_not_the_heartbeat():
-    """A kernel starting slowly on a busy machine misses heartbeats but is not dead."""
-    import asyncio
-
-    from p3k_study.reports.kernels import ForkedKernelClient
-
-    class Starting:
-        def is_alive(self) -> bool:
-            return True
-
-    client = ForkedKernelClient()
-    assert asyncio.run(client.is_alive()) is False  # no kernel yet
-    client.kernel = Starting()  # type: ignore[assignment]
-    assert asyncio.run(client.is_alive()) is True
+        count, pid, warm, cwd = run["text"]
+        assert count == "1"  # nothing from the previous report
+        assert warm == "True" and run["forked"]  # the report code was imported before the fork
+        assert int(pid) != seen["pid"] and Path(cwd) == tmp_path
+        assert run["left"] == 0  # the report's process has ended and been reaped
+    assert first["text"][1] != second["text"][1]

@@ -1,9 +1,10 @@
 """The batch's fast paths give the same reports as the plain ones.
 
 - the papermill engine (reports/engine.py) writes the notebook once, yet keeps what ran when a
-  kernel dies, and gives the injected parameters cell a fixed id;
+  report's process dies, and gives the injected parameters cell a fixed id; its outputs are
+  those a kernel would send;
 - one nbconvert exporter per process gives the same HTML as a new exporter per report;
-- report kernels, forked or not, print figures at their own size (no tight bbox).
+- report processes, forked or spawned, print figures at their own size (no tight bbox).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def run_engine(tmp_path, notebook, monkeypatch):
     import papermill.execute
 
     from p3k_study.reports import engine
-    from p3k_study.reports.batch import KERNEL_NAME, _kernel_environment
+    from p3k_study.reports.batch import KERNEL_NAME, _report_environment
 
     writes: list[str] = []
     for module in (papermill.execute, papermill.engines, engine):
@@ -44,7 +45,7 @@ def run_engine(tmp_path, notebook, monkeypatch):
         monkeypatch.setattr(module, "write_ipynb", counted)
     source, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
     nbformat.write(notebook, source)
-    with _kernel_environment():
+    with _report_environment():
         try:
             result = papermill.execute_notebook(
                 str(source), str(out), parameters={"x": 2}, engine_name=engine.ENGINE_NAME,
@@ -152,13 +153,13 @@ def test_preloaded_tables_are_taken_once_and_only_while_the_files_are_unchanged(
 
 
 FIGURES_CHECK = """
-import base64, json, struct, sys
+import base64, json, struct, sys, threading
 from pathlib import Path
 import nbformat, papermill
-from p3k_study.reports.batch import KERNEL_NAME, _kernel_environment
-from p3k_study.reports.kernels import KERNEL_ARGUMENTS, ForkedKernel, warm_worker
+from p3k_study.reports import engine, process
+from p3k_study.reports.batch import KERNEL_NAME, _report_environment
 
-warm_worker({})
+process.warm_worker({})
 work = Path(sys.argv[1])
 notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
     "import matplotlib_inline.backend_inline\\nfrom matplotlib.figure import Figure\\n"
@@ -168,12 +169,13 @@ notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for
     "plt.plot([1, 2]);",
     "from matplotlib_inline.backend_inline import InlineBackend\\n"
     "print(InlineBackend.instance().print_figure_kwargs)",
+    "import os, sys\\nprint(os.getpid(), 'p3k_study.reports.content' in sys.modules)",
 )])
 notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
                                    "display_name": "Python 3"}
 nbformat.write(notebook, work / "in.ipynb")
 
-def shapes(done):
+def seen_in(done):
     out = []
     for cell in done.cells:
         for output in cell.outputs:
@@ -185,82 +187,66 @@ def shapes(done):
     return out
 
 seen = {}
-with _kernel_environment():
-    kernel = ForkedKernel(work, work / "runtime")
-    with kernel:
-        seen["forked"] = shapes(papermill.execute_notebook(
-            str(work / "in.ipynb"), str(work / "forked.ipynb"), kernel_name=KERNEL_NAME,
-            progress_bar=False, km=kernel))
-    seen["started"] = shapes(papermill.execute_notebook(
-        str(work / "in.ipynb"), str(work / "started.ipynb"), kernel_name=KERNEL_NAME,
-        progress_bar=False, extra_arguments=list(KERNEL_ARGUMENTS)))
+with _report_environment():
+    for how in ("forked", "spawned"):
+        if how == "spawned":  # another thread: this process may not fork
+            threading.Thread(target=threading.Event().wait, daemon=True).start()
+        seen[how] = [process.forks_here(), *seen_in(papermill.execute_notebook(
+            str(work / "in.ipynb"), str(work / f"{how}.ipynb"), kernel_name=KERNEL_NAME,
+            engine_name=engine.ENGINE_NAME, progress_bar=False))]
 print(json.dumps(seen))
 """
 
 
 @pytest.mark.slow
-def test_report_kernels_print_figures_at_their_own_size_forked_or_not(tmp_path):
+def test_report_processes_print_figures_at_their_own_size_forked_or_spawned(tmp_path):
     """Constrained-layout figures are not re-measured (bbox_inches=None): a 4x2 in figure at 100
-    dpi is 400x200 px. Forked kernels show pyplot figures like kernels started on their own."""
+    dpi is 400x200 px, a returned figure and a pyplot one alike. A process forked from a warm
+    worker starts with the report's modules imported; where this process may not fork (another
+    thread runs), the report's process is spawned, starts cold and shows the same figures."""
     import json
+    import os
     import subprocess
     import sys
 
-    from p3k_study.reports import kernels
+    from p3k_study.reports import process
 
-    if not kernels.fork_available():
-        pytest.skip("kernels are forked on Linux only")
+    if not process.fork_available():
+        pytest.skip("report processes are forked on Linux only")
     done = subprocess.run([sys.executable, "-c", FIGURES_CHECK, str(tmp_path)],
-                          capture_output=True, text=True, timeout=300, check=True)
+                          capture_output=True, text=True, timeout=300, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen["forked"] == seen["started"] == [[400, 200], [300, 200],
-                                                 "{'bbox_inches': None}"]
+    figures = [[400, 200], [300, 200], "{'bbox_inches': None}"]
+    forked_pid, forked_warm = seen["forked"].pop().split()
+    spawned_pid, spawned_warm = seen["spawned"].pop().split()
+    assert seen["forked"] == [True, *figures] and seen["spawned"] == [False, *figures]
+    assert (forked_warm, spawned_warm) == ("True", "False")
+    assert forked_pid != spawned_pid
 
 
-def test_forked_kernel_client_is_ready_when_a_slow_kernel_answers_late():
-    """A kernel still starting answers kernel_info requests seconds late: the client takes any
-    answer and the IOPub idle status of the request it answers (waiting for the newest
-    request's answer never ended once the kernel lagged: 'Kernel didn't respond in 60 s')."""
-    import asyncio
-    from queue import Empty
-
-    from p3k_study.reports.kernels import ForkedKernelClient
-
-    class Kernel:
-        def is_alive(self) -> bool:
-            return True
-
-    class Channel:
-        def __init__(self) -> None:
-            self.messages: list[dict] = []
-
-        async def get_msg(self, timeout: float | None = None) -> dict:
-            if not self.messages:
-                await asyncio.sleep(min(timeout or 0, 0.01))
-                raise Empty
-            return self.messages.pop(0)
-
-    shell, iopub = Channel(), Channel()
-    sent: list[str] = []
-
-    def kernel_info() -> str:
-        sent.append(f"request-{len(sent)}")
-        if len(sent) >= 3:  # the kernel is up: it answers the oldest request not answered yet
-            answered = sent[len(sent) - 3]
-            parent = {"msg_id": answered}
-            shell.messages.append({"msg_type": "kernel_info_reply", "parent_header": parent,
-                                   "content": {"protocol_version": "5.3"}})
-            iopub.messages += [
-                {"msg_type": "status", "parent_header": parent,
-                 "content": {"execution_state": state}} for state in ("busy", "idle")]
-        return sent[-1]
-
-    client = ForkedKernelClient()
-    client.kernel = Kernel()  # type: ignore[assignment]
-    client._shell_channel, client._iopub_channel = shell, iopub
-    client.kernel_info = kernel_info  # type: ignore[method-assign]
-    asyncio.run(asyncio.wait_for(client.wait_for_ready(timeout=30), timeout=30))
-    assert 3 <= len(sent) < 10
+@pytest.mark.slow
+def test_report_process_outputs_are_what_a_kernel_sends(tmp_path, monkeypatch):
+    """Streams in order and merged per run of text, displays, a cell's value as an
+    execute_result with its execution count, and a failing cell's traceback as an error."""
+    notebook = tiny_notebook(
+        "import sys\nprint('a'); print('b', file=sys.stderr); print('c')",
+        "from IPython.display import HTML, display\ndisplay(HTML('<b>x</b>'))\nx + 40",
+        "raise ValueError('no region')", "print('never')")
+    failed, _, out = run_engine(tmp_path, notebook, monkeypatch)
+    cells = nbformat.read(out, as_version=4).cells
+    code = [c for c in cells if c.cell_type == "code"]
+    streams = [(o.name, o.text) for o in code[-4].outputs]
+    assert streams == [("stdout", "a\n"), ("stderr", "b\n"), ("stdout", "c\n")]
+    shown, value = code[-3].outputs
+    assert shown.output_type == "display_data" and shown.data["text/html"] == "<b>x</b>"
+    assert (value.output_type, value.data["text/plain"]) == ("execute_result", "42")
+    assert value.execution_count == code[-3].execution_count
+    [error] = code[-2].outputs
+    assert (error.output_type, error.ename, error.evalue) == ("error", "ValueError", "no region")
+    assert any("no region" in line for line in error.traceback)
+    assert code[-1].outputs == [] and code[-1].execution_count is None
+    assert failed.ename == "ValueError"
 
 
 def _parent_and_warm() -> tuple[int, bool]:
@@ -272,15 +258,15 @@ def _parent_and_warm() -> tuple[int, bool]:
 
 @pytest.mark.slow
 def test_batch_workers_are_forked_from_one_warm_fork_server_that_is_stopped_after():
-    """With forked kernels, the workers come from one fork server that imported what they
-    need (paid once, not once per worker); closing the workers stops and reaps that server,
-    so nothing stays behind holding the imports and its CPU time is counted."""
+    """Where report processes are forked, the workers come from one fork server that imported
+    what they need (paid once, not once per worker); closing the workers stops and reaps that
+    server, so nothing stays behind holding the imports and its CPU time is counted."""
     import os
     from multiprocessing import forkserver
 
-    from p3k_study.reports import batch, kernels
+    from p3k_study.reports import batch, process
 
-    if not kernels.fork_available():
+    if not process.fork_available():
         pytest.skip("workers are forked on Linux only")
     workers = batch._Workers(2)
     try:

@@ -16,12 +16,13 @@ A region counts as finished only when its fingerprint exists; the fingerprint is
 rendering starts and written after every other file is in place (each via a temporary file and
 `os.replace`). A rerun skips regions whose fingerprint matches and whose outputs exist.
 
-Each region runs in a fresh kernel from a fresh papermill call, so nothing leaks between reports.
-Workers are processes (`ProcessPoolExecutor`), the current process (`jobs=1`), or a Dask
-cluster (`scheduler='tcp://...'`; the output folder must then be shared with the workers). On
-Linux, a fork server imports the report's modules once, the workers are forked from it, and
-each forks its regions' kernels from that warm state (`_Workers`, `kernels.py`), instead of
-starting a new Python that imports them again.
+Each region runs in a fresh process from a fresh papermill call, so nothing leaks between
+reports (`process.py`: an IPython shell, not a kernel). Workers are processes
+(`ProcessPoolExecutor`), the current process (`jobs=1`), or a Dask cluster
+(`scheduler='tcp://...'`; the output folder must then be shared with the workers). On Linux, a
+fork server imports the report's modules once, the workers are forked from it, and each forks
+its regions' processes from that warm state (`_Workers`, `process.warm_up`), instead of starting
+a new Python that imports them again.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -58,8 +59,8 @@ from p3k_study.reports.content import (
 )
 from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
-from p3k_study.reports.kernels import KERNEL_ARGUMENTS, ForkedKernel, fork_available, warm_worker
 from p3k_study.reports.pdf import NOT_INSTALLED, find_chromium, print_pdf
+from p3k_study.reports.process import fork_available, forks_here, warm_worker
 from p3k_study.reports.text import check_lang
 
 Status = Literal["rendered", "skipped", "failed"]
@@ -101,7 +102,6 @@ class RegionTask:
     template: str
     parameters: dict[str, Any]
     fingerprint: dict[str, Any]
-    fork_kernel: bool = False  # fork the kernel from this (warm) worker: see kernels.py
     chromium: str | None = None  # print report.pdf with this browser (pdf=True and installed)
 
 
@@ -222,32 +222,25 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMBA_NUM_THREADS")
 
 
-def kernel_environment() -> dict[str, str]:
-    """Environment variables every report kernel gets (see `_kernel_environment`)."""
+def report_environment() -> dict[str, str]:
+    """Environment variables every report's process gets (see `_report_environment`)."""
     wanted = {name: "1" for name in THREAD_VARIABLES if name not in os.environ}
     if "PYTHONHASHSEED" not in os.environ:
         wanted["PYTHONHASHSEED"] = "0"
-    own = Path(sys.prefix) / "share" / "jupyter"
-    if (own / "kernels" / KERNEL_NAME).is_dir():
-        wanted["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (str(own), os.environ.get("JUPYTER_PATH")) if p)
     return wanted
 
 
 @contextmanager
-def _kernel_environment() -> Iterator[None]:
-    """Environment for the kernels and workers started inside this block (restored afterwards).
+def _report_environment() -> Iterator[None]:
+    """Environment for the workers and report processes started inside this block (restored
+    afterwards).
 
-    * Kernel 'python3' resolves to this interpreter's environment: jupyter_client searches
-      JUPYTER_PATH before the user's own kernels folder, so putting this environment's
-      share/jupyter first means a user-level 'python3' kernel pointing at another Python cannot
-      shadow the venv's (whose argv 'python' jupyter_client maps to sys.executable).
     * One thread per numeric library (unless the user set one): workers already run in
       parallel, so more threads would only compete for the same cores.
     * PYTHONHASHSEED=0 (unless set): pyfixest's results otherwise vary in the last bits from
       run to run with the string-hash order, and a rerun should give identical numbers.
     """
-    wanted = kernel_environment()
+    wanted = report_environment()
     before = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:
@@ -293,9 +286,9 @@ def render_region(task: RegionTask) -> RegionOutcome:
     Never raises for a region's own problems: they come back as a failed RegionOutcome.
     """
     import papermill
-    from jupyter_core.paths import jupyter_runtime_dir
 
     from p3k_study.reports.engine import ENGINE_NAME
+    from p3k_study.reports.preload import preload
 
     logging.getLogger("papermill").setLevel(logging.WARNING)  # the progress bar says enough
     started = time.perf_counter()
@@ -305,16 +298,15 @@ def render_region(task: RegionTask) -> RegionOutcome:
     work = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=folder))
     executed = work / REPORT_NOTEBOOK
     outcome = RegionOutcome(task.region, task.name, task.slug, "failed")
-    kernel = (ForkedKernel(work, Path(jupyter_runtime_dir()),
-                           tables=task.parameters.get("processed_dir"))
-              if task.fork_kernel else None)
     try:
-        with _kernel_environment(), kernel or nullcontext():
+        if forks_here():  # the report's process is forked: it starts with the tables read
+            with contextlib.suppress(Exception):  # else it reads them, and says why not
+                preload(task.parameters["processed_dir"])
+        with _report_environment():
             notebook = papermill.execute_notebook(  # written once, with stable cell ids
                 task.template, str(executed), parameters=task.parameters,
                 engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME, cwd=str(work),
                 progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
-                extra_arguments=list(KERNEL_ARGUMENTS), **({"km": kernel} if kernel else {}),
             )
         summary = json.loads((work / SUMMARY_FILE).read_text(encoding="utf-8"))
         title = f"{summary.get('name') or task.name} ({task.region})"
@@ -362,7 +354,7 @@ def _started() -> None:
 class _Workers:
     """`jobs` worker processes, started at once: before the regions' tasks are known.
 
-    A worker imports for several seconds (`kernels.warm_worker`: about 6 s CPU). Where kernels
+    A worker imports for several seconds (`process.warm_worker`: about 6 s CPU). Where reports
     are forked (Linux), the workers are forked in turn from one multiprocessing fork server
     that did those imports once (`reports/warm.py`, its preload): with 2 workers the batch
     pays them once instead of twice. The fork server starts in a thread, because starting the
@@ -385,12 +377,12 @@ class _Workers:
         self.pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context,
             initializer=warm_worker if self.fork else None,  # no-op imports once preloaded
-            initargs=(kernel_environment(),) if self.fork else ())
+            initargs=(report_environment(),) if self.fork else ())
         self._starting = threading.Thread(target=self._start, args=(jobs,), daemon=True)
         self._starting.start()
 
     def _start(self, jobs: int) -> None:
-        with _kernel_environment():  # the fork server and workers inherit it
+        with _report_environment():  # the fork server and workers inherit it
             for _ in range(jobs):
                 self.pool.submit(_started)
 
@@ -399,8 +391,7 @@ class _Workers:
         futures = {}
         for task in tasks:
             try:
-                futures[self.pool.submit(render_region, replace(task, fork_kernel=self.fork))] \
-                    = task
+                futures[self.pool.submit(render_region, task)] = task
             except Exception as exc:  # the pool broke already: a worker died or failed to start
                 yield _crashed(task, exc)
         for future in as_completed(futures):

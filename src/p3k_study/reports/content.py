@@ -116,7 +116,7 @@ def load_processed(folder: str | Path) -> Processed:
     """Read panel.parquet (required), rejects.parquet and cleaning_summary.json (optional)."""
     from p3k_study.reports.preload import take
 
-    if (preloaded := take(folder)) is not None:  # in a batch kernel: read by its worker
+    if (preloaded := take(folder)) is not None:  # in a forked report: read by its worker
         return preloaded
     folder = Path(folder)
     panel_path = folder / "panel.parquet"

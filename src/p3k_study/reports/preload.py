@@ -1,12 +1,12 @@
-"""Processed tables a batch worker reads once, for the report kernels it forks.
+"""Processed tables a batch worker reads once, for the report processes it forks.
 
-A forked kernel (kernels.py) starts as a copy of its worker, so tables the worker has read are
-in the kernel's memory from its first instruction, shared with the worker page by page until
+A report's forked process (engine.py) starts as a copy of its worker, so tables the worker has
+read are in its memory from its first instruction, shared with the worker page by page until
 written. Reading the national panel, the ledger and the summary (and converting the code
-columns) in every kernel cost 0.24 s of each report. `content.load_processed` takes the tables
-from here: once per kernel, and only while the files still have the SHA-256 they had when the
-worker read them. Nothing is preloaded anywhere else (notebooks, ordinary kernels, a worker
-that starts kernels itself), so there `load_processed` reads the files as before.
+columns) in every report cost 0.24 s of each. `content.load_processed` takes the tables from
+here: once per report, and only while the files still have the SHA-256 they had when the worker
+read them. Nothing is preloaded anywhere else (notebooks, kernels, spawned report processes),
+so there `load_processed` reads the files as before.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def preload(folder: str | Path) -> None:
 def take(folder: str | Path) -> Any | None:
     """The preloaded tables of `folder`, once; None when there are none, or when a file has
     changed since they were read (the caller then reads the files)."""
-    if not _held:  # every call outside a batch kernel
+    if not _held:  # every call outside a forked report process
         return None
     key = Path(folder).resolve()
     held = _held.pop(key, None)
