@@ -109,8 +109,9 @@ def test_bjs_matches_the_didimputation_readme_example():
     estimates too. Not compared: the README's SEs for e = 1..4 (0.0841, 0.0829, 0.0843,
     0.0842), 10% above ours (0.0768, 0.0745, 0.0747, 0.0742), which diff-diff 3.13 reproduces to
     1e-15 on these data, as R didimputation 0.5.0 matches diff-diff on its own panel; in the
-    README's 2021 code the untreated weights of horizons after the first are assigned after the
-    data were re-sorted by cohort and event time, which would explain it."""
+    package's early code (R/did_imputation.R at commit 00e64de) the untreated weights of
+    horizons after the first are assigned after the data were re-sorted by cohort and event
+    time, which would explain it."""
     ref = README_REFERENCE
     assert ref["true_effect_of_data"] == pytest.approx(ref["true_effect_in_readme"], abs=5e-8)
     with warnings.catch_warnings():
