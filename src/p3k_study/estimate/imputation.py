@@ -254,12 +254,13 @@ class _System:
                  n_cols: int) -> None:
         self.unit, self.y, self.n_cols = unit, y, n_cols
         z = np.zeros((len(y), n_cols))
+        ones = np.zeros(n_units * n_cols)  # per unit and column: its rows with a 1
         for c in cols:
             ok = c >= 0
             z[np.flatnonzero(ok), c[ok]] = 1.0
+            ones += np.bincount(unit[ok] * n_cols + c[ok], minlength=n_units * n_cols)
         self.n = np.bincount(unit, minlength=n_units).astype(float)
-        s = np.zeros((n_units, n_cols))
-        np.add.at(s, unit, z)
+        s = ones.reshape(n_units, n_cols)
         safe = np.where(self.n > 0, self.n, 1.0)
         self.z_within = z - (s / safe[:, None])[unit]  # Z minus its unit means
         self.m = self.z_within.T @ self.z_within
@@ -367,9 +368,9 @@ def _by_cluster(cluster: np.ndarray, n_clusters: int) -> list[np.ndarray]:
 
 
 def _enough_comparisons(obs: _Obs, untreated: np.ndarray, k: int) -> np.ndarray:
-    """Rows whose period has at least `k` distinct units observed without the treatment."""
-    pairs = np.unique(np.column_stack([obs.period[untreated], obs.unit[untreated]]), axis=0)
-    per_period = np.bincount(pairs[:, 0], minlength=len(obs.times))
+    """Rows whose period has at least `k` distinct units observed without the treatment
+    (`_observations` refuses repeated unit-periods, so rows are distinct units)."""
+    per_period = np.bincount(obs.period[untreated], minlength=len(obs.times))
     return per_period[obs.period] >= k
 
 
@@ -677,36 +678,36 @@ def _bjs_covariance(obs: _Obs, imp: _System, pre: _System | None, rows0: np.ndar
     g = obs.n_clusters
     u0, p0, y0 = obs.unit[rows0], obs.period[rows0], obs.y[rows0]
     unit1, period1 = obs.unit[used_rows], obs.period[used_rows]
-    n_targets = weights.shape[0]
-    per_unit = np.zeros((obs.n_units, n_targets))
-    np.add.at(per_unit, unit1, weights.T)
+
+    def sums(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+        """(size, columns): the sum of each column of `values` (rows x columns) by code."""
+        return np.column_stack([np.bincount(codes, weights=col, minlength=size)
+                                for col in values.T]).reshape(size, values.shape[1])
+
+    per_unit = sums(unit1, weights.T, obs.n_units)
     per_unit /= np.where(imp.n > 0, imp.n, 1.0)[:, None]
-    per_period = np.zeros((n_t, n_targets))
-    np.add.at(per_period, period1, weights.T)
+    per_period = sums(period1, weights.T, n_t)
     c = imp.s.T @ per_unit - per_period  # (n_t, targets): d target / d beta
     x = np.linalg.lstsq(imp.m[1:, 1:], c[1:], rcond=None)[0]
     v0 = imp.z_within[:, 1:] @ x - per_unit[u0]  # (untreated rows, targets)
     e0 = y0 - imp.alpha[u0] - imp.beta[p0]
-    cell = pd.factorize(pd.MultiIndex.from_arrays([obs.cohort[used_rows],
-                                                   obs.event[used_rows]]))[0]
+    cohort_code = pd.factorize(obs.cohort[used_rows])[0]
+    event_code = (obs.event[used_rows] - obs.event[used_rows].min()).astype(np.int64)
+    cell = pd.factorize(cohort_code * (int(event_code.max()) + 1) + event_code)[0]
     tau1 = tau[used_rows]
     v2 = weights.T ** 2  # (used rows, targets)
-    num = np.zeros((cell.max() + 1, n_targets))
-    den = np.zeros_like(num)
-    np.add.at(num, cell, v2 * tau1[:, None])
-    np.add.at(den, cell, v2)
+    n_cells = int(cell.max()) + 1
+    num = sums(cell, v2 * tau1[:, None], n_cells)
+    den = sums(cell, v2, n_cells)
     with np.errstate(invalid="ignore", divide="ignore"):
         tau_cell = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     e1 = tau1[:, None] - tau_cell[cell]  # rows of a cell with no weight have v = 0
     cluster = obs.cluster_of_unit
-    psi = np.zeros((g, n_targets))
-    np.add.at(psi, cluster[u0], v0 * e0[:, None])
-    np.add.at(psi, cluster[unit1], weights.T * e1)
+    psi = sums(cluster[u0], v0 * e0[:, None], g) + sums(cluster[unit1], weights.T * e1, g)
     if pre is not None:
         n_leads = pre.n_cols - n_t
         resid = y0 - (pre.sy / np.where(pre.n > 0, pre.n, 1.0))[u0] - pre.z_within @ pre.beta
-        score = np.zeros((g, pre.n_cols - 1))
-        np.add.at(score, cluster[u0], pre.z_within[:, 1:] * resid[:, None])
+        score = sums(cluster[u0], pre.z_within[:, 1:] * resid[:, None], g)
         influence = np.linalg.lstsq(pre.m[1:, 1:], score.T, rcond=None)[0].T[:, -n_leads:]
         n, k = rows0.size, pre.rank + 1  # leads and every period: the unit effects nest
         factor = g / (g - 1) * (n - 1) / (n - k)
