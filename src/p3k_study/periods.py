@@ -44,13 +44,8 @@ def period_bounds(index: int, freq: Frequency = "semester") -> tuple[dt.date, dt
     """First and last day of a period."""
     n = PER_YEAR[freq]
     year, part = divmod(int(index), n)
-    months = 12 // n
-    start = dt.date(year, part * months + 1, 1)
-    end_month = start.month + months
-    end = (
-        dt.date(year + 1, 1, 1) if end_month > 12 else dt.date(year, end_month, 1)
-    ) - dt.timedelta(days=1)
-    return start, end
+    start = pd.Timestamp(year, part * 12 // n + 1, 1)
+    return start.date(), (start + pd.DateOffset(months=12 // n, days=-1)).date()
 
 
 NEVER = "never"
