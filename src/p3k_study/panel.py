@@ -22,7 +22,7 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
-from p3k_study.periods import PER_YEAR, Frequency, period_labels
+from p3k_study.periods import Frequency, month_period_index, period_labels
 from p3k_study.schemas import PANEL, typed
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
@@ -34,9 +34,7 @@ STOCK_COLUMNS = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hire
 def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
     """Vectorised `periods.period_index` for a datetime Series (NaT -> NA)."""
     d = pd.to_datetime(dates)
-    n = PER_YEAR[freq]
-    idx = d.dt.year * n + (d.dt.month - 1) * n // 12
-    return idx.astype("Int64")
+    return month_period_index(d.dt.year, d.dt.month, freq).astype("Int64")
 
 
 def roster_stocks(

@@ -45,7 +45,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from p3k_study.periods import PER_YEAR, Frequency
+from p3k_study.periods import PER_YEAR, Frequency, month_period_index
 
 Locale = Literal["id", "en", "ambiguous"]
 Granularity = Literal["month", "quarter", "semester", "year"]
@@ -509,7 +509,7 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     coarser = parsed & year_ok & (fineness < n)
     reason[coarser & (granularity == "year")] = f"year-only period cannot be placed in a {freq}"
     reason[coarser & (granularity != "year")] = "period coarser than panel frequency"
-    index = found["year"] * n + (found["first_month"] - 1) * n // 12
+    index = month_period_index(found["year"], found["first_month"], freq)
     index = index.where(parsed & year_ok & (fineness >= n)).astype("Int64")
     return ParsedPeriods(_spread(index, codes, s.index), _spread(granularity, codes, s.index),
                          _spread(found["year"].where(parsed).astype("Int64"), codes, s.index),
