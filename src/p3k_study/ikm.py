@@ -206,26 +206,21 @@ def combine_ikm(
     from p3k_study.schemas import IKM_UNIT, typed
 
     keys = IKM_UNIT_KEYS
-    a = from_answers.copy()
-    a["ikm_source"] = "answers"
-    p = published.copy()
-    p["ikm_source"] = "published"
+    a = from_answers.assign(ikm_source="answers")
+    p = published.assign(ikm_source="published")
     published_cols = [*keys, "ikm", "mutu_published", "flag_mutu_disagrees"]
     both = a.merge(p.reindex(columns=published_cols).rename(columns={"ikm": "ikm_published"}),
                    on=keys, how="left")
-    only_published = p.merge(a[keys], on=keys, how="left", indicator=True)
-    only_published = only_published[only_published["_merge"] == "left_only"].drop(
-        columns="_merge")
-    only_published["ikm_published"] = only_published["ikm"]
-    frames = [f for f in (both, only_published) if not f.empty]
+    answered = pd.MultiIndex.from_frame(a[keys])
+    only_published = p[~pd.MultiIndex.from_frame(p[keys]).isin(answered)]
+    frames = [f for f in (both, only_published.assign(ikm_published=only_published["ikm"]))
+              if not f.empty]
     if not frames:
         return typed(IKM_UNIT)
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
-    from_ans = (out["ikm_source"] == "answers").to_numpy(bool)
-    diff = np.where(from_ans, out["ikm"].astype(float) - out["ikm_published"].astype(float),
-                    np.nan)
-    out["ikm_difference"] = diff
-    out["flag_published_disagrees"] = np.nan_to_num(np.abs(diff), nan=0.0) > disagreement
+    difference = out["ikm"].astype(float) - out["ikm_published"].astype(float)
+    out["ikm_difference"] = difference.where(out["ikm_source"] == "answers")
+    out["flag_published_disagrees"] = out["ikm_difference"].abs().fillna(0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
     for col in ("respondents", "sample_required"):
         out[col] = pd.to_numeric(out[col], errors="coerce")

@@ -181,8 +181,7 @@ _ID_FORM = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+"
 _EN_FORM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
 _SCIENTIFIC = r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 _CURRENCY = r"(?i)^(?:rp|idr)\.?"
-_DASHES = {"-", "--", "—", "–", "−"}
-DASH_PLACEHOLDERS: frozenset[str] = frozenset(_DASHES)
+DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 """A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
 minus sign)."""
 
@@ -260,7 +259,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     error_key = text.str.upper()
     is_error = error_key.isin(EXCEL_ERRORS).fillna(False).astype(bool)
     reason[is_error] = "Excel error cell " + error_key[is_error]
-    is_dash = text.isin(_DASHES).fillna(False).astype(bool)
+    is_dash = text.isin(DASH_PLACEHOLDERS).fillna(False).astype(bool)
     reason[is_dash] = "dash placeholder (no value)"
     text = text.where(~(is_error | is_dash))
     present = text.notna()
