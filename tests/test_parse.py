@@ -114,6 +114,13 @@ def test_numbers_pass_through_numeric_input():
     np.testing.assert_allclose(mixed.values.to_numpy(), [1.5, 2.5, np.nan])
 
 
+def test_python_objects_are_not_merged_by_equality():
+    """True == 1 in Python, yet a boolean is not a number: each object cell is parsed alone."""
+    parsed = parse_numbers(pd.Series([1, True, 2.5, False, 0] * 300, dtype=object))
+    assert parsed.values[:5].tolist()[::2] == [1.0, 2.5, 0.0]
+    assert parsed.reason[:5].tolist() == [None, "not a number", None, "not a number", None]
+
+
 def test_numbers_keep_index():
     parsed = parse_numbers(pd.Series(["1,5", "x"], index=[10, 20], dtype="str"))
     assert list(parsed.values.index) == [10, 20] and parsed.reason[20] == "not a number"

@@ -163,6 +163,8 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
     """(codes, cells): the distinct cells of `s` (`distinct`, or `pd.factorize(s)`), one missing
     cell last, and the code of each cell of `s`. Parsers work on the few distinct cells of a long
     column and `_spread` their results back."""
+    if distinct is None and s.dtype == object:  # factorize takes True for 1: keep every cell
+        distinct = (np.arange(len(s)), s.to_numpy())
     codes, uniques = distinct if distinct is not None else pd.factorize(s, use_na_sentinel=True)
     cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=s.dtype)
     return np.where(codes < 0, len(uniques), codes), cells
