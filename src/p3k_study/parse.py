@@ -242,8 +242,10 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
                             pd.Series(False, index=s.index, dtype=bool))
     index = s.index
     codes, cells = _distinct(s, distinct)
-    group, n_groups = ((np.zeros(len(s), dtype=np.intp), 1) if groups is None
-                       else _group_codes(groups))
+    group, n_groups = np.zeros(len(s), dtype=np.intp), 1
+    if groups is not None:
+        group, labels = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+        n_groups = max(len(labels), 1)
     pairs, inverse, weight = np.unique(codes.astype(np.int64) * n_groups + group,
                                        return_inverse=True, return_counts=True)
     s = cells.iloc[pairs // n_groups].reset_index(drop=True)
@@ -293,11 +295,6 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     return ParsedColumn(_spread(values.astype(float), inverse, index),
                         _spread(_clean_reason(reason), inverse, index), locale,
                         _spread(percent, inverse, index))
-
-
-def _group_codes(groups: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
-    return codes.astype(np.intp), max(len(uniques), 1)
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -612,9 +609,8 @@ def normalise_status(s: pd.Series) -> pd.Series:
     Idempotent on its own output."""
     text = _as_text(s)
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    mapped = np.array([_status_of(str(u)) for u in uniques] + [None], dtype=object)
-    result = pd.Series(mapped[codes], index=s.index, dtype=object)
-    return result.where(result.notna(), pd.NA)
+    mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
@@ -623,10 +619,8 @@ def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
     normalised = normalise_status(status)
     kind = kind.reindex(status.index)
     reason = _reason_series(status.index)
-    pppk_status = normalised.isin(["PPPK", "PPPK_PT"]).fillna(False).astype(bool)
-    pns_status = (normalised == "PNS").fillna(False).astype(bool)
-    kind_pns = (kind == "PNS").fillna(False).astype(bool)
-    kind_pppk = (kind == "PPPK").fillna(False).astype(bool)
-    reason[kind_pns & pppk_status] = "NIP is a PNS number but status is PPPK"
-    reason[kind_pppk & pns_status] = "NIP is a PPPK number but status is PNS"
+    reason[kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])] = (
+        "NIP is a PNS number but status is PPPK")
+    reason[kind.isin(["PPPK"]) & normalised.isin(["PNS"])] = (
+        "NIP is a PPPK number but status is PNS")
     return _clean_reason(reason)
