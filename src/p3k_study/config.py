@@ -124,8 +124,6 @@ def _marker_date(marker: Path, key: str, value: object) -> dt.date:
     """A date key of `dataset.json` as a date (an ISO date, or an ISO date-time's day)."""
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
-            return dt.date.fromisoformat(value.strip())
-        with contextlib.suppress(ValueError):
             return dt.datetime.fromisoformat(value.strip()).date()
     raise DatasetError(marker, f"{value!r} is not a date in the format YYYY-MM-DD "
                        "(year-month-day, e.g. \"2026-01-15\")", key=key)

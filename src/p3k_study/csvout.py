@@ -81,16 +81,8 @@ def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False
                 isinstance(col.dtype, pd.StringDtype) or col.dtype == object) else col)
         table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         return
-    header = SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n"
-    text = pa.scalar("", pa.large_string())
     fields = [column_text(table[c], neutralise_formulas) for c in table.columns]
     rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
-    lines = pc.binary_join_element_wise(rows, text, pa.scalar("\n", pa.large_string()))
-    offsets, data = lines.buffers()[1:3]  # every line ends in '\n': the data buffer is the file
-    end = int(np.frombuffer(offsets, dtype=np.int64)[lines.offset + len(lines)]) if len(
-        lines) else 0
-    start = int(np.frombuffer(offsets, dtype=np.int64)[lines.offset]) if len(lines) else 0
-    with open(path, "wb") as handle:
-        handle.write(header.encode("utf-8"))
-        if len(lines):
-            handle.write(memoryview(data)[start:end])
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n")
+        handle.writelines(f"{row}\n" for row in rows.to_pylist())

@@ -37,12 +37,10 @@ ELEMENTS: tuple[str, ...] = (
 
 REGULATION_2017 = "14/2017"
 REGULATION_2004 = "25/2004"
-ELEMENT_COUNT = {REGULATION_2017: 9, REGULATION_2004: 14}
 BOUNDS: dict[str, tuple[tuple[float, str], ...]] = {
     REGULATION_2017: ((88.31, "A"), (76.61, "B"), (65.00, "C")),
     REGULATION_2004: ((81.26, "A"), (62.51, "B"), (43.76, "C")),
 }
-CATEGORY_WORDS = {"A": "Sangat Baik", "B": "Baik", "C": "Kurang Baik", "D": "Tidak Baik"}
 IKM_MIN, IKM_MAX = 25.0, 100.0
 SCORE_MIN, SCORE_MAX = 1, 4
 EDGE_TOLERANCE = 1e-12
@@ -119,29 +117,23 @@ def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
 IKM_UNIT_KEYS = ["unit_id", "period_index"]
 
 
-def compute_ikm(
-    skm: pd.DataFrame, keys: list[str] | None = None, elements: tuple[str, ...] = ELEMENTS
-) -> pd.DataFrame:
+def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     """IKM per unit and period from clean SKM answers (one row per respondent).
 
     A respondent counts only with every element answered (module docstring): a row with a
     missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
 
-    Returns keys + period + nrr_<element> for each element, ikm (unrounded), respondents,
-    population (largest stated; NaN if none), sample_required, sample_adequate (NA without a
-    population), regulation ('14/2017'), ikm_category.
+    Returns unit_id, period_index, nrr_<element> for each element, respondents, population
+    (largest stated; NaN if none), ikm (unrounded), period (when `skm` has it), regulation
+    ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
-    keys = keys or IKM_UNIT_KEYS
-    extra = [c for c in ("period",) if c in skm.columns and c not in keys]
-    if skm.empty:
-        return _empty_answers_table(keys, extra, elements)
-    scores = skm[list(elements)].astype("float64")
+    keys = IKM_UNIT_KEYS
+    scores = skm[list(ELEMENTS)].astype("float64")
     complete = scores.notna().all(axis=1).to_numpy()
-    if not complete.all():
-        skm, scores = skm[complete], scores[complete]
+    skm, scores = skm[complete], scores[complete]
     scores[keys] = skm[keys]
     grouped = scores.groupby(keys, sort=True, observed=True)
-    nrr = grouped[list(elements)].mean()
+    nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")
     if "populasi" in skm.columns:
@@ -150,22 +142,14 @@ def compute_ikm(
         out["population"] = pop.reindex(out.index).astype("float64")
     else:
         out["population"] = np.nan
-    out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(elements))
+    out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
     out = out.reset_index()
-    for col in extra:
-        out[col] = skm.groupby(keys, sort=True, observed=True)[col].first().to_numpy()
+    if "period" in skm.columns:
+        out["period"] = skm.groupby(keys, sort=True, observed=True)["period"].first().to_numpy()
     out["regulation"] = REGULATION_2017
     out["ikm_category"] = category(out["ikm"], out["regulation"])
     _sample_check(out)
     return out
-
-
-def _empty_answers_table(
-    keys: list[str], extra: list[str], elements: tuple[str, ...]
-) -> pd.DataFrame:
-    cols = [*keys, *extra, *(f"nrr_{e}" for e in elements), "respondents", "population", "ikm",
-            "regulation", "ikm_category", "sample_required", "sample_adequate"]
-    return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
 
 
 def _sample_check(table: pd.DataFrame) -> None:
@@ -178,21 +162,23 @@ def _sample_check(table: pd.DataFrame) -> None:
     table["sample_adequate"] = adequate
 
 
-def published_ikm(published: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     """One row per unit and period from clean published IKM: the value as published, the category
     recomputed with the record's regulation, and `flag_mutu_disagrees` against a published mutu.
 
-    Expects columns keys + ikm, regulation, and optionally period, respondents, population, mutu.
+    Expects columns unit_id, period_index, ikm, and optionally period, respondents, population,
+    regulation, mutu.
     Several records for the same unit and period keep the first (the cleaner already rejects
     such duplicates, within and across the files it is given).
     """
-    keys = keys or IKM_UNIT_KEYS
+    keys = IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
     out = pd.DataFrame({k: table[k].to_numpy() for k in keys})
     if "period" in table.columns:
         out["period"] = table["period"].to_numpy()
     out["ikm"] = table["ikm"].astype("float64").to_numpy()
-    out["respondents"] = _nullable_int(table, "respondents")
+    out["respondents"] = (pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy()
+                          if "respondents" in table.columns else np.nan)
     out["population"] = (pd.to_numeric(table["population"], errors="coerce").astype("float64")
                          .to_numpy() if "population" in table.columns else np.nan)
     out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
@@ -208,12 +194,6 @@ def published_ikm(published: pd.DataFrame, keys: list[str] | None = None) -> pd.
     return out
 
 
-def _nullable_int(table: pd.DataFrame, column: str) -> pd.array:
-    if column not in table.columns:
-        return pd.array([pd.NA] * len(table), dtype="Int64")
-    return pd.array(pd.to_numeric(table[column], errors="coerce").round(), dtype="Int64")
-
-
 def combine_ikm(
     from_answers: pd.DataFrame, published: pd.DataFrame, disagreement: float = 0.5
 ) -> pd.DataFrame:
@@ -226,26 +206,21 @@ def combine_ikm(
     from p3k_study.schemas import IKM_UNIT, typed
 
     keys = IKM_UNIT_KEYS
-    a = from_answers.copy()
-    a["ikm_source"] = "answers"
-    p = published.copy()
-    p["ikm_source"] = "published"
+    a = from_answers.assign(ikm_source="answers")
+    p = published.assign(ikm_source="published")
     published_cols = [*keys, "ikm", "mutu_published", "flag_mutu_disagrees"]
     both = a.merge(p.reindex(columns=published_cols).rename(columns={"ikm": "ikm_published"}),
                    on=keys, how="left")
-    only_published = p.merge(a[keys], on=keys, how="left", indicator=True)
-    only_published = only_published[only_published["_merge"] == "left_only"].drop(
-        columns="_merge")
-    only_published["ikm_published"] = only_published["ikm"]
-    frames = [f for f in (both, only_published) if not f.empty]
+    answered = pd.MultiIndex.from_frame(a[keys])
+    only_published = p[~pd.MultiIndex.from_frame(p[keys]).isin(answered)]
+    frames = [f for f in (both, only_published.assign(ikm_published=only_published["ikm"]))
+              if not f.empty]
     if not frames:
         return typed(IKM_UNIT)
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
-    from_ans = (out["ikm_source"] == "answers").to_numpy(bool)
-    diff = np.where(from_ans, out["ikm"].astype(float) - out["ikm_published"].astype(float),
-                    np.nan)
-    out["ikm_difference"] = diff
-    out["flag_published_disagrees"] = np.nan_to_num(np.abs(diff), nan=0.0) > disagreement
+    difference = out["ikm"].astype(float) - out["ikm_published"].astype(float)
+    out["ikm_difference"] = difference.where(out["ikm_source"] == "answers")
+    out["flag_published_disagrees"] = out["ikm_difference"].abs().fillna(0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
     for col in ("respondents", "sample_required"):
         out[col] = pd.to_numeric(out[col], errors="coerce")

@@ -22,27 +22,19 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
-from p3k_study.periods import PER_YEAR, Frequency, period_labels
-from p3k_study.schemas import PANEL
+from p3k_study.periods import Frequency, month_period_index, period_labels
+from p3k_study.schemas import PANEL, typed
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
-P3K_STATUSES = ("PPPK", "PPPK_PT")
-COUNT_COLUMNS = ["n_pns", "n_p3k", "n_p3k_part_time", "n_other"]
-OUTPUT_COLUMNS = list(PANEL.columns)
+COUNT_COLUMNS = list(STATUS_COLUMNS.values())
+STOCK_COLUMNS = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires"]
 
 
 def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
     """Vectorised `periods.period_index` for a datetime Series (NaT -> NA)."""
     d = pd.to_datetime(dates)
-    n = PER_YEAR[freq]
-    idx = d.dt.year * n + (d.dt.month - 1) * n // 12
-    return idx.astype("Int64")
-
-
-def is_roster(staff: pd.DataFrame) -> bool:
-    """True for a clean roster (one row per spell), False for a staff-count table."""
-    return "tmt" in staff.columns and "status" in staff.columns
+    return month_period_index(d.dt.year, d.dt.month, freq).astype("Int64")
 
 
 def roster_stocks(
@@ -53,10 +45,6 @@ def roster_stocks(
     Returns unit_id, period_index for every unit of the roster and every period first..last,
     with n_pns, n_p3k, n_p3k_part_time, n_other, n_staff, p3k_hires (int64).
     """
-    cols = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires"]
-    if roster.empty or last < first:
-        return pd.DataFrame({c: pd.Series([], dtype="int64") for c in cols}).astype(
-            {"unit_id": "string"})
     codes, units = pd.factorize(roster["unit_id"], sort=True)
     n_t = last - first + 1
     status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS))
@@ -97,19 +85,14 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     """
     out = counts.sort_values(["unit_id", "period_index"], kind="stable").copy()
     for col in COUNT_COLUMNS:
-        if col not in out:
-            out[col] = 0
         out[col] = pd.to_numeric(out[col], errors="coerce").fillna(0).astype("int64")
     out["n_staff"] = out[COUNT_COLUMNS].sum(axis=1).astype("int64")
     p3k = out["n_p3k"] + out["n_p3k_part_time"]
     inferred = p3k.groupby(out["unit_id"], sort=False).diff().fillna(p3k).clip(lower=0)
-    given = pd.to_numeric(out["p3k_hires"], errors="coerce") if "p3k_hires" in out else None
-    if given is None:
-        given = pd.Series(np.nan, index=out.index)
+    given = pd.to_numeric(out["p3k_hires"], errors="coerce")
     out["flag_hires_inferred"] = given.isna().to_numpy()
     out["p3k_hires"] = given.fillna(inferred).astype("int64")
-    return out[["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                "flag_hires_inferred"]].reset_index(drop=True)
+    return out[[*STOCK_COLUMNS, "flag_hires_inferred"]].reset_index(drop=True)
 
 
 def cohorts(stocks: pd.DataFrame, rule: CohortRule) -> pd.Series:
@@ -166,13 +149,13 @@ def build_panel(
     """
     rule = cohort_rule or CohortRule()
     roster = None
-    if staff is not None and is_roster(staff):
+    if staff is not None and "tmt" in staff.columns and "status" in staff.columns:
         roster = staff
     elif staff is not None:
         counts = staff if counts is None else pd.concat([staff, counts], ignore_index=True)
     window = periods or panel_window(ikm_unit, counts, roster, freq)
     if window is None:
-        return _finish(pd.DataFrame(columns=OUTPUT_COLUMNS), freq)
+        return typed(PANEL)
     first, last = window
 
     frames = []
@@ -192,8 +175,7 @@ def build_panel(
         c["flag_staff_from_counts"] = True
         frames.append(c)
     stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                 "flag_staff_from_counts", "flag_hires_inferred"])
+        columns=[*STOCK_COLUMNS, "flag_staff_from_counts", "flag_hires_inferred"])
     cohort = cohorts(stocks, rule) if not stocks.empty else pd.Series(dtype="int64")
 
     in_window = stocks["period_index"].between(first, last)
@@ -227,35 +209,20 @@ def _unit_part(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
-    """Derived columns, dtypes, column order and a stable row order."""
-    out = panel.copy()
-    out["period_index"] = out["period_index"].astype("int64")
+    """Derived columns, the schema's dtypes and column order, and a stable row order."""
+    out = panel.astype({"period_index": "int64"})
+    for col in [*COUNT_COLUMNS, "n_staff", "p3k_hires", "ikm", "respondents"]:
+        out[col] = pd.to_numeric(out[col], errors="coerce")
     out["period"] = period_labels(out["period_index"], freq)
-    out["flag_no_staff_data"] = out["n_staff"].isna().to_numpy(bool) if "n_staff" in out else (
-        np.ones(len(out), bool))
-    for col in [*COUNT_COLUMNS, "n_staff", "p3k_hires"]:
-        out[col] = pd.array(pd.to_numeric(out.get(col), errors="coerce"), dtype="Int64") if len(
-            out) else pd.array([], dtype="Int64")
-    out["p3k_share"] = _share(out) if len(out) else np.array([], dtype="float64")
-    out["cohort"] = out["cohort"].astype("int64") if "cohort" in out else 0
+    out["flag_no_staff_data"] = out["n_staff"].isna()
+    out["p3k_share"] = _share(out)
     out["treated"] = ((out["cohort"] > 0) & (out["period_index"] >= out["cohort"])).astype("int64")
-    out["ikm"] = pd.to_numeric(out.get("ikm"), errors="coerce").astype("float64")
-    reg = out["regulation"] if "regulation" in out else pd.Series(REGULATION_2017,
-                                                                  index=out.index)
     out["ikm_category"] = category(out["ikm"], REGULATION_2017).to_numpy()
-    out["respondents"] = pd.array(pd.to_numeric(out.get("respondents"), errors="coerce"),
-                                  dtype="Int64")
-    out["sample_adequate"] = out["sample_adequate"].astype("boolean") if len(out) else pd.array(
-        [], dtype="boolean")
-    out["flag_unit_unmatched"] = ~out["unit_matched"].fillna(False).astype(bool) if len(
-        out) else pd.Series([], dtype=bool)
-    out["flag_regulation_2004"] = (reg == REGULATION_2004).fillna(False).astype(bool)
+    out["flag_unit_unmatched"] = ~out["unit_matched"].fillna(False).astype(bool)
+    out["flag_regulation_2004"] = out["regulation"] == REGULATION_2004
     out["unit_function"] = out["unit_function"].fillna("unmatched")
-    for col in ("flag_staff_from_counts", "flag_hires_inferred", "flag_ikm_published_disagrees",
-                "flag_mutu_disagrees"):
-        out[col] = out[col].fillna(False).astype(bool) if col in out else False
-    for col in ("unit_id", "kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda",
-                "unit_function", "unit_name", "period", "ikm_category", "ikm_source"):
-        out[col] = out[col].astype("string")
-    out = out.reindex(columns=OUTPUT_COLUMNS)
+    flags = ["flag_staff_from_counts", "flag_hires_inferred", "flag_ikm_published_disagrees",
+             "flag_mutu_disagrees"]
+    out[flags] = out[flags].fillna(False)
+    out = typed(PANEL, out)
     return out.sort_values(["unit_id", "period_index"], kind="stable", ignore_index=True)

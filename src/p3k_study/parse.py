@@ -39,14 +39,13 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from p3k_study.periods import PER_YEAR, Frequency
+from p3k_study.periods import PER_YEAR, Frequency, month_period_index
 
 Locale = Literal["id", "en", "ambiguous"]
 Granularity = Literal["month", "quarter", "semester", "year"]
@@ -155,35 +154,27 @@ def _is_number(value: object) -> bool:
 def _as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text (str dtype) with every whitespace character turned into a space;
     NA for missing and for whitespace-only cells."""
-    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
-        text = s.astype("str") if s.dtype == object else s
-    else:
-        text = s.astype("str")
-    text = text.str.replace(_OTHER_WHITESPACE, " ", regex=True).str.strip(_STRIPPED)
+    text = s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True).str.strip(_STRIPPED)
     return text.where(text != "")
 
 
-def _on_uniques(
-    text: pd.Series, func: Callable[[pd.Series], pd.DataFrame]
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Apply a vectorised `func` to the unique non-missing values of `text` only, then spread
-    its result columns back over every cell (missing cells get missing results).
+def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
+              ) -> tuple[np.ndarray, pd.Series]:
+    """(codes, cells): the distinct cells of `s` (`distinct`, or `pd.factorize(s)`), one missing
+    cell last, and the code of each cell of `s`. Parsers work on the few distinct cells of a long
+    column and `_spread` their results back."""
+    if distinct is None and s.dtype == object:  # factorize takes True for 1: keep every cell
+        distinct = (np.arange(len(s)), s.to_numpy())
+    codes, uniques = distinct if distinct is not None else pd.factorize(s, use_na_sentinel=True)
+    cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=s.dtype)
+    return np.where(codes < 0, len(uniques), codes), cells
 
-    Returns (per-cell frame, per-unique frame, count of cells per unique value)."""
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    per_unique = func(pd.Series(uniques, dtype="str")).reset_index(drop=True)
-    present = codes >= 0
-    positions = np.where(present, codes, 0)
-    out = {}
-    for name, column in per_unique.items():
-        if len(column) == 0:
-            taken = pd.Series(pd.NA, index=text.index, dtype=object)
-        else:
-            taken = pd.Series(column.to_numpy()[positions], index=text.index, dtype=column.dtype)
-            taken = taken.where(pd.Series(present, index=text.index))
-        out[name] = taken
-    counts = np.bincount(codes[present], minlength=len(uniques))
-    return pd.DataFrame(out, index=text.index), per_unique, counts
+
+def _spread(per_cell: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Results per distinct cell back onto every cell."""
+    taken = per_cell.iloc[codes]
+    taken.index = index
+    return taken
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -192,8 +183,7 @@ _ID_FORM = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+"
 _EN_FORM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
 _SCIENTIFIC = r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 _CURRENCY = r"(?i)^(?:rp|idr)\.?"
-_DASHES = {"-", "--", "—", "–", "−"}
-DASH_PLACEHOLDERS: frozenset[str] = frozenset(_DASHES)
+DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 """A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
 minus sign)."""
 
@@ -237,28 +227,6 @@ def _number_candidates(text: pd.Series) -> pd.DataFrame:
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
                   groups: np.ndarray | pd.Series | None = None,
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
-    """See `_parse_numbers`; a long column with few distinct (cell, group) pairs is parsed once
-    per pair, each pair weighing as many cells as it stands for, and spread back. `distinct`:
-    `pd.factorize(s)` when already worked out."""
-    codes, uniques = distinct if distinct is not None else _repeats(s)
-    if codes is None:
-        return _parse_numbers(s, ambiguous_as=ambiguous_as, groups=groups)
-    group, n_groups = ((np.zeros(len(s), dtype=np.intp), 1) if groups is None
-                       else _group_codes(groups))
-    pair = np.where(codes < 0, len(uniques), codes).astype(np.int64) * n_groups + group
-    pairs, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
-    cells = np.append(np.asarray(uniques, dtype=object), None)[pairs // n_groups]
-    done = _parse_numbers(pd.Series(cells, dtype=s.dtype), ambiguous_as=ambiguous_as,
-                          groups=pairs % n_groups, weights=counts)
-    inverse = inverse.reshape(-1)
-    return ParsedColumn(_spread(done.values, inverse, s.index, np.nan),
-                        _spread(done.reason, inverse, s.index, None), done.locale,
-                        _spread(done.percent, inverse, s.index, False))  # type: ignore[arg-type]
-
-
-def _parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
-                   groups: np.ndarray | pd.Series | None = None,
-                   weights: np.ndarray | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
     module docstring). Handles 'Rp', spaces, '%' (value as written, flagged), a leading sign or
     parentheses, and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a
@@ -266,77 +234,71 @@ def _parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column;
-    `locale` is then the common locale, or None when the groups differ. `weights`: how many
-    cells each cell stands for (default 1)."""
-    index = s.index
-    values = pd.Series(np.nan, index=index, dtype=float)
-    reason = _reason_series(index)
-    percent = pd.Series(False, index=index, dtype=bool)
+    `locale` is then the common locale, or None when the groups differ. Each distinct (cell,
+    group) pair is parsed once, weighing as many cells as it stands for. `distinct`:
+    `pd.factorize(s)` when already worked out."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return ParsedColumn(s.astype(float), reason, "ambiguous", percent)
+        return ParsedColumn(s.astype(float), _reason_series(s.index), "ambiguous",
+                            pd.Series(False, index=s.index, dtype=bool))
+    index = s.index
+    codes, cells = _distinct(s, distinct)
+    group, n_groups = np.zeros(len(s), dtype=np.intp), 1
+    if groups is not None:
+        group, labels = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+        n_groups = max(len(labels), 1)
+    pairs, inverse, weight = np.unique(codes.astype(np.int64) * n_groups + group,
+                                       return_inverse=True, return_counts=True)
+    s = cells.iloc[pairs // n_groups].reset_index(drop=True)
+    group = pairs % n_groups
+    values = pd.Series(np.nan, index=s.index, dtype=float)
+    reason = _reason_series(s.index)
+    percent = pd.Series(False, index=s.index, dtype=bool)
+    locale: Locale | None = "ambiguous"
 
     already = s.map(_is_number).astype(bool) if s.dtype == object else None
     if already is not None and already.any():
         values[already] = s[already].astype(float)
         s = s.where(~already)
     text = _as_text(s)
-
     error_key = text.str.upper()
     is_error = error_key.isin(EXCEL_ERRORS).fillna(False).astype(bool)
     reason[is_error] = "Excel error cell " + error_key[is_error]
-    is_dash = text.isin(_DASHES).fillna(False).astype(bool)
+    is_dash = text.isin(DASH_PLACEHOLDERS).fillna(False).astype(bool)
     reason[is_dash] = "dash placeholder (no value)"
     text = text.where(~(is_error | is_dash))
-    if text.notna().sum() == 0:
-        return ParsedColumn(values, _clean_reason(reason), "ambiguous", percent)
-
-    cells, _, _ = _on_uniques(text, _number_candidates)
     present = text.notna()
-    only_id = cells["only_id"].fillna(False).astype(bool)
-    only_en = cells["only_en"].fillna(False).astype(bool)
-    ambiguous = cells["ambiguous"].fillna(False).astype(bool)
-    neutral = cells["neutral"].fillna(False).astype(bool)
+    if present.any():
+        cells = _number_candidates(text[present]).reindex(text.index)
+        only_id = cells["only_id"].fillna(False).astype(bool)
+        only_en = cells["only_en"].fillna(False).astype(bool)
+        ambiguous = cells["ambiguous"].fillna(False).astype(bool)
+        neutral = cells["neutral"].fillna(False).astype(bool)
+        n_id = np.bincount(group, weights=weight * only_id.to_numpy(), minlength=n_groups)
+        n_en = np.bincount(group, weights=weight * only_en.to_numpy(), minlength=n_groups)
+        locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
+        mixed = ((n_id > 0) & (n_en > 0))[group]
+        reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")[group]
 
-    group, n_groups = ((np.zeros(len(text), dtype=np.intp), 1) if groups is None
-                       else _group_codes(groups))
-    weight = np.ones(len(text)) if weights is None else np.asarray(weights, dtype=float)
-    n_id = np.bincount(group, weights=weight * only_id.to_numpy(), minlength=n_groups)
-    n_en = np.bincount(group, weights=weight * only_en.to_numpy(), minlength=n_groups)
-    locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-    mixed = ((n_id > 0) & (n_en > 0))[group]
-    reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")[group]
-
-    preferred = cells["as_id"].where(reads_id, cells["as_en"])
-    parsed = pd.Series(np.nan, index=index, dtype=float)
-    parsed = parsed.mask(neutral, cells["as_id"].fillna(cells["as_en"]).fillna(cells["as_sci"]))
-    parsed = parsed.mask(only_id, cells["as_id"])
-    parsed = parsed.mask(only_en, cells["as_en"])
-    reason[ambiguous & mixed] = "ambiguous number in a column mixing locales"
-    parsed = parsed.mask(ambiguous & ~mixed, preferred)
-    junk = present & ~(only_id | only_en | ambiguous | neutral)
-    reason[junk] = "not a number"
-    values = values.mask(present, parsed.astype(float))
-    percent = cells["percent"].fillna(False).astype(bool) & present
-    decided = set(locales[np.bincount(group[present.to_numpy()], minlength=n_groups) > 0])
-    locale: Locale | None = decided.pop() if len(decided) == 1 else None  # type: ignore[assignment]
-    return ParsedColumn(values.astype(float), _clean_reason(reason), locale, percent)
-
-
-def _group_codes(groups: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
-    return codes.astype(np.intp), max(len(uniques), 1)
-
-
-def format_number_id(value: float, decimals: int = 2, thousands: bool = True) -> str:
-    """Write a number the Indonesian way: '1.234.567,89'. (For tests and reports.)"""
-    text = f"{abs(value):,.{decimals}f}"
-    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", "." if thousands else "")
-    return ("-" if value < 0 and float(f"{abs(value):.{decimals}f}") != 0 else "") + text
+        parsed = pd.Series(np.nan, index=s.index, dtype=float)
+        parsed = parsed.mask(neutral, cells["as_id"].fillna(cells["as_en"])
+                             .fillna(cells["as_sci"]))
+        parsed = parsed.mask(only_id, cells["as_id"])
+        parsed = parsed.mask(only_en, cells["as_en"])
+        reason[ambiguous & mixed] = "ambiguous number in a column mixing locales"
+        parsed = parsed.mask(ambiguous & ~mixed, cells["as_id"].where(reads_id, cells["as_en"]))
+        reason[present & ~(only_id | only_en | ambiguous | neutral)] = "not a number"
+        values = values.mask(present, parsed.astype(float))
+        percent = cells["percent"].fillna(False).astype(bool) & present
+        decided = set(locales[np.bincount(group[present.to_numpy()], minlength=n_groups) > 0])
+        locale = decided.pop() if len(decided) == 1 else None  # type: ignore[assignment]
+    inverse = inverse.reshape(-1)
+    return ParsedColumn(_spread(values.astype(float), inverse, index),
+                        _spread(_clean_reason(reason), inverse, index), locale,
+                        _spread(percent, inverse, index))
 
 
 # --- dates -----------------------------------------------------------------------------------
 
-_MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
 _ZONE = r"(?: ?(?:z|utc|gmt|wib|wita|wit|[+-][0-9]{2}(?::?[0-9]{2})?))?"
 _TIME = r"(?:[ tT][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?" + _ZONE + ")?"
@@ -353,22 +315,6 @@ def _two_digit_year(year: pd.Series) -> pd.Series:
     return year.where(year >= 100, np.where(year < 70, year + 2000, year + 1900))
 
 
-def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
-    """`text.str.extract(pattern)` for patterns whose named groups all take part in a match:
-    one column per group, missing where the pattern does not match. Arrow's RE2 instead of
-    pandas, which runs Python's `re` per value here (~10x slower on national data)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
-    found = pc.extract_regex(values, pattern)
-    matched = found.is_valid()
-    return pd.DataFrame({
-        field.name: pd.Series(pc.if_else(matched, found.field(i), pa.scalar(None, pa.string()))
-                              .to_numpy(zero_copy_only=False), index=text.index, dtype=object)
-        for i, field in enumerate(found.type)}, index=text.index)
-
-
 def _dates_from_text(text: pd.Series) -> pd.DataFrame:
     """Vectorised over unique cleaned texts: columns date (datetime64[ns]) and reason."""
     t = text.str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
@@ -380,27 +326,18 @@ def _dates_from_text(text: pd.Series) -> pd.DataFrame:
     unknown_name = pd.Series(False, index=t.index)
     todo = pd.Series(True, index=t.index)
 
-    for pattern in (_ISO, _DAY_FIRST, _COMPACT):
-        parts = _extract(t[todo], pattern)
-        hit = parts["y"].notna()
-        idx = parts.index[hit]
-        year[idx] = parts.loc[idx, "y"].astype(float)
-        month[idx] = parts.loc[idx, "m"].astype(float)
-        day[idx] = parts.loc[idx, "d"].astype(float)
-        todo[idx] = False
-    for pattern in (_DAY_NAME, _NAME_DAY):
-        parts = _extract(t[todo], pattern)
-        hit = parts["y"].notna()
-        idx = parts.index[hit]
-        names = parts.loc[idx, "name"].map(MONTHS)
-        known = names.notna()
-        unknown_name[idx[~known.to_numpy()]] = True
-        idx = idx[known.to_numpy()]
-        year[idx] = parts.loc[idx, "y"].astype(float)
-        month[idx] = names[known].astype(float)
-        day[idx] = parts.loc[idx, "d"].astype(float)
-        todo[idx] = False
-    parts = _extract(t[todo], _SERIAL)
+    for pattern in (_ISO, _DAY_FIRST, _COMPACT, _DAY_NAME, _NAME_DAY):
+        parts = t[todo].str.extract(pattern)
+        parts = parts[parts["y"].notna()]
+        if "name" in parts:
+            parts["m"] = parts["name"].map(MONTHS)
+            unknown_name[parts.index[parts["m"].isna()]] = True
+            parts = parts[parts["m"].notna()]
+        year[parts.index] = parts["y"].astype(float)
+        month[parts.index] = parts["m"].astype(float)
+        day[parts.index] = parts["d"].astype(float)
+        todo[parts.index] = False
+    parts = t[todo].str.extract(_SERIAL)
     hit = parts["serial"].notna()
     serial[parts.index[hit]] = pd.to_numeric(parts.loc[hit, "serial"], errors="coerce")
 
@@ -427,35 +364,6 @@ def _dates_from_text(text: pd.Series) -> pd.DataFrame:
 
 
 def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
-    """See `_parse_dates`; a long column with few distinct cells is parsed once per distinct
-    cell and spread back. `distinct`: `pd.factorize(s)` when already worked out."""
-    codes, uniques = distinct if distinct is not None else _repeats(s)
-    if codes is None:
-        return _parse_dates(s)
-    done = _parse_dates(pd.Series(uniques, dtype=s.dtype))
-    return ParsedColumn(_spread(done.values, codes, s.index, pd.NaT),
-                        _spread(done.reason, codes, s.index, None))
-
-
-def _repeats(s: pd.Series) -> tuple[np.ndarray | None, Any]:
-    """(codes, distinct cells) of a text column with many repeated cells, else (None, None)."""
-    if len(s) < 1000 or not (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
-        return None, None
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return (codes, uniques) if len(uniques) * 4 < len(s) else (None, None)
-
-
-def _spread(per_unique: pd.Series, codes: np.ndarray, index: pd.Index, missing: object
-            ) -> pd.Series:
-    """Per-distinct results back onto every cell; a missing cell (code -1) gets `missing`."""
-    extended = pd.concat([per_unique.reset_index(drop=True),
-                          pd.Series([missing], dtype=per_unique.dtype)], ignore_index=True)
-    taken = extended.iloc[codes]  # code -1 takes the appended `missing`
-    taken.index = index
-    return taken.rename(per_unique.name)
-
-
-def _parse_dates(s: pd.Series) -> ParsedColumn:
     """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023' (always day first),
     '12 Agustus 2023', '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact
     '20230812', Excel serials (1..80000, 1899-12-30 epoch) and date/datetime objects. A time of
@@ -463,31 +371,33 @@ def _parse_dates(s: pd.Series) -> ParsedColumn:
     '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB'): the date is the one written, the
     time and zone are dropped (not converted). Values are datetime64[ns] at midnight. Reasons:
     'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
-    1900-2100)."""
-    index = s.index
-    reason = _reason_series(index)
+    1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
+    worked out."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-        return ParsedColumn(values.dt.normalize().astype("datetime64[ns]"), reason)
-    values = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-    if s.dtype == object or pd.api.types.is_numeric_dtype(s.dtype):
-        is_date = s.map(lambda v: isinstance(v, dt.date | np.datetime64)).astype(bool)
+        return ParsedColumn(values.dt.normalize().astype("datetime64[ns]"),
+                            _reason_series(s.index))
+    codes, cells = _distinct(s, distinct)
+    values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    reason = _reason_series(cells.index)
+    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):
+        is_date = cells.map(lambda v: isinstance(v, dt.date | np.datetime64)).astype(bool)
         if is_date.any():
-            converted = pd.to_datetime(s[is_date].map(_naive), errors="coerce")
+            converted = pd.to_datetime(cells[is_date].map(_naive), errors="coerce")
             values[is_date] = converted.dt.normalize().astype("datetime64[ns]")
             reason[is_date & values.isna()] = "impossible date"
-            s = s.where(~is_date)
-        is_num = s.map(_is_number).astype(bool) & s.notna()
+            cells = cells.where(~is_date)
+        is_num = cells.map(_is_number).astype(bool) & cells.notna()
         if is_num.any():
-            s = s.astype(object)
-            s[is_num] = s[is_num].map(lambda v: repr(float(v)))
-    text = _as_text(s)
-    if text.notna().any():
-        cells, _, _ = _on_uniques(text, _dates_from_text)
-        present = text.notna()
-        values = values.mask(present, cells["date"].astype("datetime64[ns]"))
-        reason = reason.mask(present, cells["reason"])
-    return ParsedColumn(values.astype("datetime64[ns]"), _clean_reason(reason))
+            cells = cells.astype(object)
+            cells[is_num] = cells[is_num].map(lambda v: repr(float(v)))
+    text = _as_text(cells).dropna()
+    if len(text):
+        found = _dates_from_text(text)
+        values[text.index] = found["date"].astype("datetime64[ns]")
+        reason[text.index] = found["reason"]
+    return ParsedColumn(_spread(values, codes, s.index),
+                        _spread(_clean_reason(reason), codes, s.index))
 
 
 def _naive(value: object) -> object:
@@ -574,50 +484,34 @@ def _range_kind(first: int | None, last: int | None) -> Granularity | None:
 
 def parse_periods(s: pd.Series, freq: Frequency = "semester",
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedPeriods:
-    """See `_parse_periods`; a long column with few distinct cells is parsed once per
-    distinct cell and spread back. `distinct`: `pd.factorize(s)` when already worked out."""
-    codes, uniques = distinct if distinct is not None else _repeats(s)
-    if codes is None:
-        return _parse_periods(s, freq)
-    done = _parse_periods(pd.Series(uniques, dtype=s.dtype), freq)
-    return ParsedPeriods(_spread(done.index, codes, s.index, pd.NA),
-                         _spread(done.granularity, codes, s.index, pd.NA),
-                         _spread(done.year, codes, s.index, pd.NA),
-                         _spread(done.reason, codes, s.index, None), freq)
-
-
-def _parse_periods(s: pd.Series, freq: Frequency = "semester") -> ParsedPeriods:
     """Period labels ('Semester I 2023', 'Smt II/2022', 'SEMESTER II TAHUN 2022', 'Triwulan III
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
     'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
     panel period; a coarser one is not placed: 'year-only period cannot be placed in a semester'
-    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter)."""
-    index = s.index
-    reason = _reason_series(index)
-    if pd.api.types.is_numeric_dtype(s.dtype) or s.dtype == object:
-        s = s.map(lambda v: repr(v) if _is_number(v) else v)
-    text = _as_text(s)
-    result_index = pd.Series(pd.NA, index=index, dtype="Int64")
-    granularity = pd.Series(pd.NA, index=index, dtype=object)
-    year = pd.Series(pd.NA, index=index, dtype="Int64")
-    if text.notna().any():
-        cells, _, _ = _on_uniques(text, _periods_from_text)
-        present = text.notna()
-        parsed = cells["granularity"].notna() & present
-        year_ok = cells["year"].between(*PERIOD_YEAR_RANGE)
-        granularity = cells["granularity"].where(parsed, pd.NA).astype(object)
-        year = cells["year"].where(parsed).astype("Int64")
-        reason[present & ~parsed] = "unrecognised period"
-        reason[parsed & ~year_ok] = "implausible year"
-        n = PER_YEAR[freq]
-        fineness = granularity.map(_FINENESS).astype(float)
-        placeable = parsed & year_ok & (fineness >= n)
-        coarser = parsed & year_ok & (fineness < n)
-        reason[coarser & (granularity == "year")] = f"year-only period cannot be placed in a {freq}"
-        reason[coarser & (granularity != "year")] = "period coarser than panel frequency"
-        computed = cells["year"] * n + (cells["first_month"] - 1) * n // 12
-        result_index = computed.where(placeable).astype("Int64")
-    return ParsedPeriods(result_index, granularity, year, _clean_reason(reason), freq)
+    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
+    distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
+    codes, cells = _distinct(s, distinct)
+    if pd.api.types.is_numeric_dtype(cells.dtype) or cells.dtype == object:
+        cells = cells.map(lambda v: repr(v) if _is_number(v) else v)
+    text = _as_text(cells)
+    found = _periods_from_text(text.dropna()).reindex(text.index)
+    present = text.notna()
+    parsed = found["granularity"].notna()
+    year_ok = found["year"].between(*PERIOD_YEAR_RANGE)
+    granularity = found["granularity"].where(parsed, pd.NA).astype(object)
+    reason = _reason_series(text.index)
+    reason[present & ~parsed] = "unrecognised period"
+    reason[parsed & ~year_ok] = "implausible year"
+    n = PER_YEAR[freq]
+    fineness = granularity.map(_FINENESS).astype(float)
+    coarser = parsed & year_ok & (fineness < n)
+    reason[coarser & (granularity == "year")] = f"year-only period cannot be placed in a {freq}"
+    reason[coarser & (granularity != "year")] = "period coarser than panel frequency"
+    index = month_period_index(found["year"], found["first_month"], freq)
+    index = index.where(parsed & year_ok & (fineness >= n)).astype("Int64")
+    return ParsedPeriods(_spread(index, codes, s.index), _spread(granularity, codes, s.index),
+                         _spread(found["year"].where(parsed).astype("Int64"), codes, s.index),
+                         _spread(_clean_reason(reason), codes, s.index), freq)
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -688,7 +582,6 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
 # --- employment status -----------------------------------------------------------------------
 
-STATUS_VALUES: tuple[str, ...] = ("PNS", "PPPK", "PPPK_PT", "OTHER")
 _PPPK_WORDS = re.compile(
     r"\b(pppk|p3k|pppk\w*|ni pppk|pegawai pemerintah dengan perjanjian kerja)\b"
 )
@@ -716,9 +609,8 @@ def normalise_status(s: pd.Series) -> pd.Series:
     Idempotent on its own output."""
     text = _as_text(s)
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    mapped = np.array([_status_of(str(u)) for u in uniques] + [None], dtype=object)
-    result = pd.Series(mapped[codes], index=s.index, dtype=object)
-    return result.where(result.notna(), pd.NA)
+    mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
@@ -727,10 +619,8 @@ def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
     normalised = normalise_status(status)
     kind = kind.reindex(status.index)
     reason = _reason_series(status.index)
-    pppk_status = normalised.isin(["PPPK", "PPPK_PT"]).fillna(False).astype(bool)
-    pns_status = (normalised == "PNS").fillna(False).astype(bool)
-    kind_pns = (kind == "PNS").fillna(False).astype(bool)
-    kind_pppk = (kind == "PPPK").fillna(False).astype(bool)
-    reason[kind_pns & pppk_status] = "NIP is a PNS number but status is PPPK"
-    reason[kind_pppk & pns_status] = "NIP is a PPPK number but status is PNS"
+    reason[kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])] = (
+        "NIP is a PNS number but status is PPPK")
+    reason[kind.isin(["PPPK"]) & normalised.isin(["PNS"])] = (
+        "NIP is a PPPK number but status is PNS")
     return _clean_reason(reason)

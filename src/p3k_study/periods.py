@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,15 @@ PER_YEAR = {"semester": 2, "quarter": 4, "year": 1}
 SUFFIX = {"semester": "S", "quarter": "Q", "year": ""}
 
 
+def month_period_index(year: Any, month: Any, freq: Frequency = "semester") -> Any:
+    """Index of the period holding `month` (1-12) of `year`: numbers, arrays or Series alike."""
+    n = PER_YEAR[freq]
+    return year * n + (month - 1) * n // 12
+
+
 def period_index(date: dt.date, freq: Frequency = "semester") -> int:
     """Index of the period containing a date."""
-    n = PER_YEAR[freq]
-    return date.year * n + (date.month - 1) * n // 12
+    return month_period_index(date.year, date.month, freq)
 
 
 def period_label(index: int, freq: Frequency = "semester") -> str:
@@ -44,13 +49,8 @@ def period_bounds(index: int, freq: Frequency = "semester") -> tuple[dt.date, dt
     """First and last day of a period."""
     n = PER_YEAR[freq]
     year, part = divmod(int(index), n)
-    months = 12 // n
-    start = dt.date(year, part * months + 1, 1)
-    end_month = start.month + months
-    end = (
-        dt.date(year + 1, 1, 1) if end_month > 12 else dt.date(year, end_month, 1)
-    ) - dt.timedelta(days=1)
-    return start, end
+    start = pd.Timestamp(year, part * 12 // n + 1, 1)
+    return start.date(), (start + pd.DateOffset(months=12 // n, days=-1)).date()
 
 
 NEVER = "never"

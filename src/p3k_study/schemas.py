@@ -36,34 +36,33 @@ def _count(description: str, nullable: bool = True) -> pa.Column:
     return _col("Int64", description, pa.Check.ge(0), nullable=nullable)
 
 
-def _unit_columns() -> dict[str, pa.Column]:
-    """The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
-    return {
-        "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01'",
-                           pa.Check.str_matches(KODE_PEMDA)),
-        "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID)),
-        "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
-        "unit_function": _col("string", "canonical function from the OPD dictionary"),
-        "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
-        "unit_matched": _col("bool", "whether the name matched a function"),
-    }
+def _unit_id(unique: bool = False) -> pa.Column:
+    return _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID),
+                unique=unique)
 
 
-def _provenance_columns() -> dict[str, pa.Column]:
-    """Where a cleaned row came from: file, sheet and the row number a user sees."""
-    return {
-        "source_file": _col("string", "file under the raw folder, 'pegawai/roster.csv'"),
-        "sheet": _col("string", "sheet name (empty for CSV and Parquet)", nullable=True),
-        "row": _col("int64", "row number as a spreadsheet shows it", pa.Check.ge(1)),
-    }
+UNIT_COLUMNS = {
+    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01'",
+                       pa.Check.str_matches(KODE_PEMDA)),
+    "unit_id": _unit_id(),
+    "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
+    "unit_function": _col("string", "canonical function from the OPD dictionary"),
+    "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
+    "unit_matched": _col("bool", "whether the name matched a function"),
+}
+"""The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
 
+PROVENANCE_COLUMNS = {
+    "source_file": _col("string", "file under the raw folder, 'pegawai/roster.csv'"),
+    "sheet": _col("string", "sheet name (empty for CSV and Parquet)", nullable=True),
+    "row": _col("int64", "row number as a spreadsheet shows it", pa.Check.ge(1)),
+}
+"""Where a cleaned row came from: file, sheet and the row number a user sees."""
 
-def _period_columns() -> dict[str, pa.Column]:
-    return {
-        "period_index": _col("int64", "consecutive integer of the period (semester: "
-                             "year*2 + s-1)"),
-        "period": _col("string", "period label: '2023-S1', '2023-Q3' or '2023'"),
-    }
+PERIOD_COLUMNS = {
+    "period_index": _col("int64", "consecutive integer of the period (semester: year*2 + s-1)"),
+    "period": _col("string", "period label: '2023-S1', '2023-Q3' or '2023'"),
+}
 
 
 def _schema(name: str, columns: dict[str, pa.Column], **options: object) -> pa.DataFrameSchema:
@@ -74,7 +73,7 @@ def _schema(name: str, columns: dict[str, pa.Column], **options: object) -> pa.D
 STAFF = _schema("staff", {
     "employee_id": _col("string", "salted pseudonym of the NIP (16 hex digits)",
                         pa.Check.str_matches(r"^[0-9a-f]{16}$")),
-    **_unit_columns(),
+    **UNIT_COLUMNS,
     "status": _col("string", "PNS, PPPK, PPPK_PT (part-time) or OTHER",
                    pa.Check.isin(STATUSES)),
     "nip_kind": _col("string", "what the NIP's 15th digit says: PNS or PPPK",
@@ -83,46 +82,46 @@ STAFF = _schema("staff", {
     "tmt": _col("datetime64[ns]", "appointment start date"),
     "tanggal_berakhir": _col("datetime64[ns]", "end of the spell; empty while in post",
                              nullable=True),
-    **_provenance_columns(),
+    **PROVENANCE_COLUMNS,
 })
 
 COUNTS = _schema("staff_counts", {
-    **_unit_columns(),
-    **_period_columns(),
+    **UNIT_COLUMNS,
+    **PERIOD_COLUMNS,
     "n_pns": _count("PNS in post", False),
     "n_p3k": _count("full-time PPPK in post", False),
     "n_p3k_part_time": _count("part-time PPPK in post"),
     "n_other": _count("other staff in post"),
     "p3k_hires": _count("PPPK hired in the period, as given"),
-    **_provenance_columns(),
+    **PROVENANCE_COLUMNS,
 })
 
 SKM = _schema("skm", {
-    **_unit_columns(),
-    **_period_columns(),
+    **UNIT_COLUMNS,
+    **PERIOD_COLUMNS,
     **{e: _col("int8", f"score 1-4 of the element '{e}'", pa.Check.in_range(1, 4))
        for e in ELEMENTS},
     "populasi": _col("float64", "the unit's service population, as given", nullable=True),
-    **_provenance_columns(),
+    **PROVENANCE_COLUMNS,
 })
 """Clean SKM answers, one row per respondent (not written: `ikm_unit` holds their IKM)."""
 
 PUBLISHED = _schema("ikm_published", {
-    **_unit_columns(),
-    **_period_columns(),
+    **UNIT_COLUMNS,
+    **PERIOD_COLUMNS,
     "ikm": _col("float64", "published IKM on the 25-100 scale",
                 pa.Check.in_range(IKM_MIN, IKM_MAX)),
     "respondents": _count("respondents, as published"),
     "mutu": _col("string", "published category A-D", pa.Check.isin(CATEGORIES),
                  nullable=True),
     "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
-    **_provenance_columns(),
+    **PROVENANCE_COLUMNS,
 })
 """Clean published IKM, one row per unit and period (not written: see `ikm_unit`)."""
 
 _GRADES = [g for g, _ in SAKIP_GRADES]
 KINERJA = _schema("kinerja", {
-    **_unit_columns(),
+    **UNIT_COLUMNS,
     "year": _col("int64", "the year the outcome is for"),
     "nilai_sakip": _col("float64", "SAKIP score 0-100", pa.Check.in_range(0, 100),
                         nullable=True),
@@ -133,12 +132,12 @@ KINERJA = _schema("kinerja", {
     "flag_predikat_disagrees": _col("bool", "published grade differs from the score's"),
     **{c: _col("float64", f"percent of staff rated {c[4:].replace('_', ' ')} (SKP)",
                pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
-    **_provenance_columns(),
+    **PROVENANCE_COLUMNS,
 }, unique=["unit_id", "year"])
 
 IKM_UNIT = _schema("ikm_unit", {
-    "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID)),
-    **_period_columns(),
+    "unit_id": _unit_id(),
+    **PERIOD_COLUMNS,
     "ikm": _col("float64", "IKM on the 25-100 scale", pa.Check.in_range(IKM_MIN, IKM_MAX)),
     "ikm_category": _col("string", "A-D by the regulation's bounds", pa.Check.isin(CATEGORIES)),
     "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
@@ -160,8 +159,7 @@ IKM_UNIT = _schema("ikm_unit", {
 }, unique=["unit_id", "period_index"])
 
 UNITS = _schema("units", {
-    "unit_id": _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID),
-                    unique=True),
+    "unit_id": _unit_id(unique=True),
     "kode_provinsi": _col("string", "Kemendagri province code, '32'",
                           pa.Check.str_matches(r"^\d{2}$")),
     "nama_provinsi": _col("string", "province name"),
