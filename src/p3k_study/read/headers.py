@@ -2,7 +2,7 @@
 docs/data-format.md), and matching a file's headers to canonical names.
 
 `ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself. Matching
-(`canonicalise_headers`) is case-insensitive and ignores accents, spaces and punctuation, so
+(`canonical_names`) is case-insensitive and ignores accents, spaces and punctuation, so
 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns;
 a tuple means "one of these" (the region columns, and SKM's periode / tanggal_survei).
 `FALLBACK_ALIASES[kind]` are headers used only when no column of the table matched by name: a
@@ -16,8 +16,6 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
-
-import pandas as pd
 
 from p3k_study.read.sheet import ROW_COLUMN
 
@@ -151,50 +149,19 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
     """Required columns of `kind` absent from canonical `columns`, as readable names
     ('kode_pemda or nama_pemda')."""
     present = set(columns)
-    missing = []
-    for need in REQUIRED[kind]:
-        options = (need,) if isinstance(need, str) else need
-        if not present.intersection(options):
-            missing.append(" or ".join(options))
-    return missing
+    options = [(need,) if isinstance(need, str) else need for need in REQUIRED[kind]]
+    return [" or ".join(names) for names in options if not present.intersection(names)]
 
 
-
+@functools.lru_cache(maxsize=65_536)  # every header is matched against every alias
 def header_key(name: object) -> str:
     """Matching key of a header: lower case, accents and every non-alphanumeric removed
     ('Kab./Kota' -> 'kabkota', 'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
-    return _text_key(str(name))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _text_key(text: str) -> str:
-    """`header_key` of a text; cached: every header is matched against every alias."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 _ELEMENT_PREFIX = re.compile(r"^u[1-9](?=[a-z])")
-
-
-def canonicalise_headers(
-    frame: pd.DataFrame,
-    aliases: Mapping[str, Sequence[str]],
-    *,
-    fallback: Collection[str] = (),
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename columns to canonical names through `aliases` ({canonical: [alias, ...]}).
-
-    Matching ignores case, accents, spaces and punctuation. Precedence when several columns
-    match one canonical name: the canonical name itself, then aliases in listed order, then a
-    column whose name follows an element number ('U8 Sarana' is matched by 'sarana': the name
-    wins over the number), then `fallback` aliases, which count only if no column matched by
-    any other way to a canonical name that has fallback aliases. An unmatched column already
-    named like a canonical target is renamed '<name> (unused)'. Later duplicates and unknown
-    columns keep their names. Returns the renamed frame and {original: canonical}."""
-    names, mapping = canonical_names(list(frame.columns), aliases, fallback=fallback)
-    renamed = frame.copy(deep=False)
-    renamed.columns = names
-    return renamed, mapping
 
 
 def canonical_names(
@@ -203,11 +170,24 @@ def canonical_names(
     *,
     fallback: Collection[str] = (),
 ) -> tuple[list[object], dict[str, str]]:
-    """`canonicalise_headers` on a list of column names: (the new names, {original:
-    canonical})."""
-    lookup, fallback_keys, fallback_targets = _alias_lookup(
-        tuple((canonical, tuple(names)) for canonical, names in aliases.items()),
-        frozenset(fallback))
+    """Canonical names for a table's columns through `aliases` ({canonical: [alias, ...]}):
+    (the new names, {original: canonical}).
+
+    Matching ignores case, accents, spaces and punctuation. Precedence when several columns
+    match one canonical name: the canonical name itself, then aliases in listed order, then a
+    column whose name follows an element number ('U8 Sarana' is matched by 'sarana': the name
+    wins over the number), then `fallback` aliases, which count only if no column matched by
+    any other way to a canonical name that has fallback aliases. An unmatched column already
+    named like a canonical target is renamed '<name> (unused)'. Later duplicates and unknown
+    columns keep their names; `_row` is never matched."""
+    fallback_keys = {header_key(a) for a in fallback}
+    lookup: dict[str, tuple[str, int]] = {}  # header key -> (canonical, rank)
+    fallback_targets: set[str] = set()  # the canonical names that have fallback aliases
+    for canonical, names in aliases.items():
+        for rank, name in enumerate([canonical, *names]):
+            lookup.setdefault(header_key(name), (canonical, rank))
+            if header_key(name) in fallback_keys:
+                fallback_targets.add(canonical)
     candidates: dict[str, list[tuple[int, int, str]]] = {}
     matched_by_name = False
     for position, column in enumerate(columns):
@@ -236,24 +216,3 @@ def canonical_names(
     renames = {**clashes, **mapping}
     return [renames.get(c, c) for c in columns], mapping  # type: ignore[call-overload]
 
-
-@functools.lru_cache(maxsize=64)
-def _alias_lookup(aliases: tuple[tuple[str, tuple[str, ...]], ...], fallback: frozenset[str]
-                  ) -> tuple[dict[str, tuple[str, int]], set[str], set[str]]:
-    """{header key: (canonical, rank)}, the fallback keys and the canonical names that have
-    fallback aliases (worked out once per alias table)."""
-    fallback_keys = {header_key(a) for a in fallback}
-    lookup: dict[str, tuple[str, int]] = {}
-    fallback_targets: set[str] = set()
-    for canonical, names in aliases:
-        for rank, name in enumerate([canonical, *names]):
-            lookup.setdefault(header_key(name), (canonical, rank))
-            if header_key(name) in fallback_keys:
-                fallback_targets.add(canonical)
-    return lookup, fallback_keys, fallback_targets
-
-
-def canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """`canonicalise_headers` with the alias table and fallback aliases of a table kind
-    ('pegawai', 'jumlah_pegawai', 'skm', 'ikm', 'kinerja')."""
-    return canonicalise_headers(frame, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
