@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from p3k_study.errors import DataError
+from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
-TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
+TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls"}
 
 FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
     "pegawai": ("data pegawai", "daftar pegawai", "data asn", "daftar asn", "asn", "roster",
