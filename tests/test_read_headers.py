@@ -65,6 +65,8 @@ def test_alias_tables_are_unambiguous():
     for kind, table in ALIASES.items():
         owner: dict[str, str] = {}
         for canonical, names in table.items():
+            keys = [header_key(name) for name in [canonical, *names]]
+            assert len(set(keys)) == len(keys), (kind, canonical)  # no alias listed twice
             for name in [canonical, *names]:
                 key = header_key(name)
                 assert owner.setdefault(key, canonical) == canonical, (kind, name)

@@ -24,7 +24,7 @@ Required = str | tuple[str, ...]
 REGION_ALIASES: dict[str, list[str]] = {
     "kode_pemda": [
         "kode wilayah", "kode kab/kota", "kode kabupaten/kota", "kode daerah", "region code",
-        "kode pemda", "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
+        "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
     ],
     "nama_pemda": [
         "pemda", "kabupaten/kota", "kab/kota", "nama daerah", "region", "regency/city",
@@ -42,7 +42,7 @@ PERIODE = ["period", "semester", "triwulan", "tahun", "periode survei", "periode
 
 _PEGAWAI: dict[str, list[str]] = {
     "nip": ["nip/ni pppk", "ni pppk", "nomor induk pegawai", "employee id", "nip baru",
-            "nomor induk", "nip pegawai", "nip / nipppk", "nipppk"],
+            "nomor induk", "nip pegawai"],
     "nama": ["nama pegawai", "name", "employee name", "nama lengkap", "nama asn"],
     "unit_kerja": UNIT_KERJA,
     "status": ["status kepegawaian", "jenis pegawai", "employment status", "status pegawai",
@@ -57,13 +57,13 @@ _PEGAWAI: dict[str, list[str]] = {
 _JUMLAH_PEGAWAI: dict[str, list[str]] = {
     "unit_kerja": UNIT_KERJA,
     "periode": PERIODE,
-    "jumlah_pns": ["pns", "jumlah pns", "jml pns", "number of pns"],
+    "jumlah_pns": ["pns", "jml pns", "number of pns"],
     "jumlah_pppk": ["pppk", "p3k", "jumlah p3k", "jml pppk", "jml p3k", "pppk penuh waktu"],
     "jumlah_pppk_paruh_waktu": ["pppk paruh waktu", "p3k paruh waktu", "pppk pw",
                                 "jml pppk paruh waktu"],
     "jumlah_lainnya": ["non asn", "honorer", "lainnya", "jumlah non asn", "jumlah honorer",
                        "tenaga honorer", "non pns"],
-    "pppk_baru": ["new pppk", "pppk baru", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
+    "pppk_baru": ["new pppk", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
 }
 
 SKM_ELEMENTS: tuple[str, ...] = (
@@ -78,7 +78,7 @@ _SKM: dict[str, list[str]] = {
                        "tanggal pengisian", "waktu pengisian", "timestamp", "tgl"],
     "persyaratan": ["u1", "u1 persyaratan", "requirements", "persyaratan pelayanan"],
     "prosedur": ["u2", "sistem mekanisme dan prosedur", "procedure", "u2 prosedur",
-                 "sistem, mekanisme, dan prosedur", "u2 sistem mekanisme dan prosedur"],
+                 "u2 sistem mekanisme dan prosedur"],
     "waktu": ["u3", "waktu penyelesaian", "time", "u3 waktu penyelesaian", "u3 waktu"],
     "biaya": ["u4", "biaya/tarif", "cost", "u4 biaya/tarif", "u4 biaya", "tarif"],
     "produk": ["u5", "produk spesifikasi jenis pelayanan", "product", "u5 produk",
@@ -110,10 +110,10 @@ _IKM: dict[str, list[str]] = {
 _KINERJA: dict[str, list[str]] = {
     "unit_kerja": UNIT_KERJA,
     "periode": PERIODE,
-    "nilai_sakip": ["sakip", "nilai sakip", "skor sakip", "nilai akip", "nilai lkjip"],
-    "predikat_sakip": ["predikat sakip", "kategori sakip", "predikat akip"],
-    "skp_sangat_baik": ["sangat baik", "persen sangat baik", "% sangat baik"],
-    "skp_baik": ["baik", "persen baik", "% baik"],
+    "nilai_sakip": ["sakip", "skor sakip", "nilai akip", "nilai lkjip"],
+    "predikat_sakip": ["kategori sakip", "predikat akip"],
+    "skp_sangat_baik": ["sangat baik", "persen sangat baik"],
+    "skp_baik": ["baik", "persen baik"],
     "skp_butuh_perbaikan": ["butuh perbaikan", "cukup", "persen butuh perbaikan"],
     "skp_kurang": ["kurang", "persen kurang", "misconduct"],
     "skp_sangat_kurang": ["sangat kurang", "persen sangat kurang"],
