@@ -84,7 +84,7 @@ def build_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, widt
     header = [c[header_at].as_py() for c in columns]
     names = _column_names(header)
     rows = filled[position + 1:]
-    kept = [c.take(rows) for c in columns]
+    kept = [_rows(c, rows) for c in columns]
     repeated = _repeated_header(kept, header, blank[rows, 0])
     lengths = np.array([pc.utf8_length(c).to_numpy() for c in kept]).reshape(width, len(rows))
     overlong = (lengths > MAX_CELL_CHARS) & ~repeated
@@ -113,6 +113,14 @@ def build_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, widt
 
 
 _STR = pd.api.types.pandas_dtype("str")
+
+
+def _rows(column: pa.Array, rows: np.ndarray) -> pa.Array:
+    """The cells of `rows` (ascending): a slice when they are consecutive, as data rows
+    usually are (no copy of the text: `take` of every cell costs ~1.5 s on the national data)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return column.slice(int(rows[0]), len(rows))
+    return column.take(rows)
 
 
 def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
