@@ -12,12 +12,11 @@ apps swap U8 and U9).
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from p3k_study.read.sheet import ROW_COLUMN
+from p3k_study.reference.regions import squash
 
 Required = str | tuple[str, ...]
 
@@ -153,12 +152,11 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
     return [" or ".join(names) for names in options if not present.intersection(names)]
 
 
-@functools.lru_cache(maxsize=65_536)  # every header is matched against every alias
 def header_key(name: object) -> str:
-    """Matching key of a header: lower case, accents and every non-alphanumeric removed
-    ('Kab./Kota' -> 'kabkota', 'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Matching key of a header, the key region names are matched by (`reference.squash`):
+    lower case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota',
+    'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
+    return squash(name)
 
 
 _ELEMENT_PREFIX = re.compile(r"^u[1-9](?=[a-z])")

@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -50,12 +50,13 @@ def _data_csv(name: str) -> pd.DataFrame:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
-def squash(text: str) -> str:
+@lru_cache(maxsize=65_536)  # every header is matched against every alias
+def squash(name: object) -> str:
     """Lower-case key without accents, punctuation, spaces or hyphens: 'Fak-Fak' -> 'fakfak'.
 
     Letter-spaced names ('S I A K') collapse too, since every space goes.
     """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
