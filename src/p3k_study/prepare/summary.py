@@ -140,16 +140,13 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
-        lines.append("")
-        lines.append("Rejected rows by reason (details in rejects.csv):")
-        for reason, n in reasons[:15]:
-            lines.append(f"  {n:>8}  {reason}")
+        lines += ["", "Rejected rows by reason (details in rejects.csv):"]
+        lines += [f"  {n:>8}  {reason}" for reason, n in reasons[:15]]
         if len(reasons) > 15:
             lines.append(f"  ... and {len(reasons) - 15} more reasons")
     u = summary["units"]
-    lines.append("")
-    lines.append(f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
-                 "kept as their own unit; see units.parquet)")
+    lines += ["", f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
+                  "kept as their own unit; see units.parquet)"]
     p = summary["panel"]
     lines.append(f"Panel: {p['rows']} rows, {p['units']} units, {p['first_period']} to "
                  f"{p['last_period']}, {p['rows_with_ikm']} rows with IKM, "
@@ -161,6 +158,5 @@ def format_summary(summary: dict[str, Any]) -> str:
                      "published categories that do not match their value")
     lines.append(f"Reference date {summary['reference_date']} "
                  f"({summary['reference_date_source']}); periods: {summary['freq']}")
-    for warning in summary["warnings"]:
-        lines.append(f"Warning: {warning}")
+    lines += [f"Warning: {warning}" for warning in summary["warnings"]]
     return "\n".join(lines)
