@@ -17,7 +17,6 @@ column ('' = empty), and `build_sheet` applies the rules:
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +130,7 @@ def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
 
 
 def _header_key(cell: str) -> str:
-    return re.sub(r"\s+", " ", cell).strip().lower()
+    return " ".join(cell.split()).lower()
 
 
 def _column_names(header: list[str]) -> list[str]:
@@ -139,7 +138,7 @@ def _column_names(header: list[str]) -> list[str]:
     names: list[str] = []
     seen: Counter[str] = Counter()
     for position, cell in enumerate(header, start=1):
-        name = re.sub(r"\s+", " ", cell).strip() or f"column_{position}"
+        name = " ".join(cell.split()) or f"column_{position}"
         seen[name] += 1
         names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return names
