@@ -38,21 +38,14 @@ from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
 from p3k_study.panel import build_panel, panel_window
-from p3k_study.prepare.derived import (
-    Derived,
-    build_units,
-    derive,
-    ikm_unit_table,
-    unit_names_seen,
-)
+from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
 from p3k_study.prepare.intake import Cleaned, clean_kinds, stage
 from p3k_study.prepare.summary import format_summary, summarise
 from p3k_study.prepare.write import SUMMARY_FILE, write_outputs
 
-__all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "Derived", "PrepareResult", "build_units",
-           "clean_kinds", "derive", "format_summary", "ikm_unit_table", "prepare",
-           "unit_names_seen"]
+__all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "clean_kinds",
+           "format_summary", "ikm_unit_table", "prepare"]
 
 
 @dataclass

@@ -53,13 +53,14 @@ class Cleaned:
     kind: str
     table: pd.DataFrame
     rejects: pd.DataFrame
-    files: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """{source file: {encoding, separator, sheets, notes}} (`clean.common.finish`)."""
     names: frozenset[str] = frozenset()
     """The roster's personal names (`Part.names`), masked in every output."""
 
     def source_files(self) -> list[str]:
         """The kind's source files, for a `StageError`."""
-        return [str(info["source_file"]) for info in self.files]
+        return list(self.files)
 
 
 CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
@@ -114,13 +115,9 @@ def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, A
 def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     """A kind's parts joined in file order, duplicates checked across all of them."""
     if not parts:
-        return Cleaned(kind, CLEANERS[kind][1](), empty_rejects(), [])
+        return Cleaned(kind, CLEANERS[kind][1](), empty_rejects())
     with stage(f"joining the {kind} files", [name for part in parts for name in part.files]):
-        table, ledger, facts = finish(parts, CLEANERS[kind][1]())
-    files = [{"source_file": name, "kind": kind, "encoding": info["encoding"],
-              "separator": info["separator"], "sheets": info["sheets"],
-              "notes": dict(sorted(info["notes"].items()))}  # type: ignore[union-attr]
-             for name, info in facts.items()]
+        table, ledger, files = finish(parts, CLEANERS[kind][1]())
     return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
 
 

@@ -40,8 +40,7 @@ def summarise(
         for reason, n in done.rejects["reason"].value_counts(sort=False).items():
             key = f"{done.kind}: {_reason_key(reason)}"
             reasons[key] = reasons.get(key, 0) + int(n)
-        for info in done.files:
-            name = info["source_file"]
+        for name, info in done.files.items():
             sheets = []
             for sheet in info["sheets"]:
                 key = (name, sheet["sheet"])

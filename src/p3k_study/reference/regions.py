@@ -39,10 +39,8 @@ KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped."""
-CROSSWALK_FILE = "region_code_crosswalk.csv"
-"""Old codes and names of each decree edition -> today's (built by `build_editions`)."""
-EDITIONS_FILE = "region_code_editions.csv"
-"""The decree editions of the crosswalk: edition, decree, regions, source."""
+CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`, built by `build_editions`
+EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
 
 def _data_csv(name: str) -> pd.DataFrame:
