@@ -18,8 +18,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from p3k_study.read.sheet import ROW_COLUMN
 from p3k_study.reference.regions import squash
 
-Required = str | tuple[str, ...]
-
 REGION_ALIASES: dict[str, list[str]] = {
     "kode_pemda": [
         "kode wilayah", "kode kab/kota", "kode kabupaten/kota", "kode daerah", "region code",
@@ -131,7 +129,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
 
 REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
 
-REQUIRED: dict[str, list[Required]] = {
+REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "pegawai": [REGION, "nip", "unit_kerja", "status", "tmt"],
     "jumlah_pegawai": [REGION, "unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"],
     "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *SKM_ELEMENTS],
