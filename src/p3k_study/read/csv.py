@@ -129,8 +129,7 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool
     as the widest record (shorter ones padded with ''); None if its quotes do not parse.
 
     pyarrow reads `fields` columns and hands each record of another width to a handler, which
-    keeps its text; those records, padded with separators to the widest, are read again and put
-    back in place."""
+    keeps its text; those records are read again grouped by width and put back in place."""
     other: list[tuple[int, int, str]] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
@@ -154,17 +153,20 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool
     columns = [table.column(i).combine_chunks() for i in range(fields)]
     if not other:
         return columns
-    width = max(fields, *(w for _, w, _ in other))
-    padded = "\n".join(text + separator * (width - w) for _, w, text in other)
-    again = _records(padded.encode(), separator, width, quoted=quoted)
-    if again is None or len(again[0]) != len(other):  # quotes that read otherwise alone
-        return None
-    at = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
-    order = np.argsort(np.concatenate([np.setdiff1d(np.arange(table.num_rows + len(other)), at),
-                                       at]), kind="stable")
-    empty = pa.repeat(pa.scalar("", pa.large_string()), table.num_rows)
-    return [pa.concat_arrays([columns[j] if j < fields else empty, again[j]]).take(order)
-            for j in range(width)]
+    numbers = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
+    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), columns)]
+    for width in sorted({w for _, w, _ in other}):
+        group = [(n, text) for n, w, text in other if w == width]
+        again = _records("\n".join(t for _, t in group).encode(), separator, width,
+                         quoted=quoted)
+        if again is None or len(again[0]) != len(group):  # quotes that read otherwise alone
+            return None
+        pieces.append((np.array([n for n, _ in group]) - 1, again))
+    width = max(len(c) for _, c in pieces)
+    order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
+    empty = pa.scalar("", pa.large_string())
+    return [pa.concat_arrays([c[j] if j < len(c) else pa.repeat(empty, len(at))
+                              for at, c in pieces]).take(order) for j in range(width)]
 
 
 def _stray_quote(columns: list[pa.Array], separator: str) -> bool:
