@@ -20,9 +20,7 @@ CONFIG = Config(salt="test-salt", reference_date=dt.date(2025, 1, 15))
 
 
 def _at_once(raw: Path, config: Config) -> dict[str, prep.Cleaned]:
-    sheets = prep.read_dataset(raw)
-    return {kind: prep.clean_kind(kind, sheets.get(kind, []), config, config.reference_date)
-            for kind in prep.KINDS}
+    return _grouped(raw, config, jobs=1)  # serially: one group per kind
 
 
 def _grouped(raw: Path, config: Config, **options: object) -> dict[str, prep.Cleaned]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
     REQUIRED,
-    canonicalise,
-    canonicalise_headers,
+    canonical_names,
     header_key,
     missing_required,
 )
+
+
+def canonicalise(columns: list[str], kind: str) -> tuple[list[object], dict[str, str]]:
+    """`canonical_names` with the alias table and fallback aliases of a table kind."""
+    return canonical_names(columns, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
 
 
 def test_header_key():
@@ -21,36 +23,34 @@ def test_header_key():
 
 
 def test_canonicalise_pegawai_headers():
-    frame = pd.DataFrame(columns=["NIP/NI PPPK", "Nama Pegawai", "Unit Kerja", "OPD",
-                                  "Status Kepegawaian", "TMT_Pengangkatan", "Kab./Kota",
-                                  "Catatan", "_row"])
-    renamed, mapping = canonicalise_headers(frame, ALIASES["pegawai"])
-    assert list(renamed.columns) == ["nip", "nama", "unit_kerja", "OPD", "status", "tmt",
+    columns = ["NIP/NI PPPK", "Nama Pegawai", "Unit Kerja", "OPD", "Status Kepegawaian",
+               "TMT_Pengangkatan", "Kab./Kota", "Catatan", "_row"]
+    renamed, mapping = canonical_names(columns, ALIASES["pegawai"])
+    assert renamed == ["nip", "nama", "unit_kerja", "OPD", "status", "tmt",
                                      "nama_pemda", "Catatan", "_row"]
     assert mapping["Kab./Kota"] == "nama_pemda" and "OPD" not in mapping
-    assert missing_required(renamed.columns, "pegawai") == []
+    assert missing_required(renamed, "pegawai") == []  # type: ignore[arg-type]
 
 
 def test_canonical_name_wins_and_clashing_names_are_moved():
-    frame = pd.DataFrame(columns=["Unit", "unit_kerja", "NIP", "nip"])
-    renamed, mapping = canonicalise_headers(frame, ALIASES["pegawai"])
+    renamed, mapping = canonical_names(["Unit", "unit_kerja", "NIP", "nip"], ALIASES["pegawai"])
     assert mapping == {"unit_kerja": "unit_kerja", "NIP": "nip"}
-    assert list(renamed.columns) == ["Unit", "unit_kerja", "nip", "nip (unused)"]
+    assert renamed == ["Unit", "unit_kerja", "nip", "nip (unused)"]
 
 
 def test_skm_elements_by_name_not_position():
-    named = pd.DataFrame(columns=["Unit Layanan", "Tanggal", "U1", "Persyaratan", "U8 Sarana",
-                                  "U9 Penanganan Pengaduan", "Waktu Penyelesaian"])
+    named = ["Unit Layanan", "Tanggal", "U1", "Persyaratan", "U8 Sarana",
+             "U9 Penanganan Pengaduan", "Waktu Penyelesaian"]
     renamed, mapping = canonicalise(named, "skm")
     assert mapping["Persyaratan"] == "persyaratan" and "U1" not in mapping
     assert mapping["U8 Sarana"] == "sarana"
     assert mapping["U9 Penanganan Pengaduan"] == "pengaduan"
     assert mapping["Tanggal"] == "tanggal_survei"
     elements = [f"U{i}" for i in range(1, 10)]
-    bare = pd.DataFrame(columns=["unit", "periode", *elements, "Kode Daerah"])
+    bare = ["unit", "periode", *elements, "Kode Daerah"]
     renamed, mapping = canonicalise(bare, "skm")
     assert mapping["U8"] == "pengaduan" and mapping["U9"] == "sarana"
-    assert missing_required(renamed.columns, "skm") == []
+    assert missing_required(renamed, "skm") == []  # type: ignore[arg-type]
 
 
 def test_missing_required_names_alternatives():
@@ -65,6 +65,8 @@ def test_alias_tables_are_unambiguous():
     for kind, table in ALIASES.items():
         owner: dict[str, str] = {}
         for canonical, names in table.items():
+            keys = [header_key(name) for name in [canonical, *names]]
+            assert len(set(keys)) == len(keys), (kind, canonical)  # no alias listed twice
             for name in [canonical, *names]:
                 key = header_key(name)
                 assert owner.setdefault(key, canonical) == canonical, (kind, name)

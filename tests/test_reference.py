@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from p3k_study.reference import load_regions, match_unit
-from p3k_study.reference.regions import load_provinces, region_resolver
+from p3k_study.reference.regions import region_resolver
 
 
 def test_reference_has_38_provinces_and_514_kabupaten_kota() -> None:
     regions = load_regions()
-    assert len(load_provinces()) == 38
+    assert regions[["kode_provinsi", "nama_provinsi"]].drop_duplicates().shape[0] == 38
     assert len(regions) == 514
     assert (regions["jenis"] == "kabupaten").sum() == 416
     assert (regions["jenis"] == "kota").sum() == 98

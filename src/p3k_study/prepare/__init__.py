@@ -7,13 +7,11 @@ them one at a time, with the same tables (tested):
 
     from p3k_study.config import Config, resolve_reference_date
     from p3k_study.panel import build_panel, panel_window
-    from p3k_study.prepare import KINDS, build_units, clean_kind, ikm_unit_table, read_dataset
+    from p3k_study.prepare import KINDS, build_units, clean_kinds, ikm_unit_table
 
     config = Config.from_env()                                  # as prepare(raw, out) does
     reference_date, _ = resolve_reference_date(config, raw)
-    sheets = read_dataset(raw)                                   # {kind: [RawSheet, ...]}
-    done = {kind: clean_kind(kind, sheets.get(kind, []), config, reference_date)
-            for kind in KINDS}                                   # {kind: Cleaned}
+    done = {c.kind: c for c in clean_kinds(raw, config, reference_date)}  # {kind: Cleaned}
     roster, counts, skm, published = (done[kind].table for kind in KINDS[:4])
     ikm_unit = ikm_unit_table(skm, published, config)
     units = build_units(roster, counts, skm, published, config.freq)
@@ -40,21 +38,14 @@ from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
 from p3k_study.panel import build_panel, panel_window
-from p3k_study.prepare.derived import (
-    Derived,
-    build_units,
-    derive,
-    ikm_unit_table,
-    unit_names_seen,
-)
+from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
-from p3k_study.prepare.intake import Cleaned, clean_kind, clean_kinds, read_dataset, stage
+from p3k_study.prepare.intake import Cleaned, clean_kinds, stage
 from p3k_study.prepare.summary import format_summary, summarise
 from p3k_study.prepare.write import SUMMARY_FILE, write_outputs
 
-__all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "Derived", "PrepareResult", "build_units",
-           "clean_kind", "clean_kinds", "derive", "format_summary", "ikm_unit_table",
-           "prepare", "read_dataset", "unit_names_seen"]
+__all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "clean_kinds",
+           "format_summary", "ikm_unit_table", "prepare"]
 
 
 @dataclass
@@ -83,12 +74,8 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     config = replace(config or Config.from_env(), freq=freq)
     reference_date, reference_source = resolve_reference_date(config, raw)
     synthetic = is_synthetic(raw)
-    warnings: list[str] = []
-    if (text := check_salt(config, raw)) is not None:
-        warnings.append(text)
     ignored = dataset_files(raw).ignored
-    if (text := ignored_warning(ignored)) is not None:
-        warnings.append(text)
+    warnings = [text for text in (check_salt(config, raw), ignored_warning(ignored)) if text]
 
     done: dict[str, Cleaned] = {}
     derived: dict[str, Derived] = {}

@@ -7,7 +7,6 @@ take what it found, or work it out themselves.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +39,7 @@ def ikm_unit_table(skm: pd.DataFrame, published: pd.DataFrame, config: Config | 
 UNIT_COLUMNS = ["unit_id", "kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda",
                 "unit_function", "unit_key", "unit_name", "unit_matched", "names_seen",
                 "n_names", "sources"]
+UNIT_DTYPES = {**dict.fromkeys(UNIT_COLUMNS, "string"), "unit_matched": bool, "n_names": "int64"}
 
 
 def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
@@ -81,8 +81,7 @@ def build_units(
                                       strict=True)]
     parts = [part for part in parts if part is not None]
     if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype="string") for c in UNIT_COLUMNS}).astype(
-            {"unit_matched": bool, "n_names": "int64"})
+        return pd.DataFrame(columns=UNIT_COLUMNS).astype(UNIT_DTYPES)
     seen = pd.concat(parts, ignore_index=True)
     seen["_kind_order"] = seen["_source"].map({k: i for i, k in enumerate(KINDS)})
     seen = seen.sort_values(["unit_id", "_recency", "_kind_order", "_order"], kind="stable")
@@ -94,39 +93,21 @@ def build_units(
     latest = latest.sort_values(["unit_id", "_mixed_case", "_length"], kind="stable")
     latest = latest.groupby("unit_id", sort=True).tail(1).set_index("unit_id")
     distinct = seen.dropna(subset=["unit_name"]).drop_duplicates(["unit_id", "unit_name"])
-    distinct = distinct.sort_values(["unit_id", "unit_name"], kind="stable")
-    names = _joined_per_unit(distinct["unit_id"], distinct["unit_name"], " | ").reindex(
-        latest.index.sort_values(), fill_value="")
-    n_names = seen.groupby("unit_id", sort=True)["unit_name"].nunique()
+    names = distinct.sort_values(["unit_id", "unit_name"], kind="stable").groupby(
+        "unit_id", sort=True)["unit_name"].agg(" | ".join)
     kinds = seen[["unit_id", "_kind_order"]].drop_duplicates().sort_values(
         ["unit_id", "_kind_order"], kind="stable")
-    sources = _joined_per_unit(kinds["unit_id"], kinds["_kind_order"].map(dict(enumerate(KINDS))),
-                               ",")
-    units = latest.loc[names.index, ["kode_pemda", "unit_function", "unit_key", "unit_name",
-                                     "unit_matched"]].copy()
-    units["names_seen"] = names
-    units["n_names"] = n_names.astype("int64")
-    units["sources"] = sources
-    units = units.reset_index()
+    kinds["kind"] = kinds["_kind_order"].map(dict(enumerate(KINDS)))
+    units = latest[["kode_pemda", "unit_function", "unit_key", "unit_name", "unit_matched"]]
+    units = units.sort_index()
+    units = units.assign(
+        names_seen=names.reindex(units.index, fill_value=""),
+        n_names=seen.groupby("unit_id", sort=True)["unit_name"].nunique(),
+        sources=kinds.groupby("unit_id", sort=True)["kind"].agg(",".join))
     regions = load_regions()[["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]]
-    units = units.merge(regions, on="kode_pemda", how="left")
-    out = units.reindex(columns=UNIT_COLUMNS)
-    for col in UNIT_COLUMNS:
-        if col not in ("unit_matched", "n_names"):
-            out[col] = out[col].astype("string")
-    out["unit_matched"] = out["unit_matched"].astype(bool)
-    return out.sort_values("unit_id", kind="stable", ignore_index=True)
-
-
-def _joined_per_unit(unit_id: pd.Series, text: pd.Series, separator: str) -> pd.Series:
-    """`text.groupby(unit_id, sort=True).agg(separator.join)` for rows already sorted by unit
-    (pandas would call `join` on a sliced Series per unit: ~1.5 s for 18,000 units)."""
-    ids = unit_id.to_numpy(dtype=object)
-    values = text.to_numpy(dtype=object)
-    joined: dict[str, str] = {}
-    for key, rows in itertools.groupby(range(len(ids)), key=ids.__getitem__):
-        joined[key] = separator.join(values[i] for i in rows)
-    return pd.Series(joined, dtype=object).rename_axis("unit_id").sort_index()
+    units = units.reset_index().merge(regions, on="kode_pemda", how="left")
+    return units.reindex(columns=UNIT_COLUMNS).astype(UNIT_DTYPES).sort_values(
+        "unit_id", kind="stable", ignore_index=True)
 
 
 @dataclass(frozen=True)

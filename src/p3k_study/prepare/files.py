@@ -10,13 +10,15 @@ unknown folder, the top of the dataset) are not read: `DatasetFiles.ignored` lis
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from p3k_study.errors import DataError
+from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
-TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"})
+TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls"}
 
 FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
     "pegawai": ("data pegawai", "daftar pegawai", "data asn", "daftar asn", "asn", "roster",
@@ -94,10 +96,7 @@ def ignored_warning(ignored: list[str]) -> str | None:
     """One line naming the folders whose table files were not read (None when there are none)."""
     if not ignored:
         return None
-    folders: dict[str, int] = {}
-    for name in ignored:
-        top = name.split("/")[0] + "/" if "/" in name else name
-        folders[top] = folders.get(top, 0) + 1
+    folders = Counter(name.split("/")[0] + "/" if "/" in name else name for name in ignored)
     listed = ", ".join(f"{top} ({n} file{'s' if n > 1 else ''})" for top, n in folders.items())
     return (f"{len(ignored)} table file(s) not read, in no folder p3k-study knows: {listed}; "
             f"put each in a folder named for its kind ({', '.join(KINDS)}; see "

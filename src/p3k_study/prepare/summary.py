@@ -36,33 +36,21 @@ def summarise(
     by_kind: dict[str, dict[str, int]] = {}
     reasons: dict[str, int] = {}
     for done in cleaned:
-        clean_counts_ = _sizes(done.table)
-        rejected = _sizes(done.rejects)
+        clean, rejected = _sizes(done.table), _sizes(done.rejects)
         for reason, n in done.rejects["reason"].value_counts(sort=False).items():
             key = f"{done.kind}: {_reason_key(reason)}"
             reasons[key] = reasons.get(key, 0) + int(n)
-        for info in done.files:
-            name = info["source_file"]
+        for name, info in done.files.items():
             sheets = []
             for sheet in info["sheets"]:
                 key = (name, sheet["sheet"])
-                n_clean = clean_counts_.get(key, 0)
-                n_rej = rejected.get(key, 0)
-                entry = {"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
-                         "rows_clean": n_clean, "rows_rejected": n_rej}
-                if "note" in sheet:
-                    entry["note"] = sheet["note"]
-                sheets.append(entry)
-            record = {
-                "kind": done.kind,
-                "encoding": info["encoding"],
-                "separator": info["separator"],
-                "rows_in": sum(s["rows_in"] for s in sheets),
-                "rows_clean": sum(s["rows_clean"] for s in sheets),
-                "rows_rejected": sum(s["rows_rejected"] for s in sheets),
-                "sheets": sheets,
-                "notes": info["notes"],
-            }
+                sheets.append({"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
+                               "rows_clean": clean.get(key, 0),
+                               "rows_rejected": rejected.get(key, 0),
+                               **({"note": sheet["note"]} if "note" in sheet else {})})
+            record = {"kind": done.kind, "encoding": info["encoding"],
+                      "separator": info["separator"], "sheets": sheets, "notes": info["notes"],
+                      **{k: sum(s[k] for s in sheets) for k in totals}}
             if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
                 raise AssertionError(f"bug: {name} does not reconcile: {record}")
             files[name] = record
@@ -128,14 +116,8 @@ def summarise(
 
 def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
     """Rows per (source_file, sheet); a missing sheet (CSV, Parquet) is None."""
-    if table.empty:
-        return {}
-    sizes = table.groupby(["source_file", "sheet"], dropna=False).size()
-    files = sizes.index.get_level_values(0).astype(str)
-    sheet = sizes.index.get_level_values(1)
-    sheets = sheet.to_numpy(dtype=object, na_value=None)
-    return {(f, None if s is None else str(s)): int(n)
-            for f, s, n in zip(files, sheets, sizes.to_numpy(), strict=True)}
+    sizes = table.groupby(["source_file", "sheet"], dropna=False, observed=True).size()
+    return {(str(f), None if pd.isna(s) else str(s)): int(n) for (f, s), n in sizes.items()}
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -157,16 +139,13 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
-        lines.append("")
-        lines.append("Rejected rows by reason (details in rejects.csv):")
-        for reason, n in reasons[:15]:
-            lines.append(f"  {n:>8}  {reason}")
+        lines += ["", "Rejected rows by reason (details in rejects.csv):"]
+        lines += [f"  {n:>8}  {reason}" for reason, n in reasons[:15]]
         if len(reasons) > 15:
             lines.append(f"  ... and {len(reasons) - 15} more reasons")
     u = summary["units"]
-    lines.append("")
-    lines.append(f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
-                 "kept as their own unit; see units.parquet)")
+    lines += ["", f"Units: {u['total']} ({u['unmatched']} with names matching no OPD function, "
+                  "kept as their own unit; see units.parquet)"]
     p = summary["panel"]
     lines.append(f"Panel: {p['rows']} rows, {p['units']} units, {p['first_period']} to "
                  f"{p['last_period']}, {p['rows_with_ikm']} rows with IKM, "
@@ -178,6 +157,5 @@ def format_summary(summary: dict[str, Any]) -> str:
                      "published categories that do not match their value")
     lines.append(f"Reference date {summary['reference_date']} "
                  f"({summary['reference_date_source']}); periods: {summary['freq']}")
-    for warning in summary["warnings"]:
-        lines.append(f"Warning: {warning}")
+    lines += [f"Warning: {warning}" for warning in summary["warnings"]]
     return "\n".join(lines)

@@ -62,14 +62,6 @@ def _schema_failure(table: pd.DataFrame, error: Exception) -> tuple[list[str], s
     return files, what
 
 
-def _write_parquet(table: pd.DataFrame, path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    pq.write_table(arrow, path, compression="zstd")
-
-
 OUTPUT_TABLES: tuple[str, ...] = ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
                                   "rejects")
 """The processed tables `write_outputs` writes as Parquet."""
@@ -83,7 +75,6 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     `validated`: the names of tables already checked with `validate`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     # files are written by two threads (Parquet; CSV) while the next table is validated (Arrow
     # encodes and compresses without holding the GIL); the panel, whose CSV takes longest, first
     with ThreadPoolExecutor(max_workers=1) as parquet, ThreadPoolExecutor(max_workers=1) as text:
@@ -96,9 +87,11 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
                 # what to_csv(float_format="%.10g") writes, faster; formulas neutralised
                 pending.append(text.submit(write_csv, table, out / f"{name}.csv",
                                            neutralise_formulas=True))
-            pending.append(parquet.submit(_write_parquet, table, out / f"{name}.parquet"))
+            pending.append(parquet.submit(table.to_parquet, out / f"{name}.parquet", index=False,
+                                          compression="zstd"))
         for future in pending:
             future.result()
+    written: list[Path] = []
     for name in OUTPUT_TABLES:
         if name in tables:
             written.append(out / f"{name}.parquet")

@@ -14,26 +14,12 @@ from pathlib import Path
 
 from p3k_study.errors import UnreadableFile
 from p3k_study.read.csv import read_csv
-from p3k_study.read.headers import (
-    ALIASES,
-    FALLBACK_ALIASES,
-    REQUIRED,
-    canonical_names,
-    canonicalise,
-    canonicalise_headers,
-    header_key,
-    missing_required,
-)
 from p3k_study.read.parquet import read_parquet
-from p3k_study.read.sheet import MAX_CELL_CHARS, REPEATED_HEADER, ROW_COLUMN, RawSheet
-from p3k_study.read.xlsx import cell_text, read_xlsx
+from p3k_study.read.sheet import REPEATED_HEADER, RawSheet
+from p3k_study.read.xlsx import read_xlsx
 
-__all__ = [
-    "ALIASES", "CSV_SUFFIXES", "FALLBACK_ALIASES", "MAX_CELL_CHARS", "PARQUET_SUFFIXES",
-    "REPEATED_HEADER", "REQUIRED", "ROW_COLUMN", "XLSX_SUFFIXES", "RawSheet", "canonical_names",
-    "canonicalise", "canonicalise_headers", "cell_text", "header_key", "missing_required",
-    "read_table",
-]
+__all__ = ["CSV_SUFFIXES", "PARQUET_SUFFIXES", "REPEATED_HEADER", "XLSX_SUFFIXES", "RawSheet",
+           "read_table"]
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})

@@ -12,6 +12,7 @@ inside quotes loses them), so no line vanishes.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -71,17 +72,13 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 def _decode_bytes(raw: bytes) -> tuple[str, str]:
     """UTF-8 (after a BOM, if any), else Windows-1252, else line by line ('mixed')."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raw = raw[3:]
+    bom = raw.startswith(codecs.BOM_UTF8)
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw.decode("utf-8-sig"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         pass
     lines, utf8_non_ascii = [], False
-    for line in raw.split(b"\n"):
+    for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
         try:
             lines.append(line.decode("utf-8"))
             utf8_non_ascii = utf8_non_ascii or not line.isascii()

