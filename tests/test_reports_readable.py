@@ -25,7 +25,7 @@ LABELS = {"x": "period", "y": "IKM", "legend": "group"}
 
 
 def _ticks(fig) -> list[tuple[float, str]]:
-    ax = fig.axes[0]
+    ax = fig.axes[-1]  # the lowest axes: stacked panels share one period axis labelled below
     return sorted(zip(ax.get_xticks(), (t.get_text() for t in ax.get_xticklabels()),
                       strict=True))
 
