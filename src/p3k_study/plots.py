@@ -67,6 +67,23 @@ def fixed_figure(width: float, height: float, margins: Margins, nrows: int = 1,
     return fig, axes
 
 
+SVG_HASH_SALT = "p3k-study"  # rcParams["svg.hashsalt"]: the SVG's element ids, never random
+
+
+def print_options(fmt: str) -> dict[str, object]:
+    """Keyword arguments of `Figure.savefig` (or the inline backend's print_figure) that make
+    the bytes of a figure in format `fmt` reproducible: an SVG carries no date (matplotlib
+    writes the current time unless told not to). The SVG's ids also need `SVG_HASH_SALT` in
+    rcParams["svg.hashsalt"] (`svg_rc`)."""
+    return {"metadata": {"Date": None}} if fmt == "svg" else {}
+
+
+def svg_rc() -> dict[str, object]:
+    """rcParams under which an SVG's clip-path and glyph ids are derived from its content and a
+    fixed salt (matplotlib's default salt is a random uuid per figure)."""
+    return {"svg.hashsalt": SVG_HASH_SALT}
+
+
 def figure_png(fig: Figure) -> bytes:
     """The figure as PNG bytes (no timestamp in the metadata, so bytes are reproducible)."""
     buffer = io.BytesIO()

@@ -453,19 +453,25 @@ def paragraph(text: str, css: str | None = None) -> str:
     return f"<p{cls}>{esc(text)}</p>"
 
 
-def setup_notebook(seed: int, quiet: bool = True) -> None:
-    """Reproducible notebook defaults: seeds and inline PNG figures; `quiet` hides warnings
-    (a report shows none; an analysis notebook should keep them)."""
+def setup_notebook(seed: int, quiet: bool = True, figures: str = "png") -> None:
+    """Reproducible notebook defaults: seeds and inline figures in format `figures` ('png' or
+    'svg', reproducible byte for byte: `plots.print_options`, `plots.svg_rc`); `quiet` hides
+    warnings (a report shows none; an analysis notebook should keep them)."""
+    if figures not in ("png", "svg"):
+        raise ValueError(f"figures must be 'png' or 'svg', not {figures!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     if quiet:
         warnings.filterwarnings("ignore")
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("png")
     except ImportError:  # outside IPython
         pass
+    else:
+        import matplotlib
+
+        matplotlib.rcParams.update(plots.svg_rc())
+        set_matplotlib_formats(figures, **plots.print_options(figures))
     pd.set_option("display.max_colwidth", 200)
 
 
