@@ -1,8 +1,9 @@
-"""Seaborn figures from tidy frames. Each function takes a frame and labels and returns a Figure.
+"""Figures from tidy frames (matplotlib; seaborn for palettes and some plots). Each function takes a
+frame and labels and returns a Figure.
 
 Figures are built with `matplotlib.figure.Figure` (not pyplot), so nothing is shown twice in a
 notebook and nothing is left open in a long batch: a notebook cell that ends with the returned
-figure displays it once, as an inline PNG.
+figure displays it once, inline (PNG, or SVG in the regional reports: `content.setup_notebook`).
 """
 
 from __future__ import annotations

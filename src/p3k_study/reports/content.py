@@ -652,7 +652,7 @@ class RegionReport:
         return block(heading(self.t("sec_staff")), paragraph(self.t("staff_intro")))
 
     def staff_figure(self) -> Any:
-        """Staff by status over time and the P3K share (seaborn)."""
+        """Staff by status over time and the P3K share (`plots.staff_composition`)."""
         counts = composition(self.rows)
         counts["status"] = counts["status"].map(lambda c: self.t(STATUS_COLUMNS[c]))
         return plots.staff_composition(
