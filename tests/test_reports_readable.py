@@ -206,7 +206,7 @@ def test_rendered_report_holds_no_absolute_path(batch_run):
     machine = [str(batch_run.out.resolve().parents[1]), sys.prefix, sys.executable,
                socket.gethostname()]
     for page in pages:
-        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.read_text())
+        text = re.sub(r"data:image/(?:png|svg\+xml);base64,[A-Za-z0-9+/=]+", "", page.read_text())
         summary = (page.parent / content.SUMMARY_FILE).read_text()
         assert "python_executable" not in summary
         for shown in (text, summary):
