@@ -15,6 +15,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 FIGURES = {"01-explore.ipynb": 4, "02-regression.ipynb": 1, "03-before-after.ipynb": 7,
            "region-report.ipynb": 3}
+FORMATS = {"region-report.ipynb": "image/svg+xml"}  # the others: PNG
 ANALYSIS = ["01-explore.ipynb", "02-regression.ipynb", "03-before-after.ipynb"]
 ALL = [*ANALYSIS, "region-report.ipynb"]
 
@@ -45,9 +46,10 @@ def test_notebook_runs(name, processed_dir, tmp_path):
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
+    kind = FORMATS.get(name, "image/png")
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
-              if "image/png" in o.get("data", {})]
-    assert len(images) >= FIGURES[name], "figures must be embedded as PNG"
+              if kind in o.get("data", {})]
+    assert len(images) >= FIGURES[name], f"figures must be embedded as {kind}"
 
 
 @pytest.mark.slow

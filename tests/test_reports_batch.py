@@ -89,7 +89,8 @@ def test_report_sections_and_no_code(batch_run):
     assert positions == sorted(positions)
     assert "RegionReport" not in html and "import " not in html  # code cells are hidden
     assert "In&nbsp;[" not in html and "Out[" not in html
-    assert html.count("<img") == 4 and html.count('src="data:image/png;base64,') == 4
+    assert html.count("<img") == 4 and html.count('src="data:image/svg+xml;base64,') == 4
+    assert html.count('<img alt="') == 4  # every figure, as SVG, keeps its alt text
     assert html.index("Ringkasan:") < html.index("Unit kerja dan fungsinya")  # summary on top
     assert "NIP rusak oleh spreadsheet" in html  # rejects ledger for this region, by kind
     assert "1,98603E+17" not in html  # but never its raw values

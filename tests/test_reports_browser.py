@@ -62,13 +62,14 @@ def check_page(binary: str, page: Path, tmp: Path, min_images: int) -> str:
     dom = dumped.stdout
     sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', dom)
     assert len(sources) >= min_images
-    for src in sources:
-        assert src.startswith("data:image/png;base64,"), src[:60]
+    for src in sources:  # report figures are SVG, the index page's forest plot PNG
+        assert src.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,")), src[:60]
         try:
             data = base64.b64decode(src.split(",", 1)[1], validate=True)
         except binascii.Error as exc:  # pragma: no cover - the assertion message matters
             pytest.fail(f"invalid base64 in an <img>: {exc}")
-        assert data.startswith(PNG_MAGIC) and len(data) > 1000
+        magic = PNG_MAGIC if src.startswith("data:image/png") else b"<?xml"
+        assert data.startswith(magic) and len(data) > 1000
     shot = tmp / f"{page.parent.name}-{page.stem}.png"
     taken = run_chromium(binary, page, tmp, f"--screenshot={shot}", "--window-size=1280,2000")
     assert taken.returncode == 0 and shot.read_bytes().startswith(PNG_MAGIC), taken.stderr[-2000:]

@@ -299,3 +299,20 @@ def test_left_out_rows_are_named_by_their_reason(processed_dir: Path):
     assert lines[0].startswith("7 unit-periods after hiring from 3 units: in their periods "
                                "fewer than 5 units without P3K")
     assert "cannot be estimated" in lines[1]
+
+
+def test_adoption_is_the_share_of_treated_units_per_period_and_scope(panel):
+    """Each scope's share is the mean of `treated` over its rows in each period, labelled with
+    that period, even when the panel's rows are not in period order."""
+    shuffled = panel.sample(frac=1.0, random_state=3)
+    scopes = {"region": shuffled["kode_pemda"] == "32.01",
+              "province": shuffled["kode_provinsi"] == "32",
+              "nation": pd.Series(True, index=shuffled.index)}
+    got = content.adoption(shuffled, scopes)
+    for scope, mask in scopes.items():
+        expected = (shuffled[mask].groupby(["period_index", "period"], observed=True)["treated"]
+                    .mean().rename("share").reset_index().assign(scope=scope))
+        part = got[got["scope"] == scope].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, expected, check_dtype=False)
+    assert list(got.columns) == ["period_index", "period", "share", "scope"]
+    assert got["period"].map(lambda p: p.startswith("20")).all()

@@ -121,3 +121,20 @@ def test_figures_get_their_section_heading_as_alt_text():
     assert 'alt="Tren IKM &amp; P3K: figure"' in notebook_body(notebook, "Kab. X", "en")
     assert 'alt="Tren IKM &amp; P3K: gambar"' in notebook_body(notebook, "Kab. X", "id")
     assert "alt" not in notebook.cells[0].outputs[1].get("metadata", {})  # input untouched
+
+
+def test_svg_figures_get_alt_text_too():
+    """nbconvert's basic template writes an SVG figure as an <img> without alt."""
+    import nbformat
+
+    from p3k_study.reports.html import notebook_body
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+    cell = nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<h2>Adopsi P3K</h2>"}),
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": svg,
+                                                     "text/plain": "<Figure>"}),
+    ])
+    body = notebook_body(nbformat.v4.new_notebook(cells=[cell]), "Kab. X", "id")
+    assert '<img alt="Adopsi P3K: gambar" src="data:image/svg+xml;base64,' in body
+    assert "<svg" not in body  # embedded as an image, not inline markup

@@ -1,8 +1,9 @@
-"""Seaborn figures from tidy frames. Each function takes a frame and labels and returns a Figure.
+"""Figures from tidy frames (matplotlib; seaborn for palettes and some plots). Each function takes a
+frame and labels and returns a Figure.
 
 Figures are built with `matplotlib.figure.Figure` (not pyplot), so nothing is shown twice in a
 notebook and nothing is left open in a long batch: a notebook cell that ends with the returned
-figure displays it once, as an inline PNG.
+figure displays it once, inline (PNG, or SVG in the regional reports: `content.setup_notebook`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import base64
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 DPI = 100
@@ -23,10 +26,63 @@ PALETTE = "colorblind"
 
 def new_figure(width: float = 8.0, height: float = 4.0, nrows: int = 1,
                ncols: int = 1) -> tuple[Figure, np.ndarray]:
-    """A Figure (outside pyplot) and its axes array."""
+    """A Figure (outside pyplot) and its axes array, in matplotlib's constrained layout."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes
+
+
+@dataclass(frozen=True)
+class Margins:
+    """Fixed margins of a figure, in inches: left, right, bottom, top, and `between` rows."""
+
+    left: float = 0.9
+    right: float = 0.2
+    bottom: float = 0.6
+    top: float = 0.2
+    between: float = 0.25
+
+
+# A regional report draws four figures (a national batch: 514 reports), so they are laid out with
+# fixed margins instead of the constrained layout: with a layout engine savefig draws a figure
+# twice (once, undisplayed, to lay it out) and the solver measures every label in between; the
+# four figures of a national report took 1.16 s CPU built and rendered that way (PNG, load 3-5).
+# The margins fit the labels these figures can have: y tick labels up to six digits or "100%"
+# beside a y label; below, period labels like "2019-S1" rotated 45 degrees (PERIOD_MARGINS) or
+# event times, then an x label (tests/test_plots_layout.py draws the widest cases).
+EVENT_MARGINS = Margins()
+PERIOD_MARGINS = Margins(bottom=0.95)
+
+
+def fixed_figure(width: float, height: float, margins: Margins, nrows: int = 1,
+                 sharex: bool = False) -> tuple[Figure, np.ndarray]:
+    """A Figure (outside pyplot) with `nrows` axes stacked in a fixed layout (`margins`, inches).
+
+    No layout engine: drawing it draws it once."""
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    axes = fig.subplots(nrows, 1, squeeze=False, sharex=sharex)
+    axes_height = (height - margins.top - margins.bottom - margins.between * (nrows - 1)) / nrows
+    fig.subplots_adjust(left=margins.left / width, right=1 - margins.right / width,
+                        bottom=margins.bottom / height, top=1 - margins.top / height,
+                        hspace=margins.between / axes_height)
+    return fig, axes
+
+
+SVG_HASH_SALT = "p3k-study"  # rcParams["svg.hashsalt"]: the SVG's element ids, never random
+
+
+def print_options(fmt: str) -> dict[str, object]:
+    """Keyword arguments of `Figure.savefig` (or the inline backend's print_figure) that make
+    the bytes of a figure in format `fmt` reproducible: an SVG carries no date (matplotlib
+    writes the current time unless told not to). The SVG's ids also need `SVG_HASH_SALT` in
+    rcParams["svg.hashsalt"] (`svg_rc`)."""
+    return {"metadata": {"Date": None}} if fmt == "svg" else {}
+
+
+def svg_rc() -> dict[str, object]:
+    """rcParams under which an SVG's clip-path and glyph ids are derived from its content and a
+    fixed salt (matplotlib's default salt is a random uuid per figure)."""
+    return {"svg.hashsalt": SVG_HASH_SALT}
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -39,6 +95,23 @@ def figure_png(fig: Figure) -> bytes:
 def figure_data_uri(fig: Figure) -> str:
     """'data:image/png;base64,...' for embedding a figure in a self-contained HTML page."""
     return "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+
+
+class ShareFormatter(ticker.Formatter):
+    """Tick labels of a 0-1 share as percentages with as few decimals as shows every tick
+    exactly (2.5% is not printed as "2%")."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        values = np.asarray(self.locs, dtype=float) * 100
+        decimals = next((d for d in range(4)
+                         if np.allclose(np.round(values, d), values, rtol=0, atol=1e-9)), 4)
+        return f"{x * 100:.{decimals}f}%"
+
+
+def _share_axis(ax) -> None:  # type: ignore[no-untyped-def]
+    """A y axis of shares: ticks at 1, 2 or 5 times a power of ten, labelled as percentages."""
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(ShareFormatter())
 
 
 def _period_ticks(ax, periods: list[str], max_ticks: int = 12) -> None:
@@ -76,26 +149,50 @@ def _period_order(*frames: pd.DataFrame) -> list[str]:
     return sorted(labels, key=_label_key)  # stable: non-period labels keep their order
 
 
+def _group_lines(ax, frame: pd.DataFrame, *, y: str, group: str | None,  # type: ignore[no-untyped-def]
+                 markers: tuple = ("o",), color: str | None = None) -> None:
+    """One line of `y` over the positions `_x` per value of `group` (in order of first
+    appearance, coloured from PALETTE, a marker each from `markers` in turn), or one line in
+    `color` when `group` is None. Rows without x or y are skipped: a line joins the periods
+    either side of a gap. Plain matplotlib: seaborn's lineplot drew the same lines (one row per
+    group and period, nothing to aggregate) at about 0.13 s CPU a call against ~0.01 s."""
+    groups = [None] if group is None else [g for g in dict.fromkeys(frame[group])
+                                           if not pd.isna(g)]
+    colors = [color] if group is None else sns.color_palette(PALETTE, len(groups))
+    for k, (name, line_color) in enumerate(zip(groups, colors, strict=True)):
+        part = frame if name is None else frame[frame[group] == name]
+        x = part["_x"].to_numpy(dtype=float, na_value=np.nan)
+        v = part[y].to_numpy(dtype=float, na_value=np.nan)
+        keep = np.isfinite(x) & np.isfinite(v)
+        order = np.argsort(x[keep], kind="stable")
+        ax.plot(x[keep][order], v[keep][order], marker=markers[k % len(markers)],
+                color=line_color, markeredgecolor="w", markeredgewidth=0.75,
+                label=None if name is None else str(name))
+
+
+# seaborn's markers for a `style` variable (seaborn._base.unique_markers), in its order
+GROUP_MARKERS = ("o", "X", (4, 0, 45), "P", (4, 0, 0), (4, 1, 0), "^", (4, 1, 45), "v")
+
+
 def staff_composition(counts: pd.DataFrame, share: pd.DataFrame, *, labels: Mapping[str, str],
                       title: str | None = None) -> Figure:
-    """Staff by status over periods (top) and the P3K share (bottom).
+    """Staff by status over periods (top) and the P3K share (bottom), on one period axis.
 
     counts: columns period, status, n (status already in display words); share: period, share.
     labels: x, y_staff, y_share, legend.
     """
     periods = _period_order(share, counts)
-    fig, axes = new_figure(8, 6, nrows=2)
+    margins = PERIOD_MARGINS if not title else replace(PERIOD_MARGINS, top=0.45)
+    fig, axes = fixed_figure(8, 6, margins, nrows=2, sharex=True)
     top, bottom = axes[0, 0], axes[1, 0]
-    sns.lineplot(data=_positions(counts, periods), x="_x", y="n", hue="status", marker="o",
-                 palette=PALETTE, ax=top)
+    _group_lines(top, _positions(counts, periods), y="n", group="status")
     top.set(xlabel="", ylabel=labels["y_staff"], title=title or "")
     top.legend(title=labels["legend"], fontsize="small")
-    sns.lineplot(data=_positions(share, periods), x="_x", y="share", marker="o",
-                 color="black", ax=bottom)
+    _group_lines(bottom, _positions(share, periods), y="share", group=None, color="black")
     bottom.set(xlabel=labels["x"], ylabel=labels["y_share"])
-    bottom.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-    for ax in (top, bottom):
-        _period_ticks(ax, periods)
+    _share_axis(bottom)
+    _period_ticks(bottom, periods)
+    top.tick_params(axis="x", labelbottom=False)  # the shared axis is labelled below
     return fig
 
 
@@ -103,14 +200,13 @@ def _lines_by_group(frame: pd.DataFrame, *, y: str, group: str, labels: Mapping[
                     share: bool = False) -> Figure:
     """One line per `group` of `y` over periods; `share` puts y on a 0-100% axis."""
     periods = _period_order(frame)
-    fig, axes = new_figure(8, 4)
+    fig, axes = fixed_figure(8, 4, PERIOD_MARGINS)
     ax = axes[0, 0]
-    sns.lineplot(data=_positions(frame, periods), x="_x", y=y, hue=group, style=group,
-                 markers=True, dashes=False, palette=PALETTE, ax=ax)
+    _group_lines(ax, _positions(frame, periods), y=y, group=group, markers=GROUP_MARKERS)
     ax.set(xlabel=labels["x"], ylabel=labels["y"])
     if share:
         ax.set_ylim(-0.02, 1.02)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        _share_axis(ax)
     ax.legend(title=labels["legend"], fontsize="small")
     _period_ticks(ax, periods)
     return fig
@@ -251,7 +347,7 @@ def event_profile(table: pd.DataFrame, *, labels: Mapping[str, str], ax=None,
     if "kind" not in rows.columns:
         rows = rows.assign(kind=np.where(rows["event_time"] < 0, "pre", "post"))
     if ax is None:
-        fig, axes = new_figure(8, 3.8)
+        fig, axes = fixed_figure(8, 3.8, EVENT_MARGINS)
         ax = axes[0, 0]
     else:
         fig = ax.figure

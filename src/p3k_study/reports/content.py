@@ -229,11 +229,19 @@ def p3k_share_by_period(rows: pd.DataFrame) -> pd.DataFrame:
 
 def adoption(panel: pd.DataFrame, scopes: dict[str, pd.Series]) -> pd.DataFrame:
     """Share of units already treated per period for each scope (name -> boolean row mask)."""
+    # grouped by the integer period index alone, on the one column averaged, and labelled after:
+    # the same means (the same rows, summed in the same order), without copying the national
+    # panel for each scope (0.095 -> 0.03 s CPU in each national report)
+    index = panel["period_index"]
+    first = ~index.duplicated()
+    label = pd.Series(panel["period"][first].to_numpy(), index=index[first].to_numpy())
+    treated = panel["treated"]
     frames = []
     for scope, mask in scopes.items():
-        rows = panel[mask]
-        share = rows.groupby(["period_index", "period"], observed=True)["treated"].mean()
-        frames.append(share.rename("share").reset_index().assign(scope=scope))
+        share = treated[mask].groupby(index[mask]).mean()
+        frames.append(pd.DataFrame({"period_index": share.index.to_numpy(),
+                                    "period": label.reindex(share.index).to_numpy(),
+                                    "share": share.to_numpy(), "scope": scope}))
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["scope", "period_index"], ignore_index=True)
 
@@ -445,19 +453,25 @@ def paragraph(text: str, css: str | None = None) -> str:
     return f"<p{cls}>{esc(text)}</p>"
 
 
-def setup_notebook(seed: int, quiet: bool = True) -> None:
-    """Reproducible notebook defaults: seeds and inline PNG figures; `quiet` hides warnings
-    (a report shows none; an analysis notebook should keep them)."""
+def setup_notebook(seed: int, quiet: bool = True, figures: str = "png") -> None:
+    """Reproducible notebook defaults: seeds and inline figures in format `figures` ('png' or
+    'svg', reproducible byte for byte: `plots.print_options`, `plots.svg_rc`); `quiet` hides
+    warnings (a report shows none; an analysis notebook should keep them)."""
+    if figures not in ("png", "svg"):
+        raise ValueError(f"figures must be 'png' or 'svg', not {figures!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     if quiet:
         warnings.filterwarnings("ignore")
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("png")
     except ImportError:  # outside IPython
         pass
+    else:
+        import matplotlib
+
+        matplotlib.rcParams.update(plots.svg_rc())
+        set_matplotlib_formats(figures, **plots.print_options(figures))
     pd.set_option("display.max_colwidth", 200)
 
 
@@ -638,7 +652,7 @@ class RegionReport:
         return block(heading(self.t("sec_staff")), paragraph(self.t("staff_intro")))
 
     def staff_figure(self) -> Any:
-        """Staff by status over time and the P3K share (seaborn)."""
+        """Staff by status over time and the P3K share (`plots.staff_composition`)."""
         counts = composition(self.rows)
         counts["status"] = counts["status"].map(lambda c: self.t(STATUS_COLUMNS[c]))
         return plots.staff_composition(
@@ -648,7 +662,9 @@ class RegionReport:
 
     def adoption_table(self) -> pd.DataFrame:
         """Share of units with P3K per period in this region, its province and the nation."""
-        panel = analysis.restrict_periods(self.data.panel, self.period_from, self.period_to)
+        panel = self.data.panel  # read only here: no copy of the national panel without bounds
+        if self.period_from is not None or self.period_to is not None:
+            panel = analysis.restrict_periods(panel, self.period_from, self.period_to)
         region_mask = (panel["kode_pemda"] if self.level == "pemda"
                        else panel["kode_provinsi"]) == self.region
         scopes = {self.t("scope_region"): region_mask}

@@ -11,6 +11,7 @@ import functools
 import html
 import re
 import threading
+from importlib import resources
 from typing import Any
 
 # Printing (report.pdf, `--pdf`): A4 with 15 mm margins; the page's width is the paper's, figures
@@ -85,6 +86,9 @@ def describe_figures(notebook: Any, fallback: str, lang: str = "en") -> Any:
     return described
 
 
+OUTPUTS_TEMPLATE = "report-outputs.html.j2"  # in templates/: 'basic' plus alt text on SVGs
+
+
 @functools.cache
 def _exporter() -> Any:
     """One nbconvert exporter per process. A new exporter loads and compiles its Jinja templates
@@ -92,7 +96,10 @@ def _exporter() -> Any:
     worker exports hundreds). An export depends only on the notebook: byte-identical HTML."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+    return HTMLExporter(template_name="basic", template_file=OUTPUTS_TEMPLATE,
+                        extra_template_paths=[str(resources.files("p3k_study.reports")
+                                                  / "templates")],
+                        exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True, exclude_markdown=True)
 
 
