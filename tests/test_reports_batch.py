@@ -222,6 +222,9 @@ def test_force_renders_unchanged_regions(batch_run, processed_dir, tmp_path, mon
     assert calls == list(BATCH_REGIONS)
     changed = render_reports(processed_dir, out, **{**kwargs, "parameters": {"seed": 1}})
     assert {o.status for o in changed.outcomes} == {"rendered"}
+    monkeypatch.setattr(batch, "code_sha256", lambda: "other code")  # e.g. plots.py edited
+    assert {o.status for o in render_reports(processed_dir, out, **kwargs).outcomes} == {
+        "rendered"}
 
 
 def test_failed_export_leaves_nothing_finished_looking(processed_dir, tmp_path, monkeypatch):

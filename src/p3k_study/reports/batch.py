@@ -9,7 +9,7 @@ Layout of the output folder::
     out/<slug>/report.pdf           the report printed to A4 by headless Chromium (pdf=True)
     out/<slug>/report.ipynb         the executed notebook
     out/<slug>/region_summary.json  key numbers, written by the notebook itself
-    out/<slug>/.fingerprint.json    inputs, parameters and template hashes; written last
+    out/<slug>/.fingerprint.json    inputs, parameters, template and code hashes; written last
     out/<slug>/report-failed.ipynb  the executed notebook of a failed render (for debugging)
 
 A region counts as finished only when its fingerprint exists; the fingerprint is removed before
@@ -28,6 +28,7 @@ a new Python that imports them again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -186,11 +187,28 @@ def hash_inputs(processed: Path) -> dict[str, str]:
             if (processed / name).is_file()}
 
 
+CODE_SUFFIXES = (".py", ".j2", ".ipynb", ".csv", ".json")
+
+
+@functools.cache
+def code_sha256() -> str:
+    """sha256 over the package's own code and data files (names and bytes): a report made by
+    other code is not unchanged, even where the version number is the same (a checkout)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in CODE_SUFFIXES
+                       and "__pycache__" not in p.parts):
+        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def make_fingerprint(inputs: dict[str, str], parameters: dict[str, Any],
                      template_sha256: str) -> dict[str, Any]:
-    """What a report depends on: input hashes, parameters, template hash, package version."""
+    """What a report depends on: input hashes, parameters, template hash, package version and
+    the hash of the package's code (`code_sha256`)."""
     return {"inputs": inputs, "parameters": parameters, "template_sha256": template_sha256,
-            "package_version": __version__}
+            "package_version": __version__, "code_sha256": code_sha256()}
 
 
 def fingerprint_matches(folder: Path, fingerprint: dict[str, Any]) -> bool:
