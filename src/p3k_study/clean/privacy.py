@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -28,16 +28,9 @@ def pseudonym(value: str, salt: str) -> str:
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """`pseudonym` per unique value; missing stays missing. The keyed HMAC is made once and
-    copied per value (350,000 NIPs nationally)."""
+    """`pseudonym` per unique value; missing stays missing."""
     codes, uniques = pd.factorize(values)
-    keyed = hmac.new(salt.encode("utf-8"), digestmod="sha256")
-    ids = []
-    for value in uniques:
-        mac = keyed.copy()
-        mac.update(str(value).encode("utf-8"))
-        ids.append(mac.hexdigest()[:PSEUDONYM_LENGTH])
-    table = np.array([*ids, None], dtype=object)
+    table = np.array([*(pseudonym(str(value), salt) for value in uniques), None], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
 
 
@@ -85,45 +78,20 @@ def _mask(text: str) -> str:
     return text[:1] + "*" * max(len(text) - 1, 3)
 
 
-def _replace_ids(text: str, masker: Callable[[str], str]) -> str:
+def mask_digits(text: str) -> str:
+    """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
+    spaces, dots or hyphens between groups); the rest unchanged."""
     def one(match: re.Match[str]) -> str:
         run = match.group(0)
         if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
             return run
-        spans = _id_windows(run)
-        if not spans:
-            return run
         out, last = [], 0
-        for start, end in spans:
-            out.append(run[last:start])
-            out.append(masker(run[start:end]))
+        for start, end in _id_windows(run):
+            out.extend([run[last:start], _mask(run[start:end])])
             last = end
-        out.append(run[last:])
-        return "".join(out)
+        return "".join([*out, run[last:]])
 
     return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
-
-
-def mask_digits(text: str) -> str:
-    """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
-    spaces, dots or hyphens between groups); the rest unchanged."""
-    return _replace_ids(text, _mask)
-
-
-def has_identifier(text: str) -> bool:
-    """Whether `text` holds an NIP- or NIK-shaped number."""
-    return mask_digits(text) != text
-
-
-def is_identifier(text: str) -> bool:
-    """Whether `text` is nothing but one NIP- or NIK-shaped number (labels like 'NIP:' and
-    quotes allowed)."""
-    stripped = re.sub(r"(?i)^\W*(?:nip|nik|ni ?pppk)?\W*", "", text).strip(" '\"`‘’.")
-    return bool(stripped) and _id_windows(stripped) == [(0, len(stripped))]
-
-
-def _words(text: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(text.lower()))
 
 
 def name_key(name: object) -> str:
@@ -172,7 +140,7 @@ class Scrubber:
         return out
 
     def _inner_names(self, text: str) -> str:
-        words = _words(text)
+        words = list(_WORD.finditer(text.lower()))
         texts = [w.group(0) for w in words]
         if not self._first.intersection(texts):
             return text
@@ -208,7 +176,7 @@ class Scrubber:
         parts = value.split("/")
         for i, part in enumerate(parts):
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
-            if has_identifier(part) or part in self.squashed_inner or unmatched_name:
+            if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
         out = "/".join(parts)
         self._cache[value] = out
