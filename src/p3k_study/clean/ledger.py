@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from p3k_study.clean.privacy import mask
 from p3k_study.schemas import REJECTS, typed
 
 REJECT_COLUMNS: list[str] = list(REJECTS.columns)
@@ -29,27 +30,10 @@ def empty_rejects() -> pd.DataFrame:
     return typed(REJECTS)
 
 
-def mask_value(value: object) -> str | None:
-    """Hide personal data but keep enough to find the row.
-
-    '198606012010121004' -> '1986***********004' (first four and last three characters).
-
-    Names and anything shorter than 8 characters become their first character plus asterisks.
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value)
-    if "*" in text:  # already masked
-        return text
-    if len(text) >= 8 and sum(ch.isdigit() for ch in text) >= len(text) // 2:
-        return text[:4] + "*" * (len(text) - 7) + text[-3:]
-    return (text[:1] + "*" * max(len(text) - 1, 3)) if text else text
-
-
 def mask_series(values: pd.Series) -> pd.Series:
-    """`mask_value` per unique value."""
-    uniques = values.dropna().unique()
-    mapping = {v: mask_value(v) for v in uniques}
+    """`privacy.mask` per distinct value; empty and already masked values (holding '*': a
+    ledger may be finalised twice) stay as they are."""
+    mapping = {v: v if not v or "*" in v else mask(v) for v in values.dropna().unique()}
     return values.map(mapping).astype("string")
 
 

@@ -70,12 +70,22 @@ def _id_windows(run: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _mask(text: str) -> str:
-    """An identifier: first four and last three characters kept ('1986***********004'); a
-    name: its first letter ('B***********')."""
-    if sum(ch.isdigit() for ch in text) >= 8:
+def mask(text: str) -> str:
+    """Personal data hidden, enough kept to find the row: an identifier (8 characters or more,
+    at least half of them digits) keeps its first four and last three characters
+    ('1986***********004'), anything else its first character ('B***********')."""
+    if len(text) >= 8 and sum(ch.isdigit() for ch in text) >= len(text) // 2:
         return text[:4] + "*" * (len(text) - 7) + text[-3:]
     return text[:1] + "*" * max(len(text) - 1, 3)
+
+
+def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with each (start, end) span `mask`ed."""
+    out, last = [], 0
+    for start, end in spans:
+        out.extend([text[last:start], mask(text[start:end])])
+        last = end
+    return "".join([*out, text[last:]])
 
 
 def mask_digits(text: str) -> str:
@@ -85,11 +95,7 @@ def mask_digits(text: str) -> str:
         run = match.group(0)
         if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
             return run
-        out, last = [], 0
-        for start, end in _id_windows(run):
-            out.extend([run[last:start], _mask(run[start:end])])
-            last = end
-        return "".join([*out, run[last:]])
+        return _masked(run, _id_windows(run))
 
     return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
 
@@ -133,7 +139,7 @@ class Scrubber:
         out = mask_digits(value)
         if self.whole:
             if name_key(out) in self.whole:
-                out = _mask(out.strip())
+                out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
         self._cache[value] = out
@@ -145,28 +151,16 @@ class Scrubber:
         if not self._first.intersection(texts):
             return text
         spans: list[tuple[int, int]] = []
-        i = 0
+        i, longest = 0, min(MAX_NAME_WORDS, self._longest)
         while i < len(words):
-            hit = None
-            longest = min(MAX_NAME_WORDS, self._longest)
-            for j in (range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first
-                      else ()):
-                if " ".join(texts[i:j + 1]) in self.inner:
-                    hit = j
-                    break
+            ends = range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first else ()
+            hit = next((j for j in ends if " ".join(texts[i:j + 1]) in self.inner), None)
             if hit is None:
                 i += 1
-                continue
-            spans.append((words[i].start(), words[hit].end()))
-            i = hit + 1
-        if not spans:
-            return text
-        out, last = [], 0
-        for start, end in spans:
-            out.extend([text[last:start], _mask(text[start:end])])
-            last = end
-        out.append(text[last:])
-        return "".join(out)
+            else:
+                spans.append((words[i].start(), words[hit].end()))
+                i = hit + 1
+        return _masked(text, spans)
 
     def unit_key(self, value: str) -> str:
         """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised
