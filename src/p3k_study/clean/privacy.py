@@ -9,6 +9,7 @@ salt the id cannot be turned back into the NIP by trying every plausible number.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -23,8 +24,14 @@ PSEUDONYM_LENGTH = 16
 
 def pseudonym(value: str, salt: str) -> str:
     """Salted pseudonym of one normalised NIP."""
-    digest = hmac.new(salt.encode("utf-8"), value.encode("utf-8"), hashlib.sha256)
-    return digest.hexdigest()[:PSEUDONYM_LENGTH]
+    mac = _keyed(salt).copy()  # the salt's HMAC state, keyed once (350,000 NIPs nationally)
+    mac.update(value.encode("utf-8"))
+    return mac.hexdigest()[:PSEUDONYM_LENGTH]
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(salt: str) -> hmac.HMAC:
+    return hmac.new(salt.encode("utf-8"), digestmod=hashlib.sha256)
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
