@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 from _raw_helpers import sheet
 
-from p3k_study.clean.counts import clean_counts_file
-from p3k_study.clean.ikm_published import clean_published_file
-from p3k_study.clean.kinerja import clean_kinerja_file, sakip_grade
-from p3k_study.clean.skm import clean_skm_file
+from p3k_study.clean import clean_file
+from p3k_study.clean.kinerja import sakip_grade
 from p3k_study.ikm import ELEMENTS
 
 REF = dt.date(2025, 1, 15)
@@ -35,7 +33,7 @@ def test_counts_rules() -> None:
         ["32.01", "Disdik", "Semester I 2027", "4", "3", ""],       # future period
         ["32.01", "Disdik", "Semester I 2023", "#N/A", "3", ""],    # error in required
     ]
-    clean, rejects, _ = clean_counts_file([sheet(COUNTS_HEADER, rows)], REF)
+    clean, rejects, _ = clean_file("jumlah_pegawai", [sheet(COUNTS_HEADER, rows)], REF)
     assert clean["n_pns"].tolist() == [10, 10]
     assert clean["p3k_hires"].isna().tolist() == [False, True]
     reasons = rejects.set_index("row")["reason"]
@@ -62,7 +60,7 @@ def test_skm_rules() -> None:
         skm_row(5, ["4"] * 9, region="Kab. Antah Berantah"),
         skm_row(6, ["4"] * 9, period=""),            # no period at all
     ]
-    clean, rejects, _ = clean_skm_file([sheet(SKM_HEADER, rows)], REF)
+    clean, rejects, _ = clean_file("skm", [sheet(SKM_HEADER, rows)], REF)
     assert len(clean) == 2 and clean["period"].eq("2023-S1").all()
     reasons = rejects.set_index("row")
     assert reasons.loc[4, "reason"] == "duplicate of row 3"
@@ -78,7 +76,7 @@ def test_skm_rules() -> None:
 def test_skm_identical_answers_without_respondent_number_are_kept() -> None:
     header = SKM_HEADER[1:]
     rows = [skm_row(1, ["3"] * 9)[1:], skm_row(1, ["3"] * 9)[1:]]
-    clean, rejects, _ = clean_skm_file([sheet(header, rows)], REF)
+    clean, rejects, _ = clean_file("skm", [sheet(header, rows)], REF)
     assert len(clean) == 2 and rejects.empty
 
 
@@ -86,7 +84,7 @@ def test_skm_survey_date_gives_the_period() -> None:
     header = ["kode_pemda", "unit_layanan", "tanggal_survei", *ELEMENTS]
     rows = [["32.01", "Dinkes", "12 Agustus 2023", *["3"] * 9],
             ["32.01", "Dinkes", "12/08/2031", *["3"] * 9]]
-    clean, rejects, _ = clean_skm_file([sheet(header, rows)], REF)
+    clean, rejects, _ = clean_file("skm", [sheet(header, rows)], REF)
     assert clean["period"].tolist() == ["2023-S2"]
     assert "after the reference date" in rejects["reason"].iloc[0]
 
@@ -100,7 +98,7 @@ def test_published_rules() -> None:
         ["32.01", "Bappeda", "Semester I 2023", "70", "", "KEP/25/M.PAN/2/2004", ""],
         ["32.01", "Dishub", "Semester I 2023", "70", "", "PP 99/1999", ""],  # regulation
     ]
-    clean, rejects, _ = clean_published_file([sheet(IKM_HEADER, rows)], REF)
+    clean, rejects, _ = clean_file("ikm", [sheet(IKM_HEADER, rows)], REF)
     assert clean["ikm"].tolist() == [80.11, 70.0]
     assert clean["regulation"].tolist() == ["14/2017", "25/2004"]
     assert clean["respondents"].tolist()[0] == 120
@@ -111,15 +109,14 @@ def test_published_rules() -> None:
     assert reasons[7].startswith("unknown regulation")
 
 
-@pytest.mark.parametrize("cleaner", [clean_counts_file, clean_skm_file, clean_published_file])
-def test_every_row_in_exactly_one_place(cleaner) -> None:
-    header = {clean_counts_file: COUNTS_HEADER, clean_skm_file: SKM_HEADER,
-              clean_published_file: IKM_HEADER}[cleaner]
+@pytest.mark.parametrize("kind", ["jumlah_pegawai", "skm", "ikm"])
+def test_every_row_in_exactly_one_place(kind) -> None:
+    header = {"jumlah_pegawai": COUNTS_HEADER, "skm": SKM_HEADER, "ikm": IKM_HEADER}[kind]
     rows = [["32.01", "Dinkes", "Semester I 2023", *["3"] * (len(header) - 3)]] * 3
-    if cleaner is clean_skm_file:
+    if kind == "skm":
         rows = [skm_row(i, ["3"] * 9) for i in (1, 1, 2)]
     s = sheet(header, rows, dropped=[(9, "repeated header row")])
-    clean, rejects, _ = cleaner([s], REF)
+    clean, rejects, _ = clean_file(kind, [s], REF)
     assert len(clean) + len(rejects) == s.rows_in
 
 
@@ -141,7 +138,7 @@ def test_kinerja_rules() -> None:
         ["32.01", "Satpol PP", "2030", "70", "BB", *shares],         # after the reference date
         ["32.01", "Dinsos", "2024", "", "", *shares],                # shares only: kept
     ]
-    clean, rejects, _ = clean_kinerja_file([sheet(KINERJA_HEADER, rows)], REF)
+    clean, rejects, _ = clean_file("kinerja", [sheet(KINERJA_HEADER, rows)], REF)
     assert clean["unit_key"].tolist() == ["health", "education", "social"]
     assert clean["year"].tolist() == [2023, 2023, 2024]
     assert clean["predikat_sakip"].tolist()[:2] == ["A", "BB"]
@@ -174,7 +171,7 @@ def test_published_recap_with_index_and_converted_value_uses_the_converted_value
              "B (Baik)"],
             ["2", "Kab. Bogor", "Dinas Sosial", "Semester I 2023", "95", "3,05", "76,25", "B"],
             ["3", "Kab. Bogor", "Disdukcapil", "Semester I 2023", "95", "3,10", "", "B"]]
-    clean, rejects, files = clean_published_file([sheet(RECAP_HEADER, rows)], REF)
+    clean, rejects, files = clean_file("ikm", [sheet(RECAP_HEADER, rows)], REF)
     assert clean["ikm"].tolist() == [80.25, 76.25]
     assert files["f.csv"]["notes"] == {}  # nothing converted
     assert rejects["row"].tolist() == [4] and rejects["reason"].tolist() == [
@@ -186,7 +183,7 @@ def test_published_ikm_on_the_1_4_scale_alone_is_converted() -> None:
     rows = [["32.01", "Dinkes", "Semester I 2023", "3,5324"],
             ["32.01", "Dinsos", "Semester I 2023", "80,5"],    # the same header, 25-100
             ["32.01", "Disdik", "Semester I 2023", "12,5"]]    # neither scale
-    clean, rejects, files = clean_published_file([sheet(header, rows)], REF)
+    clean, rejects, files = clean_file("ikm", [sheet(header, rows)], REF)
     assert clean["ikm"].tolist() == [pytest.approx(88.31), 80.5]
     assert files["f.csv"]["notes"] == {"ikm_converted_from_1_4": 1}
     assert rejects["reason"].tolist() == ["IKM outside 25-100"]

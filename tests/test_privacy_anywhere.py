@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from _raw_helpers import ROSTER_HEADER, roster_rows, write_csv
 
-from p3k_study.clean.privacy import Scrubber, is_identifier, mask_digits
+from p3k_study.clean.privacy import Scrubber, mask_digits
 from p3k_study.cli import main
 
 NIP = "198001012005011003"
@@ -116,11 +116,6 @@ def test_the_rows_are_still_accounted_for(prepared: Path) -> None:
 ])
 def test_identifiers_are_masked_wherever_they_stand(text: str, masked: str) -> None:
     assert mask_digits(text) == masked
-
-
-def test_what_counts_as_a_whole_identifier() -> None:
-    assert is_identifier("'198606012010121004") and is_identifier("NIP. 19860601 201012 1 004")
-    assert not is_identifier("Dinas 198606012010121004") and not is_identifier("2023")
 
 
 def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() -> None:

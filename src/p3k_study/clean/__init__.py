@@ -1,21 +1,35 @@
-"""Cleaners, one per source table. `clean_<kind>_file` takes the RawSheets of one or more files
-and returns (clean table, rejects ledger, per-file input facts). Each is `<kind>_part` (every
-row and per-file rule) followed by `common.finish` (the duplicate check across all parts), so
-that `prepare` can clean groups of files in parallel and join them."""
+"""Cleaners, one per source table: `<kind>_part` applies every row and per-file rule to the
+sheets of one or more files and `common.finish` the duplicate rules over all parts, so that
+`prepare` can clean groups of files in parallel and join them; `clean_file` does both."""
 
-from p3k_study.clean.counts import clean_counts_file
-from p3k_study.clean.ikm_published import clean_published_file
-from p3k_study.clean.kinerja import clean_kinerja_file
-from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects
-from p3k_study.clean.roster import clean_roster_file
-from p3k_study.clean.skm import clean_skm_file
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
 
-__all__ = [
-    "REJECT_COLUMNS",
-    "clean_counts_file",
-    "clean_kinerja_file",
-    "clean_published_file",
-    "clean_roster_file",
-    "clean_skm_file",
-    "empty_rejects",
-]
+import pandas as pd
+
+from p3k_study.clean.common import Part, SheetLike, finish
+from p3k_study.clean.counts import counts_part
+from p3k_study.clean.ikm_published import published_part
+from p3k_study.clean.kinerja import kinerja_part
+from p3k_study.clean.roster import roster_part
+from p3k_study.clean.skm import skm_part
+from p3k_study.schemas import COUNTS, KINERJA, PUBLISHED, SKM, STAFF, typed
+
+CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
+    "pegawai": (roster_part, partial(typed, STAFF)),
+    "jumlah_pegawai": (counts_part, partial(typed, COUNTS)),
+    "skm": (skm_part, partial(typed, SKM)),
+    "ikm": (published_part, partial(typed, PUBLISHED)),
+    "kinerja": (kinerja_part, partial(typed, KINERJA)),
+}
+"""Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
+
+
+def clean_file(kind: str, sheets: Sequence[SheetLike], *args: Any, **options: Any
+               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+    """Clean sheets of one or more files of `kind` (a key of `CLEANERS`; `args` and `options`
+    as its cleaner takes them, e.g. `reference_date`, `freq`, `salt`): (clean table, rejects,
+    per-file input facts)."""
+    cleaner, empty = CLEANERS[kind]
+    return finish([cleaner(sheets, *args, **options)], empty())

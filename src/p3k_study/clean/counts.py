@@ -14,14 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import pandas as pd
-
 from p3k_study.clean.common import (
     MAX_STAFF_COUNT,
     Duplicates,
     Part,
     SheetLike,
-    finish,
     kept_rows,
     numbers,
     open_file,
@@ -45,13 +42,6 @@ COUNT_SOURCES = {
 }
 
 
-def clean_counts_file(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files: (clean counts, rejects, per-file input facts)."""
-    return finish([counts_part(sheets, reference_date, freq)], empty_counts())
-
-
 def counts_part(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
@@ -59,7 +49,6 @@ def counts_part(
     """Every rule but the duplicate check, for the sheets of one or more staff-count files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED)
-    verdicts = data.verdicts
     kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
     values = {
@@ -68,17 +57,8 @@ def counts_part(
         for source, target in COUNT_SOURCES.items()
     }
     units = resolve_units(data, "unit_kerja", kode)
-
-    keep = verdicts.alive
-    clean = kept_rows(data, kode, units)
-    clean["period_index"] = period.to_numpy(dtype="float64", na_value=float("nan"))[keep]
-    for target, series in values.items():
-        clean[target] = series.to_numpy(dtype="float64", na_value=float("nan"))[keep]
+    clean = kept_rows(data, kode, units, period_index=period, **values)
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = typed(COUNTS, clean)
     return Part(with_raw(data, clean), rejects_of(data), data.files,
                 Duplicates(("unit_id", "period_index"), "same unit and period"))
-
-
-def empty_counts() -> pd.DataFrame:
-    return typed(COUNTS)

@@ -25,7 +25,6 @@ from p3k_study.clean.common import (
     FileInput,
     Part,
     SheetLike,
-    finish,
     kept_rows,
     numbers,
     open_file,
@@ -63,13 +62,6 @@ def parse_regulation(values: pd.Series) -> pd.Series:
     return out
 
 
-def clean_published_file(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files: (clean records, rejects, per-file input facts)."""
-    return finish([published_part(sheets, reference_date, freq)], empty_published())
-
-
 def published_part(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
@@ -100,14 +92,8 @@ def published_part(
         regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
 
     units = resolve_units(data, "unit_layanan", kode)
-
-    keep = verdicts.alive
-    clean = kept_rows(data, kode, units)
-    clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["ikm"] = ikm.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["respondents"] = respondents.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["mutu"] = mutu.to_numpy(dtype=object, na_value=None)[keep]
-    clean["regulation"] = regulation.to_numpy(dtype=object)[keep]
+    clean = kept_rows(data, kode, units, period_index=period, ikm=ikm, respondents=respondents,
+                      mutu=mutu, regulation=regulation)
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = typed(PUBLISHED, clean)
     return Part(with_raw(data, clean), rejects_of(data), data.files,
@@ -125,7 +111,3 @@ def _ikm(data: FileInput) -> pd.Series:
     data.verdicts.reject(~np.isnan(v) & ((v < IKM_MIN) | (v > IKM_MAX)), "ikm",
                          f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", data.frame["ikm"])
     return pd.Series(v, index=value.index)
-
-
-def empty_published() -> pd.DataFrame:
-    return typed(PUBLISHED)

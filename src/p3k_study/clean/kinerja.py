@@ -27,7 +27,6 @@ from p3k_study.clean.common import (
     FileInput,
     Part,
     SheetLike,
-    finish,
     kept_rows,
     numbers,
     open_file,
@@ -60,13 +59,6 @@ def parse_grade(values: pd.Series) -> pd.Series:
     return text.where(text.isin(grades) | text.isna(), "unknown")
 
 
-def clean_kinerja_file(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year"
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files: (clean records, rejects, per-file input facts)."""
-    return finish([kinerja_part(sheets, reference_date, freq)], empty_kinerja())
-
-
 def kinerja_part(
     sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year",
     code_edition: str | None = None,
@@ -91,19 +83,12 @@ def kinerja_part(
                     "shares)")
 
     units = resolve_units(data, "unit_kerja", kode)
-
-    keep = verdicts.alive
-    clean = kept_rows(data, kode, units)
-    clean["year"] = year.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["nilai_sakip"] = sakip.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    clean["predikat_published"] = grade.to_numpy(dtype=object, na_value=None)[keep]
-    computed = sakip_grade(clean["nilai_sakip"])
-    clean["predikat_sakip"] = computed.fillna(clean["predikat_published"].astype("string"))
-    clean["flag_predikat_disagrees"] = (
-        computed.notna() & clean["predikat_published"].notna()
-        & (computed != clean["predikat_published"].astype("string"))).fillna(False)
-    for col, values in shares.items():
-        clean[col] = values.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean = kept_rows(data, kode, units, year=year, nilai_sakip=sakip, predikat_published=grade,
+                      **shares)
+    computed, published = sakip_grade(clean["nilai_sakip"]), clean["predikat_published"]
+    clean["predikat_sakip"] = computed.fillna(published)
+    clean["flag_predikat_disagrees"] = (computed.notna() & published.notna()
+                                        & (computed != published)).fillna(False)
     clean = typed(KINERJA, clean)
     return Part(with_raw(data, clean), rejects_of(data), data.files,
                 Duplicates(("unit_id", "year"), "same unit and year"))
@@ -129,7 +114,3 @@ def _check_shares(data: FileInput, shares: dict[str, pd.Series]) -> None:
                                        for s in shares.values()]), axis=1)
     off = every & (np.abs(total - 100.0) > SHARE_TOLERANCE)
     data.verdicts.reject(off, column, "SKP shares do not add up to 100")
-
-
-def empty_kinerja() -> pd.DataFrame:
-    return typed(KINERJA)

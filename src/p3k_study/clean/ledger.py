@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from p3k_study.clean.privacy import mask
 from p3k_study.schemas import REJECTS, typed
 
 REJECT_COLUMNS: list[str] = list(REJECTS.columns)
@@ -29,27 +30,10 @@ def empty_rejects() -> pd.DataFrame:
     return typed(REJECTS)
 
 
-def mask_value(value: object) -> str | None:
-    """Hide personal data but keep enough to find the row.
-
-    '198606012010121004' -> '1986***********004' (first four and last three characters).
-
-    Names and anything shorter than 8 characters become their first character plus asterisks.
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value)
-    if "*" in text:  # already masked
-        return text
-    if len(text) >= 8 and sum(ch.isdigit() for ch in text) >= len(text) // 2:
-        return text[:4] + "*" * (len(text) - 7) + text[-3:]
-    return (text[:1] + "*" * max(len(text) - 1, 3)) if text else text
-
-
 def mask_series(values: pd.Series) -> pd.Series:
-    """`mask_value` per unique value."""
-    uniques = values.dropna().unique()
-    mapping = {v: mask_value(v) for v in uniques}
+    """`privacy.mask` per distinct value; empty and already masked values (holding '*': a
+    ledger may be finalised twice) stay as they are."""
+    mapping = {v: v if not v or "*" in v else mask(v) for v in values.dropna().unique()}
     return values.map(mapping).astype("string")
 
 
@@ -77,9 +61,8 @@ class Verdicts:
     `reject(mask, column, reason, raw)` marks rows not yet rejected; the first reason wins.
     """
 
-    def __init__(self, frame: pd.DataFrame, source_file: str) -> None:
+    def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
-        self.source_file = source_file
         n = len(frame)
         self._reason = np.full(n, None, dtype=object)
         self._column = np.full(n, None, dtype=object)
@@ -87,12 +70,9 @@ class Verdicts:
         self._rejected = np.zeros(n, dtype=bool)
         self._kode: np.ndarray | None = None
 
-    def set_regions(self, kode_pemda: pd.Series | np.ndarray) -> None:
-        """The resolved region code per row (missing where unresolved), for the ledger."""
-        values = (kode_pemda.to_numpy(dtype=object) if isinstance(kode_pemda, pd.Series)
-                  else np.array(kode_pemda, dtype=object))
-        values[pd.isna(values)] = None
-        self._kode = values
+    def set_regions(self, kode_pemda: np.ndarray) -> None:
+        """The resolved region code per row (None where unresolved), for the ledger."""
+        self._kode = kode_pemda
 
     @property
     def alive(self) -> np.ndarray:
@@ -105,11 +85,11 @@ class Verdicts:
         column: str | None,
         reason: str | pd.Series,
         raw: pd.Series | None = None,
-    ) -> int:
-        """Reject rows where mask is true (and not already rejected); return how many."""
+    ) -> None:
+        """Reject rows where mask is true (and not already rejected)."""
         m = np.asarray(mask, dtype=bool) & ~self._rejected
         if not m.any():
-            return 0
+            return
         rows = np.flatnonzero(m)  # only the newly rejected rows are converted
         if isinstance(reason, pd.Series):
             self._reason[m] = reason.iloc[rows].to_numpy(dtype=object)
@@ -120,21 +100,16 @@ class Verdicts:
             values = raw.iloc[rows].astype(object).to_numpy()
             self._raw[m] = [None if pd.isna(v) else str(v) for v in values]
         self._rejected |= m
-        return int(m.sum())
 
     def ledger(self) -> pd.DataFrame:
         """Rejected rows as ledger lines (not yet masked or sorted: see `finalise`)."""
         m = self._rejected
         if not m.any():
             return empty_rejects()
-        sheets = self.frame["_sheet"] if "_sheet" in self.frame else pd.Series(None,
-                                                                             index=self.frame.index)
-        files = (self.frame["_file"].to_numpy(dtype=object)[m] if "_file" in self.frame
-                 else self.source_file)
         return pd.DataFrame(
             {
-                "source_file": files,
-                "sheet": sheets.to_numpy(dtype=object)[m],
+                "source_file": self.frame["_file"].to_numpy(dtype=object)[m],
+                "sheet": self.frame["_sheet"].to_numpy(dtype=object)[m],
                 "row": self.frame["_row"].to_numpy()[m].astype("int64"),
                 "column": self._column[m],
                 "raw_value": self._raw[m],

@@ -9,10 +9,11 @@ salt the id cannot be turned back into the NIP by trying every plausible number.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,21 +24,20 @@ PSEUDONYM_LENGTH = 16
 
 def pseudonym(value: str, salt: str) -> str:
     """Salted pseudonym of one normalised NIP."""
-    digest = hmac.new(salt.encode("utf-8"), value.encode("utf-8"), hashlib.sha256)
-    return digest.hexdigest()[:PSEUDONYM_LENGTH]
+    mac = _keyed(salt).copy()  # the salt's HMAC state, keyed once (350,000 NIPs nationally)
+    mac.update(value.encode("utf-8"))
+    return mac.hexdigest()[:PSEUDONYM_LENGTH]
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(salt: str) -> hmac.HMAC:
+    return hmac.new(salt.encode("utf-8"), digestmod=hashlib.sha256)
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """`pseudonym` per unique value; missing stays missing. The keyed HMAC is made once and
-    copied per value (350,000 NIPs nationally)."""
+    """`pseudonym` per unique value; missing stays missing."""
     codes, uniques = pd.factorize(values)
-    keyed = hmac.new(salt.encode("utf-8"), digestmod="sha256")
-    ids = []
-    for value in uniques:
-        mac = keyed.copy()
-        mac.update(str(value).encode("utf-8"))
-        ids.append(mac.hexdigest()[:PSEUDONYM_LENGTH])
-    table = np.array([*ids, None], dtype=object)
+    table = np.array([*(pseudonym(str(value), salt) for value in uniques), None], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
 
 
@@ -77,53 +77,34 @@ def _id_windows(run: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _mask(text: str) -> str:
-    """An identifier: first four and last three characters kept ('1986***********004'); a
-    name: its first letter ('B***********')."""
-    if sum(ch.isdigit() for ch in text) >= 8:
+def mask(text: str) -> str:
+    """Personal data hidden, enough kept to find the row: an identifier (8 characters or more,
+    at least half of them digits) keeps its first four and last three characters
+    ('1986***********004'), anything else its first character ('B***********')."""
+    if len(text) >= 8 and sum(ch.isdigit() for ch in text) >= len(text) // 2:
         return text[:4] + "*" * (len(text) - 7) + text[-3:]
     return text[:1] + "*" * max(len(text) - 1, 3)
 
 
-def _replace_ids(text: str, masker: Callable[[str], str]) -> str:
-    def one(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
-            return run
-        spans = _id_windows(run)
-        if not spans:
-            return run
-        out, last = [], 0
-        for start, end in spans:
-            out.append(run[last:start])
-            out.append(masker(run[start:end]))
-            last = end
-        out.append(run[last:])
-        return "".join(out)
-
-    return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
+def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with each (start, end) span `mask`ed."""
+    out, last = [], 0
+    for start, end in spans:
+        out.extend([text[last:start], mask(text[start:end])])
+        last = end
+    return "".join([*out, text[last:]])
 
 
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
     spaces, dots or hyphens between groups); the rest unchanged."""
-    return _replace_ids(text, _mask)
+    def one(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
+            return run
+        return _masked(run, _id_windows(run))
 
-
-def has_identifier(text: str) -> bool:
-    """Whether `text` holds an NIP- or NIK-shaped number."""
-    return mask_digits(text) != text
-
-
-def is_identifier(text: str) -> bool:
-    """Whether `text` is nothing but one NIP- or NIK-shaped number (labels like 'NIP:' and
-    quotes allowed)."""
-    stripped = re.sub(r"(?i)^\W*(?:nip|nik|ni ?pppk)?\W*", "", text).strip(" '\"`‘’.")
-    return bool(stripped) and _id_windows(stripped) == [(0, len(stripped))]
-
-
-def _words(text: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(text.lower()))
+    return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
 
 
 def name_key(name: object) -> str:
@@ -165,40 +146,28 @@ class Scrubber:
         out = mask_digits(value)
         if self.whole:
             if name_key(out) in self.whole:
-                out = _mask(out.strip())
+                out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
         self._cache[value] = out
         return out
 
     def _inner_names(self, text: str) -> str:
-        words = _words(text)
+        words = list(_WORD.finditer(text.lower()))
         texts = [w.group(0) for w in words]
         if not self._first.intersection(texts):
             return text
         spans: list[tuple[int, int]] = []
-        i = 0
+        i, longest = 0, min(MAX_NAME_WORDS, self._longest)
         while i < len(words):
-            hit = None
-            longest = min(MAX_NAME_WORDS, self._longest)
-            for j in (range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first
-                      else ()):
-                if " ".join(texts[i:j + 1]) in self.inner:
-                    hit = j
-                    break
+            ends = range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first else ()
+            hit = next((j for j in ends if " ".join(texts[i:j + 1]) in self.inner), None)
             if hit is None:
                 i += 1
-                continue
-            spans.append((words[i].start(), words[hit].end()))
-            i = hit + 1
-        if not spans:
-            return text
-        out, last = [], 0
-        for start, end in spans:
-            out.extend([text[last:start], _mask(text[start:end])])
-            last = end
-        out.append(text[last:])
-        return "".join(out)
+            else:
+                spans.append((words[i].start(), words[hit].end()))
+                i = hit + 1
+        return _masked(text, spans)
 
     def unit_key(self, value: str) -> str:
         """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised
@@ -208,7 +177,7 @@ class Scrubber:
         parts = value.split("/")
         for i, part in enumerate(parts):
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
-            if has_identifier(part) or part in self.squashed_inner or unmatched_name:
+            if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
         out = "/".join(parts)
         self._cache[value] = out

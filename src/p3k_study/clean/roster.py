@@ -22,7 +22,6 @@ from p3k_study.clean.common import (
     Duplicates,
     Part,
     SheetLike,
-    finish,
     future,
     kept_rows,
     open_file,
@@ -47,13 +46,6 @@ KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
 JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
 
-
-
-def clean_roster_file(
-    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files: (clean roster, rejects, per-file input facts)."""
-    return finish([roster_part(sheets, reference_date, salt)], empty_roster())
 
 
 def roster_part(
@@ -96,24 +88,14 @@ def roster_part(
 
     units = resolve_units(data, "unit_kerja", kode)
 
-    keep = verdicts.alive
-    clean = kept_rows(data, kode, units)
-    clean.insert(0, "employee_id", pseudonymise(nip.nip[keep].reset_index(drop=True), salt))
-    clean["status"] = status.to_numpy(dtype=object)[keep]
-    clean["nip_kind"] = nip.kind.to_numpy(dtype=object)[keep]
-    clean["jenis_jabatan"] = (
-        strip_text(frame["jenis_jabatan"]).str.lower().to_numpy(dtype=object)[keep]
-        if "jenis_jabatan" in frame.columns else None
-    )
-    clean["tmt"] = tmt.values.to_numpy()[keep]
-    clean["tanggal_berakhir"] = end_values.to_numpy()[keep]
+    jabatan = (strip_text(frame["jenis_jabatan"]).str.lower() if "jenis_jabatan" in frame.columns
+               else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    clean = kept_rows(data, kode, units, status=status, nip_kind=nip.kind, jenis_jabatan=jabatan,
+                      tmt=tmt.values, tanggal_berakhir=end_values)
+    clean["employee_id"] = pseudonymise(nip.nip[verdicts.alive].reset_index(drop=True), salt)
     clean = typed(STAFF, clean)
     names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
              else frozenset())
     return Part(with_raw(data, clean), rejects_of(data), data.files,
                 Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
                 names)
-
-
-def empty_roster() -> pd.DataFrame:
-    return typed(STAFF)

@@ -30,7 +30,6 @@ from p3k_study.clean.common import (
     FileInput,
     Part,
     SheetLike,
-    finish,
     future,
     kept_rows,
     numbers,
@@ -48,13 +47,6 @@ from p3k_study.schemas import SKM, typed
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
-
-
-def clean_skm_file(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester"
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files: (clean answers, rejects, per-file input facts)."""
-    return finish([skm_part(sheets, reference_date, freq)], empty_skm())
 
 
 def skm_part(
@@ -95,14 +87,8 @@ def skm_part(
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
                          implausible_above=MAX_POPULATION)
-
-    keep = verdicts.alive
     units = resolve_units(data, "unit_layanan", kode)
-    clean = kept_rows(data, kode, units)
-    clean["period_index"] = period.to_numpy(dtype="float64", na_value=np.nan)[keep]
-    for e in ELEMENTS:
-        clean[e] = scores[e][keep]
-    clean["populasi"] = population.to_numpy(dtype="float64", na_value=np.nan)[keep]
+    clean = kept_rows(data, kode, units, period_index=period, **scores, populasi=population)
     clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
     clean = typed(SKM, clean)
     return Part(with_raw(data, clean, _identified_rows(data)), rejects_of(data), data.files,
@@ -162,7 +148,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows],
-                               groups=data.file_codes()[other_rows])
+                               groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
         values = np.append(unique_values, np.nan)[codes]
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
@@ -178,7 +164,3 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole",
                              raw)
     return np.where(ok, values, 0).astype("int8")
-
-
-def empty_skm() -> pd.DataFrame:
-    return typed(SKM)

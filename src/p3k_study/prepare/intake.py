@@ -21,13 +21,9 @@ from typing import Any
 
 import pandas as pd
 
+from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish, packed
-from p3k_study.clean.counts import counts_part, empty_counts
-from p3k_study.clean.ikm_published import empty_published, published_part
-from p3k_study.clean.kinerja import empty_kinerja, kinerja_part
 from p3k_study.clean.ledger import empty_rejects
-from p3k_study.clean.roster import empty_roster, roster_part
-from p3k_study.clean.skm import empty_skm, skm_part
 from p3k_study.config import Config, read_dataset_marker
 from p3k_study.errors import StageError, UserError
 from p3k_study.prepare.files import KINDS, dataset_files
@@ -62,15 +58,6 @@ class Cleaned:
         """The kind's source files, for a `StageError`."""
         return list(self.files)
 
-
-CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
-    "pegawai": (roster_part, empty_roster),
-    "jumlah_pegawai": (counts_part, empty_counts),
-    "skm": (skm_part, empty_skm),
-    "ikm": (published_part, empty_published),
-    "kinerja": (kinerja_part, empty_kinerja),
-}
-"""Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
 
 PARALLEL_MIN_FILES = 16
 CHUNK_BYTES = 24_000_000
