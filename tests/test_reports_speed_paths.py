@@ -278,3 +278,18 @@ def test_batch_workers_are_forked_from_one_warm_fork_server_that_is_stopped_afte
     assert server is not None and server != os.getpid()
     assert seen == {(server, True)}
     assert forkserver._forkserver._forkserver_pid is None
+
+
+def test_the_batch_module_leaves_the_report_modules_to_the_workers_fork_server():
+    """`render_reports` starts the fork server before it imports the report's modules (the
+    estimators, matplotlib: seconds of CPU), so both imports run side by side; importing the
+    batch module must not pull them in."""
+    import subprocess
+    import sys
+
+    check = ("import sys, p3k_study.reports.batch\n"
+             "print(sorted(m for m in ('p3k_study.reports.content', 'p3k_study.estimate',"
+             " 'matplotlib', 'papermill') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

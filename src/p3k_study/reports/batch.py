@@ -49,16 +49,15 @@ from typing import Any, Literal
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.reports.content import (
+from p3k_study.pipeline import sha256_file
+from p3k_study.reports.files import (
     NATIONAL_FILE,
     PROCESSED_FILES,
     SUMMARY_FILE,
-    list_regions,
-    national_headline,
-    region_truth,
-    sha256_file,
+    atomic_write_text,
+    inside,
+    safe_slug,
 )
-from p3k_study.reports.files import atomic_write_text, inside, safe_slug
 from p3k_study.reports.html import notebook_page
 from p3k_study.reports.pdf import NOT_INSTALLED, find_chromium, print_pdf
 from p3k_study.reports.process import fork_available, forks_here, warm_worker
@@ -481,20 +480,38 @@ def _run_dask(tasks: list[RegionTask], scheduler: str) -> Iterator[RegionOutcome
 # ---------------------------------------------------------------- the batch
 
 
-def _region_list(processed: Path, regions: str | Iterable[str], level: str) -> pd.DataFrame:
-    """Requested regions with their names ('' for a code not in the panel), in request order."""
-    columns = ["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]
-    known = list_regions(pd.read_parquet(processed / "panel.parquet", columns=columns), level)
+def _requested(regions: str | Iterable[str]) -> Literal["all"] | list[str]:
+    """`regions` checked: 'all', or its distinct codes (strings) in request order."""
     if isinstance(regions, str):
         if regions != "all":
             raise ValueError("regions must be 'all' or a list of region codes (strings)")
-        return known[["region", "name"]]
+        return "all"
     codes = list(dict.fromkeys(regions))
     for code in codes:
         if not isinstance(code, str):
             raise TypeError(f"region codes must be strings like '11.01', not {code!r}")
+    return codes
+
+
+def _requested_count(processed: Path, requested: Literal["all"] | list[str], level: str) -> int:
+    """How many regions are asked for, without the report's modules (see render_reports)."""
+    if requested != "all":
+        return len(requested)
+    column = "kode_pemda" if level == "pemda" else "kode_provinsi"
+    return pd.read_parquet(processed / "panel.parquet", columns=[column]).iloc[:, 0].nunique()
+
+
+def _region_list(processed: Path, requested: Literal["all"] | list[str],
+                 level: str) -> pd.DataFrame:
+    """Requested regions with their names ('' for a code not in the panel), in request order."""
+    from p3k_study.reports.content import list_regions
+
+    columns = ["kode_pemda", "nama_pemda", "kode_provinsi", "nama_provinsi"]
+    known = list_regions(pd.read_parquet(processed / "panel.parquet", columns=columns), level)
+    if requested == "all":
+        return known[["region", "name"]]
     names = dict(zip(known["region"], known["name"], strict=True))
-    return pd.DataFrame({"region": codes, "name": [names.get(c, "") for c in codes]})
+    return pd.DataFrame({"region": requested, "name": [names.get(c, "") for c in requested]})
 
 
 def _slugs(regions: pd.DataFrame) -> list[str]:
@@ -515,6 +532,49 @@ def _summary_of(folder: Path) -> dict[str, Any] | None:
         return json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _tasks(processed: Path, out: Path, requested: Literal["all"] | list[str], level: str,
+           lang: str, extra: dict[str, Any], template: Path, chromium: str | None,
+           force: bool) -> tuple[list[RegionTask], list[RegionOutcome], pd.DataFrame]:
+    """The national headline (estimated once, written to out/national.json), then a task per
+    region to render and an outcome per region unchanged since its last render."""
+    from p3k_study.reports.content import national_headline, region_truth
+
+    wanted = _region_list(processed, requested, level)
+    inputs = hash_inputs(processed)
+    template_sha = sha256_file(template)
+    common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
+              "level": level, "lang": lang}
+    # every report shows the same national headline: estimate it once, here
+    national = national_headline(processed, outcome=common["outcome"],
+                                 treatment=common["treatment"],
+                                 period_from=common["period_from"],
+                                 period_to=common["period_to"],
+                                 min_treated=common["min_treated"]).to_dict()
+    atomic_write_text(out / NATIONAL_FILE, json.dumps(national, indent=2, sort_keys=True) + "\n")
+    common["national"] = national
+    truth_file = common.pop("truth_file", None)
+    # the simulator's truth is for the default window and outcome only: elsewhere none is shown
+    default_scope = (common["outcome"], common["period_from"], common["period_to"]) == (
+        "ikm", None, None)
+    truth = region_truth(truth_file) if truth_file and default_scope else {}
+    tasks, outcomes = [], []
+    for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
+        folder = inside(out, slug)
+        params = {**common, "region": code, "att_true": truth.get(code)}
+        fingerprint = make_fingerprint(inputs, params, template_sha)
+        if chromium:
+            fingerprint["pdf"] = True
+        if not force and fingerprint_matches(folder, fingerprint):
+            outcomes.append(RegionOutcome(code, name, slug, "skipped",
+                                          summary=_summary_of(folder),
+                                          has_pdf=(folder / REPORT_PDF).is_file()))
+            continue
+        tasks.append(RegionTask(code, name, level, slug, str(folder), str(template), params,
+                                fingerprint, chromium=chromium))
+
+    return tasks, outcomes, wanted
 
 
 def render_reports(
@@ -563,39 +623,19 @@ def render_reports(
     chromium = find_chromium() if pdf else None
     out.mkdir(parents=True, exist_ok=True)
 
-    wanted = _region_list(processed, regions, level)
-    workers = _early_workers(jobs, scheduler, len(wanted), out, force)
-    inputs = hash_inputs(processed)
-    template_sha = sha256_file(template)
-    common = {**DEFAULT_PARAMETERS, **extra, "processed_dir": str(processed.resolve()),
-              "level": level, "lang": lang}
-    # every report shows the same national headline: estimate it once, here
-    national = national_headline(processed, outcome=common["outcome"],
-                                 treatment=common["treatment"],
-                                 period_from=common["period_from"],
-                                 period_to=common["period_to"],
-                                 min_treated=common["min_treated"]).to_dict()
-    atomic_write_text(out / NATIONAL_FILE, json.dumps(national, indent=2, sort_keys=True) + "\n")
-    common["national"] = national
-    truth_file = common.pop("truth_file", None)
-    # the simulator's truth is for the default window and outcome only: elsewhere none is shown
-    default_scope = (common["outcome"], common["period_from"], common["period_to"]) == (
-        "ikm", None, None)
-    truth = region_truth(truth_file) if truth_file and default_scope else {}
-    tasks, outcomes = [], []
-    for (code, name), slug in zip(wanted.itertuples(index=False), _slugs(wanted), strict=True):
-        folder = inside(out, slug)
-        params = {**common, "region": code, "att_true": truth.get(code)}
-        fingerprint = make_fingerprint(inputs, params, template_sha)
-        if chromium:
-            fingerprint["pdf"] = True
-        if not force and fingerprint_matches(folder, fingerprint):
-            outcomes.append(RegionOutcome(code, name, slug, "skipped",
-                                          summary=_summary_of(folder),
-                                          has_pdf=(folder / REPORT_PDF).is_file()))
-            continue
-        tasks.append(RegionTask(code, name, level, slug, str(folder), str(template), params,
-                                fingerprint, chromium=chromium))
+    # The workers' fork server starts first: its imports (the report's modules, ~6 s CPU) then
+    # run beside this process's, which imports the estimators and estimates the national
+    # headline, instead of after them.
+    requested = _requested(regions)
+    workers = _early_workers(jobs, scheduler, _requested_count(processed, requested, level),
+                             out, force)
+    try:
+        tasks, outcomes, wanted = _tasks(processed, out, requested, level, lang, extra, template,
+                                         chromium, force)
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        raise
 
     bar = tqdm(total=len(wanted), initial=len(outcomes), desc="reports", unit="region",
                file=sys.stderr, disable=not progress, dynamic_ncols=True)

@@ -27,6 +27,7 @@ import pandas as pd
 from p3k_study import __version__, plots
 from p3k_study.pipeline import sha256_file
 from p3k_study.reports import analysis
+from p3k_study.reports.files import SUMMARY_FILE
 from p3k_study.reports.text import (
     MISSING,
     PHRASES,
@@ -40,10 +41,8 @@ from p3k_study.reports.text import (
 )
 
 K_MIN = 5  # smallest count shown in a table; 1..K_MIN-1 are suppressed (0 is shown)
-PROCESSED_FILES = ("panel.parquet", "units.parquet", "rejects.parquet", "cleaning_summary.json")
 STATUS_COLUMNS = {"n_pns": "col_pns", "n_p3k": "col_p3k",
                   "n_p3k_part_time": "col_p3k_part_time", "n_other": "col_other"}
-SUMMARY_FILE = "region_summary.json"
 
 CSS = """
 <style>
@@ -486,9 +485,6 @@ class ReportResult:
     region: analysis.RegionAnalysis
     national: analysis.Estimate
     truth: float | None = None
-
-
-NATIONAL_FILE = "national.json"
 
 
 def national_headline(processed_dir: str | Path, *, outcome: str = "ikm",

@@ -14,6 +14,10 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+PROCESSED_FILES = ("panel.parquet", "units.parquet", "rejects.parquet", "cleaning_summary.json")
+SUMMARY_FILE = "region_summary.json"  # a report's key numbers, written by its notebook
+NATIONAL_FILE = "national.json"  # the national headline every report of a batch shows
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_SLUG = 80
 

@@ -19,7 +19,8 @@ _held: dict[Path, tuple[dict[str, str], Any]] = {}  # resolved folder -> (hashes
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    from p3k_study.reports.content import PROCESSED_FILES, sha256_file
+    from p3k_study.pipeline import sha256_file
+    from p3k_study.reports.files import PROCESSED_FILES
 
     return {name: sha256_file(folder / name) for name in PROCESSED_FILES
             if (folder / name).is_file()}
