@@ -281,7 +281,7 @@ def run_config(raw: Path, freq: str) -> tuple[Config, dict[str, object]]:
 
 @contextmanager
 def fixed_hash_seed() -> Iterator[None]:
-    """Set PYTHONHASHSEED=0 for child processes (report kernels) started inside the block."""
+    """Set PYTHONHASHSEED=0 for child processes (models, reports) started inside the block."""
     before = os.environ.get(HASH_SEED_VARIABLE)
     os.environ[HASH_SEED_VARIABLE] = HASH_SEED
     try:
