@@ -128,24 +128,21 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
     keys = IKM_UNIT_KEYS
-    scores = skm[list(ELEMENTS)].astype("float64")
-    complete = scores.notna().all(axis=1).to_numpy()
-    skm, scores = skm[complete], scores[complete]
-    scores[keys] = skm[keys]
-    grouped = scores.groupby(keys, sort=True, observed=True)
+    kept = [*keys, *ELEMENTS, *(c for c in ("populasi", "period") if c in skm.columns)]
+    complete = skm[list(ELEMENTS)].notna().all(axis=1).to_numpy()
+    frame = skm.loc[complete, kept]
+    if "populasi" in kept:
+        frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
+    grouped = frame.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")
-    if "populasi" in skm.columns:
-        pop = pd.to_numeric(skm["populasi"], errors="coerce").groupby(
-            [skm[k] for k in keys], sort=True, observed=True).max()
-        out["population"] = pop.reindex(out.index).astype("float64")
-    else:
-        out["population"] = np.nan
+    out["population"] = grouped["populasi"].max().astype("float64") if "populasi" in kept else (
+        np.nan)
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
+    if "period" in kept:
+        out["period"] = grouped["period"].first().to_numpy()
     out = out.reset_index()
-    if "period" in skm.columns:
-        out["period"] = skm.groupby(keys, sort=True, observed=True)["period"].first().to_numpy()
     out["regulation"] = REGULATION_2017
     out["ikm_category"] = category(out["ikm"], out["regulation"])
     _sample_check(out)
