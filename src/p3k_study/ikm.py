@@ -22,17 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ELEMENTS: tuple[str, ...] = (
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "pengaduan",
-    "sarana",
-)
+ELEMENTS: tuple[str, ...] = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
+                             "perilaku", "pengaduan", "sarana")
 """The nine elements of PermenPANRB 14/2017, by name (some survey apps swap U8 and U9)."""
 
 REGULATION_2017 = "14/2017"

@@ -189,7 +189,13 @@ def build_panel(
                       ikm[["unit_id", "period_index"]]]).drop_duplicates()
     panel = keys.astype({"period_index": "int64"}).merge(stocks, on=["unit_id", "period_index"],
                                                           how="left")
-    panel = panel.merge(_ikm_part(ikm), on=["unit_id", "period_index"], how="left")
+    part = ikm[["unit_id", "period_index"]].astype({"period_index": "int64"})
+    for col, default in {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA,
+                         "ikm_source": pd.NA, "regulation": REGULATION_2017,
+                         "flag_published_disagrees": False, "flag_mutu_disagrees": False}.items():
+        part[col] = ikm[col].to_numpy() if col in ikm else default
+    part = part.rename(columns={"flag_published_disagrees": "flag_ikm_published_disagrees"})
+    panel = panel.merge(part, on=["unit_id", "period_index"], how="left")
     codes = panel["unit_id"].cat.codes.to_numpy()
     described = units.drop_duplicates("unit_id").set_index("unit_id").reindex(ids)
     for col in ["kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda", "unit_function",
@@ -197,16 +203,6 @@ def build_panel(
         panel[col] = described[col].array.take(codes) if col in described else np.nan
     panel["cohort"] = cohort.reindex(ids, fill_value=0).to_numpy()[codes].astype("int64")
     return _finish(panel, freq)
-
-
-def _ikm_part(ikm: pd.DataFrame) -> pd.DataFrame:
-    cols = {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA, "ikm_source": pd.NA,
-            "regulation": REGULATION_2017, "flag_published_disagrees": False,
-            "flag_mutu_disagrees": False}
-    part = ikm[["unit_id", "period_index"]].astype({"period_index": "int64"})
-    for col, default in cols.items():
-        part[col] = ikm[col].to_numpy() if col in ikm else default
-    return part.rename(columns={"flag_published_disagrees": "flag_ikm_published_disagrees"})
 
 
 def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from p3k_study.clean.common import coexisting_offices, separate_offices
+from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
@@ -79,7 +79,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
             done[cleaned.kind] = cleaned
             derived[cleaned.kind] = derive(cleaned, freq)  # while the workers clean the rest
     with stage("keeping offices that exist side by side apart", [str(raw)]):
-        split = frozenset().union(*(coexisting_offices(c.table) for c in done.values()))
+        split = frozenset().union(*(d.offices for d in derived.values()))
         for kind, cleaned in done.items():  # offices side by side in one kind: apart in all
             table = separate_offices(cleaned.table, split)
             if table is not cleaned.table:

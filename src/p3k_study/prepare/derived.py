@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from p3k_study.clean.common import coexisting_offices
 from p3k_study.config import Config
 from p3k_study.ikm import combine_ikm, compute_ikm, published_ikm
 from p3k_study.periods import period_labels
@@ -108,6 +109,8 @@ class Derived:
     """`ikm.compute_ikm` of the SKM answers."""
     staff: pd.DataFrame | None = None
     """The roster as written: sorted (`write.sorted_staff`) and checked against its schema."""
+    offices: frozenset[str] = frozenset()
+    """`clean.common.coexisting_offices` of the kind's table."""
 
 
 def derive(cleaned: Cleaned, freq: str) -> Derived:
@@ -118,4 +121,5 @@ def derive(cleaned: Cleaned, freq: str) -> Derived:
         answers = compute_ikm(cleaned.table) if cleaned.kind == "skm" else None
         staff = (validate("staff", sorted_staff(cleaned.table))
                  if cleaned.kind == "pegawai" else None)
-    return Derived(seen, answers, staff)
+        offices = coexisting_offices(cleaned.table)
+    return Derived(seen, answers, staff, offices)
