@@ -35,7 +35,6 @@ import pandas as pd
 
 from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
-from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
 from p3k_study.panel import build_panel, panel_window
 from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
@@ -77,14 +76,14 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     with stage("reading and cleaning the raw files", [str(raw)]):
         for cleaned in clean_kinds(raw, config, reference_date, progress=progress):
             done[cleaned.kind] = cleaned
-            derived[cleaned.kind] = derive(cleaned, freq)  # while the workers clean the rest
+            derived[cleaned.kind] = derive(cleaned, config)  # while the workers clean the rest
     with stage("keeping offices that exist side by side apart", [str(raw)]):
         split = frozenset().union(*(d.offices for d in derived.values()))
         for kind, cleaned in done.items():  # offices side by side in one kind: apart in all
             table = separate_offices(cleaned.table, split)
             if table is not cleaned.table:
                 done[kind] = replace(cleaned, table=table)
-                derived[kind] = derive(done[kind], freq)
+                derived[kind] = derive(done[kind], config)
     roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
@@ -119,9 +118,10 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if kinerja.files:
         tables["kinerja"] = kinerja.table.sort_values(
             ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
-    with stage("masking personal data in the outputs", inputs):
-        scrubber = Scrubber(roster.names, config.effective_salt)
-        tables = {name: scrubber.table(table) for name, table in tables.items()}
+    with stage("masking personal data in the outputs", inputs):  # the staff's in `derive`
+        scrubber = derived["pegawai"].scrubber
+        tables = {name: table if name == "staff" else scrubber.table(table)
+                  for name, table in tables.items()}
     with stage("writing the cleaning summary", inputs):
         summary = scrubber.anything(summarise(
             cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,

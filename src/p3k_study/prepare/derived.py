@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import coexisting_offices
+from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config
 from p3k_study.ikm import combine_ikm, compute_ikm, published_ikm
 from p3k_study.periods import period_labels
@@ -108,18 +109,23 @@ class Derived:
     answers: pd.DataFrame | None = None
     """`ikm.compute_ikm` of the SKM answers."""
     staff: pd.DataFrame | None = None
-    """The roster as written: sorted (`write.sorted_staff`) and checked against its schema."""
+    """The roster as written: sorted (`write.sorted_staff`), checked against its schema and
+    personal data masked."""
+    scrubber: Scrubber | None = None
+    """The roster's masker of personal data, for every output (`clean.privacy.Scrubber`)."""
     offices: frozenset[str] = frozenset()
     """`clean.common.coexisting_offices` of the kind's table."""
 
 
-def derive(cleaned: Cleaned, freq: str) -> Derived:
+def derive(cleaned: Cleaned, config: Config) -> Derived:
     """What needs the clean table of one kind only."""
     with stage(f"summarising the clean {cleaned.kind} table", list(cleaned.files)):
-        seen = (unit_names_seen(cleaned.table, cleaned.kind, freq)
+        seen = (unit_names_seen(cleaned.table, cleaned.kind, config.freq)
                 if cleaned.kind in UNIT_SOURCES else None)
         answers = compute_ikm(cleaned.table) if cleaned.kind == "skm" else None
-        staff = (validate("staff", sorted_staff(cleaned.table))
-                 if cleaned.kind == "pegawai" else None)
+        staff = scrubber = None
+        if cleaned.kind == "pegawai":
+            scrubber = Scrubber(cleaned.names, config.effective_salt)
+            staff = scrubber.table(validate("staff", sorted_staff(cleaned.table)))
         offices = coexisting_offices(cleaned.table)
-    return Derived(seen, answers, staff, offices)
+    return Derived(seen, answers, staff, scrubber, offices)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,23 +67,14 @@ def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str,
     `validated`: the names of tables already checked with `validate`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / f"{name}.{suffix}" for name in OUTPUT_TABLES if name in tables
-               for suffix in (("parquet", "csv") if name in ("panel", "rejects") else ("parquet",))]
-    # files are written by two threads (Parquet; CSV) while the next table is validated (Arrow
-    # encodes and compresses without holding the GIL); the panel, whose CSV takes longest, first
-    with ThreadPoolExecutor(max_workers=1) as parquet, ThreadPoolExecutor(max_workers=1) as text:
-        pending = []
-        for path in sorted(written, key=lambda path: path.stem != "panel"):
-            table = tables[path.stem]
-            if path.suffix == ".csv":  # what to_csv(float_format="%.10g") writes; no formulas
-                pending.append(text.submit(write_csv, table, path, neutralise_formulas=True))
-            else:
-                if path.stem not in validated:
-                    table = validate(path.stem, table)
-                pending.append(parquet.submit(table.to_parquet, path, index=False,
-                                              compression="zstd"))
-        for future in pending:
-            future.result()
+    written = []
+    for name in (name for name in OUTPUT_TABLES if name in tables):
+        table = tables[name] if name in validated else validate(name, tables[name])
+        written.append(out / f"{name}.parquet")
+        table.to_parquet(written[-1], index=False, compression="zstd")
+        if name in ("panel", "rejects"):  # what to_csv(float_format="%.10g") writes, no formulas
+            written.append(out / f"{name}.csv")
+            write_csv(table, written[-1], neutralise_formulas=True)
     path = out / SUMMARY_FILE
     path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,
                                default=str) + "\n", encoding="utf-8")
