@@ -53,26 +53,20 @@ def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarra
     return total / elements * 25.0
 
 
-def category(
-    ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
-) -> pd.Series:
+def category(ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
+             ) -> pd.Series:
     """Quality category A-D by lower bounds of the regulation (per row when a Series)."""
-    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)))
-    if isinstance(ikm, pd.Series):
-        values.index = ikm.index
-    regs = (
-        regulation.reindex(values.index) if isinstance(regulation, pd.Series)
-        else pd.Series(regulation, index=values.index)
-    ).fillna(REGULATION_2017)
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)),
+                       index=ikm.index if isinstance(ikm, pd.Series) else None)
+    regs = (regulation.reindex(values.index) if isinstance(regulation, pd.Series)
+            else pd.Series(regulation, index=values.index)).fillna(REGULATION_2017).to_numpy()
+    v = values.to_numpy() + EDGE_TOLERANCE
+    out = np.full(len(v), None, dtype=object)
     for reg, bounds in BOUNDS.items():
-        rows = (regs == reg).to_numpy(bool) & values.notna().to_numpy(bool)
-        if not rows.any():
-            continue
-        v = values.to_numpy()[rows] + EDGE_TOLERANCE
-        conditions = [v >= bound for bound, _ in bounds]
-        out.iloc[np.flatnonzero(rows)] = np.select(conditions, [c for _, c in bounds], "D")
-    return out
+        rows = (regs == reg) & ~np.isnan(v)
+        grades = np.select([v >= bound for bound, _ in bounds], [c for _, c in bounds], "D")
+        out[rows] = grades[rows]
+    return pd.Series(out, index=values.index, dtype="string")
 
 
 def parse_category(values: pd.Series) -> pd.Series:
