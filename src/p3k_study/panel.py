@@ -180,15 +180,16 @@ def build_panel(
                           ["unit_id", "period_index"]])
         frames.append(c[c["period_index"].between(first, last)])
     stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires"])
+        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
+                 "flag_staff_from_counts", "flag_hires_inferred"])
     cohort = pd.concat(hits).groupby("unit_id", observed=True)["period_index"].min() if (
         hits) else pd.Series(dtype="int64")
     ikm = ikm_unit[ikm_unit["period_index"].between(first, last)]
     ikm = ikm.assign(unit_id=pd.Categorical(ikm["unit_id"], categories=ids))
     keys = pd.concat([stocks.loc[stocks["n_staff"] > 0, ["unit_id", "period_index"]],
                       ikm[["unit_id", "period_index"]]]).drop_duplicates()
-    panel = keys.astype({"period_index": "int64"}).merge(stocks, on=["unit_id", "period_index"],
-                                                          how="left")
+    keys = keys.astype({"unit_id": pd.CategoricalDtype(ids), "period_index": "int64"})
+    panel = keys.merge(stocks, on=["unit_id", "period_index"], how="left")
     part = ikm[["unit_id", "period_index"]].astype({"period_index": "int64"})
     for col, default in {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA,
                          "ikm_source": pd.NA, "regulation": REGULATION_2017,
