@@ -83,6 +83,9 @@ def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False
         return
     fields = [column_text(table[c], neutralise_formulas) for c in table.columns]
     rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n")
-        handle.writelines(f"{row}\n" for row in rows.to_pylist())
+    with open(path, "wb") as handle:
+        handle.write((SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n").encode())
+        if len(rows):  # every row and a '\n' after each, joined by Arrow
+            every = pa.LargeListArray.from_arrays([0, len(rows)], rows)
+            handle.write(pc.binary_join(every, pa.scalar("\n", pa.large_string()))[0].as_buffer())
+            handle.write(b"\n")

@@ -22,17 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ELEMENTS: tuple[str, ...] = (
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "pengaduan",
-    "sarana",
-)
+ELEMENTS: tuple[str, ...] = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
+                             "perilaku", "pengaduan", "sarana")
 """The nine elements of PermenPANRB 14/2017, by name (some survey apps swap U8 and U9)."""
 
 REGULATION_2017 = "14/2017"
@@ -62,26 +53,20 @@ def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarra
     return total / elements * 25.0
 
 
-def category(
-    ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
-) -> pd.Series:
+def category(ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
+             ) -> pd.Series:
     """Quality category A-D by lower bounds of the regulation (per row when a Series)."""
-    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)))
-    if isinstance(ikm, pd.Series):
-        values.index = ikm.index
-    regs = (
-        regulation.reindex(values.index) if isinstance(regulation, pd.Series)
-        else pd.Series(regulation, index=values.index)
-    ).fillna(REGULATION_2017)
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)),
+                       index=ikm.index if isinstance(ikm, pd.Series) else None)
+    regs = (regulation.reindex(values.index) if isinstance(regulation, pd.Series)
+            else pd.Series(regulation, index=values.index)).fillna(REGULATION_2017).to_numpy()
+    v = values.to_numpy() + EDGE_TOLERANCE
+    out = np.full(len(v), None, dtype=object)
     for reg, bounds in BOUNDS.items():
-        rows = (regs == reg).to_numpy(bool) & values.notna().to_numpy(bool)
-        if not rows.any():
-            continue
-        v = values.to_numpy()[rows] + EDGE_TOLERANCE
-        conditions = [v >= bound for bound, _ in bounds]
-        out.iloc[np.flatnonzero(rows)] = np.select(conditions, [c for _, c in bounds], "D")
-    return out
+        rows = (regs == reg) & ~np.isnan(v)
+        grades = np.select([v >= bound for bound, _ in bounds], [c for _, c in bounds], "D")
+        out[rows] = grades[rows]
+    return pd.Series(out, index=values.index, dtype="string")
 
 
 def parse_category(values: pd.Series) -> pd.Series:
@@ -128,24 +113,21 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
     keys = IKM_UNIT_KEYS
-    scores = skm[list(ELEMENTS)].astype("float64")
-    complete = scores.notna().all(axis=1).to_numpy()
-    skm, scores = skm[complete], scores[complete]
-    scores[keys] = skm[keys]
-    grouped = scores.groupby(keys, sort=True, observed=True)
+    kept = [*keys, *ELEMENTS, *(c for c in ("populasi", "period") if c in skm.columns)]
+    complete = skm[list(ELEMENTS)].notna().all(axis=1).to_numpy()
+    frame = skm.loc[complete, kept]
+    if "populasi" in kept:
+        frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
+    grouped = frame.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")
-    if "populasi" in skm.columns:
-        pop = pd.to_numeric(skm["populasi"], errors="coerce").groupby(
-            [skm[k] for k in keys], sort=True, observed=True).max()
-        out["population"] = pop.reindex(out.index).astype("float64")
-    else:
-        out["population"] = np.nan
+    out["population"] = grouped["populasi"].max().astype("float64") if "populasi" in kept else (
+        np.nan)
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
+    if "period" in kept:
+        out["period"] = grouped["period"].first().to_numpy()
     out = out.reset_index()
-    if "period" in skm.columns:
-        out["period"] = skm.groupby(keys, sort=True, observed=True)["period"].first().to_numpy()
     out["regulation"] = REGULATION_2017
     out["ikm_category"] = category(out["ikm"], out["regulation"])
     _sample_check(out)

@@ -28,7 +28,6 @@ from p3k_study.schemas import PANEL, typed
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
 COUNT_COLUMNS = list(STATUS_COLUMNS.values())
-STOCK_COLUMNS = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires"]
 
 
 def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
@@ -37,43 +36,54 @@ def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Seri
     return month_period_index(d.dt.year, d.dt.month, freq).astype("Int64")
 
 
-def roster_stocks(
-    roster: pd.DataFrame, first: int, last: int, freq: Frequency = "semester"
-) -> pd.DataFrame:
+def _periods(dates: pd.Series, freq: Frequency) -> np.ndarray:
+    return date_period_index(dates, freq).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, rule: CohortRule,
+                  freq: Frequency = "semester") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Staff in post per unit and period on the period's last day, and P3K hires per period.
 
-    Returns unit_id, period_index for every unit of the roster and every period first..last,
-    with n_pns, n_p3k, n_p3k_part_time, n_other, n_staff, p3k_hires (int64).
-    """
-    codes, units = pd.factorize(roster["unit_id"], sort=True)
-    n_t = last - first + 1
-    status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS))
-    scode = np.asarray(status.codes)
-    scode = np.where(scode < 0, 3, scode)  # unknown status counts as other
-    start = date_period_index(roster["tmt"], freq).to_numpy(dtype="float64", na_value=np.nan)
-    stop = date_period_index(roster["tanggal_berakhir"], freq).to_numpy(
-        dtype="float64", na_value=np.nan) if "tanggal_berakhir" in roster else np.full(
-        len(roster), np.nan)
-    stop = np.where(np.isnan(stop), last + 1, stop)
-    s = np.clip(start, first, last + 1)
-    e = np.clip(stop, first, last + 1)
+    Returns (stocks, hits): stocks has unit_id (a Categorical of `units`) and period_index for
+    every unit of the roster and every period first..last, with n_pns, n_p3k, n_p3k_part_time,
+    n_other, n_staff, p3k_hires (int64); hits the (unit_id, period_index) of every period of
+    the roster's history, also outside first..last, that meets the cohort `rule`."""
+    codes, present = pd.factorize(roster["unit_id"], sort=True)
+    status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS)).codes
+    status = np.where(status < 0, 3, status)  # unknown status counts as other
+    start = _periods(roster["tmt"], freq)
+    stop = (_periods(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
+            else np.full(len(roster), np.nan))
+    lo, hi = first, last  # the history: from the first TMT on, also before the window
+    if not np.isnan(start).all():
+        lo, hi = min(first, int(np.nanmin(start))), max(last, int(np.nanmax(start)))
+    n_t = hi - lo + 1
+    s = np.clip(start, lo, hi + 1)
+    e = np.clip(np.where(np.isnan(stop), hi + 1, stop), lo, hi + 1)
     ok = ~np.isnan(start) & (s < e)
-    delta = np.zeros((len(units), n_t + 1, 4), dtype=np.int64)
-    np.add.at(delta, (codes[ok], (s[ok] - first).astype(np.int64), scode[ok]), 1)
-    np.add.at(delta, (codes[ok], (e[ok] - first).astype(np.int64), scode[ok]), -1)
+
+    def per_cell(at: np.ndarray, rows: np.ndarray, kinds: int = 1) -> np.ndarray:
+        """How many `rows` fall in each (unit, period from lo to hi + 1[, status]) cell."""
+        cell = (codes[rows] * (n_t + 1) + (at[rows] - lo).astype(np.int64)) * kinds
+        return np.bincount(cell + (status[rows] if kinds > 1 else 0),
+                           minlength=len(present) * (n_t + 1) * kinds)
+
+    delta = (per_cell(s, ok, 4) - per_cell(e, ok, 4)).reshape(len(present), n_t + 1, 4)
     stock = np.cumsum(delta, axis=1)[:, :n_t, :]
-    hires = np.zeros((len(units), n_t), dtype=np.int64)
-    is_p3k = np.isin(scode, [1, 2]) & ~np.isnan(start) & (start >= first) & (start <= last)
-    np.add.at(hires, (codes[is_p3k], (start[is_p3k] - first).astype(np.int64)), 1)
-    out = pd.DataFrame({
-        "unit_id": pd.array(np.repeat(np.asarray(units, dtype=object), n_t), dtype="string"),
-        "period_index": np.tile(np.arange(first, last + 1, dtype=np.int64), len(units)),
-    })
-    for k, col in enumerate(COUNT_COLUMNS):
-        out[col] = stock[:, :, k].reshape(-1)
-    out["n_staff"] = stock.sum(axis=2).reshape(-1)
-    out["p3k_hires"] = hires.reshape(-1)
-    return out
+    staff = stock.sum(axis=2)
+    hires = per_cell(start, np.isin(status, [1, 2]) & (start >= lo) & (start <= hi)).reshape(
+        len(present), n_t + 1)[:, :n_t]
+    unit, period = np.nonzero(_meets(rule, hires, staff, stock[:, :, 1] + stock[:, :, 2]))
+    present = units.get_indexer(present)
+    hits = pd.DataFrame({"unit_id": pd.Categorical.from_codes(present[unit], units),
+                         "period_index": lo + period})
+    window = slice(first - lo, last - lo + 1)
+    n_w = last - first + 1
+    stocks = pd.DataFrame(stock[:, window, :].reshape(-1, 4), columns=COUNT_COLUMNS).assign(
+        n_staff=staff[:, window].reshape(-1), p3k_hires=hires[:, window].reshape(-1))
+    stocks.insert(0, "unit_id", pd.Categorical.from_codes(np.repeat(present, n_w), units))
+    stocks.insert(1, "period_index", np.tile(np.arange(first, last + 1), len(present)))
+    return stocks.assign(flag_staff_from_counts=False, flag_hires_inferred=False), hits
 
 
 def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
@@ -83,36 +93,32 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     are inferred as the increase of PPPK in post since the unit's previous observed period (the
     first observed period counts all PPPK in post as hires) and `flag_hires_inferred` is set.
     """
-    out = counts.sort_values(["unit_id", "period_index"], kind="stable").copy()
-    for col in COUNT_COLUMNS:
-        out[col] = pd.to_numeric(out[col], errors="coerce").fillna(0).astype("int64")
-    out["n_staff"] = out[COUNT_COLUMNS].sum(axis=1).astype("int64")
+    out = counts.sort_values(["unit_id", "period_index"], kind="stable")
+    out = out.assign(**{col: pd.to_numeric(out[col], errors="coerce").fillna(0).astype("int64")
+                        for col in COUNT_COLUMNS})
     p3k = out["n_p3k"] + out["n_p3k_part_time"]
     inferred = p3k.groupby(out["unit_id"], sort=False).diff().fillna(p3k).clip(lower=0)
     given = pd.to_numeric(out["p3k_hires"], errors="coerce")
-    out["flag_hires_inferred"] = given.isna().to_numpy()
-    out["p3k_hires"] = given.fillna(inferred).astype("int64")
-    return out[[*STOCK_COLUMNS, "flag_hires_inferred"]].reset_index(drop=True)
+    out = out.assign(n_staff=out[COUNT_COLUMNS].sum(axis=1).astype("int64"),
+                     p3k_hires=given.fillna(inferred).astype("int64"),
+                     flag_staff_from_counts=True, flag_hires_inferred=given.isna().to_numpy())
+    return out[["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
+                "flag_staff_from_counts", "flag_hires_inferred"]].reset_index(drop=True)
 
 
-def cohorts(stocks: pd.DataFrame, rule: CohortRule) -> pd.Series:
-    """First period_index meeting the rule per unit_id (0 = never), from a stocks table."""
-    meets = stocks["p3k_hires"].to_numpy() >= rule.min_hires
-    if rule.min_share is not None:
-        share = _share(stocks)
-        meets &= np.nan_to_num(share, nan=-1.0) >= rule.min_share
-    hit = stocks.loc[meets, ["unit_id", "period_index"]]
-    first = hit.groupby("unit_id", sort=True)["period_index"].min()
-    units = pd.Index(stocks["unit_id"].unique())
-    return first.reindex(units, fill_value=0).astype("int64")
-
-
-def _share(stocks: pd.DataFrame) -> np.ndarray:
-    n = stocks["n_staff"].to_numpy(dtype="float64", na_value=np.nan)
-    p3k = (stocks["n_p3k"] + stocks["n_p3k_part_time"]).to_numpy(dtype="float64",
-                                                                  na_value=np.nan)
+def _share(n_staff: np.ndarray, p3k: np.ndarray) -> np.ndarray:
+    """The P3K share of staff in post; NaN where there is no staff."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, p3k / n, np.nan)
+        return np.where(n_staff > 0, p3k / n_staff, np.nan)
+
+
+def _meets(rule: CohortRule, hires: np.ndarray, n_staff: np.ndarray, p3k: np.ndarray
+           ) -> np.ndarray:
+    """Where a unit's period meets the cohort rule (its hires, staff and P3K in post)."""
+    meets = hires >= rule.min_hires
+    if rule.min_share is not None:
+        meets &= np.nan_to_num(_share(n_staff, p3k), nan=-1.0) >= rule.min_share
+    return meets
 
 
 def panel_window(
@@ -157,65 +163,59 @@ def build_panel(
     if window is None:
         return typed(PANEL)
     first, last = window
+    given = [t for t in (roster, counts) if t is not None and not t.empty]
+    ids = pd.Index(pd.concat([t["unit_id"] for t in (*given, ikm_unit)]).unique()).sort_values()
+    # unit_id as codes of `ids` while tables are joined: merged and grouped as integers
 
-    frames = []
+    frames, hits = [], []
     if roster is not None and not roster.empty:
-        hire_idx = date_period_index(roster["tmt"], freq).dropna()
-        lo = min(first, int(hire_idx.min())) if not hire_idx.empty else first
-        hi = max(last, int(hire_idx.max())) if not hire_idx.empty else last
-        stocks = roster_stocks(roster, lo, hi, freq)
-        stocks["flag_staff_from_counts"] = False
-        stocks["flag_hires_inferred"] = False
+        stocks, hit = roster_stocks(roster, ids, first, last, rule, freq)
         frames.append(stocks)
+        hits.append(hit)
     if counts is not None and not counts.empty:
-        c = counts_stocks(counts)
-        if frames:
-            # unique first: isin against the long Arrow column is ~10x slower
-            c = c[~c["unit_id"].isin(frames[0]["unit_id"].drop_duplicates())]
-        c["flag_staff_from_counts"] = True
-        frames.append(c)
+        c = counts_stocks(counts).astype({"unit_id": pd.CategoricalDtype(ids)})
+        c = c[~c["unit_id"].isin(frames[0]["unit_id"].unique())] if frames else c
+        p3k = (c["n_p3k"] + c["n_p3k_part_time"]).to_numpy()
+        hits.append(c.loc[_meets(rule, c["p3k_hires"].to_numpy(), c["n_staff"].to_numpy(), p3k),
+                          ["unit_id", "period_index"]])
+        frames.append(c[c["period_index"].between(first, last)])
     stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=[*STOCK_COLUMNS, "flag_staff_from_counts", "flag_hires_inferred"])
-    cohort = cohorts(stocks, rule) if not stocks.empty else pd.Series(dtype="int64")
-
-    in_window = stocks["period_index"].between(first, last)
-    staffed = stocks[in_window & (stocks["n_staff"] > 0)]
+        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
+                 "flag_staff_from_counts", "flag_hires_inferred"])
+    cohort = pd.concat(hits).groupby("unit_id", observed=True)["period_index"].min() if (
+        hits) else pd.Series(dtype="int64")
     ikm = ikm_unit[ikm_unit["period_index"].between(first, last)]
-    keys = pd.concat([staffed[["unit_id", "period_index"]], ikm[["unit_id", "period_index"]]])
-    keys = keys.drop_duplicates().astype({"unit_id": "string", "period_index": "int64"})
-    panel = keys.merge(stocks[in_window].astype({"unit_id": "string"}),
-                       on=["unit_id", "period_index"], how="left")
-    panel = panel.merge(_ikm_part(ikm), on=["unit_id", "period_index"], how="left")
-    panel = panel.merge(_unit_part(units), on="unit_id", how="left")
-    panel["cohort"] = panel["unit_id"].map(cohort).fillna(0).astype("int64")
-    return _finish(panel, freq)
-
-
-def _ikm_part(ikm: pd.DataFrame) -> pd.DataFrame:
-    cols = {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA, "ikm_source": pd.NA,
-            "regulation": REGULATION_2017, "flag_published_disagrees": False,
-            "flag_mutu_disagrees": False}
-    part = ikm[["unit_id", "period_index"]].astype({"unit_id": "string", "period_index": "int64"})
-    for col, default in cols.items():
+    ikm = ikm.assign(unit_id=pd.Categorical(ikm["unit_id"], categories=ids))
+    keys = pd.concat([stocks.loc[stocks["n_staff"] > 0, ["unit_id", "period_index"]],
+                      ikm[["unit_id", "period_index"]]]).drop_duplicates()
+    keys = keys.astype({"unit_id": pd.CategoricalDtype(ids), "period_index": "int64"})
+    panel = keys.merge(stocks, on=["unit_id", "period_index"], how="left")
+    part = ikm[["unit_id", "period_index"]].astype({"period_index": "int64"})
+    for col, default in {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA,
+                         "ikm_source": pd.NA, "regulation": REGULATION_2017,
+                         "flag_published_disagrees": False, "flag_mutu_disagrees": False}.items():
         part[col] = ikm[col].to_numpy() if col in ikm else default
-    return part.rename(columns={"flag_published_disagrees": "flag_ikm_published_disagrees"})
-
-
-def _unit_part(units: pd.DataFrame) -> pd.DataFrame:
-    cols = ["unit_id", "kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda",
-            "unit_function", "unit_name", "unit_matched"]
-    part = units.reindex(columns=cols).drop_duplicates("unit_id")
-    return part.astype({"unit_id": "string"})
+    part = part.rename(columns={"flag_published_disagrees": "flag_ikm_published_disagrees"})
+    panel = panel.merge(part, on=["unit_id", "period_index"], how="left")
+    codes = panel["unit_id"].cat.codes.to_numpy()
+    described = units.drop_duplicates("unit_id").set_index("unit_id").reindex(ids)
+    for col in ["kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda", "unit_function",
+                "unit_name", "unit_matched"]:
+        panel[col] = described[col].array.take(codes) if col in described else np.nan
+    panel["cohort"] = cohort.reindex(ids, fill_value=0).to_numpy()[codes].astype("int64")
+    return _finish(panel, freq)
 
 
 def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     """Derived columns, the schema's dtypes and column order, and a stable row order."""
-    out = panel.astype({"period_index": "int64"})
+    out = panel.astype({"period_index": "int64", "unit_id": "string"})
     for col in [*COUNT_COLUMNS, "n_staff", "p3k_hires", "ikm", "respondents"]:
         out[col] = pd.to_numeric(out[col], errors="coerce")
     out["period"] = period_labels(out["period_index"], freq)
     out["flag_no_staff_data"] = out["n_staff"].isna()
-    out["p3k_share"] = _share(out)
+    out["p3k_share"] = _share(out["n_staff"].to_numpy("float64", na_value=np.nan),
+                              (out["n_p3k"] + out["n_p3k_part_time"]).to_numpy(
+                                  "float64", na_value=np.nan))
     out["treated"] = ((out["cohort"] > 0) & (out["period_index"] >= out["cohort"])).astype("int64")
     out["ikm_category"] = category(out["ikm"], REGULATION_2017).to_numpy()
     out["flag_unit_unmatched"] = ~out["unit_matched"].fillna(False).astype(bool)

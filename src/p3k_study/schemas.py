@@ -41,9 +41,18 @@ def _unit_id(unique: bool = False) -> pa.Column:
                 unique=unique)
 
 
-UNIT_COLUMNS = {
-    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01'",
+REGION_COLUMNS = {
+    "kode_provinsi": _col("string", "Kemendagri province code, '32'",
+                          pa.Check.str_matches(r"^\d{2}$")),
+    "nama_provinsi": _col("string", "province name"),
+    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01' (always a string)",
                        pa.Check.str_matches(KODE_PEMDA)),
+    "nama_pemda": _col("string", "kabupaten/kota name"),
+}
+"""A unit's region (`units`; `panel`, where they may be missing)."""
+
+UNIT_COLUMNS = {
+    "kode_pemda": REGION_COLUMNS["kode_pemda"],
     "unit_id": _unit_id(),
     "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
     "unit_function": _col("string", "canonical function from the OPD dictionary"),
@@ -160,16 +169,11 @@ IKM_UNIT = _schema("ikm_unit", {
 
 UNITS = _schema("units", {
     "unit_id": _unit_id(unique=True),
-    "kode_provinsi": _col("string", "Kemendagri province code, '32'",
-                          pa.Check.str_matches(r"^\d{2}$")),
-    "nama_provinsi": _col("string", "province name"),
-    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code",
-                       pa.Check.str_matches(KODE_PEMDA)),
-    "nama_pemda": _col("string", "kabupaten/kota name"),
-    "unit_function": _col("string", "canonical function from the OPD dictionary"),
-    "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
+    **REGION_COLUMNS,
+    "unit_function": UNIT_COLUMNS["unit_function"],
+    "unit_key": UNIT_COLUMNS["unit_key"],
     "unit_name": _col("string", "the unit's most recent name as written"),
-    "unit_matched": _col("bool", "whether the name matched a function"),
+    "unit_matched": UNIT_COLUMNS["unit_matched"],
     "names_seen": _col("string", "every name seen, ' | ' between"),
     "n_names": _col("int64", "how many names", pa.Check.ge(1)),
     "sources": _col("string", "the kinds of file the unit appears in"),
@@ -179,11 +183,8 @@ PANEL = _schema("panel", {
     "unit_id": _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]',"
                     " e.g. '32.01/education' (office: offices of one function side by side)",
                     pa.Check.str_matches(UNIT_ID)),
-    "kode_provinsi": _col("string", "Kemendagri province code, '32'", nullable=True),
-    "nama_provinsi": _col("string", "province name", nullable=True),
-    "kode_pemda": _col("string", "Kemendagri kabupaten/kota code, '32.01' (always a string)",
-                       nullable=True),
-    "nama_pemda": _col("string", "kabupaten/kota name", nullable=True),
+    **{name: _col("string", str(column.description), nullable=True)
+       for name, column in REGION_COLUMNS.items()},
     "unit_function": _col("string", "canonical function from the OPD dictionary, or "
                           "'unmatched'"),
     "unit_name": _col("string", "the unit's most recent name as written in the source",
@@ -222,9 +223,7 @@ PANEL = _schema("panel", {
 }, unique=["unit_id", "period_index"])
 
 REJECTS = _schema("rejects", {
-    "source_file": _col("string", "file under the raw folder"),
-    "sheet": _col("string", "sheet name (empty for CSV and Parquet)", nullable=True),
-    "row": _col("int64", "row number as a spreadsheet shows it", pa.Check.ge(1)),
+    **PROVENANCE_COLUMNS,
     "column": _col("string", "the column at fault; empty for whole-row reasons",
                    nullable=True),
     "raw_value": _col("string", "the value as written (personal data masked)", nullable=True),

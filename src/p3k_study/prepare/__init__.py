@@ -33,9 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from p3k_study.clean.common import coexisting_offices, separate_offices
-from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
-from p3k_study.clean.privacy import Scrubber
+from p3k_study.clean.common import separate_offices
+from p3k_study.clean.ledger import empty_rejects, sort_rejects
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
 from p3k_study.panel import build_panel, panel_window
 from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
@@ -58,11 +57,6 @@ class PrepareResult:
     tables: dict[str, pd.DataFrame]
 
 
-def _names(*cleaned: Cleaned) -> list[str]:
-    """The source files of some cleaned kinds, for a `StageError`."""
-    return [name for done in cleaned for name in done.source_files()]
-
-
 def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None = None,
             progress: bool = False) -> PrepareResult:
     """Clean every file of a raw dataset folder and write the processed tables to `out`.
@@ -82,43 +76,41 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     with stage("reading and cleaning the raw files", [str(raw)]):
         for cleaned in clean_kinds(raw, config, reference_date, progress=progress):
             done[cleaned.kind] = cleaned
-            derived[cleaned.kind] = derive(cleaned, freq)  # while the workers clean the rest
+            derived[cleaned.kind] = derive(cleaned, config)  # while the workers clean the rest
     with stage("keeping offices that exist side by side apart", [str(raw)]):
-        split = frozenset().union(*(coexisting_offices(c.table) for c in done.values()))
-        if split:  # offices side by side in one kind's data: keyed apart in every kind
-            done = {kind: replace(c, table=separate_offices(c.table, split))
-                    for kind, c in done.items()}
-            derived = {kind: derive(c, freq) for kind, c in done.items()}
+        split = frozenset().union(*(d.offices for d in derived.values()))
+        for kind, cleaned in done.items():  # offices side by side in one kind: apart in all
+            table = separate_offices(cleaned.table, split)
+            if table is not cleaned.table:
+                done[kind] = replace(cleaned, table=table)
+                derived[kind] = derive(done[kind], config)
     roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
+    cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
+    inputs = [name for c in cleaned for name in c.files]  # named by a StageError
 
     if progress:
         print("  computing IKM, units and the panel", file=sys.stderr, flush=True)
-    with stage("computing IKM per unit and period", _names(skm, published)):
+    with stage("computing IKM per unit and period", inputs):
         ikm_unit = ikm_unit_table(skm.table, published.table, config,
                                   answers=derived["skm"].answers)
-    with stage("building the unit list", _names(roster, counts, skm, published)):
+    with stage("building the unit list", inputs):
         units = build_units(roster.table, counts.table, skm.table, published.table, freq,
-                            seen={kind: d.seen for kind, d in derived.items()
-                                  if kind in KINDS[:4]})
-    with stage("building the panel", _names(roster, counts, skm, published)):
-        window = panel_window(ikm_unit, counts.table, roster.table,
-                              freq)  # type: ignore[arg-type]
+                            seen={kind: d.seen for kind, d in derived.items()})
+    with stage("building the panel", inputs):
+        window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
         panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
                             freq, config.cohort_rule,  # type: ignore[arg-type]
                             counts=counts.table if not counts.table.empty else None,
                             periods=window)
-    cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
-    rejects = [c.rejects for c in cleaned if not c.rejects.empty]
-    ledger = sort_rejects(finalise(pd.concat(rejects, ignore_index=True))) if rejects else (
-        empty_rejects())
     tables = {
         "staff": derived["pegawai"].staff,
         "ikm_unit": ikm_unit,
         "units": units,
         "panel": panel,
-        "rejects": ledger.reindex(columns=REJECT_COLUMNS),
+        "rejects": sort_rejects(pd.concat([empty_rejects(), *(c.rejects for c in cleaned)],
+                                          ignore_index=True)),  # finalised as each kind joined
     }
     if counts.files:
         tables["staff_counts"] = counts.table.sort_values(
@@ -126,10 +118,11 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if kinerja.files:
         tables["kinerja"] = kinerja.table.sort_values(
             ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
-    with stage("masking personal data in the outputs", _names(*cleaned)):
-        scrubber = Scrubber(roster.names, config.effective_salt)
-        tables = {name: scrubber.table(table) for name, table in tables.items()}
-    with stage("writing the cleaning summary", _names(*cleaned)):
+    with stage("masking personal data in the outputs", inputs):  # the staff's in `derive`
+        scrubber = derived["pegawai"].scrubber
+        tables = {name: table if name == "staff" else scrubber.table(table)
+                  for name, table in tables.items()}
+    with stage("writing the cleaning summary", inputs):
         summary = scrubber.anything(summarise(
             cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,
             reference_source=reference_source, warnings=warnings, ignored=ignored,

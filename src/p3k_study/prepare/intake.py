@@ -54,10 +54,6 @@ class Cleaned:
     names: frozenset[str] = frozenset()
     """The roster's personal names (`Part.names`), masked in every output."""
 
-    def source_files(self) -> list[str]:
-        """The kind's source files, for a `StageError`."""
-        return list(self.files)
-
 
 PARALLEL_MIN_FILES = 16
 CHUNK_BYTES = 24_000_000
@@ -108,32 +104,6 @@ def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
 
 
-def cleaner_options(kind: str, config: Config, reference_date: Any, edition: str | None
-                    ) -> dict[str, Any]:
-    """The keyword arguments of a kind's cleaner."""
-    options = {"reference_date": reference_date, "code_edition": edition}
-    if kind == "pegawai":
-        options["salt"] = config.effective_salt
-    elif kind != "kinerja":
-        options["freq"] = config.freq
-    return options
-
-
-def file_groups(paths: Sequence[tuple[str, Path]], size: int | None
-                ) -> list[tuple[str, list[Path]]]:
-    """(kind, paths): consecutive files of one kind of `dataset_files`, about `size` bytes per
-    group (None: one group per kind), in the order `clean_kinds` hands them out (`JOIN_ORDER`)."""
-    groups: list[tuple[str, list[Path]]] = []
-    filled = 0
-    for kind, path in paths:
-        if not groups or groups[-1][0] != kind or (size is not None and filled >= size):
-            groups.append((kind, []))
-            filled = 0
-        groups[-1][1].append(path)
-        filled += path.stat().st_size
-    return sorted(groups, key=lambda group: JOIN_ORDER.index(group[0]))  # stable
-
-
 def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool = False,
                 jobs: int | None = None, group_bytes: int | None = None) -> Iterator[Cleaned]:
     """Read and clean every table file of the dataset folder (`files.dataset_files`): a
@@ -153,10 +123,21 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     paths = dataset_files(raw).files
     jobs = jobs or min(2, os.cpu_count() or 1)
     parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
-    groups = file_groups(paths, group_bytes or (CHUNK_BYTES if parallel else None))
+    size = group_bytes or (CHUNK_BYTES if parallel else None)
+    groups: list[tuple[str, list[Path]]] = []  # consecutive files of a kind, ~`size` bytes
+    filled = 0
+    for kind, path in paths:
+        if not groups or groups[-1][0] != kind or (size is not None and filled >= size):
+            groups.append((kind, []))
+            filled = 0
+        groups[-1][1].append(path)
+        filled += path.stat().st_size
+    groups.sort(key=lambda group: JOIN_ORDER.index(group[0]))  # stable
     edition = code_edition(read_dataset_marker(raw))
-    tasks = [(kind, raw, group, cleaner_options(kind, config, reference_date, edition))
-             for kind, group in groups]
+    options = {kind: {"reference_date": reference_date, "code_edition": edition,
+                      **({"salt": config.effective_salt} if kind == "pegawai" else
+                         {} if kind == "kinerja" else {"freq": config.freq})} for kind in KINDS}
+    tasks = [(kind, raw, group, options[kind]) for kind, group in groups]
     waiting = collections.Counter(kind for kind, _ in groups)
     parts: dict[str, list[Part]] = {}
     with contextlib.ExitStack() as stack:

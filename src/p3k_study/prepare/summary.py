@@ -16,11 +16,6 @@ from p3k_study.prepare.intake import Cleaned
 from p3k_study.reference.regions import code_edition, codes_summary
 
 
-def _reason_key(reason: str) -> str:
-    text = re.sub(r"duplicate of row \d+.*?(\(|$)", r"duplicate of row N \1", str(reason))
-    return re.sub(r"\s+", " ", text).replace("( ", "(").strip()
-
-
 def summarise(
     cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, freq: str,
     config: Config, reference_date: Any, reference_source: str, warnings: list[str],
@@ -36,9 +31,12 @@ def summarise(
     by_kind: dict[str, dict[str, int]] = {}
     reasons: dict[str, int] = {}
     for done in cleaned:
-        clean, rejected = _sizes(done.table), _sizes(done.rejects)
+        clean, rejected = ({(f, None if pd.isna(s) else s): int(n) for (f, s), n in t.groupby(
+            ["source_file", "sheet"], dropna=False, observed=True).size().items()}
+            for t in (done.table, done.rejects))  # rows per (file, sheet)
         for reason, n in done.rejects["reason"].value_counts(sort=False).items():
-            key = f"{done.kind}: {_reason_key(reason)}"
+            text = re.sub(r"duplicate of row \d+.*?(\(|$)", r"duplicate of row N \1", reason)
+            key = f"{done.kind}: " + re.sub(r"\s+", " ", text).replace("( ", "(").strip()
             reasons[key] = reasons.get(key, 0) + int(n)
         for name, info in done.files.items():
             sheets = []
@@ -112,12 +110,6 @@ def summarise(
                                       [f["notes"] for f in files.values()]),
     }
     return summary
-
-
-def _sizes(table: pd.DataFrame) -> dict[tuple[str, str | None], int]:
-    """Rows per (source_file, sheet); a missing sheet (CSV, Parquet) is None."""
-    sizes = table.groupby(["source_file", "sheet"], dropna=False, observed=True).size()
-    return {(str(f), None if pd.isna(s) else str(s)): int(n) for (f, s), n in sizes.items()}
 
 
 def format_summary(summary: dict[str, Any]) -> str:
