@@ -104,6 +104,22 @@ def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
 
 
+def file_groups(paths: Sequence[tuple[str, Path]], size: int | None
+                ) -> list[tuple[str, list[Path]]]:
+    """(kind, paths): consecutive files of one kind of `dataset_files`, about `size` bytes per
+    group (None: one group per kind), in the order `clean_kinds` hands them out (`JOIN_ORDER`;
+    benchmarks/bench_prepare.py reads the same groups)."""
+    groups: list[tuple[str, list[Path]]] = []
+    filled = 0
+    for kind, path in paths:
+        if not groups or groups[-1][0] != kind or (size is not None and filled >= size):
+            groups.append((kind, []))
+            filled = 0
+        groups[-1][1].append(path)
+        filled += path.stat().st_size
+    return sorted(groups, key=lambda group: JOIN_ORDER.index(group[0]))  # stable
+
+
 def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool = False,
                 jobs: int | None = None, group_bytes: int | None = None) -> Iterator[Cleaned]:
     """Read and clean every table file of the dataset folder (`files.dataset_files`): a
@@ -123,16 +139,7 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     paths = dataset_files(raw).files
     jobs = jobs or min(2, os.cpu_count() or 1)
     parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
-    size = group_bytes or (CHUNK_BYTES if parallel else None)
-    groups: list[tuple[str, list[Path]]] = []  # consecutive files of a kind, ~`size` bytes
-    filled = 0
-    for kind, path in paths:
-        if not groups or groups[-1][0] != kind or (size is not None and filled >= size):
-            groups.append((kind, []))
-            filled = 0
-        groups[-1][1].append(path)
-        filled += path.stat().st_size
-    groups.sort(key=lambda group: JOIN_ORDER.index(group[0]))  # stable
+    groups = file_groups(paths, group_bytes or (CHUNK_BYTES if parallel else None))
     edition = code_edition(read_dataset_marker(raw))
     options = {kind: {"reference_date": reference_date, "code_edition": edition,
                       **({"salt": config.effective_salt} if kind == "pegawai" else
