@@ -33,16 +33,17 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
+from pandera.pandas import DataFrameSchema
 
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts, empty_rejects, finalise, sort_rejects
 from p3k_study.errors import DataError
 from p3k_study.parse import DASH_PLACEHOLDERS, EXCEL_ERRORS, parse_numbers, parse_periods
-from p3k_study.periods import period_index
+from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
+    REQUIRED,
     canonical_names,
     header_key,
     missing_required,
@@ -71,26 +72,33 @@ class SheetLike(Protocol):
 
 @dataclass
 class FileInput:
-    """Sheets stacked into one frame of canonical text columns plus `_row`, `_sheet`, `_file`
-    (`stack_sheets`); the rows dropped while reading, per-file facts, and the columns each
-    sheet has."""
+    """Sheets stacked into one frame (`stack_sheets`): each canonical column a Categorical of
+    its text cells (the rules look at the few distinct cells of a long column and spread their
+    verdicts back by code), plus `_row`, `_sheet`, `_file`; the rows dropped while reading,
+    per-file facts, and the columns each sheet has."""
 
     frame: pd.DataFrame
     verdicts: Verdicts
     dropped: pd.DataFrame
     files: dict[str, dict[str, object]]
     sheet_columns: dict[tuple[str, str | None], frozenset[str]]
-    _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
     _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(codes, distinct cells) of a text column, code -1 for a missing cell. Worked out
-        once per column: the rules look at the few distinct cells of a long column and spread
-        their verdicts back by code."""
-        if column not in self._distinct:
-            codes, uniques = pd.factorize(self.frame[column])
-            self._distinct[column] = (codes, pd.Series(uniques, dtype="string"))
-        return self._distinct[column]
+        """(codes, distinct cells) of a text column, code -1 for a missing cell."""
+        values = self.frame[column].array
+        return values.codes.astype(np.intp), pd.Series(values.categories.array, dtype="string")
+
+    def text(self, column: str) -> pd.Series:
+        """A column as text, cell by cell (for the parsers of `parse`)."""
+        return _text(self.frame[column])
+
+    def cells(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(codes, cells): the distinct cells of `column` and one missing cell last, and per row
+        the number of its cell; for a rule that works cell by cell (`result.iloc[codes]`)."""
+        codes, uniques = self.distinct(column)
+        return (np.where(codes < 0, len(uniques), codes),
+                pd.concat([uniques, pd.Series([None], dtype="string")], ignore_index=True))
 
     def blank(self, column: str) -> np.ndarray:
         """Per row: missing or whitespace only (as `strip_text(...).isna()`)."""
@@ -109,19 +117,20 @@ class FileInput:
 
     def set_missing(self, column: str, mask: np.ndarray) -> None:
         """Make the cells of `column` where `mask` holds missing."""
-        values = pa.array(self.frame[column].array)  # in Arrow: 10x Series.mask's speed
-        self.frame[column] = pd.arrays.ArrowStringArray(pc.if_else(pa.array(mask), None, values))
-        if column in self._distinct:
-            codes, uniques = self._distinct[column]
-            self._distinct[column] = (np.where(mask, -1, codes), uniques)
+        values = self.frame[column].array
+        self.frame[column] = pd.Categorical.from_codes(np.where(mask, -1, values.codes),
+                                                       values.categories, validate=False)
         self._tidy.pop(column, None)
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
-        counts = self.frame[FILE][np.asarray(mask, dtype=bool)].value_counts(sort=False)
-        for name, n in counts[counts > 0].items():
-            notes = self.files[str(name)]["notes"]
-            notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
+        files = self.frame[FILE].array
+        counts = np.bincount(files.codes[np.asarray(mask, dtype=bool)],
+                             minlength=len(files.categories))
+        for name, n in zip(files.categories, counts, strict=True):
+            if n:
+                notes = self.files[str(name)]["notes"]
+                notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -144,7 +153,8 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
     """Canonical headers per sheet, required columns checked, sheets stacked in order.
 
     Sheets may come from several files (cleaning all files of a kind at once pays pandas'
-    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from."""
+    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from. When no sheet
+    holds a row, the frame has the kind's required columns (the first name of each choice)."""
     if not sheets:
         raise ValueError("no sheets given")
     used: list[tuple[SheetLike, dict[str, str]]] = []
@@ -175,10 +185,10 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "column": None,
                      "raw_value": None, "reason": why, "kode_pemda": None}
                     for row, why in rows_dropped]
-    columns = dict.fromkeys(c for _, source in used for c in source)
-    frame = pd.DataFrame({c: pd.array(pa.chunked_array(
-        [_text_chunk(sheet.frame, source.get(c)) for sheet, source in used],
-        type=pa.large_string()), dtype="string") for c in columns})
+    columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
+        need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
+    frame = pd.DataFrame({c: _stacked([_text_chunk(sheet.frame, source.get(c))
+                                       for sheet, source in used]) for c in columns})
     lengths = [len(sheet.frame) for sheet, _ in used]
     frame[ROW] = np.concatenate([np.zeros(0, dtype="int64")] + [
         sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used])
@@ -198,6 +208,13 @@ def _text_chunk(frame: pd.DataFrame, column: str | None) -> pa.Array | pa.Chunke
     return pa.array(values.array).cast(pa.large_string())
 
 
+def _stacked(chunks: list[pa.Array | pa.ChunkedArray]) -> pd.Categorical:
+    """Text chunks one after another, as a Categorical of the distinct cells."""
+    codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
+                                           dtype="string"))
+    return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+
+
 def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
     """One value per sheet repeated over its rows, as a Categorical: a few names for many rows,
     cheap to take, count and compare."""
@@ -209,7 +226,8 @@ def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
 def strip_text(values: pd.Series) -> pd.Series:
     """Whitespace trimmed and collapsed; empty -> NA. Works on unique values."""
     codes, uniques = pd.factorize(values.astype("string"))
-    return _taken(codes, _tidied(pd.Series(uniques, dtype="string")), values.index)
+    return _text(pd.Series(categorical(codes, _tidied(pd.Series(uniques, dtype="string"))),
+                           index=values.index))
 
 
 def _tidied(texts: pd.Series) -> pd.Series:
@@ -217,16 +235,19 @@ def _tidied(texts: pd.Series) -> pd.Series:
     return tidy.mask(tidy == "")
 
 
-def _taken(codes: np.ndarray, values: pd.Series | pd.Index | list[str | None],
-           index: pd.Index) -> pd.Series:
-    """`values` (text) per code, missing for -1."""
-    text = pd.array(values, dtype="string")
-    return pd.Series(text.take(codes, allow_fill=True), index=index)
+def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
+    """`values` (text, missing: None or NA) per code (-1: missing) as a Categorical of the
+    distinct values: the text of a long column is made once, in `finish` (`_text`)."""
+    value_codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(np.append(value_codes, -1)[codes],
+                                     pd.Index(distinct, dtype="string"), validate=False)
 
 
 def _text(values: pd.Series) -> pd.Series:
     """A Categorical of text as text (taken from its few categories)."""
-    return _taken(np.asarray(values.cat.codes), values.cat.categories, values.index)
+    text = pd.array(values.cat.categories, dtype="string")
+    codes = values.cat.codes.to_numpy(np.intp)  # Arrow takes by int16 codes 10x slower
+    return pd.Series(text.take(codes, allow_fill=True), index=values.index)
 
 
 def placeholders(data: FileInput, required: Sequence[str]) -> None:
@@ -277,12 +298,12 @@ def require_region(data: FileInput) -> None:
     data.verdicts.reject(empty, column, "missing required value (region code or name)")
 
 
-def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """The distinct (first, second) pairs of two per-row codes (-1: missing), and per row the
-    number of its pair."""
+def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (first, second) pairs of two per-row codes (-1: missing), as the codes of
+    each pair's first and second, and per row the number of its pair."""
     width = int(second.max(initial=-1)) + 2
     pair_of_row, pairs = pd.factorize((first.astype(np.int64) + 1) * width + second + 1)
-    return list(zip(pairs // width - 1, pairs % width - 1, strict=True)), pair_of_row
+    return pairs // width - 1, pairs % width - 1, pair_of_row
 
 
 def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Series:
@@ -293,11 +314,12 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     nothing = (np.full(len(frame), -1, dtype=np.intp), pd.Series([], dtype="string"))
     code_codes, code_values = data.tidy("kode_pemda") if "kode_pemda" in frame else nothing
     name_codes, name_values = data.tidy("nama_pemda") if "nama_pemda" in frame else nothing
-    pairs, pair_of_row = _pairs(code_codes, name_codes)
+    codes, names, pair_of_row = _pairs(code_codes, name_codes)
     code_list = [*code_values.to_numpy(dtype=object), None]  # code -1: the None at the end
     name_list = [*name_values.to_numpy(dtype=object), None]
     resolver = region_resolver(code_edition)
-    results = [resolver.resolve(code_list[c], name_list[n]) for c, n in pairs]
+    results = [resolver.resolve(code_list[c], name_list[n])
+               for c, n in zip(codes, names, strict=True)]
     kode = np.array([r.kode_pemda for r in results], dtype=object)[pair_of_row]
     unresolved = pd.isna(kode)
     if unresolved.any():
@@ -305,34 +327,36 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                        dtype=object)[pair_of_row]
         used_code = code_codes >= 0
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
-            seen = _taken(*data.tidy(column), frame.index) if column in frame else None
+            seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
             data.verdicts.reject(unresolved & rows, column,
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
     data.verdicts.set_regions(kode)
-    return _taken(pair_of_row, [r.kode_pemda for r in results], frame.index)
+    return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
 
 
 def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.DataFrame:
     """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id
     per row of `data`, the unit's name in `column`; worked out per distinct name and region."""
-    index = data.frame.index
     name_codes, names = data.tidy(column)
     matches = [match_unit(str(u)) for u in names.to_numpy(dtype=object)]
     keys = [m.unit_key for m in matches]
     region_codes, regions = pd.factorize(kode_pemda)
-    pairs, pair_of_row = _pairs(name_codes, region_codes)
+    pair_names, pair_regions, pair_of_row = _pairs(name_codes, region_codes)
     key_list, region_list = [*keys, None], [*regions, None]  # code -1: the None at the end
     unit_ids = [None if key_list[n] is None or region_list[r] is None
-                else f"{region_list[r]}/{key_list[n]}" for n, r in pairs]
+                else f"{region_list[r]}/{key_list[n]}" for n, r in
+                zip(pair_names, pair_regions, strict=True)]
     return pd.DataFrame({
-        "unit_name": _taken(name_codes, names, index),
-        "unit_function": _taken(name_codes, [m.function for m in matches], index),
-        "unit_key": _taken(name_codes, keys, index),
+        "unit_name": categorical(name_codes, names),
+        "unit_function": categorical(name_codes, [m.function for m in matches]),
+        "unit_key": categorical(name_codes, keys),
         "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
-        "unit_id": _taken(pair_of_row, unit_ids, index),
-    }, index=index)
+        "unit_id": categorical(pair_of_row, unit_ids),
+    })
+
+
 PERIOD_COLUMNS = ("period_index", "year")
 
 
@@ -343,8 +367,9 @@ def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
     period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
     if period is None or table.empty:
         return frozenset()
-    seen = table[["kode_pemda", "unit_name", period]].drop_duplicates().astype(
-        {"kode_pemda": object, "unit_name": object})
+    columns = ["kode_pemda", "unit_name", period]
+    first = np.unique(_group_ids(table[columns]), return_index=True)[1]  # drop_duplicates
+    seen = table[columns].iloc[first].astype({"kode_pemda": object, "unit_name": object})
     names = seen["unit_name"].fillna("")
     seen = seen.assign(
         base=seen["kode_pemda"] + "/" + names.map(lambda n: match_unit(n).unit_key),
@@ -358,8 +383,10 @@ def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame
     dictionary unit id is in `split` (`coexisting_offices`); unchanged when none is."""
     if not split or table.empty:
         return table
-    pairs = table[["kode_pemda", "unit_name"]].astype(object).fillna("")
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    codes = _group_ids(table[["kode_pemda", "unit_name"]])
+    first = np.unique(codes, return_index=True)[1]
+    distinct = list(zip(*(table[c].iloc[first].astype(object).fillna("")
+                          for c in ("kode_pemda", "unit_name")), strict=True))
     key = np.array([match_unit(n).unit_key for _, n in distinct], dtype=object)
     base = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, key, strict=True)], dtype=object)
     office = np.array([office_key(n) for _, n in distinct], dtype=object)
@@ -367,10 +394,12 @@ def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame
     if not hit.any():
         return table
     new_key = np.where(hit, key + "/" + office, key)
-    new_id = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)],
-                      dtype=object)
-    return table.assign(unit_key=pd.array(new_key[codes], dtype="string"),
-                        unit_id=pd.array(new_id[codes], dtype="string"))
+    new_id = [f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)]
+    out = pd.DataFrame({"unit_key": categorical(codes, new_key),
+                        "unit_id": categorical(codes, new_id)}, index=table.index)
+    if not isinstance(table["unit_id"].dtype, pd.CategoricalDtype):
+        out = out.apply(_text)
+    return table.assign(**out)
 
 
 SUMMARY_LABELS: frozenset[str] = frozenset({
@@ -428,16 +457,15 @@ UNIT_COLUMNS = ("unit_id", "unit_key", "unit_function", "unit_name", "unit_match
 
 
 def kept_rows(data: FileInput, kode_pemda: pd.Series, units: pd.DataFrame,
-              **columns: pd.Series | np.ndarray) -> pd.DataFrame:
+              **columns: pd.Series | np.ndarray | pd.Categorical) -> pd.DataFrame:
     """The rows not rejected: source_file, sheet, row, kode_pemda, the unit columns and
     `columns` (each given per row of `data`)."""
     keep = data.verdicts.alive
     frame = data.frame
-    clean = pd.DataFrame({"source_file": _text(frame[FILE][keep]),
-                          "sheet": _text(frame[SHEET][keep]),
-                          "row": frame[ROW].to_numpy(dtype="int64")[keep]}).reset_index(drop=True)
+    clean = pd.DataFrame({"source_file": frame[FILE].array[keep], "sheet": frame[SHEET].array[keep],
+                          "row": frame[ROW].to_numpy(dtype="int64")[keep]})
     for name, values in {"kode_pemda": kode_pemda, **units[list(UNIT_COLUMNS)], **columns}.items():
-        clean[name] = (values.array if isinstance(values, pd.Series) else np.asarray(values))[keep]
+        clean[name] = (values.array if isinstance(values, pd.Series) else values)[keep]
     return clean
 
 
@@ -446,14 +474,15 @@ def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:
     return (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
 
 
-def rejects_of(data: FileInput) -> pd.DataFrame:
-    """The file's ledger: rows dropped while reading, then the cleaner's rejects (finalised)."""
-    return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+def labelled(index: pd.Series, freq: str) -> pd.Categorical:
+    """`periods.period_labels` of a period_index column, as a Categorical."""
+    codes, uniques = pd.factorize(index)
+    return categorical(codes, period_labels(uniques, freq))  # type: ignore[arg-type]
 
 
 RAW = "__raw_"
 """Prefix of the columns a part carries for the exact-copy rule: every column read from the
-file, as read (`with_raw`); `finish` drops them."""
+file, as read (`Part`); `finish` drops them."""
 EXACT = "__exact"
 """Optional part column: the rows the exact-copy rule applies to (SKM: numbered respondents)."""
 
@@ -487,20 +516,23 @@ class Part:
     names: frozenset[str] = frozenset()
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
-
-def with_raw(data: FileInput, clean: pd.DataFrame, exact: np.ndarray | None = None
-             ) -> pd.DataFrame:
-    """`clean` (the kept rows) plus `RAW` + every column read, as Categoricals, and `EXACT`
-    when `exact` (per row of `data`) is given. Call it after the last rejecting rule."""
-    keep = data.verdicts.alive
-    extra: dict[str, object] = {}
-    for column in data.frame.columns.drop([ROW, SHEET, FILE]):
-        codes, uniques = data.distinct(column)
-        extra[RAW + column] = pd.Categorical.from_codes(
-            codes[keep], categories=pd.Index(uniques.array), validate=False)
-    if exact is not None:
-        extra[EXACT] = np.asarray(exact, dtype=bool)[keep]
-    return clean.assign(**extra)
+    @classmethod
+    def of(cls, data: FileInput, schema: DataFrameSchema, clean: pd.DataFrame, rules: Duplicates,
+           exact: np.ndarray | None = None, names: frozenset[str] = frozenset()) -> Part:
+        """A cleaner's part, made after its last rejecting rule: `clean` (the kept rows) in the
+        columns and dtypes of `schema` (text stays Categorical until `finish`), plus `RAW` +
+        every column read and `EXACT` when `exact` (per row of `data`) is given; the ledger:
+        rows dropped while reading, then the cleaner's rejects."""
+        clean = clean.reindex(columns=list(schema.columns))
+        clean = clean.astype({name: str(column.dtype) for name, column in schema.columns.items()
+                              if not isinstance(clean[name].dtype, pd.CategoricalDtype)})
+        keep = data.verdicts.alive
+        extra: dict[str, object] = {RAW + column: data.frame[column].array[keep]
+                                    for column in data.frame.columns.drop([ROW, SHEET, FILE])}
+        if exact is not None:
+            extra[EXACT] = np.asarray(exact, dtype=bool)[keep]
+        rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+        return cls(clean.assign(**extra), rejects, data.files, rules, names)
 
 
 def packed(part: Part) -> Part:
@@ -518,6 +550,8 @@ def packed(part: Part) -> Part:
 def _joined(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Packed tables one after another, Categoricals joined with `union_categoricals` (a `RAW`
     column a part lacks, its files having no such header, is missing there)."""
+    if len(tables) == 1:
+        return tables[0]
     out: dict[str, object] = {}
     for column in dict.fromkeys(c for t in tables for c in t.columns):
         pieces = [t.get(column) for t in tables]
@@ -546,9 +580,9 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
         table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
-    same = _row_ids(table[[c for c in table.columns if c.startswith(RAW)]])
-    sheet = table.groupby(["source_file", "sheet"], sort=False, dropna=False,
-                          observed=True).ngroup().to_numpy()
+    same = _group_ids(table[[c for c in table.columns if c.startswith(RAW)]])
+    same = np.where(np.bincount(same)[same] > 1, same, -1 - np.arange(len(same)))
+    sheet = _group_ids(table[["source_file", "sheet"]])
     keep = np.ones(len(table), dtype=bool)
 
     def drop(rows: np.ndarray, firsts: np.ndarray, what: str | None = None) -> None:
@@ -570,22 +604,28 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
 
 
-def _row_ids(values: pd.DataFrame) -> np.ndarray:
-    """Per row a number that it shares with the rows equal to it in every column, and with no
-    other row."""
-    shared = values.duplicated(keep=False).to_numpy()  # few rows: copies and what they copy
-    ids = -1 - np.arange(len(values))
-    ids[shared] = values[shared].groupby(list(values.columns), sort=False, dropna=False,
-                                         observed=True).ngroup().to_numpy()
-    return ids
+def _group_ids(table: pd.DataFrame) -> np.ndarray:
+    """Per row the number of its group, the rows equal to it in every column of `table`
+    (missing equal to missing), numbered in order of first appearance."""
+    ids, size = np.zeros(len(table), dtype=np.int64), 1
+    for _, values in table.items():
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, n = values.array.codes, len(values.array.categories)
+        else:
+            codes, uniques = pd.factorize(values)
+            n = len(uniques)
+        if size * (n + 1) >= 2**62:  # compress before the numbers overflow
+            ids, uniques = pd.factorize(ids)
+            size = len(uniques)
+        ids, size = ids * (n + 1) + codes + 1, size * (n + 1)
+    return pd.factorize(ids)[0]
 
 
 def _repeats(keys: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Among `rows`: the positions of rows equal in every column of `keys` to an earlier one,
     and of that earlier (first) row."""
     at = np.flatnonzero(rows)
-    group = keys.iloc[at].groupby(list(keys.columns), sort=False, dropna=False,
-                                  observed=True).ngroup().to_numpy()
+    group = _group_ids(keys.iloc[at])
     first = at[np.unique(group, return_index=True)[1]][group]
     repeat = first != at
     return at[repeat], first[repeat]
@@ -654,7 +694,7 @@ def numbers(
     frame = data.frame
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
+    parsed = parse_numbers(data.text(column), ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
                            groups=np.asarray(frame[FILE].cat.codes),
                            distinct=data.distinct(column))
     raw = frame[column]
@@ -684,7 +724,7 @@ def periods(
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
     frame = data.frame
-    parsed = parse_periods(frame[column], freq,  # type: ignore[arg-type]
+    parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
                            distinct=data.distinct(column))
     raw = frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)

@@ -20,16 +20,14 @@ from p3k_study.clean.common import (
     Part,
     SheetLike,
     kept_rows,
+    labelled,
     numbers,
     open_file,
     periods,
-    rejects_of,
     resolve_regions,
     resolve_units,
-    with_raw,
 )
-from p3k_study.periods import period_labels
-from p3k_study.schemas import COUNTS, typed
+from p3k_study.schemas import COUNTS
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -58,7 +56,6 @@ def counts_part(
     }
     units = resolve_units(data, "unit_kerja", kode)
     clean = kept_rows(data, kode, units, period_index=period, **values)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(COUNTS, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "period_index"), "same unit and period"))
+    clean["period"] = labelled(clean["period_index"], freq)
+    return Part.of(data, COUNTS, clean,
+                   Duplicates(("unit_id", "period_index"), "same unit and period"))

@@ -26,14 +26,13 @@ from p3k_study.clean.common import (
     Part,
     SheetLike,
     kept_rows,
+    labelled,
     numbers,
     open_file,
     periods,
-    rejects_of,
     resolve_regions,
     resolve_units,
     strip_text,
-    with_raw,
 )
 from p3k_study.ikm import (
     IKM_MAX,
@@ -44,8 +43,7 @@ from p3k_study.ikm import (
     SCORE_MIN,
     parse_category,
 )
-from p3k_study.periods import period_labels
-from p3k_study.schemas import PUBLISHED, typed
+from p3k_study.schemas import PUBLISHED
 
 KIND = "ikm"
 REQUIRED = ("unit_layanan", "periode", "ikm")
@@ -76,15 +74,15 @@ def published_part(
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
     if "mutu" in frame.columns:
-        mutu = parse_category(frame["mutu"])
-        unreadable = strip_text(frame["mutu"]).notna().to_numpy(bool) & mutu.isna().to_numpy(
+        mutu = parse_category(data.text("mutu"))
+        unreadable = strip_text(data.text("mutu")).notna().to_numpy(bool) & mutu.isna().to_numpy(
             bool)
         verdicts.reject(unreadable, "mutu", "not a category (A-D or Sangat Baik, Baik, "
                         "Kurang Baik, Tidak Baik)", frame["mutu"])
     else:
         mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "regulasi" in frame.columns:
-        regulation = parse_regulation(frame["regulasi"])
+        regulation = parse_regulation(data.text("regulasi"))
         verdicts.reject((regulation == "unknown").fillna(False).to_numpy(bool), "regulasi",
                         "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
         regulation = regulation.fillna(REGULATION_2017)
@@ -94,10 +92,9 @@ def published_part(
     units = resolve_units(data, "unit_layanan", kode)
     clean = kept_rows(data, kode, units, period_index=period, ikm=ikm, respondents=respondents,
                       mutu=mutu, regulation=regulation)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(PUBLISHED, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "period_index"), "same unit and period"))
+    clean["period"] = labelled(clean["period_index"], freq)
+    return Part.of(data, PUBLISHED, clean,
+                   Duplicates(("unit_id", "period_index"), "same unit and period"))
 
 
 def _ikm(data: FileInput) -> pd.Series:

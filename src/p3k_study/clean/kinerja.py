@@ -31,13 +31,11 @@ from p3k_study.clean.common import (
     numbers,
     open_file,
     periods,
-    rejects_of,
     resolve_regions,
     resolve_units,
     strip_text,
-    with_raw,
 )
-from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS, typed
+from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS
 
 KIND = "kinerja"
 REQUIRED = ("unit_kerja", "periode")
@@ -89,16 +87,15 @@ def kinerja_part(
     clean["predikat_sakip"] = computed.fillna(published)
     clean["flag_predikat_disagrees"] = (computed.notna() & published.notna()
                                         & (computed != published)).fillna(False)
-    clean = typed(KINERJA, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "year"), "same unit and year"))
+    return Part.of(data, KINERJA, clean,
+                   Duplicates(("unit_id", "year"), "same unit and year"))
 
 
 def _grades(data: FileInput) -> pd.Series:
     frame = data.frame
     if "predikat_sakip" not in frame.columns:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
-    grade = parse_grade(frame["predikat_sakip"])
+    grade = parse_grade(data.text("predikat_sakip"))
     data.verdicts.reject((grade == "unknown").fillna(False).to_numpy(bool), "predikat_sakip",
                          "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
     return grade.mask(grade == "unknown")

@@ -37,7 +37,8 @@ def _keyed(salt: str) -> hmac.HMAC:
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
     """`pseudonym` per unique value; missing stays missing."""
     codes, uniques = pd.factorize(values)
-    table = np.array([*(pseudonym(str(value), salt) for value in uniques), None], dtype=object)
+    table = np.array([*(pseudonym(str(value), salt) for value in uniques.tolist()), None],
+                     dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
 
 

@@ -32,18 +32,17 @@ from p3k_study.clean.common import (
     SheetLike,
     future,
     kept_rows,
+    labelled,
     numbers,
     open_file,
     periods,
-    rejects_of,
     resolve_regions,
     resolve_units,
-    with_raw,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
-from p3k_study.periods import PER_YEAR, period_labels
-from p3k_study.schemas import SKM, typed
+from p3k_study.periods import PER_YEAR
+from p3k_study.schemas import SKM
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
@@ -74,7 +73,7 @@ def skm_part(
     if "tanggal_survei" in frame.columns:
         use_date = has_date & ~has_period
         codes, uniques = data.distinct("tanggal_survei")
-        dates = parse_dates(frame["tanggal_survei"],
+        dates = parse_dates(data.text("tanggal_survei"),
                             distinct=(np.where(use_date, codes, -1), uniques))
         raw = frame["tanggal_survei"]
         verdicts.reject(dates.reason.notna().to_numpy(bool), "tanggal_survei", dates.reason, raw)
@@ -89,10 +88,8 @@ def skm_part(
                          implausible_above=MAX_POPULATION)
     units = resolve_units(data, "unit_layanan", kode)
     clean = kept_rows(data, kode, units, period_index=period, **scores, populasi=population)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(SKM, clean)
-    return Part(with_raw(data, clean, _identified_rows(data)), rejects_of(data), data.files,
-                Duplicates(per_sheet=True))
+    clean["period"] = labelled(clean["period_index"], freq)
+    return Part.of(data, SKM, clean, Duplicates(per_sheet=True), _identified_rows(data))
 
 
 RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
@@ -147,7 +144,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
             "float64").to_numpy()
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
-        parsed = parse_numbers(raw.iloc[other_rows],
+        parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
                                groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
         values = np.append(unique_values, np.nan)[codes]
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
