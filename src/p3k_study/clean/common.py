@@ -223,13 +223,6 @@ def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
                                      categories=pd.Index(names, dtype=object))
 
 
-def strip_text(values: pd.Series) -> pd.Series:
-    """Whitespace trimmed and collapsed; empty -> NA. Works on unique values."""
-    codes, uniques = pd.factorize(values.astype("string"))
-    return _text(pd.Series(categorical(codes, _tidied(pd.Series(uniques, dtype="string"))),
-                           index=values.index))
-
-
 def _tidied(texts: pd.Series) -> pd.Series:
     tidy = texts.str.replace(r"\s+", " ", regex=True).str.strip()
     return tidy.mask(tidy == "")
@@ -248,54 +241,6 @@ def _text(values: pd.Series) -> pd.Series:
     text = pd.array(values.cat.categories, dtype="string")
     codes = values.cat.codes.to_numpy(np.intp)  # Arrow takes by int16 codes 10x slower
     return pd.Series(text.take(codes, allow_fill=True), index=values.index)
-
-
-def placeholders(data: FileInput, required: Sequence[str]) -> None:
-    """Excel error cells ('#REF!', '#N/A', ...) become missing, and so does a lone dash ('-',
-    '--', en or em dash, minus sign: 'none') in an optional column (an end date: still in post;
-    a count: not given); counted per file as `excel_error_set_missing:<column>` and
-    `dash_set_missing:<column>`. In a `required` column an Excel error rejects the row, and a
-    dash stays for the column's rule to reject the row."""
-    frame = data.frame
-    for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
-                and not c.startswith(EXTRA_PREFIX)]:
-        codes, uniques = data.distinct(col)
-        key = uniques.str.strip().str.upper()
-        error = key.isin(EXCEL_ERRORS).to_numpy(bool)
-        if error.any():
-            error = np.append(error, False)[codes]
-            if col in required:
-                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
-                                   None)[codes]
-                data.verdicts.reject(error, col, pd.Series(reason, index=frame.index,
-                                                           dtype=object), frame[col])
-            else:
-                data.note(f"excel_error_set_missing:{col}", error)
-            data.set_missing(col, error)
-        if col not in required:
-            codes, tidy = data.tidy(col)
-            dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
-            if dash.any():
-                data.note(f"dash_set_missing:{col}", dash)
-                data.set_missing(col, dash)
-
-
-def require(data: FileInput, columns: Sequence[str]) -> None:
-    """Reject rows with an empty value in any of the required columns (first column wins)."""
-    for col in columns:
-        if col in data.frame.columns:
-            data.verdicts.reject(data.blank(col), col, MISSING_REQUIRED, data.frame[col])
-
-
-def require_region(data: FileInput) -> None:
-    """Reject rows with neither a region code nor a region name."""
-    frame = data.frame
-    empty = np.ones(len(frame), dtype=bool)
-    for col in ("kode_pemda", "nama_pemda"):
-        if col in frame.columns:
-            empty &= data.blank(col)
-    column = "nama_pemda" if "nama_pemda" in frame.columns else "kode_pemda"
-    data.verdicts.reject(empty, column, "missing required value (region code or name)")
 
 
 def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -334,27 +279,6 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
     data.verdicts.set_regions(kode)
     return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
-
-
-def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.DataFrame:
-    """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id
-    per row of `data`, the unit's name in `column`; worked out per distinct name and region."""
-    name_codes, names = data.tidy(column)
-    matches = [match_unit(str(u)) for u in names.to_numpy(dtype=object)]
-    keys = [m.unit_key for m in matches]
-    region_codes, regions = pd.factorize(kode_pemda)
-    pair_names, pair_regions, pair_of_row = _pairs(name_codes, region_codes)
-    key_list, region_list = [*keys, None], [*regions, None]  # code -1: the None at the end
-    unit_ids = [None if key_list[n] is None or region_list[r] is None
-                else f"{region_list[r]}/{key_list[n]}" for n, r in
-                zip(pair_names, pair_regions, strict=True)]
-    return pd.DataFrame({
-        "unit_name": categorical(name_codes, names),
-        "unit_function": categorical(name_codes, [m.function for m in matches]),
-        "unit_key": categorical(name_codes, keys),
-        "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
-        "unit_id": categorical(pair_of_row, unit_ids),
-    })
 
 
 PERIOD_COLUMNS = ("period_index", "year")
@@ -424,49 +348,49 @@ def summary_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def summary_rows(data: FileInput) -> None:
-    """Reject average and total rows: a unit, name or region cell that is only a summary label
-    (`SUMMARY_LABELS`, with or without a trailing colon). Such a row, region and period filled,
-    would otherwise become a phantom unit."""
-    for column in SUMMARY_COLUMNS:
-        if column not in data.frame.columns:
-            continue
-        codes, tidy = data.tidy(column)
-        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.to_numpy(
-            dtype=object)] + [False], dtype=bool)
-        data.verdicts.reject(labels[codes], column, SUMMARY_ROW, data.frame[column])
-
-
-
 def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
               more_required: Sequence[str] = ()) -> FileInput:
-    """The preamble every cleaner shares: sheets stacked (`stack_sheets`), average and total
-    rows rejected (`summary_rows`), Excel error cells and dashes (`placeholders`; required:
-    `required`, region and `more_required` columns), then rows without a region and rows with
-    an empty required value rejected, in that order."""
+    """The preamble every cleaner shares, its rules (see the module docstring) in this order:
+    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
+    cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted per file
+    as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
+    missing (`required`, the region and `more_required` columns count as required: an Excel
+    error rejects the row, a dash stays for the column's rule to reject the row); rows with
+    neither region code nor name rejected; rows with an empty `required` value rejected."""
     data = stack_sheets(sheets, kind)
-    summary_rows(data)
-    region = [c for c in ("kode_pemda", "nama_pemda") if c in data.frame.columns]
-    placeholders(data, [*required, *region, *more_required])
-    require_region(data)
-    require(data, required)
+    frame, verdicts = data.frame, data.verdicts
+    for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
+        codes, tidy = data.tidy(column)
+        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
+        verdicts.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+    region = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    needed = [*required, *region, *more_required]
+    for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
+                   and not c.startswith(EXTRA_PREFIX)]:
+        codes, uniques = data.distinct(column)
+        key = uniques.str.strip().str.upper()
+        error = key.isin(EXCEL_ERRORS).to_numpy(bool)
+        if error.any():
+            error = np.append(error, False)[codes]
+            if column in needed:
+                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
+                                   None)[codes]
+                verdicts.reject(error, column, pd.Series(reason, dtype=object), frame[column])
+            else:
+                data.note(f"excel_error_set_missing:{column}", error)
+            data.set_missing(column, error)
+        if column not in needed:
+            codes, tidy = data.tidy(column)
+            dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
+            if dash.any():
+                data.note(f"dash_set_missing:{column}", dash)
+                data.set_missing(column, dash)
+    verdicts.reject(np.logical_and.reduce([data.blank(c) for c in region]),
+                    "nama_pemda" if "nama_pemda" in region else "kode_pemda",
+                    "missing required value (region code or name)")
+    for column in [c for c in required if c in frame.columns]:
+        verdicts.reject(data.blank(column), column, MISSING_REQUIRED, frame[column])
     return data
-
-
-UNIT_COLUMNS = ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched")
-
-
-def kept_rows(data: FileInput, kode_pemda: pd.Series, units: pd.DataFrame,
-              **columns: pd.Series | np.ndarray | pd.Categorical) -> pd.DataFrame:
-    """The rows not rejected: source_file, sheet, row, kode_pemda, the unit columns and
-    `columns` (each given per row of `data`)."""
-    keep = data.verdicts.alive
-    frame = data.frame
-    clean = pd.DataFrame({"source_file": frame[FILE].array[keep], "sheet": frame[SHEET].array[keep],
-                          "row": frame[ROW].to_numpy(dtype="int64")[keep]})
-    for name, values in {"kode_pemda": kode_pemda, **units[list(UNIT_COLUMNS)], **columns}.items():
-        clean[name] = (values.array if isinstance(values, pd.Series) else values)[keep]
-    return clean
 
 
 def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:
@@ -516,23 +440,47 @@ class Part:
     names: frozenset[str] = frozenset()
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
-    @classmethod
-    def of(cls, data: FileInput, schema: DataFrameSchema, clean: pd.DataFrame, rules: Duplicates,
-           exact: np.ndarray | None = None, names: frozenset[str] = frozenset()) -> Part:
-        """A cleaner's part, made after its last rejecting rule: `clean` (the kept rows) in the
-        columns and dtypes of `schema` (text stays Categorical until `finish`), plus `RAW` +
-        every column read and `EXACT` when `exact` (per row of `data`) is given; the ledger:
-        rows dropped while reading, then the cleaner's rejects."""
-        clean = clean.reindex(columns=list(schema.columns))
-        clean = clean.astype({name: str(column.dtype) for name, column in schema.columns.items()
-                              if not isinstance(clean[name].dtype, pd.CategoricalDtype)})
-        keep = data.verdicts.alive
-        extra: dict[str, object] = {RAW + column: data.frame[column].array[keep]
-                                    for column in data.frame.columns.drop([ROW, SHEET, FILE])}
-        if exact is not None:
-            extra[EXACT] = np.asarray(exact, dtype=bool)[keep]
-        rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
-        return cls(clean.assign(**extra), rejects, data.files, rules, names)
+
+def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pemda: pd.Series,
+            unit_column: str, exact: np.ndarray | None = None,
+            names: frozenset[str] = frozenset(),
+            **columns: pd.Series | np.ndarray | pd.Categorical) -> Part:
+    """A cleaner's part, made after its last rejecting rule: the rows not rejected, with
+    source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
+    `data`), in the columns and dtypes of `schema` (text stays Categorical: `finish` makes it
+    text); `RAW` + every column read, and `EXACT` when `exact` (per row) is given; the ledger
+    (rows dropped while reading, then the cleaner's rejects).
+
+    The unit, per distinct name (in `unit_column`) and region: unit_name (as written,
+    whitespace tidied), unit_function, unit_key and unit_matched (`reference.match_unit`),
+    unit_id ('<kode_pemda>/<unit_key>')."""
+    frame = data.frame
+    name_codes, unit_names = data.tidy(unit_column)
+    matches = [match_unit(name) for name in unit_names.tolist()]
+    regions = kode_pemda.array
+    pair_names, pair_regions, pair_of_row = _pairs(name_codes, regions.codes)
+    unit_ids = [None if n < 0 or r < 0 else f"{regions.categories[r]}/{matches[n].unit_key}"
+                for n, r in zip(pair_names, pair_regions, strict=True)]
+    table = pd.DataFrame({
+        "source_file": frame[FILE].array, "sheet": frame[SHEET].array, "row": frame[ROW].array,
+        "kode_pemda": regions, "unit_id": categorical(pair_of_row, unit_ids),
+        "unit_key": categorical(name_codes, [m.unit_key for m in matches]),
+        "unit_function": categorical(name_codes, [m.function for m in matches]),
+        "unit_name": categorical(name_codes, unit_names),
+        "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
+        **{name: values.array if isinstance(values, pd.Series) else values
+           for name, values in columns.items()},
+        **{RAW + column: frame[column].array for column in frame.columns.drop([ROW, SHEET, FILE])},
+    })
+    if exact is not None:
+        table[EXACT] = exact
+    table = table[data.verdicts.alive].reset_index(drop=True)
+    clean = table.reindex(columns=list(schema.columns))
+    clean = clean.astype({name: str(column.dtype) for name, column in schema.columns.items()
+                          if not isinstance(clean[name].dtype, pd.CategoricalDtype)})
+    extra = table[[c for c in table.columns if c.startswith(RAW) or c == EXACT]]
+    rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+    return Part(pd.concat([clean, extra], axis=1), rejects, data.files, rules, names)
 
 
 def packed(part: Part) -> Part:

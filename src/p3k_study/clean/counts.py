@@ -19,13 +19,12 @@ from p3k_study.clean.common import (
     Duplicates,
     Part,
     SheetLike,
-    kept_rows,
     labelled,
     numbers,
     open_file,
+    part_of,
     periods,
     resolve_regions,
-    resolve_units,
 )
 from p3k_study.schemas import COUNTS
 
@@ -54,8 +53,6 @@ def counts_part(
                          implausible_above=MAX_STAFF_COUNT)
         for source, target in COUNT_SOURCES.items()
     }
-    units = resolve_units(data, "unit_kerja", kode)
-    clean = kept_rows(data, kode, units, period_index=period, **values)
-    clean["period"] = labelled(clean["period_index"], freq)
-    return Part.of(data, COUNTS, clean,
-                   Duplicates(("unit_id", "period_index"), "same unit and period"))
+    return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),
+                   kode, "unit_kerja", period_index=period, period=labelled(period, freq),
+                   **values)

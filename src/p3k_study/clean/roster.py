@@ -26,10 +26,9 @@ from p3k_study.clean.common import (
     _pairs,
     categorical,
     future,
-    kept_rows,
     open_file,
+    part_of,
     resolve_regions,
-    resolve_units,
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
@@ -92,20 +91,18 @@ def roster_part(
     mismatch = mismatch.to_numpy()[pair_of_row]
     verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
 
-    units = resolve_units(data, "unit_kerja", kode)
     if "jenis_jabatan" in frame.columns:
         job_codes, jobs = data.tidy("jenis_jabatan")
         jabatan = pd.Series(categorical(job_codes, jobs.str.lower()))
     else:
         jabatan = pd.Series(pd.NA, index=frame.index, dtype="string")
-    clean = kept_rows(data, kode, units, status=status, nip_kind=np.asarray(kind, dtype=object),
-                      jenis_jabatan=jabatan,
-                      tmt=tmt.values, tanggal_berakhir=end_values,
-                      employee_id=categorical(codes, pseudonymise(nip.nip, salt)))
     names: frozenset[str] = frozenset()
     if "nama" in frame.columns:  # the distinct names of the rows (a category may be unused)
         name_codes, tidy = data.tidy("nama")
         names = frozenset(tidy.iloc[np.unique(name_codes[name_codes >= 0])])
-    return Part.of(data, STAFF, clean,
+    return part_of(data, STAFF,
                    Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
-                   names=names)
+                   kode, "unit_kerja", names=names, status=status,
+                   nip_kind=np.asarray(kind, dtype=object), jenis_jabatan=jabatan,
+                   tmt=tmt.values, tanggal_berakhir=end_values,
+                   employee_id=categorical(codes, pseudonymise(nip.nip, salt)))

@@ -31,13 +31,12 @@ from p3k_study.clean.common import (
     Part,
     SheetLike,
     future,
-    kept_rows,
     labelled,
     numbers,
     open_file,
+    part_of,
     periods,
     resolve_regions,
-    resolve_units,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_dates, parse_numbers
@@ -86,10 +85,9 @@ def skm_part(
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
                          implausible_above=MAX_POPULATION)
-    units = resolve_units(data, "unit_layanan", kode)
-    clean = kept_rows(data, kode, units, period_index=period, **scores, populasi=population)
-    clean["period"] = labelled(clean["period_index"], freq)
-    return Part.of(data, SKM, clean, Duplicates(per_sheet=True), _identified_rows(data))
+    return part_of(data, SKM, Duplicates(per_sheet=True), kode, "unit_layanan",
+                   _identified_rows(data), period_index=period, period=labelled(period, freq),
+                   **scores, populasi=population)
 
 
 RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
