@@ -38,7 +38,13 @@ from pandera.pandas import DataFrameSchema
 
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts, empty_rejects, finalise, sort_rejects
 from p3k_study.errors import DataError
-from p3k_study.parse import DASH_PLACEHOLDERS, EXCEL_ERRORS, parse_numbers, parse_periods
+from p3k_study.parse import (
+    DASH_PLACEHOLDERS,
+    EXCEL_ERRORS,
+    parse_dates,
+    parse_numbers,
+    parse_periods,
+)
 from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
     ALIASES,
@@ -85,7 +91,10 @@ class FileInput:
     _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(codes, distinct cells) of a text column, code -1 for a missing cell."""
+        """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
+        of a column no sheet has)."""
+        if column not in self.frame.columns:
+            return np.full(len(self.frame), -1, dtype=np.intp), pd.Series([], dtype="string")
         values = self.frame[column].array
         return values.codes.astype(np.intp), pd.Series(values.categories.array, dtype="string")
 
@@ -101,13 +110,13 @@ class FileInput:
                 pd.concat([uniques, pd.Series([None], dtype="string")], ignore_index=True))
 
     def blank(self, column: str) -> np.ndarray:
-        """Per row: missing or whitespace only (as `strip_text(...).isna()`)."""
+        """Per row: missing or whitespace only (as `tidy` missing)."""
         codes, uniques = self.distinct(column)
         return np.append((uniques.str.strip() == "").to_numpy(bool), True)[codes]
 
     def tidy(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(codes, distinct values) of `strip_text(frame[column])`, worked out per distinct
-        cell; code -1 for missing."""
+        """(codes, distinct values) of a text column with whitespace trimmed and collapsed,
+        worked out per distinct cell; code -1 for missing (or whitespace only)."""
         if column not in self._tidy:
             codes, uniques = self.distinct(column)
             tidy_codes, tidy = pd.factorize(_tidied(uniques))
@@ -187,8 +196,7 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
                     for row, why in rows_dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
-    frame = pd.DataFrame({c: _stacked([_text_chunk(sheet.frame, source.get(c))
-                                       for sheet, source in used]) for c in columns})
+    frame = pd.DataFrame({column: _stacked(used, column) for column in columns})
     lengths = [len(sheet.frame) for sheet, _ in used]
     frame[ROW] = np.concatenate([np.zeros(0, dtype="int64")] + [
         sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used])
@@ -198,18 +206,18 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
                      files, sheet_columns)
 
 
-def _text_chunk(frame: pd.DataFrame, column: str | None) -> pa.Array | pa.ChunkedArray:
-    """A sheet's column as Arrow large_string (all missing when the sheet lacks it: None)."""
-    if column is None:
-        return pa.nulls(len(frame), pa.large_string())
-    values = frame[column]
-    if not isinstance(values.array, pd.arrays.ArrowStringArray):
-        values = values.astype("string")
-    return pa.array(values.array).cast(pa.large_string())
-
-
-def _stacked(chunks: list[pa.Array | pa.ChunkedArray]) -> pd.Categorical:
-    """Text chunks one after another, as a Categorical of the distinct cells."""
+def _stacked(used: list[tuple[SheetLike, dict[str, str]]], column: str) -> pd.Categorical:
+    """`column` of the sheets one after another (missing in a sheet without it), as a
+    Categorical of the distinct cells."""
+    chunks = []
+    for sheet, source in used:
+        if column not in source:
+            chunks.append(pa.nulls(len(sheet.frame), pa.large_string()))
+            continue
+        values = sheet.frame[source[column]]
+        if not isinstance(values.array, pd.arrays.ArrowStringArray):
+            values = values.astype("string")
+        chunks.append(pa.array(values.array).cast(pa.large_string()))
     codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
                                            dtype="string"))
     return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
@@ -256,9 +264,8 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
     Resolved once per distinct (code, name) pair."""
     frame = data.frame
-    nothing = (np.full(len(frame), -1, dtype=np.intp), pd.Series([], dtype="string"))
-    code_codes, code_values = data.tidy("kode_pemda") if "kode_pemda" in frame else nothing
-    name_codes, name_values = data.tidy("nama_pemda") if "nama_pemda" in frame else nothing
+    code_codes, code_values = data.tidy("kode_pemda")
+    name_codes, name_values = data.tidy("nama_pemda")
     codes, names, pair_of_row = _pairs(code_codes, name_codes)
     code_list = [*code_values.to_numpy(dtype=object), None]  # code -1: the None at the end
     name_list = [*name_values.to_numpy(dtype=object), None]
@@ -393,11 +400,6 @@ def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
     return data
 
 
-def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:
-    """True where a date lies after the reference date."""
-    return (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-
-
 def labelled(index: pd.Series, freq: str) -> pd.Categorical:
     """`periods.period_labels` of a period_index column, as a Categorical."""
     codes, uniques = pd.factorize(index)
@@ -495,25 +497,6 @@ def packed(part: Part) -> Part:
     return replace(part, table=part.table.astype(dict.fromkeys(text, "category")))
 
 
-def _joined(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Packed tables one after another, Categoricals joined with `union_categoricals` (a `RAW`
-    column a part lacks, its files having no such header, is missing there)."""
-    if len(tables) == 1:
-        return tables[0]
-    out: dict[str, object] = {}
-    for column in dict.fromkeys(c for t in tables for c in t.columns):
-        pieces = [t.get(column) for t in tables]
-        given = next(p for p in pieces if p is not None)
-        if isinstance(given.dtype, pd.CategoricalDtype):
-            none = given.cat.categories[:0]
-            out[column] = union_categoricals([
-                p if p is not None else pd.Categorical.from_codes(np.full(len(t), -1), none)
-                for p, t in zip(pieces, tables, strict=True)], ignore_order=True)
-        else:
-            out[column] = pd.concat(pieces, ignore_index=True)
-    return pd.DataFrame(out)
-
-
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                dict[str, dict[str, object]]]:
     """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
@@ -524,7 +507,20 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     tables = [packed(part).table for part in parts if len(part.table)]
     if not tables:
         return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
-    table = _joined(tables)
+    table = tables[0]
+    if len(tables) > 1:  # Categoricals joined; a RAW column a part lacks is missing there
+        joined: dict[str, object] = {}
+        for column in dict.fromkeys(c for t in tables for c in t.columns):
+            pieces = [t.get(column) for t in tables]
+            given = next(p for p in pieces if p is not None)
+            if isinstance(given.dtype, pd.CategoricalDtype):
+                none = given.cat.categories[:0]
+                joined[column] = union_categoricals([
+                    p if p is not None else pd.Categorical.from_codes(np.full(len(t), -1), none)
+                    for p, t in zip(pieces, tables, strict=True)], ignore_order=True)
+            else:
+                joined[column] = pd.concat(pieces, ignore_index=True)
+        table = pd.DataFrame(joined)
     if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
         table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
@@ -664,6 +660,22 @@ def numbers(
             fractional = present & (np.floor(v) != v)
         data.verdicts.reject(fractional, column, f"{what} is not a whole number", raw)
     return values
+
+
+def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
+          rows: np.ndarray | None = None) -> pd.Series:
+    """Parse a date column (only `rows`, when given); reject unreadable dates and, when
+    `reference_date` is given, dates after it."""
+    codes, uniques = data.distinct(column)
+    parsed = parse_dates(data.text(column),
+                         distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
+    raw = data.frame[column]
+    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    if reference_date is not None:
+        late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
+        data.verdicts.reject(late, column, f"date after the reference date "
+                             f"{reference_date.isoformat()}", raw)
+    return parsed.values
 
 
 def periods(

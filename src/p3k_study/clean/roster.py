@@ -25,7 +25,7 @@ from p3k_study.clean.common import (
     SheetLike,
     _pairs,
     categorical,
-    future,
+    dates,
     open_file,
     part_of,
     resolve_regions,
@@ -37,13 +37,11 @@ from p3k_study.parse import (
     nip_status_mismatch,
     normalise_nip,
     normalise_status,
-    parse_dates,
 )
 from p3k_study.schemas import STAFF
 
 KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
-JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
 
 
 def roster_part(
@@ -56,30 +54,22 @@ def roster_part(
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)
 
-    tmt = parse_dates(data.text("tmt"), distinct=data.distinct("tmt"))
-    verdicts.reject(tmt.reason.notna().to_numpy(bool), "tmt", tmt.reason, frame["tmt"])
-    verdicts.reject(future(tmt.values, reference_date), "tmt",
-                    f"date after the reference date {reference_date.isoformat()}", frame["tmt"])
+    tmt = dates(data, "tmt", reference_date)
 
     codes, cells = data.cells("nip")  # worked out per distinct cell
     nip = normalise_nip(cells, reference_date=reference_date)
     reason = nip.reason.to_numpy(dtype=object)[codes]
     verdicts.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
     adult_from = (nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)).to_numpy()
-    verdicts.reject((tmt.values < adult_from[codes]).to_numpy(bool), "tmt",
+    verdicts.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
                     f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
                     frame["tmt"])
 
+    end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if "tanggal_berakhir" in frame.columns:
-        end = parse_dates(data.text("tanggal_berakhir"), distinct=data.distinct("tanggal_berakhir"))
-        verdicts.reject(end.reason.notna().to_numpy(bool), "tanggal_berakhir", end.reason,
-                        frame["tanggal_berakhir"])
-        before = (end.values < tmt.values).fillna(False).to_numpy(bool)
-        verdicts.reject(before, "tanggal_berakhir", "end date before TMT",
-                        frame["tanggal_berakhir"])
-        end_values = end.values
-    else:
-        end_values = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        end = dates(data, "tanggal_berakhir")
+        verdicts.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
+                        "end date before TMT", frame["tanggal_berakhir"])
 
     status_codes, status_cells = data.cells("status")
     status = categorical(status_codes, normalise_status(status_cells))
@@ -91,18 +81,13 @@ def roster_part(
     mismatch = mismatch.to_numpy()[pair_of_row]
     verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
 
-    if "jenis_jabatan" in frame.columns:
-        job_codes, jobs = data.tidy("jenis_jabatan")
-        jabatan = pd.Series(categorical(job_codes, jobs.str.lower()))
-    else:
-        jabatan = pd.Series(pd.NA, index=frame.index, dtype="string")
-    names: frozenset[str] = frozenset()
-    if "nama" in frame.columns:  # the distinct names of the rows (a category may be unused)
-        name_codes, tidy = data.tidy("nama")
-        names = frozenset(tidy.iloc[np.unique(name_codes[name_codes >= 0])])
+    job_codes, jobs = data.tidy("jenis_jabatan")
+    name_codes, names = data.tidy("nama")
+    names = names.iloc[np.unique(name_codes[name_codes >= 0])]  # of the rows: some are unused
     return part_of(data, STAFF,
                    Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
-                   kode, "unit_kerja", names=names, status=status,
-                   nip_kind=np.asarray(kind, dtype=object), jenis_jabatan=jabatan,
-                   tmt=tmt.values, tanggal_berakhir=end_values,
+                   kode, "unit_kerja", names=frozenset(names), status=status,
+                   nip_kind=np.asarray(kind, dtype=object),
+                   jenis_jabatan=categorical(job_codes, jobs.str.lower()), tmt=tmt,
+                   tanggal_berakhir=end,
                    employee_id=categorical(codes, pseudonymise(nip.nip, salt)))

@@ -30,7 +30,7 @@ from p3k_study.clean.common import (
     FileInput,
     Part,
     SheetLike,
-    future,
+    dates,
     labelled,
     numbers,
     open_file,
@@ -39,7 +39,7 @@ from p3k_study.clean.common import (
     resolve_regions,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
-from p3k_study.parse import parse_dates, parse_numbers
+from p3k_study.parse import parse_numbers
 from p3k_study.periods import PER_YEAR
 from p3k_study.schemas import SKM
 
@@ -55,31 +55,26 @@ def skm_part(
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
-    has_period = _filled(data, "periode")
-    has_date = _filled(data, "tanggal_survei")
+    has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
     no_period = ~(has_period | has_date)
-    if no_period.any():
-        by_date = _sheet_has(data, "tanggal_survei", no_period) & ~_sheet_has(
-            data, "periode", no_period)
-        for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
-            verdicts.reject(no_period & rows, column,
-                            "missing required value (periode or tanggal_survei)")
+    rows = frame.iloc[np.flatnonzero(no_period)]  # few
+    by_date = np.zeros(len(frame), dtype=bool)  # the row's sheet has tanggal_survei, no periode
+    by_date[no_period] = [
+        {"periode", "tanggal_survei"} & data.sheet_columns[(f, None if pd.isna(s) else s)]
+        == {"tanggal_survei"}
+        for f, s in zip(rows[FILE].to_numpy(object), rows[SHEET].to_numpy(object), strict=True)]
+    for column, named in (("tanggal_survei", by_date), ("periode", ~by_date)):
+        verdicts.reject(no_period & named, column,
+                        "missing required value (periode or tanggal_survei)")
     kode = resolve_regions(data, code_edition)
 
     period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if "periode" in frame.columns:
         period = periods(data, "periode", freq, reference_date).where(has_period)
     if "tanggal_survei" in frame.columns:
-        use_date = has_date & ~has_period
-        codes, uniques = data.distinct("tanggal_survei")
-        dates = parse_dates(data.text("tanggal_survei"),
-                            distinct=(np.where(use_date, codes, -1), uniques))
-        raw = frame["tanggal_survei"]
-        verdicts.reject(dates.reason.notna().to_numpy(bool), "tanggal_survei", dates.reason, raw)
-        verdicts.reject(future(dates.values, reference_date), "tanggal_survei",
-                        f"date after the reference date {reference_date.isoformat()}", raw)
+        date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
         n = PER_YEAR[freq]  # type: ignore[index]
-        from_date = dates.values.dt.year * n + (dates.values.dt.month - 1) * n // 12
+        from_date = date.dt.year * n + (date.dt.month - 1) * n // 12
         period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
@@ -100,33 +95,11 @@ def _identified_rows(data: FileInput) -> np.ndarray:
     frame = data.frame
     ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
            and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
-    out = np.zeros(len(frame), dtype=bool)
+    codes, uniques = data.distinct("tanggal_survei")
+    out = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
     for col in ids:
         out |= ~data.blank(col)
-    if "tanggal_survei" in frame.columns:
-        codes, uniques = data.distinct("tanggal_survei")
-        timed = uniques.str.contains(r"\d:\d\d", regex=True)
-        out |= np.append(timed.fillna(False).to_numpy(bool), False)[codes]
     return out
-
-
-def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
-    """Per row: whether the row's sheet has `column` at all, looked up for `rows` only (few:
-    the rows without a period), False elsewhere."""
-    out = np.zeros(len(rows), dtype=bool)
-    where = np.flatnonzero(rows)
-    part = data.frame.iloc[where]
-    out[where] = [
-        column in data.sheet_columns.get((f, None if pd.isna(s) else s), frozenset())
-        for f, s in zip(part[FILE].to_numpy(dtype=object), part[SHEET].to_numpy(dtype=object),
-                        strict=True)]
-    return out
-
-
-def _filled(data: FileInput, column: str) -> np.ndarray:
-    if column not in data.frame.columns:
-        return np.zeros(len(data.frame), dtype=bool)
-    return ~data.blank(column)
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
