@@ -1,6 +1,6 @@
 """Steps every cleaner shares: stack a file's sheets, Excel error cells, required values,
-region and unit resolution, duplicates. `open_file` runs the common preamble, `kept_rows` and
-`rejects_of` the common ending of a cleaner.
+region and unit resolution, duplicates. `open_file` runs the common preamble of a cleaner,
+`part_of` its common ending.
 
 Rules common to every table:
 - A sheet whose header lacks a required column stops the run (`DataError` naming file, sheet
@@ -28,7 +28,6 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -54,6 +53,7 @@ from p3k_study.read.headers import (
     header_key,
     missing_required,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
@@ -65,15 +65,6 @@ EXTRA_PREFIX = "_x_"
 """Columns the table does not use keep their header key under this prefix: they take part in
 the exact-duplicate check (a respondent number tells two identical answers apart) only."""
 MISSING_REQUIRED = "missing required value"
-
-
-class SheetLike(Protocol):
-    """What a cleaner needs of `read.RawSheet`."""
-
-    source_file: str
-    sheet: str | None
-    frame: pd.DataFrame
-    dropped: list[tuple[int, str]]
 
 
 @dataclass
@@ -119,7 +110,8 @@ class FileInput:
         worked out per distinct cell; code -1 for missing (or whitespace only)."""
         if column not in self._tidy:
             codes, uniques = self.distinct(column)
-            tidy_codes, tidy = pd.factorize(_tidied(uniques))
+            tidy = uniques.str.replace(r"\s+", " ", regex=True).str.strip()
+            tidy_codes, tidy = pd.factorize(tidy.mask(tidy == ""))
             self._tidy[column] = (np.append(tidy_codes, -1)[codes],
                                   pd.Series(tidy, dtype="string"))
         return self._tidy[column]
@@ -158,7 +150,7 @@ def _layout(header: tuple[str, ...], kind: str
     return source, {str(k): str(v) for k, v in mapping.items()}, missing_required(names, kind)
 
 
-def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
+def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     """Canonical headers per sheet, required columns checked, sheets stacked in order.
 
     Sheets may come from several files (cleaning all files of a kind at once pays pandas'
@@ -166,20 +158,17 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
     holds a row, the frame has the kind's required columns (the first name of each choice)."""
     if not sheets:
         raise ValueError("no sheets given")
-    used: list[tuple[SheetLike, dict[str, str]]] = []
+    used: list[tuple[RawSheet, dict[str, str]]] = []
     dropped: list[dict[str, object]] = []
     files: dict[str, dict[str, object]] = {}
     sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
     for sheet in sheets:
         name = str(sheet.source_file)
-        rows_dropped = list(getattr(sheet, "dropped", []) or [])
-        info: dict[str, object] = {"sheet": sheet.sheet,
-                                   "rows_in": len(sheet.frame) + len(rows_dropped)}
-        files.setdefault(name, {"encoding": getattr(sheet, "encoding", None),
-                                "separator": getattr(sheet, "separator", None),
+        info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": sheet.rows_in}
+        files.setdefault(name, {"encoding": sheet.encoding, "separator": sheet.separator,
                                 "sheets": [], "notes": {}})["sheets"].append(info)  # type: ignore[attr-defined]
-        if len(sheet.frame) == 0 and not rows_dropped:
-            info["note"] = getattr(sheet, "reason", None) or "no data rows"
+        if not sheet.rows_in:
+            info["note"] = sheet.reason or "no data rows"
             continue
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
         if missing:
@@ -193,7 +182,7 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "column": None,
                      "raw_value": None, "reason": why, "kode_pemda": None}
-                    for row, why in rows_dropped]
+                    for row, why in sheet.dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
     frame = pd.DataFrame({column: _stacked(used, column) for column in columns})
@@ -206,7 +195,7 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
                      files, sheet_columns)
 
 
-def _stacked(used: list[tuple[SheetLike, dict[str, str]]], column: str) -> pd.Categorical:
+def _stacked(used: list[tuple[RawSheet, dict[str, str]]], column: str) -> pd.Categorical:
     """`column` of the sheets one after another (missing in a sheet without it), as a
     Categorical of the distinct cells."""
     chunks = []
@@ -214,10 +203,7 @@ def _stacked(used: list[tuple[SheetLike, dict[str, str]]], column: str) -> pd.Ca
         if column not in source:
             chunks.append(pa.nulls(len(sheet.frame), pa.large_string()))
             continue
-        values = sheet.frame[source[column]]
-        if not isinstance(values.array, pd.arrays.ArrowStringArray):
-            values = values.astype("string")
-        chunks.append(pa.array(values.array).cast(pa.large_string()))
+        chunks.append(pa.array(sheet.frame[source[column]].array).cast(pa.large_string()))
     codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
                                            dtype="string"))
     return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
@@ -229,11 +215,6 @@ def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
     codes, names = pd.factorize(np.array(values, dtype=object))
     return pd.Categorical.from_codes(np.repeat(codes, lengths),
                                      categories=pd.Index(names, dtype=object))
-
-
-def _tidied(texts: pd.Series) -> pd.Series:
-    tidy = texts.str.replace(r"\s+", " ", regex=True).str.strip()
-    return tidy.mask(tidy == "")
 
 
 def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
@@ -298,14 +279,7 @@ def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
     period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
     if period is None or table.empty:
         return frozenset()
-    columns = ["kode_pemda", "unit_name", period]
-    first = np.unique(_group_ids(table[columns]), return_index=True)[1]  # drop_duplicates
-    seen = table[columns].iloc[first].astype({"kode_pemda": object, "unit_name": object})
-    names = seen["unit_name"].fillna("")
-    seen = seen.assign(
-        base=seen["kode_pemda"] + "/" + names.map(lambda n: match_unit(n).unit_key),
-        office=names.map(office_key))
-    offices = seen.groupby(["base", period], sort=False)["office"].nunique()
+    offices = _offices(table, period)[1].groupby(["base", period], sort=False)["office"].nunique()
     return frozenset(offices[offices > 1].index.get_level_values("base"))
 
 
@@ -314,23 +288,31 @@ def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame
     dictionary unit id is in `split` (`coexisting_offices`); unchanged when none is."""
     if not split or table.empty:
         return table
-    codes = _group_ids(table[["kode_pemda", "unit_name"]])
-    first = np.unique(codes, return_index=True)[1]
-    distinct = list(zip(*(table[c].iloc[first].astype(object).fillna("")
-                          for c in ("kode_pemda", "unit_name")), strict=True))
-    key = np.array([match_unit(n).unit_key for _, n in distinct], dtype=object)
-    base = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, key, strict=True)], dtype=object)
-    office = np.array([office_key(n) for _, n in distinct], dtype=object)
-    hit = np.isin(base, list(split))
+    codes, seen = _offices(table)
+    hit = seen["base"].isin(split)
     if not hit.any():
         return table
-    new_key = np.where(hit, key + "/" + office, key)
-    new_id = [f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)]
-    out = pd.DataFrame({"unit_key": categorical(codes, new_key),
-                        "unit_id": categorical(codes, new_id)}, index=table.index)
+    key = seen["key"].where(~hit, seen["key"] + "/" + seen["office"])
+    out = pd.DataFrame({"unit_key": categorical(codes, key),
+                        "unit_id": categorical(codes, seen["kode_pemda"] + "/" + key)},
+                       index=table.index)
     if not isinstance(table["unit_id"].dtype, pd.CategoricalDtype):
         out = out.apply(_text)
     return table.assign(**out)
+
+
+def _offices(table: pd.DataFrame, *by: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per row its number among the distinct (kode_pemda, unit_name, *by) of `table`, and those
+    with the dictionary unit id ('base'), its unit_key ('key') and the `office_key`."""
+    columns = ["kode_pemda", "unit_name", *by]
+    codes = _group_ids(table[columns])
+    seen = table[columns].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
+    seen = seen.astype({"kode_pemda": object, "unit_name": object}).fillna(
+        {"kode_pemda": "", "unit_name": ""})
+    seen["key"] = seen["unit_name"].map(lambda n: match_unit(n).unit_key)
+    seen["base"] = seen["kode_pemda"] + "/" + seen["key"]
+    seen["office"] = seen["unit_name"].map(office_key)
+    return codes, seen
 
 
 SUMMARY_LABELS: frozenset[str] = frozenset({
@@ -355,7 +337,7 @@ def summary_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
+def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
               more_required: Sequence[str] = ()) -> FileInput:
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
     sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
@@ -577,7 +559,8 @@ def _repeats(keys: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _copied_sheets(sheet: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows of sheets that repeat an earlier sheet row for row, and the rows they repeat.
-    `sheet`: each row's sheet (a sheet's rows together); `same`: `_row_ids`."""
+    `sheet`: each row's sheet (a sheet's rows together); `same`: per row a number it shares
+    with the rows equal to it in every column read (no other row has it)."""
     starts = np.flatnonzero(np.r_[True, sheet[1:] != sheet[:-1]])
     contents = [rows.tobytes() for rows in np.split(same, starts[1:])]
     codes = pd.factorize(np.array(contents, dtype=object))[0]

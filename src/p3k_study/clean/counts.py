@@ -18,7 +18,6 @@ from p3k_study.clean.common import (
     MAX_STAFF_COUNT,
     Duplicates,
     Part,
-    SheetLike,
     labelled,
     numbers,
     open_file,
@@ -26,6 +25,7 @@ from p3k_study.clean.common import (
     periods,
     resolve_regions,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS
 
 KIND = "jumlah_pegawai"
@@ -40,7 +40,7 @@ COUNT_SOURCES = {
 
 
 def counts_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more staff-count files

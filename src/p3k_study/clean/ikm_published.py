@@ -23,7 +23,6 @@ from p3k_study.clean.common import (
     MAX_RESPONDENTS,
     Duplicates,
     Part,
-    SheetLike,
     labelled,
     numbers,
     open_file,
@@ -40,6 +39,7 @@ from p3k_study.ikm import (
     SCORE_MIN,
     parse_category,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import PUBLISHED
 
 KIND = "ikm"
@@ -47,7 +47,7 @@ REQUIRED = ("unit_layanan", "periode", "ikm")
 
 
 def published_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more published-IKM files

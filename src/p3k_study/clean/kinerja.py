@@ -25,13 +25,13 @@ import pandas as pd
 from p3k_study.clean.common import (
     Duplicates,
     Part,
-    SheetLike,
     numbers,
     open_file,
     part_of,
     periods,
     resolve_regions,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS
 
 KIND = "kinerja"
@@ -48,7 +48,7 @@ def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
 
 
 def kinerja_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "year",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more outcome files

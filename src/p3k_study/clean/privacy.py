@@ -142,11 +142,9 @@ class Scrubber:
             return self._cache[value]
         if LIST_SEPARATOR in value:  # a list of names as one cell ('names_seen')
             out = LIST_SEPARATOR.join(self.text(part) for part in value.split(LIST_SEPARATOR))
-            self._cache[value] = out
-            return out
-        out = mask_digits(value)
-        if self.whole:
-            if name_key(out) in self.whole:
+        else:
+            out = mask_digits(value)
+            if self.whole and name_key(out) in self.whole:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)

@@ -22,7 +22,6 @@ import pandas as pd
 from p3k_study.clean.common import (
     Duplicates,
     Part,
-    SheetLike,
     _pairs,
     categorical,
     dates,
@@ -38,6 +37,7 @@ from p3k_study.parse import (
     normalise_nip,
     normalise_status,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import STAFF
 
 KIND = "pegawai"
@@ -45,7 +45,7 @@ REQUIRED = ("nip", "unit_kerja", "status", "tmt")
 
 
 def roster_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT,
+    sheets: Sequence[RawSheet], reference_date: dt.date, salt: str = DEMO_SALT,
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more roster files

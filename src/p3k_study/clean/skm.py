@@ -29,7 +29,6 @@ from p3k_study.clean.common import (
     Duplicates,
     FileInput,
     Part,
-    SheetLike,
     dates,
     labelled,
     numbers,
@@ -41,6 +40,7 @@ from p3k_study.clean.common import (
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
 from p3k_study.periods import PER_YEAR
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
 KIND = "skm"
@@ -48,7 +48,7 @@ REQUIRED = ("unit_layanan", *ELEMENTS)
 
 
 def skm_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more SKM files
@@ -113,17 +113,15 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
         unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
             "float64").to_numpy()
+    values = np.append(unique_values, np.nan)[codes]
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
                                groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
-        values = np.append(unique_values, np.nan)[codes]
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
         data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
-    else:
-        values = np.append(unique_values, np.nan)[codes]
     with np.errstate(invalid="ignore"):
         ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
             np.floor(values) == values)
