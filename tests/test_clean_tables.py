@@ -187,3 +187,20 @@ def test_published_ikm_on_the_1_4_scale_alone_is_converted() -> None:
     assert clean["ikm"].tolist() == [pytest.approx(88.31), 80.5]
     assert files["f.csv"]["notes"] == {"ikm_converted_from_1_4": 1}
     assert rejects["reason"].tolist() == ["IKM outside 25-100"]
+
+
+@pytest.mark.parametrize("kind, header", [
+    ("jumlah_pegawai", COUNTS_HEADER), ("skm", SKM_HEADER), ("ikm", IKM_HEADER),
+    ("kinerja", ["kode_pemda", "unit_kerja", "periode", "nilai_sakip"]),
+    ("pegawai", ["KODE_PEMDA", "NIP", "Unit Kerja", "Status", "TMT"])])
+def test_a_workbook_whose_sheets_hold_only_a_header_is_empty_not_a_failure(
+        kind: str, header: list[str]) -> None:
+    """Every sheet of the workbook holds a header and no row: an empty clean table, no rejects,
+    each sheet listed with its note (it used to end in a StageError: a KeyError)."""
+    from p3k_study.clean import CLEANERS
+
+    sheets = [sheet(header, [], source_file=f"{kind}/x.xlsx", name=name) for name in ("A", "B")]
+    clean, rejects, files = clean_file(kind, sheets, REF)
+    pd.testing.assert_frame_equal(clean, CLEANERS[kind][1]())
+    assert rejects.empty
+    assert [s["note"] for s in files[f"{kind}/x.xlsx"]["sheets"]] == ["no data rows"] * 2

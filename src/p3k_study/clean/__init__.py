@@ -8,12 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from p3k_study.clean.common import Part, SheetLike, finish
+from p3k_study.clean.common import Part, finish
 from p3k_study.clean.counts import counts_part
 from p3k_study.clean.ikm_published import published_part
 from p3k_study.clean.kinerja import kinerja_part
 from p3k_study.clean.roster import roster_part
 from p3k_study.clean.skm import skm_part
+from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS, KINERJA, PUBLISHED, SKM, STAFF, typed
 
 CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
@@ -26,7 +27,7 @@ CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
 """Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
 
 
-def clean_file(kind: str, sheets: Sequence[SheetLike], *args: Any, **options: Any
+def clean_file(kind: str, sheets: Sequence[RawSheet], *args: Any, **options: Any
                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
     """Clean sheets of one or more files of `kind` (a key of `CLEANERS`; `args` and `options`
     as its cleaner takes them, e.g. `reference_date`, `freq`, `salt`): (clean table, rejects,

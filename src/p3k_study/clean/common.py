@@ -1,6 +1,6 @@
 """Steps every cleaner shares: stack a file's sheets, Excel error cells, required values,
-region and unit resolution, duplicates. `open_file` runs the common preamble, `kept_rows` and
-`rejects_of` the common ending of a cleaner.
+region and unit resolution, duplicates. `open_file` runs the common preamble of a cleaner,
+`part_of` its common ending.
 
 Rules common to every table:
 - A sheet whose header lacks a required column stops the run (`DataError` naming file, sheet
@@ -28,25 +28,32 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
+from pandera.pandas import DataFrameSchema
 
 from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts, empty_rejects, finalise, sort_rejects
 from p3k_study.errors import DataError
-from p3k_study.parse import DASH_PLACEHOLDERS, EXCEL_ERRORS, parse_numbers, parse_periods
-from p3k_study.periods import period_index
+from p3k_study.parse import (
+    DASH_PLACEHOLDERS,
+    EXCEL_ERRORS,
+    parse_dates,
+    parse_numbers,
+    parse_periods,
+)
+from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
+    REQUIRED,
     canonical_names,
     header_key,
     missing_required,
 )
+from p3k_study.read.sheet import RawSheet
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
@@ -60,68 +67,71 @@ the exact-duplicate check (a respondent number tells two identical answers apart
 MISSING_REQUIRED = "missing required value"
 
 
-class SheetLike(Protocol):
-    """What a cleaner needs of `read.RawSheet`."""
-
-    source_file: str
-    sheet: str | None
-    frame: pd.DataFrame
-    dropped: list[tuple[int, str]]
-
-
 @dataclass
 class FileInput:
-    """Sheets stacked into one frame of canonical text columns plus `_row`, `_sheet`, `_file`
-    (`stack_sheets`); the rows dropped while reading, per-file facts, and the columns each
-    sheet has."""
+    """Sheets stacked into one frame (`stack_sheets`): each canonical column a Categorical of
+    its text cells (the rules look at the few distinct cells of a long column and spread their
+    verdicts back by code), plus `_row`, `_sheet`, `_file`; the rows dropped while reading,
+    per-file facts, and the columns each sheet has."""
 
     frame: pd.DataFrame
     verdicts: Verdicts
     dropped: pd.DataFrame
     files: dict[str, dict[str, object]]
     sheet_columns: dict[tuple[str, str | None], frozenset[str]]
-    _distinct: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
     _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(codes, distinct cells) of a text column, code -1 for a missing cell. Worked out
-        once per column: the rules look at the few distinct cells of a long column and spread
-        their verdicts back by code."""
-        if column not in self._distinct:
-            codes, uniques = pd.factorize(self.frame[column])
-            self._distinct[column] = (codes, pd.Series(uniques, dtype="string"))
-        return self._distinct[column]
+        """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
+        of a column no sheet has)."""
+        if column not in self.frame.columns:
+            return np.full(len(self.frame), -1, dtype=np.intp), pd.Series([], dtype="string")
+        values = self.frame[column].array
+        return values.codes.astype(np.intp), pd.Series(values.categories.array, dtype="string")
+
+    def text(self, column: str) -> pd.Series:
+        """A column as text, cell by cell (for the parsers of `parse`)."""
+        return _text(self.frame[column])
+
+    def cells(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(codes, cells): the distinct cells of `column` and one missing cell last, and per row
+        the number of its cell; for a rule that works cell by cell (`result.iloc[codes]`)."""
+        codes, uniques = self.distinct(column)
+        return (np.where(codes < 0, len(uniques), codes),
+                pd.concat([uniques, pd.Series([None], dtype="string")], ignore_index=True))
 
     def blank(self, column: str) -> np.ndarray:
-        """Per row: missing or whitespace only (as `strip_text(...).isna()`)."""
+        """Per row: missing or whitespace only (as `tidy` missing)."""
         codes, uniques = self.distinct(column)
         return np.append((uniques.str.strip() == "").to_numpy(bool), True)[codes]
 
     def tidy(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(codes, distinct values) of `strip_text(frame[column])`, worked out per distinct
-        cell; code -1 for missing."""
+        """(codes, distinct values) of a text column with whitespace trimmed and collapsed,
+        worked out per distinct cell; code -1 for missing (or whitespace only)."""
         if column not in self._tidy:
             codes, uniques = self.distinct(column)
-            tidy_codes, tidy = pd.factorize(_tidied(uniques))
+            tidy = uniques.str.replace(r"\s+", " ", regex=True).str.strip()
+            tidy_codes, tidy = pd.factorize(tidy.mask(tidy == ""))
             self._tidy[column] = (np.append(tidy_codes, -1)[codes],
                                   pd.Series(tidy, dtype="string"))
         return self._tidy[column]
 
     def set_missing(self, column: str, mask: np.ndarray) -> None:
         """Make the cells of `column` where `mask` holds missing."""
-        values = pa.array(self.frame[column].array)  # in Arrow: 10x Series.mask's speed
-        self.frame[column] = pd.arrays.ArrowStringArray(pc.if_else(pa.array(mask), None, values))
-        if column in self._distinct:
-            codes, uniques = self._distinct[column]
-            self._distinct[column] = (np.where(mask, -1, codes), uniques)
+        values = self.frame[column].array
+        self.frame[column] = pd.Categorical.from_codes(np.where(mask, -1, values.codes),
+                                                       values.categories, validate=False)
         self._tidy.pop(column, None)
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
-        counts = self.frame[FILE][np.asarray(mask, dtype=bool)].value_counts(sort=False)
-        for name, n in counts[counts > 0].items():
-            notes = self.files[str(name)]["notes"]
-            notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
+        files = self.frame[FILE].array
+        counts = np.bincount(files.codes[np.asarray(mask, dtype=bool)],
+                             minlength=len(files.categories))
+        for name, n in zip(files.categories, counts, strict=True):
+            if n:
+                notes = self.files[str(name)]["notes"]
+                notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -140,27 +150,25 @@ def _layout(header: tuple[str, ...], kind: str
     return source, {str(k): str(v) for k, v in mapping.items()}, missing_required(names, kind)
 
 
-def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
+def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     """Canonical headers per sheet, required columns checked, sheets stacked in order.
 
     Sheets may come from several files (cleaning all files of a kind at once pays pandas'
-    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from."""
+    per-call costs once); `_file`, `_sheet`, `_row` say where each row came from. When no sheet
+    holds a row, the frame has the kind's required columns (the first name of each choice)."""
     if not sheets:
         raise ValueError("no sheets given")
-    used: list[tuple[SheetLike, dict[str, str]]] = []
+    used: list[tuple[RawSheet, dict[str, str]]] = []
     dropped: list[dict[str, object]] = []
     files: dict[str, dict[str, object]] = {}
     sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
     for sheet in sheets:
         name = str(sheet.source_file)
-        rows_dropped = list(getattr(sheet, "dropped", []) or [])
-        info: dict[str, object] = {"sheet": sheet.sheet,
-                                   "rows_in": len(sheet.frame) + len(rows_dropped)}
-        files.setdefault(name, {"encoding": getattr(sheet, "encoding", None),
-                                "separator": getattr(sheet, "separator", None),
+        info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": sheet.rows_in}
+        files.setdefault(name, {"encoding": sheet.encoding, "separator": sheet.separator,
                                 "sheets": [], "notes": {}})["sheets"].append(info)  # type: ignore[attr-defined]
-        if len(sheet.frame) == 0 and not rows_dropped:
-            info["note"] = getattr(sheet, "reason", None) or "no data rows"
+        if not sheet.rows_in:
+            info["note"] = sheet.reason or "no data rows"
             continue
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
         if missing:
@@ -174,11 +182,10 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "column": None,
                      "raw_value": None, "reason": why, "kode_pemda": None}
-                    for row, why in rows_dropped]
-    columns = dict.fromkeys(c for _, source in used for c in source)
-    frame = pd.DataFrame({c: pd.array(pa.chunked_array(
-        [_text_chunk(sheet.frame, source.get(c)) for sheet, source in used],
-        type=pa.large_string()), dtype="string") for c in columns})
+                    for row, why in sheet.dropped]
+    columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
+        need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
+    frame = pd.DataFrame({column: _stacked(used, column) for column in columns})
     lengths = [len(sheet.frame) for sheet, _ in used]
     frame[ROW] = np.concatenate([np.zeros(0, dtype="int64")] + [
         sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used])
@@ -188,14 +195,18 @@ def stack_sheets(sheets: Sequence[SheetLike], kind: str) -> FileInput:
                      files, sheet_columns)
 
 
-def _text_chunk(frame: pd.DataFrame, column: str | None) -> pa.Array | pa.ChunkedArray:
-    """A sheet's column as Arrow large_string (all missing when the sheet lacks it: None)."""
-    if column is None:
-        return pa.nulls(len(frame), pa.large_string())
-    values = frame[column]
-    if not isinstance(values.array, pd.arrays.ArrowStringArray):
-        values = values.astype("string")
-    return pa.array(values.array).cast(pa.large_string())
+def _stacked(used: list[tuple[RawSheet, dict[str, str]]], column: str) -> pd.Categorical:
+    """`column` of the sheets one after another (missing in a sheet without it), as a
+    Categorical of the distinct cells."""
+    chunks = []
+    for sheet, source in used:
+        if column not in source:
+            chunks.append(pa.nulls(len(sheet.frame), pa.large_string()))
+            continue
+        chunks.append(pa.array(sheet.frame[source[column]].array).cast(pa.large_string()))
+    codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
+                                           dtype="string"))
+    return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
 
 
 def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
@@ -206,83 +217,28 @@ def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
                                      categories=pd.Index(names, dtype=object))
 
 
-def strip_text(values: pd.Series) -> pd.Series:
-    """Whitespace trimmed and collapsed; empty -> NA. Works on unique values."""
-    codes, uniques = pd.factorize(values.astype("string"))
-    return _taken(codes, _tidied(pd.Series(uniques, dtype="string")), values.index)
-
-
-def _tidied(texts: pd.Series) -> pd.Series:
-    tidy = texts.str.replace(r"\s+", " ", regex=True).str.strip()
-    return tidy.mask(tidy == "")
-
-
-def _taken(codes: np.ndarray, values: pd.Series | pd.Index | list[str | None],
-           index: pd.Index) -> pd.Series:
-    """`values` (text) per code, missing for -1."""
-    text = pd.array(values, dtype="string")
-    return pd.Series(text.take(codes, allow_fill=True), index=index)
+def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
+    """`values` (text, missing: None or NA) per code (-1: missing) as a Categorical of the
+    distinct values: the text of a long column is made once, in `finish` (`_text`)."""
+    value_codes, distinct = pd.factorize(values if isinstance(values, pd.Series) else
+                                         np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(np.append(value_codes, -1)[codes],
+                                     pd.Index(distinct, dtype="string"), validate=False)
 
 
 def _text(values: pd.Series) -> pd.Series:
     """A Categorical of text as text (taken from its few categories)."""
-    return _taken(np.asarray(values.cat.codes), values.cat.categories, values.index)
+    text = pd.array(values.cat.categories, dtype="string")
+    codes = values.cat.codes.to_numpy(np.intp)  # Arrow takes by int16 codes 10x slower
+    return pd.Series(text.take(codes, allow_fill=True), index=values.index)
 
 
-def placeholders(data: FileInput, required: Sequence[str]) -> None:
-    """Excel error cells ('#REF!', '#N/A', ...) become missing, and so does a lone dash ('-',
-    '--', en or em dash, minus sign: 'none') in an optional column (an end date: still in post;
-    a count: not given); counted per file as `excel_error_set_missing:<column>` and
-    `dash_set_missing:<column>`. In a `required` column an Excel error rejects the row, and a
-    dash stays for the column's rule to reject the row."""
-    frame = data.frame
-    for col in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
-                and not c.startswith(EXTRA_PREFIX)]:
-        codes, uniques = data.distinct(col)
-        key = uniques.str.strip().str.upper()
-        error = key.isin(EXCEL_ERRORS).to_numpy(bool)
-        if error.any():
-            error = np.append(error, False)[codes]
-            if col in required:
-                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
-                                   None)[codes]
-                data.verdicts.reject(error, col, pd.Series(reason, index=frame.index,
-                                                           dtype=object), frame[col])
-            else:
-                data.note(f"excel_error_set_missing:{col}", error)
-            data.set_missing(col, error)
-        if col not in required:
-            codes, tidy = data.tidy(col)
-            dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
-            if dash.any():
-                data.note(f"dash_set_missing:{col}", dash)
-                data.set_missing(col, dash)
-
-
-def require(data: FileInput, columns: Sequence[str]) -> None:
-    """Reject rows with an empty value in any of the required columns (first column wins)."""
-    for col in columns:
-        if col in data.frame.columns:
-            data.verdicts.reject(data.blank(col), col, MISSING_REQUIRED, data.frame[col])
-
-
-def require_region(data: FileInput) -> None:
-    """Reject rows with neither a region code nor a region name."""
-    frame = data.frame
-    empty = np.ones(len(frame), dtype=bool)
-    for col in ("kode_pemda", "nama_pemda"):
-        if col in frame.columns:
-            empty &= data.blank(col)
-    column = "nama_pemda" if "nama_pemda" in frame.columns else "kode_pemda"
-    data.verdicts.reject(empty, column, "missing required value (region code or name)")
-
-
-def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """The distinct (first, second) pairs of two per-row codes (-1: missing), and per row the
-    number of its pair."""
+def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (first, second) pairs of two per-row codes (-1: missing), as the codes of
+    each pair's first and second, and per row the number of its pair."""
     width = int(second.max(initial=-1)) + 2
     pair_of_row, pairs = pd.factorize((first.astype(np.int64) + 1) * width + second + 1)
-    return list(zip(pairs // width - 1, pairs % width - 1, strict=True)), pair_of_row
+    return pairs // width - 1, pairs % width - 1, pair_of_row
 
 
 def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Series:
@@ -290,14 +246,14 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
     Resolved once per distinct (code, name) pair."""
     frame = data.frame
-    nothing = (np.full(len(frame), -1, dtype=np.intp), pd.Series([], dtype="string"))
-    code_codes, code_values = data.tidy("kode_pemda") if "kode_pemda" in frame else nothing
-    name_codes, name_values = data.tidy("nama_pemda") if "nama_pemda" in frame else nothing
-    pairs, pair_of_row = _pairs(code_codes, name_codes)
+    code_codes, code_values = data.tidy("kode_pemda")
+    name_codes, name_values = data.tidy("nama_pemda")
+    codes, names, pair_of_row = _pairs(code_codes, name_codes)
     code_list = [*code_values.to_numpy(dtype=object), None]  # code -1: the None at the end
     name_list = [*name_values.to_numpy(dtype=object), None]
     resolver = region_resolver(code_edition)
-    results = [resolver.resolve(code_list[c], name_list[n]) for c, n in pairs]
+    results = [resolver.resolve(code_list[c], name_list[n])
+               for c, n in zip(codes, names, strict=True)]
     kode = np.array([r.kode_pemda for r in results], dtype=object)[pair_of_row]
     unresolved = pd.isna(kode)
     if unresolved.any():
@@ -305,34 +261,15 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                        dtype=object)[pair_of_row]
         used_code = code_codes >= 0
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
-            seen = _taken(*data.tidy(column), frame.index) if column in frame else None
+            seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
             data.verdicts.reject(unresolved & rows, column,
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
     data.verdicts.set_regions(kode)
-    return _taken(pair_of_row, [r.kode_pemda for r in results], frame.index)
+    return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
 
 
-def resolve_units(data: FileInput, column: str, kode_pemda: pd.Series) -> pd.DataFrame:
-    """unit_name (as written, whitespace tidied), unit_function, unit_key, unit_matched, unit_id
-    per row of `data`, the unit's name in `column`; worked out per distinct name and region."""
-    index = data.frame.index
-    name_codes, names = data.tidy(column)
-    matches = [match_unit(str(u)) for u in names.to_numpy(dtype=object)]
-    keys = [m.unit_key for m in matches]
-    region_codes, regions = pd.factorize(kode_pemda)
-    pairs, pair_of_row = _pairs(name_codes, region_codes)
-    key_list, region_list = [*keys, None], [*regions, None]  # code -1: the None at the end
-    unit_ids = [None if key_list[n] is None or region_list[r] is None
-                else f"{region_list[r]}/{key_list[n]}" for n, r in pairs]
-    return pd.DataFrame({
-        "unit_name": _taken(name_codes, names, index),
-        "unit_function": _taken(name_codes, [m.function for m in matches], index),
-        "unit_key": _taken(name_codes, keys, index),
-        "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
-        "unit_id": _taken(pair_of_row, unit_ids, index),
-    }, index=index)
 PERIOD_COLUMNS = ("period_index", "year")
 
 
@@ -343,13 +280,7 @@ def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
     period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
     if period is None or table.empty:
         return frozenset()
-    seen = table[["kode_pemda", "unit_name", period]].drop_duplicates().astype(
-        {"kode_pemda": object, "unit_name": object})
-    names = seen["unit_name"].fillna("")
-    seen = seen.assign(
-        base=seen["kode_pemda"] + "/" + names.map(lambda n: match_unit(n).unit_key),
-        office=names.map(office_key))
-    offices = seen.groupby(["base", period], sort=False)["office"].nunique()
+    offices = _offices(table, period)[1].groupby(["base", period], sort=False)["office"].nunique()
     return frozenset(offices[offices > 1].index.get_level_values("base"))
 
 
@@ -358,19 +289,31 @@ def separate_offices(table: pd.DataFrame, split: frozenset[str]) -> pd.DataFrame
     dictionary unit id is in `split` (`coexisting_offices`); unchanged when none is."""
     if not split or table.empty:
         return table
-    pairs = table[["kode_pemda", "unit_name"]].astype(object).fillna("")
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    key = np.array([match_unit(n).unit_key for _, n in distinct], dtype=object)
-    base = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, key, strict=True)], dtype=object)
-    office = np.array([office_key(n) for _, n in distinct], dtype=object)
-    hit = np.isin(base, list(split))
+    codes, seen = _offices(table)
+    hit = seen["base"].isin(split)
     if not hit.any():
         return table
-    new_key = np.where(hit, key + "/" + office, key)
-    new_id = np.array([f"{k}/{u}" for (k, _), u in zip(distinct, new_key, strict=True)],
-                      dtype=object)
-    return table.assign(unit_key=pd.array(new_key[codes], dtype="string"),
-                        unit_id=pd.array(new_id[codes], dtype="string"))
+    key = seen["key"].where(~hit, seen["key"] + "/" + seen["office"])
+    out = pd.DataFrame({"unit_key": categorical(codes, key),
+                        "unit_id": categorical(codes, seen["kode_pemda"] + "/" + key)},
+                       index=table.index)
+    if not isinstance(table["unit_id"].dtype, pd.CategoricalDtype):
+        out = out.apply(_text)
+    return table.assign(**out)
+
+
+def _offices(table: pd.DataFrame, *by: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per row its number among the distinct (kode_pemda, unit_name, *by) of `table`, and those
+    with the dictionary unit id ('base'), its unit_key ('key') and the `office_key`."""
+    columns = ["kode_pemda", "unit_name", *by]
+    codes = _group_ids(table[columns])
+    seen = table[columns].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
+    seen = seen.astype({"kode_pemda": object, "unit_name": object}).fillna(
+        {"kode_pemda": "", "unit_name": ""})
+    seen["key"] = seen["unit_name"].map(lambda n: match_unit(n).unit_key)
+    seen["base"] = seen["kode_pemda"] + "/" + seen["key"]
+    seen["office"] = seen["unit_name"].map(office_key)
+    return codes, seen
 
 
 SUMMARY_LABELS: frozenset[str] = frozenset({
@@ -395,65 +338,60 @@ def summary_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def summary_rows(data: FileInput) -> None:
-    """Reject average and total rows: a unit, name or region cell that is only a summary label
-    (`SUMMARY_LABELS`, with or without a trailing colon). Such a row, region and period filled,
-    would otherwise become a phantom unit."""
-    for column in SUMMARY_COLUMNS:
-        if column not in data.frame.columns:
-            continue
-        codes, tidy = data.tidy(column)
-        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.to_numpy(
-            dtype=object)] + [False], dtype=bool)
-        data.verdicts.reject(labels[codes], column, SUMMARY_ROW, data.frame[column])
-
-
-
-def open_file(sheets: Sequence[SheetLike], kind: str, required: Sequence[str],
+def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
               more_required: Sequence[str] = ()) -> FileInput:
-    """The preamble every cleaner shares: sheets stacked (`stack_sheets`), average and total
-    rows rejected (`summary_rows`), Excel error cells and dashes (`placeholders`; required:
-    `required`, region and `more_required` columns), then rows without a region and rows with
-    an empty required value rejected, in that order."""
+    """The preamble every cleaner shares, its rules (see the module docstring) in this order:
+    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
+    cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted per file
+    as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
+    missing (`required`, the region and `more_required` columns count as required: an Excel
+    error rejects the row, a dash stays for the column's rule to reject the row); rows with
+    neither region code nor name rejected; rows with an empty `required` value rejected."""
     data = stack_sheets(sheets, kind)
-    summary_rows(data)
-    region = [c for c in ("kode_pemda", "nama_pemda") if c in data.frame.columns]
-    placeholders(data, [*required, *region, *more_required])
-    require_region(data)
-    require(data, required)
+    frame, verdicts = data.frame, data.verdicts
+    for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
+        codes, tidy = data.tidy(column)
+        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
+        verdicts.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+    region = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
+    needed = [*required, *region, *more_required]
+    for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
+                   and not c.startswith(EXTRA_PREFIX)]:
+        codes, uniques = data.distinct(column)
+        key = uniques.str.strip().str.upper()
+        error = key.isin(EXCEL_ERRORS).to_numpy(bool)
+        if error.any():
+            error = np.append(error, False)[codes]
+            if column in needed:
+                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
+                                   None)[codes]
+                verdicts.reject(error, column, pd.Series(reason, dtype=object), frame[column])
+            else:
+                data.note(f"excel_error_set_missing:{column}", error)
+            data.set_missing(column, error)
+        if column not in needed:
+            codes, tidy = data.tidy(column)
+            dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
+            if dash.any():
+                data.note(f"dash_set_missing:{column}", dash)
+                data.set_missing(column, dash)
+    verdicts.reject(np.logical_and.reduce([data.blank(c) for c in region]),
+                    "nama_pemda" if "nama_pemda" in region else "kode_pemda",
+                    "missing required value (region code or name)")
+    for column in [c for c in required if c in frame.columns]:
+        verdicts.reject(data.blank(column), column, MISSING_REQUIRED, frame[column])
     return data
 
 
-UNIT_COLUMNS = ("unit_id", "unit_key", "unit_function", "unit_name", "unit_matched")
-
-
-def kept_rows(data: FileInput, kode_pemda: pd.Series, units: pd.DataFrame,
-              **columns: pd.Series | np.ndarray) -> pd.DataFrame:
-    """The rows not rejected: source_file, sheet, row, kode_pemda, the unit columns and
-    `columns` (each given per row of `data`)."""
-    keep = data.verdicts.alive
-    frame = data.frame
-    clean = pd.DataFrame({"source_file": _text(frame[FILE][keep]),
-                          "sheet": _text(frame[SHEET][keep]),
-                          "row": frame[ROW].to_numpy(dtype="int64")[keep]}).reset_index(drop=True)
-    for name, values in {"kode_pemda": kode_pemda, **units[list(UNIT_COLUMNS)], **columns}.items():
-        clean[name] = (values.array if isinstance(values, pd.Series) else np.asarray(values))[keep]
-    return clean
-
-
-def future(values: pd.Series, reference_date: dt.date) -> np.ndarray:
-    """True where a date lies after the reference date."""
-    return (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-
-
-def rejects_of(data: FileInput) -> pd.DataFrame:
-    """The file's ledger: rows dropped while reading, then the cleaner's rejects (finalised)."""
-    return finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+def labelled(index: pd.Series, freq: str) -> pd.Categorical:
+    """`periods.period_labels` of a period_index column, as a Categorical."""
+    codes, uniques = pd.factorize(index)
+    return categorical(codes, period_labels(uniques, freq))  # type: ignore[arg-type]
 
 
 RAW = "__raw_"
 """Prefix of the columns a part carries for the exact-copy rule: every column read from the
-file, as read (`with_raw`); `finish` drops them."""
+file, as read (`Part`); `finish` drops them."""
 EXACT = "__exact"
 """Optional part column: the rows the exact-copy rule applies to (SKM: numbered respondents)."""
 
@@ -488,19 +426,46 @@ class Part:
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
 
-def with_raw(data: FileInput, clean: pd.DataFrame, exact: np.ndarray | None = None
-             ) -> pd.DataFrame:
-    """`clean` (the kept rows) plus `RAW` + every column read, as Categoricals, and `EXACT`
-    when `exact` (per row of `data`) is given. Call it after the last rejecting rule."""
-    keep = data.verdicts.alive
-    extra: dict[str, object] = {}
-    for column in data.frame.columns.drop([ROW, SHEET, FILE]):
-        codes, uniques = data.distinct(column)
-        extra[RAW + column] = pd.Categorical.from_codes(
-            codes[keep], categories=pd.Index(uniques.array), validate=False)
+def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pemda: pd.Series,
+            unit_column: str, exact: np.ndarray | None = None,
+            names: frozenset[str] = frozenset(),
+            **columns: pd.Series | np.ndarray | pd.Categorical) -> Part:
+    """A cleaner's part, made after its last rejecting rule: the rows not rejected, with
+    source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
+    `data`), in the columns and dtypes of `schema` (text stays Categorical: `finish` makes it
+    text); `RAW` + every column read, and `EXACT` when `exact` (per row) is given; the ledger
+    (rows dropped while reading, then the cleaner's rejects).
+
+    The unit, per distinct name (in `unit_column`) and region: unit_name (as written,
+    whitespace tidied), unit_function, unit_key and unit_matched (`reference.match_unit`),
+    unit_id ('<kode_pemda>/<unit_key>')."""
+    frame = data.frame
+    name_codes, unit_names = data.tidy(unit_column)
+    matches = [match_unit(name) for name in unit_names.tolist()]
+    regions = kode_pemda.array
+    pair_names, pair_regions, pair_of_row = _pairs(name_codes, regions.codes)
+    unit_ids = [None if n < 0 or r < 0 else f"{regions.categories[r]}/{matches[n].unit_key}"
+                for n, r in zip(pair_names, pair_regions, strict=True)]
+    table = pd.DataFrame({
+        "source_file": frame[FILE].array, "sheet": frame[SHEET].array, "row": frame[ROW].array,
+        "kode_pemda": regions, "unit_id": categorical(pair_of_row, unit_ids),
+        "unit_key": categorical(name_codes, [m.unit_key for m in matches]),
+        "unit_function": categorical(name_codes, [m.function for m in matches]),
+        "unit_name": categorical(name_codes, unit_names),
+        "unit_matched": np.append([m.matched for m in matches], False).astype(bool)[name_codes],
+        **{name: values.array if isinstance(values, pd.Series) else values
+           for name, values in columns.items()},
+        **{RAW + column: frame[column].array for column in frame.columns.drop([ROW, SHEET, FILE])},
+    })
     if exact is not None:
-        extra[EXACT] = np.asarray(exact, dtype=bool)[keep]
-    return clean.assign(**extra)
+        table[EXACT] = exact
+    table = table[data.verdicts.alive].reset_index(drop=True)
+    clean = table.reindex(columns=list(schema.columns))
+    clean = clean.astype({name: str(column.dtype) for name, column in schema.columns.items()
+                          if not isinstance(clean[name].dtype, pd.CategoricalDtype)})
+    extra = table[[c for c in table.columns if c.startswith(RAW) or c == EXACT]]
+    rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+    return Part(pd.concat([clean, extra], axis=1), rejects, data.files, rules, names)
 
 
 def packed(part: Part) -> Part:
@@ -515,23 +480,6 @@ def packed(part: Part) -> Part:
     return replace(part, table=part.table.astype(dict.fromkeys(text, "category")))
 
 
-def _joined(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Packed tables one after another, Categoricals joined with `union_categoricals` (a `RAW`
-    column a part lacks, its files having no such header, is missing there)."""
-    out: dict[str, object] = {}
-    for column in dict.fromkeys(c for t in tables for c in t.columns):
-        pieces = [t.get(column) for t in tables]
-        given = next(p for p in pieces if p is not None)
-        if isinstance(given.dtype, pd.CategoricalDtype):
-            none = given.cat.categories[:0]
-            out[column] = union_categoricals([
-                p if p is not None else pd.Categorical.from_codes(np.full(len(t), -1), none)
-                for p, t in zip(pieces, tables, strict=True)], ignore_order=True)
-        else:
-            out[column] = pd.concat(pieces, ignore_index=True)
-    return pd.DataFrame(out)
-
-
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                dict[str, dict[str, object]]]:
     """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
@@ -542,13 +490,26 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     tables = [packed(part).table for part in parts if len(part.table)]
     if not tables:
         return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
-    table = _joined(tables)
+    table = tables[0]
+    if len(tables) > 1:  # Categoricals joined; a RAW column a part lacks is missing there
+        joined: dict[str, object] = {}
+        for column in dict.fromkeys(c for t in tables for c in t.columns):
+            pieces = [t.get(column) for t in tables]
+            given = next(p for p in pieces if p is not None)
+            if isinstance(given.dtype, pd.CategoricalDtype):
+                none = given.cat.categories[:0]
+                joined[column] = union_categoricals([
+                    p if p is not None else pd.Categorical.from_codes(np.full(len(t), -1), none)
+                    for p, t in zip(pieces, tables, strict=True)], ignore_order=True)
+            else:
+                joined[column] = pd.concat(pieces, ignore_index=True)
+        table = pd.DataFrame(joined)
     if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
         table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
-    same = _row_ids(table[[c for c in table.columns if c.startswith(RAW)]])
-    sheet = table.groupby(["source_file", "sheet"], sort=False, dropna=False,
-                          observed=True).ngroup().to_numpy()
+    same = _group_ids(table[[c for c in table.columns if c.startswith(RAW)]])
+    same = np.where(np.bincount(same)[same] > 1, same, -1 - np.arange(len(same)))
+    sheet = _group_ids(table[["source_file", "sheet"]])
     keep = np.ones(len(table), dtype=bool)
 
     def drop(rows: np.ndarray, firsts: np.ndarray, what: str | None = None) -> None:
@@ -570,22 +531,28 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
 
 
-def _row_ids(values: pd.DataFrame) -> np.ndarray:
-    """Per row a number that it shares with the rows equal to it in every column, and with no
-    other row."""
-    shared = values.duplicated(keep=False).to_numpy()  # few rows: copies and what they copy
-    ids = -1 - np.arange(len(values))
-    ids[shared] = values[shared].groupby(list(values.columns), sort=False, dropna=False,
-                                         observed=True).ngroup().to_numpy()
-    return ids
+def _group_ids(table: pd.DataFrame) -> np.ndarray:
+    """Per row the number of its group, the rows equal to it in every column of `table`
+    (missing equal to missing), numbered in order of first appearance."""
+    ids, size = np.zeros(len(table), dtype=np.int64), 1
+    for _, values in table.items():
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, n = values.array.codes, len(values.array.categories)
+        else:
+            codes, uniques = pd.factorize(values)
+            n = len(uniques)
+        if size * (n + 1) >= 2**62:  # compress before the numbers overflow
+            ids, uniques = pd.factorize(ids)
+            size = len(uniques)
+        ids, size = ids * (n + 1) + codes + 1, size * (n + 1)
+    return pd.factorize(ids)[0]
 
 
 def _repeats(keys: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Among `rows`: the positions of rows equal in every column of `keys` to an earlier one,
     and of that earlier (first) row."""
     at = np.flatnonzero(rows)
-    group = keys.iloc[at].groupby(list(keys.columns), sort=False, dropna=False,
-                                  observed=True).ngroup().to_numpy()
+    group = _group_ids(keys.iloc[at])
     first = at[np.unique(group, return_index=True)[1]][group]
     repeat = first != at
     return at[repeat], first[repeat]
@@ -593,7 +560,8 @@ def _repeats(keys: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _copied_sheets(sheet: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows of sheets that repeat an earlier sheet row for row, and the rows they repeat.
-    `sheet`: each row's sheet (a sheet's rows together); `same`: `_row_ids`."""
+    `sheet`: each row's sheet (a sheet's rows together); `same`: per row a number it shares
+    with the rows equal to it in every column read (no other row has it)."""
     starts = np.flatnonzero(np.r_[True, sheet[1:] != sheet[:-1]])
     contents = [rows.tobytes() for rows in np.split(same, starts[1:])]
     codes = pd.factorize(np.array(contents, dtype=object))[0]
@@ -654,7 +622,7 @@ def numbers(
     frame = data.frame
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    parsed = parse_numbers(frame[column], ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
+    parsed = parse_numbers(data.text(column), ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
                            groups=np.asarray(frame[FILE].cat.codes),
                            distinct=data.distinct(column))
     raw = frame[column]
@@ -678,13 +646,29 @@ def numbers(
     return values
 
 
+def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
+          rows: np.ndarray | None = None) -> pd.Series:
+    """Parse a date column (only `rows`, when given); reject unreadable dates and, when
+    `reference_date` is given, dates after it."""
+    codes, uniques = data.distinct(column)
+    parsed = parse_dates(data.text(column),
+                         distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
+    raw = data.frame[column]
+    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    if reference_date is not None:
+        late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
+        data.verdicts.reject(late, column, f"date after the reference date "
+                             f"{reference_date.isoformat()}", raw)
+    return parsed.values
+
+
 def periods(
     data: FileInput, column: str, freq: str, reference_date: dt.date
 ) -> pd.Series:
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
     frame = data.frame
-    parsed = parse_periods(frame[column], freq,  # type: ignore[arg-type]
+    parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
                            distinct=data.distinct(column))
     raw = frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)

@@ -18,18 +18,15 @@ from p3k_study.clean.common import (
     MAX_STAFF_COUNT,
     Duplicates,
     Part,
-    SheetLike,
-    kept_rows,
+    labelled,
     numbers,
     open_file,
+    part_of,
     periods,
-    rejects_of,
     resolve_regions,
-    resolve_units,
-    with_raw,
 )
-from p3k_study.periods import period_labels
-from p3k_study.schemas import COUNTS, typed
+from p3k_study.read.sheet import RawSheet
+from p3k_study.schemas import COUNTS
 
 KIND = "jumlah_pegawai"
 REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
@@ -43,7 +40,7 @@ COUNT_SOURCES = {
 
 
 def counts_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more staff-count files
@@ -56,9 +53,6 @@ def counts_part(
                          implausible_above=MAX_STAFF_COUNT)
         for source, target in COUNT_SOURCES.items()
     }
-    units = resolve_units(data, "unit_kerja", kode)
-    clean = kept_rows(data, kode, units, period_index=period, **values)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(COUNTS, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "period_index"), "same unit and period"))
+    return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),
+                   kode, "unit_kerja", period_index=period, period=labelled(period, freq),
+                   **values)

@@ -22,18 +22,13 @@ import pandas as pd
 from p3k_study.clean.common import (
     MAX_RESPONDENTS,
     Duplicates,
-    FileInput,
     Part,
-    SheetLike,
-    kept_rows,
+    labelled,
     numbers,
     open_file,
+    part_of,
     periods,
-    rejects_of,
     resolve_regions,
-    resolve_units,
-    strip_text,
-    with_raw,
 )
 from p3k_study.ikm import (
     IKM_MAX,
@@ -44,26 +39,15 @@ from p3k_study.ikm import (
     SCORE_MIN,
     parse_category,
 )
-from p3k_study.periods import period_labels
-from p3k_study.schemas import PUBLISHED, typed
+from p3k_study.read.sheet import RawSheet
+from p3k_study.schemas import PUBLISHED
 
 KIND = "ikm"
 REQUIRED = ("unit_layanan", "periode", "ikm")
 
 
-def parse_regulation(values: pd.Series) -> pd.Series:
-    """'14/2017', 'PermenPANRB 14 Tahun 2017' -> '14/2017'; '25/2004', 'KEP/25/M.PAN/2/2004'
-    -> '25/2004'; empty -> NA; anything else -> 'unknown'."""
-    text = strip_text(values).str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    out[text.notna().to_numpy(bool)] = "unknown"
-    out[text.str.contains("2017", regex=False).fillna(False).to_numpy(bool)] = REGULATION_2017
-    out[text.str.contains("2004", regex=False).fillna(False).to_numpy(bool)] = REGULATION_2004
-    return out
-
-
 def published_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more published-IKM files
@@ -72,42 +56,30 @@ def published_part(
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
-    ikm = _ikm(data)
+    ikm = numbers(data, "ikm", what="IKM", ambiguous_as="en").to_numpy("float64", na_value=np.nan)
+    index = (ikm >= SCORE_MIN) & (ikm <= SCORE_MAX)  # the 1-4 index: x 25
+    data.note("ikm_converted_from_1_4", index & verdicts.alive)
+    ikm = np.where(index, ikm * 25, ikm)
+    verdicts.reject(~np.isnan(ikm) & ((ikm < IKM_MIN) | (ikm > IKM_MAX)), "ikm",
+                    f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
+    mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "mutu" in frame.columns:
-        mutu = parse_category(frame["mutu"])
-        unreadable = strip_text(frame["mutu"]).notna().to_numpy(bool) & mutu.isna().to_numpy(
-            bool)
-        verdicts.reject(unreadable, "mutu", "not a category (A-D or Sangat Baik, Baik, "
-                        "Kurang Baik, Tidak Baik)", frame["mutu"])
-    else:
-        mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "regulasi" in frame.columns:
-        regulation = parse_regulation(frame["regulasi"])
-        verdicts.reject((regulation == "unknown").fillna(False).to_numpy(bool), "regulasi",
+        mutu = parse_category(data.text("mutu"))
+        verdicts.reject(~data.blank("mutu") & mutu.isna().to_numpy(bool), "mutu",
+                        "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
+                        frame["mutu"])
+    regulation = np.full(len(frame), REGULATION_2017, dtype=object)  # when not given
+    if "regulasi" in frame.columns:  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
+        codes, tidy = data.tidy("regulasi")
+        text = tidy.str.lower()
+        named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
+                           text.str.contains("2017", regex=False).to_numpy(bool)],
+                          [REGULATION_2004, REGULATION_2017], "unknown")
+        regulation = np.append(named.astype(object), REGULATION_2017)[codes]
+        verdicts.reject(regulation == "unknown", "regulasi",
                         "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
-        regulation = regulation.fillna(REGULATION_2017)
-    else:
-        regulation = pd.Series(REGULATION_2017, index=frame.index, dtype="string")
-
-    units = resolve_units(data, "unit_layanan", kode)
-    clean = kept_rows(data, kode, units, period_index=period, ikm=ikm, respondents=respondents,
-                      mutu=mutu, regulation=regulation)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(PUBLISHED, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "period_index"), "same unit and period"))
-
-
-def _ikm(data: FileInput) -> pd.Series:
-    """The IKM on the 25-100 scale: a value from 1 to 4 is the index, converted x 25 (noted
-    per file); other values outside 25-100 are rejected."""
-    value = numbers(data, "ikm", what="IKM", ambiguous_as="en")
-    v = value.to_numpy(dtype="float64", na_value=np.nan)
-    index = (v >= SCORE_MIN) & (v <= SCORE_MAX)
-    data.note("ikm_converted_from_1_4", index & data.verdicts.alive)
-    v = np.where(index, v * 25, v)
-    data.verdicts.reject(~np.isnan(v) & ((v < IKM_MIN) | (v > IKM_MAX)), "ikm",
-                         f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", data.frame["ikm"])
-    return pd.Series(v, index=value.index)
+    return part_of(data, PUBLISHED, Duplicates(("unit_id", "period_index"), "same unit and period"),
+                   kode, "unit_layanan", period_index=period, period=labelled(period, freq),
+                   ikm=ikm, respondents=respondents, mutu=mutu, regulation=regulation)

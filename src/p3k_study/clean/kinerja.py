@@ -24,20 +24,15 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     Duplicates,
-    FileInput,
     Part,
-    SheetLike,
-    kept_rows,
     numbers,
     open_file,
+    part_of,
     periods,
-    rejects_of,
     resolve_regions,
-    resolve_units,
-    strip_text,
-    with_raw,
 )
-from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS, typed
+from p3k_study.read.sheet import RawSheet
+from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS
 
 KIND = "kinerja"
 REQUIRED = ("unit_kerja", "periode")
@@ -52,65 +47,44 @@ def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
     return pd.Series(grades, dtype="string").mask(np.isnan(values))
 
 
-def parse_grade(values: pd.Series) -> pd.Series:
-    """'AA', 'bb', ' A ' -> the grade; empty -> NA; anything else -> 'unknown'."""
-    text = strip_text(values).str.upper().str.replace(" ", "", regex=False)
-    grades = {g for g, _ in SAKIP_GRADES}
-    return text.where(text.isin(grades) | text.isna(), "unknown")
-
-
 def kinerja_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "year",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "year",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more outcome files
     (`finish` applies the check over all parts). The period is always a year, whatever the
     panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
-    verdicts = data.verdicts
+    frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")
-    grade = _grades(data)
+    grade = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if "predikat_sakip" in frame.columns:  # 'AA', 'bb', ' A ' -> the grade
+        codes, tidy = data.tidy("predikat_sakip")
+        text = tidy.str.upper().str.replace(" ", "", regex=False)
+        known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
+        verdicts.reject(~np.append(known, True)[codes], "predikat_sakip",
+                        "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
+        grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes],
+                          dtype="string")
     shares = {c: numbers(data, c, minimum=0, maximum=100, what="SKP share", ambiguous_as="en")
               for c in SKP_COLUMNS}
-    _check_shares(data, shares)
-    nothing = sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
-    for values in shares.values():
-        nothing &= values.isna().to_numpy(bool)
-    verdicts.reject(nothing, None, "no outcome value (nilai_sakip, predikat_sakip or SKP "
-                    "shares)")
-
-    units = resolve_units(data, "unit_kerja", kode)
-    clean = kept_rows(data, kode, units, year=year, nilai_sakip=sakip, predikat_published=grade,
-                      **shares)
-    computed, published = sakip_grade(clean["nilai_sakip"]), clean["predikat_published"]
-    clean["predikat_sakip"] = computed.fillna(published)
-    clean["flag_predikat_disagrees"] = (computed.notna() & published.notna()
-                                        & (computed != published)).fillna(False)
-    clean = typed(KINERJA, clean)
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("unit_id", "year"), "same unit and year"))
-
-
-def _grades(data: FileInput) -> pd.Series:
-    frame = data.frame
-    if "predikat_sakip" not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    grade = parse_grade(frame["predikat_sakip"])
-    data.verdicts.reject((grade == "unknown").fillna(False).to_numpy(bool), "predikat_sakip",
-                         "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
-    return grade.mask(grade == "unknown")
-
-
-def _check_shares(data: FileInput, shares: dict[str, pd.Series]) -> None:
-    """Reject rows giving some SKP shares but not all five, or five that do not add up to 100."""
-    present = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])
-    some, every = present.any(axis=1), present.all(axis=1)
-    column = next((c for c in SKP_COLUMNS if c in data.frame.columns), None)
-    data.verdicts.reject(some & ~every, column, "SKP shares incomplete (all five are needed)")
+    given = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])
+    column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
+    verdicts.reject(given.any(axis=1) & ~given.all(axis=1), column,
+                    "SKP shares incomplete (all five are needed)")
     total = np.nansum(np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
                                        for s in shares.values()]), axis=1)
-    off = every & (np.abs(total - 100.0) > SHARE_TOLERANCE)
-    data.verdicts.reject(off, column, "SKP shares do not add up to 100")
+    verdicts.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
+                    "SKP shares do not add up to 100")
+    verdicts.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
+                    & ~given.any(axis=1), None,
+                    "no outcome value (nilai_sakip, predikat_sakip or SKP shares)")
+    computed = sakip_grade(sakip)
+    return part_of(data, KINERJA, Duplicates(("unit_id", "year"), "same unit and year"), kode,
+                   "unit_kerja", year=year, nilai_sakip=sakip, predikat_published=grade,
+                   predikat_sakip=computed.fillna(grade), **shares,
+                   flag_predikat_disagrees=(computed.notna() & grade.notna()
+                                            & (computed != grade)).fillna(False))

@@ -30,21 +30,18 @@ def empty_rejects() -> pd.DataFrame:
     return typed(REJECTS)
 
 
-def mask_series(values: pd.Series) -> pd.Series:
-    """`privacy.mask` per distinct value; empty and already masked values (holding '*': a
-    ledger may be finalised twice) stay as they are."""
-    mapping = {v: v if not v or "*" in v else mask(v) for v in values.dropna().unique()}
-    return values.map(mapping).astype("string")
-
-
 def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Ledger columns and dtypes, personal columns masked, sorted by file, sheet and row."""
+    """Ledger columns and dtypes, personal columns masked (`privacy.mask`; empty and already
+    masked values, holding '*': a ledger may be finalised twice, stay as they are), sorted by
+    file, sheet and row."""
     if ledger.empty:
         return empty_rejects()
     out = typed(REJECTS, ledger)
     personal = out["column"].isin(PERSONAL_COLUMNS).fillna(False).to_numpy(bool)
     if personal.any():
-        out.loc[personal, "raw_value"] = mask_series(out.loc[personal, "raw_value"])
+        values = out.loc[personal, "raw_value"]
+        masked = {v: v if not v or "*" in v else mask(v) for v in values.dropna().unique()}
+        out.loc[personal, "raw_value"] = values.map(masked).astype("string")
     return sort_rejects(out)
 
 

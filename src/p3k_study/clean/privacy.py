@@ -37,7 +37,8 @@ def _keyed(salt: str) -> hmac.HMAC:
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
     """`pseudonym` per unique value; missing stays missing."""
     codes, uniques = pd.factorize(values)
-    table = np.array([*(pseudonym(str(value), salt) for value in uniques), None], dtype=object)
+    table = np.array([*(pseudonym(str(value), salt) for value in uniques.tolist()), None],
+                     dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
 
 
@@ -141,11 +142,9 @@ class Scrubber:
             return self._cache[value]
         if LIST_SEPARATOR in value:  # a list of names as one cell ('names_seen')
             out = LIST_SEPARATOR.join(self.text(part) for part in value.split(LIST_SEPARATOR))
-            self._cache[value] = out
-            return out
-        out = mask_digits(value)
-        if self.whole:
-            if name_key(out) in self.whole:
+        else:
+            out = mask_digits(value)
+            if self.whole and name_key(out) in self.whole:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
@@ -183,35 +182,23 @@ class Scrubber:
         self._cache[value] = out
         return out
 
-    def series(self, values: pd.Series, unit_key: bool = False) -> pd.Series:
-        """`text` (or `unit_key`) per distinct value of a text column; dtype kept."""
-        codes, uniques = pd.factorize(values)
-        if not len(uniques):
-            return values
-        func = self.unit_key if unit_key else self.text
-        done = [func(str(u)) for u in uniques]
-        if done == [str(u) for u in uniques]:
-            return values
-        table = np.array([*done, None], dtype=object)
-        out = pd.Series(table[codes], index=values.index)
-        return out.astype(values.dtype) if values.dtype != object else out
-
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
               ) -> pd.DataFrame:
-        """Every text column of `table` scrubbed (`unit_id`, `unit_key` as unit keys), but the
-        columns in `keep` (pseudonyms)."""
-        out = table
-        for column in table.columns:
-            values = table[column]
+        """Every text column of `table` scrubbed per distinct value (`unit_id`, `unit_key` as
+        unit keys), but the columns in `keep` (pseudonyms); dtypes kept."""
+        out = {}
+        for column, values in table.items():
             if column in keep or not (isinstance(values.dtype, pd.StringDtype)
                                       or values.dtype == object):
                 continue
-            done = self.series(values, unit_key=column in ("unit_id", "unit_key"))
-            if done is not values:
-                if out is table:
-                    out = table.copy()
-                out[column] = done
-        return out
+            codes, uniques = pd.factorize(values)
+            func = self.unit_key if column in ("unit_id", "unit_key") else self.text
+            done = [func(str(u)) for u in uniques]
+            if done != [str(u) for u in uniques]:
+                scrubbed = pd.Series(np.array([*done, None], dtype=object)[codes],
+                                     index=values.index)
+                out[column] = scrubbed.astype(values.dtype) if values.dtype != object else scrubbed
+        return table.assign(**out) if out else table
 
     def anything(self, value: Any) -> Any:
         """Strings inside dicts and lists (keys too) scrubbed, e.g. the cleaning summary."""

@@ -16,20 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
     Duplicates,
     Part,
-    SheetLike,
-    future,
-    kept_rows,
+    _pairs,
+    categorical,
+    dates,
     open_file,
-    rejects_of,
+    part_of,
     resolve_regions,
-    resolve_units,
-    strip_text,
-    with_raw,
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
@@ -38,18 +36,16 @@ from p3k_study.parse import (
     nip_status_mismatch,
     normalise_nip,
     normalise_status,
-    parse_dates,
 )
-from p3k_study.schemas import STAFF, typed
+from p3k_study.read.sheet import RawSheet
+from p3k_study.schemas import STAFF
 
 KIND = "pegawai"
 REQUIRED = ("nip", "unit_kerja", "status", "tmt")
-JOB_TYPES = ("guru", "kesehatan", "teknis", "administrasi")
-
 
 
 def roster_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, salt: str = DEMO_SALT,
+    sheets: Sequence[RawSheet], reference_date: dt.date, salt: str = DEMO_SALT,
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more roster files
@@ -58,44 +54,40 @@ def roster_part(
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)
 
-    tmt = parse_dates(frame["tmt"])
-    verdicts.reject(tmt.reason.notna().to_numpy(bool), "tmt", tmt.reason, frame["tmt"])
-    verdicts.reject(future(tmt.values, reference_date), "tmt",
-                    f"date after the reference date {reference_date.isoformat()}", frame["tmt"])
+    tmt = dates(data, "tmt", reference_date)
 
-    nip = normalise_nip(frame["nip"], reference_date=reference_date)
-    verdicts.reject(pd.Series(nip.reason).notna().to_numpy(bool), "nip", nip.reason,
-                    frame["nip"])
-    adult_from = nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)
-    verdicts.reject((tmt.values < adult_from).fillna(False).to_numpy(bool), "tmt",
+    codes, cells = data.cells("nip")  # worked out per distinct cell
+    nip = normalise_nip(cells, reference_date=reference_date)
+    reason = nip.reason.to_numpy(dtype=object)[codes]
+    verdicts.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
+    adult_from = (nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)).to_numpy()
+    verdicts.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
                     f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
                     frame["tmt"])
 
+    end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if "tanggal_berakhir" in frame.columns:
-        end = parse_dates(frame["tanggal_berakhir"])
-        verdicts.reject(end.reason.notna().to_numpy(bool), "tanggal_berakhir", end.reason,
-                        frame["tanggal_berakhir"])
-        before = (end.values < tmt.values).fillna(False).to_numpy(bool)
-        verdicts.reject(before, "tanggal_berakhir", "end date before TMT",
-                        frame["tanggal_berakhir"])
-        end_values = end.values
-    else:
-        end_values = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        end = dates(data, "tanggal_berakhir")
+        verdicts.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
+                        "end date before TMT", frame["tanggal_berakhir"])
 
-    status = normalise_status(frame["status"])
-    mismatch = nip_status_mismatch(nip.kind, status)
-    verdicts.reject(mismatch.notna().to_numpy(bool), "status", mismatch, frame["status"])
+    status_codes, status_cells = data.cells("status")
+    status = categorical(status_codes, normalise_status(status_cells))
+    kind = categorical(codes, nip.kind)
+    kinds, statuses, pair_of_row = _pairs(kind.codes, status.codes)  # per (kind, status)
+    mismatch = nip_status_mismatch(pd.Series(pd.Categorical.from_codes(kinds, kind.categories)),
+                                   pd.Series(pd.Categorical.from_codes(statuses,
+                                                                       status.categories)))
+    mismatch = mismatch.to_numpy()[pair_of_row]
+    verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
 
-    units = resolve_units(data, "unit_kerja", kode)
-
-    jabatan = (strip_text(frame["jenis_jabatan"]).str.lower() if "jenis_jabatan" in frame.columns
-               else pd.Series(pd.NA, index=frame.index, dtype="string"))
-    clean = kept_rows(data, kode, units, status=status, nip_kind=nip.kind, jenis_jabatan=jabatan,
-                      tmt=tmt.values, tanggal_berakhir=end_values)
-    clean["employee_id"] = pseudonymise(nip.nip[verdicts.alive].reset_index(drop=True), salt)
-    clean = typed(STAFF, clean)
-    names = (frozenset(strip_text(frame["nama"]).dropna().unique()) if "nama" in frame.columns
-             else frozenset())
-    return Part(with_raw(data, clean), rejects_of(data), data.files,
-                Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
-                names)
+    job_codes, jobs = data.tidy("jenis_jabatan")
+    name_codes, names = data.tidy("nama")
+    names = names.iloc[np.unique(name_codes[name_codes >= 0])]  # of the rows: some are unused
+    return part_of(data, STAFF,
+                   Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
+                   kode, "unit_kerja", names=frozenset(names), status=status,
+                   nip_kind=np.asarray(kind, dtype=object),
+                   jenis_jabatan=categorical(job_codes, jobs.str.lower()), tmt=tmt,
+                   tanggal_berakhir=end,
+                   employee_id=categorical(codes, pseudonymise(nip.nip, salt)))

@@ -29,70 +29,60 @@ from p3k_study.clean.common import (
     Duplicates,
     FileInput,
     Part,
-    SheetLike,
-    future,
-    kept_rows,
+    dates,
+    labelled,
     numbers,
     open_file,
+    part_of,
     periods,
-    rejects_of,
     resolve_regions,
-    resolve_units,
-    with_raw,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
-from p3k_study.parse import parse_dates, parse_numbers
-from p3k_study.periods import PER_YEAR, period_labels
-from p3k_study.schemas import SKM, typed
+from p3k_study.parse import parse_numbers
+from p3k_study.periods import PER_YEAR
+from p3k_study.read.sheet import RawSheet
+from p3k_study.schemas import SKM
 
 KIND = "skm"
 REQUIRED = ("unit_layanan", *ELEMENTS)
 
 
 def skm_part(
-    sheets: Sequence[SheetLike], reference_date: dt.date, freq: str = "semester",
+    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check, for the sheets of one or more SKM files
     (`finish` applies the check over all parts)."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
-    has_period = _filled(data, "periode")
-    has_date = _filled(data, "tanggal_survei")
+    has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
     no_period = ~(has_period | has_date)
-    if no_period.any():
-        by_date = _sheet_has(data, "tanggal_survei", no_period) & ~_sheet_has(
-            data, "periode", no_period)
-        for column, rows in (("tanggal_survei", by_date), ("periode", ~by_date)):
-            verdicts.reject(no_period & rows, column,
-                            "missing required value (periode or tanggal_survei)")
+    rows = frame.iloc[np.flatnonzero(no_period)]  # few
+    by_date = np.zeros(len(frame), dtype=bool)  # the row's sheet has tanggal_survei, no periode
+    by_date[no_period] = [
+        {"periode", "tanggal_survei"} & data.sheet_columns[(f, None if pd.isna(s) else s)]
+        == {"tanggal_survei"}
+        for f, s in zip(rows[FILE].to_numpy(object), rows[SHEET].to_numpy(object), strict=True)]
+    for column, named in (("tanggal_survei", by_date), ("periode", ~by_date)):
+        verdicts.reject(no_period & named, column,
+                        "missing required value (periode or tanggal_survei)")
     kode = resolve_regions(data, code_edition)
 
     period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if "periode" in frame.columns:
         period = periods(data, "periode", freq, reference_date).where(has_period)
     if "tanggal_survei" in frame.columns:
-        use_date = has_date & ~has_period
-        codes, uniques = data.distinct("tanggal_survei")
-        dates = parse_dates(frame["tanggal_survei"],
-                            distinct=(np.where(use_date, codes, -1), uniques))
-        raw = frame["tanggal_survei"]
-        verdicts.reject(dates.reason.notna().to_numpy(bool), "tanggal_survei", dates.reason, raw)
-        verdicts.reject(future(dates.values, reference_date), "tanggal_survei",
-                        f"date after the reference date {reference_date.isoformat()}", raw)
+        date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
         n = PER_YEAR[freq]  # type: ignore[index]
-        from_date = dates.values.dt.year * n + (dates.values.dt.month - 1) * n // 12
+        from_date = date.dt.year * n + (date.dt.month - 1) * n // 12
         period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
                          implausible_above=MAX_POPULATION)
-    units = resolve_units(data, "unit_layanan", kode)
-    clean = kept_rows(data, kode, units, period_index=period, **scores, populasi=population)
-    clean["period"] = period_labels(clean["period_index"], freq)  # type: ignore[arg-type]
-    clean = typed(SKM, clean)
-    return Part(with_raw(data, clean, _identified_rows(data)), rejects_of(data), data.files,
-                Duplicates(per_sheet=True))
+    return part_of(data, SKM, Duplicates(per_sheet=True), kode, "unit_layanan",
+                   _identified_rows(data), period_index=period, period=labelled(period, freq),
+                   **scores, populasi=population)
 
 
 RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
@@ -105,33 +95,11 @@ def _identified_rows(data: FileInput) -> np.ndarray:
     frame = data.frame
     ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
            and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
-    out = np.zeros(len(frame), dtype=bool)
+    codes, uniques = data.distinct("tanggal_survei")
+    out = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
     for col in ids:
         out |= ~data.blank(col)
-    if "tanggal_survei" in frame.columns:
-        codes, uniques = data.distinct("tanggal_survei")
-        timed = uniques.str.contains(r"\d:\d\d", regex=True)
-        out |= np.append(timed.fillna(False).to_numpy(bool), False)[codes]
     return out
-
-
-def _sheet_has(data: FileInput, column: str, rows: np.ndarray) -> np.ndarray:
-    """Per row: whether the row's sheet has `column` at all, looked up for `rows` only (few:
-    the rows without a period), False elsewhere."""
-    out = np.zeros(len(rows), dtype=bool)
-    where = np.flatnonzero(rows)
-    part = data.frame.iloc[where]
-    out[where] = [
-        column in data.sheet_columns.get((f, None if pd.isna(s) else s), frozenset())
-        for f, s in zip(part[FILE].to_numpy(dtype=object), part[SHEET].to_numpy(dtype=object),
-                        strict=True)]
-    return out
-
-
-def _filled(data: FileInput, column: str) -> np.ndarray:
-    if column not in data.frame.columns:
-        return np.zeros(len(data.frame), dtype=bool)
-    return ~data.blank(column)
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
@@ -145,17 +113,15 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
         unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
             "float64").to_numpy()
+    values = np.append(unique_values, np.nan)[codes]
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
-        parsed = parse_numbers(raw.iloc[other_rows],
+        parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
                                groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
-        values = np.append(unique_values, np.nan)[codes]
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
         data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
-    else:
-        values = np.append(unique_values, np.nan)[codes]
     with np.errstate(invalid="ignore"):
         ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
             np.floor(values) == values)
