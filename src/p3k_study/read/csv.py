@@ -39,7 +39,12 @@ def read_csv(path: Path) -> RawSheet:
     data = text.encode("utf-8")
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
-    if quoted and (table is None or _stray_quote(table, separator)):
+    stray = table is None  # quotes that do not parse, or a quote opened and never closed:
+    if quoted and table is not None:  # a cell holding a line break and the separator
+        cells = grid_cells(table)
+        breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
+        stray = bool(pc.any(pc.and_(breaks, pc.match_substring(cells, separator))).as_py())
+    if stray:
         table = _records(data, separator, fields, quoted=False)
         assert table is not None  # without quotes every record parses
         table = pa.table([_unquote(c) for c in table.columns], names=table.column_names)
@@ -49,55 +54,45 @@ def read_csv(path: Path) -> RawSheet:
     return sheet
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding); raises UnreadableFile for an empty or binary file."""
+    """Bytes -> (text, encoding): UTF-16 after its BOM, else UTF-8 (after a BOM, if any), else
+    Windows-1252, else line by line ('mixed'). Raises UnreadableFile for an empty or binary
+    file."""
+    head = raw[:8192]
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if raw.startswith(UTF16_BOMS):
         try:
             text, encoding = raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as error:
             raise UnreadableFile(path, f"starts like UTF-16 text but does not decode "
                                  f"({error.reason} at byte {error.start})") from error
+    elif head.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(path, "this is a zip/Excel file, not CSV text (rename it to .xlsx?)")
+    elif head.startswith(b"PAR1"):
+        raise UnreadableFile(path, "this is a Parquet file, not CSV text")
+    elif b"\x00" in raw or (head and controls / len(head) > 0.05):
+        raise UnreadableFile(path, "binary content, not a text table")
     else:
-        if why := _looks_binary(raw):
-            raise UnreadableFile(path, why)
-        text, encoding = _decode_bytes(raw)
+        try:
+            text = raw.decode("utf-8-sig")
+            encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+        except UnicodeDecodeError:
+            lines, utf8_non_ascii = [], False
+            for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
+                try:
+                    lines.append(line.decode("utf-8"))
+                    utf8_non_ascii = utf8_non_ascii or not line.isascii()
+                except UnicodeDecodeError:
+                    lines.append(line.decode("cp1252", errors="replace"))
+            text, encoding = "\n".join(lines), "mixed" if utf8_non_ascii else "cp1252"
     if not text.strip():
         raise UnreadableFile(path, "empty file")
     if "\x00" in text:
         raise UnreadableFile(path, "binary content, not a text table")
     return text, encoding
-
-
-def _decode_bytes(raw: bytes) -> tuple[str, str]:
-    """UTF-8 (after a BOM, if any), else Windows-1252, else line by line ('mixed')."""
-    bom = raw.startswith(codecs.BOM_UTF8)
-    try:
-        return raw.decode("utf-8-sig"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    lines, utf8_non_ascii = [], False
-    for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
-        try:
-            lines.append(line.decode("utf-8"))
-            utf8_non_ascii = utf8_non_ascii or not line.isascii()
-        except UnicodeDecodeError:
-            lines.append(line.decode("cp1252", errors="replace"))
-    return "\n".join(lines), "mixed" if utf8_non_ascii else "cp1252"
-
-
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
-
-
-def _looks_binary(raw: bytes) -> str | None:
-    head = raw[:8192]
-    if head.startswith(b"PK\x03\x04"):
-        return "this is a zip/Excel file, not CSV text (rename it to .xlsx?)"
-    if head.startswith(b"PAR1"):
-        return "this is a Parquet file, not CSV text"
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if b"\x00" in raw or (head and controls / len(head) > 0.05):
-        return "binary content, not a text table"
-    return None
 
 
 _QUOTED = re.compile(r'"[^"]*("|$)')
@@ -126,7 +121,7 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Ta
     the widest record (shorter ones padded); None if its quotes do not parse.
 
     pyarrow reads `fields` columns and hands each record of another width to a handler, which
-    keeps its text; those records are read again grouped by width and put back in place."""
+    keeps its text."""
     other: list[tuple[int, int, str]] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
@@ -150,28 +145,19 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Ta
         return None
     if not other:
         return table
-    numbers = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
-    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), table)]
-    for width in sorted({w for _, w, _ in other}):
-        group = [(n, text) for n, w, text in other if w == width]
-        again = _records("\n".join(t for _, t in group).encode(), separator, width,
-                         quoted=quoted)
-        if again is None or again.num_rows != len(group):  # quotes that read otherwise alone
-            return None
-        pieces.append((np.array([n for n, _ in group]) - 1, again))
-    width = max(t.num_columns for _, t in pieces)
-    order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
-    return pa.table([pa.chunked_array([
-        c for at, t in pieces for c in (t.column(j).chunks if j < t.num_columns
-                                        else [pa.nulls(len(at), pa.large_string())])
-    ], pa.large_string()).take(order) for j in range(width)], names=list(map(str, range(width))))
-
-
-def _stray_quote(table: pa.Table, separator: str) -> bool:
-    """A cell holding a line break and the separator: a quote opened and never closed."""
-    cells = grid_cells(table)
-    spans = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
-    return bool(pc.any(pc.and_(spans, pc.match_substring(cells, separator))).as_py())
+    # the other records, padded with separators to the widest, read again and put in place
+    width = max(fields, *(w for _, w, _ in other))
+    again = _records("\n".join(text + separator * (width - w) for _, w, text in other).encode(),
+                     separator, width, quoted=quoted)
+    if again is None or again.num_rows != len(other):  # quotes that read otherwise alone
+        return None
+    at = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
+    order = np.argsort(np.concatenate([np.setdiff1d(np.arange(table.num_rows + len(at)), at), at]),
+                       kind="stable")
+    pad = [pa.chunked_array([pa.nulls(table.num_rows, pa.large_string())])] * (width - fields)
+    return pa.table([pa.chunked_array([*c.chunks, *d.chunks], pa.large_string()).take(order)
+                     for c, d in zip([*table.columns, *pad], again.columns, strict=True)],
+                    names=again.column_names)
 
 
 def _unquote(cells: pa.ChunkedArray) -> pa.ChunkedArray:

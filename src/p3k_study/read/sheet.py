@@ -1,7 +1,7 @@
 """The sheet rules, one implementation for every format: a grid of text cells -> `RawSheet`.
 
-CSV, XLSX and Parquet readers each turn a file into one Arrow array of text cells, column after
-column ('' = empty), and `build_sheet` applies the rules:
+CSV, XLSX and Parquet readers each turn a file into an Arrow table of text columns (an empty
+cell null), and `build_sheet` applies the rules:
 
 - Fully empty rows (every cell empty or white space) are not data and are not counted.
 - The header row is the first row at least half as wide as the widest of the first 30 rows with
@@ -78,15 +78,27 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     header_at = int(filled[position])
     width = int(np.flatnonzero(~blank[:, header_at:].all(axis=1)).max()) + 1
     header = [table.column(j)[header_at].as_py() or "" for j in range(width)]
-    names = _column_names(header)
+    names: list[str] = []  # blanks become 'column_<n>', repeated names get ' (2)'
+    seen: Counter[str] = Counter()
+    for number, cell in enumerate(header, start=1):
+        names.append(" ".join(cell.split()) or f"column_{number}")
+        seen[names[-1]] += 1
+        names[-1] += f" ({seen[names[-1]]})" if seen[names[-1]] > 1 else ""
     rows = filled[position + 1:]
     # data rows are usually consecutive: a slice, not a copy of the text (`take` ~1.5 s national)
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
         kept = [table.column(j).slice(int(rows[0]), len(rows)) for j in range(width)]
     else:
         kept = [table.column(j).take(rows) for j in range(width)]
-    drop = dict.fromkeys(np.flatnonzero(_repeated_header(kept, header, blank[0, rows])).tolist(),
-                         REPEATED_HEADER)  # {position in rows: reason}
+    # repeated headers: Arrow narrows the rows down (first cell containing the header's longest
+    # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
+    keys = [_header_key(c) for c in header]
+    word = max(keys[0].split(" "), key=len)
+    found = np.flatnonzero(pc.fill_null(pc.match_substring(kept[0], word, ignore_case=True),
+                                        False).to_numpy() if word else blank[0, rows]).tolist()
+    texts = [c.take(found).to_pylist() for c in kept] if found else []
+    drop = {i: REPEATED_HEADER for k, i in enumerate(found)  # {position in rows: reason}
+            if [_header_key(t[k] or "") for t in texts] == keys}
     if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
         for column, values in zip(names, kept, strict=True):
             lengths = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
@@ -135,30 +147,3 @@ def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
 
 def _header_key(cell: str) -> str:
     return " ".join(cell.split()).lower()
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """Header texts as column names: blanks become 'column_<n>', duplicates get ' (2)'."""
-    names: list[str] = []
-    seen: Counter[str] = Counter()
-    for position, cell in enumerate(header, start=1):
-        name = " ".join(cell.split()) or f"column_{position}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return names
-
-
-def _repeated_header(columns: list[pa.ChunkedArray], header: list[str], first_blank: np.ndarray
-                     ) -> np.ndarray:
-    """Per row: every cell equals the header cell, by `_header_key`. Arrow narrows the rows
-    down (first cell containing the header's longest word, or blank); Python decides."""
-    keys = [_header_key(c) for c in header]
-    word = max(keys[0].split(" "), key=len)
-    maybe = (pc.fill_null(pc.match_substring(columns[0], word, ignore_case=True), False)
-             .to_numpy() if word else first_blank)
-    out = np.zeros(len(maybe), dtype=bool)
-    if found := np.flatnonzero(maybe).tolist():
-        texts = [c.take(found).to_pylist() for c in columns]
-        for k, i in enumerate(found):
-            out[i] = [_header_key(t[k] or "") for t in texts] == keys
-    return out
