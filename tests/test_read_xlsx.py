@@ -104,6 +104,9 @@ def test_exact_cells_are_the_error_cells_and_the_long_numbers() -> None:
                     (0, 7): "12345678901234567"}
     assert xlsx._exact_cells(_SHEET_XML, long_numbers=False) == errors
     assert xlsx._exact_cells(_SHEET_XML, long_numbers=True) == {**errors, **long_numbers}
+    text_with_hash = (b'<c r="A1" t="inlineStr"><is><t>No #1</t></is></c><c r="B1"><f>"#"</f>'
+                      b'<v>7</v></c><c r="C1" t="e"><v>#NAME?</v></c>')
+    assert xlsx._exact_cells(text_with_hash, long_numbers=True) == {(0, 2): "#NAME?"}
 
 
 _CELL_VALUES = [0.0, -0.0, 1.0, 2.5, 1e15, -1e15, 999999999999999.0, 1e16, float("nan"),
