@@ -121,7 +121,7 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Ta
     the widest record (shorter ones padded); None if its quotes do not parse.
 
     pyarrow reads `fields` columns and hands each record of another width to a handler, which
-    keeps its text."""
+    keeps its text; those records are read again grouped by width and put back in place."""
     other: list[tuple[int, int, str]] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
@@ -145,19 +145,21 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Ta
         return None
     if not other:
         return table
-    # the other records, padded with separators to the widest, read again and put in place
-    width = max(fields, *(w for _, w, _ in other))
-    again = _records("\n".join(text + separator * (width - w) for _, w, text in other).encode(),
-                     separator, width, quoted=quoted)
-    if again is None or again.num_rows != len(other):  # quotes that read otherwise alone
-        return None
-    at = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
-    order = np.argsort(np.concatenate([np.setdiff1d(np.arange(table.num_rows + len(at)), at), at]),
-                       kind="stable")
-    pad = [pa.chunked_array([pa.nulls(table.num_rows, pa.large_string())])] * (width - fields)
-    return pa.table([pa.chunked_array([*c.chunks, *d.chunks], pa.large_string()).take(order)
-                     for c, d in zip([*table.columns, *pad], again.columns, strict=True)],
-                    names=again.column_names)
+    numbers = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
+    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), table)]
+    for width in sorted({w for _, w, _ in other}):
+        group = [(n, text) for n, w, text in other if w == width]
+        again = _records("\n".join(t for _, t in group).encode(), separator, width,
+                         quoted=quoted)
+        if again is None or again.num_rows != len(group):  # quotes that read otherwise alone
+            return None
+        pieces.append((np.array([n for n, _ in group]) - 1, again))
+    width = max(t.num_columns for _, t in pieces)
+    order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
+    return pa.table([pa.chunked_array([
+        c for at, t in pieces for c in (t.column(j).chunks if j < t.num_columns
+                                        else [pa.nulls(len(at), pa.large_string())])
+    ], pa.large_string()).take(order) for j in range(width)], names=list(map(str, range(width))))
 
 
 def _unquote(cells: pa.ChunkedArray) -> pa.ChunkedArray:
