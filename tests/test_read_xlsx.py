@@ -8,7 +8,6 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -99,28 +98,32 @@ _SHEET_XML = (
 )
 
 
-def test_find_cells_is_findall_on_sheet_xml() -> None:
-    for anchor, pattern in ((xlsx._ERROR, xlsx._ERROR_CELL),
-                            (xlsx._LONG_NUMBER, xlsx._LONG_NUMBER_CELL)):
-        found = xlsx._find_cells(_SHEET_XML, anchor, pattern)
-        assert found == pattern.findall(_SHEET_XML) and len(found) == 3
+def test_exact_cells_are_the_error_cells_and_the_long_numbers() -> None:
+    errors = {(0, 1): "#N/A", (0, 2): "#DIV/0!", (1, 27): "#REF!"}
+    long_numbers = {(0, 3): "1234567890123456", (0, 4): "-98765432109876543",
+                    (0, 7): "12345678901234567"}
+    assert xlsx._exact_cells(_SHEET_XML, long_numbers=False) == errors
+    assert xlsx._exact_cells(_SHEET_XML, long_numbers=True) == {**errors, **long_numbers}
+    text_with_hash = (b'<c r="A1" t="inlineStr"><is><t>No #1</t></is></c><c r="B1"><f>"#"</f>'
+                      b'<v>7</v></c><c r="C1" t="e"><v>#NAME?</v></c>')
+    assert xlsx._exact_cells(text_with_hash, long_numbers=True) == {(0, 2): "#NAME?"}
 
 
 _CELL_VALUES = [0.0, -0.0, 1.0, 2.5, 1e15, -1e15, 999999999999999.0, 1e16, float("nan"),
                 float("inf"), 1 / 3, -7.0, 4503599627370497.0, "", "a", " ", "\u3000", True,
-                False, 3, None, dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4),
+                False, 3, 1, None, dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4),
                 dt.datetime(2020, 1, 2), dt.time(1, 2)]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 5), st.data())
-def test_text_cells_is_cell_text_per_cell(n_rows: int, width: int, data: st.DataObject) -> None:
-    flat = np.empty(n_rows * width, dtype=object)
-    flat[:] = data.draw(st.lists(st.sampled_from(_CELL_VALUES), min_size=len(flat),
-                                 max_size=len(flat)))
-    order = np.arange(n_rows * width).reshape(n_rows, width).T.ravel()
-    want = [cell_text(v) or "" for v in flat[order]]
-    assert xlsx._text_cells(flat.copy(), order).to_pylist() == want
+def test_cells_are_cell_text_per_cell(n_rows: int, width: int, data: st.DataObject) -> None:
+    values = [data.draw(st.lists(st.sampled_from(_CELL_VALUES), min_size=width, max_size=width))
+              for _ in range(n_rows)]
+    table = xlsx._cells(values, b"")
+    assert table.num_columns == width and table.num_rows == n_rows
+    for j, column in enumerate(table.columns):
+        assert column.to_pylist() == [cell_text(row[j]) or None for row in values]
 
 
 def make_workbook(path: Path) -> Path:

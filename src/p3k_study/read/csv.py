@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from p3k_study.errors import UnreadableFile
-from p3k_study.read.sheet import RawSheet, build_sheet
+from p3k_study.read.sheet import RawSheet, build_sheet, empty_as_null, grid_cells
 
 SEPARATORS: tuple[str, ...] = (";", ",", "\t", "|")
 SNIFF_LINES = 50
@@ -38,68 +38,61 @@ def read_csv(path: Path) -> RawSheet:
     separator, fields = sniff(text[:1 << 16].splitlines())
     data = text.encode("utf-8")
     quoted = b'"' in data
-    columns = _records(data, separator, fields, quoted=quoted)
-    if quoted and (columns is None or _stray_quote(columns, separator)):
-        plain = _records(data, separator, fields, quoted=False)
-        assert plain is not None  # without quotes every record parses
-        columns = [_unquote(c) for c in plain]
-    cells = pa.concat_arrays(columns)
-    sheet = build_sheet(path, None, cells, len(columns[0]), len(columns), encoding=encoding,
-                        separator=separator)
+    table = _records(data, separator, fields, quoted=quoted)
+    stray = table is None  # quotes that do not parse, or a quote opened and never closed:
+    if quoted and table is not None:  # a cell holding a line break and the separator
+        cells = grid_cells(table)
+        breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
+        stray = bool(pc.any(pc.and_(breaks, pc.match_substring(cells, separator))).as_py())
+    if stray:
+        table = _records(data, separator, fields, quoted=False)
+        assert table is not None  # without quotes every record parses
+        table = pa.table([_unquote(c) for c in table.columns], names=table.column_names)
+    sheet = build_sheet(path, None, table, encoding=encoding, separator=separator)
     if sheet.reason is not None:
         raise UnreadableFile(path, sheet.reason)
     return sheet
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding); raises UnreadableFile for an empty or binary file."""
+    """Bytes -> (text, encoding): UTF-16 after its BOM, else UTF-8 (after a BOM, if any), else
+    Windows-1252, else line by line ('mixed'). Raises UnreadableFile for an empty or binary
+    file."""
+    head = raw[:8192]
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if raw.startswith(UTF16_BOMS):
         try:
             text, encoding = raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as error:
             raise UnreadableFile(path, f"starts like UTF-16 text but does not decode "
                                  f"({error.reason} at byte {error.start})") from error
+    elif head.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(path, "this is a zip/Excel file, not CSV text (rename it to .xlsx?)")
+    elif head.startswith(b"PAR1"):
+        raise UnreadableFile(path, "this is a Parquet file, not CSV text")
+    elif b"\x00" in raw or (head and controls / len(head) > 0.05):
+        raise UnreadableFile(path, "binary content, not a text table")
     else:
-        if why := _looks_binary(raw):
-            raise UnreadableFile(path, why)
-        text, encoding = _decode_bytes(raw)
+        try:
+            text = raw.decode("utf-8-sig")
+            encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+        except UnicodeDecodeError:
+            lines, utf8_non_ascii = [], False
+            for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
+                try:
+                    lines.append(line.decode("utf-8"))
+                    utf8_non_ascii = utf8_non_ascii or not line.isascii()
+                except UnicodeDecodeError:
+                    lines.append(line.decode("cp1252", errors="replace"))
+            text, encoding = "\n".join(lines), "mixed" if utf8_non_ascii else "cp1252"
     if not text.strip():
         raise UnreadableFile(path, "empty file")
     if "\x00" in text:
         raise UnreadableFile(path, "binary content, not a text table")
     return text, encoding
-
-
-def _decode_bytes(raw: bytes) -> tuple[str, str]:
-    """UTF-8 (after a BOM, if any), else Windows-1252, else line by line ('mixed')."""
-    bom = raw.startswith(codecs.BOM_UTF8)
-    try:
-        return raw.decode("utf-8-sig"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    lines, utf8_non_ascii = [], False
-    for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
-        try:
-            lines.append(line.decode("utf-8"))
-            utf8_non_ascii = utf8_non_ascii or not line.isascii()
-        except UnicodeDecodeError:
-            lines.append(line.decode("cp1252", errors="replace"))
-    return "\n".join(lines), "mixed" if utf8_non_ascii else "cp1252"
-
-
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
-
-
-def _looks_binary(raw: bytes) -> str | None:
-    head = raw[:8192]
-    if head.startswith(b"PK\x03\x04"):
-        return "this is a zip/Excel file, not CSV text (rename it to .xlsx?)"
-    if head.startswith(b"PAR1"):
-        return "this is a Parquet file, not CSV text"
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if b"\x00" in raw or (head and controls / len(head) > 0.05):
-        return "binary content, not a text table"
-    return None
 
 
 _QUOTED = re.compile(r'"[^"]*("|$)')
@@ -123,10 +116,9 @@ def sniff(lines: Iterable[str]) -> tuple[str, int]:
     return best, best_score[1] + 1
 
 
-def _records(data: bytes, separator: str, fields: int, *, quoted: bool
-             ) -> list[pa.Array] | None:
-    """The records of UTF-8 CSV text, in order, as columns (large_string, '' = empty), as wide
-    as the widest record (shorter ones padded with ''); None if its quotes do not parse.
+def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Table | None:
+    """The records of UTF-8 CSV text, in order, as columns of text (null = empty), as wide as
+    the widest record (shorter ones padded); None if its quotes do not parse.
 
     pyarrow reads `fields` columns and hands each record of another width to a handler, which
     keeps its text; those records are read again grouped by width and put back in place."""
@@ -146,41 +138,33 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool
                 delimiter=separator, quote_char='"' if quoted else False, double_quote=True,
                 escape_char=False, newlines_in_values=quoted, ignore_empty_lines=False,
                 invalid_row_handler=keep),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names,
-                                                                             pa.large_string())))
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), null_values=[""],
+                strings_can_be_null=True))
     except pa.ArrowInvalid:  # a quote still open at the end of the text
         return None
-    columns = [table.column(i).combine_chunks() for i in range(fields)]
     if not other:
-        return columns
+        return table
     numbers = np.array([n for n, _, _ in other]) - 1  # 0-based record positions
-    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), columns)]
+    pieces = [(np.setdiff1d(np.arange(table.num_rows + len(other)), numbers), table)]
     for width in sorted({w for _, w, _ in other}):
         group = [(n, text) for n, w, text in other if w == width]
         again = _records("\n".join(t for _, t in group).encode(), separator, width,
                          quoted=quoted)
-        if again is None or len(again[0]) != len(group):  # quotes that read otherwise alone
+        if again is None or again.num_rows != len(group):  # quotes that read otherwise alone
             return None
         pieces.append((np.array([n for n, _ in group]) - 1, again))
-    width = max(len(c) for _, c in pieces)
+    width = max(t.num_columns for _, t in pieces)
     order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
-    empty = pa.scalar("", pa.large_string())
-    return [pa.concat_arrays([c[j] if j < len(c) else pa.repeat(empty, len(at))
-                              for at, c in pieces]).take(order) for j in range(width)]
+    return pa.table([pa.chunked_array([
+        c for at, t in pieces for c in (t.column(j).chunks if j < t.num_columns
+                                        else [pa.nulls(len(at), pa.large_string())])
+    ], pa.large_string()).take(order) for j in range(width)], names=list(map(str, range(width))))
 
 
-def _stray_quote(columns: list[pa.Array], separator: str) -> bool:
-    """A cell holding a line break and the separator: a quote opened and never closed."""
-    for cells in columns:
-        spans = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
-        if pc.any(pc.and_(spans, pc.match_substring(cells, separator))).as_py():
-            return True
-    return False
-
-
-def _unquote(cells: pa.Array) -> pa.Array:
+def _unquote(cells: pa.ChunkedArray) -> pa.ChunkedArray:
     """A cell wholly inside quotes without them, doubled quotes single ('"a""b"' -> 'a"b')."""
     whole = pc.and_(pc.and_(pc.starts_with(cells, '"'), pc.ends_with(cells, '"')),
                     pc.greater_equal(pc.utf8_length(cells), 2))
     inner = pc.replace_substring(pc.utf8_slice_codeunits(cells, 1, -1), '""', '"')
-    return pc.if_else(whole, inner, cells)
+    return empty_as_null(pc.if_else(whole, inner, cells))

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from p3k_study.errors import UnreadableFile
-from p3k_study.read.sheet import RawSheet, build_sheet
+from p3k_study.read.sheet import RawSheet, build_sheet, empty_as_null
 from p3k_study.read.xlsx import cell_text
 
 
@@ -24,16 +24,16 @@ def read_parquet(path: Path) -> RawSheet:
     except (pa.ArrowException, OSError) as error:
         raise UnreadableFile(path, f"not a readable Parquet file ({error})") from error
     names = [n for n in table.column_names if not re.fullmatch(r"__index_level_\d+__", n)]
-    columns = [pa.array([], pa.large_string())]
+    columns = []
     for name in names:
         column = table.column(name)
         try:
             text = pc.cast(column, pa.large_string()).chunks
         except (pa.ArrowException, ValueError):
             text = [pa.array([cell_text(v) for v in column.to_pylist()], pa.large_string())]
-        columns += [pa.array([name], pa.large_string()), *text]
-    cells = pc.fill_null(pa.concat_arrays(columns), "")
-    sheet = build_sheet(path, None, cells, table.num_rows + 1, len(names))
+        columns.append(empty_as_null(pa.chunked_array([pa.array([name], pa.large_string()),
+                                                       *text], pa.large_string())))
+    sheet = build_sheet(path, None, pa.table(columns, names=list(map(str, range(len(names))))))
     if sheet.reason is not None:
         raise UnreadableFile(path, sheet.reason)
     return sheet

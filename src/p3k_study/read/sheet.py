@@ -1,7 +1,7 @@
 """The sheet rules, one implementation for every format: a grid of text cells -> `RawSheet`.
 
-CSV, XLSX and Parquet readers each turn a file into one Arrow array of text cells, column after
-column ('' = empty), and `build_sheet` applies the rules:
+CSV, XLSX and Parquet readers each turn a file into an Arrow table of text columns (an empty
+cell null), and `build_sheet` applies the rules:
 
 - Fully empty rows (every cell empty or white space) are not data and are not counted.
 - The header row is the first row at least half as wide as the widest of the first 30 rows with
@@ -30,9 +30,6 @@ ROW_COLUMN = "_row"
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
-PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
-    chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000")
-"""The characters Python's `str.strip()` removes: a cell of only these is blank."""
 
 
 @dataclass
@@ -62,47 +59,63 @@ class RawSheet:
         return len(self.frame) + len(self.dropped)
 
 
-def build_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, width: int,
-                **extra: object) -> RawSheet:
+def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) -> RawSheet:
     """A grid of text cells -> RawSheet, by the rules of the module docstring.
 
-    `cells`: large_string, no nulls ('' = empty), column after column, `n_rows` per column; the
-    row at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
-    if not n_rows or not width:
+    `table`: one large_string column per grid column (names unused), an empty cell null; the row
+    at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
+    n_rows = table.num_rows
+    if not n_rows or not table.num_columns:
         return _empty(path, name, **extra)
-    blank = pc.equal(pc.utf8_trim(cells, characters=PY_WHITESPACE), "").to_numpy(
-        zero_copy_only=False).reshape(width, n_rows).T  # (row, column)
-    filled = np.flatnonzero(~blank.all(axis=1))
+    cells = grid_cells(table)
+    # (column, row); Arrow's is_space is Python's str.isspace, at every code point
+    blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(-1, n_rows)
+    filled = np.flatnonzero(~blank.all(axis=0))
     if not len(filled):
         return _empty(path, name, **extra)
-    widths = (~blank[filled[:HEADER_SEARCH_ROWS]]).sum(axis=1)
+    widths = (~blank[:, filled[:HEADER_SEARCH_ROWS]]).sum(axis=0)
     position = int(np.argmax(widths >= (int(widths.max()) + 1) // 2))
     header_at = int(filled[position])
-    width = int(np.flatnonzero((~blank[filled[position:]]).any(axis=0)).max()) + 1
-    columns = [cells.slice(j * n_rows, n_rows) for j in range(width)]
-    header = [c[header_at].as_py() for c in columns]
-    names = _column_names(header)
+    width = int(np.flatnonzero(~blank[:, header_at:].all(axis=1)).max()) + 1
+    header = [table.column(j)[header_at].as_py() or "" for j in range(width)]
+    names: list[str] = []  # blanks become 'column_<n>', repeated names get ' (2)'
+    seen: Counter[str] = Counter()
+    for number, cell in enumerate(header, start=1):
+        names.append(" ".join(cell.split()) or f"column_{number}")
+        seen[names[-1]] += 1
+        names[-1] += f" ({seen[names[-1]]})" if seen[names[-1]] > 1 else ""
     rows = filled[position + 1:]
-    kept = [_rows(c, rows) for c in columns]
-    repeated = _repeated_header(kept, header, blank[rows, 0])
-    lengths = np.array([pc.utf8_length(c).to_numpy() for c in kept]).reshape(width, len(rows))
-    overlong = (lengths > MAX_CELL_CHARS) & ~repeated
-    dropped = [(int(r) + 1, REPEATED_HEADER) for r in rows[repeated]]
-    for i in np.flatnonzero(overlong.any(axis=0)):
-        j = int(np.argmax(overlong[:, i]))
-        dropped.append((int(rows[i]) + 1, (
-            f"cell in column '{names[j]}' is {int(lengths[j, i]):,} characters long (more than "
-            f"the {MAX_CELL_CHARS:,} a spreadsheet cell can hold): not a value")))
-    keep = ~(repeated | overlong.any(axis=0))
-    if not keep.all():
+    # data rows are usually consecutive: a slice, not a copy of the text (`take` ~1.5 s national)
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        kept = [table.column(j).slice(int(rows[0]), len(rows)) for j in range(width)]
+    else:
+        kept = [table.column(j).take(rows) for j in range(width)]
+    # repeated headers: Arrow narrows the rows down (first cell containing the header's longest
+    # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
+    keys = [_header_key(c) for c in header]
+    word = max(keys[0].split(" "), key=len)
+    found = np.flatnonzero(pc.fill_null(pc.match_substring(kept[0], word, ignore_case=True),
+                                        False).to_numpy() if word else blank[0, rows]).tolist()
+    texts = [c.take(found).to_pylist() for c in kept] if found else []
+    drop = {i: REPEATED_HEADER for k, i in enumerate(found)  # {position in rows: reason}
+            if [_header_key(t[k] or "") for t in texts] == keys}
+    if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
+        for column, values in zip(names, kept, strict=True):
+            lengths = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
+            for i in np.flatnonzero(lengths > MAX_CELL_CHARS).tolist():
+                drop.setdefault(i, f"cell in column '{column}' is {lengths[i]:,} characters long "
+                                   f"(more than the {MAX_CELL_CHARS:,} a spreadsheet cell can "
+                                   "hold): not a value")
+    dropped = sorted((int(rows[i]) + 1, reason) for i, reason in drop.items())
+    if drop:
+        keep = np.ones(len(rows), dtype=bool)
+        keep[list(drop)] = False
         kept, rows = [c.filter(keep) for c in kept], rows[keep]
-    dropped.sort()
     m = len(rows)
-    data: dict[str, object] = {}
-    for column, cell, values in zip(names, header, kept, strict=True):
-        values = pc.if_else(pc.equal(values, ""), None, values)
-        if cell.strip() or values.null_count < m:
-            data[column] = pd.array(values, dtype=_STR)
+    data: dict[str, object] = {
+        column: pd.arrays.ArrowStringArray(values, dtype=_STR)
+        for column, cell, values in zip(names, header, kept, strict=True)
+        if cell.strip() or values.null_count < m}
     data[ROW_COLUMN] = (rows + 1).astype("int64")
     reason = None if m else (f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
                              else "header only, no data rows")
@@ -114,12 +127,15 @@ def build_sheet(path: Path, name: str | None, cells: pa.Array, n_rows: int, widt
 _STR = pd.api.types.pandas_dtype("str")
 
 
-def _rows(column: pa.Array, rows: np.ndarray) -> pa.Array:
-    """The cells of `rows` (ascending): a slice when they are consecutive, as data rows
-    usually are (no copy of the text: `take` of every cell costs ~1.5 s on the national data)."""
-    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
-        return column.slice(int(rows[0]), len(rows))
-    return column.take(rows)
+def grid_cells(table: pa.Table) -> pa.ChunkedArray:
+    """Every cell of `table`, column after column, in one chunked array (no copy)."""
+    return pa.chunked_array([c for column in table.columns for c in column.chunks],
+                            pa.large_string())
+
+
+def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Empty texts ('') as null: the empty cells `build_sheet` takes."""
+    return pc.if_else(pc.equal(cells, ""), None, cells)
 
 
 def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
@@ -131,30 +147,3 @@ def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
 
 def _header_key(cell: str) -> str:
     return " ".join(cell.split()).lower()
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """Header texts as column names: blanks become 'column_<n>', duplicates get ' (2)'."""
-    names: list[str] = []
-    seen: Counter[str] = Counter()
-    for position, cell in enumerate(header, start=1):
-        name = " ".join(cell.split()) or f"column_{position}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return names
-
-
-def _repeated_header(columns: list[pa.Array], header: list[str], first_blank: np.ndarray
-                     ) -> np.ndarray:
-    """Per row: every cell equals the header cell, by `_header_key`. Arrow narrows the rows
-    down (first cell containing the header's longest word, or blank); Python decides."""
-    keys = [_header_key(c) for c in header]
-    word = max(keys[0].split(" "), key=len)
-    maybe = (pc.match_substring(columns[0], word, ignore_case=True).to_numpy(
-        zero_copy_only=False) if word else first_blank)
-    out = np.zeros(len(maybe), dtype=bool)
-    found = np.flatnonzero(maybe)
-    texts = [c.take(found).to_pylist() for c in columns]
-    for k, i in enumerate(found):
-        out[i] = [_header_key(t[k]) for t in texts] == keys
-    return out
