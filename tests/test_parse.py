@@ -596,3 +596,162 @@ def test_number_locale_weighs_every_cell_not_every_distinct_cell():
                             groups=files)
     np.testing.assert_allclose(by_file.values.to_numpy(), [80.11, 80.11, 1234, 79.5, 79.5, 1.234])
     assert by_file.locale is None and by_file.reason.isna().all()
+
+
+# --- missing values and dtypes: the cleaners pass object, str, string (Arrow) and Categorical --
+
+DTYPES = ["object", "str", "string", "category"]
+CELL_INDEX = [10, 11, 12, 13, 14, 15]
+
+
+def cells_as(values: list[object], dtype: str) -> pd.Series:
+    """`values` (with None, NaN and pd.NA among them) as a Series of `dtype`, on CELL_INDEX."""
+    return pd.Series(values, dtype=object, index=CELL_INDEX[:len(values)]).astype(dtype)
+
+
+def assert_series(got: pd.Series, dtype: str, expected: list[object]) -> None:
+    """dtype, index and values, each missing value as written (None, NaN, NA or NaT)."""
+    assert str(got.dtype) == dtype
+    assert list(got.index) == CELL_INDEX[:len(expected)]
+    assert [_as_written(v) for v in got] == [_as_written(v) for v in expected]
+
+
+def _as_written(value: object) -> object:
+    """A missing value as the kind it is ('None', 'nan', '<NA>', 'NaT'), others as they are."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return repr(value)
+    return "nan" if isinstance(value, float) and np.isnan(value) else value
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numbers_take_missing_cells_of_every_dtype(dtype):
+    parsed = parse_numbers(cells_as(["80,5", None, np.nan, pd.NA, " ", "x"], dtype))
+    assert_series(parsed.values, "float64", [80.5] + [np.nan] * 5)
+    assert_series(parsed.reason, "object", [None] * 5 + ["not a number"])
+    assert_series(parsed.percent, "bool", [False] * 6)
+    assert parsed.locale == "id"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numbers_errors_dashes_and_groups_of_every_dtype(dtype):
+    cells = cells_as(["1.234", "-", "#N/A", None, "1.234", "79.5"], dtype)
+    parsed = parse_numbers(cells, groups=np.array([0, 0, 0, 0, 1, 1]))
+    assert_series(parsed.values, "float64", [1234.0, np.nan, np.nan, np.nan, 1.234, 79.5])
+    assert_series(parsed.reason, "object", [None, "dash placeholder (no value)",
+                                            "Excel error cell #N/A", None, None, None])
+    assert parsed.locale is None
+
+
+def test_numbers_with_distinct_cells_as_the_cleaners_pass_them():
+    uniques = pd.Series(["80,5", "x", "1.234"], dtype="string")
+    codes = np.array([0, 1, -1, 0, 2, 2])
+    column = pd.Series(uniques.array.take(codes, allow_fill=True), index=CELL_INDEX)
+    parsed = parse_numbers(column, groups=np.array([0, 0, 1, 1, 1, 1]), distinct=(codes, uniques))
+    assert_series(parsed.values, "float64", [80.5, np.nan, np.nan, 80.5, 1234.0, 1234.0])
+    assert_series(parsed.reason, "object", [None, "not a number", None, None, None, None])
+    assert parsed.locale == "id"
+
+
+def test_numbers_of_numeric_dtypes_pass_through():
+    for column in (pd.Series([3, 4], index=CELL_INDEX[:2]),
+                   pd.Series([3, None], dtype="Int64", index=CELL_INDEX[:2])):
+        parsed = parse_numbers(column)
+        assert_series(parsed.values, "float64", [3.0, 4.0] if column.notna().all()
+                      else [3.0, np.nan])
+        assert parsed.reason.isna().all() and not parsed.percent.any()
+        assert parsed.locale == "ambiguous"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dates_take_missing_cells_of_every_dtype(dtype):
+    parsed = parse_dates(cells_as(["12/08/2023", None, np.nan, pd.NA, " ", "x"], dtype))
+    assert_series(parsed.values, "datetime64[ns]", [pd.Timestamp("2023-08-12")] + [pd.NaT] * 5)
+    assert_series(parsed.reason, "object", [None] * 5 + ["unrecognised date"])
+    assert parsed.locale is None and parsed.percent is None
+
+
+def test_dates_with_distinct_cells_as_the_cleaners_pass_them():
+    """A code of -1 (a missing cell, or a row the caller leaves out) gives NaT and no reason."""
+    uniques = pd.Series(["12/08/2023", "x", "45150"], dtype="string")
+    codes = np.array([0, 1, -1, 0, 2, 1])
+    column = pd.Series(uniques.array.take(codes, allow_fill=True), index=CELL_INDEX)
+    parsed = parse_dates(column, distinct=(np.where(codes == 1, codes, -1), uniques))
+    assert_series(parsed.values, "datetime64[ns]", [pd.NaT] * 6)
+    assert_series(parsed.reason, "object",
+                  [None, "unrecognised date", None, None, None, "unrecognised date"])
+    parsed = parse_dates(column, distinct=(codes, uniques))
+    august = pd.Timestamp("2023-08-12")
+    assert_series(parsed.values, "datetime64[ns]", [august, pd.NaT, pd.NaT, august, august,
+                                                    pd.NaT])
+
+
+def test_dates_of_numbers_are_excel_serials():
+    parsed = parse_dates(pd.Series([45150.0, np.nan], index=CELL_INDEX[:2]))
+    assert_series(parsed.values, "datetime64[ns]", [pd.Timestamp("2023-08-12"), pd.NaT])
+    assert_series(parsed.reason, "object", [None, None])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_periods_take_missing_cells_of_every_dtype(dtype):
+    parsed = parse_periods(cells_as(["Semester I 2023", None, np.nan, pd.NA, " ", "2023"], dtype))
+    assert_series(parsed.index, "Int64", [2023 * 2] + [pd.NA] * 5)
+    assert_series(parsed.granularity, "object", ["semester"] + [pd.NA] * 4 + ["year"])
+    assert_series(parsed.year, "Int64", [2023] + [pd.NA] * 4 + [2023])
+    nan_reason = "unrecognised period" if dtype == "object" else None  # NaN is a float there
+    assert_series(parsed.reason, "object", [None, None, nan_reason, None, None,
+                                            "year-only period cannot be placed in a semester"])
+    assert parsed.freq == "semester"
+
+
+def test_periods_with_distinct_cells_as_the_cleaners_pass_them():
+    uniques = pd.Series(["2023", "x", "TW 3/2021"], dtype="string")
+    codes = np.array([0, 1, -1, 0, 2, 2])
+    column = pd.Series(uniques.array.take(codes, allow_fill=True), index=CELL_INDEX)
+    parsed = parse_periods(column, "year", distinct=(codes, uniques))
+    assert_series(parsed.index, "Int64", [2023, pd.NA, pd.NA, 2023, 2021, 2021])
+    assert_series(parsed.granularity, "object", ["year", pd.NA, pd.NA, "year", "quarter",
+                                                 "quarter"])
+    assert_series(parsed.reason, "object", [None, "unrecognised period", None, None, None, None])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nip_takes_missing_cells_of_every_dtype(dtype):
+    parsed = normalise_nip(cells_as(["198606012010121004", None, np.nan, pd.NA, " ", "x"], dtype),
+                           reference_date=REFERENCE)
+    assert_series(parsed.nip, "str", ["198606012010121004"] + [np.nan] * 5)
+    assert_series(parsed.kind, "object", ["PNS"] + [pd.NA] * 5)
+    assert_series(parsed.birth_date, "datetime64[ns]", [pd.Timestamp("1986-06-01")] + [pd.NaT] * 5)
+    assert_series(parsed.appointment_year, "Int64", [2010] + [pd.NA] * 5)
+    other = "NIP has characters other than digits"
+    nan_reason = other if dtype == "object" else None  # a float NaN there is the text 'nan'
+    assert_series(parsed.reason, "object", [None, None, nan_reason, None, None, other])
+
+
+def test_nip_of_distinct_cells_as_the_roster_passes_them():
+    cells = pd.concat([pd.Series(["198606012010121004", "12345"], dtype="string"),
+                       pd.Series([None], dtype="string")], ignore_index=True)
+    parsed = normalise_nip(cells, reference_date=REFERENCE)
+    assert parsed.nip.tolist()[:2] == ["198606012010121004", np.nan]
+    assert parsed.reason.tolist() == [None, "NIP is not 18 digits", None]
+    assert parsed.kind.tolist() == ["PNS", pd.NA, pd.NA]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_status_takes_missing_cells_of_every_dtype(dtype):
+    status = normalise_status(cells_as(["PNS", None, np.nan, pd.NA, " ", "P3K"], dtype))
+    assert_series(status, "object", ["PNS"] + [pd.NA] * 4 + ["PPPK"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nip_status_mismatch_takes_missing_cells_of_every_dtype(dtype):
+    kind = cells_as(["PNS", "PPPK", None, np.nan, "PNS", pd.NA], dtype)
+    status = cells_as(["P3K", "pns", "PNS", "PPPK", pd.NA, np.nan], dtype)
+    assert_series(nip_status_mismatch(kind, status), "object", [
+        "NIP is a PNS number but status is PPPK", "NIP is a PPPK number but status is PNS",
+        None, None, None, None])
+
+
+def test_nip_status_mismatch_aligns_kind_on_the_status_index():
+    kind = pd.Series(pd.Categorical(["PNS", "PPPK"]), index=[5, 6])
+    status = pd.Series(pd.Categorical(["p3k", "pns"]), index=[6, 5])
+    assert nip_status_mismatch(kind, status).tolist() == [None, None]
