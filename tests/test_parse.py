@@ -755,3 +755,13 @@ def test_nip_status_mismatch_aligns_kind_on_the_status_index():
     kind = pd.Series(pd.Categorical(["PNS", "PPPK"]), index=[5, 6])
     status = pd.Series(pd.Categorical(["p3k", "pns"]), index=[6, 5])
     assert nip_status_mismatch(kind, status).tolist() == [None, None]
+
+
+def test_int64_columns_read_as_their_nullable_twins():
+    """An int64 Series cannot hold the missing cell the parsers add: read as Int64 (it raised
+    TypeError until 2026-12)."""
+    years = pd.Series([2023, 2024], index=CELL_INDEX[:2])
+    assert_series(parse_periods(years, "year").index, "Int64", [2023, 2024])
+    serials = pd.Series([45150, 45151], index=CELL_INDEX[:2])
+    assert_series(parse_dates(serials).values, "datetime64[ns]",
+                  [pd.Timestamp("2023-08-12"), pd.Timestamp("2023-08-13")])

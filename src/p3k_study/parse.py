@@ -2,16 +2,11 @@
 
 Every parser takes a pandas Series of raw cells (text, as `read.read_table` returns them; numbers,
 dates and datetimes are accepted too), never raises on any text, and returns the parsed values
-with a per-cell `reason` (None where the cell parsed, or was simply empty) so that callers can
-write a rejects ledger. Missingness is the caller's business: an empty cell gives a missing value
-and no reason.
-
-Why not `dateparser`, `babel` or `pd.to_datetime(dayfirst=True)`? Speed and exactness. The forms
-in these files are few and known (Indonesian month names with old spellings, day-first dates, a
-decimal comma decided per column, Excel serials, semester/triwulan labels); a handful of regular
-expressions applied to the *unique* values of a column is fast at national scale (tens of millions
-of cells), never guesses silently (a general parser happily reads '12/08/2023' month-first) and
-keeps the dependency list short.
+with a per-cell `reason` (None where the cell parsed, or was simply empty: missingness is the
+caller's business) for the rejects ledger. Why not `dateparser`, `babel` or
+`pd.to_datetime(dayfirst=True)`? The forms in these files are few and known: a few regular
+expressions on the *distinct* cells of a column are fast at national scale, never guess silently
+(a general parser reads '12/08/2023' month-first) and add no dependency.
 
 Number locale rule (`parse_numbers`), decided per column from all its values (per file when the
 files of a kind are cleaned together: a column belongs to one file):
@@ -37,6 +32,8 @@ suffix, or as 18 digits whose last three are '000'. The sequence number (digits 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import numbers
 import re
 from dataclasses import dataclass
@@ -59,7 +56,7 @@ EXCEL_ERRORS: tuple[str, ...] = (
 
 MONTHS: dict[str, int] = {
     # Indonesian full, short and old spellings; English full and short; common typing variants.
-    "januari": 1, "jan": 1, "january": 1, "jan.": 1,
+    "januari": 1, "jan": 1, "january": 1,
     "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "pebr": 2, "febr": 2, "february": 2,
     "maret": 3, "mar": 3, "mrt": 3, "march": 3,
     "april": 4, "apr": 4,
@@ -130,21 +127,9 @@ class ParsedNip:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-
-# Non-raw: literal characters, so pandas keeps the fast pyarrow (RE2) regex path. Patterns below
-# use ' ' and [0-9] rather than \s and [0-9] for the same reason (and for exactness).
+# Non-raw: literal characters, so pandas keeps the fast pyarrow (RE2) regex path.
 _OTHER_WHITESPACE = "[\t\r\n\x0b\x0c\xa0\u2007\u2009\u202f\u3000]"
 _STRIPPED = " \u200b\ufeff"
-
-
-def _reason_series(index: pd.Index) -> pd.Series:
-    return pd.Series(None, index=index, dtype=object)
-
-
-def _clean_reason(reason: pd.Series) -> pd.Series:
-    """Reasons as an object Series holding str or None (never NaN)."""
-    reason = reason.astype(object)
-    return reason.where(reason.notna(), None)
 
 
 def _is_number(value: object) -> bool:
@@ -166,62 +151,57 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
     if distinct is None and s.dtype == object:  # factorize takes True for 1: keep every cell
         distinct = (np.arange(len(s)), s.to_numpy())
     codes, uniques = distinct if distinct is not None else pd.factorize(s, use_na_sentinel=True)
-    cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=s.dtype)
+    dtype = "Int64" if s.dtype.kind in "iu" else s.dtype  # one that holds the missing cell
+    cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=dtype)
     return np.where(codes < 0, len(uniques), codes), cells
 
 
-def _spread(per_cell: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """Results per distinct cell back onto every cell."""
-    taken = per_cell.iloc[codes]
-    taken.index = index
-    return taken
+def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None,
+            name: str | None = None) -> pd.Series:
+    """Results per distinct cell (an array) back onto every cell."""
+    return pd.Series(per_cell[codes], index=index, dtype=dtype, name=name)
 
 
 # --- numbers ---------------------------------------------------------------------------------
 
-_ID_FORM = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+"
-_EN_FORM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
-_SCIENTIFIC = r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
-_CURRENCY = r"(?i)^(?:rp|idr)\.?"
+_ID_FORM = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
+_EN_FORM = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
+_CURRENCY = re.compile(r"(?:[rR][pP]|[iI][dD][rR])\.?")
+_DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
 DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 """A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
 minus sign)."""
 
 
-def _number_candidates(text: pd.Series) -> pd.DataFrame:
-    """For unique cleaned texts: the id and en readings, which forms match, the percent flag."""
-    t = text.str.replace("[ ']", "", regex=True)
-    percent = t.str.endswith("%")
-    t = t.str.replace(r"%$", "", regex=True)
-    negative_paren = t.str.fullmatch(r"\(.*\)")
-    t = t.where(~negative_paren, t.str.slice(1, -1))
-    t = t.str.replace("\u2212", "-", regex=False)
-    sign = t.str.extract(r"^([+-]?)", expand=False).fillna("")
-    t = t.str.replace(r"^[+-]", "", regex=True)
-    t = t.str.replace(_CURRENCY, "", regex=True)
-    sign = sign.where(~(sign == "") | ~t.str.startswith("-"), "-")
-    t = t.str.replace(r"^[+-]", "", regex=True)
-    t = t.str.replace(r"[,.]-+$", "", regex=True)  # 'Rp1.500.000,-'
-    negative = (sign == "-") | negative_paren
-    is_id = t.str.fullmatch(_ID_FORM).fillna(False)
-    is_en = t.str.fullmatch(_EN_FORM).fillna(False)
-    is_sci = t.str.fullmatch(_SCIENTIFIC).fillna(False)
-    as_id = pd.to_numeric(t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-                          .where(is_id), errors="coerce")
-    as_en = pd.to_numeric(t.str.replace(",", "", regex=False).where(is_en), errors="coerce")
-    as_sci = pd.to_numeric(t.str.replace(",", ".", regex=False).where(is_sci), errors="coerce")
-    factor = np.where(negative, -1.0, 1.0)
-    both = is_id & is_en
-    return pd.DataFrame({
-        "as_id": as_id * factor,
-        "as_en": as_en * factor,
-        "as_sci": as_sci * factor,
-        "only_id": is_id & ~is_en,
-        "only_en": is_en & ~is_id,
-        "ambiguous": both & (as_id != as_en),
-        "neutral": (both & (as_id == as_en)) | is_sci,
-        "percent": percent,
-    })
+def _read_number(text: str) -> tuple[str | None, float, float, bool]:
+    """(form, Indonesian reading, English reading, percent) of one cleaned text. Form: 'id' or
+    'en' (readable one way only), 'ambiguous' (both ways, differently), 'neutral' (both ways
+    alike, or scientific notation: both readings are the value) or None (not a number)."""
+    t = text.replace(" ", "").replace("'", "")
+    percent = t.endswith("%")
+    t = t.removesuffix("%")
+    in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
+    t = (t[1:-1] if in_parentheses else t).replace("\u2212", "-")
+    sign = t[:1] if t[:1] in ("+", "-") else ""
+    t = t[len(sign):]
+    if currency := _CURRENCY.match(t):  # 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not
+        t = t[currency.end():]
+    negative = in_parentheses or sign == "-" or (sign == "" and t.startswith("-"))
+    t = _DASH_SUFFIX.sub("", t[1:] if t[:1] in ("+", "-") else t)
+    factor = -1.0 if negative else 1.0
+    if _SCIENTIFIC.fullmatch(t):
+        value = float(t.replace(",", ".")) * factor
+        return "neutral", value, value, percent
+    as_id = np.nan if not _ID_FORM.fullmatch(t) else float(
+        t.replace(".", "").replace(",", ".")) * factor
+    as_en = float(t.replace(",", "")) * factor if _EN_FORM.fullmatch(t) else np.nan
+    if math.isnan(as_id) or math.isnan(as_en):
+        form = None if math.isnan(as_id) and math.isnan(as_en) else (
+            "en" if math.isnan(as_id) else "id")
+    else:
+        form = "neutral" if as_id == as_en else "ambiguous"
+    return form, as_id, as_en, percent
 
 
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
@@ -234,67 +214,59 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column;
-    `locale` is then the common locale, or None when the groups differ. Each distinct (cell,
-    group) pair is parsed once, weighing as many cells as it stands for. `distinct`:
-    `pd.factorize(s)` when already worked out."""
+    `locale` is then the common locale, or None when the groups differ. Each distinct cell is
+    parsed once, weighing as many cells as it stands for. `distinct`: `pd.factorize(s)` when
+    already worked out."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return ParsedColumn(s.astype(float), _reason_series(s.index), "ambiguous",
+        return ParsedColumn(s.astype(float), pd.Series(None, s.index, object), "ambiguous",
                             pd.Series(False, index=s.index, dtype=bool))
-    index = s.index
     codes, cells = _distinct(s, distinct)
-    group, n_groups = np.zeros(len(s), dtype=np.intp), 1
-    if groups is not None:
-        group, labels = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
-        n_groups = max(len(labels), 1)
-    pairs, inverse, weight = np.unique(codes.astype(np.int64) * n_groups + group,
-                                       return_inverse=True, return_counts=True)
-    s = cells.iloc[pairs // n_groups].reset_index(drop=True)
-    group = pairs % n_groups
-    values = pd.Series(np.nan, index=s.index, dtype=float)
-    reason = _reason_series(s.index)
-    percent = pd.Series(False, index=s.index, dtype=bool)
-    locale: Locale | None = "ambiguous"
-
-    already = s.map(_is_number).astype(bool) if s.dtype == object else None
-    if already is not None and already.any():
-        values[already] = s[already].astype(float)
-        s = s.where(~already)
-    text = _as_text(s)
+    n = len(cells)
+    value, reason = np.full(n, np.nan), np.full(n, None, dtype=object)
+    if cells.dtype == object:
+        already = cells.map(_is_number).to_numpy(bool)
+        value[already] = cells[already].astype(float)
+        cells = cells.where(~already)
+    text = _as_text(cells)
     error_key = text.str.upper()
-    is_error = error_key.isin(EXCEL_ERRORS).fillna(False).astype(bool)
-    reason[is_error] = "Excel error cell " + error_key[is_error]
-    is_dash = text.isin(DASH_PLACEHOLDERS).fillna(False).astype(bool)
+    is_error = error_key.isin(EXCEL_ERRORS).to_numpy(bool)
+    reason[is_error] = ("Excel error cell " + error_key[is_error]).to_numpy(dtype=object)
+    is_dash = text.isin(DASH_PLACEHOLDERS).to_numpy(bool)
     reason[is_dash] = "dash placeholder (no value)"
-    text = text.where(~(is_error | is_dash))
-    present = text.notna()
-    if present.any():
-        cells = _number_candidates(text[present]).reindex(text.index)
-        only_id = cells["only_id"].fillna(False).astype(bool)
-        only_en = cells["only_en"].fillna(False).astype(bool)
-        ambiguous = cells["ambiguous"].fillna(False).astype(bool)
-        neutral = cells["neutral"].fillna(False).astype(bool)
-        n_id = np.bincount(group, weights=weight * only_id.to_numpy(), minlength=n_groups)
-        n_en = np.bincount(group, weights=weight * only_en.to_numpy(), minlength=n_groups)
-        locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-        mixed = ((n_id > 0) & (n_en > 0))[group]
-        reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")[group]
+    present = text.notna().to_numpy(bool) & ~is_error & ~is_dash
+    form = np.full(n, None, dtype=object)
+    as_id, as_en, percent = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+    texts = text.tolist()
+    for i in np.flatnonzero(present):
+        form[i], as_id[i], as_en[i], percent[i] = _read_number(texts[i])
+    value = np.where((form == "id") | (form == "neutral"), as_id,
+                     np.where(form == "en", as_en, value))
+    reason[present & pd.isna(form)] = "not a number"
 
-        parsed = pd.Series(np.nan, index=s.index, dtype=float)
-        parsed = parsed.mask(neutral, cells["as_id"].fillna(cells["as_en"])
-                             .fillna(cells["as_sci"]))
-        parsed = parsed.mask(only_id, cells["as_id"])
-        parsed = parsed.mask(only_en, cells["as_en"])
-        reason[ambiguous & mixed] = "ambiguous number in a column mixing locales"
-        parsed = parsed.mask(ambiguous & ~mixed, cells["as_id"].where(reads_id, cells["as_en"]))
-        reason[present & ~(only_id | only_en | ambiguous | neutral)] = "not a number"
-        values = values.mask(present, parsed.astype(float))
-        percent = cells["percent"].fillna(False).astype(bool) & present
-        decided = set(locales[np.bincount(group[present.to_numpy()], minlength=n_groups) > 0])
-        locale = decided.pop() if len(decided) == 1 else None  # type: ignore[assignment]
-    inverse = inverse.reshape(-1)
-    return ParsedColumn(_spread(values.astype(float), inverse, index),
-                        _spread(_clean_reason(reason), inverse, index), locale,
-                        _spread(percent, inverse, index))
+    labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
+    if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
+        labels = np.asarray(groups, dtype=object)
+    group, uniques = pd.factorize(labels, use_na_sentinel=False)
+    n_groups = max(len(uniques), 1)
+
+    def per_group(per_cell: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=per_cell[codes], minlength=n_groups)
+
+    n_id, n_en = per_group(form == "id"), per_group(form == "en")
+    locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
+    decided = set(locales[per_group(present) > 0])
+    locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
+    values, reasons = value[codes], reason[codes]
+    rows = np.flatnonzero((form == "ambiguous")[codes])
+    if len(rows):  # read as the locale of their group, rejected where it mixes locales
+        of_group, of_cell = group[rows], codes[rows]
+        mixed = ((n_id > 0) & (n_en > 0))[of_group]
+        reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")
+        values[rows] = np.where(mixed, np.nan, np.where(reads_id[of_group], as_id[of_cell],
+                                                       as_en[of_cell]))
+        reasons[rows[mixed]] = "ambiguous number in a column mixing locales"
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale,
+                        _spread(percent, codes, s.index))
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -302,65 +274,37 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 _WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
 _ZONE = r"(?: ?(?:z|utc|gmt|wib|wita|wit|[+-][0-9]{2}(?::?[0-9]{2})?))?"
 _TIME = r"(?:[ tT][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?" + _ZONE + ")?"
-_ISO = r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME + "$"
-_DAY_FIRST = r"^(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})" + _TIME + "$"
-_DAY_NAME = r"^(?P<d>[0-9]{1,2})[ \-./]*(?P<name>[a-z]+)\.?[ \-./,]*(?P<y>[0-9]{4}|[0-9]{2})$"
-_NAME_DAY = r"^(?P<name>[a-z]+)\.? *(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,? +(?P<y>[0-9]{4})$"
-_COMPACT = r"^(?P<y>(?:19|20)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"
-_SERIAL = r"^(?P<serial>[0-9]{1,6}(?:\.[0-9]+)?)$"
+_DATE_FORMS = tuple(re.compile(form) for form in (
+    r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME,  # ISO
+    r"(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})" + _TIME,  # day first
+    r"(?P<y>(?:19|20)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})",  # compact
+    r"(?P<d>[0-9]{1,2})[ \-./]*(?P<name>[a-z]+)\.?[ \-./,]*(?P<y>[0-9]{4}|[0-9]{2})",
+    r"(?P<name>[a-z]+)\.? *(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,? +(?P<y>[0-9]{4})",
+))
+_SERIAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]+)?")
 
 
-def _two_digit_year(year: pd.Series) -> pd.Series:
-    """'23' -> 2023, '85' -> 1985 (pivot at 69, as Python's %y)."""
-    return year.where(year >= 100, np.where(year < 70, year + 2000, year + 1900))
-
-
-def _dates_from_text(text: pd.Series) -> pd.DataFrame:
-    """Vectorised over unique cleaned texts: columns date (datetime64[ns]) and reason."""
-    t = text.str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
-    t = t.str.replace(r" +", " ", regex=True).str.strip()
-    year = pd.Series(np.nan, index=t.index)
-    month = pd.Series(np.nan, index=t.index)
-    day = pd.Series(np.nan, index=t.index)
-    serial = pd.Series(np.nan, index=t.index)
-    unknown_name = pd.Series(False, index=t.index)
-    todo = pd.Series(True, index=t.index)
-
-    for pattern in (_ISO, _DAY_FIRST, _COMPACT, _DAY_NAME, _NAME_DAY):
-        parts = t[todo].str.extract(pattern)
-        parts = parts[parts["y"].notna()]
-        if "name" in parts:
-            parts["m"] = parts["name"].map(MONTHS)
-            unknown_name[parts.index[parts["m"].isna()]] = True
-            parts = parts[parts["m"].notna()]
-        year[parts.index] = parts["y"].astype(float)
-        month[parts.index] = parts["m"].astype(float)
-        day[parts.index] = parts["d"].astype(float)
-        todo[parts.index] = False
-    parts = t[todo].str.extract(_SERIAL)
-    hit = parts["serial"].notna()
-    serial[parts.index[hit]] = pd.to_numeric(parts.loc[hit, "serial"], errors="coerce")
-
-    year = _two_digit_year(year)
-    fields = pd.DataFrame({"year": year, "month": month, "day": day})
-    has_fields = fields.notna().all(axis=1)
-    year_ok = year.between(*DATE_YEAR_RANGE)
-    valid_fields = has_fields & year_ok & month.between(1, 12) & day.between(1, 31)
-    date = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
-    if valid_fields.any():
-        built = pd.to_datetime(fields[valid_fields].astype(int), errors="coerce")
-        date[valid_fields] = built.astype("datetime64[ns]")
-    serial_ok = serial.between(*EXCEL_SERIAL_RANGE)
-    if serial_ok.any():
-        days = np.floor(serial[serial_ok]).astype("int64")
-        date[serial_ok] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
-
-    reason = pd.Series(None, index=t.index, dtype=object)
-    reason[has_fields & ~year_ok] = "implausible year"
-    reason[has_fields & year_ok & date.isna()] = "impossible date"
-    reason[~has_fields & date.isna()] = "unrecognised date"
-    reason[unknown_name & date.isna()] = "unrecognised date"
-    return pd.DataFrame({"date": date, "reason": reason})
+@functools.lru_cache(maxsize=100_000)  # the same dates recur in file after file
+def _date_of(text: str) -> tuple[dt.date | None, str | None]:
+    """(date, reason) of one cleaned lower-case text."""
+    for form in _DATE_FORMS:
+        if (match := form.fullmatch(text)) is None:
+            continue
+        month = MONTHS.get(match["name"]) if "name" in form.groupindex else int(match["m"])
+        if month is None:  # an unknown month name
+            return None, "unrecognised date"
+        year = int(match["y"])
+        if year < 100:  # '23' -> 2023, '85' -> 1985 (pivot at 69, as Python's %y)
+            year += 2000 if year < 70 else 1900
+        if not DATE_YEAR_RANGE[0] <= year <= DATE_YEAR_RANGE[1]:
+            return None, "implausible year"
+        try:
+            return dt.date(year, month, int(match["d"])), None
+        except ValueError:
+            return None, "impossible date"
+    if _SERIAL.fullmatch(text) and EXCEL_SERIAL_RANGE[0] <= float(text) <= EXCEL_SERIAL_RANGE[1]:
+        return (EXCEL_EPOCH + dt.timedelta(days=math.floor(float(text)))).date(), None
+    return None, "unrecognised date"
 
 
 def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
@@ -376,34 +320,28 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) ->
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
         return ParsedColumn(values.dt.normalize().astype("datetime64[ns]"),
-                            _reason_series(s.index))
+                            pd.Series(None, s.index, object))
     codes, cells = _distinct(s, distinct)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    reason = _reason_series(cells.index)
+    reason = np.full(len(cells), None, dtype=object)
     if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):
         is_date = cells.map(lambda v: isinstance(v, dt.date | np.datetime64)).astype(bool)
         if is_date.any():
-            converted = pd.to_datetime(cells[is_date].map(_naive), errors="coerce")
+            naive = cells[is_date].map(lambda v: v.replace(tzinfo=None)
+                                       if isinstance(v, dt.datetime) else v)
+            converted = pd.to_datetime(naive, errors="coerce")
             values[is_date] = converted.dt.normalize().astype("datetime64[ns]")
             reason[is_date & values.isna()] = "impossible date"
             cells = cells.where(~is_date)
-        is_num = cells.map(_is_number).astype(bool) & cells.notna()
-        if is_num.any():
-            cells = cells.astype(object)
-            cells[is_num] = cells[is_num].map(lambda v: repr(float(v)))
-    text = _as_text(cells).dropna()
+        cells = cells.map(lambda v: repr(float(v)) if _is_number(v) and not math.isnan(v) else v)
+    text = _as_text(cells).dropna().str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
+    text = text.str.replace(" +", " ", regex=True).str.strip()
     if len(text):
-        found = _dates_from_text(text)
-        values[text.index] = found["date"].astype("datetime64[ns]")
-        reason[text.index] = found["reason"]
-    return ParsedColumn(_spread(values, codes, s.index),
-                        _spread(_clean_reason(reason), codes, s.index))
-
-
-def _naive(value: object) -> object:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value
+        dates, reasons = zip(*map(_date_of, text.tolist()), strict=True)
+        values[text.index] = pd.to_datetime(dates).as_unit("ns")
+        reason[text.index] = reasons
+    return ParsedColumn(_spread(values.to_numpy(), codes, s.index),
+                        _spread(reason, codes, s.index, object))
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -414,72 +352,59 @@ _TAHUN = r"(?:TAHUN|THN|TH)?"
 _SEMESTER_WORD = r"(?:SEMESTER|SMSTR|SMT|SEM|S)"
 _QUARTER_WORD = r"(?:TRIWULAN|TRIWULAN KE|TRW|TW|KUARTAL|KWARTAL|QUARTER|QTR|Q)"
 _SEP = r"[ /\-,]*"
-_PERIOD_PATTERNS: tuple[tuple[Granularity, str], ...] = (
-    ("semester", rf"^{_SEMESTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}$"),
-    ("semester", rf"^{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD} *{_ROMAN_OR_DIGIT}$"),
-    ("quarter", rf"^{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}$"),
-    ("quarter", rf"^{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}$"),
-    ("year", rf"^{_TAHUN} *{_YEAR}(?:\.0+)?$"),
-    ("month", rf"^{_YEAR}[-/](?P<m>[0-9]{{1,2}})$"),
+_PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(form)) for kind, form in (
+        ("semester", rf"{_SEMESTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
+        ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD} *{_ROMAN_OR_DIGIT}"),
+        ("quarter", rf"{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
+        ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}"),
+        ("year", rf"{_TAHUN} *{_YEAR}(?:\.0+)?"),
+        ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
+    ))
+_MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
+    r"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
+    r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})"
 )
-_RANGE = re.compile(
-    r"^(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
-    r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})$"
-)
-_MONTH_YEAR = re.compile(r"^(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})$")
+_MONTH_YEAR = re.compile(r"(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})")
 _FINENESS: dict[str, int] = {"month": 12, "quarter": 4, "semester": 2, "year": 1}
+_RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
 
-def _periods_from_text(text: pd.Series) -> pd.DataFrame:
-    """Vectorised over unique texts: granularity, year and first month of the named period."""
-    t = text.str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
-    t = t.str.replace(r"[.:_]", " ", regex=True)
-    t = t.str.replace(r" +", " ", regex=True).str.strip()
-    granularity = pd.Series(None, index=t.index, dtype=object)
-    year = pd.Series(np.nan, index=t.index)
-    first_month = pd.Series(np.nan, index=t.index)
-    todo = pd.Series(True, index=t.index)
-    for kind, pattern in _PERIOD_PATTERNS:
-        parts = t[todo].str.extract(pattern)
-        idx = parts.index[parts["y"].notna()]
-        if len(idx) == 0:
+def _named_period(label: str) -> tuple[Granularity, int, int] | None:
+    """(granularity, year, first month) of the period one cleaned upper-case label names."""
+    for kind, form in _PERIOD_FORMS:
+        if (match := form.fullmatch(label)) is None:
             continue
-        year[idx] = parts.loc[idx, "y"].astype(float)
+        year = int(match["y"])
         if kind in ("semester", "quarter"):
-            part = parts.loc[idx, "part"].map(lambda p: ROMAN.get(p) or int(p)).astype(float)
-            n = PER_YEAR[kind]
-            valid = part <= n
-            first_month[idx[valid.to_numpy()]] = (part[valid] - 1) * (12 // n) + 1
-        elif kind == "month":
-            m = parts.loc[idx, "m"].astype(float)
-            first_month[idx[m.between(1, 12).to_numpy()]] = m[m.between(1, 12)]
-        else:
-            first_month[idx] = 1.0
-        granularity[idx[first_month[idx].notna().to_numpy()]] = kind
-        todo[idx] = False
-    # Month names: 'Januari-Juni 2023', 'Jan s/d Mar 2023', 'Agustus 2023'.
-    for i in t[todo].index:
-        text_i = t[i]
-        if m := _RANGE.match(text_i):
-            a, b = MONTHS.get(m["a"].lower()), MONTHS.get(m["b"].lower())
-            kind = _range_kind(a, b)
-            if kind is not None and a is not None:
-                granularity[i], year[i], first_month[i] = kind, float(m["y"]), float(a)
-        elif (m := _MONTH_YEAR.match(text_i)) and m["a"].lower() in MONTHS:
-            granularity[i], year[i], first_month[i] = "month", float(m["y"]), float(
-                MONTHS[m["a"].lower()])
-    return pd.DataFrame({"granularity": granularity, "year": year, "first_month": first_month})
-
-
-def _range_kind(first: int | None, last: int | None) -> Granularity | None:
-    """The period a month range covers, if it is exactly one: (1, 6) -> 'semester'."""
-    if first is None or last is None or last < first:
-        return None
-    length = last - first + 1
-    for kind, n in (("month", 12), ("quarter", 4), ("semester", 2), ("year", 1)):
-        if length == 12 // n and (first - 1) % length == 0:
-            return kind  # type: ignore[return-value]
+            part, n = ROMAN.get(match["part"]) or int(match["part"]), PER_YEAR[kind]
+            return (kind, year, (part - 1) * (12 // n) + 1) if part <= n else None
+        month = int(match["m"]) if kind == "month" else 1
+        return (kind, year, month) if 1 <= month <= 12 else None
+    if match := _MONTH_RANGE.fullmatch(label):  # a range of months that is exactly one period
+        first, last = MONTHS.get(match["a"].lower()), MONTHS.get(match["b"].lower())
+        if first is None or last is None:
+            return None
+        kind = _RANGE_KINDS.get(last - first + 1)
+        fits = kind is not None and (first - 1) % (last - first + 1) == 0
+        return (kind, int(match["y"]), first) if fits else None
+    if (match := _MONTH_YEAR.fullmatch(label)) and match["a"].lower() in MONTHS:
+        return "month", int(match["y"]), MONTHS[match["a"].lower()]
     return None
+
+
+def _period_of(label: str, freq: Frequency) -> tuple[Any, Any, Any, str | None]:
+    """(period_index, granularity, year, reason) of one cleaned upper-case label."""
+    named = _named_period(label)
+    if named is None:
+        return pd.NA, pd.NA, pd.NA, "unrecognised period"
+    kind, year, month = named
+    if not PERIOD_YEAR_RANGE[0] <= year <= PERIOD_YEAR_RANGE[1]:
+        return pd.NA, kind, year, "implausible year"
+    if _FINENESS[kind] < PER_YEAR[freq]:
+        return pd.NA, kind, year, (f"year-only period cannot be placed in a {freq}"
+                                   if kind == "year" else "period coarser than panel frequency")
+    return month_period_index(year, month, freq), kind, year, None
 
 
 def parse_periods(s: pd.Series, freq: Frequency = "semester",
@@ -493,25 +418,15 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     codes, cells = _distinct(s, distinct)
     if pd.api.types.is_numeric_dtype(cells.dtype) or cells.dtype == object:
         cells = cells.map(lambda v: repr(v) if _is_number(v) else v)
-    text = _as_text(cells)
-    found = _periods_from_text(text.dropna()).reindex(text.index)
-    present = text.notna()
-    parsed = found["granularity"].notna()
-    year_ok = found["year"].between(*PERIOD_YEAR_RANGE)
-    granularity = found["granularity"].where(parsed, pd.NA).astype(object)
-    reason = _reason_series(text.index)
-    reason[present & ~parsed] = "unrecognised period"
-    reason[parsed & ~year_ok] = "implausible year"
-    n = PER_YEAR[freq]
-    fineness = granularity.map(_FINENESS).astype(float)
-    coarser = parsed & year_ok & (fineness < n)
-    reason[coarser & (granularity == "year")] = f"year-only period cannot be placed in a {freq}"
-    reason[coarser & (granularity != "year")] = "period coarser than panel frequency"
-    index = month_period_index(found["year"], found["first_month"], freq)
-    index = index.where(parsed & year_ok & (fineness >= n)).astype("Int64")
-    return ParsedPeriods(_spread(index, codes, s.index), _spread(granularity, codes, s.index),
-                         _spread(found["year"].where(parsed).astype("Int64"), codes, s.index),
-                         _spread(_clean_reason(reason), codes, s.index), freq)
+    text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
+    text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
+    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, pd.NA, pd.NA, None)
+             for label in text.str.strip().tolist()]  # never empty: the missing cell is last
+    index, granularity, year, reason = np.array(found, dtype=object).T
+    return ParsedPeriods(_spread(pd.array(index, dtype="Int64"), codes, s.index),
+                         _spread(granularity, codes, s.index, object, "granularity"),
+                         _spread(pd.array(year, dtype="Int64"), codes, s.index, name="year"),
+                         _spread(reason, codes, s.index, object), freq)
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -530,17 +445,16 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
     index = s.index
-    reason = _reason_series(index)
     if s.dtype == object or pd.api.types.is_numeric_dtype(s.dtype):
         s = s.map(lambda v: repr(v) if _is_number(v) else v)
     text = _as_text(s)
     text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
     text = text.str.replace(_NIP_LABEL, "", regex=True)
-    present = text.notna() & (text != "")
+    present = (text.notna() & (text != "")).to_numpy(bool)
+    reason = np.full(len(text), None, dtype=object)
 
     def flag(mask: pd.Series, why: str) -> None:
-        mask = mask.fillna(False).astype(bool) & present & reason.isna()
-        reason[mask] = why
+        reason[mask.fillna(False).to_numpy(bool) & present & pd.isna(reason)] = why
 
     flag(text.str.fullmatch(_NIP_SCIENTIFIC), "NIP damaged by spreadsheet (scientific notation)")
     flag(text.str.fullmatch(_NIP_FLOAT_SUFFIX), "NIP damaged by spreadsheet (read as a number)")
@@ -549,14 +463,15 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     flag(digits.str.len() != 18, "NIP is not 18 digits")
     flag(digits.str.endswith("000"), "NIP damaged by spreadsheet (last digits 000)")
 
-    ok = present & reason.isna()
+    ok = present & pd.isna(reason)
     d = digits.where(ok)
     birth = pd.to_datetime(d.str.slice(0, 8), format="%Y%m%d", errors="coerce")
     flag(ok & birth.isna(), "NIP birth date (digits 1-8) is not a date")
     birth_year = birth.dt.year
     flag(~birth_year.between(*NIP_BIRTH_YEAR_RANGE), "NIP birth year implausible")
-    appointment_year = pd.to_numeric(d.str.slice(8, 12), errors="coerce")
-    field = pd.to_numeric(d.str.slice(12, 14), errors="coerce")
+    digits_9_to_15 = d.str.slice(8, 15).astype("Int64").astype(float)  # YYYY, field, sex
+    appointment_year = digits_9_to_15 // 1000
+    field = digits_9_to_15 // 10 % 100
     is_pns = field.between(1, 12)
     is_pppk = field.between(13, 99)
     flag(~(is_pns | is_pppk), "NIP digits 13-14 are neither a month nor a PPPK code")
@@ -565,9 +480,9 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     appointment_month = appointment_year * 12 + field.where(is_pns, 1) - 1
     flag(appointment_month > reference.year * 12 + reference.month - 1,
          "NIP appointment after the reference date")
-    flag(~d.str.slice(14, 15).isin(["1", "2"]), "NIP sex digit (15) is not 1 or 2")
+    flag(~(digits_9_to_15 % 10).isin([1, 2]), "NIP sex digit (15) is not 1 or 2")
 
-    valid = present & reason.isna()
+    valid = present & pd.isna(reason)
     kind = pd.Series(pd.NA, index=index, dtype=object)
     kind[valid & is_pns] = "PNS"
     kind[valid & is_pppk] = "PPPK"
@@ -576,7 +491,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
         kind=kind,
         birth_date=birth.where(valid).astype("datetime64[ns]"),
         appointment_year=appointment_year.where(valid).astype("Int64"),
-        reason=_clean_reason(reason),
+        reason=pd.Series(reason, index, object),
     )
 
 
@@ -592,9 +507,7 @@ _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
 
 def _status_of(value: str) -> str:
     key = re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
-    if not key:
-        return "OTHER"
-    if _NEGATION.search(key):
+    if not key or _NEGATION.search(key):
         return "OTHER"
     if _PPPK_WORDS.search(key):
         return "PPPK_PT" if _PART_TIME_WORDS.search(key) else "PPPK"
@@ -618,9 +531,9 @@ def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
     row or the reverse); None elsewhere. `status` may be raw or already normalised."""
     normalised = normalise_status(status)
     kind = kind.reindex(status.index)
-    reason = _reason_series(status.index)
-    reason[kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])] = (
+    reason = np.full(len(status), None, dtype=object)
+    reason[(kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])).to_numpy()] = (
         "NIP is a PNS number but status is PPPK")
-    reason[kind.isin(["PPPK"]) & normalised.isin(["PNS"])] = (
+    reason[(kind.isin(["PPPK"]) & normalised.isin(["PNS"])).to_numpy()] = (
         "NIP is a PPPK number but status is PNS")
-    return _clean_reason(reason)
+    return pd.Series(reason, status.index, object)
