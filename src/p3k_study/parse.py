@@ -193,15 +193,12 @@ def _read_number(text: str) -> tuple[str | None, float, float, bool]:
     if _SCIENTIFIC.fullmatch(t):
         value = float(t.replace(",", ".")) * factor
         return "neutral", value, value, percent
-    as_id = np.nan if not _ID_FORM.fullmatch(t) else float(
-        t.replace(".", "").replace(",", ".")) * factor
-    as_en = float(t.replace(",", "")) * factor if _EN_FORM.fullmatch(t) else np.nan
-    if math.isnan(as_id) or math.isnan(as_en):
-        form = None if math.isnan(as_id) and math.isnan(as_en) else (
-            "en" if math.isnan(as_id) else "id")
-    else:
-        form = "neutral" if as_id == as_en else "ambiguous"
-    return form, as_id, as_en, percent
+    is_id, is_en = _ID_FORM.fullmatch(t), _EN_FORM.fullmatch(t)
+    as_id = float(t.replace(".", "").replace(",", ".")) * factor if is_id else np.nan
+    as_en = float(t.replace(",", "")) * factor if is_en else np.nan
+    if is_id and is_en:
+        return ("neutral" if as_id == as_en else "ambiguous"), as_id, as_en, percent
+    return ("id" if is_id else "en" if is_en else None), as_id, as_en, percent
 
 
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
@@ -221,27 +218,23 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
         return ParsedColumn(s.astype(float), pd.Series(None, s.index, object), "ambiguous",
                             pd.Series(False, index=s.index, dtype=bool))
     codes, cells = _distinct(s, distinct)
-    n = len(cells)
-    value, reason = np.full(n, np.nan), np.full(n, None, dtype=object)
-    if cells.dtype == object:
+    value = np.full(len(cells), np.nan)
+    if cells.dtype == object:  # Python numbers stand as they are
         already = cells.map(_is_number).to_numpy(bool)
         value[already] = cells[already].astype(float)
         cells = cells.where(~already)
     text = _as_text(cells)
     error_key = text.str.upper()
     is_error = error_key.isin(EXCEL_ERRORS).to_numpy(bool)
-    reason[is_error] = ("Excel error cell " + error_key[is_error]).to_numpy(dtype=object)
     is_dash = text.isin(DASH_PLACEHOLDERS).to_numpy(bool)
-    reason[is_dash] = "dash placeholder (no value)"
     present = text.notna().to_numpy(bool) & ~is_error & ~is_dash
-    form = np.full(n, None, dtype=object)
-    as_id, as_en, percent = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
-    texts = text.tolist()
-    for i in np.flatnonzero(present):
-        form[i], as_id[i], as_en[i], percent[i] = _read_number(texts[i])
-    value = np.where((form == "id") | (form == "neutral"), as_id,
-                     np.where(form == "en", as_en, value))
-    reason[present & pd.isna(form)] = "not a number"
+    form, as_id, as_en, percent = np.array(  # a cell not read keeps its value (NaN or a number)
+        [_read_number(t) if p else (None, v, v, False)
+         for t, p, v in zip(text.tolist(), present, value, strict=True)], dtype=object).T
+    as_id, as_en, percent = as_id.astype(float), as_en.astype(float), percent.astype(bool)
+    reason = np.select([is_error, is_dash, present & pd.isna(form)],
+                       [("Excel error cell " + error_key).to_numpy(object),
+                        "dash placeholder (no value)", "not a number"], None)
 
     labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
     if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
@@ -256,7 +249,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
     decided = set(locales[per_group(present) > 0])
     locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
-    values, reasons = value[codes], reason[codes]
+    values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
         of_group, of_cell = group[rows], codes[rows]
@@ -483,12 +476,10 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     flag(~(digits_9_to_15 % 10).isin([1, 2]), "NIP sex digit (15) is not 1 or 2")
 
     valid = present & pd.isna(reason)
-    kind = pd.Series(pd.NA, index=index, dtype=object)
-    kind[valid & is_pns] = "PNS"
-    kind[valid & is_pppk] = "PPPK"
     return ParsedNip(
         nip=digits.where(valid).astype("str"),
-        kind=kind,
+        kind=pd.Series(np.select([valid & is_pns, valid & is_pppk], ["PNS", "PPPK"], pd.NA),
+                       index, object),
         birth_date=birth.where(valid).astype("datetime64[ns]"),
         appointment_year=appointment_year.where(valid).astype("Int64"),
         reason=pd.Series(reason, index, object),
@@ -498,8 +489,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 # --- employment status -----------------------------------------------------------------------
 
 _PPPK_WORDS = re.compile(
-    r"\b(pppk|p3k|pppk\w*|ni pppk|pegawai pemerintah dengan perjanjian kerja)\b"
-)
+    r"\b(pppk|p3k|pppk\w*|ni pppk|pegawai pemerintah dengan perjanjian kerja)\b")
 _PART_TIME_WORDS = re.compile(r"\b(paruh waktu|paruhwaktu|pw|pt|part time|parttime)\b")
 _PNS_WORDS = re.compile(r"^(c ?pns|pns|pegawai negeri sipil|calon pegawai negeri sipil)\b")
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")

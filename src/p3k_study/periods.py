@@ -41,8 +41,7 @@ def period_labels(index: Sequence[int] | np.ndarray | pd.Series, freq: Frequency
                   ) -> pd.arrays.ArrowStringArray:
     """`period_label` of many indices (worked out once per distinct index), as a string array."""
     codes, uniques = pd.factorize(np.asarray(index, dtype="int64"))
-    labels = pd.array([period_label(int(i), freq) for i in uniques], dtype="string")
-    return labels.take(codes) if len(codes) else pd.array([], dtype="string")
+    return pd.array([period_label(int(i), freq) for i in uniques], dtype="string").take(codes)
 
 
 def period_bounds(index: int, freq: Frequency = "semester") -> tuple[dt.date, dt.date]:
@@ -98,15 +97,14 @@ def label_periods_in_text(text: str, labels: dict[int, str]) -> str:
     of a longer number ('14042', '4042.5', '4042,5'), of a word ('x4042'), a signed number
     ('-4042') or a count ('4042 units', '4042 treated and ...'); everything else is left as
     written. 'ATT(4042,4044)', 'periods >= 4051', '[4042, 4043]' and '4040-4042' change."""
-    def replace(match: re.Match[str]) -> str:
-        sign, digits = match.group(1), match.group(2)
-        if sign or int(digits) not in labels:
-            return match.group(0)
-        if _COUNT_AFTER.match(text, match.end()):
-            return match.group(0)
-        return labels[int(digits)]
-
     text = str(text)
+
+    def replace(match: re.Match[str]) -> str:
+        sign, number = match.group(1), int(match.group(2))
+        if sign or number not in labels or _COUNT_AFTER.match(text, match.end()):
+            return match.group(0)
+        return labels[number]
+
     return _WHOLE_NUMBER.sub(replace, text)
 
 
