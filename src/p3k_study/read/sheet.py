@@ -96,10 +96,9 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     word = max(keys[0].split(" "), key=len)
     # an ASCII word is sought in Arrow's lower case (4x faster than ignore_case): Arrow's
     # lower() gives an ASCII letter wherever Python's does
-    if word.isascii():
-        first = pc.match_substring(pc.utf8_lower(kept[0]), word)
-    else:
-        first = pc.match_substring(kept[0], word, ignore_case=True)
+    lower = word.isascii()
+    first = pc.match_substring(pc.utf8_lower(kept[0]) if lower else kept[0], word,
+                               ignore_case=not lower)
     found = np.flatnonzero(pc.fill_null(first, False).to_numpy() if word
                            else blank[0, rows]).tolist()
     texts = [c.take(found).to_pylist() for c in kept] if found else []
