@@ -40,9 +40,9 @@ def read_csv(path: Path) -> RawSheet:
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
     lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + (
-        not data.endswith((b"\n", b"\r")))
+        not data.endswith((b"\n", b"\r"))) if quoted else 0  # LF, CR or CRLF end a line
     stray = table is None  # quotes that do not parse, or a quote opened and never closed:
-    # a cell holding a line break (so fewer records than lines) and the separator
+    # a (quoted) cell holding a line break, so fewer records than lines, and the separator
     if table is not None and table.num_rows < lines:
         cells = grid_cells(table)
         breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
