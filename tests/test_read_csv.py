@@ -85,6 +85,16 @@ def test_csv_repeated_headers_title_rows_and_blank_lines(tmp_path):
     assert sheet.rows_in == 4
 
 
+@pytest.mark.parametrize(("header", "again"), [
+    ("NIP;Nama", "  nip ;NAMA"),  # the first header word ASCII
+    ("Ünit Kerja;NIP", "ÜNIT  KERJA;nip"),  # ... not ASCII
+    ("Kode;Nama", "\u212aODE;nama"),  # a KELVIN SIGN, which lower() makes an ASCII 'k'
+])
+def test_csv_repeated_headers_in_another_case(tmp_path, header, again):
+    sheet = read_table(write(tmp_path / "r.csv", f"{header}\n1;a\n{again}\n2;b\n"))[0]
+    assert sheet.dropped == [(3, REPEATED_HEADER)] and sheet.frame["_row"].tolist() == [2, 4]
+
+
 def test_csv_ragged_rows_and_empty_cells(tmp_path):
     sheet = read_table(write(tmp_path / "g.csv", "a,b\n1\n2,3,4\n,5\n"))[0]
     assert list(sheet.frame.columns) == ["a", "b", "column_3", "_row"]

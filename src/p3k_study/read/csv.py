@@ -39,8 +39,11 @@ def read_csv(path: Path) -> RawSheet:
     data = text.encode("utf-8")
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
+    lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + (
+        not data.endswith((b"\n", b"\r"))) if quoted else 0  # LF, CR or CRLF end a line
     stray = table is None  # quotes that do not parse, or a quote opened and never closed:
-    if quoted and table is not None:  # a cell holding a line break and the separator
+    # a (quoted) cell holding a line break, so fewer records than lines, and the separator
+    if table is not None and table.num_rows < lines:
         cells = grid_cells(table)
         breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
         stray = bool(pc.any(pc.and_(breaks, pc.match_substring(cells, separator))).as_py())

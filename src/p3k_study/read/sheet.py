@@ -94,8 +94,13 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
     keys = [_header_key(c) for c in header]
     word = max(keys[0].split(" "), key=len)
-    found = np.flatnonzero(pc.fill_null(pc.match_substring(kept[0], word, ignore_case=True),
-                                        False).to_numpy() if word else blank[0, rows]).tolist()
+    # an ASCII word is sought in Arrow's lower case (4x faster than ignore_case): Arrow's
+    # lower() gives an ASCII letter wherever Python's does
+    lower = word.isascii()
+    first = pc.match_substring(pc.utf8_lower(kept[0]) if lower else kept[0], word,
+                               ignore_case=not lower)
+    found = np.flatnonzero(pc.fill_null(first, False).to_numpy() if word
+                           else blank[0, rows]).tolist()
     texts = [c.take(found).to_pylist() for c in kept] if found else []
     drop = {i: REPEATED_HEADER for k, i in enumerate(found)  # {position in rows: reason}
             if [_header_key(t[k] or "") for t in texts] == keys}

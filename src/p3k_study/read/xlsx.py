@@ -13,7 +13,6 @@ import datetime as dt
 import html
 import re
 import zipfile
-from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from p3k_study.errors import UnreadableFile
-from p3k_study.read.sheet import RawSheet, build_sheet, empty_as_null
+from p3k_study.read.sheet import RawSheet, build_sheet
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -93,25 +92,21 @@ def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
     they are, other values through `cell_text` once per distinct value (floats, most cells,
     found distinct by Arrow's dictionary encoding)."""
     n_rows, width = len(values), len(values[0]) if values else 0
-    flat = np.fromiter(chain.from_iterable(values), dtype=object, count=n_rows * width)
-    kinds = np.fromiter(map({str: 0, float: 1}.get, map(type, flat), repeat(2)), dtype=np.int8,
-                        count=len(flat))  # text, float, other
-    number = kinds == 1
-    numbers = flat[number].astype("float64")
+    flat = np.array(values, dtype=object).reshape(n_rows, width).T.ravel()  # column after column
+    types = np.fromiter(map(type, flat), dtype=object, count=len(flat))
+    is_float = np.equal(types, float)
+    numbers = flat[is_float].astype("float64")
+    floats = pc.dictionary_encode(pa.array(numbers))
+    flat[is_float] = np.array([*map(cell_text, floats.dictionary.to_pylist())], dtype=object)[
+        floats.indices.to_numpy()]
+    other = np.flatnonzero(~is_float & np.not_equal(types, str))
+    keys = list(zip(types[other], flat[other], strict=True))  # True and 1 are two texts
+    texts = {key: cell_text(key[1]) for key in set(keys)}
+    flat[other] = [texts[key] for key in keys]
     # calamine's grid holds every cell of the XML, error cells as '': exact cells fall inside
     for (r, c), text in _exact_cells(xml, bool((np.abs(numbers) >= 1e15).any())).items():
-        flat[r * width + c], kinds[r * width + c] = text, 0
-    floats = pc.dictionary_encode(pa.array(numbers[kinds[number] == 1]))
-    where = [np.flatnonzero(kinds == kind) for kind in range(3)]
-    other = list(zip(map(type, flat[where[2]]), flat[where[2]], strict=True))
-    texts = {key: cell_text(key[1]) for key in set(other)}
-    parts = [empty_as_null(pa.array(flat[where[0]], type=pa.large_string())),
-             pa.array(map(cell_text, floats.dictionary.to_pylist()), pa.large_string()).take(
-                 floats.indices),
-             pa.array([texts[key] for key in other], type=pa.large_string())]
-    position = np.empty(len(flat), dtype="int64")
-    position[np.concatenate(where)] = np.arange(len(flat))
-    cells = pa.concat_arrays(parts).take(position.reshape(n_rows, width).T.ravel())
+        flat[c * n_rows + r] = text
+    cells = pa.array(flat, type=pa.large_string(), mask=flat == "")
     return pa.table([cells.slice(j * n_rows, n_rows) for j in range(width)],
                     names=list(map(str, range(width))))
 
