@@ -6,7 +6,7 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.panel import build_panel
-from p3k_study.schemas import PANEL, describe
+from p3k_study.schemas import PANEL
 
 UNITS = pd.DataFrame({"unit_id": ["32.01/education", "32.01/health"], "kode_pemda": "32.01",
                       "nama_pemda": "Kabupaten Bogor", "kode_provinsi": "32",
@@ -36,7 +36,7 @@ def test_columns_are_panel_columns_then_flags() -> None:
     assert list(panel.columns) == list(PANEL.columns)
     flags = [c.startswith("flag_") for c in panel.columns]
     assert flags == sorted(flags)  # the flags come last
-    assert all(describe(PANEL).values())  # every column says what it holds
+    assert all(column.description for column in PANEL.columns.values())  # each says what it holds
 
 
 def test_counts_on_last_day_hires_and_cohort() -> None:

@@ -185,7 +185,7 @@ def combine_ikm(
     `ikm_difference` = answers - published and `flag_published_disagrees` marks a difference
     above `disagreement` points. `ikm_source` says which one `ikm` is.
     """
-    from p3k_study.schemas import IKM_UNIT, typed
+    from p3k_study.schemas import IKM_UNIT, sorted_rows, typed
 
     keys = IKM_UNIT_KEYS
     a = from_answers.assign(ikm_source="answers")
@@ -206,4 +206,4 @@ def combine_ikm(
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
     for col in ("respondents", "sample_required"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
-    return typed(IKM_UNIT, out).sort_values(keys, kind="stable", ignore_index=True)
+    return sorted_rows(typed(IKM_UNIT, out), keys)

@@ -23,7 +23,7 @@ import pandas as pd
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
 from p3k_study.periods import Frequency, month_period_index, period_labels
-from p3k_study.schemas import PANEL, typed
+from p3k_study.schemas import PANEL, sorted_rows, typed
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
@@ -93,7 +93,7 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     are inferred as the increase of PPPK in post since the unit's previous observed period (the
     first observed period counts all PPPK in post as hires) and `flag_hires_inferred` is set.
     """
-    out = counts.sort_values(["unit_id", "period_index"], kind="stable")
+    out = sorted_rows(counts, ["unit_id", "period_index"])
     out = out.assign(**{col: pd.to_numeric(out[col], errors="coerce").fillna(0).astype("int64")
                         for col in COUNT_COLUMNS})
     p3k = out["n_p3k"] + out["n_p3k_part_time"]
@@ -103,7 +103,7 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
                      p3k_hires=given.fillna(inferred).astype("int64"),
                      flag_staff_from_counts=True, flag_hires_inferred=given.isna().to_numpy())
     return out[["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                "flag_staff_from_counts", "flag_hires_inferred"]].reset_index(drop=True)
+                "flag_staff_from_counts", "flag_hires_inferred"]]
 
 
 def _share(n_staff: np.ndarray, p3k: np.ndarray) -> np.ndarray:
@@ -225,4 +225,4 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
              "flag_mutu_disagrees"]
     out[flags] = out[flags].fillna(False)
     out = typed(PANEL, out)
-    return out.sort_values(["unit_id", "period_index"], kind="stable", ignore_index=True)
+    return sorted_rows(out, ["unit_id", "period_index"])

@@ -42,6 +42,7 @@ from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
 from p3k_study.prepare.intake import Cleaned, clean_kinds, stage
 from p3k_study.prepare.summary import format_summary, summarise
 from p3k_study.prepare.write import SUMMARY_FILE, write_outputs
+from p3k_study.schemas import sorted_rows
 
 __all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "clean_kinds",
            "format_summary", "ikm_unit_table", "prepare"]
@@ -113,11 +114,10 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
                                           ignore_index=True)),  # finalised as each kind joined
     }
     if counts.files:
-        tables["staff_counts"] = counts.table.sort_values(
-            ["unit_id", "period_index", "source_file", "row"], kind="stable", ignore_index=True)
+        tables["staff_counts"] = sorted_rows(counts.table,
+                                             ["unit_id", "period_index", "source_file", "row"])
     if kinerja.files:
-        tables["kinerja"] = kinerja.table.sort_values(
-            ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
+        tables["kinerja"] = sorted_rows(kinerja.table, ["unit_id", "year", "source_file", "row"])
     with stage("masking personal data in the outputs", inputs):  # the staff's in `derive`
         scrubber = derived["pegawai"].scrubber
         tables = {name: table if name == "staff" else scrubber.table(table)

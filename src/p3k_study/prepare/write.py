@@ -18,12 +18,6 @@ from p3k_study.errors import StageError
 SUMMARY_FILE = "cleaning_summary.json"
 
 
-def sorted_staff(roster: pd.DataFrame) -> pd.DataFrame:
-    """The clean roster in the order it is written: by unit, employee, TMT, file and row."""
-    return roster.sort_values(["unit_id", "employee_id", "tmt", "source_file", "row"],
-                              kind="stable", ignore_index=True)
-
-
 def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
     """Check a table against its schema and return it as given (pandera's coercion would turn
     text columns into NaN-missing 'str'); a failure is a bug in this package: a `StageError`
