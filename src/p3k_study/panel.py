@@ -30,14 +30,10 @@ STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
 COUNT_COLUMNS = list(STATUS_COLUMNS.values())
 
 
-def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
-    """Vectorised `periods.period_index` for a datetime Series (NaT -> NA)."""
+def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> np.ndarray:
+    """Vectorised `periods.period_index` for a datetime Series, as floats (NaT -> NaN)."""
     d = pd.to_datetime(dates)
-    return month_period_index(d.dt.year, d.dt.month, freq).astype("Int64")
-
-
-def _periods(dates: pd.Series, freq: Frequency) -> np.ndarray:
-    return date_period_index(dates, freq).to_numpy(dtype="float64", na_value=np.nan)
+    return month_period_index(d.dt.year, d.dt.month, freq).to_numpy("float64", na_value=np.nan)
 
 
 def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, rule: CohortRule,
@@ -51,8 +47,8 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
     codes, present = pd.factorize(roster["unit_id"], sort=True)
     status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS)).codes
     status = np.where(status < 0, 3, status)  # unknown status counts as other
-    start = _periods(roster["tmt"], freq)
-    stop = (_periods(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
+    start = date_period_index(roster["tmt"], freq)
+    stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
     lo, hi = first, last  # the history: from the first TMT on, also before the window
     if not np.isnan(start).all():
@@ -131,9 +127,9 @@ def panel_window(
         values = pd.concat(spans)
         return int(values.min()), int(values.max())
     if roster is not None and not roster.empty:
-        idx = date_period_index(roster["tmt"], freq).dropna()
-        if not idx.empty:
-            return int(idx.min()), int(idx.max())
+        idx = date_period_index(roster["tmt"], freq)
+        if not np.isnan(idx).all():
+            return int(np.nanmin(idx)), int(np.nanmax(idx))
     return None
 
 

@@ -46,8 +46,8 @@ def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
 
     if table.empty:
         return None
-    recency = pd.to_numeric(date_period_index(table["tmt"], freq) if "tmt" in table
-                            else table["period_index"]).to_numpy("float64", na_value=np.nan)
+    recency = (date_period_index(table["tmt"], freq) if "tmt" in table
+               else table["period_index"].to_numpy("float64"))
     last = ~pd.DataFrame({"unit_id": table["unit_id"], "unit_name": table["unit_name"],
                           "recency": recency}).duplicated(keep="last").to_numpy()
     cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]

@@ -21,19 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-TYPE_PREFIXES = (
-    ("kabupaten", re.compile(r"^(kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
-    ("kota", re.compile(r"^(kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
-    ("provinsi", re.compile(r"^(provinsi|prov)\b\.?\s*", re.I)),
+TYPE_PREFIXES = (  # 'Pemkab Bogor': the government of Kabupaten Bogor
+    ("kabupaten", re.compile(r"^(pemkab|kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("kota", re.compile(r"^(pemkot|kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("provinsi", re.compile(r"^(pemprov|provinsi|prov)\b\.?\s*", re.I)),
 )
 GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNORECASE)
 """'Pemerintah Kabupaten Bogor', 'Pemerintah Daerah Kota Bogor', 'Pemda Kab. Bogor': the
 government of the place, named by the place."""
-GOVERNMENT_SHORT = (
-    (re.compile(r"^pemkab\b\.?\s*", re.IGNORECASE), "Kabupaten "),
-    (re.compile(r"^pemkot\b\.?\s*", re.IGNORECASE), "Kota "),
-    (re.compile(r"^pemprov\b\.?\s*", re.IGNORECASE), "Provinsi "),
-)
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
@@ -64,10 +59,7 @@ def split_type(name: str) -> tuple[str | None, str]:
     ('kota', 'Bogor'); 'Pemprov Jawa Barat', 'Provinsi Jawa Barat' -> ('provinsi', 'Jawa
     Barat'). 'Kep.' in the name is written out as 'Kepulauan'."""
     text = re.sub(r"\s+", " ", str(name)).strip()
-    text = GOVERNMENT_PREFIX.sub("", text)
-    for pattern, written in GOVERNMENT_SHORT:
-        text = pattern.sub(written, text)
-    text = KEPULAUAN.sub("Kepulauan", text)
+    text = KEPULAUAN.sub("Kepulauan", GOVERNMENT_PREFIX.sub("", text))
     letters = text.split(" ")
     if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
         text = "".join(letters)
