@@ -148,10 +148,9 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     """One row per unit and period from clean published IKM: the value as published, the category
     recomputed with the record's regulation, and `flag_mutu_disagrees` against a published mutu.
 
-    Expects columns unit_id, period_index, ikm, and optionally period, respondents, population,
-    regulation, mutu.
-    Several records for the same unit and period keep the first (the cleaner already rejects
-    such duplicates, within and across the files it is given).
+    Expects columns unit_id, period_index, ikm, and optionally period, respondents, regulation,
+    mutu (A-D, as the cleaner leaves it: `parse_category`). Several records for the same unit
+    and period keep the first (the cleaner already rejects such duplicates, across files too).
     """
     keys = IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
@@ -161,12 +160,11 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     out["ikm"] = table["ikm"].astype("float64").to_numpy()
     out["respondents"] = (pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy()
                           if "respondents" in table.columns else np.nan)
-    out["population"] = (pd.to_numeric(table["population"], errors="coerce").astype("float64")
-                         .to_numpy() if "population" in table.columns else np.nan)
+    out["population"] = np.nan  # published recaps give none
     out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
                          if "regulation" in table.columns else REGULATION_2017)
     out["ikm_category"] = category(out["ikm"], out["regulation"]).to_numpy()
-    mutu = (parse_category(table["mutu"]).reset_index(drop=True) if "mutu" in table.columns
+    mutu = (table["mutu"].astype("string").reset_index(drop=True) if "mutu" in table.columns
             else pd.Series(pd.NA, index=out.index, dtype="string"))
     out["mutu_published"] = mutu.to_numpy()
     out["flag_mutu_disagrees"] = (mutu.notna() & (mutu != out["ikm_category"])).fillna(

@@ -100,11 +100,10 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         units = build_units(roster.table, counts.table, skm.table, published.table, freq,
                             seen={kind: d.seen for kind, d in derived.items()})
     with stage("building the panel", inputs):
-        window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
-        panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
-                            freq, config.cohort_rule,  # type: ignore[arg-type]
-                            counts=counts.table if not counts.table.empty else None,
-                            periods=window)
+        panel = build_panel(roster.table, ikm_unit, units, freq,  # type: ignore[arg-type]
+                            config.cohort_rule, counts=counts.table,
+                            periods=panel_window(ikm_unit, counts.table, roster.table,
+                                                 freq))  # type: ignore[arg-type]
     tables = {
         "staff": derived["pegawai"].staff,
         "ikm_unit": ikm_unit,

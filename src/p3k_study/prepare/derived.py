@@ -1,8 +1,7 @@
 """The tables derived from the clean ones: IKM per unit and period, and the unit list.
 
-`derive` works out what needs one kind only while the workers clean the others (`prepare`
-calls it on each kind as `intake.clean_kinds` yields it); `ikm_unit_table` and `build_units`
-take what it found, or work it out themselves.
+`derive` works out what needs one kind only, while the workers clean the others;
+`ikm_unit_table` and `build_units` take what it found, or work it out themselves.
 """
 
 from __future__ import annotations
@@ -102,18 +101,17 @@ def _listed(texts: pd.Series, groups: pd.Series, separator: str) -> pd.Series:
 
 @dataclass(frozen=True)
 class Derived:
-    """What `derive` found for one kind (None where the kind gives nothing)."""
+    """What `derive` found for one kind (None where the kind gives nothing): `seen`
+    (`unit_names_seen`, the kinds of `UNIT_SOURCES`), `answers` (`ikm.compute_ikm` of the SKM
+    answers), `staff` (the roster as written: sorted, checked against its schema, masked),
+    `scrubber` (the roster's `clean.privacy.Scrubber`, for every output) and `offices`
+    (`clean.common.coexisting_offices`)."""
 
     seen: pd.DataFrame | None = None
-    """`unit_names_seen` of the kind's table (the kinds of `UNIT_SOURCES`)."""
     answers: pd.DataFrame | None = None
-    """`ikm.compute_ikm` of the SKM answers."""
     staff: pd.DataFrame | None = None
-    """The roster as written: sorted, checked against its schema and personal data masked."""
     scrubber: Scrubber | None = None
-    """The roster's masker of personal data, for every output (`clean.privacy.Scrubber`)."""
     offices: frozenset[str] = frozenset()
-    """`clean.common.coexisting_offices` of the kind's table."""
 
 
 def derive(cleaned: Cleaned, config: Config) -> Derived:
