@@ -136,8 +136,7 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
 
 def _sample_check(table: pd.DataFrame) -> None:
     required = krejcie_morgan(table["population"])
-    table["sample_required"] = pd.array(
-        np.where(np.isnan(required), np.nan, required), dtype="Float64").astype("Int64")
+    table["sample_required"] = pd.array(required, dtype="Float64").astype("Int64")  # NaN: NA
     adequate = pd.array(table["respondents"].to_numpy() >= np.nan_to_num(required),
                         dtype="boolean")
     adequate[np.isnan(required)] = pd.NA

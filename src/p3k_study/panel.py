@@ -28,6 +28,9 @@ from p3k_study.schemas import PANEL, sorted_rows, typed
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
 COUNT_COLUMNS = list(STATUS_COLUMNS.values())
+STOCK_COLUMNS = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
+                 "flag_staff_from_counts", "flag_hires_inferred"]
+"""Staff in post per unit and period (`roster_stocks`, `counts_stocks`)."""
 
 
 def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> np.ndarray:
@@ -98,8 +101,7 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     out = out.assign(n_staff=out[COUNT_COLUMNS].sum(axis=1).astype("int64"),
                      p3k_hires=given.fillna(inferred).astype("int64"),
                      flag_staff_from_counts=True, flag_hires_inferred=given.isna().to_numpy())
-    return out[["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                "flag_staff_from_counts", "flag_hires_inferred"]]
+    return out[STOCK_COLUMNS]
 
 
 def _share(n_staff: np.ndarray, p3k: np.ndarray) -> np.ndarray:
@@ -134,7 +136,7 @@ def panel_window(
 
 
 def build_panel(
-    staff: pd.DataFrame | None,
+    roster: pd.DataFrame | None,
     ikm_unit: pd.DataFrame,
     units: pd.DataFrame,
     freq: Frequency = "semester",
@@ -145,16 +147,11 @@ def build_panel(
 ) -> pd.DataFrame:
     """The unit x period panel with exactly the columns of `schemas.PANEL`.
 
-    `staff` is a clean roster (one row per spell) or a staff-count table; pass both by giving
-    the roster as `staff` and the counts as `counts` (a unit in the roster uses the roster).
-    `units` gives region and name per unit_id (see `prepare.build_units`).
+    Staff from a clean `roster` (one row per spell) and a staff-count table `counts` (a unit
+    in the roster uses the roster); `units` gives region and name per unit_id (see
+    `prepare.build_units`).
     """
     rule = cohort_rule or CohortRule()
-    roster = None
-    if staff is not None and "tmt" in staff.columns and "status" in staff.columns:
-        roster = staff
-    elif staff is not None:
-        counts = staff if counts is None else pd.concat([staff, counts], ignore_index=True)
     window = periods or panel_window(ikm_unit, counts, roster, freq)
     if window is None:
         return typed(PANEL)
@@ -175,9 +172,8 @@ def build_panel(
         hits.append(c.loc[_meets(rule, c["p3k_hires"].to_numpy(), c["n_staff"].to_numpy(), p3k),
                           ["unit_id", "period_index"]])
         frames.append(c[c["period_index"].between(first, last)])
-    stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                 "flag_staff_from_counts", "flag_hires_inferred"])
+    stocks = (pd.concat(frames, ignore_index=True) if frames
+              else pd.DataFrame(columns=STOCK_COLUMNS))
     cohort = pd.concat(hits).groupby("unit_id", observed=True)["period_index"].min() if (
         hits) else pd.Series(dtype="int64")
     ikm = ikm_unit[ikm_unit["period_index"].between(first, last)]

