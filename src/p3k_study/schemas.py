@@ -13,7 +13,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from p3k_study.ikm import ELEMENTS, IKM_MAX, IKM_MIN
+from p3k_study.ikm import BOUNDS, ELEMENTS, IKM_MAX, IKM_MIN
 
 STATUSES = ["PNS", "PPPK", "PPPK_PT", "OTHER"]
 CATEGORIES = ["A", "B", "C", "D"]
@@ -24,7 +24,7 @@ SKP_COLUMNS = ("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang
                "skp_sangat_kurang")
 UNIT_ID = r"^\d{2}\.\d{2}/.+"
 KODE_PEMDA = r"^\d{2}\.\d{2}$"
-REGULATIONS = ["14/2017", "25/2004"]
+REGULATIONS = list(BOUNDS)  # 14/2017, 25/2004
 
 
 def _col(dtype: str, description: str, *checks: pa.Check, nullable: bool = False,

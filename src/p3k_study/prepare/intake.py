@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish, packed
@@ -126,8 +127,6 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     to 2, the CPU count) when there are at least `PARALLEL_MIN_FILES` files; each kind's groups
     are then joined (`clean.common.finish`). Raises `DataError` when there is no staff folder
     and `UnreadableFile` for a file that is not a table."""
-    from tqdm.auto import tqdm
-
     raw = Path(raw)
     paths = dataset_files(raw).files
     jobs = jobs or min(2, os.cpu_count() or 1)
