@@ -95,7 +95,7 @@ def test_parse_published_category() -> None:
 
 def test_published_kept_and_mutu_disagreement_flagged() -> None:
     published = pd.DataFrame({"unit_id": ["u/a", "u/b"], "period_index": [4046, 4046],
-                              "ikm": [88.31, 70.0], "mutu": ["Sangat Baik", "B"],
+                              "ikm": [88.31, 70.0], "mutu": ["A", "B"],
                               "regulation": ["14/2017", "14/2017"]})
     table = published_ikm(published)
     assert table["ikm"].tolist() == [88.31, 70.0]

@@ -6,7 +6,7 @@ import pandas as pd
 
 from p3k_study.config import CohortRule
 from p3k_study.panel import build_panel
-from p3k_study.schemas import PANEL, describe
+from p3k_study.schemas import PANEL
 
 UNITS = pd.DataFrame({"unit_id": ["32.01/education", "32.01/health"], "kode_pemda": "32.01",
                       "nama_pemda": "Kabupaten Bogor", "kode_provinsi": "32",
@@ -36,7 +36,7 @@ def test_columns_are_panel_columns_then_flags() -> None:
     assert list(panel.columns) == list(PANEL.columns)
     flags = [c.startswith("flag_") for c in panel.columns]
     assert flags == sorted(flags)  # the flags come last
-    assert all(describe(PANEL).values())  # every column says what it holds
+    assert all(column.description for column in PANEL.columns.values())  # each says what it holds
 
 
 def test_counts_on_last_day_hires_and_cohort() -> None:
@@ -65,11 +65,11 @@ def test_cohort_rule_with_share() -> None:
     assert edu["cohort"].eq(4047).all()
 
 
-def test_counts_table_as_staff() -> None:
+def test_staff_from_a_counts_table() -> None:
     counts = pd.DataFrame({"unit_id": ["32.01/health"] * 2, "period_index": [4046, 4047],
                            "n_pns": [10, 10], "n_p3k": [0, 2], "n_p3k_part_time": [None, None],
                            "n_other": [None, None], "p3k_hires": [None, None]})
-    panel = build_panel(counts, ikm().iloc[0:0], UNITS)
+    panel = build_panel(None, ikm().iloc[0:0], UNITS, counts=counts)
     assert panel["n_staff"].tolist() == [10, 12]
     assert panel["p3k_hires"].tolist() == [0, 2]
     assert panel["cohort"].eq(4047).all()

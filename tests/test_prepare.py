@@ -104,6 +104,12 @@ def test_missing_required_column_stops_with_one_message(tmp_path: Path) -> None:
     assert "pegawai/r.csv" in message and "tmt" in message and "\n" not in message
 
 
+def test_no_two_folder_aliases_are_one_name() -> None:
+    from p3k_study.prepare.files import FOLDER_ALIASES, FOLDER_KINDS, KINDS
+
+    assert len(FOLDER_KINDS) == len(KINDS) + sum(map(len, FOLDER_ALIASES.values()))
+
+
 def test_no_staff_folder_is_a_data_error(tmp_path: Path) -> None:
     (tmp_path / "raw" / "skm").mkdir(parents=True)
     with pytest.raises(DataError, match="no staff files"):

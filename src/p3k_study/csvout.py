@@ -1,20 +1,14 @@
 """CSV copies of processed tables, byte for byte what `DataFrame.to_csv(index=False,
-float_format="%.10g", lineterminator="\\n")` writes, several times faster.
-
-Why not `to_csv` itself: on the national panel (254,000 rows, 30 columns of nullable integer,
-boolean and Arrow string dtypes) pandas takes ~4 s, formatting cell by cell. Here each column is
-turned into text once per distinct value, with the quoting rule of Python's `csv` module as
-pandas uses it (minimal quoting: a field holding the separator, a quote or a '\\n' is quoted,
-quotes doubled), and Arrow joins the fields of every row. `tests/test_csvout.py`
-compares both on every dtype the processed tables hold, with missing values, quotes, separators
-and line breaks.
+float_format="%.10g", lineterminator="\\n")` writes, several times faster (pandas formats the
+national panel cell by cell, ~4 s): each column becomes text once per distinct value, quoted as
+Python's `csv` module quotes, and Arrow joins the fields of every row (`tests/test_csvout.py`
+compares both on every dtype the processed tables hold).
 
 `neutralise_formulas=True` (what prepare writes) departs from `to_csv` on purpose: a text cell
-that begins with '=', '+', '-', '@', a tab or a carriage return would run as a formula when the
-CSV is opened in a spreadsheet (CSV injection), so it gets a leading single quote, as OWASP
-recommends ('=HYPERLINK(...)' -> "'=HYPERLINK(...)"). Only text is changed: numeric columns,
-and text that is a plain number ('-1.5', '-5', '+62'), are written as they are. The Parquet
-outputs keep the true value."""
+that a spreadsheet would run as a formula gets a leading single quote, as OWASP recommends
+against CSV injection ('=HYPERLINK(...)' -> "'=HYPERLINK(...)"). Numbers, and text that is a
+plain number ('-1.5', '+62'), are written as they are; the Parquet outputs keep the true value.
+"""
 
 from __future__ import annotations
 

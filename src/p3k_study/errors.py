@@ -1,32 +1,22 @@
-"""The package's one error hierarchy. The CLI prints a `UserError` as one line and exits 2.
-
-A `UserError` is a problem with the user's input or options, not a bug: `UnreadableFile`,
-`DataError`, `DatasetError` (dataset.json), an estimator's `EstimationError` (also a
-ValueError); `StageError`, an unexpected failure inside a stage of `prepare`, is told the same
-way. Every `UserError` pickles whole, so one raised in a worker process arrives as raised.
+"""The package's one error hierarchy: the CLI prints a `UserError` (`UnreadableFile`,
+`DataError`, `DatasetError`, an estimator's `EstimationError`, `StageError`) as one line and
+exits 2. Every `UserError` pickles whole, so one raised in a worker process arrives as raised.
 """
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-
-def _rebuilt(cls: type[UserError], args: tuple[Any, ...], state: dict[str, Any]) -> UserError:
-    error = cls.__new__(cls, *args)
-    error.args = args
-    error.__dict__.update(state)
-    return error
 
 
 class UserError(Exception):
     """Base class: a problem with the user's input or options, not a bug in the package."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # the default re-calls cls(*self.args), which fails for subclasses whose constructor
-        # takes other arguments than the message
-        return _rebuilt, (type(self), self.args, self.__dict__)
+        # made again without its constructor (which takes other arguments than `args`)
+        return copyreg.__newobj__, (type(self), *self.args), self.__dict__
 
 
 class UnreadableFile(UserError):

@@ -136,8 +136,7 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
 
 def _sample_check(table: pd.DataFrame) -> None:
     required = krejcie_morgan(table["population"])
-    table["sample_required"] = pd.array(
-        np.where(np.isnan(required), np.nan, required), dtype="Float64").astype("Int64")
+    table["sample_required"] = pd.array(required, dtype="Float64").astype("Int64")  # NaN: NA
     adequate = pd.array(table["respondents"].to_numpy() >= np.nan_to_num(required),
                         dtype="boolean")
     adequate[np.isnan(required)] = pd.NA
@@ -148,10 +147,9 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     """One row per unit and period from clean published IKM: the value as published, the category
     recomputed with the record's regulation, and `flag_mutu_disagrees` against a published mutu.
 
-    Expects columns unit_id, period_index, ikm, and optionally period, respondents, population,
-    regulation, mutu.
-    Several records for the same unit and period keep the first (the cleaner already rejects
-    such duplicates, within and across the files it is given).
+    Expects columns unit_id, period_index, ikm, and optionally period, respondents, regulation,
+    mutu (A-D, as the cleaner leaves it: `parse_category`). Several records for the same unit
+    and period keep the first (the cleaner already rejects such duplicates, across files too).
     """
     keys = IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
@@ -161,12 +159,11 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     out["ikm"] = table["ikm"].astype("float64").to_numpy()
     out["respondents"] = (pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy()
                           if "respondents" in table.columns else np.nan)
-    out["population"] = (pd.to_numeric(table["population"], errors="coerce").astype("float64")
-                         .to_numpy() if "population" in table.columns else np.nan)
+    out["population"] = np.nan  # published recaps give none
     out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
                          if "regulation" in table.columns else REGULATION_2017)
     out["ikm_category"] = category(out["ikm"], out["regulation"]).to_numpy()
-    mutu = (parse_category(table["mutu"]).reset_index(drop=True) if "mutu" in table.columns
+    mutu = (table["mutu"].astype("string").reset_index(drop=True) if "mutu" in table.columns
             else pd.Series(pd.NA, index=out.index, dtype="string"))
     out["mutu_published"] = mutu.to_numpy()
     out["flag_mutu_disagrees"] = (mutu.notna() & (mutu != out["ikm_category"])).fillna(
@@ -185,7 +182,7 @@ def combine_ikm(
     `ikm_difference` = answers - published and `flag_published_disagrees` marks a difference
     above `disagreement` points. `ikm_source` says which one `ikm` is.
     """
-    from p3k_study.schemas import IKM_UNIT, typed
+    from p3k_study.schemas import IKM_UNIT, sorted_rows, typed
 
     keys = IKM_UNIT_KEYS
     a = from_answers.assign(ikm_source="answers")
@@ -206,4 +203,4 @@ def combine_ikm(
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
     for col in ("respondents", "sample_required"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
-    return typed(IKM_UNIT, out).sort_values(keys, kind="stable", ignore_index=True)
+    return sorted_rows(typed(IKM_UNIT, out), keys)

@@ -23,21 +23,20 @@ import pandas as pd
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
 from p3k_study.periods import Frequency, month_period_index, period_labels
-from p3k_study.schemas import PANEL, typed
+from p3k_study.schemas import PANEL, sorted_rows, typed
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
 COUNT_COLUMNS = list(STATUS_COLUMNS.values())
+STOCK_COLUMNS = ["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
+                 "flag_staff_from_counts", "flag_hires_inferred"]
+"""Staff in post per unit and period (`roster_stocks`, `counts_stocks`)."""
 
 
-def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> pd.Series:
-    """Vectorised `periods.period_index` for a datetime Series (NaT -> NA)."""
+def date_period_index(dates: pd.Series, freq: Frequency = "semester") -> np.ndarray:
+    """Vectorised `periods.period_index` for a datetime Series, as floats (NaT -> NaN)."""
     d = pd.to_datetime(dates)
-    return month_period_index(d.dt.year, d.dt.month, freq).astype("Int64")
-
-
-def _periods(dates: pd.Series, freq: Frequency) -> np.ndarray:
-    return date_period_index(dates, freq).to_numpy(dtype="float64", na_value=np.nan)
+    return month_period_index(d.dt.year, d.dt.month, freq).to_numpy("float64", na_value=np.nan)
 
 
 def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, rule: CohortRule,
@@ -51,8 +50,8 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
     codes, present = pd.factorize(roster["unit_id"], sort=True)
     status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS)).codes
     status = np.where(status < 0, 3, status)  # unknown status counts as other
-    start = _periods(roster["tmt"], freq)
-    stop = (_periods(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
+    start = date_period_index(roster["tmt"], freq)
+    stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
     lo, hi = first, last  # the history: from the first TMT on, also before the window
     if not np.isnan(start).all():
@@ -93,7 +92,7 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     are inferred as the increase of PPPK in post since the unit's previous observed period (the
     first observed period counts all PPPK in post as hires) and `flag_hires_inferred` is set.
     """
-    out = counts.sort_values(["unit_id", "period_index"], kind="stable")
+    out = sorted_rows(counts, ["unit_id", "period_index"])
     out = out.assign(**{col: pd.to_numeric(out[col], errors="coerce").fillna(0).astype("int64")
                         for col in COUNT_COLUMNS})
     p3k = out["n_p3k"] + out["n_p3k_part_time"]
@@ -102,8 +101,7 @@ def counts_stocks(counts: pd.DataFrame) -> pd.DataFrame:
     out = out.assign(n_staff=out[COUNT_COLUMNS].sum(axis=1).astype("int64"),
                      p3k_hires=given.fillna(inferred).astype("int64"),
                      flag_staff_from_counts=True, flag_hires_inferred=given.isna().to_numpy())
-    return out[["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                "flag_staff_from_counts", "flag_hires_inferred"]].reset_index(drop=True)
+    return out[STOCK_COLUMNS]
 
 
 def _share(n_staff: np.ndarray, p3k: np.ndarray) -> np.ndarray:
@@ -131,14 +129,14 @@ def panel_window(
         values = pd.concat(spans)
         return int(values.min()), int(values.max())
     if roster is not None and not roster.empty:
-        idx = date_period_index(roster["tmt"], freq).dropna()
-        if not idx.empty:
-            return int(idx.min()), int(idx.max())
+        idx = date_period_index(roster["tmt"], freq)
+        if not np.isnan(idx).all():
+            return int(np.nanmin(idx)), int(np.nanmax(idx))
     return None
 
 
 def build_panel(
-    staff: pd.DataFrame | None,
+    roster: pd.DataFrame | None,
     ikm_unit: pd.DataFrame,
     units: pd.DataFrame,
     freq: Frequency = "semester",
@@ -149,16 +147,11 @@ def build_panel(
 ) -> pd.DataFrame:
     """The unit x period panel with exactly the columns of `schemas.PANEL`.
 
-    `staff` is a clean roster (one row per spell) or a staff-count table; pass both by giving
-    the roster as `staff` and the counts as `counts` (a unit in the roster uses the roster).
-    `units` gives region and name per unit_id (see `prepare.build_units`).
+    Staff from a clean `roster` (one row per spell) and a staff-count table `counts` (a unit
+    in the roster uses the roster); `units` gives region and name per unit_id (see
+    `prepare.build_units`).
     """
     rule = cohort_rule or CohortRule()
-    roster = None
-    if staff is not None and "tmt" in staff.columns and "status" in staff.columns:
-        roster = staff
-    elif staff is not None:
-        counts = staff if counts is None else pd.concat([staff, counts], ignore_index=True)
     window = periods or panel_window(ikm_unit, counts, roster, freq)
     if window is None:
         return typed(PANEL)
@@ -179,9 +172,8 @@ def build_panel(
         hits.append(c.loc[_meets(rule, c["p3k_hires"].to_numpy(), c["n_staff"].to_numpy(), p3k),
                           ["unit_id", "period_index"]])
         frames.append(c[c["period_index"].between(first, last)])
-    stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["unit_id", "period_index", *COUNT_COLUMNS, "n_staff", "p3k_hires",
-                 "flag_staff_from_counts", "flag_hires_inferred"])
+    stocks = (pd.concat(frames, ignore_index=True) if frames
+              else pd.DataFrame(columns=STOCK_COLUMNS))
     cohort = pd.concat(hits).groupby("unit_id", observed=True)["period_index"].min() if (
         hits) else pd.Series(dtype="int64")
     ikm = ikm_unit[ikm_unit["period_index"].between(first, last)]
@@ -225,4 +217,4 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
              "flag_mutu_disagrees"]
     out[flags] = out[flags].fillna(False)
     out = typed(PANEL, out)
-    return out.sort_values(["unit_id", "period_index"], kind="stable", ignore_index=True)
+    return sorted_rows(out, ["unit_id", "period_index"])

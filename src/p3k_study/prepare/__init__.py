@@ -6,7 +6,7 @@ and `write` (schema checks and files). `prepare(raw, out)` runs them all; a note
 them one at a time, with the same tables (tested):
 
     from p3k_study.config import Config, resolve_reference_date
-    from p3k_study.panel import build_panel, panel_window
+    from p3k_study.panel import build_panel
     from p3k_study.prepare import KINDS, build_units, clean_kinds, ikm_unit_table
 
     config = Config.from_env()                                  # as prepare(raw, out) does
@@ -15,8 +15,7 @@ them one at a time, with the same tables (tested):
     roster, counts, skm, published = (done[kind].table for kind in KINDS[:4])
     ikm_unit = ikm_unit_table(skm, published, config)
     units = build_units(roster, counts, skm, published, config.freq)
-    panel = build_panel(roster, ikm_unit, units, config.freq, config.cohort_rule, counts=counts,
-                        periods=panel_window(ikm_unit, counts, roster, config.freq))
+    panel = build_panel(roster, ikm_unit, units, config.freq, config.cohort_rule, counts=counts)
 
 `prepare` then masks personal data in every table (`clean.privacy.Scrubber`) and writes, in
 `out/`: staff.parquet (clean roster, pseudonymised), staff_counts.parquet (when count files
@@ -36,12 +35,13 @@ import pandas as pd
 from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
 from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
-from p3k_study.panel import build_panel, panel_window
+from p3k_study.panel import build_panel
 from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
 from p3k_study.prepare.intake import Cleaned, clean_kinds, stage
 from p3k_study.prepare.summary import format_summary, summarise
 from p3k_study.prepare.write import SUMMARY_FILE, write_outputs
+from p3k_study.schemas import sorted_rows
 
 __all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "clean_kinds",
            "format_summary", "ikm_unit_table", "prepare"]
@@ -67,7 +67,6 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     raw, out = Path(raw), Path(out)
     config = replace(config or Config.from_env(), freq=freq)
     reference_date, reference_source = resolve_reference_date(config, raw)
-    synthetic = is_synthetic(raw)
     ignored = dataset_files(raw).ignored
     warnings = [text for text in (check_salt(config, raw), ignored_warning(ignored)) if text]
 
@@ -99,11 +98,8 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         units = build_units(roster.table, counts.table, skm.table, published.table, freq,
                             seen={kind: d.seen for kind, d in derived.items()})
     with stage("building the panel", inputs):
-        window = panel_window(ikm_unit, counts.table, roster.table, freq)  # type: ignore[arg-type]
-        panel = build_panel(roster.table if not roster.table.empty else None, ikm_unit, units,
-                            freq, config.cohort_rule,  # type: ignore[arg-type]
-                            counts=counts.table if not counts.table.empty else None,
-                            periods=window)
+        panel = build_panel(roster.table, ikm_unit, units, freq,  # type: ignore[arg-type]
+                            config.cohort_rule, counts=counts.table)
     tables = {
         "staff": derived["pegawai"].staff,
         "ikm_unit": ikm_unit,
@@ -113,11 +109,10 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
                                           ignore_index=True)),  # finalised as each kind joined
     }
     if counts.files:
-        tables["staff_counts"] = counts.table.sort_values(
-            ["unit_id", "period_index", "source_file", "row"], kind="stable", ignore_index=True)
+        tables["staff_counts"] = sorted_rows(counts.table,
+                                             ["unit_id", "period_index", "source_file", "row"])
     if kinerja.files:
-        tables["kinerja"] = kinerja.table.sort_values(
-            ["unit_id", "year", "source_file", "row"], kind="stable", ignore_index=True)
+        tables["kinerja"] = sorted_rows(kinerja.table, ["unit_id", "year", "source_file", "row"])
     with stage("masking personal data in the outputs", inputs):  # the staff's in `derive`
         scrubber = derived["pegawai"].scrubber
         tables = {name: table if name == "staff" else scrubber.table(table)
@@ -126,7 +121,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
         summary = scrubber.anything(summarise(
             cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,
             reference_source=reference_source, warnings=warnings, ignored=ignored,
-            synthetic=synthetic))
+            synthetic=is_synthetic(raw)))
     with stage("writing the processed tables", [str(out)]):
         paths = write_outputs(out, tables, summary, validated={"staff"})
     return PrepareResult(out, paths, summary, tables)

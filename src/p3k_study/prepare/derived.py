@@ -1,8 +1,7 @@
 """The tables derived from the clean ones: IKM per unit and period, and the unit list.
 
-`derive` works out what needs one kind only while the workers clean the others (`prepare`
-calls it on each kind as `intake.clean_kinds` yields it); `ikm_unit_table` and `build_units`
-take what it found, or work it out themselves.
+`derive` works out what needs one kind only, while the workers clean the others;
+`ikm_unit_table` and `build_units` take what it found, or work it out themselves.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from p3k_study.ikm import combine_ikm, compute_ikm, published_ikm
 from p3k_study.periods import period_labels
 from p3k_study.prepare.files import KINDS
 from p3k_study.prepare.intake import Cleaned, stage
-from p3k_study.prepare.write import sorted_staff, validate
-from p3k_study.schemas import UNITS, typed
+from p3k_study.prepare.write import validate
+from p3k_study.schemas import UNITS, sorted_rows, typed
 
 
 def ikm_unit_table(skm: pd.DataFrame, published: pd.DataFrame, config: Config | None = None,
@@ -46,8 +45,8 @@ def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
 
     if table.empty:
         return None
-    recency = pd.to_numeric(date_period_index(table["tmt"], freq) if "tmt" in table
-                            else table["period_index"]).to_numpy("float64", na_value=np.nan)
+    recency = (date_period_index(table["tmt"], freq) if "tmt" in table
+               else table["period_index"].to_numpy("float64"))
     last = ~pd.DataFrame({"unit_id": table["unit_id"], "unit_name": table["unit_name"],
                           "recency": recency}).duplicated(keep="last").to_numpy()
     cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]
@@ -74,17 +73,17 @@ def build_units(
     parts = [part for part in parts if part is not None]
     if not parts:
         return typed(UNITS)
-    every = pd.concat(parts, ignore_index=True).sort_values(
-        ["unit_id", "_recency", "_kind", "_order"], kind="stable")
+    every = sorted_rows(pd.concat(parts, ignore_index=True),
+                        ["unit_id", "_recency", "_kind", "_order"])
     newest = every.groupby("unit_id", sort=False)["_recency"].transform("max")
     latest = every[(every["_recency"] == newest) | newest.isna()]
     name = latest["unit_name"].fillna("")
     latest = latest.assign(_mixed_case=name != name.str.upper(), _length=name.str.len())
-    units = latest.sort_values(["unit_id", "_mixed_case", "_length"], kind="stable").groupby(
+    units = sorted_rows(latest, ["unit_id", "_mixed_case", "_length"]).groupby(
         "unit_id", sort=True).tail(1).set_index("unit_id")
     names = every.dropna(subset=["unit_name"]).drop_duplicates(["unit_id", "unit_name"])
-    names = names.sort_values(["unit_id", "unit_name"], kind="stable")
-    kinds = every[["unit_id", "_kind"]].drop_duplicates().sort_values(["unit_id", "_kind"])
+    names = sorted_rows(names, ["unit_id", "unit_name"])
+    kinds = sorted_rows(every[["unit_id", "_kind"]].drop_duplicates(), ["unit_id", "_kind"])
     units = units.sort_index().assign(
         names_seen=_listed(names["unit_name"], names["unit_id"], " | "),
         n_names=every.groupby("unit_id", sort=True)["unit_name"].nunique(),
@@ -102,19 +101,17 @@ def _listed(texts: pd.Series, groups: pd.Series, separator: str) -> pd.Series:
 
 @dataclass(frozen=True)
 class Derived:
-    """What `derive` found for one kind (None where the kind gives nothing)."""
+    """What `derive` found for one kind (None where the kind gives nothing): `seen`
+    (`unit_names_seen`, the kinds of `UNIT_SOURCES`), `answers` (`ikm.compute_ikm` of the SKM
+    answers), `staff` (the roster as written: sorted, checked against its schema, masked),
+    `scrubber` (the roster's `clean.privacy.Scrubber`, for every output) and `offices`
+    (`clean.common.coexisting_offices`)."""
 
     seen: pd.DataFrame | None = None
-    """`unit_names_seen` of the kind's table (the kinds of `UNIT_SOURCES`)."""
     answers: pd.DataFrame | None = None
-    """`ikm.compute_ikm` of the SKM answers."""
     staff: pd.DataFrame | None = None
-    """The roster as written: sorted (`write.sorted_staff`), checked against its schema and
-    personal data masked."""
     scrubber: Scrubber | None = None
-    """The roster's masker of personal data, for every output (`clean.privacy.Scrubber`)."""
     offices: frozenset[str] = frozenset()
-    """`clean.common.coexisting_offices` of the kind's table."""
 
 
 def derive(cleaned: Cleaned, config: Config) -> Derived:
@@ -126,6 +123,7 @@ def derive(cleaned: Cleaned, config: Config) -> Derived:
         staff = scrubber = None
         if cleaned.kind == "pegawai":
             scrubber = Scrubber(cleaned.names, config.effective_salt)
-            staff = scrubber.table(validate("staff", sorted_staff(cleaned.table)))
+            staff = scrubber.table(validate("staff", sorted_rows(
+                cleaned.table, ["unit_id", "employee_id", "tmt", "source_file", "row"])))
         offices = coexisting_offices(cleaned.table)
     return Derived(seen, answers, staff, scrubber, offices)

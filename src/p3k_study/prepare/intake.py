@@ -1,9 +1,7 @@
 """Read and clean the raw files: one `Cleaned` per kind, from worker processes when there are many.
 
-`clean_kinds` reads and cleans groups of files of one kind and yields each kind as soon as its
-groups are joined; the tables do not depend on the grouping (tested). A user error raised in a
-worker (`p3k_study.errors`, which pickle whole) reaches the caller as raised; any other failure
-becomes one `StageError` naming the file.
+The tables do not depend on how the files are grouped (tested). A user error raised in a worker
+reaches the caller as raised; any other failure becomes one `StageError` naming the file.
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish, packed
@@ -57,18 +56,16 @@ class Cleaned:
 
 PARALLEL_MIN_FILES = 16
 CHUNK_BYTES = 24_000_000
-"""`clean_kinds` reads and cleans the files of a kind in groups of about this many bytes:
-cleaning a group has a fixed cost of ~0.2 s, but the groups must be many enough for 2 workers
-to finish together (24 MB gave the shortest national runs, benchmarks/README.md)."""
+"""Bytes per group of files in worker processes: cleaning a group costs ~0.2 s more, but 2
+workers must finish together (24 MB gave the shortest national runs, benchmarks/README.md)."""
 JOIN_ORDER: tuple[str, ...] = ("skm", "pegawai", "jumlah_pegawai", "ikm", "kinerja")
 """The order `clean_kinds` hands out groups: the kinds slowest to join first, the smallest
 groups last (they even out the workers' finishing times)."""
 
 
 def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, Any]) -> Part:
-    """Read and clean some files of one kind (in a worker process), `packed`. Raises
-    `UnreadableFile` / `DataError` for a file that is not a usable table; an unexpected failure
-    ends in one `StageError` naming the file that causes it (each file is then cleaned alone)."""
+    """Read and clean some files of one kind (in a worker process), `packed`. An unexpected
+    failure ends in one `StageError` naming the file that causes it (each is cleaned alone)."""
     from p3k_study.read import read_table
 
     names = [path.relative_to(raw).as_posix() for path in paths]
@@ -106,9 +103,8 @@ def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
 
 def file_groups(paths: Sequence[tuple[str, Path]], size: int | None
                 ) -> list[tuple[str, list[Path]]]:
-    """(kind, paths): consecutive files of one kind of `dataset_files`, about `size` bytes per
-    group (None: one group per kind), in the order `clean_kinds` hands them out (`JOIN_ORDER`;
-    benchmarks/bench_prepare.py reads the same groups)."""
+    """(kind, paths): consecutive files of one kind, about `size` bytes per group (None: one
+    group per kind), in `JOIN_ORDER` (benchmarks/bench_prepare.py reads the same groups)."""
     groups: list[tuple[str, list[Path]]] = []
     filled = 0
     for kind, path in paths:
@@ -126,15 +122,11 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     `Cleaned` per kind of `KINDS`, each yielded as soon as it is joined (kinds without files
     last, empty).
 
-    Groups of consecutive files of one kind (about `group_bytes`, default `CHUNK_BYTES`;
-    serially, one group per kind) are read and cleaned together, in `jobs` worker processes
-    when there are at least `PARALLEL_MIN_FILES` files (default: up to 2, the CPU count), so
-    that cleaning one group overlaps reading the next; each kind's groups are then joined in
-    file order and checked for duplicates across all of them (`clean.common.finish`), so the
-    tables do not depend on the grouping. Raises `DataError` when there is no staff folder and
-    `UnreadableFile` for a file that is not a table."""
-    from tqdm.auto import tqdm
-
+    Groups of files of one kind (`file_groups`, about `group_bytes`, default `CHUNK_BYTES`;
+    serially, one group per kind) are read and cleaned in `jobs` worker processes (default: up
+    to 2, the CPU count) when there are at least `PARALLEL_MIN_FILES` files; each kind's groups
+    are then joined (`clean.common.finish`). Raises `DataError` when there is no staff folder
+    and `UnreadableFile` for a file that is not a table."""
     raw = Path(raw)
     paths = dataset_files(raw).files
     jobs = jobs or min(2, os.cpu_count() or 1)

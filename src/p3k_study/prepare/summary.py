@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,8 @@ def summarise(
     then show a banner). Raises AssertionError if a file does not reconcile (a bug in this
     package)."""
     files: dict[str, dict[str, Any]] = {}
-    totals = {"rows_in": 0, "rows_clean": 0, "rows_rejected": 0}
-    by_kind: dict[str, dict[str, int]] = {}
-    reasons: dict[str, int] = {}
+    sizes = ("rows_in", "rows_clean", "rows_rejected")
+    reasons: Counter[str] = Counter()
     for done in cleaned:
         clean, rejected = ({(f, None if pd.isna(s) else s): int(n) for (f, s), n in t.groupby(
             ["source_file", "sheet"], dropna=False, observed=True).size().items()}
@@ -37,7 +37,7 @@ def summarise(
         for reason, n in done.rejects["reason"].value_counts(sort=False).items():
             text = re.sub(r"duplicate of row \d+.*?(\(|$)", r"duplicate of row N \1", reason)
             key = f"{done.kind}: " + re.sub(r"\s+", " ", text).replace("( ", "(").strip()
-            reasons[key] = reasons.get(key, 0) + int(n)
+            reasons[key] += int(n)
         for name, info in done.files.items():
             sheets = []
             for sheet in info["sheets"]:
@@ -48,19 +48,15 @@ def summarise(
                                **({"note": sheet["note"]} if "note" in sheet else {})})
             record = {"kind": done.kind, "encoding": info["encoding"],
                       "separator": info["separator"], "sheets": sheets, "notes": info["notes"],
-                      **{k: sum(s[k] for s in sheets) for k in totals}}
+                      **{k: sum(s[k] for s in sheets) for k in sizes}}
             if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
                 raise AssertionError(f"bug: {name} does not reconcile: {record}")
             files[name] = record
-            kind_total = by_kind.setdefault(done.kind, dict.fromkeys(totals, 0))
-            for k in totals:
-                totals[k] += record[k]
-                kind_total[k] += record[k]
     units = tables["units"]
     unmatched = units[~units["unit_matched"]]
     panel = tables["panel"]
     ikm_unit = tables["ikm_unit"]
-    summary: dict[str, Any] = {
+    return {
         "p3k_study_version": __version__,
         "raw": str(raw),
         "freq": freq,
@@ -69,8 +65,9 @@ def summarise(
         "salt": "demo (public default)" if config.uses_demo_salt else "set by the user",
         "cohort_rule": config.cohort_rule.describe(),
         "files": files,
-        "totals": totals,
-        "by_kind": by_kind,
+        "totals": {k: sum(f[k] for f in files.values()) for k in sizes},
+        "by_kind": {done.kind: {k: sum(f[k] for f in files.values() if f["kind"] == done.kind)
+                                for k in sizes} for done in cleaned if done.files},
         "reconciled": True,
         "reject_reasons": dict(sorted(reasons.items())),
         "unmatched_units": [
@@ -109,7 +106,6 @@ def summarise(
         "region_codes": codes_summary(code_edition(read_dataset_marker(raw)),
                                       [f["notes"] for f in files.values()]),
     }
-    return summary
 
 
 def format_summary(summary: dict[str, Any]) -> str:

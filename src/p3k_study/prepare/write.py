@@ -1,6 +1,5 @@
-"""Writing the processed tables: each checked against its pandera schema (`schemas.py`), rows
-sorted stably, Parquet (zstd) and, for the panel and the ledger, CSV; the summary as JSON with
-sorted keys."""
+"""Writing the processed tables: each checked against its pandera schema (`schemas.py`), Parquet
+(zstd) and, for the panel and the ledger, CSV; the summary as JSON with sorted keys."""
 
 from __future__ import annotations
 
@@ -10,18 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pandera.errors import SchemaError, SchemaErrors
 
 from p3k_study.clean.privacy import mask_digits
 from p3k_study.csvout import write_csv
 from p3k_study.errors import StageError
+from p3k_study.schemas import SCHEMAS
 
 SUMMARY_FILE = "cleaning_summary.json"
-
-
-def sorted_staff(roster: pd.DataFrame) -> pd.DataFrame:
-    """The clean roster in the order it is written: by unit, employee, TMT, file and row."""
-    return roster.sort_values(["unit_id", "employee_id", "tmt", "source_file", "row"],
-                              kind="stable", ignore_index=True)
 
 
 def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -29,10 +24,6 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
     text columns into NaN-missing 'str'); a failure is a bug in this package: a `StageError`
     naming the source files of the failing rows (when the table has `source_file`) and what
     fails first: column, check, value (masked) and source row."""
-    from pandera.errors import SchemaError, SchemaErrors
-
-    from p3k_study.schemas import SCHEMAS
-
     try:
         SCHEMAS[name].validate(table, lazy=True)
         return table
@@ -55,20 +46,15 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
                          files or [f"{name}.parquet"], what) from error
 
 
-OUTPUT_TABLES: tuple[str, ...] = ("staff", "staff_counts", "kinerja", "ikm_unit", "units", "panel",
-                                  "rejects")
-"""The processed tables `write_outputs` writes as Parquet, in this order; the panel and the
-rejects also as CSV."""
-
-
 def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
                   validated: Collection[str] = ()) -> list[Path]:
-    """Validate and write every table, the rejects ledger (Parquet and CSV) and the summary.
-    `validated`: the names of tables already checked with `validate`."""
+    """Validate and write every table as Parquet, in the order of `schemas.SCHEMAS` (the panel
+    and the rejects ledger also as CSV), and the summary. `validated`: the names of tables
+    already checked with `validate`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in (name for name in OUTPUT_TABLES if name in tables):
+    for name in (name for name in SCHEMAS if name in tables):
         table = tables[name] if name in validated else validate(name, tables[name])
         written.append(out / f"{name}.parquet")
         table.to_parquet(written[-1], index=False, compression="zstd")

