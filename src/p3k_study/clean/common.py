@@ -185,7 +185,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                     for row, why in sheet.dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
-    frame = pd.DataFrame({column: _stacked(used, column) for column in columns})
+    frame = pd.DataFrame(_stacked(used, list(columns)))
     lengths = [len(sheet.frame) for sheet, _ in used]
     frame[ROW] = np.concatenate([np.zeros(0, dtype="int64")] + [
         sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used])
@@ -195,18 +195,23 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                      files, sheet_columns)
 
 
-def _stacked(used: list[tuple[RawSheet, dict[str, str]]], column: str) -> pd.Categorical:
-    """`column` of the sheets one after another (missing in a sheet without it), as a
+def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
+             ) -> dict[str, pd.Categorical]:
+    """Each of `columns` of the sheets one after another (missing in a sheet without it), as a
     Categorical of the distinct cells."""
-    chunks = []
+    chunks: dict[str, list[pa.Array]] = {column: [] for column in columns}
     for sheet, source in used:
-        if column not in source:
-            chunks.append(pa.nulls(len(sheet.frame), pa.large_string()))
-            continue
-        chunks.append(pa.array(sheet.frame[source[column]].array).cast(pa.large_string()))
-    codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
-                                           dtype="string"))
-    return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+        cells = dict(sheet.frame.items())
+        none = pa.nulls(len(sheet.frame), pa.large_string())
+        for column, chunk in chunks.items():
+            chunk.append(pa.array(cells[source[column]].array, type=pa.large_string())
+                         if column in source else none)
+    stacked = {}
+    for column, chunk in chunks.items():
+        codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunk, type=pa.large_string()),
+                                               dtype="string"))
+        stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+    return stacked
 
 
 def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:

@@ -134,12 +134,13 @@ class Scrubber:
         self.squashed = {k.replace(" ", "") for k in keys}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
         self.salt = salt
-        self._cache: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         """`value` with identifiers and roster names masked."""
-        if value in self._cache:
-            return self._cache[value]
+        if value in self._texts:
+            return self._texts[value]
         if LIST_SEPARATOR in value:  # a list of names as one cell ('names_seen')
             out = LIST_SEPARATOR.join(self.text(part) for part in value.split(LIST_SEPARATOR))
         else:
@@ -148,7 +149,7 @@ class Scrubber:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
-        self._cache[value] = out
+        self._texts[value] = out
         return out
 
     def _inner_names(self, text: str) -> str:
@@ -171,15 +172,15 @@ class Scrubber:
     def unit_key(self, value: str) -> str:
         """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised
         ('32.01/unmatched/personal-3f9a0c21de')."""
-        if value in self._cache:
-            return self._cache[value]
+        if value in self._keys:
+            return self._keys[value]
         parts = value.split("/")
         for i, part in enumerate(parts):
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
             if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
         out = "/".join(parts)
-        self._cache[value] = out
+        self._keys[value] = out
         return out
 
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
@@ -193,8 +194,9 @@ class Scrubber:
                 continue
             codes, uniques = pd.factorize(values)
             func = self.unit_key if column in ("unit_id", "unit_key") else self.text
-            done = [func(str(u)) for u in uniques]
-            if done != [str(u) for u in uniques]:
+            cells = [str(u) for u in uniques.tolist()]
+            done = [func(cell) for cell in cells]
+            if done != cells:
                 scrubbed = pd.Series(np.array([*done, None], dtype=object)[codes],
                                      index=values.index)
                 out[column] = scrubbed.astype(values.dtype) if values.dtype != object else scrubbed
