@@ -44,38 +44,16 @@ def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
 
 # --- masking personal data wherever it stands ------------------------------------------------
 
-_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:[ .\-][0-9]+)*(?![0-9])")
-_DIGIT_GROUP = re.compile(r"[0-9]+")
 ID_LENGTHS = (18, 16)
 """Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
+_ID_NUMBER = re.compile("|".join(rf"(?<![0-9])[0-9](?:[ .\-]?[0-9]){{{n - 1}}}(?![0-9])"
+                                 for n in ID_LENGTHS))
+"""18 or 16 digits, groups joined by single spaces, dots or hyphens, not inside a longer number:
+'19860601 201012 1 004', '3201.0123.4567.0001'; the 18 first, left to right."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME_WORDS = 8
 LIST_SEPARATOR = " | "
 """How the units table joins the names a unit was written under: each is a cell of its own."""
-
-
-def _id_windows(run: str) -> list[tuple[int, int]]:
-    """(start, end) character spans of `run` (digit groups joined by single spaces, dots or
-    hyphens) whose consecutive groups hold exactly 18 or 16 digits: '19860601 201012 1 004',
-    '3201.0123.4567.0001'. Left to right, the longest first; a lone group of another length
-    (a 20-digit number) is no identifier."""
-    groups = [(m.start(), m.end()) for m in _DIGIT_GROUP.finditer(run)]
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(groups):
-        total, found = 0, None
-        for j in range(i, len(groups)):
-            total += groups[j][1] - groups[j][0]
-            if total > max(ID_LENGTHS):
-                break
-            if total in ID_LENGTHS:
-                found = j
-        if found is None:
-            i += 1
-            continue
-        spans.append((groups[i][0], groups[found][1]))
-        i = found + 1
-    return spans
 
 
 def mask(text: str) -> str:
@@ -98,14 +76,11 @@ def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
-    spaces, dots or hyphens between groups); the rest unchanged."""
-    def one(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
-            return run
-        return _masked(run, _id_windows(run))
-
-    return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
+    spaces, dots or hyphens between groups; a lone group of another length, a 20-digit number,
+    is no identifier); the rest unchanged."""
+    if len(text) < min(ID_LENGTHS):
+        return text
+    return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text)
 
 
 def name_key(name: object) -> str:
