@@ -271,7 +271,7 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    data.verdicts.set_regions(kode)
+    data.verdicts.kode_pemda = kode
     return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
 
 
