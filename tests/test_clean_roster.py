@@ -8,14 +8,22 @@ import pandas as pd
 import pytest
 from _raw_helpers import NAMES, NIP_PNS_1, NIP_PPPK_1, ROSTER_HEADER, roster_rows, sheet
 
-from p3k_study.clean import clean_file
+from p3k_study.clean import CLEANERS
 from p3k_study.errors import DataError
+from p3k_study.prepare.intake import joined
 
 REF = dt.date(2025, 1, 15)
 
 
+def clean_sheets(kind: str, sheets: list, *args, **options):
+    """The public path of `prepare`: a kind's cleaner, then `joined` (the duplicate rules):
+    (clean table, rejects, per-file facts)."""
+    cleaned = joined(kind, [CLEANERS[kind][0](sheets, *args, **options)])
+    return cleaned.table, cleaned.rejects, cleaned.files
+
+
 def run(rows: list[list[str]], **kwargs):
-    clean, rejects, _ = clean_file("pegawai", [sheet(ROSTER_HEADER, rows, **kwargs)], REF)
+    clean, rejects, _ = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows, **kwargs)], REF)
     return clean, rejects.set_index("row")
 
 
@@ -35,8 +43,8 @@ def test_good_rows_are_clean_and_pseudonymised() -> None:
 
 def test_salt_changes_pseudonym() -> None:
     rows = roster_rows()[:1]
-    a, _, _ = clean_file("pegawai", [sheet(ROSTER_HEADER, rows)], REF, salt="one")
-    b, _, _ = clean_file("pegawai", [sheet(ROSTER_HEADER, rows)], REF, salt="two")
+    a, _, _ = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows)], REF, salt="one")
+    b, _, _ = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows)], REF, salt="two")
     assert a["employee_id"][0] != b["employee_id"][0]
 
 
@@ -125,7 +133,7 @@ def test_missing_required_column_is_a_data_error() -> None:
     header = [h for h in ROSTER_HEADER if h != "TMT"]
     rows = [r[:6] + r[7:] for r in roster_rows()]
     with pytest.raises(DataError, match=r"required column.*tmt"):
-        clean_file("pegawai", [sheet(header, rows, source_file="pegawai/x.csv")], REF)
+        clean_sheets("pegawai", [sheet(header, rows, source_file="pegawai/x.csv")], REF)
 
 
 @pytest.mark.parametrize("salt", ["", "test-salt", "garam-é", "k" * 100])

@@ -9,11 +9,20 @@ import pandas as pd
 import pytest
 from _raw_helpers import sheet
 
-from p3k_study.clean import clean_file
+from p3k_study.clean import CLEANERS
 from p3k_study.clean.kinerja import sakip_grade
 from p3k_study.ikm import ELEMENTS
+from p3k_study.prepare.intake import joined
 
 REF = dt.date(2025, 1, 15)
+
+
+def clean_sheets(kind: str, sheets: list, *args, **options):
+    """The public path of `prepare`: a kind's cleaner, then `joined` (the duplicate rules):
+    (clean table, rejects, per-file facts)."""
+    cleaned = joined(kind, [CLEANERS[kind][0](sheets, *args, **options)])
+    return cleaned.table, cleaned.rejects, cleaned.files
+
 
 COUNTS_HEADER = ["Kode Wilayah", "Unit Kerja", "Periode", "Jumlah PNS", "Jumlah PPPK",
                  "PPPK Baru"]
@@ -33,7 +42,7 @@ def test_counts_rules() -> None:
         ["32.01", "Disdik", "Semester I 2027", "4", "3", ""],       # future period
         ["32.01", "Disdik", "Semester I 2023", "#N/A", "3", ""],    # error in required
     ]
-    clean, rejects, _ = clean_file("jumlah_pegawai", [sheet(COUNTS_HEADER, rows)], REF)
+    clean, rejects, _ = clean_sheets("jumlah_pegawai", [sheet(COUNTS_HEADER, rows)], REF)
     assert clean["n_pns"].tolist() == [10, 10]
     assert clean["p3k_hires"].isna().tolist() == [False, True]
     reasons = rejects.set_index("row")["reason"]
@@ -60,7 +69,7 @@ def test_skm_rules() -> None:
         skm_row(5, ["4"] * 9, region="Kab. Antah Berantah"),
         skm_row(6, ["4"] * 9, period=""),            # no period at all
     ]
-    clean, rejects, _ = clean_file("skm", [sheet(SKM_HEADER, rows)], REF)
+    clean, rejects, _ = clean_sheets("skm", [sheet(SKM_HEADER, rows)], REF)
     assert len(clean) == 2 and clean["period"].eq("2023-S1").all()
     reasons = rejects.set_index("row")
     assert reasons.loc[4, "reason"] == "duplicate of row 3"
@@ -76,7 +85,7 @@ def test_skm_rules() -> None:
 def test_skm_identical_answers_without_respondent_number_are_kept() -> None:
     header = SKM_HEADER[1:]
     rows = [skm_row(1, ["3"] * 9)[1:], skm_row(1, ["3"] * 9)[1:]]
-    clean, rejects, _ = clean_file("skm", [sheet(header, rows)], REF)
+    clean, rejects, _ = clean_sheets("skm", [sheet(header, rows)], REF)
     assert len(clean) == 2 and rejects.empty
 
 
@@ -84,7 +93,7 @@ def test_skm_survey_date_gives_the_period() -> None:
     header = ["kode_pemda", "unit_layanan", "tanggal_survei", *ELEMENTS]
     rows = [["32.01", "Dinkes", "12 Agustus 2023", *["3"] * 9],
             ["32.01", "Dinkes", "12/08/2031", *["3"] * 9]]
-    clean, rejects, _ = clean_file("skm", [sheet(header, rows)], REF)
+    clean, rejects, _ = clean_sheets("skm", [sheet(header, rows)], REF)
     assert clean["period"].tolist() == ["2023-S2"]
     assert "after the reference date" in rejects["reason"].iloc[0]
 
@@ -98,7 +107,7 @@ def test_published_rules() -> None:
         ["32.01", "Bappeda", "Semester I 2023", "70", "", "KEP/25/M.PAN/2/2004", ""],
         ["32.01", "Dishub", "Semester I 2023", "70", "", "PP 99/1999", ""],  # regulation
     ]
-    clean, rejects, _ = clean_file("ikm", [sheet(IKM_HEADER, rows)], REF)
+    clean, rejects, _ = clean_sheets("ikm", [sheet(IKM_HEADER, rows)], REF)
     assert clean["ikm"].tolist() == [80.11, 70.0]
     assert clean["regulation"].tolist() == ["14/2017", "25/2004"]
     assert clean["respondents"].tolist()[0] == 120
@@ -116,7 +125,7 @@ def test_every_row_in_exactly_one_place(kind) -> None:
     if kind == "skm":
         rows = [skm_row(i, ["3"] * 9) for i in (1, 1, 2)]
     s = sheet(header, rows, dropped=[(9, "repeated header row")])
-    clean, rejects, _ = clean_file(kind, [s], REF)
+    clean, rejects, _ = clean_sheets(kind, [s], REF)
     assert len(clean) + len(rejects) == s.rows_in
 
 
@@ -138,7 +147,7 @@ def test_kinerja_rules() -> None:
         ["32.01", "Satpol PP", "2030", "70", "BB", *shares],         # after the reference date
         ["32.01", "Dinsos", "2024", "", "", *shares],                # shares only: kept
     ]
-    clean, rejects, _ = clean_file("kinerja", [sheet(KINERJA_HEADER, rows)], REF)
+    clean, rejects, _ = clean_sheets("kinerja", [sheet(KINERJA_HEADER, rows)], REF)
     assert clean["unit_key"].tolist() == ["health", "education", "social"]
     assert clean["year"].tolist() == [2023, 2023, 2024]
     assert clean["predikat_sakip"].tolist()[:2] == ["A", "BB"]
@@ -171,7 +180,7 @@ def test_published_recap_with_index_and_converted_value_uses_the_converted_value
              "B (Baik)"],
             ["2", "Kab. Bogor", "Dinas Sosial", "Semester I 2023", "95", "3,05", "76,25", "B"],
             ["3", "Kab. Bogor", "Disdukcapil", "Semester I 2023", "95", "3,10", "", "B"]]
-    clean, rejects, files = clean_file("ikm", [sheet(RECAP_HEADER, rows)], REF)
+    clean, rejects, files = clean_sheets("ikm", [sheet(RECAP_HEADER, rows)], REF)
     assert clean["ikm"].tolist() == [80.25, 76.25]
     assert files["f.csv"]["notes"] == {}  # nothing converted
     assert rejects["row"].tolist() == [4] and rejects["reason"].tolist() == [
@@ -183,7 +192,7 @@ def test_published_ikm_on_the_1_4_scale_alone_is_converted() -> None:
     rows = [["32.01", "Dinkes", "Semester I 2023", "3,5324"],
             ["32.01", "Dinsos", "Semester I 2023", "80,5"],    # the same header, 25-100
             ["32.01", "Disdik", "Semester I 2023", "12,5"]]    # neither scale
-    clean, rejects, files = clean_file("ikm", [sheet(header, rows)], REF)
+    clean, rejects, files = clean_sheets("ikm", [sheet(header, rows)], REF)
     assert clean["ikm"].tolist() == [pytest.approx(88.31), 80.5]
     assert files["f.csv"]["notes"] == {"ikm_converted_from_1_4": 1}
     assert rejects["reason"].tolist() == ["IKM outside 25-100"]
@@ -197,10 +206,8 @@ def test_a_workbook_whose_sheets_hold_only_a_header_is_empty_not_a_failure(
         kind: str, header: list[str]) -> None:
     """Every sheet of the workbook holds a header and no row: an empty clean table, no rejects,
     each sheet listed with its note (it used to end in a StageError: a KeyError)."""
-    from p3k_study.clean import CLEANERS
-
     sheets = [sheet(header, [], source_file=f"{kind}/x.xlsx", name=name) for name in ("A", "B")]
-    clean, rejects, files = clean_file(kind, sheets, REF)
+    clean, rejects, files = clean_sheets(kind, sheets, REF)
     pd.testing.assert_frame_equal(clean, CLEANERS[kind][1]())
     assert rejects.empty
     assert [s["note"] for s in files[f"{kind}/x.xlsx"]["sheets"]] == ["no data rows"] * 2

@@ -130,12 +130,14 @@ def test_a_respondent_with_a_missing_answer_is_left_out_of_every_element() -> No
 def test_the_cleaner_and_compute_ikm_count_the_same_respondents() -> None:
     from _raw_helpers import sheet
 
-    from p3k_study.clean import clean_file
+    from p3k_study.clean.skm import skm_part
+    from p3k_study.prepare.intake import joined
 
     header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
     rows = [["32.01", "Dinkes", "Semester I 2023", *map(str, r)]
             for r in ([4] * 9, [1] * 8 + [""], [2] * 9)]
-    clean, rejects, _ = clean_file("skm", [sheet(header, rows)], pd.Timestamp("2025-01-15").date())
+    cleaned = joined("skm", [skm_part([sheet(header, rows)], pd.Timestamp("2025-01-15").date())])
+    clean, rejects = cleaned.table, cleaned.rejects
     assert rejects["column"].tolist() == ["sarana"]
     direct = pd.DataFrame([[4] * 9, [1] * 8 + [np.nan], [2] * 9], columns=list(ELEMENTS)).assign(
         unit_id=clean["unit_id"].iloc[0], period_index=clean["period_index"].iloc[0])

@@ -1,20 +1,18 @@
 """Cleaners, one per source table: `<kind>_part` applies every row and per-file rule to the
 sheets of one or more files and `common.finish` the duplicate rules over all parts, so that
-`prepare` can clean groups of files in parallel and join them; `clean_file` does both."""
+`prepare` can clean groups of files in parallel and join them (`prepare.intake.joined`)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import pandas as pd
 
-from p3k_study.clean.common import Part, finish
+from p3k_study.clean.common import Part
 from p3k_study.clean.counts import counts_part
 from p3k_study.clean.ikm_published import published_part
 from p3k_study.clean.kinerja import kinerja_part
 from p3k_study.clean.roster import roster_part
 from p3k_study.clean.skm import skm_part
-from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS, KINERJA, PUBLISHED, SKM, STAFF, typed
 
 CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
@@ -26,11 +24,3 @@ CLEANERS: dict[str, tuple[Callable[..., Part], Callable[[], pd.DataFrame]]] = {
 }
 """Per kind: the cleaner (every rule but the duplicate check) and the empty clean table."""
 
-
-def clean_file(kind: str, sheets: Sequence[RawSheet], *args: Any, **options: Any
-               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
-    """Clean sheets of one or more files of `kind` (a key of `CLEANERS`; `args` and `options`
-    as its cleaner takes them, e.g. `reference_date`, `freq`, `salt`): (clean table, rejects,
-    per-file input facts)."""
-    cleaner, empty = CLEANERS[kind]
-    return finish([cleaner(sheets, *args, **options)], empty())

@@ -185,28 +185,33 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                     for row, why in sheet.dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
-    frame = pd.DataFrame({column: _stacked(used, column) for column in columns})
+    frame = pd.DataFrame(_stacked(used, list(columns)))
     lengths = [len(sheet.frame) for sheet, _ in used]
-    frame[ROW] = np.concatenate([np.zeros(0, dtype="int64")] + [
-        sheet.frame[ROW].to_numpy(dtype="int64") for sheet, _ in used])
     frame[SHEET] = _per_sheet([sheet.sheet for sheet, _ in used], lengths)
     frame[FILE] = _per_sheet([str(sheet.source_file) for sheet, _ in used], lengths)
     return FileInput(frame, Verdicts(frame), pd.DataFrame(dropped, columns=REJECT_COLUMNS),
                      files, sheet_columns)
 
 
-def _stacked(used: list[tuple[RawSheet, dict[str, str]]], column: str) -> pd.Categorical:
-    """`column` of the sheets one after another (missing in a sheet without it), as a
-    Categorical of the distinct cells."""
-    chunks = []
+def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
+             ) -> dict[str, pd.Categorical | np.ndarray]:
+    """Each of `columns` of the sheets one after another (missing in a sheet without it), as a
+    Categorical of the distinct cells, and `_row`."""
+    chunks: dict[str, list[pa.Array]] = {column: [] for column in columns}
+    rows = [np.zeros(0, dtype="int64")]
     for sheet, source in used:
-        if column not in source:
-            chunks.append(pa.nulls(len(sheet.frame), pa.large_string()))
-            continue
-        chunks.append(pa.array(sheet.frame[source[column]].array).cast(pa.large_string()))
-    codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunks, type=pa.large_string()),
-                                           dtype="string"))
-    return pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+        cells = dict(sheet.frame.items())
+        none = pa.nulls(len(sheet.frame), pa.large_string())
+        for column, chunk in chunks.items():
+            chunk.append(pa.array(cells[source[column]].array, type=pa.large_string())
+                         if column in source else none)
+        rows.append(cells[ROW].to_numpy(dtype="int64"))
+    stacked: dict[str, pd.Categorical | np.ndarray] = {}
+    for column, chunk in chunks.items():
+        codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunk, type=pa.large_string()),
+                                               dtype="string"))
+        stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+    return stacked | {ROW: np.concatenate(rows)}
 
 
 def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
@@ -255,7 +260,7 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     results = [resolver.resolve(code_list[c], name_list[n])
                for c, n in zip(codes, names, strict=True)]
     kode = np.array([r.kode_pemda for r in results], dtype=object)[pair_of_row]
-    unresolved = pd.isna(kode)
+    unresolved = np.array([r.kode_pemda is None for r in results], dtype=bool)[pair_of_row]
     if unresolved.any():
         why = np.array([f"region not resolved: {r.reason}" for r in results],
                        dtype=object)[pair_of_row]
@@ -266,7 +271,7 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    data.verdicts.set_regions(kode)
+    data.verdicts.kode_pemda = kode
     return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
 
 
@@ -443,10 +448,11 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
     name_codes, unit_names = data.tidy(unit_column)
     matches = [match_unit(name) for name in unit_names.tolist()]
     regions = kode_pemda.array
+    region_codes = regions.categories.tolist()
     pair_names, pair_regions, pair_of_row = _pairs(name_codes, regions.codes)
-    unit_ids = [None if n < 0 or r < 0 else f"{regions.categories[r]}/{matches[n].unit_key}"
+    unit_ids = [None if n < 0 or r < 0 else f"{region_codes[r]}/{matches[n].unit_key}"
                 for n, r in zip(pair_names, pair_regions, strict=True)]
-    table = pd.DataFrame({
+    per_row = {
         "source_file": frame[FILE].array, "sheet": frame[SHEET].array, "row": frame[ROW].array,
         "kode_pemda": regions, "unit_id": categorical(pair_of_row, unit_ids),
         "unit_key": categorical(name_codes, [m.unit_key for m in matches]),
@@ -456,24 +462,21 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
         **{name: values.array if isinstance(values, pd.Series) else values
            for name, values in columns.items()},
         **{RAW + column: frame[column].array for column in frame.columns.drop([ROW, SHEET, FILE])},
-    })
+    }
     if exact is not None:
-        table[EXACT] = exact
-    table = table[data.verdicts.alive].reset_index(drop=True)
-    clean = table.reindex(columns=list(schema.columns))
-    clean = clean.astype({name: str(column.dtype) for name, column in schema.columns.items()
-                          if not isinstance(clean[name].dtype, pd.CategoricalDtype)})
-    extra = table[[c for c in table.columns if c.startswith(RAW) or c == EXACT]]
+        per_row[EXACT] = exact
+    alive = data.verdicts.alive
+    table = pd.DataFrame({name: values[alive] for name, values in per_row.items()}).reindex(
+        columns=[*schema.columns, *(c for c in per_row if c.startswith(RAW) or c == EXACT)])
+    table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
+                          if not isinstance(table[name].dtype, pd.CategoricalDtype)})
     rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
-    return Part(pd.concat([clean, extra], axis=1), rejects, data.files, rules, names)
+    return Part(table, rejects, data.files, rules, names)
 
 
 def packed(part: Part) -> Part:
-    """The part with its text columns as Categoricals, which `finish` turns back into text.
-
-    For parts that cross a process pipe: the text columns of a clean table repeat a few values
-    (unit, period, file), and pickled as codes the national SKM parts shrink from 576 to
-    165 MB (pickling Arrow text costs about 1 s per 250 MB each way)."""
+    """The part with its text columns as Categoricals, which `finish` turns back into text: a
+    part crossing a process pipe pickles codes of a few values (national SKM: 165 MB, not 576)."""
     text = [c for c, dtype in part.table.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     if not text:
         return part
@@ -508,23 +511,31 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
     same = _group_ids(table[[c for c in table.columns if c.startswith(RAW)]])
-    same = np.where(np.bincount(same)[same] > 1, same, -1 - np.arange(len(same)))
     sheet = _group_ids(table[["source_file", "sheet"]])
     keep = np.ones(len(table), dtype=bool)
 
-    def drop(rows: np.ndarray, firsts: np.ndarray, what: str | None = None) -> None:
-        keep[rows] = False
-        ledgers.append(finalise(_duplicate_ledger(table, rows, firsts, what)))
+    def drop(keys: pd.DataFrame, rows: np.ndarray, what: str | None = None) -> None:
+        """Drop each of `rows` equal in every column of `keys` to an earlier of `rows`."""
+        at = np.flatnonzero(rows)
+        group = _group_ids(keys.iloc[at])
+        first = at[np.unique(group, return_index=True)[1]][group]
+        repeat = first != at
+        keep[at[repeat]] = False
+        ledgers.append(finalise(_duplicate_ledger(table, at[repeat], first[repeat], what)))
 
-    if rules.per_sheet:
-        drop(*_copied_sheets(sheet, same))
-    exact = keep & (same >= 0)  # a row equal to no other is no copy
+    if rules.per_sheet:  # a sheet's rows repeating an earlier sheet's in order: row by row
+        starts = np.flatnonzero(np.r_[True, sheet[1:] != sheet[:-1]])
+        contents = pd.factorize(np.array([rows.tobytes() for rows in np.split(same, starts[1:])],
+                                         dtype=object))[0]
+        offset = np.arange(len(table)) - starts[sheet]
+        drop(pd.DataFrame({"contents": contents[sheet], "offset": offset}),
+             (np.bincount(contents)[contents] > 1)[sheet])
+    exact = keep & (np.bincount(same)[same] > 1)  # a row equal to no other is no copy
     if EXACT in table:
         exact &= table[EXACT].to_numpy(bool)
-    scope = sheet if rules.per_sheet else np.zeros(len(table), dtype=np.intp)
-    drop(*_repeats(pd.DataFrame({"scope": scope, "same": same}), exact))
+    drop(pd.DataFrame({"scope": sheet if rules.per_sheet else 0, "same": same}), exact)
     if rules.keys:
-        drop(*_repeats(table[list(rules.keys)], keep), rules.what)
+        drop(table[list(rules.keys)], keep, rules.what)
     table = table.loc[keep, list(empty.columns)].reset_index(drop=True)
     table = table.assign(**{c: _text(table[c]) for c in table.columns
                             if isinstance(table[c].dtype, pd.CategoricalDtype)})
@@ -548,31 +559,6 @@ def _group_ids(table: pd.DataFrame) -> np.ndarray:
     return pd.factorize(ids)[0]
 
 
-def _repeats(keys: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Among `rows`: the positions of rows equal in every column of `keys` to an earlier one,
-    and of that earlier (first) row."""
-    at = np.flatnonzero(rows)
-    group = _group_ids(keys.iloc[at])
-    first = at[np.unique(group, return_index=True)[1]][group]
-    repeat = first != at
-    return at[repeat], first[repeat]
-
-
-def _copied_sheets(sheet: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of sheets that repeat an earlier sheet row for row, and the rows they repeat.
-    `sheet`: each row's sheet (a sheet's rows together); `same`: per row a number it shares
-    with the rows equal to it in every column read (no other row has it)."""
-    starts = np.flatnonzero(np.r_[True, sheet[1:] != sheet[:-1]])
-    contents = [rows.tobytes() for rows in np.split(same, starts[1:])]
-    codes = pd.factorize(np.array(contents, dtype=object))[0]
-    original = np.unique(codes, return_index=True)[1][codes]
-    copies = np.flatnonzero(original != np.arange(len(codes)))
-    lengths = np.diff(np.r_[starts, len(same)])[copies]
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return (np.repeat(starts[copies], lengths) + offsets,
-            np.repeat(starts[original[copies]], lengths) + offsets)
-
-
 def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
                       what: str | None) -> pd.DataFrame:
     """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
@@ -585,14 +571,10 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
     for file, sheet, first_file, first_sheet, first_row in zip(
             files, sheets, column("source_file", firsts), column("sheet", firsts),
             column("row", firsts), strict=True):
-        text = f"duplicate of row {first_row}"
+        where = f" in sheet {first_sheet}" if first_sheet not in (None, sheet) else ""
         if first_file != file:
-            text += f" in {first_file}"
-            if first_sheet is not None:
-                text += f", sheet {first_sheet}"
-        elif first_sheet != sheet and first_sheet is not None:
-            text += f" in sheet {first_sheet}"
-        texts.append(text + (f" ({what})" if what else ""))
+            where = f" in {first_file}" + ("" if first_sheet is None else f", sheet {first_sheet}")
+        texts.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
     return pd.DataFrame({"source_file": files, "sheet": sheets, "row": column("row", rows),
                          "column": None, "raw_value": None, "reason": texts,
                          "kode_pemda": column("kode_pemda", rows)})
@@ -657,24 +639,19 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     if reference_date is not None:
         late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-        data.verdicts.reject(late, column, f"date after the reference date "
-                             f"{reference_date.isoformat()}", raw)
+        data.verdicts.reject(late, column,
+                             f"date after the reference date {reference_date.isoformat()}", raw)
     return parsed.values
 
 
-def periods(
-    data: FileInput, column: str, freq: str, reference_date: dt.date
-) -> pd.Series:
+def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) -> pd.Series:
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
-    frame = data.frame
     parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
                            distinct=data.distinct(column))
-    raw = frame[column]
+    raw = data.frame[column]
     data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
-    index = parsed.index
-    limit = period_index(reference_date, freq)  # type: ignore[arg-type]
-    late = (index > limit).fillna(False).to_numpy(bool)
-    data.verdicts.reject(late, column, f"period after the reference date "
-                         f"{reference_date.isoformat()}", raw)
-    return index
+    late = parsed.index > period_index(reference_date, freq)  # type: ignore[arg-type]
+    data.verdicts.reject(late.fillna(False).to_numpy(bool), column,
+                         f"period after the reference date {reference_date.isoformat()}", raw)
+    return parsed.index

@@ -53,28 +53,15 @@ def sort_rejects(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 class Verdicts:
-    """Per-row reject decisions for one file's frame (index = the frame's index).
-
-    `reject(mask, column, reason, raw)` marks rows not yet rejected; the first reason wins.
-    """
+    """Per-row reject decisions for one file's frame: `reject` marks rows not yet rejected (the
+    first reason wins), `alive` the rows not rejected so far, `kode_pemda` the resolved region
+    code per row (None where unresolved) for the ledger."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
-        n = len(frame)
-        self._reason = np.full(n, None, dtype=object)
-        self._column = np.full(n, None, dtype=object)
-        self._raw = np.full(n, None, dtype=object)
-        self._rejected = np.zeros(n, dtype=bool)
-        self._kode: np.ndarray | None = None
-
-    def set_regions(self, kode_pemda: np.ndarray) -> None:
-        """The resolved region code per row (None where unresolved), for the ledger."""
-        self._kode = kode_pemda
-
-    @property
-    def alive(self) -> np.ndarray:
-        """Boolean array: rows not rejected so far."""
-        return ~self._rejected
+        self.alive = np.ones(len(frame), dtype=bool)
+        self.kode_pemda: np.ndarray | None = None
+        self._lines: list[pd.DataFrame] = []
 
     def reject(
         self,
@@ -84,33 +71,25 @@ class Verdicts:
         raw: pd.Series | None = None,
     ) -> None:
         """Reject rows where mask is true (and not already rejected)."""
-        m = np.asarray(mask, dtype=bool) & ~self._rejected
-        if not m.any():
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self.alive)
+        if not len(rows):
             return
-        rows = np.flatnonzero(m)  # only the newly rejected rows are converted
-        if isinstance(reason, pd.Series):
-            self._reason[m] = reason.iloc[rows].to_numpy(dtype=object)
-        else:
-            self._reason[m] = reason
-        self._column[m] = column
-        if raw is not None:
-            values = raw.iloc[rows].astype(object).to_numpy()
-            self._raw[m] = [None if pd.isna(v) else str(v) for v in values]
-        self._rejected |= m
+        self.alive[rows] = False
+        self._lines.append(pd.DataFrame({
+            "at": rows, "column": column,
+            "raw_value": None if raw is None else [
+                None if pd.isna(v) else str(v) for v in raw.iloc[rows].astype(object)],
+            "reason": reason.iloc[rows].to_numpy(dtype=object)
+            if isinstance(reason, pd.Series) else reason}))
 
     def ledger(self) -> pd.DataFrame:
         """Rejected rows as ledger lines (not yet masked or sorted: see `finalise`)."""
-        m = self._rejected
-        if not m.any():
+        if not self._lines:
             return empty_rejects()
-        return pd.DataFrame(
-            {
-                "source_file": self.frame["_file"].to_numpy(dtype=object)[m],
-                "sheet": self.frame["_sheet"].to_numpy(dtype=object)[m],
-                "row": self.frame["_row"].to_numpy()[m].astype("int64"),
-                "column": self._column[m],
-                "raw_value": self._raw[m],
-                "reason": self._reason[m],
-                "kode_pemda": self._kode[m] if self._kode is not None else None,
-            }
-        )
+        lines = pd.concat(self._lines, ignore_index=True)
+        at = lines.pop("at").to_numpy()
+        return lines.assign(
+            source_file=self.frame["_file"].to_numpy(dtype=object)[at],
+            sheet=self.frame["_sheet"].to_numpy(dtype=object)[at],
+            row=self.frame["_row"].to_numpy()[at].astype("int64"),
+            kode_pemda=None if self.kode_pemda is None else self.kode_pemda[at])

@@ -44,38 +44,16 @@ def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
 
 # --- masking personal data wherever it stands ------------------------------------------------
 
-_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:[ .\-][0-9]+)*(?![0-9])")
-_DIGIT_GROUP = re.compile(r"[0-9]+")
 ID_LENGTHS = (18, 16)
 """Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
+_ID_NUMBER = re.compile("|".join(rf"(?<![0-9])[0-9](?:[ .\-]?[0-9]){{{n - 1}}}(?![0-9])"
+                                 for n in ID_LENGTHS))
+"""18 or 16 digits, groups joined by single spaces, dots or hyphens, not inside a longer number:
+'19860601 201012 1 004', '3201.0123.4567.0001'; the 18 first, left to right."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME_WORDS = 8
 LIST_SEPARATOR = " | "
 """How the units table joins the names a unit was written under: each is a cell of its own."""
-
-
-def _id_windows(run: str) -> list[tuple[int, int]]:
-    """(start, end) character spans of `run` (digit groups joined by single spaces, dots or
-    hyphens) whose consecutive groups hold exactly 18 or 16 digits: '19860601 201012 1 004',
-    '3201.0123.4567.0001'. Left to right, the longest first; a lone group of another length
-    (a 20-digit number) is no identifier."""
-    groups = [(m.start(), m.end()) for m in _DIGIT_GROUP.finditer(run)]
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(groups):
-        total, found = 0, None
-        for j in range(i, len(groups)):
-            total += groups[j][1] - groups[j][0]
-            if total > max(ID_LENGTHS):
-                break
-            if total in ID_LENGTHS:
-                found = j
-        if found is None:
-            i += 1
-            continue
-        spans.append((groups[i][0], groups[found][1]))
-        i = found + 1
-    return spans
 
 
 def mask(text: str) -> str:
@@ -98,14 +76,11 @@ def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
-    spaces, dots or hyphens between groups); the rest unchanged."""
-    def one(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if len(run) - run.count(" ") - run.count(".") - run.count("-") < min(ID_LENGTHS):
-            return run
-        return _masked(run, _id_windows(run))
-
-    return _DIGIT_RUN.sub(one, text) if len(text) >= min(ID_LENGTHS) else text
+    spaces, dots or hyphens between groups; a lone group of another length, a 20-digit number,
+    is no identifier); the rest unchanged."""
+    if len(text) < min(ID_LENGTHS):
+        return text
+    return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text)
 
 
 def name_key(name: object) -> str:
@@ -134,12 +109,13 @@ class Scrubber:
         self.squashed = {k.replace(" ", "") for k in keys}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
         self.salt = salt
-        self._cache: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         """`value` with identifiers and roster names masked."""
-        if value in self._cache:
-            return self._cache[value]
+        if value in self._texts:
+            return self._texts[value]
         if LIST_SEPARATOR in value:  # a list of names as one cell ('names_seen')
             out = LIST_SEPARATOR.join(self.text(part) for part in value.split(LIST_SEPARATOR))
         else:
@@ -148,7 +124,7 @@ class Scrubber:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
-        self._cache[value] = out
+        self._texts[value] = out
         return out
 
     def _inner_names(self, text: str) -> str:
@@ -171,15 +147,15 @@ class Scrubber:
     def unit_key(self, value: str) -> str:
         """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised
         ('32.01/unmatched/personal-3f9a0c21de')."""
-        if value in self._cache:
-            return self._cache[value]
+        if value in self._keys:
+            return self._keys[value]
         parts = value.split("/")
         for i, part in enumerate(parts):
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
             if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
         out = "/".join(parts)
-        self._cache[value] = out
+        self._keys[value] = out
         return out
 
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
@@ -193,8 +169,9 @@ class Scrubber:
                 continue
             codes, uniques = pd.factorize(values)
             func = self.unit_key if column in ("unit_id", "unit_key") else self.text
-            done = [func(str(u)) for u in uniques]
-            if done != [str(u) for u in uniques]:
+            cells = [str(u) for u in uniques.tolist()]
+            done = [func(cell) for cell in cells]
+            if done != cells:
                 scrubbed = pd.Series(np.array([*done, None], dtype=object)[codes],
                                      index=values.index)
                 out[column] = scrubbed.astype(values.dtype) if values.dtype != object else scrubbed
