@@ -34,7 +34,7 @@ import pandas as pd
 
 from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
-from p3k_study.config import Config, check_salt, is_synthetic, resolve_reference_date
+from p3k_study.config import Config, check_salt, resolve_reference_date
 from p3k_study.panel import build_panel
 from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
@@ -86,7 +86,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
-    cleaned = [c for c in (roster, counts, skm, published, kinerja) if c.files]
+    cleaned = [done[kind] for kind in KINDS if done[kind].files]
     inputs = [name for c in cleaned for name in c.files]  # named by a StageError
 
     if progress:
@@ -119,9 +119,8 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
                   for name, table in tables.items()}
     with stage("writing the cleaning summary", inputs):
         summary = scrubber.anything(summarise(
-            cleaned, tables, raw=raw, freq=freq, config=config, reference_date=reference_date,
-            reference_source=reference_source, warnings=warnings, ignored=ignored,
-            synthetic=is_synthetic(raw)))
+            cleaned, tables, raw=raw, config=config, reference_date=reference_date,
+            reference_source=reference_source, warnings=warnings, ignored=ignored))
     with stage("writing the processed tables", [str(out)]):
         paths = write_outputs(out, tables, summary, validated={"staff"})
     return PrepareResult(out, paths, summary, tables)

@@ -12,23 +12,23 @@ from typing import Any
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.config import Config, read_dataset_marker
+from p3k_study.config import Config, is_synthetic, read_dataset_marker
 from p3k_study.prepare.intake import Cleaned
 from p3k_study.reference.regions import code_edition, codes_summary
 
+SIZES = ("rows_in", "rows_clean", "rows_rejected")
+
 
 def summarise(
-    cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, freq: str,
-    config: Config, reference_date: Any, reference_source: str, warnings: list[str],
-    ignored: list[str], synthetic: bool,
+    cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, config: Config,
+    reference_date: Any, reference_source: str, warnings: list[str], ignored: list[str],
 ) -> dict[str, Any]:
     """cleaning_summary.json: per file rows_in = rows_clean + rows_rejected, totals, reasons,
-    unmatched units, panel facts, settings; `ignored_files`: table files in no kind's folder;
-    `synthetic`: whether the dataset says it was simulated (`config.is_synthetic`; the reports
-    then show a banner). Raises AssertionError if a file does not reconcile (a bug in this
-    package)."""
+    unmatched units, panel facts, settings (periods: `config.freq`); `ignored_files`: table
+    files in no kind's folder; `synthetic`: whether the dataset says it was simulated
+    (`config.is_synthetic`; the reports then show a banner). Raises AssertionError if a file
+    does not reconcile (a bug in this package)."""
     files: dict[str, dict[str, Any]] = {}
-    sizes = ("rows_in", "rows_clean", "rows_rejected")
     reasons: Counter[str] = Counter()
     for done in cleaned:
         clean, rejected = ({(f, None if pd.isna(s) else s): int(n) for (f, s), n in t.groupby(
@@ -39,16 +39,14 @@ def summarise(
             key = f"{done.kind}: " + re.sub(r"\s+", " ", text).replace("( ", "(").strip()
             reasons[key] += int(n)
         for name, info in done.files.items():
-            sheets = []
-            for sheet in info["sheets"]:
-                key = (name, sheet["sheet"])
-                sheets.append({"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
-                               "rows_clean": clean.get(key, 0),
-                               "rows_rejected": rejected.get(key, 0),
-                               **({"note": sheet["note"]} if "note" in sheet else {})})
+            sheets = [{"sheet": sheet["sheet"], "rows_in": int(sheet["rows_in"]),
+                       "rows_clean": clean.get((name, sheet["sheet"]), 0),
+                       "rows_rejected": rejected.get((name, sheet["sheet"]), 0),
+                       **({"note": sheet["note"]} if "note" in sheet else {})}
+                      for sheet in info["sheets"]]
             record = {"kind": done.kind, "encoding": info["encoding"],
                       "separator": info["separator"], "sheets": sheets, "notes": info["notes"],
-                      **{k: sum(s[k] for s in sheets) for k in sizes}}
+                      **{k: sum(s[k] for s in sheets) for k in SIZES}}
             if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
                 raise AssertionError(f"bug: {name} does not reconcile: {record}")
             files[name] = record
@@ -59,15 +57,15 @@ def summarise(
     return {
         "p3k_study_version": __version__,
         "raw": str(raw),
-        "freq": freq,
+        "freq": config.freq,
         "reference_date": str(reference_date),
         "reference_date_source": reference_source,
         "salt": "demo (public default)" if config.uses_demo_salt else "set by the user",
         "cohort_rule": config.cohort_rule.describe(),
         "files": files,
-        "totals": {k: sum(f[k] for f in files.values()) for k in sizes},
+        "totals": {k: sum(f[k] for f in files.values()) for k in SIZES},
         "by_kind": {done.kind: {k: sum(f[k] for f in files.values() if f["kind"] == done.kind)
-                                for k in sizes} for done in cleaned if done.files},
+                                for k in SIZES} for done in cleaned if done.files},
         "reconciled": True,
         "reject_reasons": dict(sorted(reasons.items())),
         "unmatched_units": [
@@ -101,7 +99,7 @@ def summarise(
                     "(else roster TMTs); a row per unit and period with staff in post or an IKM",
         },
         "ignored_files": ignored,
-        "synthetic": synthetic,
+        "synthetic": is_synthetic(raw),
         "warnings": warnings,
         "region_codes": codes_summary(code_edition(read_dataset_marker(raw)),
                                       [f["notes"] for f in files.values()]),
@@ -110,20 +108,17 @@ def summarise(
 
 def format_summary(summary: dict[str, Any]) -> str:
     """A readable table of the cleaning summary (what the CLI prints)."""
-    lines = []
     rows = [("file", "kind", "rows in", "clean", "rejected", "encoding")]
-    for name, rec in summary["files"].items():
-        rows.append((name, rec["kind"], str(rec["rows_in"]), str(rec["rows_clean"]),
-                     str(rec["rows_rejected"]), rec["encoding"] or "-"))
-    t = summary["totals"]
-    rows.append(("total", "", str(t["rows_in"]), str(t["rows_clean"]), str(t["rows_rejected"]),
-                 ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    rows += [(name, rec["kind"], *(str(rec[k]) for k in SIZES), rec["encoding"] or "-")
+             for name, rec in summary["files"].items()]
+    rows.append(("total", "", *(str(summary["totals"][k]) for k in SIZES), ""))
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    lines = []
     for i, r in enumerate(rows):
         cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]),
                  *(c.rjust(w) for c, w in zip(r[2:5], widths[2:5], strict=True)), r[5]]
         lines.append("  ".join(cells).rstrip())
-        if i == 0 or i == len(rows) - 2:
+        if i in (0, len(rows) - 2):
             lines.append("  ".join("-" * w for w in widths))
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
