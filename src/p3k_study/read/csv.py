@@ -157,12 +157,9 @@ def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Ta
         if again is None or again.num_rows != len(group):  # quotes that read otherwise alone
             return None
         pieces.append((np.array([n for n, _ in group]) - 1, again))
-    width = max(t.num_columns for _, t in pieces)
-    order = np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable")
-    return pa.table([pa.chunked_array([
-        c for at, t in pieces for c in (t.column(j).chunks if j < t.num_columns
-                                        else [pa.nulls(len(at), pa.large_string())])
-    ], pa.large_string()).take(order) for j in range(width)], names=list(map(str, range(width))))
+    # columns '0', '1', ... of every piece, as wide as the widest (the others padded with nulls)
+    wide = pa.concat_tables([t for _, t in pieces], promote_options="default")
+    return wide.take(np.argsort(np.concatenate([at for at, _ in pieces]), kind="stable"))
 
 
 def _unquote(cells: pa.ChunkedArray) -> pa.ChunkedArray:
