@@ -162,12 +162,9 @@ class RegionResolver:
         xwalk = load_crosswalk() if crosswalk is None else crosswalk
         self.edition = edition
         self._names = dict(zip(regions["kode_pemda"], regions["nama_pemda"], strict=True))
-        self._by_key: dict[tuple[str, str], str] = {}
-        self._by_bare: dict[str, list[str]] = {}
-        for code, jenis, bare in zip(regions["kode_pemda"], regions["jenis"],
-                                     regions["nama_dasar"], strict=True):
-            self._by_key[(jenis, squash(bare))] = code
-            self._by_bare.setdefault(squash(bare), []).append(code)
+        self._by_key: dict[tuple[str, str], str] = {  # (type, squashed bare name) -> code
+            (jenis, squash(bare)): code for code, jenis, bare in regions[
+                ["kode_pemda", "jenis", "nama_dasar"]].itertuples(index=False)}
         old_names: dict[tuple[str, str], set[str]] = {}
         for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
             jenis, bare = split_type(name)
@@ -175,19 +172,19 @@ class RegionResolver:
         for alias, jenis, now, _note in _data_csv("region_aliases.csv").itertuples(index=False):
             old_names.setdefault((jenis, squash(alias)), set()).add(self._by_key[(jenis, squash(
                 now))])
-        for key, codes in old_names.items():
-            if key not in self._by_key and len(codes) == 1:  # today's names win
-                self._by_key[key] = next(iter(codes))
-                self._by_bare.setdefault(key[1], []).append(self._by_key[key])
+        self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
+                         if key not in self._by_key and len(codes) == 1}  # today's names win
+        self._by_bare: dict[str, set[str]] = {}  # bare name -> its codes, kabupaten or kota
+        for (_, bare), code in self._by_key.items():
+            self._by_bare.setdefault(bare, set()).add(code)
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
-        self._moved: dict[str, dict[str, tuple[str, str]]] = {}  # edition -> old -> (new, why)
-        self._heirs: dict[str, set[str]] = {}  # old code -> today's codes in any edition
-        for old, edition_, new, decree in moved[["old_code", "edition", "new_code",
-                                                 "decree"]].itertuples(index=False):
-            self._moved.setdefault(edition_, {})[old] = (new, decree)
-            self._heirs.setdefault(old, set()).add(new)
+        self._moved: dict[str, dict[str, tuple[str, str]]] = {  # edition -> old -> (new, why)
+            e: dict(zip(rows["old_code"], zip(rows["new_code"], rows["decree"], strict=True),
+                        strict=True)) for e, rows in moved.groupby("edition")}
+        # old code -> today's codes in any edition; per edition, its codes and today's they became
+        self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
         self._listed = {e: set(rows) for e, rows in xwalk.groupby("edition")["old_code"]}
-        self._later = {e: {new for new, _ in m.values()} for e, m in self._moved.items()}
+        self._later = {e: set(new) for e, new in moved.groupby("edition")["new_code"]}
 
     def in_edition(self, code: str, edition: str) -> bool:
         """Whether `code` is a kabupaten/kota code of `edition`'s list."""
@@ -199,7 +196,7 @@ class RegionResolver:
         if new == code:
             return RegionMatch(code, tallies=extra)
         decree = (self._moved[edition][code][1] if edition else " | ".join(sorted(
-            {why for e in self._moved.values() for old, (n, why) in e.items() if old == code})))
+            {moved[code][1] for moved in self._moved.values() if code in moved})))
         of = f"edition {edition}" if edition else "an older edition"
         return RegionMatch(new, note=f"code {code} of {of} is today's {new} ({decree})",
                            tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
@@ -240,7 +237,7 @@ class RegionResolver:
         if jenis is not None:
             code = self._by_key.get((jenis, key))
             return RegionMatch(code) if code else RegionMatch(None, f"unknown {jenis} name")
-        candidates = sorted(set(self._by_bare.get(key, [])))
+        candidates = sorted(self._by_bare.get(key, ()))
         if len(candidates) == 1:
             return RegionMatch(candidates[0])
         if candidates:
@@ -283,9 +280,7 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     editions = load_editions()
     decree = dict(zip(editions["edition"], editions["decree"], strict=True))
     xwalk = load_crosswalk()
-    counts: Counter[str] = Counter()
-    for per_file in notes:
-        counts.update(per_file)
+    counts: Counter[str] = sum(map(Counter, notes), Counter())
     mapped = []
     for key in sorted(k for k in counts if k.startswith(CODE_MAPPED + ":")):
         old, new = key.split(":", 1)[1].split("->")
