@@ -71,19 +71,13 @@ def dataset_files(raw: Path) -> DatasetFiles:
     found: dict[str, list[Path]] = {}
     ignored: list[Path] = []
     for entry in sorted(raw.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if not entry.is_dir():
-            if _is_table(entry):
-                ignored.append(entry)
-            continue
-        tables = [p for p in entry.rglob("*") if _is_table(p)]
-        kind = FOLDER_KINDS.get(folder_key(entry.name))
-        if kind is None:
-            ignored.extend(sorted(tables))
-        elif tables:
-            found.setdefault(kind, []).extend(tables)
-    if "pegawai" not in found and "jumlah_pegawai" not in found:
+        if entry.is_dir() and not entry.name.startswith("."):
+            kind = FOLDER_KINDS.get(folder_key(entry.name))
+            (ignored if kind is None else found.setdefault(kind, [])).extend(
+                sorted(p for p in entry.rglob("*") if _is_table(p)))
+        elif _is_table(entry):
+            ignored.append(entry)
+    if not found.get("pegawai") and not found.get("jumlah_pegawai"):
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
     return DatasetFiles([(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))],
