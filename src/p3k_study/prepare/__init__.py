@@ -67,13 +67,13 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     raw, out = Path(raw), Path(out)
     config = replace(config or Config.from_env(), freq=freq)
     reference_date, reference_source = resolve_reference_date(config, raw)
-    ignored = dataset_files(raw).ignored
-    warnings = [text for text in (check_salt(config, raw), ignored_warning(ignored)) if text]
+    found = dataset_files(raw)  # the files and the code edition, read once
+    warnings = [text for text in (check_salt(config, raw), ignored_warning(found.ignored)) if text]
 
     done: dict[str, Cleaned] = {}
     derived: dict[str, Derived] = {}
     with stage("reading and cleaning the raw files", [str(raw)]):
-        for cleaned in clean_kinds(raw, config, reference_date, progress=progress):
+        for cleaned in clean_kinds(raw, config, reference_date, progress, dataset=found):
             done[cleaned.kind] = cleaned
             derived[cleaned.kind] = derive(cleaned, config)  # while the workers clean the rest
     with stage("keeping offices that exist side by side apart", [str(raw)]):
@@ -120,7 +120,7 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     with stage("writing the cleaning summary", inputs):
         summary = scrubber.anything(summarise(
             cleaned, tables, raw=raw, config=config, reference_date=reference_date,
-            reference_source=reference_source, warnings=warnings, ignored=ignored))
+            reference_source=reference_source, warnings=warnings, dataset=found))
     with stage("writing the processed tables", [str(out)]):
         paths = write_outputs(out, tables, summary, validated={"staff"})
     return PrepareResult(out, paths, summary, tables)

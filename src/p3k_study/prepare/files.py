@@ -14,8 +14,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from p3k_study.config import read_dataset_marker
 from p3k_study.errors import DataError
 from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
+from p3k_study.reference.regions import code_edition
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls"}
@@ -49,10 +51,12 @@ FOLDER_KINDS: dict[str, str] = {folder_key(name): kind for kind in KINDS
 @dataclass(frozen=True)
 class DatasetFiles:
     """The table files of a dataset folder: (kind, path) in `KINDS` order, by path within a
-    kind; `ignored`: table files in no kind's folder, relative POSIX paths."""
+    kind; `ignored`: table files in no kind's folder, relative POSIX paths; `edition`: the decree
+    edition of its region codes (dataset.json's `code_edition`, `regions.code_edition`)."""
 
     files: list[tuple[str, Path]]
     ignored: list[str]
+    edition: str | None = None
 
 
 def _is_table(path: Path) -> bool:
@@ -64,7 +68,7 @@ def dataset_files(raw: Path) -> DatasetFiles:
     """Every table file under `raw`, with its kind; hidden files and Excel lock files skipped.
 
     Raises `DataError` when the folder does not exist or holds no staff folder (pegawai/ or
-    jumlah_pegawai/)."""
+    jumlah_pegawai/), `UserError` for a dataset.json that cannot be used."""
     raw = Path(raw)
     if not raw.is_dir():
         raise DataError(raw, "raw dataset folder not found")
@@ -81,7 +85,8 @@ def dataset_files(raw: Path) -> DatasetFiles:
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
     return DatasetFiles([(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))],
-                        [p.relative_to(raw).as_posix() for p in ignored])
+                        [p.relative_to(raw).as_posix() for p in ignored],
+                        code_edition(read_dataset_marker(raw)))
 
 
 def ignored_warning(ignored: list[str]) -> str | None:

@@ -23,10 +23,10 @@ from tqdm.auto import tqdm
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish, packed
 from p3k_study.clean.ledger import empty_rejects
-from p3k_study.config import Config, read_dataset_marker
+from p3k_study.config import Config
 from p3k_study.errors import StageError, UserError
-from p3k_study.prepare.files import KINDS, dataset_files
-from p3k_study.reference.regions import code_edition, region_resolver
+from p3k_study.prepare.files import KINDS, DatasetFiles, dataset_files
+from p3k_study.reference.regions import region_resolver
 
 
 @contextlib.contextmanager
@@ -117,10 +117,11 @@ def file_groups(paths: Sequence[tuple[str, Path]], size: int | None
 
 
 def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool = False,
-                jobs: int | None = None, group_bytes: int | None = None) -> Iterator[Cleaned]:
-    """Read and clean every table file of the dataset folder (`files.dataset_files`): a
-    `Cleaned` per kind of `KINDS`, each yielded as soon as it is joined (kinds without files
-    last, empty).
+                jobs: int | None = None, group_bytes: int | None = None,
+                dataset: DatasetFiles | None = None) -> Iterator[Cleaned]:
+    """Read and clean every table file of the dataset folder (`dataset`, by default
+    `files.dataset_files(raw)`): a `Cleaned` per kind of `KINDS`, each yielded as soon as it is
+    joined (kinds without files last, empty).
 
     Groups of files of one kind (`file_groups`, about `group_bytes`, default `CHUNK_BYTES`;
     serially, one group per kind) are read and cleaned in `jobs` worker processes (default: up
@@ -128,12 +129,12 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     are then joined (`clean.common.finish`). Raises `DataError` when there is no staff folder
     and `UnreadableFile` for a file that is not a table."""
     raw = Path(raw)
-    paths = dataset_files(raw).files
+    dataset = dataset or dataset_files(raw)
+    paths = dataset.files
     jobs = jobs or min(2, os.cpu_count() or 1)
     parallel = jobs >= 2 and len(paths) >= PARALLEL_MIN_FILES
     groups = file_groups(paths, group_bytes or (CHUNK_BYTES if parallel else None))
-    edition = code_edition(read_dataset_marker(raw))
-    options = {kind: {"reference_date": reference_date, "code_edition": edition,
+    options = {kind: {"reference_date": reference_date, "code_edition": dataset.edition,
                       **({"salt": config.effective_salt} if kind == "pegawai" else
                          {} if kind == "kinerja" else {"freq": config.freq})} for kind in KINDS}
     tasks = [(kind, raw, group, options[kind]) for kind, group in groups]
@@ -142,7 +143,7 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     with contextlib.ExitStack() as stack:
         results: Iterator[Part] = map(clean_part, *zip(*tasks, strict=True))
         if parallel:
-            region_resolver(edition)  # built once here, inherited by the forked workers
+            region_resolver(dataset.edition)  # built once here, inherited by the forked workers
             # fork as the simulator does (pyarrow >= 8 re-creates its thread pools in a forked
             # child); spawn would re-run a script's __main__ and fails for code read from stdin
             context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")

@@ -12,22 +12,23 @@ from typing import Any
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.config import Config, is_synthetic, read_dataset_marker
+from p3k_study.config import Config, is_synthetic
+from p3k_study.prepare.files import DatasetFiles
 from p3k_study.prepare.intake import Cleaned
-from p3k_study.reference.regions import code_edition, codes_summary
+from p3k_study.reference.regions import codes_summary
 
 SIZES = ("rows_in", "rows_clean", "rows_rejected")
 
 
 def summarise(
     cleaned: Sequence[Cleaned], tables: dict[str, pd.DataFrame], *, raw: Path, config: Config,
-    reference_date: Any, reference_source: str, warnings: list[str], ignored: list[str],
+    reference_date: Any, reference_source: str, warnings: list[str], dataset: DatasetFiles,
 ) -> dict[str, Any]:
     """cleaning_summary.json: per file rows_in = rows_clean + rows_rejected, totals, reasons,
     unmatched units, panel facts, settings (periods: `config.freq`); `ignored_files`: table
-    files in no kind's folder; `synthetic`: whether the dataset says it was simulated
-    (`config.is_synthetic`; the reports then show a banner). Raises AssertionError if a file
-    does not reconcile (a bug in this package)."""
+    files in no kind's folder (`dataset.ignored`); `synthetic`: whether the dataset says it was
+    simulated (`config.is_synthetic`; the reports then show a banner). Raises AssertionError if
+    a file does not reconcile (a bug in this package)."""
     files: dict[str, dict[str, Any]] = {}
     reasons: Counter[str] = Counter()
     for done in cleaned:
@@ -98,11 +99,10 @@ def summarise(
             "rule": "periods from the first to the last period of IKM and staff-count data "
                     "(else roster TMTs); a row per unit and period with staff in post or an IKM",
         },
-        "ignored_files": ignored,
+        "ignored_files": dataset.ignored,
         "synthetic": is_synthetic(raw),
         "warnings": warnings,
-        "region_codes": codes_summary(code_edition(read_dataset_marker(raw)),
-                                      [f["notes"] for f in files.values()]),
+        "region_codes": codes_summary(dataset.edition, [f["notes"] for f in files.values()]),
     }
 
 
