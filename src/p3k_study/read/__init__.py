@@ -35,12 +35,13 @@ def read_table(path: Path | str) -> list[RawSheet]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise UnreadableFile(path, "file not found")
-    if suffix in CSV_SUFFIXES:
-        return [read_csv(path)]
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path)
-    if suffix in PARQUET_SUFFIXES:
-        return [read_parquet(path)]
+    if suffix in CSV_SUFFIXES or suffix in PARQUET_SUFFIXES:
+        sheet = read_csv(path) if suffix in CSV_SUFFIXES else read_parquet(path)
+        if sheet.reason is not None:  # the file's only table holds no data
+            raise UnreadableFile(path, sheet.reason)
+        return [sheet]
     if suffix == ".xls":
         raise UnreadableFile(path, "old Excel .xls format: save it as .xlsx")
     raise UnreadableFile(path, f"unsupported file type '{suffix}' (use .csv, .xlsx or .parquet)")

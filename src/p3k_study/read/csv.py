@@ -32,8 +32,8 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_csv(path: Path) -> RawSheet:
-    """The file's one table. Raises UnreadableFile for a file that is not a text table (empty,
-    binary, header only)."""
+    """The file's one table (`RawSheet.reason` says why it holds none). Raises UnreadableFile
+    for a file that is not text (empty, binary)."""
     text, encoding = _decode(path, path.read_bytes())
     separator, fields = sniff(text[:1 << 16].splitlines())
     data = text.encode("utf-8")
@@ -51,10 +51,7 @@ def read_csv(path: Path) -> RawSheet:
         table = _records(data, separator, fields, quoted=False)
         assert table is not None  # without quotes every record parses
         table = pa.table([_unquote(c) for c in table.columns], names=table.column_names)
-    sheet = build_sheet(path, None, table, encoding=encoding, separator=separator)
-    if sheet.reason is not None:
-        raise UnreadableFile(path, sheet.reason)
-    return sheet
+    return build_sheet(path, None, table, encoding=encoding, separator=separator)
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)

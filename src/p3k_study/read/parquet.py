@@ -16,7 +16,8 @@ from p3k_study.read.xlsx import cell_text
 def read_parquet(path: Path) -> RawSheet:
     """The table with its column names as header row, through `build_sheet` like every format
     (data rows are rows 2, 3, ...; pandas' index columns are left out). Values become text by
-    Arrow's cast, or `cell_text` for types Arrow cannot cast."""
+    Arrow's cast, or `cell_text` for types Arrow cannot cast. Raises UnreadableFile for a file
+    that is not Parquet."""
     import pyarrow.parquet as pq
 
     try:
@@ -33,7 +34,4 @@ def read_parquet(path: Path) -> RawSheet:
             text = [pa.array([cell_text(v) for v in column.to_pylist()], pa.large_string())]
         columns.append(empty_as_null(pa.chunked_array([pa.array([name], pa.large_string()),
                                                        *text], pa.large_string())))
-    sheet = build_sheet(path, None, pa.table(columns, names=list(map(str, range(len(names))))))
-    if sheet.reason is not None:
-        raise UnreadableFile(path, sheet.reason)
-    return sheet
+    return build_sheet(path, None, pa.table(columns, names=list(map(str, range(len(names))))))
