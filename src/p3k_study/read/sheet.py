@@ -113,8 +113,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
                                    "hold): not a value")
     dropped = sorted((int(rows[i]) + 1, reason) for i, reason in drop.items())
     if drop:
-        keep = np.ones(len(rows), dtype=bool)
-        keep[list(drop)] = False
+        keep = ~np.isin(np.arange(len(rows)), list(drop))
         kept, rows = [c.filter(keep) for c in kept], rows[keep]
     m = len(rows)
     data: dict[str, object] = {

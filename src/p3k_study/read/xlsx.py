@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import posixpath
 import re
 import zipfile
 from pathlib import Path
@@ -38,12 +39,10 @@ def read_xlsx(path: Path) -> list[RawSheet]:
         workbook = CalamineWorkbook.from_path(str(path))
         names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         archive = zipfile.ZipFile(path)
-        targets = {r.get("Id"): str(r.get("Target")) for r in ElementTree.fromstring(
-            archive.read("xl/_rels/workbook.xml.rels"))}
-        parts = {str(sheet.get("name")): target.lstrip("/") if target.startswith("/")
-                 else f"xl/{target}"
-                 for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(
-                     f"{_MAIN}sheet") if (target := targets.get(sheet.get(_REL))) is not None}
+        targets = {r.get("Id"): posixpath.join("xl", str(r.get("Target"))).lstrip("/")
+                   for r in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+        parts = {str(sheet.get("name")): targets.get(sheet.get(_REL), "") for sheet in
+                 ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet")}
     except unreadable as error:
         raise UnreadableFile(path, f"not a readable Excel workbook ({error})") from error
     sheets = []
