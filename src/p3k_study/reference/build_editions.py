@@ -88,25 +88,23 @@ def crosswalk(lists: list[tuple[str, str, dict[str, str], dict[str, str]]]) -> p
     for (_, _, prov_a, a), (_, decree, _, b) in itertools.pairwise(lists):
         new = set(b) - set(a)
         step = {}
-        for code in sorted(a):
-            if code in b:
-                changed = _written(a[code]) != _written(b[code])
-                step[code] = (code, _kind(a[code], b[code]) if changed else "", decree)
-                continue
+        for code in sorted(a):  # a code kept is its own heir, else the one new of its name
             key = squash(" ".join(str(p) for p in split_type(a[code])))
-            heirs = [c for c in new if squash(" ".join(str(p) for p in split_type(b[c]))) == key]
+            heirs = [code] if code in b else [
+                c for c in new if squash(" ".join(str(p) for p in split_type(b[c]))) == key]
             if len(heirs) != 1:
                 raise ValueError(f"{code} {a[code]}: {len(heirs)} successors in the list of "
                                  f"{decree}; the crosswalk needs one")
             heir, province = heirs[0], heirs[0][:2]
-            split = province not in prov_a
+            split = heir != code and province not in prov_a
             if split and province not in PROVINCE_LAWS:
                 raise ValueError(f"province {province} is new in the list of {decree}: add the "
                                  "law that formed it to PROVINCE_LAWS")
-            kind = "split" if split else "code"
+            kinds = [] if heir == code else ["split" if split else "code"]
             if _written(a[code]) != _written(b[heir]):
-                kind += "+" + _kind(a[code], b[heir])
-            step[code] = (heir, kind, f"{decree}; {PROVINCE_LAWS[province]}" if split else decree)
+                kinds.append(_kind(a[code], b[heir]))
+            step[code] = (heir, "+".join(kinds),
+                          f"{decree}; {PROVINCE_LAWS[province]}" if split else decree)
         if unplaced := new - {heir for heir, _, _ in step.values()}:
             raise ValueError(f"{sorted(unplaced)}: new in the list of {decree} without a "
                              "predecessor (a new region); the crosswalk has no row kind for it")
