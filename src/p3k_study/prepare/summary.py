@@ -69,11 +69,8 @@ def summarise(
                                 for k in SIZES} for done in cleaned if done.files},
         "reconciled": True,
         "reject_reasons": dict(sorted(reasons.items())),
-        "unmatched_units": [
-            {"unit_id": r.unit_id, "kode_pemda": r.kode_pemda, "unit_name": r.unit_name,
-             "names_seen": r.names_seen, "sources": r.sources}
-            for r in unmatched.itertuples(index=False)
-        ],
+        "unmatched_units": unmatched[["unit_id", "kode_pemda", "unit_name", "names_seen",
+                                      "sources"]].to_dict("records"),
         "units": {"total": len(units), "matched": int(units["unit_matched"].sum()),
                   "unmatched": len(unmatched)},
         "ikm": {
