@@ -70,10 +70,9 @@ def build_units(
     parts = [seen[source] if source in seen else unit_names_seen(table, source, freq)
              for source, table in zip(UNIT_SOURCES, (roster, counts, skm, published),
                                       strict=True)]
-    parts = [part for part in parts if part is not None]
-    if not parts:
+    if all(part is None for part in parts):
         return typed(UNITS)
-    every = sorted_rows(pd.concat(parts, ignore_index=True),
+    every = sorted_rows(pd.concat(parts, ignore_index=True),  # leaves the Nones out
                         ["unit_id", "_recency", "_kind", "_order"])
     newest = every.groupby("unit_id", sort=False)["_recency"].transform("max")
     latest = every[(every["_recency"] == newest) | newest.isna()]

@@ -29,7 +29,7 @@ GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNO
 government of the place, named by the place."""
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
-CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))?\s*$")
+CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped."""
 CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`, built by `build_editions`
@@ -208,7 +208,7 @@ class RegionResolver:
         when it is one, else an old code of whichever edition held it, when all editions that
         held it agree; when they do not, the code is ambiguous (the name is then used)."""
         m = CODE_PATTERN.match(str(raw)) if raw is not None else None
-        if not m or not (m.group(2) or m.group(3)):
+        if not m:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
         if self.edition is not None and self.in_edition(code, self.edition):
