@@ -137,8 +137,8 @@ def _is_number(value: object) -> bool:
 
 
 def _as_text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text (str dtype) with every whitespace character turned into a space;
-    NA for missing and for whitespace-only cells."""
+    """Cells as stripped text (str dtype: a number or a date as it prints) with every whitespace
+    character turned into a space; NA for missing and for whitespace-only cells."""
     text = s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True).str.strip(_STRIPPED)
     return text.where(text != "")
 
@@ -214,12 +214,9 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     `locale` is then the common locale, or None when the groups differ. Each distinct cell is
     parsed once, weighing as many cells as it stands for. `distinct`: `pd.factorize(s)` when
     already worked out."""
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return ParsedColumn(s.astype(float), pd.Series(None, s.index, object), "ambiguous",
-                            pd.Series(False, index=s.index, dtype=bool))
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
-    if cells.dtype == object:  # Python numbers stand as they are
+    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers stand
         already = cells.map(_is_number).to_numpy(bool)
         value[already] = cells[already].astype(float)
         cells = cells.where(~already)
@@ -247,7 +244,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 
     n_id, n_en = per_group(form == "id"), per_group(form == "en")
     locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-    decided = set(locales[per_group(present) > 0])
+    decided = set(locales[per_group(present) > 0].tolist())
     locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
@@ -303,30 +300,17 @@ def _date_of(text: str) -> tuple[dt.date | None, str | None]:
 def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023' (always day first),
     '12 Agustus 2023', '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact
-    '20230812', Excel serials (1..80000, 1899-12-30 epoch) and date/datetime objects. A time of
-    day may follow, with a zone as survey apps write it ('2023-05-02T08:15:00Z',
-    '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB'): the date is the one written, the
-    time and zone are dropped (not converted). Values are datetime64[ns] at midnight. Reasons:
+    '20230812', Excel serials (1..80000, 1899-12-30 epoch); numbers and date/datetime objects are
+    read as the text they print as ('45150', '2023-08-12 13:00:00'). A time of day may follow,
+    with a zone as survey apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00',
+    '02/05/2023 08:15 WIB'): the date is the one written, the time and zone are dropped (not
+    converted). Values are datetime64[ns] at midnight. Reasons:
     'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
     1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
     worked out."""
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-        return ParsedColumn(values.dt.normalize().astype("datetime64[ns]"),
-                            pd.Series(None, s.index, object))
     codes, cells = _distinct(s, distinct)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
     reason = np.full(len(cells), None, dtype=object)
-    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):
-        is_date = cells.map(lambda v: isinstance(v, dt.date | np.datetime64)).astype(bool)
-        if is_date.any():
-            naive = cells[is_date].map(lambda v: v.replace(tzinfo=None)
-                                       if isinstance(v, dt.datetime) else v)
-            converted = pd.to_datetime(naive, errors="coerce")
-            values[is_date] = converted.dt.normalize().astype("datetime64[ns]")
-            reason[is_date & values.isna()] = "impossible date"
-            cells = cells.where(~is_date)
-        cells = cells.map(lambda v: repr(float(v)) if _is_number(v) and not math.isnan(v) else v)
     text = _as_text(cells).dropna().str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
     text = text.str.replace(" +", " ", regex=True).str.strip()
     if len(text):
@@ -351,7 +335,7 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
         ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD} *{_ROMAN_OR_DIGIT}"),
         ("quarter", rf"{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
         ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}"),
-        ("year", rf"{_TAHUN} *{_YEAR}(?:\.0+)?"),
+        ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
     ))
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
@@ -374,15 +358,14 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
             return (kind, year, (part - 1) * (12 // n) + 1) if part <= n else None
         month = int(match["m"]) if kind == "month" else 1
         return (kind, year, month) if 1 <= month <= 12 else None
-    if match := _MONTH_RANGE.fullmatch(label):  # a range of months that is exactly one period
-        first, last = MONTHS.get(match["a"].lower()), MONTHS.get(match["b"].lower())
+    if match := _MONTH_RANGE.fullmatch(label) or _MONTH_YEAR.fullmatch(label):
+        names = match.groupdict()  # a range of months that is exactly one period, or one month
+        first, last = (MONTHS.get(names.get(k, names["a"]).lower()) for k in ("a", "b"))
         if first is None or last is None:
             return None
         kind = _RANGE_KINDS.get(last - first + 1)
         fits = kind is not None and (first - 1) % (last - first + 1) == 0
         return (kind, int(match["y"]), first) if fits else None
-    if (match := _MONTH_YEAR.fullmatch(label)) and match["a"].lower() in MONTHS:
-        return "month", int(match["y"]), MONTHS[match["a"].lower()]
     return None
 
 
@@ -409,8 +392,6 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
     distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
     codes, cells = _distinct(s, distinct)
-    if pd.api.types.is_numeric_dtype(cells.dtype) or cells.dtype == object:
-        cells = cells.map(lambda v: repr(v) if _is_number(v) else v)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
     found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, pd.NA, pd.NA, None)
@@ -438,8 +419,6 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
     index = s.index
-    if s.dtype == object or pd.api.types.is_numeric_dtype(s.dtype):
-        s = s.map(lambda v: repr(v) if _is_number(v) else v)
     text = _as_text(s)
     text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
     text = text.str.replace(_NIP_LABEL, "", regex=True)
@@ -521,9 +500,8 @@ def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
     row or the reverse); None elsewhere. `status` may be raw or already normalised."""
     normalised = normalise_status(status)
     kind = kind.reindex(status.index)
-    reason = np.full(len(status), None, dtype=object)
-    reason[(kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])).to_numpy()] = (
-        "NIP is a PNS number but status is PPPK")
-    reason[(kind.isin(["PPPK"]) & normalised.isin(["PNS"])).to_numpy()] = (
-        "NIP is a PPPK number but status is PNS")
+    reason = np.select([kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"]),
+                        kind.isin(["PPPK"]) & normalised.isin(["PNS"])],
+                       ["NIP is a PNS number but status is PPPK",
+                        "NIP is a PPPK number but status is PNS"], None)
     return pd.Series(reason, status.index, object)
