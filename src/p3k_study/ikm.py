@@ -44,13 +44,9 @@ KM_CHI2, KM_P, KM_D = 3.841, 0.5, 0.05
 def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarray:
     """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded.
 
-    The NRR are added in element order, so that the last bit does not depend on how the
-    values lie in memory (numpy sums a row-major array pairwise)."""
-    values = np.asarray(nrr, dtype=float)
-    total = np.zeros(values.shape[:-1])
-    for k in range(values.shape[-1]):
-        total = total + values[..., k]
-    return total / elements * 25.0
+    The NRR are added one after another in element order (a running sum), so that the last bit
+    does not depend on how the values lie in memory (numpy sums a row-major array pairwise)."""
+    return np.cumsum(np.asarray(nrr, dtype=float), axis=-1)[..., -1] / elements * 25.0
 
 
 def category(ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
@@ -73,16 +69,10 @@ def parse_category(values: pd.Series) -> pd.Series:
     """Published 'mutu' to A-D: 'A', 'a', 'A (Sangat Baik)', 'Sangat Baik', 'baik' ... else NA."""
     text = values.astype("string").str.strip().str.lower()
     letter = text.str.extract(r"^([abcd])(?:$|[^a-z])", expand=False).str.upper()
-    words = pd.Series(pd.NA, index=values.index, dtype="string")
-    for pattern, cat in (
-        (r"sangat\s+baik", "A"),
-        (r"kurang\s+baik", "C"),
-        (r"tidak\s+baik", "D"),
-        (r"\bbaik", "B"),
-    ):
-        hit = text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
-        words[hit & words.isna().to_numpy(bool)] = cat
-    return letter.fillna(words).astype("string")
+    words = {r"sangat\s+baik": "A", r"kurang\s+baik": "C", r"tidak\s+baik": "D", r"\bbaik": "B"}
+    hits = [text.str.contains(pattern).to_numpy(bool, na_value=False) for pattern in words]
+    named = pd.Series(np.select(hits, list(words.values()), None), values.index, "string")
+    return letter.fillna(named).astype("string")  # the first pattern that matches names it
 
 
 def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
@@ -153,21 +143,16 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     """
     keys = IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
-    out = pd.DataFrame({k: table[k].to_numpy() for k in keys})
-    if "period" in table.columns:
-        out["period"] = table["period"].to_numpy()
-    out["ikm"] = table["ikm"].astype("float64").to_numpy()
-    out["respondents"] = (pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy()
-                          if "respondents" in table.columns else np.nan)
-    out["population"] = np.nan  # published recaps give none
-    out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
-                         if "regulation" in table.columns else REGULATION_2017)
-    out["ikm_category"] = category(out["ikm"], out["regulation"]).to_numpy()
-    mutu = (table["mutu"].astype("string").reset_index(drop=True) if "mutu" in table.columns
-            else pd.Series(pd.NA, index=out.index, dtype="string"))
-    out["mutu_published"] = mutu.to_numpy()
-    out["flag_mutu_disagrees"] = (mutu.notna() & (mutu != out["ikm_category"])).fillna(
-        False).to_numpy(bool)
+    table = table.reindex(columns=[*keys, "period", "ikm", "respondents", "regulation", "mutu"])
+    out = table.drop(columns="mutu").reset_index(drop=True).assign(
+        ikm=table["ikm"].astype("float64").to_numpy(),
+        respondents=pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy(),
+        population=np.nan,  # published recaps give none
+        regulation=table["regulation"].astype("string").fillna(REGULATION_2017).to_numpy(),
+        mutu_published=table["mutu"].astype("string").to_numpy())
+    out["ikm_category"] = category(out["ikm"], out["regulation"])
+    out["flag_mutu_disagrees"] = (out["mutu_published"] != out["ikm_category"]).to_numpy(
+        bool, na_value=False)
     _sample_check(out)
     out["respondents"] = out["respondents"].astype("Int64")
     return out
@@ -201,6 +186,4 @@ def combine_ikm(
     out["ikm_difference"] = difference.where(out["ikm_source"] == "answers")
     out["flag_published_disagrees"] = out["ikm_difference"].abs().fillna(0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
-    for col in ("respondents", "sample_required"):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
     return sorted_rows(typed(IKM_UNIT, out), keys)
