@@ -69,16 +69,14 @@ def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False
     spreadsheet would run as formulas are `neutralised`."""
     if neutralise_formulas:
         table = table.rename(columns=lambda c: neutralised(str(c)))
-    if len(table.columns) < 2:  # csv writes a lone empty field as '""': leave it to pandas
-        if neutralise_formulas:
-            table = table.apply(lambda col: col.map(neutralised, na_action="ignore") if (
-                isinstance(col.dtype, pd.StringDtype) or col.dtype == object) else col)
-        table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        return
-    fields = [column_text(table[c], neutralise_formulas) for c in table.columns]
+    fields = [column_text(table[c], neutralise_formulas) for c in table.columns] or [
+        pa.array([""] * len(table), pa.large_string())]  # no columns: an empty line per row
     rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
+    header = SEPARATOR.join(quote(str(c)) for c in table.columns)
+    if len(table.columns) == 1:  # csv writes a lone empty field as '""'
+        header, rows = header or '""', pc.if_else(pc.equal(rows, ""), '""', rows)
     with open(path, "wb") as handle:
-        handle.write((SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n").encode())
+        handle.write((header + "\n").encode())
         if len(rows):  # every row and a '\n' after each, joined by Arrow
             every = pa.LargeListArray.from_arrays([0, len(rows)], rows)
             handle.write(pc.binary_join(every, pa.scalar("\n", pa.large_string()))[0].as_buffer())
