@@ -45,18 +45,12 @@ def quote(text: str) -> str:
 
 def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Array:
     """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed;
-    text cells `neutralised` when `neutralise_formulas`."""
+    `neutralised` when `neutralise_formulas` (which leaves booleans and integers as they are)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if pd.api.types.is_float_dtype(values.dtype):
+    if values.dtype.kind == "f":
         texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")]
-    elif pd.api.types.is_bool_dtype(values.dtype):
-        texts = [str(bool(v)) for v in uniques]
-    elif pd.api.types.is_integer_dtype(values.dtype):
-        texts = [str(int(v)) for v in uniques]
-    elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
-        texts = [str(v) for v in uniques]
-        if neutralise_formulas:
-            texts = [neutralised(t) for t in texts]
+    elif values.dtype.kind in "biuO":  # booleans, integers and text as str() writes them
+        texts = [neutralised(str(v)) if neutralise_formulas else str(v) for v in uniques]
     else:
         raise TypeError(f"no CSV text rule for dtype {values.dtype}")
     fields = pa.array([*(quote(t) for t in texts), ""], type=pa.large_string())

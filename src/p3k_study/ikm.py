@@ -99,24 +99,20 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
 
     Returns unit_id, period_index, nrr_<element> for each element, respondents, population
-    (largest stated; NaN if none), ikm (unrounded), period (when `skm` has it), regulation
+    (largest stated; NaN if none), ikm (unrounded), period (missing when `skm` has none), regulation
     ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
     keys = IKM_UNIT_KEYS
-    kept = [*keys, *ELEMENTS, *(c for c in ("populasi", "period") if c in skm.columns)]
     complete = skm[list(ELEMENTS)].notna().all(axis=1).to_numpy()
-    frame = skm.loc[complete, kept]
-    if "populasi" in kept:
-        frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
+    frame = skm.reindex(columns=[*keys, *ELEMENTS, "populasi", "period"])[complete]
+    frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
     grouped = frame.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")
-    out["population"] = grouped["populasi"].max().astype("float64") if "populasi" in kept else (
-        np.nan)
+    out["population"] = grouped["populasi"].max().astype("float64")
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
-    if "period" in kept:
-        out["period"] = grouped["period"].first().to_numpy()
+    out["period"] = grouped["period"].first().to_numpy()
     out = out.reset_index()
     out["regulation"] = REGULATION_2017
     out["ikm_category"] = category(out["ikm"], out["regulation"])
