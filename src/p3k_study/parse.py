@@ -90,38 +90,31 @@ NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 @dataclass
 class ParsedColumn:
-    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty), the
-    column's number locale ('id' | 'en' | 'ambiguous'; None for dates) and, for numbers, whether
-    each cell carried a '%' sign."""
+    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty) and the
+    column's number locale ('id' | 'en' | 'ambiguous'; None for dates)."""
 
     values: pd.Series
     reason: pd.Series
     locale: Locale | None = None
-    percent: pd.Series | None = None
 
 
 @dataclass
 class ParsedPeriods:
-    """`index`: period_index in `freq` (Int64, NA where not placeable); `granularity`: what the
-    cell itself named ('month' | 'quarter' | 'semester' | 'year', NA if unparsed); `year`: the
-    year named (Int64); `reason`: why `index` is NA for a non-empty cell."""
+    """`index`: period_index in the frequency asked (Int64, NA where not placeable); `reason`: why
+    `index` is NA for a non-empty cell."""
 
     index: pd.Series
-    granularity: pd.Series
-    year: pd.Series
     reason: pd.Series
-    freq: Frequency
 
 
 @dataclass
 class ParsedNip:
     """`nip`: the 18 digits (NA unless valid); `kind`: 'PNS' | 'PPPK' (NA unless valid);
-    `birth_date` (datetime64[ns]); `appointment_year` (Int64); `reason` (None = valid or empty)."""
+    `birth_date` (datetime64[ns]); `reason` (None = valid or empty)."""
 
     nip: pd.Series
     kind: pd.Series
     birth_date: pd.Series
-    appointment_year: pd.Series
     reason: pd.Series
 
 
@@ -156,10 +149,9 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
     return np.where(codes < 0, len(uniques), codes), cells
 
 
-def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None,
-            name: str | None = None) -> pd.Series:
+def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None) -> pd.Series:
     """Results per distinct cell (an array) back onto every cell."""
-    return pd.Series(per_cell[codes], index=index, dtype=dtype, name=name)
+    return pd.Series(per_cell[codes], index=index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -174,13 +166,11 @@ DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 minus sign)."""
 
 
-def _read_number(text: str) -> tuple[str | None, float, float, bool]:
-    """(form, Indonesian reading, English reading, percent) of one cleaned text. Form: 'id' or
+def _read_number(text: str) -> tuple[str | None, float, float]:
+    """(form, Indonesian reading, English reading) of one cleaned text. Form: 'id' or
     'en' (readable one way only), 'ambiguous' (both ways, differently), 'neutral' (both ways
     alike, or scientific notation: both readings are the value) or None (not a number)."""
-    t = text.replace(" ", "").replace("'", "")
-    percent = t.endswith("%")
-    t = t.removesuffix("%")
+    t = text.replace(" ", "").replace("'", "").removesuffix("%")
     in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
     t = (t[1:-1] if in_parentheses else t).replace("\u2212", "-")
     sign = t[:1] if t[:1] in ("+", "-") else ""
@@ -192,22 +182,22 @@ def _read_number(text: str) -> tuple[str | None, float, float, bool]:
     factor = -1.0 if negative else 1.0
     if _SCIENTIFIC.fullmatch(t):
         value = float(t.replace(",", ".")) * factor
-        return "neutral", value, value, percent
+        return "neutral", value, value
     is_id, is_en = _ID_FORM.fullmatch(t), _EN_FORM.fullmatch(t)
     as_id = float(t.replace(".", "").replace(",", ".")) * factor if is_id else np.nan
     as_en = float(t.replace(",", "")) * factor if is_en else np.nan
     if is_id and is_en:
-        return ("neutral" if as_id == as_en else "ambiguous"), as_id, as_en, percent
-    return ("id" if is_id else "en" if is_en else None), as_id, as_en, percent
+        return ("neutral" if as_id == as_en else "ambiguous"), as_id, as_en
+    return ("id" if is_id else "en" if is_en else None), as_id, as_en
 
 
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
                   groups: np.ndarray | pd.Series | None = None,
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
-    module docstring). Handles 'Rp', spaces, '%' (value as written, flagged), a leading sign or
-    parentheses, and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a
-    reason; junk gives 'not a number'; an empty cell gives NaN and no reason.
+    module docstring). Handles 'Rp', spaces, '%' (value as written), a leading sign or parentheses,
+    and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a reason;
+    junk gives 'not a number'; an empty cell gives NaN and no reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column;
@@ -225,10 +215,10 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     is_error = error_key.isin(EXCEL_ERRORS).to_numpy(bool)
     is_dash = text.isin(DASH_PLACEHOLDERS).to_numpy(bool)
     present = text.notna().to_numpy(bool) & ~is_error & ~is_dash
-    form, as_id, as_en, percent = np.array(  # a cell not read keeps its value (NaN or a number)
-        [_read_number(t) if p else (None, v, v, False)
+    form, as_id, as_en = np.array(  # a cell not read keeps its value (NaN or a number)
+        [_read_number(t) if p else (None, v, v)
          for t, p, v in zip(text.tolist(), present, value, strict=True)], dtype=object).T
-    as_id, as_en, percent = as_id.astype(float), as_en.astype(float), percent.astype(bool)
+    as_id, as_en = as_id.astype(float), as_en.astype(float)
     reason = np.select([is_error, is_dash, present & pd.isna(form)],
                        [("Excel error cell " + error_key).to_numpy(object),
                         "dash placeholder (no value)", "not a number"], None)
@@ -255,8 +245,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
         values[rows] = np.where(mixed, np.nan, np.where(reads_id[of_group], as_id[of_cell],
                                                        as_en[of_cell]))
         reasons[rows[mixed]] = "ambiguous number in a column mixing locales"
-    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale,
-                        _spread(percent, codes, s.index))
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale)
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -369,18 +358,18 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
     return None
 
 
-def _period_of(label: str, freq: Frequency) -> tuple[Any, Any, Any, str | None]:
-    """(period_index, granularity, year, reason) of one cleaned upper-case label."""
+def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
+    """(period_index, reason) of one cleaned upper-case label."""
     named = _named_period(label)
     if named is None:
-        return pd.NA, pd.NA, pd.NA, "unrecognised period"
+        return pd.NA, "unrecognised period"
     kind, year, month = named
     if not PERIOD_YEAR_RANGE[0] <= year <= PERIOD_YEAR_RANGE[1]:
-        return pd.NA, kind, year, "implausible year"
+        return pd.NA, "implausible year"
     if _FINENESS[kind] < PER_YEAR[freq]:
-        return pd.NA, kind, year, (f"year-only period cannot be placed in a {freq}"
-                                   if kind == "year" else "period coarser than panel frequency")
-    return month_period_index(year, month, freq), kind, year, None
+        return pd.NA, (f"year-only period cannot be placed in a {freq}"
+                       if kind == "year" else "period coarser than panel frequency")
+    return month_period_index(year, month, freq), None
 
 
 def parse_periods(s: pd.Series, freq: Frequency = "semester",
@@ -394,13 +383,11 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
-    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, pd.NA, pd.NA, None)
+    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
              for label in text.str.strip().tolist()]  # never empty: the missing cell is last
-    index, granularity, year, reason = np.array(found, dtype=object).T
+    index, reason = np.array(found, dtype=object).T
     return ParsedPeriods(_spread(pd.array(index, dtype="Int64"), codes, s.index),
-                         _spread(granularity, codes, s.index, object, "granularity"),
-                         _spread(pd.array(year, dtype="Int64"), codes, s.index, name="year"),
-                         _spread(reason, codes, s.index, object), freq)
+                         _spread(reason, codes, s.index, object))
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -418,7 +405,6 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     at age 17 or later and not after `reference_date` (default today), sex digit 1 or 2, and no
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
-    index = s.index
     text = _as_text(s)
     text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
     text = text.str.replace(_NIP_LABEL, "", regex=True)
@@ -458,10 +444,9 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     return ParsedNip(
         nip=digits.where(valid).astype("str"),
         kind=pd.Series(np.select([valid & is_pns, valid & is_pppk], ["PNS", "PPPK"], pd.NA),
-                       index, object),
+                       s.index, object),
         birth_date=birth.where(valid).astype("datetime64[ns]"),
-        appointment_year=appointment_year.where(valid).astype("Int64"),
-        reason=pd.Series(reason, index, object),
+        reason=pd.Series(reason, s.index, object),
     )
 
 
