@@ -166,18 +166,13 @@ def combine_ikm(
     from p3k_study.schemas import IKM_UNIT, sorted_rows, typed
 
     keys = IKM_UNIT_KEYS
-    a = from_answers.assign(ikm_source="answers")
-    p = published.assign(ikm_source="published")
-    published_cols = [*keys, "ikm", "mutu_published", "flag_mutu_disagrees"]
-    both = a.merge(p.reindex(columns=published_cols).rename(columns={"ikm": "ikm_published"}),
-                   on=keys, how="left")
-    answered = pd.MultiIndex.from_frame(a[keys])
-    only_published = p[~pd.MultiIndex.from_frame(p[keys]).isin(answered)]
-    frames = [f for f in (both, only_published.assign(ikm_published=only_published["ikm"]))
-              if not f.empty]
+    p = published.assign(ikm_source="published", ikm_published=published["ikm"]).set_index(keys)
+    a = from_answers.assign(ikm_source="answers").set_index(keys).join(
+        p[["ikm_published", "mutu_published", "flag_mutu_disagrees"]])
+    frames = [f for f in (a, p[~p.index.isin(a.index)]) if not f.empty]
     if not frames:
         return typed(IKM_UNIT)
-    out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
+    out = pd.concat(frames).reset_index().reindex(columns=list(IKM_UNIT.columns))
     difference = out["ikm"].astype(float) - out["ikm_published"].astype(float)
     out["ikm_difference"] = difference.where(out["ikm_source"] == "answers")
     out["flag_published_disagrees"] = out["ikm_difference"].abs().fillna(0.0) > disagreement

@@ -125,10 +125,6 @@ _OTHER_WHITESPACE = "[\t\r\n\x0b\x0c\xa0\u2007\u2009\u202f\u3000]"
 _STRIPPED = " \u200b\ufeff"
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text (str dtype: a number or a date as it prints) with every whitespace
     character turned into a space; NA for missing and for whitespace-only cells."""
@@ -207,7 +203,8 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
     if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers stand
-        already = cells.map(_is_number).to_numpy(bool)
+        already = cells.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool))
+        already = already.to_numpy(bool)
         value[already] = cells[already].astype(float)
         cells = cells.where(~already)
     text = _as_text(cells)
