@@ -53,9 +53,8 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
     start = date_period_index(roster["tmt"], freq)
     stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
-    lo, hi = first, last  # the history: from the first TMT on, also before the window
-    if not np.isnan(start).all():
-        lo, hi = min(first, int(np.nanmin(start))), max(last, int(np.nanmax(start)))
+    # the history: from the first TMT on, also before the window
+    lo, hi = int(np.nanmin(start, initial=first)), int(np.nanmax(start, initial=last))
     n_t = hi - lo + 1
     s = np.clip(start, lo, hi + 1)
     e = np.clip(np.where(np.isnan(stop), hi + 1, stop), lo, hi + 1)

@@ -295,15 +295,11 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) ->
     1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
     worked out."""
     codes, cells = _distinct(s, distinct)
-    values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    reason = np.full(len(cells), None, dtype=object)
-    text = _as_text(cells).dropna().str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
-    text = text.str.replace(" +", " ", regex=True).str.strip()
-    if len(text):
-        dates, reasons = zip(*map(_date_of, text.tolist()), strict=True)
-        values[text.index] = pd.to_datetime(dates).as_unit("ns")
-        reason[text.index] = reasons
-    return ParsedColumn(_spread(values.to_numpy(), codes, s.index),
+    text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
+    found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
+             for t in text.str.replace(" +", " ", regex=True).str.strip().tolist()]
+    dates, reason = np.array(found, dtype=object).T
+    return ParsedColumn(_spread(pd.to_datetime(dates).as_unit("ns").to_numpy(), codes, s.index),
                         _spread(reason, codes, s.index, object))
 
 
