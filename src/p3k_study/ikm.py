@@ -121,12 +121,9 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sample_check(table: pd.DataFrame) -> None:
-    required = krejcie_morgan(table["population"])
-    table["sample_required"] = pd.array(required, dtype="Float64").astype("Int64")  # NaN: NA
-    adequate = pd.array(table["respondents"].to_numpy() >= np.nan_to_num(required),
-                        dtype="boolean")
-    adequate[np.isnan(required)] = pd.NA
-    table["sample_adequate"] = adequate
+    required = pd.array(krejcie_morgan(table["population"]), dtype="Float64")  # NaN: NA
+    table["sample_required"] = required.astype("Int64")
+    table["sample_adequate"] = table["respondents"] >= table["sample_required"]  # NA: unknown
 
 
 def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
@@ -142,7 +139,8 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     table = table.reindex(columns=[*keys, "period", "ikm", "respondents", "regulation", "mutu"])
     out = table.drop(columns="mutu").reset_index(drop=True).assign(
         ikm=table["ikm"].astype("float64").to_numpy(),
-        respondents=pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy(),
+        respondents=pd.array(pd.to_numeric(table["respondents"], errors="coerce").round(),
+                             dtype="Int64"),
         population=np.nan,  # published recaps give none
         regulation=table["regulation"].astype("string").fillna(REGULATION_2017).to_numpy(),
         mutu_published=table["mutu"].astype("string").to_numpy())
@@ -150,7 +148,6 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     out["flag_mutu_disagrees"] = (out["mutu_published"] != out["ikm_category"]).to_numpy(
         bool, na_value=False)
     _sample_check(out)
-    out["respondents"] = out["respondents"].astype("Int64")
     return out
 
 
