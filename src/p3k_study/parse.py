@@ -224,10 +224,9 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
         labels = np.asarray(groups, dtype=object)
     group, uniques = pd.factorize(labels, use_na_sentinel=False)
-    n_groups = max(len(uniques), 1)
 
     def per_group(per_cell: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=per_cell[codes], minlength=n_groups)
+        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques))
 
     n_id, n_en = per_group(form == "id"), per_group(form == "en")
     locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
@@ -325,7 +324,7 @@ _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
     r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})"
 )
 _MONTH_YEAR = re.compile(r"(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})")
-_FINENESS: dict[str, int] = {"month": 12, "quarter": 4, "semester": 2, "year": 1}
+_FINENESS: dict[str, int] = {"month": 12, **PER_YEAR}
 _RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
 

@@ -73,7 +73,7 @@ def infer_frequency(labels: Sequence[str] | pd.Series, index: Sequence[int] | pd
 def cohort_label(cohort: object, freq: Frequency = "semester") -> str:
     """A cohort (the period_index of a unit's first P3K hire) as a period label; 0 or missing
     (never treated) as `NEVER`."""
-    if cohort is None or pd.isna(cohort) or float(cohort) == 0:  # type: ignore[arg-type]
+    if pd.isna(cohort) or float(cohort) == 0:  # type: ignore[arg-type]
         return NEVER
     return period_label(int(cohort), freq)  # type: ignore[call-overload]
 
