@@ -208,8 +208,7 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     out["flag_unit_unmatched"] = ~out["unit_matched"].fillna(False).astype(bool)
     out["flag_regulation_2004"] = out["regulation"].isin([REGULATION_2004])
     out["unit_function"] = out["unit_function"].fillna("unmatched")
-    flags = ["flag_staff_from_counts", "flag_hires_inferred", "flag_ikm_published_disagrees",
-             "flag_mutu_disagrees"]
-    out[flags] = out[flags].astype("boolean").fillna(False)
+    flags = [column for column in PANEL.columns if column.startswith("flag_")]
+    out[flags] = out[flags].astype("boolean").fillna(False)  # a flag not raised is False
     out = typed(PANEL, out)
     return sorted_rows(out, ["unit_id", "period_index"])

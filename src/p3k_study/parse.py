@@ -202,7 +202,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     already worked out."""
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
-    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers stand
+    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers as is
         already = cells.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool))
         already = already.to_numpy(bool)
         value[already] = cells[already].astype(float)
