@@ -58,6 +58,15 @@ def test_generated_tables(tmp_path: Path, rows) -> None:
     _same(table, tmp_path)
 
 
+def test_one_column_and_no_columns(tmp_path: Path) -> None:
+    """csv writes a lone empty field (a missing cell, '', an empty header) as '""'."""
+    for name in ("x", ""):
+        _same(pd.DataFrame({name: pd.array(["", None, "a", '"'], dtype="string")}), tmp_path)
+        _same(pd.DataFrame({name: [1.5, np.nan]}), tmp_path)
+    _same(pd.DataFrame(index=range(3)), tmp_path)
+    _same(pd.DataFrame(), tmp_path)
+
+
 def test_unknown_dtype_is_refused(tmp_path: Path) -> None:
     table = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "x": [1]})
     with pytest.raises(TypeError, match="no CSV text rule"):

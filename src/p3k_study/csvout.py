@@ -45,18 +45,12 @@ def quote(text: str) -> str:
 
 def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Array:
     """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed;
-    text cells `neutralised` when `neutralise_formulas`."""
+    `neutralised` when `neutralise_formulas` (which leaves booleans and integers as they are)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if pd.api.types.is_float_dtype(values.dtype):
+    if values.dtype.kind == "f":
         texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")]
-    elif pd.api.types.is_bool_dtype(values.dtype):
-        texts = [str(bool(v)) for v in uniques]
-    elif pd.api.types.is_integer_dtype(values.dtype):
-        texts = [str(int(v)) for v in uniques]
-    elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
-        texts = [str(v) for v in uniques]
-        if neutralise_formulas:
-            texts = [neutralised(t) for t in texts]
+    elif values.dtype.kind in "biuO":  # booleans, integers and text as str() writes them
+        texts = [neutralised(str(v)) if neutralise_formulas else str(v) for v in uniques]
     else:
         raise TypeError(f"no CSV text rule for dtype {values.dtype}")
     fields = pa.array([*(quote(t) for t in texts), ""], type=pa.large_string())
@@ -69,16 +63,14 @@ def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False
     spreadsheet would run as formulas are `neutralised`."""
     if neutralise_formulas:
         table = table.rename(columns=lambda c: neutralised(str(c)))
-    if len(table.columns) < 2:  # csv writes a lone empty field as '""': leave it to pandas
-        if neutralise_formulas:
-            table = table.apply(lambda col: col.map(neutralised, na_action="ignore") if (
-                isinstance(col.dtype, pd.StringDtype) or col.dtype == object) else col)
-        table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        return
-    fields = [column_text(table[c], neutralise_formulas) for c in table.columns]
+    fields = [column_text(table[c], neutralise_formulas) for c in table.columns] or [
+        pa.array([""] * len(table), pa.large_string())]  # no columns: an empty line per row
     rows = pc.binary_join_element_wise(*fields, pa.scalar(SEPARATOR, pa.large_string()))
+    header = SEPARATOR.join(quote(str(c)) for c in table.columns)
+    if len(table.columns) == 1:  # csv writes a lone empty field as '""'
+        header, rows = header or '""', pc.if_else(pc.equal(rows, ""), '""', rows)
     with open(path, "wb") as handle:
-        handle.write((SEPARATOR.join(quote(str(c)) for c in table.columns) + "\n").encode())
+        handle.write((header + "\n").encode())
         if len(rows):  # every row and a '\n' after each, joined by Arrow
             every = pa.LargeListArray.from_arrays([0, len(rows)], rows)
             handle.write(pc.binary_join(every, pa.scalar("\n", pa.large_string()))[0].as_buffer())

@@ -44,13 +44,9 @@ KM_CHI2, KM_P, KM_D = 3.841, 0.5, 0.05
 def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarray:
     """IKM from NRR values, one row per unit: (sum of NRR x 1/elements) x 25, unrounded.
 
-    The NRR are added in element order, so that the last bit does not depend on how the
-    values lie in memory (numpy sums a row-major array pairwise)."""
-    values = np.asarray(nrr, dtype=float)
-    total = np.zeros(values.shape[:-1])
-    for k in range(values.shape[-1]):
-        total = total + values[..., k]
-    return total / elements * 25.0
+    The NRR are added one after another in element order (a running sum), so that the last bit
+    does not depend on how the values lie in memory (numpy sums a row-major array pairwise)."""
+    return np.cumsum(np.asarray(nrr, dtype=float), axis=-1)[..., -1] / elements * 25.0
 
 
 def category(ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
@@ -73,16 +69,10 @@ def parse_category(values: pd.Series) -> pd.Series:
     """Published 'mutu' to A-D: 'A', 'a', 'A (Sangat Baik)', 'Sangat Baik', 'baik' ... else NA."""
     text = values.astype("string").str.strip().str.lower()
     letter = text.str.extract(r"^([abcd])(?:$|[^a-z])", expand=False).str.upper()
-    words = pd.Series(pd.NA, index=values.index, dtype="string")
-    for pattern, cat in (
-        (r"sangat\s+baik", "A"),
-        (r"kurang\s+baik", "C"),
-        (r"tidak\s+baik", "D"),
-        (r"\bbaik", "B"),
-    ):
-        hit = text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
-        words[hit & words.isna().to_numpy(bool)] = cat
-    return letter.fillna(words).astype("string")
+    words = {r"sangat\s+baik": "A", r"kurang\s+baik": "C", r"tidak\s+baik": "D", r"\bbaik": "B"}
+    hits = [text.str.contains(pattern).to_numpy(bool, na_value=False) for pattern in words]
+    named = pd.Series(np.select(hits, list(words.values()), None), values.index, "string")
+    return letter.fillna(named).astype("string")  # the first pattern that matches names it
 
 
 def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
@@ -109,24 +99,20 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
 
     Returns unit_id, period_index, nrr_<element> for each element, respondents, population
-    (largest stated; NaN if none), ikm (unrounded), period (when `skm` has it), regulation
+    (largest stated; NaN if none), ikm (unrounded), period (missing when `skm` has none), regulation
     ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
     keys = IKM_UNIT_KEYS
-    kept = [*keys, *ELEMENTS, *(c for c in ("populasi", "period") if c in skm.columns)]
     complete = skm[list(ELEMENTS)].notna().all(axis=1).to_numpy()
-    frame = skm.loc[complete, kept]
-    if "populasi" in kept:
-        frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
+    frame = skm.reindex(columns=[*keys, *ELEMENTS, "populasi", "period"])[complete]
+    frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
     grouped = frame.groupby(keys, sort=True, observed=True)
     nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")
-    out["population"] = grouped["populasi"].max().astype("float64") if "populasi" in kept else (
-        np.nan)
+    out["population"] = grouped["populasi"].max().astype("float64")
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
-    if "period" in kept:
-        out["period"] = grouped["period"].first().to_numpy()
+    out["period"] = grouped["period"].first().to_numpy()
     out = out.reset_index()
     out["regulation"] = REGULATION_2017
     out["ikm_category"] = category(out["ikm"], out["regulation"])
@@ -135,12 +121,9 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sample_check(table: pd.DataFrame) -> None:
-    required = krejcie_morgan(table["population"])
-    table["sample_required"] = pd.array(required, dtype="Float64").astype("Int64")  # NaN: NA
-    adequate = pd.array(table["respondents"].to_numpy() >= np.nan_to_num(required),
-                        dtype="boolean")
-    adequate[np.isnan(required)] = pd.NA
-    table["sample_adequate"] = adequate
+    required = pd.array(krejcie_morgan(table["population"]), dtype="Float64")  # NaN: NA
+    table["sample_required"] = required.astype("Int64")
+    table["sample_adequate"] = table["respondents"] >= table["sample_required"]  # NA: unknown
 
 
 def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
@@ -153,23 +136,18 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
     """
     keys = IKM_UNIT_KEYS
     table = published.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
-    out = pd.DataFrame({k: table[k].to_numpy() for k in keys})
-    if "period" in table.columns:
-        out["period"] = table["period"].to_numpy()
-    out["ikm"] = table["ikm"].astype("float64").to_numpy()
-    out["respondents"] = (pd.to_numeric(table["respondents"], errors="coerce").round().to_numpy()
-                          if "respondents" in table.columns else np.nan)
-    out["population"] = np.nan  # published recaps give none
-    out["regulation"] = (table["regulation"].fillna(REGULATION_2017).to_numpy()
-                         if "regulation" in table.columns else REGULATION_2017)
-    out["ikm_category"] = category(out["ikm"], out["regulation"]).to_numpy()
-    mutu = (table["mutu"].astype("string").reset_index(drop=True) if "mutu" in table.columns
-            else pd.Series(pd.NA, index=out.index, dtype="string"))
-    out["mutu_published"] = mutu.to_numpy()
-    out["flag_mutu_disagrees"] = (mutu.notna() & (mutu != out["ikm_category"])).fillna(
-        False).to_numpy(bool)
+    table = table.reindex(columns=[*keys, "period", "ikm", "respondents", "regulation", "mutu"])
+    out = table.drop(columns="mutu").reset_index(drop=True).assign(
+        ikm=table["ikm"].astype("float64").to_numpy(),
+        respondents=pd.array(pd.to_numeric(table["respondents"], errors="coerce").round(),
+                             dtype="Int64"),
+        population=np.nan,  # published recaps give none
+        regulation=table["regulation"].astype("string").fillna(REGULATION_2017).to_numpy(),
+        mutu_published=table["mutu"].astype("string").to_numpy())
+    out["ikm_category"] = category(out["ikm"], out["regulation"])
+    out["flag_mutu_disagrees"] = (out["mutu_published"] != out["ikm_category"]).to_numpy(
+        bool, na_value=False)
     _sample_check(out)
-    out["respondents"] = out["respondents"].astype("Int64")
     return out
 
 
@@ -185,22 +163,15 @@ def combine_ikm(
     from p3k_study.schemas import IKM_UNIT, sorted_rows, typed
 
     keys = IKM_UNIT_KEYS
-    a = from_answers.assign(ikm_source="answers")
-    p = published.assign(ikm_source="published")
-    published_cols = [*keys, "ikm", "mutu_published", "flag_mutu_disagrees"]
-    both = a.merge(p.reindex(columns=published_cols).rename(columns={"ikm": "ikm_published"}),
-                   on=keys, how="left")
-    answered = pd.MultiIndex.from_frame(a[keys])
-    only_published = p[~pd.MultiIndex.from_frame(p[keys]).isin(answered)]
-    frames = [f for f in (both, only_published.assign(ikm_published=only_published["ikm"]))
-              if not f.empty]
+    p = published.assign(ikm_source="published", ikm_published=published["ikm"]).set_index(keys)
+    a = from_answers.assign(ikm_source="answers").set_index(keys).join(
+        p[["ikm_published", "mutu_published", "flag_mutu_disagrees"]])
+    frames = [f for f in (a, p[~p.index.isin(a.index)]) if not f.empty]
     if not frames:
         return typed(IKM_UNIT)
-    out = pd.concat(frames, ignore_index=True).reindex(columns=list(IKM_UNIT.columns))
+    out = pd.concat(frames).reset_index().reindex(columns=list(IKM_UNIT.columns))
     difference = out["ikm"].astype(float) - out["ikm_published"].astype(float)
     out["ikm_difference"] = difference.where(out["ikm_source"] == "answers")
     out["flag_published_disagrees"] = out["ikm_difference"].abs().fillna(0.0) > disagreement
     out["flag_mutu_disagrees"] = out["flag_mutu_disagrees"].fillna(False).astype(bool)
-    for col in ("respondents", "sample_required"):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
     return sorted_rows(typed(IKM_UNIT, out), keys)

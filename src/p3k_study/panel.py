@@ -53,9 +53,8 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
     start = date_period_index(roster["tmt"], freq)
     stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
-    lo, hi = first, last  # the history: from the first TMT on, also before the window
-    if not np.isnan(start).all():
-        lo, hi = min(first, int(np.nanmin(start))), max(last, int(np.nanmax(start)))
+    # the history: from the first TMT on, also before the window
+    lo, hi = int(np.nanmin(start, initial=first)), int(np.nanmax(start, initial=last))
     n_t = hi - lo + 1
     s = np.clip(start, lo, hi + 1)
     e = np.clip(np.where(np.isnan(stop), hi + 1, stop), lo, hi + 1)
@@ -182,13 +181,11 @@ def build_panel(
                       ikm[["unit_id", "period_index"]]]).drop_duplicates()
     keys = keys.astype({"unit_id": pd.CategoricalDtype(ids), "period_index": "int64"})
     panel = keys.merge(stocks, on=["unit_id", "period_index"], how="left")
-    part = ikm[["unit_id", "period_index"]].astype({"period_index": "int64"})
-    for col, default in {"ikm": np.nan, "respondents": pd.NA, "sample_adequate": pd.NA,
-                         "ikm_source": pd.NA, "regulation": REGULATION_2017,
-                         "flag_published_disagrees": False, "flag_mutu_disagrees": False}.items():
-        part[col] = ikm[col].to_numpy() if col in ikm else default
+    part = ikm.reindex(columns=["unit_id", "period_index", "ikm", "respondents", "sample_adequate",
+                                "ikm_source", "regulation", "flag_published_disagrees",
+                                "flag_mutu_disagrees"]).astype({"period_index": "int64"})
     part = part.rename(columns={"flag_published_disagrees": "flag_ikm_published_disagrees"})
-    panel = panel.merge(part, on=["unit_id", "period_index"], how="left")
+    panel = panel.merge(part, on=["unit_id", "period_index"], how="left")  # NaN flags: False
     codes = panel["unit_id"].cat.codes.to_numpy()
     described = units.drop_duplicates("unit_id").set_index("unit_id").reindex(ids)
     for col in ["kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda", "unit_function",
@@ -201,8 +198,6 @@ def build_panel(
 def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     """Derived columns, the schema's dtypes and column order, and a stable row order."""
     out = panel.astype({"period_index": "int64", "unit_id": "string"})
-    for col in [*COUNT_COLUMNS, "n_staff", "p3k_hires", "ikm", "respondents"]:
-        out[col] = pd.to_numeric(out[col], errors="coerce")
     out["period"] = period_labels(out["period_index"], freq)
     out["flag_no_staff_data"] = out["n_staff"].isna()
     out["p3k_share"] = _share(out["n_staff"].to_numpy("float64", na_value=np.nan),
@@ -211,10 +206,9 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     out["treated"] = ((out["cohort"] > 0) & (out["period_index"] >= out["cohort"])).astype("int64")
     out["ikm_category"] = category(out["ikm"], REGULATION_2017).to_numpy()
     out["flag_unit_unmatched"] = ~out["unit_matched"].fillna(False).astype(bool)
-    out["flag_regulation_2004"] = out["regulation"] == REGULATION_2004
+    out["flag_regulation_2004"] = out["regulation"].isin([REGULATION_2004])
     out["unit_function"] = out["unit_function"].fillna("unmatched")
-    flags = ["flag_staff_from_counts", "flag_hires_inferred", "flag_ikm_published_disagrees",
-             "flag_mutu_disagrees"]
-    out[flags] = out[flags].fillna(False)
+    flags = [column for column in PANEL.columns if column.startswith("flag_")]
+    out[flags] = out[flags].astype("boolean").fillna(False)  # a flag not raised is False
     out = typed(PANEL, out)
     return sorted_rows(out, ["unit_id", "period_index"])

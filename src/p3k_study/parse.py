@@ -90,38 +90,31 @@ NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 @dataclass
 class ParsedColumn:
-    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty), the
-    column's number locale ('id' | 'en' | 'ambiguous'; None for dates) and, for numbers, whether
-    each cell carried a '%' sign."""
+    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty) and the
+    column's number locale ('id' | 'en' | 'ambiguous'; None for dates)."""
 
     values: pd.Series
     reason: pd.Series
     locale: Locale | None = None
-    percent: pd.Series | None = None
 
 
 @dataclass
 class ParsedPeriods:
-    """`index`: period_index in `freq` (Int64, NA where not placeable); `granularity`: what the
-    cell itself named ('month' | 'quarter' | 'semester' | 'year', NA if unparsed); `year`: the
-    year named (Int64); `reason`: why `index` is NA for a non-empty cell."""
+    """`index`: period_index in the frequency asked (Int64, NA where not placeable); `reason`: why
+    `index` is NA for a non-empty cell."""
 
     index: pd.Series
-    granularity: pd.Series
-    year: pd.Series
     reason: pd.Series
-    freq: Frequency
 
 
 @dataclass
 class ParsedNip:
     """`nip`: the 18 digits (NA unless valid); `kind`: 'PNS' | 'PPPK' (NA unless valid);
-    `birth_date` (datetime64[ns]); `appointment_year` (Int64); `reason` (None = valid or empty)."""
+    `birth_date` (datetime64[ns]); `reason` (None = valid or empty)."""
 
     nip: pd.Series
     kind: pd.Series
     birth_date: pd.Series
-    appointment_year: pd.Series
     reason: pd.Series
 
 
@@ -132,13 +125,9 @@ _OTHER_WHITESPACE = "[\t\r\n\x0b\x0c\xa0\u2007\u2009\u202f\u3000]"
 _STRIPPED = " \u200b\ufeff"
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _as_text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text (str dtype) with every whitespace character turned into a space;
-    NA for missing and for whitespace-only cells."""
+    """Cells as stripped text (str dtype: a number or a date as it prints) with every whitespace
+    character turned into a space; NA for missing and for whitespace-only cells."""
     text = s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True).str.strip(_STRIPPED)
     return text.where(text != "")
 
@@ -156,10 +145,9 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
     return np.where(codes < 0, len(uniques), codes), cells
 
 
-def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None,
-            name: str | None = None) -> pd.Series:
+def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None) -> pd.Series:
     """Results per distinct cell (an array) back onto every cell."""
-    return pd.Series(per_cell[codes], index=index, dtype=dtype, name=name)
+    return pd.Series(per_cell[codes], index=index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -174,13 +162,11 @@ DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 minus sign)."""
 
 
-def _read_number(text: str) -> tuple[str | None, float, float, bool]:
-    """(form, Indonesian reading, English reading, percent) of one cleaned text. Form: 'id' or
+def _read_number(text: str) -> tuple[str | None, float, float]:
+    """(form, Indonesian reading, English reading) of one cleaned text. Form: 'id' or
     'en' (readable one way only), 'ambiguous' (both ways, differently), 'neutral' (both ways
     alike, or scientific notation: both readings are the value) or None (not a number)."""
-    t = text.replace(" ", "").replace("'", "")
-    percent = t.endswith("%")
-    t = t.removesuffix("%")
+    t = text.replace(" ", "").replace("'", "").removesuffix("%")
     in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
     t = (t[1:-1] if in_parentheses else t).replace("\u2212", "-")
     sign = t[:1] if t[:1] in ("+", "-") else ""
@@ -192,35 +178,33 @@ def _read_number(text: str) -> tuple[str | None, float, float, bool]:
     factor = -1.0 if negative else 1.0
     if _SCIENTIFIC.fullmatch(t):
         value = float(t.replace(",", ".")) * factor
-        return "neutral", value, value, percent
+        return "neutral", value, value
     is_id, is_en = _ID_FORM.fullmatch(t), _EN_FORM.fullmatch(t)
     as_id = float(t.replace(".", "").replace(",", ".")) * factor if is_id else np.nan
     as_en = float(t.replace(",", "")) * factor if is_en else np.nan
     if is_id and is_en:
-        return ("neutral" if as_id == as_en else "ambiguous"), as_id, as_en, percent
-    return ("id" if is_id else "en" if is_en else None), as_id, as_en, percent
+        return ("neutral" if as_id == as_en else "ambiguous"), as_id, as_en
+    return ("id" if is_id else "en" if is_en else None), as_id, as_en
 
 
 def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
                   groups: np.ndarray | pd.Series | None = None,
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
-    module docstring). Handles 'Rp', spaces, '%' (value as written, flagged), a leading sign or
-    parentheses, and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a
-    reason; junk gives 'not a number'; an empty cell gives NaN and no reason.
+    module docstring). Handles 'Rp', spaces, '%' (value as written), a leading sign or parentheses,
+    and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a reason;
+    junk gives 'not a number'; an empty cell gives NaN and no reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column;
     `locale` is then the common locale, or None when the groups differ. Each distinct cell is
     parsed once, weighing as many cells as it stands for. `distinct`: `pd.factorize(s)` when
     already worked out."""
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return ParsedColumn(s.astype(float), pd.Series(None, s.index, object), "ambiguous",
-                            pd.Series(False, index=s.index, dtype=bool))
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
-    if cells.dtype == object:  # Python numbers stand as they are
-        already = cells.map(_is_number).to_numpy(bool)
+    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers as is
+        already = cells.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool))
+        already = already.to_numpy(bool)
         value[already] = cells[already].astype(float)
         cells = cells.where(~already)
     text = _as_text(cells)
@@ -228,10 +212,10 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     is_error = error_key.isin(EXCEL_ERRORS).to_numpy(bool)
     is_dash = text.isin(DASH_PLACEHOLDERS).to_numpy(bool)
     present = text.notna().to_numpy(bool) & ~is_error & ~is_dash
-    form, as_id, as_en, percent = np.array(  # a cell not read keeps its value (NaN or a number)
-        [_read_number(t) if p else (None, v, v, False)
+    form, as_id, as_en = np.array(  # a cell not read keeps its value (NaN or a number)
+        [_read_number(t) if p else (None, v, v)
          for t, p, v in zip(text.tolist(), present, value, strict=True)], dtype=object).T
-    as_id, as_en, percent = as_id.astype(float), as_en.astype(float), percent.astype(bool)
+    as_id, as_en = as_id.astype(float), as_en.astype(float)
     reason = np.select([is_error, is_dash, present & pd.isna(form)],
                        [("Excel error cell " + error_key).to_numpy(object),
                         "dash placeholder (no value)", "not a number"], None)
@@ -240,14 +224,13 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
         labels = np.asarray(groups, dtype=object)
     group, uniques = pd.factorize(labels, use_na_sentinel=False)
-    n_groups = max(len(uniques), 1)
 
     def per_group(per_cell: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=per_cell[codes], minlength=n_groups)
+        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques))
 
     n_id, n_en = per_group(form == "id"), per_group(form == "en")
     locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-    decided = set(locales[per_group(present) > 0])
+    decided = set(locales[per_group(present) > 0].tolist())
     locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
@@ -258,8 +241,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
         values[rows] = np.where(mixed, np.nan, np.where(reads_id[of_group], as_id[of_cell],
                                                        as_en[of_cell]))
         reasons[rows[mixed]] = "ambiguous number in a column mixing locales"
-    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale,
-                        _spread(percent, codes, s.index))
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale)
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -303,37 +285,20 @@ def _date_of(text: str) -> tuple[dt.date | None, str | None]:
 def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023' (always day first),
     '12 Agustus 2023', '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact
-    '20230812', Excel serials (1..80000, 1899-12-30 epoch) and date/datetime objects. A time of
-    day may follow, with a zone as survey apps write it ('2023-05-02T08:15:00Z',
-    '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB'): the date is the one written, the
-    time and zone are dropped (not converted). Values are datetime64[ns] at midnight. Reasons:
+    '20230812', Excel serials (1..80000, 1899-12-30 epoch); numbers and date/datetime objects are
+    read as the text they print as ('45150', '2023-08-12 13:00:00'). A time of day may follow,
+    with a zone as survey apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00',
+    '02/05/2023 08:15 WIB'): the date is the one written, the time and zone are dropped (not
+    converted). Values are datetime64[ns] at midnight. Reasons:
     'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
     1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
     worked out."""
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-        return ParsedColumn(values.dt.normalize().astype("datetime64[ns]"),
-                            pd.Series(None, s.index, object))
     codes, cells = _distinct(s, distinct)
-    values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    reason = np.full(len(cells), None, dtype=object)
-    if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):
-        is_date = cells.map(lambda v: isinstance(v, dt.date | np.datetime64)).astype(bool)
-        if is_date.any():
-            naive = cells[is_date].map(lambda v: v.replace(tzinfo=None)
-                                       if isinstance(v, dt.datetime) else v)
-            converted = pd.to_datetime(naive, errors="coerce")
-            values[is_date] = converted.dt.normalize().astype("datetime64[ns]")
-            reason[is_date & values.isna()] = "impossible date"
-            cells = cells.where(~is_date)
-        cells = cells.map(lambda v: repr(float(v)) if _is_number(v) and not math.isnan(v) else v)
-    text = _as_text(cells).dropna().str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
-    text = text.str.replace(" +", " ", regex=True).str.strip()
-    if len(text):
-        dates, reasons = zip(*map(_date_of, text.tolist()), strict=True)
-        values[text.index] = pd.to_datetime(dates).as_unit("ns")
-        reason[text.index] = reasons
-    return ParsedColumn(_spread(values.to_numpy(), codes, s.index),
+    text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
+    found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
+             for t in text.str.replace(" +", " ", regex=True).str.strip().tolist()]
+    dates, reason = np.array(found, dtype=object).T
+    return ParsedColumn(_spread(pd.to_datetime(dates).as_unit("ns").to_numpy(), codes, s.index),
                         _spread(reason, codes, s.index, object))
 
 
@@ -351,7 +316,7 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
         ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD} *{_ROMAN_OR_DIGIT}"),
         ("quarter", rf"{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
         ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}"),
-        ("year", rf"{_TAHUN} *{_YEAR}(?:\.0+)?"),
+        ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
     ))
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
@@ -359,7 +324,7 @@ _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
     r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})"
 )
 _MONTH_YEAR = re.compile(r"(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})")
-_FINENESS: dict[str, int] = {"month": 12, "quarter": 4, "semester": 2, "year": 1}
+_FINENESS: dict[str, int] = {"month": 12, **PER_YEAR}
 _RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
 
@@ -374,30 +339,29 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
             return (kind, year, (part - 1) * (12 // n) + 1) if part <= n else None
         month = int(match["m"]) if kind == "month" else 1
         return (kind, year, month) if 1 <= month <= 12 else None
-    if match := _MONTH_RANGE.fullmatch(label):  # a range of months that is exactly one period
-        first, last = MONTHS.get(match["a"].lower()), MONTHS.get(match["b"].lower())
+    if match := _MONTH_RANGE.fullmatch(label) or _MONTH_YEAR.fullmatch(label):
+        names = match.groupdict()  # a range of months that is exactly one period, or one month
+        first, last = (MONTHS.get(names.get(k, names["a"]).lower()) for k in ("a", "b"))
         if first is None or last is None:
             return None
         kind = _RANGE_KINDS.get(last - first + 1)
         fits = kind is not None and (first - 1) % (last - first + 1) == 0
         return (kind, int(match["y"]), first) if fits else None
-    if (match := _MONTH_YEAR.fullmatch(label)) and match["a"].lower() in MONTHS:
-        return "month", int(match["y"]), MONTHS[match["a"].lower()]
     return None
 
 
-def _period_of(label: str, freq: Frequency) -> tuple[Any, Any, Any, str | None]:
-    """(period_index, granularity, year, reason) of one cleaned upper-case label."""
+def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
+    """(period_index, reason) of one cleaned upper-case label."""
     named = _named_period(label)
     if named is None:
-        return pd.NA, pd.NA, pd.NA, "unrecognised period"
+        return pd.NA, "unrecognised period"
     kind, year, month = named
     if not PERIOD_YEAR_RANGE[0] <= year <= PERIOD_YEAR_RANGE[1]:
-        return pd.NA, kind, year, "implausible year"
+        return pd.NA, "implausible year"
     if _FINENESS[kind] < PER_YEAR[freq]:
-        return pd.NA, kind, year, (f"year-only period cannot be placed in a {freq}"
-                                   if kind == "year" else "period coarser than panel frequency")
-    return month_period_index(year, month, freq), kind, year, None
+        return pd.NA, (f"year-only period cannot be placed in a {freq}"
+                       if kind == "year" else "period coarser than panel frequency")
+    return month_period_index(year, month, freq), None
 
 
 def parse_periods(s: pd.Series, freq: Frequency = "semester",
@@ -409,17 +373,13 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
     distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
     codes, cells = _distinct(s, distinct)
-    if pd.api.types.is_numeric_dtype(cells.dtype) or cells.dtype == object:
-        cells = cells.map(lambda v: repr(v) if _is_number(v) else v)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
-    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, pd.NA, pd.NA, None)
+    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
              for label in text.str.strip().tolist()]  # never empty: the missing cell is last
-    index, granularity, year, reason = np.array(found, dtype=object).T
+    index, reason = np.array(found, dtype=object).T
     return ParsedPeriods(_spread(pd.array(index, dtype="Int64"), codes, s.index),
-                         _spread(granularity, codes, s.index, object, "granularity"),
-                         _spread(pd.array(year, dtype="Int64"), codes, s.index, name="year"),
-                         _spread(reason, codes, s.index, object), freq)
+                         _spread(reason, codes, s.index, object))
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -437,9 +397,6 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     at age 17 or later and not after `reference_date` (default today), sex digit 1 or 2, and no
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
-    index = s.index
-    if s.dtype == object or pd.api.types.is_numeric_dtype(s.dtype):
-        s = s.map(lambda v: repr(v) if _is_number(v) else v)
     text = _as_text(s)
     text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
     text = text.str.replace(_NIP_LABEL, "", regex=True)
@@ -479,10 +436,9 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     return ParsedNip(
         nip=digits.where(valid).astype("str"),
         kind=pd.Series(np.select([valid & is_pns, valid & is_pppk], ["PNS", "PPPK"], pd.NA),
-                       index, object),
+                       s.index, object),
         birth_date=birth.where(valid).astype("datetime64[ns]"),
-        appointment_year=appointment_year.where(valid).astype("Int64"),
-        reason=pd.Series(reason, index, object),
+        reason=pd.Series(reason, s.index, object),
     )
 
 
@@ -521,9 +477,8 @@ def nip_status_mismatch(kind: pd.Series, status: pd.Series) -> pd.Series:
     row or the reverse); None elsewhere. `status` may be raw or already normalised."""
     normalised = normalise_status(status)
     kind = kind.reindex(status.index)
-    reason = np.full(len(status), None, dtype=object)
-    reason[(kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"])).to_numpy()] = (
-        "NIP is a PNS number but status is PPPK")
-    reason[(kind.isin(["PPPK"]) & normalised.isin(["PNS"])).to_numpy()] = (
-        "NIP is a PPPK number but status is PNS")
+    reason = np.select([kind.isin(["PNS"]) & normalised.isin(["PPPK", "PPPK_PT"]),
+                        kind.isin(["PPPK"]) & normalised.isin(["PNS"])],
+                       ["NIP is a PNS number but status is PPPK",
+                        "NIP is a PPPK number but status is PNS"], None)
     return pd.Series(reason, status.index, object)

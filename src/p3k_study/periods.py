@@ -62,12 +62,9 @@ def infer_frequency(labels: Sequence[str] | pd.Series, index: Sequence[int] | pd
     """The frequency whose `period_label` gives `labels` for `index` (a panel's `period` and
     `period_index` columns). `hint` (e.g. cleaning_summary.json's `freq`) is tried first;
     ValueError when no frequency fits every pair."""
-    pairs = pd.DataFrame({"label": pd.Series(labels, dtype="string").to_numpy(),
-                          "index": np.asarray(index, dtype="int64")}).drop_duplicates()
-    order = [hint, *PER_YEAR] if hint in PER_YEAR else list(PER_YEAR)
-    for freq in order:
-        if all(period_label(int(i), freq) == label  # type: ignore[arg-type]
-               for label, i in zip(pairs["label"], pairs["index"], strict=True)):
+    written = pd.array(labels, dtype="string")
+    for freq in [hint, *PER_YEAR] if hint in PER_YEAR else list(PER_YEAR):
+        if (period_labels(index, freq) == written).fillna(False).all():  # type: ignore[arg-type]
             return freq  # type: ignore[return-value]
     raise ValueError("period labels do not match period_index for any frequency "
                      f"({', '.join(PER_YEAR)})")
@@ -76,7 +73,7 @@ def infer_frequency(labels: Sequence[str] | pd.Series, index: Sequence[int] | pd
 def cohort_label(cohort: object, freq: Frequency = "semester") -> str:
     """A cohort (the period_index of a unit's first P3K hire) as a period label; 0 or missing
     (never treated) as `NEVER`."""
-    if cohort is None or pd.isna(cohort) or float(cohort) == 0:  # type: ignore[arg-type]
+    if pd.isna(cohort) or float(cohort) == 0:  # type: ignore[arg-type]
         return NEVER
     return period_label(int(cohort), freq)  # type: ignore[call-overload]
 

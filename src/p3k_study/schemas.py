@@ -38,8 +38,9 @@ def _count(description: str, nullable: bool = True) -> pa.Column:
 
 
 def _unit_id(unique: bool = False) -> pa.Column:
-    return _col("string", "'<kode_pemda>/<unit_key>'", pa.Check.str_matches(UNIT_ID),
-                unique=unique)
+    return _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]', e.g. "
+                "'32.01/education' (office: offices of one function side by side)",
+                pa.Check.str_matches(UNIT_ID), unique=unique)
 
 
 REGION_COLUMNS = {
@@ -71,7 +72,8 @@ PROVENANCE_COLUMNS = {
 
 PERIOD_COLUMNS = {
     "period_index": _col("int64", "consecutive integer of the period (semester: year*2 + s-1)"),
-    "period": _col("string", "period label: '2023-S1', '2023-Q3' or '2023'"),
+    "period": _col("string", "period label: '2023-S1' (semester), '2023-Q3' (quarter) or '2023' "
+                   "(year)"),
 }
 
 
@@ -181,19 +183,15 @@ UNITS = _schema("units", {
 })
 
 PANEL = _schema("panel", {
-    "unit_id": _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]',"
-                    " e.g. '32.01/education' (office: offices of one function side by side)",
-                    pa.Check.str_matches(UNIT_ID)),
+    "unit_id": _unit_id(),
     **{name: _col("string", str(column.description), nullable=True)
        for name, column in REGION_COLUMNS.items()},
     "unit_function": _col("string", "canonical function from the OPD dictionary, or "
                           "'unmatched'"),
     "unit_name": _col("string", "the unit's most recent name as written in the source",
                       nullable=True),
-    "period": _col("string", "period label: '2023-S1' (semester), '2023-Q3' (quarter) or "
-                   "'2023' (year)"),
-    "period_index": _col("int64", "consecutive integer of the period (semester: "
-                         "year*2 + s-1)"),
+    "period": PERIOD_COLUMNS["period"],
+    "period_index": PERIOD_COLUMNS["period_index"],
     "n_pns": _count("PNS in post on the period's last day"),
     "n_p3k": _count("full-time PPPK in post on the period's last day"),
     "n_p3k_part_time": _count("part-time PPPK (paruh waktu) in post on the period's last day"),
@@ -233,16 +231,9 @@ REJECTS = _schema("rejects", {
                        pa.Check.str_matches(KODE_PEMDA), nullable=True),
 })
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "staff": STAFF,
-    "staff_counts": COUNTS,
-    "kinerja": KINERJA,
-    "ikm_unit": IKM_UNIT,
-    "units": UNITS,
-    "panel": PANEL,
-    "rejects": REJECTS,
-}
-"""The tables `prepare` writes, by name."""
+SCHEMAS: dict[str, pa.DataFrameSchema] = {str(schema.name): schema for schema in (
+    STAFF, COUNTS, KINERJA, IKM_UNIT, UNITS, PANEL, REJECTS)}
+"""The tables `prepare` writes, by name (in the order it writes them)."""
 
 
 def typed(schema: pa.DataFrameSchema, frame: pd.DataFrame | None = None) -> pd.DataFrame:
