@@ -186,9 +186,10 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
     frame = pd.DataFrame(_stacked(used, list(columns)))
-    lengths = [len(sheet.frame) for sheet, _ in used]
-    frame[SHEET] = _per_sheet([sheet.sheet for sheet, _ in used], lengths)
-    frame[FILE] = _per_sheet([str(sheet.source_file) for sheet, _ in used], lengths)
+    sheet_of_row = np.repeat(np.arange(len(used)), [len(sheet.frame) for sheet, _ in used])
+    # Categoricals: a few names for many rows, cheap to take, count and compare
+    frame[SHEET] = categorical(sheet_of_row, [sheet.sheet for sheet, _ in used])
+    frame[FILE] = categorical(sheet_of_row, [str(sheet.source_file) for sheet, _ in used])
     return FileInput(frame, Verdicts(frame), pd.DataFrame(dropped, columns=REJECT_COLUMNS),
                      files, sheet_columns)
 
@@ -212,14 +213,6 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
                                                dtype="string"))
         stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
     return stacked | {ROW: np.concatenate(rows)}
-
-
-def _per_sheet(values: list[str | None], lengths: list[int]) -> pd.Categorical:
-    """One value per sheet repeated over its rows, as a Categorical: a few names for many rows,
-    cheap to take, count and compare."""
-    codes, names = pd.factorize(np.array(values, dtype=object))
-    return pd.Categorical.from_codes(np.repeat(codes, lengths),
-                                     categories=pd.Index(names, dtype=object))
 
 
 def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
