@@ -86,7 +86,7 @@ def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
 
 
 def test_packed_parts_join_to_the_same_text_columns() -> None:
-    from p3k_study.clean.common import RAW, Duplicates, Part, finish, packed
+    from p3k_study.clean.common import EXACT, SAME, Duplicates, Part, finish, packed, same_rows
     from p3k_study.clean.ledger import empty_rejects
 
     def part(names: list[str | None], file: str, extra: bool) -> Part:
@@ -95,10 +95,12 @@ def test_packed_parts_join_to_the_same_text_columns() -> None:
                               "source_file": pd.array([file] * len(names), dtype="string"),
                               "sheet": pd.array([None] * len(names), dtype="string"),
                               "row": range(2, 2 + len(names))})
-        raw = {RAW + "unit": pd.Categorical(names)}
+        read = pd.DataFrame({"unit": pd.Categorical(names)})
         if extra:  # a column only this file has: missing in the other one
-            raw[RAW + "_x_catatan"] = pd.Categorical([None] * len(names))
-        return Part(table.assign(**raw), empty_rejects(), {file: {}}, Duplicates())
+            read["_x_catatan"] = pd.Categorical([None] * len(names))
+        same = dict(zip(SAME, same_rows(read), strict=True))
+        return Part(table.assign(**same, **{EXACT: True}), empty_rejects(), {file: {}},
+                    Duplicates())
 
     parts = [part(["Dinas A", None, "Dinas B"], "a.csv", True),
              part(["Dinas B", "Dinas C"], "b.csv", False)]
@@ -111,6 +113,17 @@ def test_packed_parts_join_to_the_same_text_columns() -> None:
     assert list(plain_table.columns) == list(empty.columns)
     assert plain_table["unit_name"].tolist() == ["Dinas A", pd.NA, "Dinas B", "Dinas C"]
     assert plain_rejects["reason"].tolist() == ["duplicate of row 4 in a.csv"]
+
+
+def test_same_rows_tells_equal_cells_in_other_columns_apart() -> None:
+    from p3k_study.clean.common import same_rows
+
+    read = pd.DataFrame({"a": pd.Categorical(["x", "y", "x", None]),
+                         "b": pd.Categorical(["y", "x", "y", None])})
+    first, second = same_rows(read)
+    assert first[0] == first[2] and second[0] == second[2]  # equal rows
+    assert first[0] != first[1] and second[0] != second[1]  # the same cells, columns swapped
+    assert first[3] == second[3] == 0  # every cell missing: as a sheet without the columns
 
 
 def test_packed_accepts_text_in_several_chunks() -> None:

@@ -89,7 +89,7 @@ class Verdicts:
         lines = pd.concat(self._lines, ignore_index=True)
         at = lines.pop("at").to_numpy()
         return lines.assign(
-            source_file=self.frame["_file"].to_numpy(dtype=object)[at],
-            sheet=self.frame["_sheet"].to_numpy(dtype=object)[at],
+            source_file=self.frame["_file"].iloc[at].to_numpy(dtype=object),
+            sheet=self.frame["_sheet"].iloc[at].to_numpy(dtype=object),
             row=self.frame["_row"].to_numpy()[at].astype("int64"),
             kode_pemda=None if self.kode_pemda is None else self.kode_pemda[at])

@@ -22,9 +22,9 @@ import pandas as pd
 from p3k_study.clean.common import (
     Duplicates,
     Part,
-    _pairs,
     categorical,
     dates,
+    groups,
     open_file,
     part_of,
     resolve_regions,
@@ -74,11 +74,9 @@ def roster_part(
     status_codes, status_cells = data.cells("status")
     status = categorical(status_codes, normalise_status(status_cells))
     kind = categorical(codes, nip.kind)
-    kinds, statuses, pair_of_row = _pairs(kind.codes, status.codes)  # per (kind, status)
-    mismatch = nip_status_mismatch(pd.Series(pd.Categorical.from_codes(kinds, kind.categories)),
-                                   pd.Series(pd.Categorical.from_codes(statuses,
-                                                                       status.categories)))
-    mismatch = mismatch.to_numpy()[pair_of_row]
+    pair_of_row, firsts = groups(pd.DataFrame({"kind": kind, "status": status}))
+    mismatch = nip_status_mismatch(pd.Series(kind[firsts]), pd.Series(status[firsts]))
+    mismatch = mismatch.to_numpy()[pair_of_row]  # worked out per (kind, status)
     verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
 
     job_codes, jobs = data.tidy("jenis_jabatan")
