@@ -1,10 +1,11 @@
 """clean_kinds: reading and cleaning groups of files in parallel gives the same tables as
 cleaning every file of a kind at once (duplicates are checked across all groups; parts cross
-the process pipe `packed`, text as Categoricals)."""
+the process pipe with text as Categoricals)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -85,8 +86,8 @@ def test_number_locale_is_decided_per_file(tmp_path: Path) -> None:
         assert done.rejects["reason"].tolist() == ["count is not a whole number"] * 2
 
 
-def test_packed_parts_join_to_the_same_text_columns() -> None:
-    from p3k_study.clean.common import EXACT, SAME, Duplicates, Part, finish, packed, same_rows
+def test_parts_with_categorical_or_plain_text_join_to_the_same_text_columns() -> None:
+    from p3k_study.clean.common import EXACT, SAME, Duplicates, Part, finish, same_rows
     from p3k_study.clean.ledger import empty_rejects
 
     def part(names: list[str | None], file: str, extra: bool) -> Part:
@@ -106,8 +107,9 @@ def test_packed_parts_join_to_the_same_text_columns() -> None:
              part(["Dinas B", "Dinas C"], "b.csv", False)]
     empty = parts[0].table.iloc[:0, :5]
     plain_table, plain_rejects, _ = finish(parts, empty)
-    packed_table, packed_rejects, _ = finish([packed(p) for p in parts], empty)
-    assert isinstance(packed(parts[0]).table["unit_name"].dtype, pd.CategoricalDtype)
+    text = ["kode_pemda", "unit_name", "source_file", "sheet"]  # as `part_of` makes them
+    categorical = [replace(p, table=p.table.astype(dict.fromkeys(text, "category"))) for p in parts]
+    packed_table, packed_rejects, _ = finish(categorical, empty)
     pd.testing.assert_frame_equal(packed_table, plain_table)
     pd.testing.assert_frame_equal(packed_rejects, plain_rejects)
     assert list(plain_table.columns) == list(empty.columns)
@@ -126,14 +128,20 @@ def test_same_rows_tells_equal_cells_in_other_columns_apart() -> None:
     assert first[3] == second[3] == 0  # every cell missing: as a sheet without the columns
 
 
-def test_packed_accepts_text_in_several_chunks() -> None:
-    from p3k_study.clean.common import Duplicates, Part, packed
+def test_text_in_several_arrow_chunks_joins_as_categorical_or_as_text() -> None:
+    from p3k_study.clean.common import EXACT, SAME, Duplicates, Part, finish
     from p3k_study.clean.ledger import empty_rejects
 
     chunks = pd.array(pa.chunked_array([["a", None], ["b", "a"]]), dtype="string")
-    table = pd.DataFrame({"unit_name": chunks, "row": [2, 3, 4, 5]})
-    part = Part(table, empty_rejects(), {}, Duplicates())
-    names = packed(part).table["unit_name"]
-    assert isinstance(names.dtype, pd.CategoricalDtype)
-    assert names.cat.codes.tolist() == [0, -1, 1, 0]
-    assert names.cat.categories.tolist() == ["a", "b"]
+    table = pd.DataFrame({"unit_name": chunks, "row": [2, 3, 4, 5],
+                          "source_file": pd.array(["a.csv"] * 4, dtype="string"),
+                          "sheet": pd.array([None] * 4, dtype="string"),
+                          "kode_pemda": pd.array(["32.01"] * 4, dtype="string"),
+                          SAME[0]: range(4), SAME[1]: range(4), EXACT: False})
+    empty = table.iloc[:0, :2]
+    as_text = finish([Part(table, empty_rejects(), {}, Duplicates())], empty)[0]
+    coded = table.astype({"unit_name": "category"})  # as `part_of` makes text
+    assert coded["unit_name"].cat.codes.tolist() == [0, -1, 1, 0]
+    as_codes = finish([Part(coded, empty_rejects(), {}, Duplicates())], empty)[0]
+    pd.testing.assert_frame_equal(as_codes, as_text)
+    assert as_text["unit_name"].tolist() == ["a", pd.NA, "b", "a"]

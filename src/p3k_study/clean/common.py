@@ -27,7 +27,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -438,9 +438,9 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
             **columns: pd.Series | np.ndarray | pd.Categorical) -> Part:
     """A cleaner's part, made after its last rejecting rule: the rows not rejected, with
     source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
-    `data`), in the columns and dtypes of `schema` (text stays Categorical: `finish` makes it
-    text); `SAME` (`same_rows`) and `EXACT` (`exact` per row, default every row); the ledger
-    (rows dropped while reading, then the cleaner's rejects).
+    `data`), in the columns and dtypes of `schema` (text as Categoricals: they pickle small,
+    `finish` makes them text); `SAME` (`same_rows`) and `EXACT` (`exact` per row, default every
+    row); the ledger (rows dropped while reading, then the cleaner's rejects).
 
     The unit, per distinct name (in `unit_column`) and region: unit_name (as written,
     whitespace tidied), unit_function, unit_key and unit_matched (`reference.match_unit`),
@@ -470,27 +470,21 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
         columns=[*schema.columns, *SAME, EXACT])
     table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
+    table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # to pickle few
+                          if isinstance(dtype, pd.StringDtype)})  # values (SKM: 165 MB, not 576)
     rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
     return Part(table, rejects, data.files, rules, names)
-
-
-def packed(part: Part) -> Part:
-    """The part with its text columns as Categoricals, which `finish` turns back into text: a
-    part crossing a process pipe pickles codes of a few values (national SKM: 165 MB, not 576)."""
-    text = [c for c, dtype in part.table.dtypes.items() if isinstance(dtype, pd.StringDtype)]
-    if not text:
-        return part
-    return replace(part, table=part.table.astype(dict.fromkeys(text, "category")))
 
 
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                dict[str, dict[str, object]]]:
     """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
     them: (clean table, rejects ledger, per-file facts). The result does not depend on how the
-    files were split into parts, nor on whether they were `packed`."""
+    files were split into parts, nor on whether their text is Categorical (as `part_of`
+    makes it) or text."""
     files = {name: info for part in parts for name, info in part.files.items()}
     ledgers = [empty_rejects(), *(part.rejects for part in parts if len(part.rejects))]
-    tables = [packed(part).table for part in parts if len(part.table)]
+    tables = [part.table for part in parts if len(part.table)]
     if not tables:
         return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
     table = pd.DataFrame({  # Categoricals joined

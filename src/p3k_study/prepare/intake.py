@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
-from p3k_study.clean.common import Part, finish, packed
+from p3k_study.clean.common import Part, finish
 from p3k_study.clean.ledger import empty_rejects
 from p3k_study.config import Config
 from p3k_study.errors import StageError, UserError
@@ -64,7 +64,7 @@ groups last (they even out the workers' finishing times)."""
 
 
 def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, Any]) -> Part:
-    """Read and clean some files of one kind (in a worker process), `packed`. An unexpected
+    """Read and clean some files of one kind (in a worker process). An unexpected
     failure ends in one `StageError` naming the file that causes it (each is cleaned alone)."""
     from p3k_study.read import read_table
 
@@ -78,7 +78,7 @@ def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, A
         by_file.append(sheets)
     cleaner = CLEANERS[kind][0]
     try:
-        return packed(cleaner([sheet for sheets in by_file for sheet in sheets], **options))
+        return cleaner([sheet for sheets in by_file for sheet in sheets], **options)
     except UserError:
         raise
     except Exception as error:  # every internal failure becomes one message
