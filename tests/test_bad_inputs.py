@@ -787,7 +787,8 @@ def test_a_table_failing_its_schema_names_the_file_and_row(
 
     def corrupt(sheets: list[object], **options: object) -> object:
         part = real(sheets, **options)
-        part.table.loc[1, "nip_kind"] = "PRESIDEN"  # type: ignore[attr-defined]
+        kinds = part.table["nip_kind"].cat.add_categories("PRESIDEN")  # type: ignore[attr-defined]
+        part.table["nip_kind"] = kinds.where(kinds.index != 1, "PRESIDEN")  # type: ignore[attr-defined]
         return part
 
     monkeypatch.setitem(stage.CLEANERS, "pegawai", (corrupt, empty))
