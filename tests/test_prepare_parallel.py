@@ -109,9 +109,9 @@ def test_parts_with_categorical_or_plain_text_join_to_the_same_text_columns() ->
     plain_table, plain_rejects, _ = finish(parts, empty)
     text = ["kode_pemda", "unit_name", "source_file", "sheet"]  # as `part_of` makes them
     categorical = [replace(p, table=p.table.astype(dict.fromkeys(text, "category"))) for p in parts]
-    packed_table, packed_rejects, _ = finish(categorical, empty)
-    pd.testing.assert_frame_equal(packed_table, plain_table)
-    pd.testing.assert_frame_equal(packed_rejects, plain_rejects)
+    coded_table, coded_rejects, _ = finish(categorical, empty)
+    pd.testing.assert_frame_equal(coded_table, plain_table)
+    pd.testing.assert_frame_equal(coded_rejects, plain_rejects)
     assert list(plain_table.columns) == list(empty.columns)
     assert plain_table["unit_name"].tolist() == ["Dinas A", pd.NA, "Dinas B", "Dinas C"]
     assert plain_rejects["reason"].tolist() == ["duplicate of row 4 in a.csv"]

@@ -470,8 +470,8 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
         columns=[*schema.columns, *SAME, EXACT])
     table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
-    table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # to pickle few
-                          if isinstance(dtype, pd.StringDtype)})  # values (SKM: 165 MB, not 576)
+    table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # a part crosses
+                          if isinstance(dtype, pd.StringDtype)})  # the pipe as codes of few texts
     rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
     return Part(table, rejects, data.files, rules, names)
 
