@@ -76,3 +76,11 @@ def test_alias_tables_are_unambiguous():
     assert FALLBACK_ALIASES["skm"] <= {header_key(a) for a in ALIASES["skm"]["persyaratan"]} | {
         f"u{i}" for i in range(1, 10)
     }
+
+
+def test_precedence_holds_in_a_sheet_wider_than_ten_thousand_columns():
+    """The canonical name outranks an alias wherever the columns stand (the rank was once
+    folded into `rank * 10_000 + position`, which let position win past 10,000 columns)."""
+    filler = [f"c{i}" for i in range(10_000)]
+    _, mapping = canonical_names(["OPD", *filler, "unit_kerja"], ALIASES["pegawai"])
+    assert mapping["unit_kerja"] == "unit_kerja" and "OPD" not in mapping

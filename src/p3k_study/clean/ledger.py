@@ -31,9 +31,8 @@ def empty_rejects() -> pd.DataFrame:
 
 
 def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Ledger columns and dtypes, personal columns masked (`privacy.mask`; empty and already
-    masked values, holding '*': a ledger may be finalised twice, stay as they are), sorted by
-    file, sheet and row."""
+    """Ledger columns and dtypes, personal columns masked (`privacy.mask`; empty values and
+    values already holding '*' stay as they are), sorted by file, sheet and row."""
     if ledger.empty:
         return empty_rejects()
     out = typed(REJECTS, ledger)

@@ -173,7 +173,7 @@ def canonical_names(
             lookup.setdefault(header_key(name), (canonical, rank))
             if header_key(name) in fallback_keys:
                 fallback_targets.add(canonical)
-    candidates: dict[str, list[tuple[int, int, str]]] = {}
+    candidates: dict[str, list[tuple[int, int, int, str]]] = {}
     matched_by_name = False
     for position, column in enumerate(columns):
         if column == ROW_COLUMN:
@@ -189,13 +189,13 @@ def canonical_names(
             tier = 2
         elif canonical in fallback_targets:
             matched_by_name = True
-        candidates.setdefault(canonical, []).append((tier, rank * 10_000 + position, column))
+        candidates.setdefault(canonical, []).append((tier, rank, position, column))
 
     mapping: dict[str, str] = {}
     for canonical, options in candidates.items():
         usable = [o for o in options if o[0] < 2 or not matched_by_name]
         if usable:
-            mapping[min(usable)[2]] = canonical
+            mapping[min(usable)[3]] = canonical
     taken = set(mapping.values())
     clashes = {c: f"{c} (unused)" for c in columns if c in taken and c not in mapping}
     renames = {**clashes, **mapping}
