@@ -1,8 +1,8 @@
 """Run configuration for the cleaning stage: salt, reference date, panel frequency, cohort rule.
 
 Nothing here reads the clock: a run is reproducible from its raw folder and its `Config`.
-`Config.from_env()` reads `P3K_STUDY_SALT`, `P3K_STUDY_REFERENCE_DATE` (YYYY-MM-DD) and
-`P3K_STUDY_PERIOD`; anything unset keeps its default.
+`Config.from_env()` reads `P3K_STUDY_SALT` and `P3K_STUDY_REFERENCE_DATE` (YYYY-MM-DD); anything
+unset keeps its default. The panel period is an argument (`prepare(..., freq=)`, `--period`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ DEMO_SALT = "p3k-study-demo-salt-not-for-real-data"
 
 ENV_SALT = "P3K_STUDY_SALT"
 ENV_REFERENCE_DATE = "P3K_STUDY_REFERENCE_DATE"
-ENV_PERIOD = "P3K_STUDY_PERIOD"
 DATASET_MARKER = "dataset.json"
 
 
@@ -62,7 +61,7 @@ class Config:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
-        """Defaults overridden by P3K_STUDY_SALT, P3K_STUDY_REFERENCE_DATE, P3K_STUDY_PERIOD."""
+        """Defaults overridden by P3K_STUDY_SALT and P3K_STUDY_REFERENCE_DATE."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get(ENV_SALT):
@@ -73,8 +72,6 @@ class Config:
             except ValueError as error:
                 raise UserError(f"{ENV_REFERENCE_DATE}={env[ENV_REFERENCE_DATE]!r} is not a date "
                                 "in the format YYYY-MM-DD (e.g. 2026-01-15)") from error
-        if env.get(ENV_PERIOD):
-            kwargs["freq"] = env[ENV_PERIOD].strip()
         return cls(**kwargs)  # type: ignore[arg-type]
 
     @property
