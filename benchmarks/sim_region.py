@@ -14,8 +14,10 @@ why, and the coverage of the simultaneous band over each region's post-period pr
     .venv/bin/python benchmarks/sim_region.py --seeds 1-17 --work /tmp/sim_region
 
 `--se bjs` replaces the headline's jackknife by BJS (2024) Theorem 3's conservative variance
-(`did_imputation(..., se="bjs")`, normal intervals) on the same estimate: the headline's own
-settings (leads, min_treated, min_comparison, clustered by unit), called directly.
+(`did_imputation(..., se="bjs")`, normal intervals) on the same estimate; `--min-comparison N`
+estimates with N in place of the headline's MIN_COMPARISON (1: every imputable period). Either
+calls `did_imputation` directly with the headline's other settings (leads, min_treated,
+clustered by unit).
 """
 
 from __future__ import annotations
@@ -52,17 +54,19 @@ def truth_folder(work: Path, seed: int) -> Path:
     return truth
 
 
-def bjs_profile(sample: pd.DataFrame, est, min_treated: int):  # type: ignore[no-untyped-def]
-    """The headline's estimate with BJS's variance instead of the jackknife: (ATT row, profile),
-    or (None, None) where the headline has no estimate."""
+def direct_profile(sample: pd.DataFrame, est, min_treated: int, se: str,  # type: ignore[no-untyped-def]
+                   min_comparison: int):
+    """The headline's estimand with variance `se` and `min_comparison`: (ATT row, profile), or
+    (None, None) where the headline has no estimate."""
     if not np.isfinite(est.estimate):
         return None, None
     fit = did_imputation(sample, "ikm", "unit_id", "period_index", "cohort", leads=LEADS,
-                         min_treated=min_treated, min_comparison=MIN_COMPARISON, se="bjs")
+                         min_treated=min_treated, min_comparison=min_comparison, se=se)
     return fit.overall(), fit.event_study()
 
 
-def region_rows(truth: Path, seed: int, min_treated: int, se: str = "jackknife") -> list[dict]:
+def region_rows(truth: Path, seed: int, min_treated: int, se: str = "jackknife",
+                min_comparison: int = MIN_COMPARISON) -> list[dict]:
     panel = pd.read_parquet(truth / "truth_panel.parquet")
     panel["cohort"] = panel["cohort"].astype(float)
     panel["treated"] = ((panel["cohort"] > 0)
@@ -73,20 +77,28 @@ def region_rows(truth: Path, seed: int, min_treated: int, se: str = "jackknife")
         sample = part.dropna(subset=["ikm"])
         est, profile, _, _ = headline(sample, scope="region", region=region,
                                       min_treated=min_treated)
-        std_error, ci_low, ci_high = est.std_error, est.ci_low, est.ci_high
-        if se == "bjs":
-            row, profile = bjs_profile(sample, est, min_treated)
+        estimate, std_error, ci_low, ci_high = est.estimate, est.std_error, est.ci_low, est.ci_high
+        n_treated = est.n_treated
+        if se != "jackknife" or min_comparison != MIN_COMPARISON:
+            row, profile = direct_profile(sample, est, min_treated, se, min_comparison)
             if row is not None:
-                std_error, ci_low, ci_high = row["std_error"], row["ci_low"], row["ci_high"]
-        record = {"seed": seed, "region": region, "estimate": est.estimate,
+                estimate, std_error, ci_low, ci_high, n_treated = (
+                    row["estimate"], row["std_error"], row["ci_low"], row["ci_high"],
+                    row["n_units"])
+        att_true = regions.loc[region, "att_true"]  # over the headline's imputed set
+        if min_comparison != MIN_COMPARISON:  # the same estimand over this run's imputed set
+            mask = imputable_observations(sample, "ikm", "unit_id", "period_index", "cohort",
+                                          min_comparison=min_comparison)
+            att_true = sample.loc[mask, "att_true"].mean()
+        record = {"seed": seed, "region": region, "estimate": estimate,
                   "std_error": std_error, "ci_low": ci_low, "ci_high": ci_high,
-                  "n_treated": est.n_treated, "n_units": est.n_units, "note": est.note,
-                  "att_true": regions.loc[region, "att_true"], "band_covers": np.nan}
+                  "n_treated": n_treated, "n_units": est.n_units, "note": est.note,
+                  "att_true": att_true, "band_covers": np.nan}
         post = profile[profile["kind"] == "post"] if profile is not None and len(profile) \
             else pd.DataFrame()
         if len(post):
             mask = imputable_observations(sample, "ikm", "unit_id", "period_index", "cohort",
-                                          min_comparison=MIN_COMPARISON)
+                                          min_comparison=min_comparison)
             event = sample["period_index"] - sample["cohort"]
             truth_e = sample.loc[mask, "att_true"].groupby(event[mask]).mean()
             true_e = truth_e.reindex(post["event_time"].astype(int)).to_numpy()
@@ -104,6 +116,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the per-region table as CSV")
     parser.add_argument("--se", choices=["jackknife", "bjs"], default="jackknife",
                         help="variance: the headline's jackknife (default) or BJS Theorem 3")
+    parser.add_argument("--min-comparison", type=int, default=MIN_COMPARISON,
+                        help=f"comparison units an imputed period needs (default {MIN_COMPARISON})")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -112,7 +126,7 @@ def main() -> None:
         truth = truth_folder(args.work, seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rows += region_rows(truth, seed, args.min_treated, args.se)
+            rows += region_rows(truth, seed, args.min_treated, args.se, args.min_comparison)
     table = pd.DataFrame(rows)
     if args.out:
         table.to_csv(args.out, index=False)
@@ -122,7 +136,8 @@ def main() -> None:
     n = len(done)
     cover = covered.mean()
     band = table["band_covers"].dropna()
-    print(f"se {args.se}; seeds {args.seeds}: {len(table)} simulated regions, {n} estimated "
+    print(f"se {args.se}, min_comparison {args.min_comparison}; seeds {args.seeds}: "
+          f"{len(table)} simulated regions, {n} estimated "
           f"(min_treated {args.min_treated}); not estimated: "
           f"{table['note'][table['estimate'].isna()].value_counts().to_dict()}")
     print(f"coverage of the 95% interval: {cover:.3f} (Monte Carlo SE "
