@@ -33,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_estimate import make_panel  # noqa: E402  (the national panel of the estimator bench)
 
+NATIONAL_UNITS = 19_000
+
 WORKER = """
 import json, sys, time, warnings
 import pandas as pd
@@ -83,6 +85,19 @@ def largest_gap(a: dict, b: dict, key: str) -> float:
     return float(np.nanmax(np.abs(x[:n] - y[:n]))) if n else float("nan")
 
 
+def benchmark_panels() -> dict[str, tuple[pd.DataFrame, tuple]]:
+    """Each panel by its label, with the worker's spec: outcome, unit, time and cohort columns,
+    then the numbers of effects and placebos."""
+    mpdta = pd.read_csv(HERE.parent / "tests" / "data" / "mpdta.csv")
+    national = pd.DataFrame(make_panel(NATIONAL_UNITS))[["unit", "time", "cohort", "y"]]
+    return {
+        "mpdta (500 x 5, 4 effects, 3 placebos)":
+            (mpdta, ("lemp", "countyreal", "year", "first.treat", 4, 3)),
+        "national (19,000 x 20, 8 effects, 4 placebos)":
+            (national, ("y", "unit", "time", "cohort", 8, 4)),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer-python", required=True, help="interpreter with moderndid")
@@ -99,16 +114,8 @@ def main() -> None:
     lines = [f"machine: {platform.platform()}, {os.cpu_count()} cores; load "
              f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}; ours: numpy {np.__version__}, "
              f"pandas {pd.__version__}; peer: {peer_version}"]
-    mpdta = pd.read_csv(HERE.parent / "tests" / "data" / "mpdta.csv")
-    national = make_panel()[["unit_id", "period_index", "cohort", "ikm"]]
-    panels = {
-        "mpdta (500 x 5, 4 effects, 3 placebos)":
-            (mpdta, ("lemp", "countyreal", "year", "first.treat", 4, 3)),
-        "national (19,000 x 20, 8 effects, 4 placebos)":
-            (national, ("ikm", "unit_id", "period_index", "cohort", 8, 4)),
-    }
     with tempfile.TemporaryDirectory() as tmp:
-        for label, (frame, spec) in panels.items():
+        for label, (frame, spec) in benchmark_panels().items():
             csv = Path(tmp) / "panel.csv"
             frame.to_csv(csv, index=False)
             runs: dict[str, list[dict]] = {"p3k": [], "moderndid": []}

@@ -79,3 +79,33 @@ def test_a_multi_line_warning_is_one_line(capsys):
         warnings.simplefilter("always")
         warnings.warn("first line\n  second line", UserWarning, stacklevel=1)
     assert capsys.readouterr().err == "warning: first line second line\n"
+
+
+CAUGHT = ("import sys, warnings; from pathlib import Path; "
+          "from p3k_study.pipeline import estimate_reproducibly\n"
+          "with warnings.catch_warnings(record=True) as caught:\n"
+          "    warnings.simplefilter('always')\n"
+          "    estimate_reproducibly(Path(sys.argv[1]))\n"
+          "for w in caught:\n"
+          "    print(w.category.__module__, w.category.__qualname__, ' '.join(str(w.message).split()))\n")
+
+
+def _caught_warnings(processed: Path, hash_seed: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHASHSEED", "PYTHONWARNINGS")}
+    if hash_seed is not None:
+        env["PYTHONHASHSEED"] = hash_seed
+    done = subprocess.run([sys.executable, "-c", CAUGHT, str(processed)], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_warnings_from_the_model_child_process_keep_their_category(warning_panel):
+    """With randomised hashing the models run in a child Python; each warning it shows comes
+    back with the category (and text) the same models warn with in-process (PYTHONHASHSEED=0),
+    which also sees the warnings the child's command line filters out (deprecations)."""
+    from_child = _caught_warnings(warning_panel, hash_seed=None)
+    in_process = _caught_warnings(warning_panel, hash_seed="0")
+    assert any(line.startswith("p3k_study.estimate._common EstimationWarning ")
+               for line in from_child), from_child
+    assert set(from_child) <= set(in_process)

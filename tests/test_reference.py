@@ -105,6 +105,25 @@ def test_unit_names_map_to_a_stable_key(name: str, key: str) -> None:
     assert match_unit(name).unit_key == key
 
 
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [
+        ("Badan Penelitian dan Pengembangan Daerah", "research"),
+        ("BALITBANGDA", "research"),
+        ("Badan Penelitian, Pengembangan dan Inovasi Daerah", "research"),
+        ("Badan Riset dan Inovasi Daerah", "research"),
+        ("BRIDA", "research"),
+        # research merged into planning stays planning (domain.md: Bappeda, Bapperida)
+        ("Badan Perencanaan Pembangunan, Riset dan Inovasi Daerah", "planning"),
+        ("Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah", "planning"),
+        ("Bappelitbangda", "planning"),
+    ],
+)
+def test_research_agency_names_map_to_research_unless_merged_into_planning(
+        name: str, function: str) -> None:
+    assert match_unit(name).function == function
+
+
 def test_unmatched_unit_names_stay_their_own_unit_and_are_flagged() -> None:
     match = match_unit("Kantor Arsip dan Perpustakaan")
     assert not match.matched

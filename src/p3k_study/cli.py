@@ -7,6 +7,7 @@ plain message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import warnings
@@ -227,13 +228,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+WARNING_CATEGORIES_VARIABLE = "P3K_STUDY_WARNING_CATEGORIES"
+"""When set (as `pipeline.estimate_reproducibly` sets it for its child), each warning line names
+its category: `warning(<module>:<qualname>): <message>` (`warning_category` reads the name)."""
+
+
 def _plain_warning(message: Warning | str, category: type[Warning], filename: str,
                    lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
     """`warnings.showwarning` for the command line: one line `warning: <message>`, without
     Python's `file.py:123: Category:` prefix and source line."""
     text = " ".join(str(message).split())
+    named = (f"({category.__module__}:{category.__qualname__})"
+             if os.environ.get(WARNING_CATEGORIES_VARIABLE) else "")
     with suppress(OSError):  # stderr closed: a warning is not worth a crash
-        print(f"warning: {text}", file=file or sys.stderr, flush=True)
+        print(f"warning{named}: {text}", file=file or sys.stderr, flush=True)
+
+
+def warning_category(name: str) -> type[Warning]:
+    """The warning class named `<module>:<qualname>` in a warning line, or UserWarning when the
+    name is not one."""
+    module_name, _, qualname = name.partition(":")
+    try:
+        found: object = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError, ValueError):  # ValueError: an empty module name
+        return UserWarning
+    return found if isinstance(found, type) and issubclass(found, Warning) else UserWarning
 
 
 @contextmanager

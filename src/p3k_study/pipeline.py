@@ -298,22 +298,25 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
 
     The last digits of some standard errors depend on the hash seed (the order in which a set
     of names is walked), so in a process with randomised hashing the models run in a child
-    `p3k-study estimate` with the seed fixed: its warnings are issued again here (as
-    UserWarning), its one-line error raised as a `UserError`. Either way the estimate tables
+    `p3k-study estimate` with the seed fixed: its warnings are issued again here (each in its
+    own category), its one-line error raised as a `UserError`. Either way the estimate tables
     are byte-identical."""
     import warnings
 
+    from p3k_study.cli import WARNING_CATEGORIES_VARIABLE, warning_category
     from p3k_study.errors import UserError
 
     if sys.flags.hash_randomization == 0:
         return estimate_all(processed, seed=seed)
+    child_env = {**os.environ, HASH_SEED_VARIABLE: HASH_SEED, WARNING_CATEGORIES_VARIABLE: "1"}
     done = subprocess.run([sys.executable, "-m", "p3k_study", "estimate", "-q", "--processed",
                            str(processed), "--seed", str(seed)], capture_output=True, text=True,
-                          env={**os.environ, HASH_SEED_VARIABLE: HASH_SEED}, check=False)
+                          env=child_env, check=False)
     error = "p3k-study estimate: "
     for line in done.stderr.splitlines():
-        if line.startswith(WARNING_LINE):
-            warnings.warn(line[len(WARNING_LINE):], UserWarning, stacklevel=2)
+        if warned := WARNING_LINE.fullmatch(line):
+            category = warning_category(warned["category"] or "")
+            warnings.warn(warned["message"], category, stacklevel=2)
         elif not (done.returncode == 2 and line.startswith(error)):
             print(line, file=sys.stderr, flush=True)
     if done.returncode == 2:
@@ -325,8 +328,9 @@ def estimate_reproducibly(processed: Path, seed: int = 20240901) -> list[Path]:
             if line.startswith(WROTE_LINE)]
 
 
-WARNING_LINE = "warning: "
-"""How the command line prints a warning (`cli.plain_warnings`)."""
+WARNING_LINE = re.compile(r"warning(?:\((?P<category>[\w.:]+)\))?: (?P<message>.*)")
+"""How the command line prints a warning (`cli.plain_warnings`), with its category when
+`cli.WARNING_CATEGORIES_VARIABLE` is set."""
 WROTE_LINE = "wrote "
 """How `p3k-study estimate` prints each table it wrote."""
 

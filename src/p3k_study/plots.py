@@ -114,6 +114,18 @@ def _share_axis(ax) -> None:  # type: ignore[no-untyped-def]
     ax.yaxis.set_major_formatter(ShareFormatter())
 
 
+def _with_minus(text: str) -> str:
+    """`text` with matplotlib's minus sign for '-' (U+2212 under rcParams["axes.unicode_minus"],
+    its default), as its own formatters draw tick labels: labels built as strings bypass them."""
+    return ticker.Formatter.fix_minus(text)
+
+
+def _event_time_ticks(ax, event_times: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """A tick at every event time, labelled as an integer (-3 drawn with a minus sign)."""
+    ax.set_xticks(np.unique(event_times))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, pos: _with_minus(str(int(v)))))
+
+
 def _period_ticks(ax, periods: list[str], max_ticks: int = 12) -> None:
     step = max(1, int(np.ceil(len(periods) / max_ticks)))
     ax.set_xticks(range(0, len(periods), step))
@@ -294,7 +306,8 @@ def heatmap(table: pd.DataFrame, *, index: str, columns: str, values: str,
     grid = table.pivot_table(index=index, columns=columns, values=values, aggfunc="mean")
     fig, axes = new_figure(max(6, 0.6 * grid.shape[1] + 2), max(3, 0.45 * grid.shape[0] + 1.5))
     ax = axes[0, 0]
-    sns.heatmap(grid, annot=True, fmt=".1f", center=0, cmap="RdBu_r", ax=ax,
+    annotations = grid.map(lambda v: _with_minus(f"{v:.1f}"))  # seaborn's fmt writes a hyphen
+    sns.heatmap(grid, annot=annotations, fmt="", center=0, cmap="RdBu_r", ax=ax,
                 cbar_kws={"label": labels.get("value", values)})
     ax.set(xlabel=labels.get("x", columns), ylabel=labels.get("y", index))
     return fig
@@ -369,9 +382,7 @@ def event_profile(table: pd.DataFrame, *, labels: Mapping[str, str], ax=None,
                 label=labels.get("truth"))
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
-    ticks = np.unique(x)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([str(int(v)) for v in ticks])
+    _event_time_ticks(ax, x)
     ax.set(xlabel=labels.get("x", "event time"), ylabel=labels.get("y", "effect"))
     if any(labels.get(k) for k in ("pre", "post", "band", "truth")):
         ax.legend(fontsize="small", loc="best")
@@ -429,9 +440,7 @@ def event_study_comparison(table: pd.DataFrame, *, labels: Mapping[str, str],
                     color=color, label=str(name))
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
-    ticks = np.unique(table["event_time"].dropna().to_numpy(dtype=float))
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([str(int(v)) for v in ticks])
+    _event_time_ticks(ax, table["event_time"].dropna().to_numpy(dtype=float))
     ax.set(xlabel=labels.get("x", "event time"), ylabel=labels.get("y", "effect"))
     ax.legend(title=labels.get("legend"), fontsize="small", ncols=min(k, 3))
     return fig

@@ -138,11 +138,16 @@ RENAMES: dict[str, tuple[str, str]] = {
     "environment": ("Dinas Lingkungan Hidup", "Dinas Lingkungan Hidup dan Kehutanan"),
     "manpower": ("Dinas Tenaga Kerja", "Dinas Tenaga Kerja dan Transmigrasi"),
 }
-UNMATCHED_NAMES = (
+EXTRA_OFFICE_NAMES = (
     "Kantor Arsip dan Perpustakaan", "Dinas Kearsipan dan Perpustakaan", "Dinas Perikanan",
     "Badan Penelitian dan Pengembangan Daerah", "Dinas Kelautan dan Perikanan",
     "Kantor Pengelolaan Pasar",
 )
+"""The occasional office beside the standard set: all but the standalone Balitbangda (function
+research) match no function in the OPD dictionary."""
+MERGED_FUNCTIONS = ("research",)
+"""Functions no simulated pemda has as an office of their own: research is merged into
+planning (Bappeda renamed Bapperida, `RENAMES`); a standalone one is an extra office."""
 PLACE_PREFIX = ("Suka", "Mekar", "Tanjung ", "Sumber", "Karang", "Batu ", "Teluk ", "Muara ",
                 "Sido", "Bukit ", "Padang ", "Rawa ", "Pasir ", "Kali", "Wono", "Lubuk ",
                 "Sungai ", "Banjar", "Tegal", "Cipta")
@@ -150,7 +155,7 @@ PLACE_SUFFIX = ("jaya", "maju", "sari", "makmur", "rejo", "mulya", "agung", "ind
                 "harjo", "tengah", "raya", "permai", "kencana", "rahayu", "wangi", "luhur",
                 "lestari", "mulia", "sejahtera")
 SIZE_BY_FUNCTION = {"hospital": 3.0, "education": 1.6, "health": 1.2, "secretariat": 1.5,
-                    "primary_care": 0.9, "unmatched": 0.6}
+                    "primary_care": 0.9, "unmatched": 0.6, "research": 0.6}
 ALPHA_BY_FUNCTION = {"hospital": -0.08, "civil_registry": 0.05, "licensing": 0.06,
                      "primary_care": -0.03, "public_order": -0.05}
 FIRST_NAMES = ("Agus", "Budi", "Siti", "Dewi", "Eko", "Sri", "Ahmad", "Nur", "Rina", "Yusuf",
@@ -186,12 +191,14 @@ def _to_days(values: str | list[str]) -> np.ndarray:
 
 def build_units(region: pd.Series, rng: np.random.Generator, params: ModelParameters,
                 scale: str) -> pd.DataFrame:
-    """The pemda's work units: one per single function, several Puskesmas, one RSUD, and
-    sometimes a unit whose name matches nothing in the OPD dictionary."""
+    """The pemda's work units: one per single function (but `MERGED_FUNCTIONS`), several
+    Puskesmas, one RSUD, and sometimes an extra office (`EXTRA_OFFICE_NAMES`)."""
     functions = unit_functions()
     rows: list[dict[str, object]] = []
     bare = region["nama_dasar"]
     for f in functions.itertuples(index=False):
+        if f.function in MERGED_FUNCTIONS:
+            continue
         if f.function == "primary_care":
             n = 2 + rng.poisson(params.puskesmas_per_pemda[scale] - 2)
             combos = rng.choice(len(PLACE_PREFIX) * len(PLACE_SUFFIX), size=n, replace=False)
@@ -214,9 +221,9 @@ def build_units(region: pd.Series, rng: np.random.Generator, params: ModelParame
             rows.append({"function": f.function, "stream": stream, "name_old": old,
                          "name_new": new, "short": f.short_forms.split("|")[0]})
     if rng.random() < params.unmatched_unit_rate:
-        name = UNMATCHED_NAMES[rng.integers(len(UNMATCHED_NAMES))]
-        rows.append({"function": "unmatched", "stream": "technical", "name_old": name,
-                     "name_new": name, "short": name})
+        name = EXTRA_OFFICE_NAMES[rng.integers(len(EXTRA_OFFICE_NAMES))]
+        rows.append({"function": match_unit(name).function, "stream": "technical",
+                     "name_old": name, "name_new": name, "short": name})
     units = pd.DataFrame(rows)
     n = len(units)
     # Some units change name: before `change_year` they carry name_old, from then on name_new.
