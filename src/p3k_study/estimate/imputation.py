@@ -32,7 +32,7 @@ own rows (and any row the smaller fit can no longer impute) take the leave-out m
 their (cohort, event time) cell (`_CellMeans`). Intervals use Student-t on G - 1 degrees of
 freedom, G the number of clusters. Why not the plain jackknife: the estimand is the effect on
 these units, so dropping a unit's own effects from the average adds their spread to the
-variance; on simulated regions that overstated the SE 1.8-fold (coverage 100%). Why not BJS's
+variance. Why not BJS's
 Theorem 3 plug-in variance (``se="bjs"``, `_bjs_covariance`, equal to diff-diff's and R
 didimputation's): its untreated residuals are shrunk by the unit effects' leverage, which is
 large with a few dozen units (on 210 simulated regions SEs 0.70 of the errors' SD, coverage
@@ -425,8 +425,8 @@ def did_imputation(
     min_comparison : int
         Treated observations in a period where fewer units without the treatment are observed
         are left out (noted): their imputed outcome would rest on those few units' period
-        shocks, which the jackknife with t(G-1) does not size well (coverage 87-90% with 1-2
-        such units in simulation, docs/methods.md).
+        shocks, which the jackknife with t(G-1) does not size well (coverage 87.8-90.5% with 1-3
+        such units in benchmarks/sim_designs.py, docs/methods.md).
     alpha : float
         1 - confidence level of intervals and band.
     seed : int
@@ -723,11 +723,10 @@ class _CellMeans:
     cohort, else of all rows; the gap between that mean and the row's own full-sample tau is
     shrunk by sqrt(m / (m + 1)), m the rows the mean rests on. The jackknife then measures how
     the estimate of the *same* average moves: the estimand is the effect on this region's
-    units, whose effects are not a sample (a jackknife that drops them overstated the SE by
-    1.8x on simulated regions). The shrinkage makes the square of a row's gap unbiased for
+    units, whose effects are not a sample (a jackknife that drops them adds their spread to
+    the variance). The shrinkage makes the square of a row's gap unbiased for
     its error variance when effects are common within the cell, as HC2 does for a mean; the
-    plain leave-out gap overstates it by (m + 1) / m (coverage 97.1% instead of 95% on 510
-    simulated regions). A row outside the left-out cluster that the smaller fit can no longer
+    plain leave-out gap overstates it by (m + 1) / m. A row outside the left-out cluster that the smaller fit can no longer
     impute takes the mean unshrunk.
     """
 
