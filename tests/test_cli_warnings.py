@@ -87,7 +87,8 @@ CAUGHT = ("import sys, warnings; from pathlib import Path; "
           "    warnings.simplefilter('always')\n"
           "    estimate_reproducibly(Path(sys.argv[1]))\n"
           "for w in caught:\n"
-          "    print(w.category.__module__, w.category.__qualname__, ' '.join(str(w.message).split()))\n")
+          "    message = ' '.join(str(w.message).split())\n"
+          "    print(w.category.__module__, w.category.__qualname__, message)\n")
 
 
 def _caught_warnings(processed: Path, hash_seed: str | None) -> list[str]:

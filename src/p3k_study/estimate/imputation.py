@@ -724,10 +724,10 @@ class _CellMeans:
     shrunk by sqrt(m / (m + 1)), m the rows the mean rests on. The jackknife then measures how
     the estimate of the *same* average moves: the estimand is the effect on this region's
     units, whose effects are not a sample (a jackknife that drops them adds their spread to
-    the variance). The shrinkage makes the square of a row's gap unbiased for
-    its error variance when effects are common within the cell, as HC2 does for a mean; the
-    plain leave-out gap overstates it by (m + 1) / m. A row outside the left-out cluster that the smaller fit can no longer
-    impute takes the mean unshrunk.
+    the variance). The shrinkage makes the square of a row's gap unbiased for its error
+    variance when effects are common within the cell, as HC2 does for a mean; the plain
+    leave-out gap overstates it by (m + 1) / m. A row outside the left-out cluster that the
+    smaller fit can no longer impute takes the mean unshrunk.
     """
 
     def __init__(self, obs: _Obs, rows: np.ndarray) -> None:
