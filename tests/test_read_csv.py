@@ -37,7 +37,7 @@ def test_csv_encodings_and_separators(tmp_path, encoding, expected, separator):
     assert sheet.frame["unit_kerja"][0] == UNIT
     assert sheet.frame["nilai"][0] == "80,11"
     assert sheet.frame["_row"].tolist() == [2, 3]
-    assert (sheet.header_row, sheet.first_data_row) == (1, 2)
+    assert sheet.header_row == 1
     assert sheet.source_file == str(tmp_path / "data.csv")
 
 
@@ -79,7 +79,7 @@ def test_csv_repeated_headers_title_rows_and_blank_lines(tmp_path):
         f"{NIP};Budi;PPPK\n"
     )
     sheet = read_table(write(tmp_path / "r.csv", text))[0]
-    assert sheet.header_row == 3 and sheet.first_data_row == 4
+    assert sheet.header_row == 3
     assert sheet.frame["_row"].tolist() == [4, 8]
     assert sheet.dropped == [(6, REPEATED_HEADER), (7, REPEATED_HEADER)]
     assert sheet.rows_in == 4
@@ -198,7 +198,7 @@ def test_sniff_ignores_quoted_separators():
 def test_a_plain_file_with_title_blank_lines_and_quotes(tmp_path):
     text = 'DAFTAR\n\nnip;"nama";unit\r\n1;"A;B";é\n\n2;"x""y";\n'
     sheet = read_table(write(tmp_path / "plain.csv", text, "cp1252"))[0]
-    assert (sheet.header_row, sheet.first_data_row, sheet.encoding) == (3, 4, "cp1252")
+    assert (sheet.header_row, sheet.encoding) == (3, "cp1252")
     assert sheet.frame["nip"].tolist() == ["1", "2"]
     assert sheet.frame["nama"].tolist() == ["A;B", 'x"y']
     assert sheet.frame["unit"].isna().tolist() == [False, True]

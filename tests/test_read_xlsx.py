@@ -155,7 +155,7 @@ def test_xlsx_every_sheet_with_real_row_numbers(tmp_path):
     sheets = {s.sheet: s for s in read_table(make_workbook(tmp_path / "book.xlsx"))}
     assert list(sheets) == ["2022", "2023", "kosong", "header saja"]
     first = sheets["2022"].frame
-    assert sheets["2022"].header_row == 3 and sheets["2022"].first_data_row == 4
+    assert sheets["2022"].header_row == 3
     assert first["_row"].tolist() == [4, 5, 8, 9]
     assert sheets["2022"].dropped == [(7, REPEATED_HEADER)]
     assert first["NIP"].tolist() == [NIP, "1.98606012010121e+17", NIP, NIP]
