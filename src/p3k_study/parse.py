@@ -14,14 +14,14 @@ files of a kind are cleaned together: a column belongs to one file):
   one that can only be English ('80.5', '1,234.5', '1,234,567') is evidence for 'en';
 - values that read both ways and differ ('1.234' and '1,234': one separator followed by exactly
   three digits) are *ambiguous*; they follow the column's locale;
-- a column with evidence of one kind only takes that locale; with both kinds it takes the
-  majority, and its ambiguous values are rejected ('ambiguous number in a column mixing locales')
-  while the unambiguous ones parse in their own form;
-- a column with no evidence at all reports locale 'ambiguous' and reads ambiguous values in
-  the `ambiguous_as` locale, Indonesian by default ('1.234' -> 1234: these are Indonesian files,
-  and a dot followed by exactly three digits is far more often a thousands mark than a
-  three-decimal number). Callers whose column cannot hold such numbers (IKM 25-100) should
-  range-check, or pass `ambiguous_as='en'`.
+- a column with evidence of one kind only takes that locale; with both kinds its ambiguous
+  values are rejected ('ambiguous number in a column mixing locales') while the unambiguous ones
+  parse in their own form;
+- a column with no evidence at all reads ambiguous values in the `ambiguous_as` locale,
+  Indonesian by default ('1.234' -> 1234: these are Indonesian files, and a dot followed by
+  exactly three digits is far more often a thousands mark than a three-decimal number). Callers
+  whose column cannot hold such numbers (IKM 25-100) should range-check, or pass
+  `ambiguous_as='en'`.
 
 NIP damage rule (`normalise_nip`): spreadsheets keep 15 significant digits, so an 18-digit number
 that went through a float shows as scientific notation ('1,98606E+17'), as digits with a '.0'
@@ -44,7 +44,6 @@ import pandas as pd
 
 from p3k_study.periods import PER_YEAR, Frequency, month_period_index
 
-Locale = Literal["id", "en", "ambiguous"]
 Granularity = Literal["month", "quarter", "semester", "year"]
 
 # --- constant tables -------------------------------------------------------------------------
@@ -90,12 +89,10 @@ NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 @dataclass
 class ParsedColumn:
-    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty) and the
-    column's number locale ('id' | 'en' | 'ambiguous'; None for dates)."""
+    """Parsed values (float or datetime64[ns]) and a reason per cell (None = fine or empty)."""
 
     values: pd.Series
     reason: pd.Series
-    locale: Locale | None = None
 
 
 @dataclass
@@ -196,10 +193,8 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     junk gives 'not a number'; an empty cell gives NaN and no reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
-    cleaned together): the locale is decided per group, as if each group were its own column;
-    `locale` is then the common locale, or None when the groups differ. Each distinct cell is
-    parsed once, weighing as many cells as it stands for. `distinct`: `pd.factorize(s)` when
-    already worked out."""
+    cleaned together): the locale is decided per group, as if each group were its own column.
+    Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
     if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers as is
@@ -225,23 +220,20 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
         labels = np.asarray(groups, dtype=object)
     group, uniques = pd.factorize(labels, use_na_sentinel=False)
 
-    def per_group(per_cell: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques))
+    def in_group(per_cell: np.ndarray) -> np.ndarray:
+        """Per group: whether `per_cell` (a flag per distinct cell) holds for any of its cells."""
+        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques)) > 0
 
-    n_id, n_en = per_group(form == "id"), per_group(form == "en")
-    locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-    decided = set(locales[per_group(present) > 0].tolist())
-    locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
+    has_id, has_en = in_group(form == "id"), in_group(form == "en")
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
         of_group, of_cell = group[rows], codes[rows]
-        mixed = ((n_id > 0) & (n_en > 0))[of_group]
-        reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")
-        values[rows] = np.where(mixed, np.nan, np.where(reads_id[of_group], as_id[of_cell],
-                                                       as_en[of_cell]))
+        mixed = (has_id & has_en)[of_group]
+        reads_id = np.where(has_id | has_en, has_id, ambiguous_as == "id")[of_group]
+        values[rows] = np.where(mixed, np.nan, np.where(reads_id, as_id[of_cell], as_en[of_cell]))
         reasons[rows[mixed]] = "ambiguous number in a column mixing locales"
-    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale)
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object))
 
 
 # --- dates -----------------------------------------------------------------------------------
