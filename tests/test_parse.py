@@ -314,6 +314,12 @@ def test_periods_from_numbers():
     assert parsed.index.tolist() == [2023, 2024]
 
 
+@pytest.mark.parametrize("cells", [["Semester I 2023"], [None]])
+def test_an_unknown_frequency_is_a_value_error_naming_the_frequencies(cells):
+    with pytest.raises(ValueError, match="one of semester, quarter, year, not 'month'"):
+        parse_periods(text(cells), "month")  # type: ignore[arg-type]
+
+
 @FAST
 @given(st.lists(st.text(), max_size=40), st.sampled_from(["semester", "quarter", "year"]))
 def test_periods_never_raise(values, freq):

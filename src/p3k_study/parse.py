@@ -363,7 +363,10 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
     panel period; a coarser one is not placed: 'year-only period cannot be placed in a semester'
     (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
-    distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
+    distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out.
+    ValueError for a `freq` that is not a panel frequency."""
+    if freq not in PER_YEAR:
+        raise ValueError(f"freq must be one of {', '.join(PER_YEAR)}, not {freq!r}")
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
