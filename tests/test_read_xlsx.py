@@ -187,6 +187,7 @@ def test_corrupt_xlsx_is_unreadable(tmp_path):
         (None, None), ("x", "x"), (12, "12"), (12.0, "12"), (0.1, "0.1"),
         (1.98606012010121e17, "1.98606012010121e+17"), (True, "TRUE"),
         (dt.datetime(2023, 8, 12), "2023-08-12"), (dt.date(2023, 8, 12), "2023-08-12"),
+        (dt.datetime(2023, 8, 12, 8, 30), "2023-08-12 08:30:00"), (dt.time(8, 30), "08:30:00"),
     ],
 )
 def test_cell_text(value, expected):

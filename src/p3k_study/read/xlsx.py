@@ -67,20 +67,13 @@ def cell_text(value: object) -> str | None:
     other floats by repr, booleans 'TRUE'/'FALSE', error cells as written ('#REF!')."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        midnight = value.time() == dt.time(0, 0)
-        return value.date().isoformat() if midnight else value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        return value.date().isoformat()
+    return str(value)  # text, integers; other datetimes, dates and times: str() is ISO
 
 
 def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
