@@ -6,7 +6,8 @@ with a per-cell `reason` (None where the cell parsed, or was simply empty: missi
 caller's business) for the rejects ledger. Why not `dateparser`, `babel` or
 `pd.to_datetime(dayfirst=True)`? The forms in these files are few and known: a few regular
 expressions on the *distinct* cells of a column are fast at national scale, never guess silently
-(a general parser reads '12/08/2023' month-first) and add no dependency.
+(a general parser reads '12/08/2023' month-first) and add no dependency. Each distinct cell is
+parsed once; a parser's `distinct` argument takes `pd.factorize(s)` when the caller has it.
 
 Number locale rule (`parse_numbers`), decided per column from all its values (per file when the
 files of a kind are cleaned together: a column belongs to one file):
@@ -132,19 +133,13 @@ def _as_text(s: pd.Series) -> pd.Series:
 def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
               ) -> tuple[np.ndarray, pd.Series]:
     """(codes, cells): the distinct cells of `s` (`distinct`, or `pd.factorize(s)`), one missing
-    cell last, and the code of each cell of `s`. Parsers work on the few distinct cells of a long
-    column and `_spread` their results back."""
+    cell last, and the code of each cell of `s` (so `per_cell[codes]` spreads results back)."""
     if distinct is None and s.dtype == object:  # factorize takes True for 1: keep every cell
         distinct = (np.arange(len(s)), s.to_numpy())
     codes, uniques = distinct if distinct is not None else pd.factorize(s, use_na_sentinel=True)
     dtype = "Int64" if s.dtype.kind in "iu" else s.dtype  # one that holds the missing cell
     cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=dtype)
     return np.where(codes < 0, len(uniques), codes), cells
-
-
-def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None) -> pd.Series:
-    """Results per distinct cell (an array) back onto every cell."""
-    return pd.Series(per_cell[codes], index=index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -193,8 +188,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     junk gives 'not a number'; an empty cell gives NaN and no reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
-    cleaned together): the locale is decided per group, as if each group were its own column.
-    Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
+    cleaned together): the locale is decided per group, as if each group were its own column."""
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
     if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers as is
@@ -214,20 +208,15 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     reason = np.select([is_error, is_dash, present & pd.isna(form)],
                        [("Excel error cell " + error_key).to_numpy(object),
                         "dash placeholder (no value)", "not a number"], None)
-
-    labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
-    if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
-        labels = np.asarray(groups, dtype=object)
-    group, uniques = pd.factorize(labels, use_na_sentinel=False)
-
-    def in_group(per_cell: np.ndarray) -> np.ndarray:
-        """Per group: whether `per_cell` (a flag per distinct cell) holds for any of its cells."""
-        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques)) > 0
-
-    has_id, has_en = in_group(form == "id"), in_group(form == "en")
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
+        labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
+        if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
+            labels = np.asarray(groups, dtype=object)
+        group = pd.factorize(labels, use_na_sentinel=False)[0]  # every group has a cell
+        has_id = np.bincount(group, weights=(form == "id")[codes]) > 0  # per group
+        has_en = np.bincount(group, weights=(form == "en")[codes]) > 0
         of_group, of_cell = group[rows], codes[rows]
         mixed = (has_id & has_en)[of_group]
         reads_id = np.where(has_id | has_en, has_id, ambiguous_as == "id")[of_group]
@@ -283,15 +272,14 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) ->
     '02/05/2023 08:15 WIB'): the date is the one written, the time and zone are dropped (not
     converted). Values are datetime64[ns] at midnight. Reasons:
     'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
-    1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
-    worked out."""
+    1900-2100)."""
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
     found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
              for t in text.str.replace(" +", " ", regex=True).str.strip().tolist()]
     dates, reason = np.array(found, dtype=object).T
-    return ParsedColumn(_spread(pd.to_datetime(dates).as_unit("ns").to_numpy(), codes, s.index),
-                        _spread(reason, codes, s.index, object))
+    values = pd.to_datetime(dates).as_unit("ns").to_numpy()[codes]
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object))
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -311,11 +299,11 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
     ))
+_THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
-    r"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
-    r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})"
-)
-_MONTH_YEAR = re.compile(r"(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})")
+    rf"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
+    rf"(?P<b>[A-Z]+){_THEN_YEAR}")
+_MONTH_YEAR = re.compile(rf"(?P<a>[A-Z]+){_THEN_YEAR}")
 _FINENESS: dict[str, int] = {"month": 12, **PER_YEAR}
 _RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
@@ -362,8 +350,7 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
     'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
     panel period; a coarser one is not placed: 'year-only period cannot be placed in a semester'
-    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
-    distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out.
+    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter).
     ValueError for a `freq` that is not a panel frequency."""
     if freq not in PER_YEAR:
         raise ValueError(f"freq must be one of {', '.join(PER_YEAR)}, not {freq!r}")
@@ -373,8 +360,8 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
              for label in text.str.strip().tolist()]  # never empty: the missing cell is last
     index, reason = np.array(found, dtype=object).T
-    return ParsedPeriods(_spread(pd.array(index, dtype="Int64"), codes, s.index),
-                         _spread(reason, codes, s.index, object))
+    return ParsedPeriods(pd.Series(pd.array(index, dtype="Int64")[codes], s.index),
+                         pd.Series(reason[codes], s.index, object))
 
 
 # --- NIP -------------------------------------------------------------------------------------
