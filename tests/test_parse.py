@@ -511,15 +511,6 @@ def test_region_codes_and_names_round_trip(data):
     assert resolver.from_name(spaced).kode_pemda == code
 
 
-def test_a_bare_name_shared_by_kabupaten_and_kota_is_ambiguous():
-    from p3k_study.reference.regions import region_resolver
-
-    match = region_resolver().from_name("Bogor")
-    assert match.kode_pemda is None and "ambiguous" in match.reason
-    assert region_resolver().from_name("KAB. BOGOR").kode_pemda == "32.01"
-    assert region_resolver().from_name("Kota Bogor").kode_pemda == "32.71"
-
-
 @FAST
 @given(st.text())
 def test_unit_matching_never_raises_and_keys_are_stable(name):

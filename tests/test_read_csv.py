@@ -50,14 +50,6 @@ def test_nip_never_becomes_a_float(tmp_path):
     assert parsed.reason[1] == "NIP damaged by spreadsheet (scientific notation)"
 
 
-def test_csv_quoted_fields_and_multiline_records(tmp_path):
-    text = 'a,b\n"x, y","line1\nline2"\n"say ""hi""",2\n'
-    sheet = read_table(write(tmp_path / "q.csv", text))[0]
-    assert sheet.frame["a"].tolist() == ["x, y", 'say "hi"']
-    assert sheet.frame["b"][0] == "line1\nline2"
-    assert sheet.frame["_row"].tolist() == [2, 3]
-
-
 def test_csv_mixed_encodings_are_decoded_line_by_line(tmp_path):
     raw = "nama;unit\nAndé;Dinkes\n".encode() + "Bené;Dinsos\n".encode("cp1252")
     path = tmp_path / "mixed.csv"
@@ -144,19 +136,6 @@ def test_utf16_with_only_a_bom_is_empty(tmp_path):
         read_table(path)
 
 
-def test_a_stray_quote_does_not_swallow_the_following_lines(tmp_path):
-    content = 'nip;nama;unit\n1;"Andi;Dinas A\n2;Budi;Dinas B\n3;"Citra";Dinas C\n'
-    sheet = read_table(write(tmp_path / "q.csv", content))[0]
-    assert sheet.frame["_row"].tolist() == [2, 3, 4]
-    assert sheet.frame["nama"].tolist() == ['"Andi', "Budi", "Citra"]
-
-
-def test_a_quoted_multiline_cell_without_separator_stays_one_cell(tmp_path):
-    content = 'nip;alamat\n1;"Jl. Merdeka 1\nBogor"\n2;Jl. Sudirman\n'
-    sheet = read_table(write(tmp_path / "m.csv", content))[0]
-    assert sheet.frame["alamat"].tolist() == ["Jl. Merdeka 1\nBogor", "Jl. Sudirman"]
-
-
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -207,8 +186,11 @@ def test_a_plain_file_with_title_blank_lines_and_quotes(tmp_path):
 
 @pytest.mark.parametrize(("text", "column_b", "rows"), [
     ('a;b\n1;"x\n2;y\n', ['"x', "y"], [2, 3]),  # a quote never closed: quotes as text
+    # a stray quote closed lines later: a cell holding a line break and the separator
+    ('a;b;c\n1;"x;p\n2;y;q\n3;"z";r\n', ['"x', "y", "z"], [2, 3, 4]),
     ('a;b\n1;"x\ny"\n', ["x\ny"], [2]),  # a quoted cell spanning lines: one record
     ('a;b\r\n1;"x\r\ny"\r\n2;z\r\n', ["x\r\ny", "z"], [2, 3]),
+    ('a,b\n"l1\nl2","x, y"\n2,"say ""hi"""\n', ["x, y", 'say "hi"'], [2, 3]),  # ',' separator
     ('a;b\n1;"x\n', ["x\n"], [2]),  # a quote still open at the end
     ("a;b\n1\n2;3\n", [None, "3"], [2, 3]),  # a short row is padded
     ('a;b\n1;x"y\n', ['x"y'], [2]),  # a quote inside a cell is text

@@ -76,11 +76,6 @@ def test_cells_as_written(workbook: Path) -> None:
     assert frame["Catatan"].tolist() == ["  ", "ok"]
 
 
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_a_sheet_holding_only_an_error_cell(workbook: Path) -> None:
     sheet = next(s for s in read_table(workbook) if s.sheet == "errors only")
     assert sheet.header_row == 3 and sheet.reason == "header only, no data rows"
@@ -177,8 +172,10 @@ def test_xlsx_without_any_values_is_unreadable(tmp_path):
 
 
 def test_corrupt_xlsx_is_unreadable(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_text("not a zip at all", encoding="utf-8")
     with pytest.raises(UnreadableFile, match="Excel workbook"):
-        read_table(write(tmp_path / "broken.xlsx", "not a zip at all"))
+        read_table(path)
 
 
 @pytest.mark.parametrize(
