@@ -111,13 +111,11 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
 def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
-    """Cells of a sheet's XML calamine cannot give as written: {(row, column): text}, 0-based.
-
-    Excel error cells ('#REF!', '#N/A', ...), which calamine drops, and if `long_numbers`,
-    numbers stored with 16 or more digits (an NIP written by a program, not by Excel), which a
-    float would change. A cell pattern is tried only at the cell holding its anchor (the last
-    '<c' before it): each '#' (every error value begins with one; finding one byte is memchr,
-    ~10x faster than a regex over the ~290 MB of national sheet XML) and each 16+-digit `<v>`."""
+    """The error cells of a sheet's XML and, if `long_numbers`, its numbers of 16+ digits (an NIP
+    written by a program): {(row, column): text as written}, 0-based. A cell pattern is tried
+    only at the cell holding its anchor (the last '<c' before it): each '#' (every error value
+    begins with one; finding one byte is memchr, ~10x faster than a regex over the ~290 MB of
+    national sheet XML) and each 16+-digit `<v>`."""
     hits, at = [], xml.find(b"#")
     while at >= 0:
         hits.append((at, _ERROR_CELL))
