@@ -114,13 +114,6 @@ def test_locale_is_decided_per_group():
         "ambiguous number in a column mixing locales")
 
 
-def test_numbers_pass_through_numeric_input():
-    parsed = parse_numbers(pd.Series([1.5, 2, None]))
-    np.testing.assert_allclose(parsed.values.to_numpy(), [1.5, 2.0, np.nan])
-    mixed = parse_numbers(pd.Series([1.5, "2,5", None], dtype=object))
-    np.testing.assert_allclose(mixed.values.to_numpy(), [1.5, 2.5, np.nan])
-
-
 def test_python_objects_are_not_merged_by_equality():
     """True == 1 in Python, yet a boolean is not a number: each object cell is parsed alone."""
     parsed = parse_numbers(pd.Series([1, True, 2.5, False, 0] * 300, dtype=object))
@@ -649,13 +642,15 @@ def test_numbers_with_distinct_cells_as_the_cleaners_pass_them():
     assert_series(parsed.reason, "object", [None, "not a number", None, None, None, None])
 
 
-def test_numbers_of_numeric_dtypes_pass_through():
-    for column in (pd.Series([3, 4], index=CELL_INDEX[:2]),
-                   pd.Series([3, None], dtype="Int64", index=CELL_INDEX[:2])):
-        parsed = parse_numbers(column)
-        assert_series(parsed.values, "float64", [3.0, 4.0] if column.notna().all()
-                      else [3.0, np.nan])
-        assert parsed.reason.isna().all()
+@pytest.mark.parametrize(("values", "dtype", "expected"), [
+    ([3, 4], "int64", [3.0, 4.0]), ([3, None], "Int64", [3.0, np.nan]),
+    ([1.5, 2, None], "float64", [1.5, 2.0, np.nan]),
+    ([1.5, "2,5", None], "object", [1.5, 2.5, np.nan]),  # numbers and text in one column
+])
+def test_numbers_of_numeric_dtypes_pass_through(values, dtype, expected):
+    parsed = parse_numbers(pd.Series(values, dtype=dtype, index=CELL_INDEX[:len(values)]))
+    assert_series(parsed.values, "float64", expected)
+    assert parsed.reason.isna().all()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
