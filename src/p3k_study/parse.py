@@ -426,8 +426,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
 # --- employment status -----------------------------------------------------------------------
 
-_PPPK_WORDS = re.compile(
-    r"\b(pppk|p3k|pppk\w*|ni pppk|pegawai pemerintah dengan perjanjian kerja)\b")
+_PPPK_WORDS = re.compile(r"\b(pppk\w*|p3k|pegawai pemerintah dengan perjanjian kerja)\b")
 _PART_TIME_WORDS = re.compile(r"\b(paruh waktu|paruhwaktu|pw|pt|part time|parttime)\b")
 _PNS_WORDS = re.compile(r"^(c ?pns|pns|pegawai negeri sipil|calon pegawai negeri sipil)\b")
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
