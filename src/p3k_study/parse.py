@@ -7,7 +7,8 @@ caller's business) for the rejects ledger. Why not `dateparser`, `babel` or
 `pd.to_datetime(dayfirst=True)`? The forms in these files are few and known: a few regular
 expressions on the *distinct* cells of a column are fast at national scale, never guess silently
 (a general parser reads '12/08/2023' month-first) and add no dependency. Each distinct cell is
-parsed once; a parser's `distinct` argument takes `pd.factorize(s)` when the caller has it.
+parsed once; a parser's `distinct` argument takes `pd.factorize(s)` when the caller has it (then
+only the index and dtype of `s` are read).
 
 Number locale rule (`parse_numbers`), decided per column from all its values (per file when the
 files of a kind are cleaned together: a column belongs to one file):
