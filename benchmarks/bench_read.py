@@ -30,8 +30,8 @@ KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": 
 
 
 def fingerprint(sheet: object) -> str:
-    fields = ("source_file", "sheet", "header_row", "first_data_row", "encoding", "separator",
-              "dropped", "reason")
+    fields = ("source_file", "sheet", "header_row", "encoding", "separator", "dropped",
+              "reason")
     frame: pd.DataFrame = sheet.frame  # type: ignore[attr-defined]
     digest = hashlib.sha256(repr(([getattr(sheet, f) for f in fields], list(frame.columns),
                                   [str(d) for d in frame.dtypes],

@@ -74,4 +74,4 @@ def sheet(header: list[str], rows: list[list[str]], source_file: str = "f.csv",
     frame = pd.DataFrame(rows, columns=header, dtype=object).astype("str")
     frame = frame.where(frame != "")
     frame["_row"] = pd.Series(range(2, 2 + len(rows)), dtype="int64")
-    return RawSheet(source_file, name, frame, 1, 2, dropped=dropped or [])
+    return RawSheet(source_file, name, frame, 1, dropped=dropped or [])

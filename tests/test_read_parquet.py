@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -14,11 +13,6 @@ from p3k_study.errors import UnreadableFile
 from p3k_study.read import read_table
 
 NIP = "198606012010121004"
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def test_parquet_columns_become_text(tmp_path):
@@ -47,8 +41,9 @@ def test_parquet_from_pandas_drops_index_and_rejects_empty(tmp_path):
     pd.DataFrame({"a": pd.Series([], dtype="str")}).to_parquet(path)
     with pytest.raises(UnreadableFile, match="header only"):
         read_table(path)
+    path.write_text("nope", encoding="utf-8")
     with pytest.raises(UnreadableFile, match="Parquet"):
-        read_table(write(tmp_path / "junk.parquet", "nope"))
+        read_table(path)
 
 
 def test_parquet_follows_the_sheet_rules(tmp_path):

@@ -6,7 +6,9 @@ with a per-cell `reason` (None where the cell parsed, or was simply empty: missi
 caller's business) for the rejects ledger. Why not `dateparser`, `babel` or
 `pd.to_datetime(dayfirst=True)`? The forms in these files are few and known: a few regular
 expressions on the *distinct* cells of a column are fast at national scale, never guess silently
-(a general parser reads '12/08/2023' month-first) and add no dependency.
+(a general parser reads '12/08/2023' month-first) and add no dependency. Each distinct cell is
+parsed once; a parser's `distinct` argument takes `pd.factorize(s)` when the caller has it (then
+only the index and dtype of `s` are read).
 
 Number locale rule (`parse_numbers`), decided per column from all its values (per file when the
 files of a kind are cleaned together: a column belongs to one file):
@@ -14,14 +16,14 @@ files of a kind are cleaned together: a column belongs to one file):
   one that can only be English ('80.5', '1,234.5', '1,234,567') is evidence for 'en';
 - values that read both ways and differ ('1.234' and '1,234': one separator followed by exactly
   three digits) are *ambiguous*; they follow the column's locale;
-- a column with evidence of one kind only takes that locale; with both kinds it takes the
-  majority, and its ambiguous values are rejected ('ambiguous number in a column mixing locales')
-  while the unambiguous ones parse in their own form;
-- a column with no evidence at all reports locale 'ambiguous' and reads ambiguous values in
-  the `ambiguous_as` locale, Indonesian by default ('1.234' -> 1234: these are Indonesian files,
-  and a dot followed by exactly three digits is far more often a thousands mark than a
-  three-decimal number). Callers whose column cannot hold such numbers (IKM 25-100) should
-  range-check, or pass `ambiguous_as='en'`.
+- a column with evidence of one kind only takes that locale; with both kinds its ambiguous
+  values are rejected ('ambiguous number in a column mixing locales') while the unambiguous ones
+  parse in their own form;
+- a column with no evidence at all reads ambiguous values in the `ambiguous_as` locale,
+  Indonesian by default ('1.234' -> 1234: these are Indonesian files, and a dot followed by
+  exactly three digits is far more often a thousands mark than a three-decimal number). Callers
+  whose column cannot hold such numbers (IKM 25-100) should range-check, or pass
+  `ambiguous_as='en'`.
 
 NIP damage rule (`normalise_nip`): spreadsheets keep 15 significant digits, so an 18-digit number
 that went through a float shows as scientific notation ('1,98606E+17'), as digits with a '.0'
@@ -44,7 +46,6 @@ import pandas as pd
 
 from p3k_study.periods import PER_YEAR, Frequency, month_period_index
 
-Locale = Literal["id", "en", "ambiguous"]
 Granularity = Literal["month", "quarter", "semester", "year"]
 
 # --- constant tables -------------------------------------------------------------------------
@@ -90,12 +91,10 @@ NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 @dataclass
 class ParsedColumn:
-    """Parsed values (float or datetime64[ns]), a reason per cell (None = fine or empty) and the
-    column's number locale ('id' | 'en' | 'ambiguous'; None for dates)."""
+    """Parsed values (float or datetime64[ns]) and a reason per cell (None = fine or empty)."""
 
     values: pd.Series
     reason: pd.Series
-    locale: Locale | None = None
 
 
 @dataclass
@@ -135,19 +134,13 @@ def _as_text(s: pd.Series) -> pd.Series:
 def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
               ) -> tuple[np.ndarray, pd.Series]:
     """(codes, cells): the distinct cells of `s` (`distinct`, or `pd.factorize(s)`), one missing
-    cell last, and the code of each cell of `s`. Parsers work on the few distinct cells of a long
-    column and `_spread` their results back."""
+    cell last, and the code of each cell of `s` (so `per_cell[codes]` spreads results back)."""
     if distinct is None and s.dtype == object:  # factorize takes True for 1: keep every cell
         distinct = (np.arange(len(s)), s.to_numpy())
     codes, uniques = distinct if distinct is not None else pd.factorize(s, use_na_sentinel=True)
     dtype = "Int64" if s.dtype.kind in "iu" else s.dtype  # one that holds the missing cell
     cells = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=dtype)
     return np.where(codes < 0, len(uniques), codes), cells
-
-
-def _spread(per_cell: Any, codes: np.ndarray, index: pd.Index, dtype: Any = None) -> pd.Series:
-    """Results per distinct cell (an array) back onto every cell."""
-    return pd.Series(per_cell[codes], index=index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -196,10 +189,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     junk gives 'not a number'; an empty cell gives NaN and no reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
-    cleaned together): the locale is decided per group, as if each group were its own column;
-    `locale` is then the common locale, or None when the groups differ. Each distinct cell is
-    parsed once, weighing as many cells as it stands for. `distinct`: `pd.factorize(s)` when
-    already worked out."""
+    cleaned together): the locale is decided per group, as if each group were its own column."""
     codes, cells = _distinct(s, distinct)
     value = np.full(len(cells), np.nan)
     if cells.dtype == object or pd.api.types.is_numeric_dtype(cells.dtype):  # numbers as is
@@ -219,29 +209,21 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     reason = np.select([is_error, is_dash, present & pd.isna(form)],
                        [("Excel error cell " + error_key).to_numpy(object),
                         "dash placeholder (no value)", "not a number"], None)
-
-    labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
-    if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
-        labels = np.asarray(groups, dtype=object)
-    group, uniques = pd.factorize(labels, use_na_sentinel=False)
-
-    def per_group(per_cell: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=per_cell[codes], minlength=len(uniques))
-
-    n_id, n_en = per_group(form == "id"), per_group(form == "en")
-    locales = np.where(n_id > n_en, "id", np.where(n_en > n_id, "en", "ambiguous"))
-    decided = set(locales[per_group(present) > 0].tolist())
-    locale = (decided.pop() if len(decided) == 1 else None) if decided else "ambiguous"
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
+        labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
+        if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
+            labels = np.asarray(groups, dtype=object)
+        group = pd.factorize(labels, use_na_sentinel=False)[0]  # every group has a cell
+        has_id = np.bincount(group, weights=(form == "id")[codes]) > 0  # per group
+        has_en = np.bincount(group, weights=(form == "en")[codes]) > 0
         of_group, of_cell = group[rows], codes[rows]
-        mixed = ((n_id > 0) & (n_en > 0))[of_group]
-        reads_id = np.where(locales == "ambiguous", ambiguous_as == "id", locales == "id")
-        values[rows] = np.where(mixed, np.nan, np.where(reads_id[of_group], as_id[of_cell],
-                                                       as_en[of_cell]))
+        mixed = (has_id & has_en)[of_group]
+        reads_id = np.where(has_id | has_en, has_id, ambiguous_as == "id")[of_group]
+        values[rows] = np.where(mixed, np.nan, np.where(reads_id, as_id[of_cell], as_en[of_cell]))
         reasons[rows[mixed]] = "ambiguous number in a column mixing locales"
-    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object), locale)
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reasons, s.index, object))
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -291,15 +273,14 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) ->
     '02/05/2023 08:15 WIB'): the date is the one written, the time and zone are dropped (not
     converted). Values are datetime64[ns] at midnight. Reasons:
     'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
-    1900-2100). Each distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already
-    worked out."""
+    1900-2100)."""
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
     found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
              for t in text.str.replace(" +", " ", regex=True).str.strip().tolist()]
     dates, reason = np.array(found, dtype=object).T
-    return ParsedColumn(_spread(pd.to_datetime(dates).as_unit("ns").to_numpy(), codes, s.index),
-                        _spread(reason, codes, s.index, object))
+    values = pd.to_datetime(dates).as_unit("ns").to_numpy()[codes]
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object))
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -319,11 +300,11 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
     ))
+_THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
-    r"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
-    r"(?P<b>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})"
-)
-_MONTH_YEAR = re.compile(r"(?P<a>[A-Z]+) *,? *(?:TAHUN|THN|TH)? *(?P<y>[0-9]{4})")
+    rf"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
+    rf"(?P<b>[A-Z]+){_THEN_YEAR}")
+_MONTH_YEAR = re.compile(rf"(?P<a>[A-Z]+){_THEN_YEAR}")
 _FINENESS: dict[str, int] = {"month": 12, **PER_YEAR}
 _RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
@@ -370,16 +351,18 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
     'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
     panel period; a coarser one is not placed: 'year-only period cannot be placed in a semester'
-    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter). Each
-    distinct cell is parsed once; `distinct`: `pd.factorize(s)` when already worked out."""
+    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter).
+    ValueError for a `freq` that is not a panel frequency."""
+    if freq not in PER_YEAR:
+        raise ValueError(f"freq must be one of {', '.join(PER_YEAR)}, not {freq!r}")
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
     found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
              for label in text.str.strip().tolist()]  # never empty: the missing cell is last
     index, reason = np.array(found, dtype=object).T
-    return ParsedPeriods(_spread(pd.array(index, dtype="Int64"), codes, s.index),
-                         _spread(reason, codes, s.index, object))
+    return ParsedPeriods(pd.Series(pd.array(index, dtype="Int64")[codes], s.index),
+                         pd.Series(reason[codes], s.index, object))
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -444,8 +427,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
 # --- employment status -----------------------------------------------------------------------
 
-_PPPK_WORDS = re.compile(
-    r"\b(pppk|p3k|pppk\w*|ni pppk|pegawai pemerintah dengan perjanjian kerja)\b")
+_PPPK_WORDS = re.compile(r"\b(pppk\w*|p3k|pegawai pemerintah dengan perjanjian kerja)\b")
 _PART_TIME_WORDS = re.compile(r"\b(paruh waktu|paruhwaktu|pw|pt|part time|parttime)\b")
 _PNS_WORDS = re.compile(r"^(c ?pns|pns|pegawai negeri sipil|calon pegawai negeri sipil)\b")
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")

@@ -37,7 +37,7 @@ class RawSheet:
     """One table read from a file.
 
     `frame`: str columns as in the header (empty cells missing), plus `_row` (int: the row
-    number a user sees, CSV: the record number); `header_row` / `first_data_row`: row numbers;
+    number a user sees, CSV: the record number); `header_row`: the header's row number;
     `encoding` / `separator`: for CSV (encoding 'utf-8-sig', 'utf-8', 'cp1252', 'mixed' or
     'utf-16'); `dropped`: (row, reason) of data rows removed here (repeated headers, cells
     longer than a spreadsheet cell); `reason`: why a sheet holds no table (empty, no data
@@ -47,7 +47,6 @@ class RawSheet:
     sheet: str | None
     frame: pd.DataFrame
     header_row: int
-    first_data_row: int
     encoding: str | None = None
     separator: str | None = None
     dropped: list[tuple[int, str]] = field(default_factory=list)
@@ -123,9 +122,8 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     data[ROW_COLUMN] = (rows + 1).astype("int64")
     reason = None if m else (f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
                              else "header only, no data rows")
-    return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1,
-                    int(rows[0]) + 1 if m else header_at + 2, dropped=dropped, reason=reason,
-                    **extra)  # type: ignore[arg-type]
+    return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1, dropped=dropped,
+                    reason=reason, **extra)  # type: ignore[arg-type]
 
 
 _STR = pd.api.types.pandas_dtype("str")
@@ -145,7 +143,7 @@ def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
 def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
     """The RawSheet of a sheet without any cell holding a value."""
     empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-    return RawSheet(str(path), name, empty, 0, 0, reason="empty: no cells with values",
+    return RawSheet(str(path), name, empty, 0, reason="empty: no cells with values",
                     **extra)  # type: ignore[arg-type]
 
 

@@ -67,20 +67,13 @@ def cell_text(value: object) -> str | None:
     other floats by repr, booleans 'TRUE'/'FALSE', error cells as written ('#REF!')."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        midnight = value.time() == dt.time(0, 0)
-        return value.date().isoformat() if midnight else value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        return value.date().isoformat()
+    return str(value)  # text, integers; other datetimes, dates and times: str() is ISO
 
 
 def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
@@ -118,13 +111,11 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
 def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
-    """Cells of a sheet's XML calamine cannot give as written: {(row, column): text}, 0-based.
-
-    Excel error cells ('#REF!', '#N/A', ...), which calamine drops, and if `long_numbers`,
-    numbers stored with 16 or more digits (an NIP written by a program, not by Excel), which a
-    float would change. A cell pattern is tried only at the cell holding its anchor (the last
-    '<c' before it): each '#' (every error value begins with one; finding one byte is memchr,
-    ~10x faster than a regex over the ~290 MB of national sheet XML) and each 16+-digit `<v>`."""
+    """The error cells of a sheet's XML and, if `long_numbers`, its numbers of 16+ digits (an NIP
+    written by a program): {(row, column): text as written}, 0-based. A cell pattern is tried
+    only at the cell holding its anchor (the last '<c' before it): each '#' (every error value
+    begins with one; finding one byte is memchr, ~10x faster than a regex over the ~290 MB of
+    national sheet XML) and each 16+-digit `<v>`."""
     hits, at = [], xml.find(b"#")
     while at >= 0:
         hits.append((at, _ERROR_CELL))
