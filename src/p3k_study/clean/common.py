@@ -180,8 +180,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
         sheet_columns[(name, sheet.sheet)] = frozenset(
             c for c in source if not c.startswith(EXTRA_PREFIX))
         used.append((sheet, source))
-        dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "column": None,
-                     "raw_value": None, "reason": why, "kode_pemda": None}
+        dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
                     for row, why in sheet.dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
@@ -552,8 +551,7 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
             where = f" in {first_file}" + ("" if first_sheet is None else f", sheet {first_sheet}")
         texts.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
     return pd.DataFrame({"source_file": files, "sheet": sheets, "row": column("row", rows),
-                         "column": None, "raw_value": None, "reason": texts,
-                         "kode_pemda": column("kode_pemda", rows)})
+                         "reason": texts, "kode_pemda": column("kode_pemda", rows)})
 
 
 MAX_STAFF_COUNT = 100_000

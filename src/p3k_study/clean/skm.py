@@ -39,7 +39,7 @@ from p3k_study.clean.common import (
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
-from p3k_study.periods import PER_YEAR
+from p3k_study.periods import month_period_index
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
@@ -73,8 +73,7 @@ def skm_part(
         period = periods(data, "periode", freq, reference_date).where(has_period)
     if "tanggal_survei" in frame.columns:
         date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
-        n = PER_YEAR[freq]  # type: ignore[index]
-        from_date = date.dt.year * n + (date.dt.month - 1) * n // 12
+        from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
         period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}

@@ -51,10 +51,8 @@ def summarise(
             if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
                 raise AssertionError(f"bug: {name} does not reconcile: {record}")
             files[name] = record
-    units = tables["units"]
+    units, panel, ikm_unit = (tables[name] for name in ("units", "panel", "ikm_unit"))
     unmatched = units[~units["unit_matched"]]
-    panel = tables["panel"]
-    ikm_unit = tables["ikm_unit"]
     return {
         "p3k_study_version": __version__,
         "raw": str(raw),
