@@ -61,7 +61,7 @@ UNIT_COLUMNS = {
     "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
     "unit_matched": _col("bool", "whether the name matched a function"),
 }
-"""The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
+"""The resolved unit every cleaned row carries (`clean.common.part_of`)."""
 
 PROVENANCE_COLUMNS = {
     "source_file": _col("string", "file under the raw folder, 'pegawai/roster.csv'"),

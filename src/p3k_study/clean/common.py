@@ -64,7 +64,6 @@ FILE = "_file"
 EXTRA_PREFIX = "_x_"
 """Columns the table does not use keep their header key under this prefix: they take part in
 the exact-duplicate check (a respondent number tells two identical answers apart) only."""
-MISSING_REQUIRED = "missing required value"
 
 
 @dataclass
@@ -243,7 +242,6 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     resolver = region_resolver(code_edition)
     results = [resolver.resolve(code_list[c], name_list[n])
                for c, n in zip(code_codes[firsts], name_codes[firsts], strict=True)]
-    kode = np.array([r.kode_pemda for r in results], dtype=object)[pair_of_row]
     unresolved = np.array([r.kode_pemda is None for r in results], dtype=bool)[pair_of_row]
     if unresolved.any():
         why = np.array([f"region not resolved: {r.reason}" for r in results],
@@ -255,8 +253,9 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    data.verdicts.kode_pemda = kode
-    return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
+    kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
+    data.verdicts.kode_pemda = np.asarray(kode_pemda, dtype=object)  # missing where unresolved
+    return pd.Series(kode_pemda)
 
 
 PERIOD_COLUMNS = ("period_index", "year")
@@ -368,7 +367,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
                     "nama_pemda" if "nama_pemda" in region else "kode_pemda",
                     "missing required value (region code or name)")
     for column in [c for c in required if c in frame.columns]:
-        verdicts.reject(data.blank(column), column, MISSING_REQUIRED, frame[column])
+        verdicts.reject(data.blank(column), column, "missing required value", frame[column])
     return data
 
 
