@@ -490,8 +490,8 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         if isinstance(tables[0][column].dtype, pd.CategoricalDtype)
         else pd.concat([t[column] for t in tables], ignore_index=True)
         for column in tables[0].columns})
-    if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
-        table = separate_offices(table, coexisting_offices(table))
+    # before the key rules: co-existing offices are not copies (every kind's table has unit_id)
+    table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
     keep = np.ones(len(table), dtype=bool)
 
