@@ -253,9 +253,9 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
-    data.verdicts.kode_pemda = np.asarray(kode_pemda, dtype=object)  # missing where unresolved
-    return pd.Series(kode_pemda)
+    kode_pemda = [r.kode_pemda for r in results]
+    data.verdicts.kode_pemda = np.array(kode_pemda, dtype=object)[pair_of_row]
+    return pd.Series(categorical(pair_of_row, kode_pemda))
 
 
 PERIOD_COLUMNS = ("period_index", "year")
