@@ -153,6 +153,23 @@ def test_outcome_files_and_dataset_json(tmp_path: Path) -> None:
     assert (record["rows_in"], record["rows_clean"], record["rows_rejected"]) == (3, 1, 2)
 
 
+def test_prepare_reads_dataset_json_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    raw = write_dataset(tmp_path / "raw")
+    (raw / "dataset.json").write_text('{"reference_date": "2025-01-15", "synthetic": true}')
+    reads: list[str] = []
+    read_text = Path.read_text
+
+    def counted(path: Path, *args: object, **kwargs: object) -> str:
+        reads.append(path.name)
+        return read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    result = prepare(raw, tmp_path / "out")
+    assert reads.count("dataset.json") == 1
+    assert result.summary["synthetic"] is True and not result.summary["warnings"]
+
+
 def test_an_unreadable_file_cleaned_in_a_worker_process_arrives_as_raised(tmp_path: Path
                                                                           ) -> None:
     """With enough files, groups are read in two worker processes: the user error one raises

@@ -87,16 +87,36 @@ MARKER_DATE_KEYS = ("reference_date", "as_of", "generated_for")
 """Keys of `dataset.json` that may give the reference date, the first found wins."""
 
 
-def read_dataset_marker(raw: Path) -> dict[str, object]:
-    """The dataset's own description (`dataset.json`), or {} when there is none.
+@dataclass(frozen=True)
+class DatasetMarker:
+    """What a raw dataset folder says about itself, read once (`read_dataset_marker`).
 
-    Keys this package does not know are allowed and passed through. Raises `DatasetError`
-    (file, key, what is wrong, the format expected) for a file that is not a JSON object, a date
-    key (`MARKER_DATE_KEYS`) that is not a YYYY-MM-DD date, or a `synthetic` that is not
-    true or false."""
+    - data: `dataset.json` as read, {} when there is none; keys this package does not know are
+      passed through.
+    - synthetic: the dataset says it was simulated: dataset.json holds {"synthetic": true}, or,
+      without a dataset.json, README.md opens with the simulator's '# SYNTHETIC data' heading.
+    - reference_key, reference_date: the first key of `MARKER_DATE_KEYS` present and its date
+      (None when there is none).
+    """
+
+    data: dict[str, object] = field(default_factory=dict)
+    synthetic: bool = False
+    reference_key: str | None = None
+    reference_date: dt.date | None = None
+
+
+def read_dataset_marker(raw: Path) -> DatasetMarker:
+    """The dataset's own description (`dataset.json`, else its README.md's heading).
+
+    Raises `DatasetError` (file, key, what is wrong, the format expected) for a file that is not
+    a JSON object, a date key (`MARKER_DATE_KEYS`) that is not a YYYY-MM-DD date, or a
+    `synthetic` that is not true or false."""
     marker = Path(raw) / DATASET_MARKER
     if not marker.is_file():
-        return {}
+        readme = Path(raw) / "README.md"
+        first = (readme.read_text(encoding="utf-8", errors="replace").lstrip().splitlines()[:1]
+                 if readme.is_file() else [])
+        return DatasetMarker(synthetic=bool(first) and first[0].startswith("# SYNTHETIC"))
     example = 'an object such as {"reference_date": "2026-01-15", "synthetic": false}'
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
@@ -108,13 +128,12 @@ def read_dataset_marker(raw: Path) -> dict[str, object]:
                            f"column {error.colno}); expected {example}") from error
     if not isinstance(data, dict):
         raise DatasetError(marker, f"holds a JSON {type(data).__name__}; expected {example}")
-    for key in MARKER_DATE_KEYS:
-        if key in data:
-            _marker_date(marker, key, data[key])
+    dates = {key: _marker_date(marker, key, data[key]) for key in MARKER_DATE_KEYS if key in data}
     if "synthetic" in data and not isinstance(data["synthetic"], bool):
         raise DatasetError(marker, f"{data['synthetic']!r} is not true or false (JSON "
                            "booleans, without quotes)", key="synthetic")
-    return data
+    key = next(iter(dates), None)
+    return DatasetMarker(data, data.get("synthetic") is True, key, dates.get(key))
 
 
 def _marker_date(marker: Path, key: str, value: object) -> dt.date:
@@ -127,30 +146,20 @@ def _marker_date(marker: Path, key: str, value: object) -> dt.date:
 
 
 def is_synthetic(raw: Path) -> bool:
-    """True when the dataset folder says it was simulated.
-
-    Either dataset.json holds {"synthetic": true}, or, without a dataset.json, README.md opens
-    with the simulator's '# SYNTHETIC data' heading."""
-    raw = Path(raw)
-    if (raw / DATASET_MARKER).is_file():
-        return read_dataset_marker(raw).get("synthetic") is True
-    readme = raw / "README.md"
-    if readme.is_file():
-        first = readme.read_text(encoding="utf-8", errors="replace").lstrip().splitlines()[:1]
-        return bool(first) and first[0].startswith("# SYNTHETIC")
-    return False
+    """True when the dataset folder says it was simulated (`DatasetMarker.synthetic`)."""
+    return read_dataset_marker(raw).synthetic
 
 
-def resolve_reference_date(config: Config, raw: Path) -> tuple[dt.date, str]:
+def resolve_reference_date(config: Config, raw: Path, marker: DatasetMarker | None = None
+                           ) -> tuple[dt.date, str]:
     """The reference date of a run and where it came from ('config', 'dataset.json:<key>',
-    'files'). Raises `DatasetError` for an unreadable dataset.json (`read_dataset_marker`)."""
+    'files'). `marker`: `read_dataset_marker(raw)` when already read (else it is read here,
+    raising `DatasetError` for an unreadable dataset.json)."""
     if config.reference_date is not None:
         return config.reference_date, "config"
-    marker = read_dataset_marker(raw)
-    for key in MARKER_DATE_KEYS:
-        if key in marker:
-            return (_marker_date(Path(raw) / DATASET_MARKER, key, marker[key]),
-                    f"{DATASET_MARKER}:{key}")
+    marker = marker or read_dataset_marker(raw)
+    if marker.reference_date is not None:
+        return marker.reference_date, f"{DATASET_MARKER}:{marker.reference_key}"
     mtimes = [p.stat().st_mtime for p in Path(raw).rglob("*") if p.is_file()]
     if not mtimes:
         return dt.date(2100, 1, 1), "none (empty dataset)"
@@ -158,9 +167,9 @@ def resolve_reference_date(config: Config, raw: Path) -> tuple[dt.date, str]:
     return newest, "files (newest modification date)"
 
 
-def check_salt(config: Config, raw: Path) -> str | None:
+def check_salt(config: Config, synthetic: bool) -> str | None:
     """A warning text when the demo salt is used on data that does not say it is synthetic."""
-    if not config.uses_demo_salt or is_synthetic(raw):
+    if not config.uses_demo_salt or synthetic:
         return None
     text = (f"no salt given: pseudonyms use the public demo salt; set {ENV_SALT} or --salt "
             "for real data")

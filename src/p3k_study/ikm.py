@@ -102,11 +102,10 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     (largest stated; NaN if none), ikm (unrounded), period (missing when `skm` has none), regulation
     ('14/2017'), ikm_category, sample_required, sample_adequate (NA without a population).
     """
-    keys = IKM_UNIT_KEYS
     complete = skm[list(ELEMENTS)].notna().all(axis=1).to_numpy()
-    frame = skm.reindex(columns=[*keys, *ELEMENTS, "populasi", "period"])[complete]
+    frame = skm.reindex(columns=[*IKM_UNIT_KEYS, *ELEMENTS, "populasi", "period"])[complete]
     frame["populasi"] = pd.to_numeric(frame["populasi"], errors="coerce")
-    grouped = frame.groupby(keys, sort=True, observed=True)
+    grouped = frame.groupby(IKM_UNIT_KEYS, sort=True, observed=True)
     nrr = grouped[list(ELEMENTS)].mean()
     out = nrr.add_prefix("nrr_")
     out["respondents"] = grouped.size().astype("int64")

@@ -23,7 +23,7 @@ import pandas as pd
 from p3k_study.config import CohortRule
 from p3k_study.ikm import REGULATION_2004, REGULATION_2017, category
 from p3k_study.periods import Frequency, month_period_index, period_labels
-from p3k_study.schemas import PANEL, sorted_rows, typed
+from p3k_study.schemas import PANEL, REGION_COLUMNS, sorted_rows, typed
 
 STATUS_COLUMNS = {"PNS": "n_pns", "PPPK": "n_p3k", "PPPK_PT": "n_p3k_part_time",
                   "OTHER": "n_other"}
@@ -188,8 +188,7 @@ def build_panel(
     panel = panel.merge(part, on=["unit_id", "period_index"], how="left")  # NaN flags: False
     codes = panel["unit_id"].cat.codes.to_numpy()
     described = units.drop_duplicates("unit_id").set_index("unit_id").reindex(ids)
-    for col in ["kode_provinsi", "nama_provinsi", "kode_pemda", "nama_pemda", "unit_function",
-                "unit_name", "unit_matched"]:
+    for col in [*REGION_COLUMNS, "unit_function", "unit_name", "unit_matched"]:
         panel[col] = described[col].array.take(codes) if col in described else np.nan
     panel["cohort"] = cohort.reindex(ids, fill_value=0).to_numpy()[codes].astype("int64")
     return _finish(panel, freq)

@@ -61,7 +61,7 @@ UNIT_COLUMNS = {
     "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
     "unit_matched": _col("bool", "whether the name matched a function"),
 }
-"""The resolved unit every cleaned row carries (cleaners' `kept_rows`)."""
+"""The resolved unit every cleaned row carries (`clean.common.part_of`)."""
 
 PROVENANCE_COLUMNS = {
     "source_file": _col("string", "file under the raw folder, 'pegawai/roster.csv'"),
@@ -152,7 +152,7 @@ IKM_UNIT = _schema("ikm_unit", {
     **PERIOD_COLUMNS,
     "ikm": _col("float64", "IKM on the 25-100 scale", pa.Check.in_range(IKM_MIN, IKM_MAX)),
     "ikm_category": _col("string", "A-D by the regulation's bounds", pa.Check.isin(CATEGORIES)),
-    "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
+    "regulation": PUBLISHED.columns["regulation"],
     "ikm_source": _col("string", "'answers' or 'published'",
                        pa.Check.isin(["answers", "published"])),
     "respondents": _count("respondents behind the IKM"),
@@ -217,7 +217,7 @@ PANEL = _schema("panel", {
     "flag_staff_from_counts": _col("bool", "staff from a staff-count table, not a roster"),
     "flag_hires_inferred": _col("bool", "hires inferred from the change in PPPK in post"),
     "flag_ikm_published_disagrees": _col("bool", "computed and published IKM differ"),
-    "flag_mutu_disagrees": _col("bool", "published category differs from the computed one"),
+    "flag_mutu_disagrees": IKM_UNIT.columns["flag_mutu_disagrees"],
     "flag_regulation_2004": _col("bool", "the IKM follows KEP/25/M.PAN/2/2004"),
 }, unique=["unit_id", "period_index"])
 

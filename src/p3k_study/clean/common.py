@@ -64,7 +64,6 @@ FILE = "_file"
 EXTRA_PREFIX = "_x_"
 """Columns the table does not use keep their header key under this prefix: they take part in
 the exact-duplicate check (a respondent number tells two identical answers apart) only."""
-MISSING_REQUIRED = "missing required value"
 
 
 @dataclass
@@ -180,8 +179,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
         sheet_columns[(name, sheet.sheet)] = frozenset(
             c for c in source if not c.startswith(EXTRA_PREFIX))
         used.append((sheet, source))
-        dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "column": None,
-                     "raw_value": None, "reason": why, "kode_pemda": None}
+        dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
                     for row, why in sheet.dropped]
     columns = dict.fromkeys(c for _, source in used for c in source) or dict.fromkeys(
         need if isinstance(need, str) else need[0] for need in REQUIRED[kind])
@@ -244,7 +242,6 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     resolver = region_resolver(code_edition)
     results = [resolver.resolve(code_list[c], name_list[n])
                for c, n in zip(code_codes[firsts], name_codes[firsts], strict=True)]
-    kode = np.array([r.kode_pemda for r in results], dtype=object)[pair_of_row]
     unresolved = np.array([r.kode_pemda is None for r in results], dtype=bool)[pair_of_row]
     if unresolved.any():
         why = np.array([f"region not resolved: {r.reason}" for r in results],
@@ -256,8 +253,9 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    data.verdicts.kode_pemda = kode
-    return pd.Series(categorical(pair_of_row, [r.kode_pemda for r in results]))
+    kode_pemda = [r.kode_pemda for r in results]
+    data.verdicts.kode_pemda = np.array(kode_pemda, dtype=object)[pair_of_row]
+    return pd.Series(categorical(pair_of_row, kode_pemda))
 
 
 PERIOD_COLUMNS = ("period_index", "year")
@@ -369,7 +367,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
                     "nama_pemda" if "nama_pemda" in region else "kode_pemda",
                     "missing required value (region code or name)")
     for column in [c for c in required if c in frame.columns]:
-        verdicts.reject(data.blank(column), column, MISSING_REQUIRED, frame[column])
+        verdicts.reject(data.blank(column), column, "missing required value", frame[column])
     return data
 
 
@@ -492,8 +490,8 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         if isinstance(tables[0][column].dtype, pd.CategoricalDtype)
         else pd.concat([t[column] for t in tables], ignore_index=True)
         for column in tables[0].columns})
-    if "unit_id" in table.columns:  # before the key rules: co-existing offices are not copies
-        table = separate_offices(table, coexisting_offices(table))
+    # before the key rules: co-existing offices are not copies (every kind's table has unit_id)
+    table = separate_offices(table, coexisting_offices(table))
     rules = parts[0].rules
     keep = np.ones(len(table), dtype=bool)
 
@@ -552,8 +550,7 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
             where = f" in {first_file}" + ("" if first_sheet is None else f", sheet {first_sheet}")
         texts.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
     return pd.DataFrame({"source_file": files, "sheet": sheets, "row": column("row", rows),
-                         "column": None, "raw_value": None, "reason": texts,
-                         "kode_pemda": column("kode_pemda", rows)})
+                         "reason": texts, "kode_pemda": column("kode_pemda", rows)})
 
 
 MAX_STAFF_COUNT = 100_000

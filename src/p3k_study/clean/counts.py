@@ -43,8 +43,7 @@ def counts_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
-    """Every rule but the duplicate check, for the sheets of one or more staff-count files
-    (`finish` applies the check over all parts)."""
+    """Every rule but the duplicate check (`finish`), for the sheets of some staff-count files."""
     data = open_file(sheets, KIND, REQUIRED)
     kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)

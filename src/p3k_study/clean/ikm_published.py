@@ -50,8 +50,7 @@ def published_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
-    """Every rule but the duplicate check, for the sheets of one or more published-IKM files
-    (`finish` applies the check over all parts)."""
+    """Every rule but the duplicate check (`finish`), for the sheets of some published-IKM files."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)

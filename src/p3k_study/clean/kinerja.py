@@ -51,9 +51,8 @@ def kinerja_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "year",
     code_edition: str | None = None,
 ) -> Part:
-    """Every rule but the duplicate check, for the sheets of one or more outcome files
-    (`finish` applies the check over all parts). The period is always a year, whatever the
-    panel frequency (`freq` is accepted for symmetry)."""
+    """Every rule but the duplicate check (`finish`), for the sheets of some outcome files. The
+    period is always a year, whatever the panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)

@@ -65,15 +65,6 @@ def mask(text: str) -> str:
     return text[:1] + "*" * max(len(text) - 1, 3)
 
 
-def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """`text` with each (start, end) span `mask`ed."""
-    out, last = [], 0
-    for start, end in spans:
-        out.extend([text[last:start], mask(text[start:end])])
-        last = end
-    return "".join([*out, text[last:]])
-
-
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
     spaces, dots or hyphens between groups; a lone group of another length, a 20-digit number,
@@ -132,17 +123,18 @@ class Scrubber:
         texts = [w.group(0) for w in words]
         if not self._first.intersection(texts):
             return text
-        spans: list[tuple[int, int]] = []
-        i, longest = 0, min(MAX_NAME_WORDS, self._longest)
+        out: list[str] = []
+        last, i, longest = 0, 0, min(MAX_NAME_WORDS, self._longest)
         while i < len(words):
             ends = range(min(len(words), i + longest) - 1, i, -1) if texts[i] in self._first else ()
             hit = next((j for j in ends if " ".join(texts[i:j + 1]) in self.inner), None)
             if hit is None:
                 i += 1
-            else:
-                spans.append((words[i].start(), words[hit].end()))
-                i = hit + 1
-        return _masked(text, spans)
+            else:  # words i to hit are a name
+                start, end = words[i].start(), words[hit].end()
+                out += [text[last:start], mask(text[start:end])]
+                last, i = end, hit + 1
+        return "".join([*out, text[last:]])
 
     def unit_key(self, value: str) -> str:
         """A unit key ('32.01/unmatched/budisantoso') with any personal segment pseudonymised

@@ -48,8 +48,7 @@ def roster_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, salt: str = DEMO_SALT,
     code_edition: str | None = None,
 ) -> Part:
-    """Every rule but the duplicate check, for the sheets of one or more roster files
-    (`finish` applies the check over all parts)."""
+    """Every rule but the duplicate check (`finish`), for the sheets of some roster files."""
     data = open_file(sheets, KIND, REQUIRED)
     frame, verdicts = data.frame, data.verdicts
     kode = resolve_regions(data, code_edition)

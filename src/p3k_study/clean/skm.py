@@ -39,7 +39,7 @@ from p3k_study.clean.common import (
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
-from p3k_study.periods import PER_YEAR
+from p3k_study.periods import month_period_index
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
@@ -51,8 +51,7 @@ def skm_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
-    """Every rule but the duplicate check, for the sheets of one or more SKM files
-    (`finish` applies the check over all parts)."""
+    """Every rule but the duplicate check (`finish`), for the sheets of some SKM files."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
     frame, verdicts = data.frame, data.verdicts
     has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
@@ -73,8 +72,7 @@ def skm_part(
         period = periods(data, "periode", freq, reference_date).where(has_period)
     if "tanggal_survei" in frame.columns:
         date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
-        n = PER_YEAR[freq]  # type: ignore[index]
-        from_date = date.dt.year * n + (date.dt.month - 1) * n // 12
+        from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
         period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
@@ -110,9 +108,9 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     texts = uniques.str.strip()
     plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
     unique_values = np.full(len(texts), np.nan)
-    if plain.any():  # the usual case: '1'..'4', cheap without the general number parser
-        unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
-            "float64").to_numpy()
+    # the usual case, '1'..'4': cheap without the general number parser
+    unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
+        "float64").to_numpy()
     values = np.append(unique_values, np.nan)[codes]
     other_rows = np.flatnonzero(~np.append(plain, True)[codes])
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
@@ -126,7 +124,5 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
             np.floor(values) == values)
     bad = ~np.isnan(values) & ~ok
-    if bad.any():
-        data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole",
-                             raw)
+    data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
     return np.where(ok, values, 0).astype("int8")

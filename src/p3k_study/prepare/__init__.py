@@ -34,7 +34,7 @@ import pandas as pd
 
 from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
-from p3k_study.config import Config, check_salt, resolve_reference_date
+from p3k_study.config import Config, check_salt, read_dataset_marker, resolve_reference_date
 from p3k_study.panel import build_panel
 from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
@@ -66,9 +66,11 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     failure, naming the stage and the file."""
     raw, out = Path(raw), Path(out)
     config = replace(config or Config.from_env(), freq=freq)
-    reference_date, reference_source = resolve_reference_date(config, raw)
-    found = dataset_files(raw)  # the files and the code edition, read once
-    warnings = [text for text in (check_salt(config, raw), ignored_warning(found.ignored)) if text]
+    marker = read_dataset_marker(raw)  # dataset.json, read once
+    reference_date, reference_source = resolve_reference_date(config, raw, marker)
+    found = dataset_files(raw, marker)  # the files and the code edition, read once
+    warnings = [text for text in (check_salt(config, marker.synthetic),
+                                  ignored_warning(found.ignored)) if text]
 
     done: dict[str, Cleaned] = {}
     derived: dict[str, Derived] = {}

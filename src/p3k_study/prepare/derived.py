@@ -19,7 +19,7 @@ from p3k_study.periods import period_labels
 from p3k_study.prepare.files import KINDS
 from p3k_study.prepare.intake import Cleaned, stage
 from p3k_study.prepare.write import validate
-from p3k_study.schemas import UNITS, sorted_rows, typed
+from p3k_study.schemas import UNIT_COLUMNS, UNITS, sorted_rows, typed
 
 
 def ikm_unit_table(skm: pd.DataFrame, published: pd.DataFrame, config: Config | None = None,
@@ -49,9 +49,8 @@ def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
                else table["period_index"].to_numpy("float64"))
     last = ~pd.DataFrame({"unit_id": table["unit_id"], "unit_name": table["unit_name"],
                           "recency": recency}).duplicated(keep="last").to_numpy()
-    cols = ["unit_id", "kode_pemda", "unit_function", "unit_key", "unit_matched", "unit_name"]
-    return table.loc[last, cols].assign(_recency=recency[last], _kind=KINDS.index(source),
-                                        _order=np.flatnonzero(last))
+    return table.loc[last, list(UNIT_COLUMNS)].assign(
+        _recency=recency[last], _kind=KINDS.index(source), _order=np.flatnonzero(last))
 
 
 def build_units(

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from p3k_study.config import read_dataset_marker
+from p3k_study.config import DatasetMarker, read_dataset_marker
 from p3k_study.errors import DataError
 from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
 from p3k_study.reference.regions import code_edition
@@ -51,12 +51,14 @@ FOLDER_KINDS: dict[str, str] = {folder_key(name): kind for kind in KINDS
 @dataclass(frozen=True)
 class DatasetFiles:
     """The table files of a dataset folder: (kind, path) in `KINDS` order, by path within a
-    kind; `ignored`: table files in no kind's folder, relative POSIX paths; `edition`: the decree
-    edition of its region codes (dataset.json's `code_edition`, `regions.code_edition`)."""
+    kind; `ignored`: table files in no kind's folder, relative POSIX paths; `marker`: its
+    `dataset.json` (`config.read_dataset_marker`); `edition`: the decree edition of its region
+    codes (dataset.json's `code_edition`, `regions.code_edition`)."""
 
     files: list[tuple[str, Path]]
     ignored: list[str]
-    edition: str | None = None
+    marker: DatasetMarker
+    edition: str | None
 
 
 def _is_table(path: Path) -> bool:
@@ -64,8 +66,9 @@ def _is_table(path: Path) -> bool:
             and not path.name.startswith((".", "~$")))
 
 
-def dataset_files(raw: Path) -> DatasetFiles:
+def dataset_files(raw: Path, marker: DatasetMarker | None = None) -> DatasetFiles:
     """Every table file under `raw`, with its kind; hidden files and Excel lock files skipped.
+    `marker`: `read_dataset_marker(raw)` when already read.
 
     Raises `DataError` when the folder does not exist or holds no staff folder (pegawai/ or
     jumlah_pegawai/), `UserError` for a dataset.json that cannot be used."""
@@ -84,9 +87,10 @@ def dataset_files(raw: Path) -> DatasetFiles:
     if not found.get("pegawai") and not found.get("jumlah_pegawai"):
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
+    marker = marker or read_dataset_marker(raw)
     return DatasetFiles([(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))],
-                        [p.relative_to(raw).as_posix() for p in ignored],
-                        code_edition(read_dataset_marker(raw)))
+                        [p.relative_to(raw).as_posix() for p in ignored], marker,
+                        code_edition(marker.data))
 
 
 def ignored_warning(ignored: list[str]) -> str | None:

@@ -22,7 +22,6 @@ from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish
-from p3k_study.clean.ledger import empty_rejects
 from p3k_study.config import Config
 from p3k_study.errors import StageError, UserError
 from p3k_study.prepare.files import KINDS, DatasetFiles, dataset_files
@@ -93,9 +92,8 @@ def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, A
 
 
 def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
-    """A kind's parts joined in file order, duplicates checked across all of them."""
-    if not parts:
-        return Cleaned(kind, CLEANERS[kind][1](), empty_rejects())
+    """A kind's parts joined in file order, duplicates checked across all of them (no parts:
+    the empty table)."""
     with stage(f"joining the {kind} files", [name for part in parts for name in part.files]):
         table, ledger, files = finish(parts, CLEANERS[kind][1]())
     return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from p3k_study import __version__
-from p3k_study.config import Config, is_synthetic
+from p3k_study.config import Config
 from p3k_study.prepare.files import DatasetFiles
 from p3k_study.prepare.intake import Cleaned
 from p3k_study.reference.regions import codes_summary
@@ -27,7 +27,7 @@ def summarise(
     """cleaning_summary.json: per file rows_in = rows_clean + rows_rejected, totals, reasons,
     unmatched units, panel facts, settings (periods: `config.freq`); `ignored_files`: table
     files in no kind's folder (`dataset.ignored`); `synthetic`: whether the dataset says it was
-    simulated (`config.is_synthetic`; the reports then show a banner). Raises AssertionError if
+    simulated (`dataset.marker.synthetic`; the reports then show a banner). Raises AssertionError if
     a file does not reconcile (a bug in this package)."""
     files: dict[str, dict[str, Any]] = {}
     reasons: Counter[str] = Counter()
@@ -51,10 +51,8 @@ def summarise(
             if record["rows_in"] != record["rows_clean"] + record["rows_rejected"]:
                 raise AssertionError(f"bug: {name} does not reconcile: {record}")
             files[name] = record
-    units = tables["units"]
+    units, panel, ikm_unit = (tables[name] for name in ("units", "panel", "ikm_unit"))
     unmatched = units[~units["unit_matched"]]
-    panel = tables["panel"]
-    ikm_unit = tables["ikm_unit"]
     return {
         "p3k_study_version": __version__,
         "raw": str(raw),
@@ -97,7 +95,7 @@ def summarise(
                     "(else roster TMTs); a row per unit and period with staff in post or an IKM",
         },
         "ignored_files": dataset.ignored,
-        "synthetic": is_synthetic(raw),
+        "synthetic": dataset.marker.synthetic,
         "warnings": warnings,
         "region_codes": codes_summary(dataset.edition, [f["notes"] for f in files.values()]),
     }
