@@ -24,6 +24,11 @@ under 6 GB across the tree. With `--repeat N` the rounds repeat N times (wall ti
 2-core machine move by 10-15% from run to run: the runs alternate so that drift hits all) and
 the median ratios are reported. Figures are printed and appended to
 benchmarks/results/bench_prepare.txt (with `--record`); nothing is asserted.
+
+`--against SRC` adds to each round a prepare of another version of the code, the `src` folder of
+a second checkout (`git worktree add /tmp/before <commit>`; SRC `/tmp/before/src`, imported
+through PYTHONPATH), the two prepares in alternating order, so that a change is measured before
+and after in one run.
 """
 
 from __future__ import annotations
@@ -162,6 +167,8 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to " + str(RESULTS))
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of (read, read on 2 processes, prepare); median ratios")
+    parser.add_argument("--against", type=Path,
+                        help="src folder of another checkout: its prepare runs in every round too")
     parser.add_argument("--read", type=int, choices=(1, 2), help=argparse.SUPPRESS)
     parser.add_argument("--groups", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,10 +178,14 @@ def main() -> None:
         return
     size = sum(p.stat().st_size for p in args.raw.rglob("*") if p.is_file()) / 1e6
     header = f"{dt.date.today()}  {machine()}\nraw: {args.raw} ({size:.1f} MB)"
+    if args.against:
+        header += f"\nagainst: {args.against.resolve()}"
     print(header, flush=True)
     lines = [header]
     ratios: dict[str, list[float]] = {"wall / 2-process read": [], "CPU / 2-process read": [],
                                       "wall / 1-process read": []}
+    if args.against:
+        ratios |= {"(against) wall / 2-process read": [], "(against) CPU / 2-process read": []}
     handle, listed = tempfile.mkstemp(suffix=".json")  # the files, for the reading children
     with os.fdopen(handle, "w", encoding="utf-8") as f:
         json.dump([[str(p) for p in group] for group in prepare_groups(args.raw)], f)
@@ -184,19 +195,31 @@ def main() -> None:
         runs = {
             "read, 1 process (pyarrow.csv + calamine)": run_child([*read, "1"]),
             "read, 2 processes (prepare's groups)": run_child([*read, "2"]),
-            "p3k-study prepare": run_child([sys.executable, "-m", "p3k_study", "prepare", "-q",
-                                            "--raw", str(args.raw), "--out", str(args.out)]),
         }
-        one, two, prepare = runs.values()
+        two = runs["read, 2 processes (prepare's groups)"]
+        prepare_command = [sys.executable, "-m", "p3k_study", "prepare", "-q", "--raw",
+                           str(args.raw), "--out", str(args.out)]
+        prepares = {"p3k-study prepare": prepare_command}
+        if args.against:
+            prepares["p3k-study prepare (against)"] = [
+                "env", f"PYTHONPATH={args.against.resolve()}", *prepare_command]
+        for name in sorted(prepares, reverse=attempt % 2 == 0):
+            runs[name] = run_child(prepares[name])
+        prepare = runs["p3k-study prepare"]
         ratios["wall / 2-process read"].append(prepare["wall_s"] / two["wall_s"])
         ratios["CPU / 2-process read"].append(prepare["cpu_s"] / two["cpu_s"])
-        ratios["wall / 1-process read"].append(prepare["wall_s"] / one["wall_s"])
+        ratios["wall / 1-process read"].append(
+            prepare["wall_s"] / runs["read, 1 process (pyarrow.csv + calamine)"]["wall_s"])
+        if args.against:
+            against = runs["p3k-study prepare (against)"]
+            ratios["(against) wall / 2-process read"].append(against["wall_s"] / two["wall_s"])
+            ratios["(against) CPU / 2-process read"].append(against["cpu_s"] / two["cpu_s"])
         tag = f" (run {attempt})" if args.repeat > 1 else ""
         for name, fig in runs.items():
             lines.append(f"{name + tag:<49s} wall {fig['wall_s']:6.1f} s  cpu {fig['cpu_s']:6.1f} s"
                          f"  peak RSS {fig['peak_rss_mb']:5.0f} MB largest process, "
                          f"{fig['tree_rss_mb']:5.0f} MB tree")
-        print("\n".join(lines[-3:]), flush=True)
+        print("\n".join(lines[-len(runs):]), flush=True)
     median = f"median of {args.repeat}: " if args.repeat > 1 else ""
     for name, values in ratios.items():
         lines.append(f"prepare {name}: {median}{statistics.median(values):.2f} (each run "
