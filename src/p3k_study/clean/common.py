@@ -258,14 +258,16 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
     return pd.Series(categorical(pair_of_row, kode_pemda))
 
 
-PERIOD_COLUMNS = ("period_index", "year")
+WHEN_COLUMNS = ("period_index", "year")
+"""The column that says when, in a clean table with periods (`year` in the kinerja table);
+not `schemas.PERIOD_COLUMNS`, the specs of the period columns."""
 
 
 def coexisting_offices(table: pd.DataFrame) -> frozenset[str]:
     """Dictionary unit ids ('<kode_pemda>/<unit_key>' of `match_unit`) under which two offices
     (`office_key` of the unit's name) appear in one period of a clean table; empty for a table
     without periods (the roster)."""
-    period = next((c for c in PERIOD_COLUMNS if c in table.columns), None)
+    period = next((c for c in WHEN_COLUMNS if c in table.columns), None)
     if period is None or table.empty:
         return frozenset()
     offices = _offices(table, period)[1].groupby(["base", period], sort=False)["office"].nunique()
