@@ -1,7 +1,13 @@
-"""Header recognition: alias tables and matching headers to canonical names (read.headers)."""
+"""Header recognition: the alias tables (reference/data/aliases.csv, also the folder names and
+summary labels it holds) and matching headers to canonical names (read.headers)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from p3k_study.clean.common import SUMMARY_LABELS, summary_key
+from p3k_study.prepare.files import FOLDER_KINDS, KINDS, folder_key
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
@@ -9,7 +15,10 @@ from p3k_study.read.headers import (
     canonical_names,
     header_key,
     missing_required,
+    vocabulary,
 )
+
+DATA_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
 
 
 def canonicalise(columns: list[str], kind: str) -> tuple[list[object], dict[str, str]]:
@@ -84,3 +93,50 @@ def test_precedence_holds_in_a_sheet_wider_than_ten_thousand_columns():
     filler = [f"c{i}" for i in range(10_000)]
     _, mapping = canonical_names(["OPD", *filler, "unit_kerja"], ALIASES["pegawai"])
     assert mapping["unit_kerja"] == "unit_kerja" and "OPD" not in mapping
+
+
+def test_every_row_of_the_aliases_file_is_usable():
+    """A row of reference/data/aliases.csv with a mistyped table, a column name that is not one
+    or a name that matches nothing would otherwise be dropped or invent a column silently."""
+    tables = vocabulary()
+    assert set(tables) == {*KINDS, "folder", "summary_row"}
+    assert set(tables["folder"]) == set(KINDS)
+    assert set(tables["summary_row"]) == {"average", "total"}
+    for kind in KINDS:
+        for column, names in tables[kind].items():
+            assert re.fullmatch(r"[a-z][a-z0-9_]*", column), (kind, column)
+            assert all(header_key(name) for name in names), (kind, column)
+    assert all(folder_key(name) for names in tables["folder"].values() for name in names)
+    assert all(label and summary_key(label) == label for label in SUMMARY_LABELS)
+
+
+def test_the_aliases_the_data_format_shows_are_accepted():
+    """The alias tables, folder names and summary labels of docs/data-format.md are all in
+    reference/data/aliases.csv, each for its column, kind or summary rows."""
+    doc = DATA_FORMAT.read_text(encoding="utf-8")
+    shown = 0
+    for section in doc.split("\n## ")[1:]:
+        kinds = list(ALIASES) if section.startswith("Region columns") else [
+            kind for kind in KINDS if section.startswith(f"`{kind}/`")]
+        for table in re.findall(r"^\| column \|.*\n\|[-|]+\n(?:\|.*\n)+", section, re.M):
+            header, _, *rows = table.splitlines()
+            at = [cell.strip() for cell in header.split("|")].index("aliases")
+            for row in rows:
+                cells = row.split("|")
+                columns = re.findall(r"`(\w+)`", cells[1])
+                for name in re.split(r", | / |[()]", cells[at].replace("`% ...`", "")):
+                    if name.strip() in ("", "as above", "also"):
+                        continue
+                    shown += 1
+                    assert all(any(header_key(name) in {header_key(a) for a in [
+                        column, *ALIASES[kind].get(column, [])]} for column in columns)
+                        for kind in kinds), (kinds, columns, name)
+    assert shown > 60
+    folders = doc[doc.index("Folders may also"):doc.index("Files in sub-folders")]
+    named = re.findall(r"((?:`[^`]+/`,?\s)+)(?:are|is)\s`(\w+)/`", folders)
+    assert {kind for _, kind in named} == set(KINDS)
+    for names, kind in named:
+        for name in re.findall(r"`([^`]+)/`", names):
+            assert FOLDER_KINDS.get(folder_key(name)) == kind, name
+    labels = doc[doc.index("`RATA-RATA`"):doc.index("### Duplicates")]
+    assert {summary_key(label) for label in re.findall(r"`([^`]+)`", labels)} <= SUMMARY_LABELS

@@ -52,6 +52,7 @@ from p3k_study.read.headers import (
     canonical_names,
     header_key,
     missing_required,
+    vocabulary,
 )
 from p3k_study.read.sheet import RawSheet
 from p3k_study.reference import match_unit
@@ -306,16 +307,11 @@ def _offices(table: pd.DataFrame, *by: str) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, seen
 
 
-SUMMARY_LABELS: frozenset[str] = frozenset({
-    "rata rata", "rata2", "rerata", "nilai rata rata", "rata rata ikm", "ikm rata rata",
-    "nilai ikm", "nilai ikm rata rata", "nilai rata rata ikm", "ikm", "nilai indeks",
-    "jumlah", "total", "jumlah total", "total jumlah", "grand total", "sub total", "subtotal",
-    "jumlah keseluruhan", "total keseluruhan", "jumlah pegawai", "total pegawai",
-    "average", "mean", "sum",
-})
-"""What an average or total row says in its unit (or name, or region) cell, as `summary_key`
-writes it ('RATA-RATA', 'Nilai IKM:', 'Jumlah Total' -> 'rata rata', 'nilai ikm',
-'jumlah total')."""
+SUMMARY_LABELS: frozenset[str] = frozenset(
+    label for labels in vocabulary()["summary_row"].values() for label in labels)
+"""What an average or total row says in its unit (or name, or region) cell (the 'summary_row'
+rows of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
+'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
 SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nama_pemda")
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
 

@@ -17,25 +17,16 @@ from pathlib import Path
 from p3k_study.config import DatasetMarker, read_dataset_marker
 from p3k_study.errors import DataError
 from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
+from p3k_study.read.headers import vocabulary
 from p3k_study.reference.regions import code_edition
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls"}
 
 FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
-    "pegawai": ("data pegawai", "daftar pegawai", "data asn", "daftar asn", "asn", "roster",
-                "kepegawaian", "simpeg", "sipeg", "daftar nominatif", "nominatif", "staff",
-                "employees"),
-    "jumlah_pegawai": ("jumlah asn", "jml pegawai", "rekap pegawai", "rekap jumlah pegawai",
-                       "rekap asn", "komposisi pegawai", "staff counts", "counts"),
-    "skm": ("survei", "survey", "survei kepuasan masyarakat", "data skm", "jawaban skm",
-            "responden skm", "kuesioner", "kuesioner skm", "answers"),
-    "ikm": ("nilai ikm", "rekap ikm", "hasil ikm", "laporan ikm", "indeks kepuasan masyarakat",
-            "ikm published", "published ikm"),
-    "kinerja": ("sakip", "lakip", "skp", "kinerja unit", "capaian kinerja", "outcomes"),
-}
-"""Folder names accepted for each kind besides the kind itself (the tables of
-docs/data-format.md)."""
+    kind: tuple(names) for kind, names in vocabulary()["folder"].items()}
+"""Folder names accepted for each kind besides the kind itself (the 'folder' rows of
+`reference/data/aliases.csv`)."""
 
 
 def folder_key(name: str) -> str:

@@ -1,7 +1,9 @@
 """Header recognition: aliases and required columns per table kind (the tables of
 docs/data-format.md), and matching a file's headers to canonical names.
 
-`ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself. Matching
+`ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself, read
+from `reference/data/aliases.csv` (`vocabulary`, which also holds the folder names of
+`prepare.files` and the summary-row labels of `clean.common`). Matching
 (`canonical_names`) is case-insensitive and ignores accents, spaces and punctuation, so
 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns;
 a tuple means "one of these" (the region columns, and SKM's periode / tanggal_survei).
@@ -14,107 +16,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cache
 
 from p3k_study.read.sheet import ROW_COLUMN
-from p3k_study.reference.regions import squash
+from p3k_study.reference.regions import _data_csv, squash
 
-REGION_ALIASES: dict[str, list[str]] = {
-    "kode_pemda": [
-        "kode wilayah", "kode kab/kota", "kode kabupaten/kota", "kode daerah", "region code",
-        "kode kabupaten", "kode kota", "kode satker pemda", "kd pemda", "kd wilayah",
-    ],
-    "nama_pemda": [
-        "pemda", "kabupaten/kota", "kab/kota", "nama daerah", "region", "regency/city",
-        "nama kabupaten/kota", "nama kab/kota", "pemerintah daerah", "instansi daerah", "daerah",
-        "nama wilayah", "wilayah", "kabupaten", "kota/kabupaten",
-    ],
-}
 
-UNIT_KERJA = ["opd", "skpd", "perangkat daerah", "unit", "work unit", "unit organisasi",
-              "satuan kerja", "satker", "nama opd", "nama skpd", "nama unit kerja", "instansi"]
-UNIT_LAYANAN = ["unit kerja", "unit", "opd", "unit pelayanan", "nama unit layanan",
-                "unit penyelenggara pelayanan", "skpd", "perangkat daerah", "service unit"]
-PERIODE = ["period", "semester", "triwulan", "tahun", "periode survei", "periode laporan",
-           "periode pengukuran", "year", "quarter"]
+@cache
+def vocabulary() -> dict[str, dict[str, list[str]]]:
+    """`reference/data/aliases.csv` as {table: {column: [alias, ...]}}, in the file's order (the
+    rank of a header alias); a row whose table names several kinds ('skm|ikm') counts for
+    each."""
+    tables: dict[str, dict[str, list[str]]] = {}
+    for names, column, alias in _data_csv("aliases.csv").itertuples(index=False):
+        for table in names.split("|"):
+            tables.setdefault(table, {}).setdefault(column, []).append(alias)
+    return tables
+
 
 SKM_ELEMENTS: tuple[str, ...] = (
     "persyaratan", "prosedur", "waktu", "biaya", "produk",
     "kompetensi", "perilaku", "pengaduan", "sarana",
 )
-
-ALIASES: dict[str, dict[str, list[str]]] = {kind: {**REGION_ALIASES, **table} for kind, table in {
-    "pegawai": {
-        "nip": ["nip/ni pppk", "ni pppk", "nomor induk pegawai", "employee id", "nip baru",
-                "nomor induk", "nip pegawai"],
-        "nama": ["nama pegawai", "name", "employee name", "nama lengkap", "nama asn"],
-        "unit_kerja": UNIT_KERJA,
-        "status": ["status kepegawaian", "jenis pegawai", "employment status", "status pegawai",
-                   "status asn", "jenis kepegawaian", "kedudukan"],
-        "jenis_jabatan": ["jabatan", "jenis tenaga", "job type", "jenis formasi", "formasi"],
-        "tmt": ["tmt pengangkatan", "tmt jabatan", "appointment date", "start date", "tmt cpns",
-                "tmt pppk", "tmt kontrak", "tanggal mulai", "tmt mulai", "tmt awal"],
-        "tanggal_berakhir": ["tmt selesai", "akhir kontrak", "akhir perjanjian kerja", "end date",
-                             "tanggal selesai", "tmt berakhir", "tanggal akhir", "masa berakhir"],
-    },
-    "jumlah_pegawai": {
-        "unit_kerja": UNIT_KERJA,
-        "periode": PERIODE,
-        "jumlah_pns": ["pns", "jml pns", "number of pns"],
-        "jumlah_pppk": ["pppk", "p3k", "jumlah p3k", "jml pppk", "jml p3k", "pppk penuh waktu"],
-        "jumlah_pppk_paruh_waktu": ["pppk paruh waktu", "p3k paruh waktu", "pppk pw",
-                                    "jml pppk paruh waktu"],
-        "jumlah_lainnya": ["non asn", "honorer", "lainnya", "jumlah non asn", "jumlah honorer",
-                           "tenaga honorer", "non pns"],
-        "pppk_baru": ["new pppk", "p3k baru", "jumlah pppk baru", "pengangkatan pppk"],
-    },
-    "skm": {
-        "unit_layanan": UNIT_LAYANAN,
-        "periode": ["periode survei", "period", "semester", "triwulan", "periode survey"],
-        "tanggal_survei": ["tanggal", "tgl survei", "survey date", "tanggal survey", "tgl survey",
-                           "tanggal pengisian", "waktu pengisian", "timestamp", "tgl"],
-        "persyaratan": ["u1", "u1 persyaratan", "requirements", "persyaratan pelayanan"],
-        "prosedur": ["u2", "sistem mekanisme dan prosedur", "procedure", "u2 prosedur",
-                     "u2 sistem mekanisme dan prosedur"],
-        "waktu": ["u3", "waktu penyelesaian", "time", "u3 waktu penyelesaian", "u3 waktu"],
-        "biaya": ["u4", "biaya/tarif", "cost", "u4 biaya/tarif", "u4 biaya", "tarif"],
-        "produk": ["u5", "produk spesifikasi jenis pelayanan", "product", "u5 produk",
-                   "u5 produk spesifikasi jenis pelayanan", "produk layanan"],
-        "kompetensi": ["u6", "kompetensi pelaksana", "competence", "u6 kompetensi pelaksana",
-                       "u6 kompetensi"],
-        "perilaku": ["u7", "perilaku pelaksana", "conduct", "u7 perilaku pelaksana",
-                     "u7 perilaku"],
-        "pengaduan": ["u8", "penanganan pengaduan saran dan masukan", "complaints",
-                      "u8 penanganan pengaduan saran dan masukan", "penanganan pengaduan",
-                      "u8 pengaduan"],
-        "sarana": ["u9", "sarana dan prasarana", "facilities", "u9 sarana dan prasarana",
-                   "u9 sarana"],
-        "populasi": ["jumlah populasi", "population", "populasi pelayanan"],
-    },
-    "ikm": {
-        "unit_layanan": UNIT_LAYANAN,
-        "periode": ["periode survei", "period", "semester", "triwulan", "tahun", "year"],
-        # the converted value (25-100) before the 1-4 index a recap often prints beside it
-        "ikm": ["nilai ikm", "nilai konversi", "ikm konversi", "nilai ikm konversi",
-                "nilai konversi ikm", "konversi", "indeks", "nilai", "ikm unit pelayanan",
-                "nilai skm", "skm", "indeks kepuasan masyarakat", "nilai indeks", "nilai interval",
-                "nrr tertimbang"],
-        "jumlah_responden": ["responden", "respondents", "jml responden", "jumlah sampel",
-                             "sampel"],
-        "mutu": ["kategori", "mutu pelayanan", "category", "kinerja unit pelayanan", "predikat"],
-        "regulasi": ["dasar hukum", "regulation", "peraturan"],
-    },
-    "kinerja": {
-        "unit_kerja": UNIT_KERJA,
-        "periode": PERIODE,
-        "nilai_sakip": ["sakip", "skor sakip", "nilai akip", "nilai lkjip"],
-        "predikat_sakip": ["kategori sakip", "predikat akip"],
-        "skp_sangat_baik": ["sangat baik", "persen sangat baik"],
-        "skp_baik": ["baik", "persen baik"],
-        "skp_butuh_perbaikan": ["butuh perbaikan", "cukup", "persen butuh perbaikan"],
-        "skp_kurang": ["kurang", "persen kurang", "misconduct"],
-        "skp_sangat_kurang": ["sangat kurang", "persen sangat kurang"],
-    },
-}.items()}
 
 REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
 
@@ -125,6 +48,8 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "ikm": [REGION, "unit_layanan", "periode", "ikm"],
     "kinerja": [REGION, "unit_kerja", "periode"],
 }
+
+ALIASES: dict[str, dict[str, list[str]]] = {kind: vocabulary()[kind] for kind in REQUIRED}
 
 FALLBACK_ALIASES: dict[str, frozenset[str]] = {
     "skm": frozenset(f"u{i}" for i in range(1, 10)),
