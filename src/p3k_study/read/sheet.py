@@ -63,15 +63,15 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
 
     `table`: one large_string column per grid column (names unused), an empty cell null; the row
     at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
-    n_rows = table.num_rows
-    if not n_rows or not table.num_columns:
-        return _empty(path, name, **extra)
     cells = grid_cells(table)
     # (column, row); Arrow's is_space is Python's str.isspace, at every code point
-    blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(-1, n_rows)
+    blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(
+        table.num_columns, table.num_rows)
     filled = np.flatnonzero(~blank.all(axis=0))
-    if not len(filled):
-        return _empty(path, name, **extra)
+    if not len(filled):  # no cell with a value (or no cells)
+        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+        return RawSheet(str(path), name, empty, 0, reason="empty: no cells with values",
+                        **extra)  # type: ignore[arg-type]
     widths = (~blank[:, filled[:HEADER_SEARCH_ROWS]]).sum(axis=0)
     position = int(np.argmax(widths >= (int(widths.max()) + 1) // 2))
     header_at = int(filled[position])
@@ -138,13 +138,6 @@ def grid_cells(table: pa.Table) -> pa.ChunkedArray:
 def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty texts ('') as null: the empty cells `build_sheet` takes."""
     return pc.if_else(pc.equal(cells, ""), None, cells)
-
-
-def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
-    """The RawSheet of a sheet without any cell holding a value."""
-    empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-    return RawSheet(str(path), name, empty, 0, reason="empty: no cells with values",
-                    **extra)  # type: ignore[arg-type]
 
 
 def _header_key(cell: str) -> str:

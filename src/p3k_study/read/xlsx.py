@@ -127,8 +127,6 @@ def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
         start = xml.rfind(b"<c", 0, at)
         if start >= 0 and (match := pattern.match(xml, start)) and (
                 ref := _CELL_REF.search(match[1])):
-            column = 0
-            for letter in ref[1]:
-                column = column * 26 + letter - 64
+            column = sum((letter - 64) * 26**k for k, letter in enumerate(reversed(ref[1])))
             cells[(int(ref[2]) - 1, column - 1)] = html.unescape(match[2].decode())
     return cells
