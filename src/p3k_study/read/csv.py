@@ -39,8 +39,7 @@ def read_csv(path: Path) -> RawSheet:
     data = text.encode("utf-8")
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
-    lines = (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")  # LF, CR, CRLF
-             + (not data.endswith((b"\n", b"\r")))) if quoted else 0
+    lines = len(data.splitlines()) if quoted else 0  # split at LF, CR and CRLF
     stray = table is None  # quotes that do not parse, or a quote opened and never closed:
     # a (quoted) cell holding a line break, so fewer records than lines, and the separator
     if table is not None and table.num_rows < lines:
