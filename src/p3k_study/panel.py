@@ -53,25 +53,23 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
     start = date_period_index(roster["tmt"], freq)
     stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
-    # the history: from the first TMT on, also before the window
+    # the history: every TMT (lo..hi), also before or after the window
     lo, hi = int(np.nanmin(start, initial=first)), int(np.nanmax(start, initial=last))
     n_t = hi - lo + 1
-    s = np.clip(start, lo, hi + 1)
     e = np.clip(np.where(np.isnan(stop), hi + 1, stop), lo, hi + 1)
-    ok = ~np.isnan(start) & (s < e)
+    dated = ~np.isnan(start)
+    ok = dated & (start < e)
 
-    def per_cell(at: np.ndarray, rows: np.ndarray, kinds: int = 1) -> np.ndarray:
-        """How many `rows` fall in each (unit, period from lo to hi + 1[, status]) cell."""
-        cell = (codes[rows] * (n_t + 1) + (at[rows] - lo).astype(np.int64)) * kinds
-        return np.bincount(cell + (status[rows] if kinds > 1 else 0),
-                           minlength=len(present) * (n_t + 1) * kinds)
+    def per_cell(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """How many `rows` fall in each (unit, period from lo to hi + 1, status) cell."""
+        cell = (codes[rows] * (n_t + 1) + (at[rows] - lo).astype(np.int64)) * 4 + status[rows]
+        return np.bincount(cell, minlength=len(present) * (n_t + 1) * 4).reshape(
+            len(present), n_t + 1, 4)
 
-    delta = (per_cell(s, ok, 4) - per_cell(e, ok, 4)).reshape(len(present), n_t + 1, 4)
-    stock = np.cumsum(delta, axis=1)[:, :n_t, :]
+    stock = np.cumsum(per_cell(start, ok) - per_cell(e, ok), axis=1)[:, :n_t, :]
     staff = stock.sum(axis=2)
-    hires = per_cell(start, np.isin(status, [1, 2]) & (start >= lo) & (start <= hi)).reshape(
-        len(present), n_t + 1)[:, :n_t]
-    unit, period = np.nonzero(_meets(rule, hires, staff, stock[:, :, 1] + stock[:, :, 2]))
+    hires = per_cell(start, dated)[:, :n_t, 1:3].sum(axis=2)  # PPPK and PPPK_PT
+    unit, period = np.nonzero(_meets(rule, hires, staff, stock[:, :, 1:3].sum(axis=2)))
     present = units.get_indexer(present)
     hits = pd.DataFrame({"unit_id": pd.Categorical.from_codes(present[unit], units),
                          "period_index": lo + period})
