@@ -77,12 +77,11 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     header_at = int(filled[position])
     width = int(np.flatnonzero(~blank[:, header_at:].all(axis=1)).max()) + 1
     header = [table.column(j)[header_at].as_py() or "" for j in range(width)]
-    names: list[str] = []  # blanks become 'column_<n>', repeated names get ' (2)'
+    names = [" ".join(cell.split()) or f"column_{n}" for n, cell in enumerate(header, start=1)]
     seen: Counter[str] = Counter()
-    for number, cell in enumerate(header, start=1):
-        names.append(" ".join(cell.split()) or f"column_{number}")
-        seen[names[-1]] += 1
-        names[-1] += f" ({seen[names[-1]]})" if seen[names[-1]] > 1 else ""
+    for i, written in enumerate(names):  # a name's second time gets ' (2)', and so on
+        seen[written] += 1
+        names[i] += f" ({seen[written]})" if seen[written] > 1 else ""
     rows = filled[position + 1:]
     # data rows are usually consecutive: a slice, not a copy of the text (`take` ~1.5 s national)
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
