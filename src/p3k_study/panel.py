@@ -207,5 +207,4 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     out["unit_function"] = out["unit_function"].fillna("unmatched")
     flags = [column for column in PANEL.columns if column.startswith("flag_")]
     out[flags] = out[flags].astype("boolean").fillna(False)  # a flag not raised is False
-    out = typed(PANEL, out)
-    return sorted_rows(out, ["unit_id", "period_index"])
+    return sorted_rows(typed(PANEL, out), ["unit_id", "period_index"])

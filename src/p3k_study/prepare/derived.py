@@ -29,8 +29,7 @@ def ikm_unit_table(skm: pd.DataFrame, published: pd.DataFrame, config: Config | 
     """`ikm_unit`: IKM per unit and period from answers, else as published (see `ikm.py`).
     `answers`: `ikm.compute_ikm(skm)` when already worked out."""
     config = config or Config()
-    if answers is None:
-        answers = compute_ikm(skm)
+    answers = compute_ikm(skm) if answers is None else answers
     table = combine_ikm(answers, published_ikm(published), disagreement=config.ikm_disagreement)
     table["period"] = period_labels(table["period_index"], config.freq)  # type: ignore[arg-type]
     return table

@@ -246,11 +246,9 @@ class RegionResolver:
         (`NAME_USED`)."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
-            if by_code.kode_pemda is None and name is not None and str(name).strip():
-                by_name = self.from_name(name)
-                if by_name.kode_pemda is not None:
-                    return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
-                                       f"({by_code.reason})", tallies=(NAME_TALLY,))
+            if by_code.kode_pemda is None and (by_name := self.from_name(name)).kode_pemda:
+                return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
+                                   f"({by_code.reason})", tallies=(NAME_TALLY,))
             return by_code
         return self.from_name(name)
 
