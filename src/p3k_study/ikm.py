@@ -81,8 +81,7 @@ def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
     n_pop = np.asarray(population, dtype=float)
     pq = KM_P * (1 - KM_P)
     with np.errstate(invalid="ignore", divide="ignore"):
-        size = KM_CHI2 * n_pop * pq / (KM_D**2 * (n_pop - 1) + KM_CHI2 * pq)
-        size = np.floor(size + 0.5)
+        size = np.floor(KM_CHI2 * n_pop * pq / (KM_D**2 * (n_pop - 1) + KM_CHI2 * pq) + 0.5)
     return np.where(n_pop > 0, size, np.nan)
 
 

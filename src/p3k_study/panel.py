@@ -43,10 +43,9 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
                   freq: Frequency = "semester") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Staff in post per unit and period on the period's last day, and P3K hires per period.
 
-    Returns (stocks, hits): stocks has unit_id (a Categorical of `units`) and period_index for
-    every unit of the roster and every period first..last, with n_pns, n_p3k, n_p3k_part_time,
-    n_other, n_staff, p3k_hires (int64); hits the (unit_id, period_index) of every period of
-    the roster's history, also outside first..last, that meets the cohort `rule`."""
+    Returns (stocks, hits): stocks has `STOCK_COLUMNS` (unit_id a Categorical of `units`) for
+    every unit of the roster and every period first..last; hits the (unit_id, period_index) of
+    every period of the roster's history, also outside first..last, that meets `rule`."""
     codes, present = pd.factorize(roster["unit_id"], sort=True)
     status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS)).codes
     status = np.where(status < 0, 3, status)  # unknown status counts as other

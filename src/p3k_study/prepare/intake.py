@@ -44,11 +44,10 @@ def stage(what: str, files: Sequence[str] = ()) -> Iterator[None]:
 
 @dataclass
 class Cleaned:
-    """A clean table from all files of one kind, its rejects, and per-file input facts; then
-    what `prepare.derived.derive` finds in the table alone (None where the kind gives nothing):
-    `seen` (`unit_names_seen`, the kinds of `UNIT_SOURCES`), `answers` (`ikm.compute_ikm` of
-    the SKM answers), `staff` (the roster as written: sorted, checked against its schema,
-    masked), `scrubber` (the roster's `clean.privacy.Scrubber`, for every output) and `offices`
+    """A clean table from all files of one kind, its rejects, per-file input facts, and what
+    `prepare.derived.derive` finds in the table alone (None where the kind gives nothing):
+    `seen` (`unit_names_seen`), `answers` (`ikm.compute_ikm`), `staff` (the roster as written:
+    sorted, schema-checked, masked), `scrubber` (the roster's, for every output) and `offices`
     (`clean.common.coexisting_offices`)."""
 
     kind: str
