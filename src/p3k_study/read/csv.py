@@ -39,9 +39,8 @@ def read_csv(path: Path) -> RawSheet:
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
     lines = len(data.splitlines()) if quoted else 0  # split at LF, CR and CRLF
-    stray = table is None  # quotes that do not parse, or a quote opened and never closed:
-    # a (quoted) cell holding a line break, so fewer records than lines, and the separator
-    if table is not None and table.num_rows < lines:
+    stray = table is None  # quotes that do not parse, or a quote never closed (module docstring)
+    if table is not None and table.num_rows < lines:  # so some cell holds a line break
         cells = grid_cells(table)
         breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
         stray = bool(pc.any(pc.and_(breaks, pc.match_substring(cells, separator))).as_py())
