@@ -69,7 +69,9 @@ def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False
     header = SEPARATOR.join(quote(str(c)) for c in table.columns)
     if len(table.columns) == 1:  # csv writes a lone empty field as '""'
         header, rows = header or '""', pc.if_else(pc.equal(rows, ""), '""', rows)
-    lines = pa.concat_arrays([pa.array([header], pa.large_string()), rows,
-                              pa.array([""], pa.large_string())])  # a '\n' after the last row
-    every = pa.LargeListArray.from_arrays([0, len(lines)], lines)
-    Path(path).write_bytes(pc.binary_join(every, pa.scalar("\n", pa.large_string()))[0].as_buffer())
+    with open(path, "wb") as handle:
+        handle.write((header + "\n").encode())
+        if len(rows):  # every row and a '\n' after each, joined by Arrow
+            every = pa.LargeListArray.from_arrays([0, len(rows)], rows)
+            handle.write(pc.binary_join(every, pa.scalar("\n", pa.large_string()))[0].as_buffer())
+            handle.write(b"\n")
