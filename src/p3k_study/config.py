@@ -63,16 +63,13 @@ class Config:
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
         """Defaults overridden by P3K_STUDY_SALT and P3K_STUDY_REFERENCE_DATE."""
         env = os.environ if environ is None else environ
-        kwargs: dict[str, object] = {}
-        if env.get(ENV_SALT):
-            kwargs["salt"] = env[ENV_SALT]
-        if env.get(ENV_REFERENCE_DATE):
-            try:
-                kwargs["reference_date"] = dt.date.fromisoformat(env[ENV_REFERENCE_DATE].strip())
-            except ValueError as error:
-                raise UserError(f"{ENV_REFERENCE_DATE}={env[ENV_REFERENCE_DATE]!r} is not a date "
-                                "in the format YYYY-MM-DD (e.g. 2026-01-15)") from error
-        return cls(**kwargs)  # type: ignore[arg-type]
+        written = env.get(ENV_REFERENCE_DATE)
+        try:
+            date = dt.date.fromisoformat(written.strip()) if written else None
+        except ValueError as error:
+            raise UserError(f"{ENV_REFERENCE_DATE}={written!r} is not a date in the format "
+                            "YYYY-MM-DD (e.g. 2026-01-15)") from error
+        return cls(salt=env.get(ENV_SALT) or None, reference_date=date)
 
     @property
     def effective_salt(self) -> str:
@@ -114,9 +111,8 @@ def read_dataset_marker(raw: Path) -> DatasetMarker:
     marker = Path(raw) / DATASET_MARKER
     if not marker.is_file():
         readme = Path(raw) / "README.md"
-        first = (readme.read_text(encoding="utf-8", errors="replace").lstrip().splitlines()[:1]
-                 if readme.is_file() else [])
-        return DatasetMarker(synthetic=bool(first) and first[0].startswith("# SYNTHETIC"))
+        text = readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else ""
+        return DatasetMarker(synthetic=text.lstrip().startswith("# SYNTHETIC"))
     example = 'an object such as {"reference_date": "2026-01-15", "synthetic": false}'
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))

@@ -49,20 +49,17 @@ def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarra
     return np.cumsum(np.asarray(nrr, dtype=float), axis=-1)[..., -1] / elements * 25.0
 
 
-def category(ikm: pd.Series | np.ndarray | float, regulation: str | pd.Series = REGULATION_2017
-             ) -> pd.Series:
+def category(ikm: pd.Series, regulation: str | pd.Series = REGULATION_2017) -> pd.Series:
     """Quality category A-D by lower bounds of the regulation (per row when a Series)."""
-    values = pd.Series(np.atleast_1d(np.asarray(ikm, dtype=float)),
-                       index=ikm.index if isinstance(ikm, pd.Series) else None)
-    regs = (regulation.reindex(values.index) if isinstance(regulation, pd.Series)
-            else pd.Series(regulation, index=values.index)).fillna(REGULATION_2017).to_numpy()
-    v = values.to_numpy() + EDGE_TOLERANCE
+    regs = (regulation.reindex(ikm.index) if isinstance(regulation, pd.Series)
+            else pd.Series(regulation, index=ikm.index)).fillna(REGULATION_2017).to_numpy()
+    v = np.asarray(ikm, dtype=float) + EDGE_TOLERANCE
     out = np.full(len(v), None, dtype=object)
     for reg, bounds in BOUNDS.items():
         rows = (regs == reg) & ~np.isnan(v)
         grades = np.select([v >= bound for bound, _ in bounds], [c for _, c in bounds], "D")
         out[rows] = grades[rows]
-    return pd.Series(out, index=values.index, dtype="string")
+    return pd.Series(out, index=ikm.index, dtype="string")
 
 
 def parse_category(values: pd.Series) -> pd.Series:
@@ -84,8 +81,7 @@ def krejcie_morgan(population: pd.Series | np.ndarray | float) -> np.ndarray:
     n_pop = np.asarray(population, dtype=float)
     pq = KM_P * (1 - KM_P)
     with np.errstate(invalid="ignore", divide="ignore"):
-        size = KM_CHI2 * n_pop * pq / (KM_D**2 * (n_pop - 1) + KM_CHI2 * pq)
-        size = np.floor(size + 0.5)
+        size = np.floor(KM_CHI2 * n_pop * pq / (KM_D**2 * (n_pop - 1) + KM_CHI2 * pq) + 0.5)
     return np.where(n_pop > 0, size, np.nan)
 
 
@@ -95,8 +91,7 @@ IKM_UNIT_KEYS = ["unit_id", "period_index"]
 def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     """IKM per unit and period from clean SKM answers (one row per respondent).
 
-    A respondent counts only with every element answered (module docstring): a row with a
-    missing score is left out of every NRR and of `respondents`, as the cleaner rejects it.
+    Only complete answers count (module docstring): not in any NRR, nor in `respondents`.
 
     Returns unit_id, period_index, nrr_<element> for each element, respondents, population
     (largest stated; NaN if none), ikm (unrounded), period (missing when `skm` has none), regulation

@@ -43,35 +43,32 @@ def roster_stocks(roster: pd.DataFrame, units: pd.Index, first: int, last: int, 
                   freq: Frequency = "semester") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Staff in post per unit and period on the period's last day, and P3K hires per period.
 
-    Returns (stocks, hits): stocks has unit_id (a Categorical of `units`) and period_index for
-    every unit of the roster and every period first..last, with n_pns, n_p3k, n_p3k_part_time,
-    n_other, n_staff, p3k_hires (int64); hits the (unit_id, period_index) of every period of
-    the roster's history, also outside first..last, that meets the cohort `rule`."""
+    Returns (stocks, hits): stocks has `STOCK_COLUMNS` (unit_id a Categorical of `units`) for
+    every unit of the roster and every period first..last; hits the (unit_id, period_index) of
+    every period of the roster's history, also outside first..last, that meets `rule`."""
     codes, present = pd.factorize(roster["unit_id"], sort=True)
     status = pd.Categorical(roster["status"].astype(str), categories=list(STATUS_COLUMNS)).codes
     status = np.where(status < 0, 3, status)  # unknown status counts as other
     start = date_period_index(roster["tmt"], freq)
     stop = (date_period_index(roster["tanggal_berakhir"], freq) if "tanggal_berakhir" in roster
             else np.full(len(roster), np.nan))
-    # the history: from the first TMT on, also before the window
+    # the history: every TMT (lo..hi), also before or after the window
     lo, hi = int(np.nanmin(start, initial=first)), int(np.nanmax(start, initial=last))
     n_t = hi - lo + 1
-    s = np.clip(start, lo, hi + 1)
     e = np.clip(np.where(np.isnan(stop), hi + 1, stop), lo, hi + 1)
-    ok = ~np.isnan(start) & (s < e)
+    dated = ~np.isnan(start)
+    ok = dated & (start < e)
 
-    def per_cell(at: np.ndarray, rows: np.ndarray, kinds: int = 1) -> np.ndarray:
-        """How many `rows` fall in each (unit, period from lo to hi + 1[, status]) cell."""
-        cell = (codes[rows] * (n_t + 1) + (at[rows] - lo).astype(np.int64)) * kinds
-        return np.bincount(cell + (status[rows] if kinds > 1 else 0),
-                           minlength=len(present) * (n_t + 1) * kinds)
+    def per_cell(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """How many `rows` fall in each (unit, period from lo to hi + 1, status) cell."""
+        cell = (codes[rows] * (n_t + 1) + (at[rows] - lo).astype(np.int64)) * 4 + status[rows]
+        return np.bincount(cell, minlength=len(present) * (n_t + 1) * 4).reshape(
+            len(present), n_t + 1, 4)
 
-    delta = (per_cell(s, ok, 4) - per_cell(e, ok, 4)).reshape(len(present), n_t + 1, 4)
-    stock = np.cumsum(delta, axis=1)[:, :n_t, :]
+    stock = np.cumsum(per_cell(start, ok) - per_cell(e, ok), axis=1)[:, :n_t, :]
     staff = stock.sum(axis=2)
-    hires = per_cell(start, np.isin(status, [1, 2]) & (start >= lo) & (start <= hi)).reshape(
-        len(present), n_t + 1)[:, :n_t]
-    unit, period = np.nonzero(_meets(rule, hires, staff, stock[:, :, 1] + stock[:, :, 2]))
+    hires = per_cell(start, dated)[:, :n_t, 1:3].sum(axis=2)  # PPPK and PPPK_PT
+    unit, period = np.nonzero(_meets(rule, hires, staff, stock[:, :, 1:3].sum(axis=2)))
     present = units.get_indexer(present)
     hits = pd.DataFrame({"unit_id": pd.Categorical.from_codes(present[unit], units),
                          "period_index": lo + period})
@@ -209,5 +206,4 @@ def _finish(panel: pd.DataFrame, freq: Frequency) -> pd.DataFrame:
     out["unit_function"] = out["unit_function"].fillna("unmatched")
     flags = [column for column in PANEL.columns if column.startswith("flag_")]
     out[flags] = out[flags].astype("boolean").fillna(False)  # a flag not raised is False
-    out = typed(PANEL, out)
-    return sorted_rows(out, ["unit_id", "period_index"])
+    return sorted_rows(typed(PANEL, out), ["unit_id", "period_index"])

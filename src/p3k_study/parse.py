@@ -148,7 +148,8 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
 _ID_FORM = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
 _EN_FORM = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
-_CURRENCY = re.compile(r"(?:[rR][pP]|[iI][dD][rR])\.?")
+_SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.DOTALL)
+"""A sign, a currency, a sign: 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not."""
 _DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
 DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
 """A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
@@ -161,14 +162,10 @@ def _read_number(text: str) -> tuple[str | None, float, float]:
     alike, or scientific notation: both readings are the value) or None (not a number)."""
     t = text.replace(" ", "").replace("'", "").removesuffix("%")
     in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
-    t = (t[1:-1] if in_parentheses else t).replace("\u2212", "-")
-    sign = t[:1] if t[:1] in ("+", "-") else ""
-    t = t[len(sign):]
-    if currency := _CURRENCY.match(t):  # 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not
-        t = t[currency.end():]
-    negative = in_parentheses or sign == "-" or (sign == "" and t.startswith("-"))
-    t = _DASH_SUFFIX.sub("", t[1:] if t[:1] in ("+", "-") else t)
-    factor = -1.0 if negative else 1.0
+    sign, then, t = _SIGNS.fullmatch(  # type: ignore[union-attr]
+        (t[1:-1] if in_parentheses else t).replace("\u2212", "-")).groups()
+    factor = -1.0 if in_parentheses or (sign or then) == "-" else 1.0
+    t = _DASH_SUFFIX.sub("", t)
     if _SCIENTIFIC.fullmatch(t):
         value = float(t.replace(",", ".")) * factor
         return "neutral", value, value

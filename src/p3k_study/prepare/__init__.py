@@ -36,7 +36,7 @@ from p3k_study.clean.common import separate_offices
 from p3k_study.clean.ledger import empty_rejects, sort_rejects
 from p3k_study.config import Config, check_salt, read_dataset_marker, resolve_reference_date
 from p3k_study.panel import build_panel
-from p3k_study.prepare.derived import Derived, build_units, derive, ikm_unit_table
+from p3k_study.prepare.derived import build_units, derive, ikm_unit_table
 from p3k_study.prepare.files import KINDS, dataset_files, ignored_warning
 from p3k_study.prepare.intake import Cleaned, clean_kinds, stage
 from p3k_study.prepare.summary import format_summary, summarise
@@ -73,18 +73,15 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
                                   ignored_warning(found.ignored)) if text]
 
     done: dict[str, Cleaned] = {}
-    derived: dict[str, Derived] = {}
     with stage("reading and cleaning the raw files", [str(raw)]):
         for cleaned in clean_kinds(raw, config, reference_date, progress, dataset=found):
-            done[cleaned.kind] = cleaned
-            derived[cleaned.kind] = derive(cleaned, config)  # while the workers clean the rest
+            done[cleaned.kind] = derive(cleaned, config)  # while the workers clean the rest
     with stage("keeping offices that exist side by side apart", [str(raw)]):
-        split = frozenset().union(*(d.offices for d in derived.values()))
+        split = frozenset().union(*(cleaned.offices for cleaned in done.values()))
         for kind, cleaned in done.items():  # offices side by side in one kind: apart in all
             table = separate_offices(cleaned.table, split)
             if table is not cleaned.table:
-                done[kind] = replace(cleaned, table=table)
-                derived[kind] = derive(done[kind], config)
+                done[kind] = derive(replace(cleaned, table=table), config)
     roster, counts, skm, published, kinerja = (done[kind] for kind in KINDS)
     if not skm.files and not published.files:
         warnings.append("no survey data (skm/ or ikm/): the panel has no IKM")
@@ -94,16 +91,15 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if progress:
         print("  computing IKM, units and the panel", file=sys.stderr, flush=True)
     with stage("computing IKM per unit and period", inputs):
-        ikm_unit = ikm_unit_table(skm.table, published.table, config,
-                                  answers=derived["skm"].answers)
+        ikm_unit = ikm_unit_table(skm.table, published.table, config, answers=skm.answers)
     with stage("building the unit list", inputs):
         units = build_units(roster.table, counts.table, skm.table, published.table, freq,
-                            seen={kind: d.seen for kind, d in derived.items()})
+                            seen={kind: c.seen for kind, c in done.items()})
     with stage("building the panel", inputs):
         panel = build_panel(roster.table, ikm_unit, units, freq,  # type: ignore[arg-type]
                             config.cohort_rule, counts=counts.table)
     tables = {
-        "staff": derived["pegawai"].staff,
+        "staff": roster.staff,
         "ikm_unit": ikm_unit,
         "units": units,
         "panel": panel,
@@ -116,11 +112,10 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
     if kinerja.files:
         tables["kinerja"] = sorted_rows(kinerja.table, ["unit_id", "year", "source_file", "row"])
     with stage("masking personal data in the outputs", inputs):  # the staff's in `derive`
-        scrubber = derived["pegawai"].scrubber
-        tables = {name: table if name == "staff" else scrubber.table(table)
+        tables = {name: table if name == "staff" else roster.scrubber.table(table)
                   for name, table in tables.items()}
     with stage("writing the cleaning summary", inputs):
-        summary = scrubber.anything(summarise(
+        summary = roster.scrubber.anything(summarise(
             cleaned, tables, raw=raw, config=config, reference_date=reference_date,
             reference_source=reference_source, warnings=warnings, dataset=found))
     with stage("writing the processed tables", [str(out)]):

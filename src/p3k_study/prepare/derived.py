@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,10 +15,12 @@ from p3k_study.clean.common import coexisting_offices
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config
 from p3k_study.ikm import combine_ikm, compute_ikm, published_ikm
+from p3k_study.panel import date_period_index
 from p3k_study.periods import period_labels
 from p3k_study.prepare.files import KINDS
 from p3k_study.prepare.intake import Cleaned, stage
 from p3k_study.prepare.write import validate
+from p3k_study.reference import load_regions
 from p3k_study.schemas import UNIT_COLUMNS, UNITS, sorted_rows, typed
 
 
@@ -27,8 +29,7 @@ def ikm_unit_table(skm: pd.DataFrame, published: pd.DataFrame, config: Config | 
     """`ikm_unit`: IKM per unit and period from answers, else as published (see `ikm.py`).
     `answers`: `ikm.compute_ikm(skm)` when already worked out."""
     config = config or Config()
-    if answers is None:
-        answers = compute_ikm(skm)
+    answers = compute_ikm(skm) if answers is None else answers
     table = combine_ikm(answers, published_ikm(published), disagreement=config.ikm_disagreement)
     table["period"] = period_labels(table["period_index"], config.freq)  # type: ignore[arg-type]
     return table
@@ -41,8 +42,6 @@ def unit_names_seen(table: pd.DataFrame, source: str, freq: str = "semester"
                     ) -> pd.DataFrame | None:
     """The distinct (unit, name, recency) of one clean table, its last row of each, for
     `build_units` (None when the table is empty)."""
-    from p3k_study.panel import date_period_index
-
     if table.empty:
         return None
     recency = (date_period_index(table["tmt"], freq) if "tmt" in table
@@ -63,8 +62,6 @@ def build_units(
     period (roster: period of the latest TMT), the longest one not written in capitals only
     (full names beat abbreviations like 'Dinkes'). `seen`: `unit_names_seen` per source when
     already worked out."""
-    from p3k_study.reference import load_regions
-
     seen = seen or {}
     parts = [seen[source] if source in seen else unit_names_seen(table, source, freq)
              for source, table in zip(UNIT_SOURCES, (roster, counts, skm, published),
@@ -97,23 +94,9 @@ def _listed(texts: pd.Series, groups: pd.Series, separator: str) -> pd.Series:
     return joined.str.removeprefix(separator)
 
 
-@dataclass(frozen=True)
-class Derived:
-    """What `derive` found for one kind (None where the kind gives nothing): `seen`
-    (`unit_names_seen`, the kinds of `UNIT_SOURCES`), `answers` (`ikm.compute_ikm` of the SKM
-    answers), `staff` (the roster as written: sorted, checked against its schema, masked),
-    `scrubber` (the roster's `clean.privacy.Scrubber`, for every output) and `offices`
-    (`clean.common.coexisting_offices`)."""
-
-    seen: pd.DataFrame | None = None
-    answers: pd.DataFrame | None = None
-    staff: pd.DataFrame | None = None
-    scrubber: Scrubber | None = None
-    offices: frozenset[str] = frozenset()
-
-
-def derive(cleaned: Cleaned, config: Config) -> Derived:
-    """What needs the clean table of one kind only."""
+def derive(cleaned: Cleaned, config: Config) -> Cleaned:
+    """`cleaned` with what needs its clean table alone (`Cleaned.seen`, `answers`, `staff`,
+    `scrubber`, `offices`)."""
     with stage(f"summarising the clean {cleaned.kind} table", list(cleaned.files)):
         seen = (unit_names_seen(cleaned.table, cleaned.kind, config.freq)
                 if cleaned.kind in UNIT_SOURCES else None)
@@ -124,4 +107,5 @@ def derive(cleaned: Cleaned, config: Config) -> Derived:
             staff = scrubber.table(validate("staff", sorted_rows(
                 cleaned.table, ["unit_id", "employee_id", "tmt", "source_file", "row"])))
         offices = coexisting_offices(cleaned.table)
-    return Derived(seen, answers, staff, scrubber, offices)
+    return replace(cleaned, seen=seen, answers=answers, staff=staff, scrubber=scrubber,
+                   offices=offices)

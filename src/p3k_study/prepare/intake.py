@@ -22,9 +22,11 @@ from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.common import Part, finish
+from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config
 from p3k_study.errors import StageError, UserError
 from p3k_study.prepare.files import KINDS, DatasetFiles, dataset_files
+from p3k_study.read import read_table
 from p3k_study.reference.regions import region_resolver
 
 
@@ -42,7 +44,11 @@ def stage(what: str, files: Sequence[str] = ()) -> Iterator[None]:
 
 @dataclass
 class Cleaned:
-    """A clean table from all files of one kind, its rejects, and per-file input facts."""
+    """A clean table from all files of one kind, its rejects, per-file input facts, and what
+    `prepare.derived.derive` finds in the table alone (None where the kind gives nothing):
+    `seen` (`unit_names_seen`), `answers` (`ikm.compute_ikm`), `staff` (the roster as written:
+    sorted, schema-checked, masked), `scrubber` (the roster's, for every output) and `offices`
+    (`clean.common.coexisting_offices`)."""
 
     kind: str
     table: pd.DataFrame
@@ -51,6 +57,11 @@ class Cleaned:
     """{source file: {encoding, separator, sheets, notes}} (`clean.common.finish`)."""
     names: frozenset[str] = frozenset()
     """The roster's personal names (`Part.names`), masked in every output."""
+    seen: pd.DataFrame | None = None
+    answers: pd.DataFrame | None = None
+    staff: pd.DataFrame | None = None
+    scrubber: Scrubber | None = None
+    offices: frozenset[str] = frozenset()
 
 
 PARALLEL_MIN_FILES = 16
@@ -65,8 +76,6 @@ groups last (they even out the workers' finishing times)."""
 def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, Any]) -> Part:
     """Read and clean some files of one kind (in a worker process). An unexpected
     failure ends in one `StageError` naming the file that causes it (each is cleaned alone)."""
-    from p3k_study.read import read_table
-
     names = [path.relative_to(raw).as_posix() for path in paths]
     by_file = []
     for path, name in zip(paths, names, strict=True):

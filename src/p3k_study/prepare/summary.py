@@ -108,13 +108,11 @@ def format_summary(summary: dict[str, Any]) -> str:
              for name, rec in summary["files"].items()]
     rows.append(("total", "", *(str(summary["totals"][k]) for k in SIZES), ""))
     widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
-    lines = []
-    for i, r in enumerate(rows):
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]),
-                 *(c.rjust(w) for c, w in zip(r[2:5], widths[2:5], strict=True)), r[5]]
-        lines.append("  ".join(cells).rstrip())
-        if i in (0, len(rows) - 2):
-            lines.append("  ".join("-" * w for w in widths))
+    align = (str.ljust, str.ljust, str.rjust, str.rjust, str.rjust, str.ljust)
+    lines = ["  ".join(a(c, w) for a, c, w in zip(align, r, widths, strict=True)).rstrip()
+             for r in rows]
+    rule = "  ".join("-" * w for w in widths)  # under the header and above the total
+    lines[1:-1] = [rule, *lines[1:-1], rule] if len(rows) > 2 else [rule]
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
         lines += ["", "Rejected rows by reason (details in rejects.csv):"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,11 +38,9 @@ def read_csv(path: Path) -> RawSheet:
     data = text.encode("utf-8")
     quoted = b'"' in data
     table = _records(data, separator, fields, quoted=quoted)
-    lines = (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")  # LF, CR, CRLF
-             + (not data.endswith((b"\n", b"\r")))) if quoted else 0
-    stray = table is None  # quotes that do not parse, or a quote opened and never closed:
-    # a (quoted) cell holding a line break, so fewer records than lines, and the separator
-    if table is not None and table.num_rows < lines:
+    lines = len(data.splitlines()) if quoted else 0  # split at LF, CR and CRLF
+    stray = table is None  # quotes that do not parse, or a quote never closed (module docstring)
+    if table is not None and table.num_rows < lines:  # so some cell holds a line break
         cells = grid_cells(table)
         breaks = pc.or_(pc.match_substring(cells, "\n"), pc.match_substring(cells, "\r"))
         stray = bool(pc.any(pc.and_(breaks, pc.match_substring(cells, separator))).as_py())
@@ -103,17 +100,14 @@ def sniff(lines: Iterable[str]) -> tuple[str, int]:
     non-empty lines into the same number of fields most consistently (counting outside
     quotes), and that number. (',', 1) if none appears."""
     sample = [_QUOTED.sub("", line) for line in [x for x in lines if x.strip()][:SNIFF_LINES]]
-    best, best_score = ",", (0.0, 0)
-    for separator in SEPARATORS:
+
+    def score(separator: str) -> tuple[float, int]:  # (share of lines with the mode, the mode)
         counts = [line.count(separator) for line in sample]
-        nonzero = [c for c in counts if c]
-        if not nonzero:
-            continue
-        mode, _ = Counter(nonzero).most_common(1)[0]
-        score = (sum(c == mode for c in counts) / len(counts), mode)
-        if score > best_score:
-            best, best_score = separator, score
-    return best, best_score[1] + 1
+        mode = max(dict.fromkeys(c for c in counts if c), key=counts.count, default=0)
+        return (sum(c == mode for c in counts) / len(counts), mode) if mode else (0.0, 0)
+
+    best = max(SEPARATORS, key=score)  # the first of the best
+    return (best, score(best)[1] + 1) if score(best)[1] else (",", 1)
 
 
 def _records(data: bytes, separator: str, fields: int, *, quoted: bool) -> pa.Table | None:

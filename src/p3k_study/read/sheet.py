@@ -63,26 +63,25 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
 
     `table`: one large_string column per grid column (names unused), an empty cell null; the row
     at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
-    n_rows = table.num_rows
-    if not n_rows or not table.num_columns:
-        return _empty(path, name, **extra)
     cells = grid_cells(table)
     # (column, row); Arrow's is_space is Python's str.isspace, at every code point
-    blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(-1, n_rows)
+    blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(
+        table.num_columns, table.num_rows)
     filled = np.flatnonzero(~blank.all(axis=0))
-    if not len(filled):
-        return _empty(path, name, **extra)
+    if not len(filled):  # no cell with a value (or no cells)
+        empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
+        return RawSheet(str(path), name, empty, 0, reason="empty: no cells with values",
+                        **extra)  # type: ignore[arg-type]
     widths = (~blank[:, filled[:HEADER_SEARCH_ROWS]]).sum(axis=0)
     position = int(np.argmax(widths >= (int(widths.max()) + 1) // 2))
     header_at = int(filled[position])
     width = int(np.flatnonzero(~blank[:, header_at:].all(axis=1)).max()) + 1
     header = [table.column(j)[header_at].as_py() or "" for j in range(width)]
-    names: list[str] = []  # blanks become 'column_<n>', repeated names get ' (2)'
+    names = [" ".join(cell.split()) or f"column_{n}" for n, cell in enumerate(header, start=1)]
     seen: Counter[str] = Counter()
-    for number, cell in enumerate(header, start=1):
-        names.append(" ".join(cell.split()) or f"column_{number}")
-        seen[names[-1]] += 1
-        names[-1] += f" ({seen[names[-1]]})" if seen[names[-1]] > 1 else ""
+    for i, written in enumerate(names):  # a name's second time gets ' (2)', and so on
+        seen[written] += 1
+        names[i] += f" ({seen[written]})" if seen[written] > 1 else ""
     rows = filled[position + 1:]
     # data rows are usually consecutive: a slice, not a copy of the text (`take` ~1.5 s national)
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
@@ -138,13 +137,6 @@ def grid_cells(table: pa.Table) -> pa.ChunkedArray:
 def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty texts ('') as null: the empty cells `build_sheet` takes."""
     return pc.if_else(pc.equal(cells, ""), None, cells)
-
-
-def _empty(path: Path, name: str | None, **extra: object) -> RawSheet:
-    """The RawSheet of a sheet without any cell holding a value."""
-    empty = pd.DataFrame({ROW_COLUMN: pd.Series([], dtype="int64")})
-    return RawSheet(str(path), name, empty, 0, reason="empty: no cells with values",
-                    **extra)  # type: ignore[arg-type]
 
 
 def _header_key(cell: str) -> str:

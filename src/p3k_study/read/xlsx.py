@@ -50,8 +50,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
         for name in names:
             try:
                 values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                part = parts.get(name, "")
-                xml = archive.read(part) if part in archive.NameToInfo else b""
+                xml = archive.read(parts[name]) if parts.get(name) in archive.NameToInfo else b""
             except unreadable as error:
                 raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
                                      f"{error})") from error
@@ -81,8 +80,8 @@ def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
     sheet column (`build_sheet`'s table): `cell_text` of every cell, exact cells written over.
 
     Not `cell_text` per cell, a Python loop that dominated reading: text cells go to Arrow as
-    they are, other values through `cell_text` once per distinct value (floats, most cells,
-    found distinct by Arrow's dictionary encoding)."""
+    they are, floats (most other cells) through `cell_text` once per distinct value (found by
+    Arrow's dictionary encoding), the few others (dates, integers, booleans) one by one."""
     n_rows, width = len(values), len(values[0]) if values else 0
     flat = np.array(values, dtype=object).reshape(n_rows, width).T.ravel()  # column after column
     types = np.fromiter(map(type, flat), dtype=object, count=len(flat))
@@ -92,9 +91,7 @@ def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
     flat[is_float] = np.array([*map(cell_text, floats.dictionary.to_pylist())], dtype=object)[
         floats.indices.to_numpy()]
     other = np.flatnonzero(~is_float & np.not_equal(types, str))
-    keys = list(zip(types[other], flat[other], strict=True))  # True and 1 are two texts
-    texts = {key: cell_text(key[1]) for key in set(keys)}
-    flat[other] = [texts[key] for key in keys]
+    flat[other] = [cell_text(value) for value in flat[other]]
     # calamine's grid holds every cell of the XML, error cells as '': exact cells fall inside
     for (r, c), text in _exact_cells(xml, bool((np.abs(numbers) >= 1e15).any())).items():
         flat[c * n_rows + r] = text
@@ -127,8 +124,6 @@ def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
         start = xml.rfind(b"<c", 0, at)
         if start >= 0 and (match := pattern.match(xml, start)) and (
                 ref := _CELL_REF.search(match[1])):
-            column = 0
-            for letter in ref[1]:
-                column = column * 26 + letter - 64
+            column = sum((letter - 64) * 26**k for k, letter in enumerate(reversed(ref[1])))
             cells[(int(ref[2]) - 1, column - 1)] = html.unescape(match[2].decode())
     return cells

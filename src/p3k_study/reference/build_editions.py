@@ -74,12 +74,6 @@ def _written(name: str) -> tuple[str | None, str]:
     return jenis, bare.casefold()
 
 
-def _kind(old: str, new: str) -> str:
-    """'name' when the letters differ, 'spelling' when only spaces or hyphens do."""
-    (jo, bo), (jn, bn) = _written(old), _written(new)
-    return "spelling" if jo == jn and squash(bo) == squash(bn) else "name"
-
-
 def crosswalk(lists: list[tuple[str, str, dict[str, str], dict[str, str]]]) -> pd.DataFrame:
     """Rows (old_code, old_name, edition, new_code, new_name, decree, change) from lists
     (label, decree, provinces, regions), oldest first: one row per code of an older list whose
@@ -101,8 +95,9 @@ def crosswalk(lists: list[tuple[str, str, dict[str, str], dict[str, str]]]) -> p
                 raise ValueError(f"province {province} is new in the list of {decree}: add the "
                                  "law that formed it to PROVINCE_LAWS")
             kinds = [] if heir == code else ["split" if split else "code"]
-            if _written(a[code]) != _written(b[heir]):
-                kinds.append(_kind(a[code], b[heir]))
+            (jo, bo), (jn, bn) = _written(a[code]), _written(b[heir])
+            if (jo, bo) != (jn, bn):  # 'spelling' when only spaces or hyphens differ
+                kinds.append("spelling" if jo == jn and squash(bo) == squash(bn) else "name")
             step[code] = (heir, "+".join(kinds),
                           f"{decree}; {PROVINCE_LAWS[province]}" if split else decree)
         if unplaced := new - {heir for heir, _, _ in step.values()}:

@@ -181,15 +181,11 @@ class RegionResolver:
         self._moved: dict[str, dict[str, tuple[str, str]]] = {  # edition -> old -> (new, why)
             e: dict(zip(rows["old_code"], zip(rows["new_code"], rows["decree"], strict=True),
                         strict=True)) for e, rows in moved.groupby("edition")}
-        # old code -> today's codes in any edition; per edition, its codes and today's they became
+        # old code -> today's codes in any edition; the codes of `edition`'s list: its old codes
+        # and today's codes that no other code of it became
         self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
-        self._listed = {e: set(rows) for e, rows in xwalk.groupby("edition")["old_code"]}
-        self._later = {e: set(new) for e, new in moved.groupby("edition")["new_code"]}
-
-    def in_edition(self, code: str, edition: str) -> bool:
-        """Whether `code` is a kabupaten/kota code of `edition`'s list."""
-        return code in self._listed.get(edition, ()) or (
-            code in self._names and code not in self._later.get(edition, ()))
+        self._in_edition = set(xwalk.loc[xwalk["edition"] == edition, "old_code"]) | (
+            set(self._names) - set(moved.loc[moved["edition"] == edition, "new_code"]))
 
     def _mapped(self, code: str, new: str, edition: str | None, extra: tuple[str, ...] = ()
                 ) -> RegionMatch:
@@ -211,7 +207,7 @@ class RegionResolver:
         if not m:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
-        if self.edition is not None and self.in_edition(code, self.edition):
+        if self.edition is not None and code in self._in_edition:
             new = self._moved.get(self.edition, {}).get(code, (code, ""))[0]
             return self._mapped(code, new, self.edition)
         candidates = ({code} if code in self._names else set()) | self._heirs.get(code, set())
@@ -250,11 +246,9 @@ class RegionResolver:
         (`NAME_USED`)."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
-            if by_code.kode_pemda is None and name is not None and str(name).strip():
-                by_name = self.from_name(name)
-                if by_name.kode_pemda is not None:
-                    return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
-                                       f"({by_code.reason})", tallies=(NAME_TALLY,))
+            if by_code.kode_pemda is None and (by_name := self.from_name(name)).kode_pemda:
+                return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
+                                   f"({by_code.reason})", tallies=(NAME_TALLY,))
             return by_code
         return self.from_name(name)
 
