@@ -35,7 +35,7 @@ import pyarrow as pa
 from pandas.api.types import union_categoricals
 from pandera.pandas import DataFrameSchema
 
-from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
 from p3k_study.errors import DataError
 from p3k_study.parse import (
     DASH_PLACEHOLDERS,
@@ -71,14 +71,50 @@ class FileInput:
     """Sheets stacked into one frame (`stack_sheets`): each canonical column a Categorical of
     its text cells (the rules look at the few distinct cells of a long column and spread their
     verdicts back by code), plus `_row`, `_sheet`, `_file`; the rows dropped while reading,
-    per-file facts, and the columns each sheet has."""
+    per-file facts, and the columns each sheet has. The rules' verdicts so far: `alive`, the
+    rows not rejected, and `kode_pemda` per row once `resolve_regions` has run."""
 
     frame: pd.DataFrame
-    verdicts: Verdicts
     dropped: pd.DataFrame
     files: dict[str, dict[str, object]]
     sheet_columns: dict[tuple[str, str | None], frozenset[str]]
+    alive: np.ndarray = field(init=False)
+    kode_pemda: pd.Categorical | None = None
+    _lines: list[pd.DataFrame] = field(default_factory=list, repr=False)
     _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.alive = np.ones(len(self.frame), dtype=bool)
+
+    def reject(self, mask: pd.Series | np.ndarray, column: str | None, reason: str | pd.Series,
+               raw: pd.Series | None = None) -> None:
+        """Reject the rows where `mask` holds and no earlier rule rejected (the first reason
+        wins), naming the column at fault and the cell as written (`raw`)."""
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self.alive)
+        if not len(rows):
+            return
+        self.alive[rows] = False
+        self._lines.append(pd.DataFrame({
+            "at": rows, "column": column,
+            "raw_value": None if raw is None else [
+                None if pd.isna(v) else str(v) for v in raw.iloc[rows].astype(object)],
+            "reason": reason.iloc[rows].to_numpy(dtype=object)
+            if isinstance(reason, pd.Series) else reason}))
+
+    def ledger(self) -> pd.DataFrame:
+        """The rows dropped while reading, then the rejected rows, as ledger lines (not yet
+        masked or sorted: see `ledger.finalise`)."""
+        if not self._lines:
+            return self.dropped
+        lines = pd.concat(self._lines, ignore_index=True)
+        at = lines.pop("at").to_numpy()
+        frame = self.frame
+        return pd.concat([self.dropped, lines.assign(
+            source_file=frame[FILE].iloc[at].to_numpy(dtype=object),
+            sheet=frame[SHEET].iloc[at].to_numpy(dtype=object),
+            row=frame[ROW].to_numpy()[at].astype("int64"),
+            kode_pemda=None if self.kode_pemda is None
+            else np.asarray(self.kode_pemda, dtype=object)[at])], ignore_index=True)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
@@ -188,8 +224,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     # Categoricals: a few names for many rows, cheap to take, count and compare
     frame[SHEET] = categorical(sheet_of_row, [sheet.sheet for sheet, _ in used])
     frame[FILE] = categorical(sheet_of_row, [str(sheet.source_file) for sheet, _ in used])
-    return FileInput(frame, Verdicts(frame), pd.DataFrame(dropped, columns=REJECT_COLUMNS),
-                     files, sheet_columns)
+    return FileInput(frame, pd.DataFrame(dropped, columns=REJECT_COLUMNS), files, sheet_columns)
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
@@ -249,13 +284,12 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
         used_code = code_codes >= 0
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
             seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
-            data.verdicts.reject(unresolved & rows, column,
+            data.reject(unresolved & rows, column,
                                  pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    kode_pemda = [r.kode_pemda for r in results]
-    data.verdicts.kode_pemda = np.array(kode_pemda, dtype=object)[pair_of_row]
-    return pd.Series(categorical(pair_of_row, kode_pemda))
+    data.kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
+    return pd.Series(data.kode_pemda)
 
 
 WHEN_COLUMNS = ("period_index", "year")
@@ -338,11 +372,11 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
     error rejects the row, a dash stays for the column's rule to reject the row); rows with
     neither region code nor name rejected; rows with an empty `required` value rejected."""
     data = stack_sheets(sheets, kind)
-    frame, verdicts = data.frame, data.verdicts
+    frame = data.frame
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
         labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
-        verdicts.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+        data.reject(labels[codes], column, SUMMARY_ROW, frame[column])
     region = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
     needed = [*required, *region, *more_required]
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
@@ -355,7 +389,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
             if column in needed:
                 reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
                                    None)[codes]
-                verdicts.reject(error, column, pd.Series(reason, dtype=object), frame[column])
+                data.reject(error, column, pd.Series(reason, dtype=object), frame[column])
             else:
                 data.note(f"excel_error_set_missing:{column}", error)
             data.set_missing(column, error)
@@ -365,11 +399,11 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
             if dash.any():
                 data.note(f"dash_set_missing:{column}", dash)
                 data.set_missing(column, dash)
-    verdicts.reject(np.logical_and.reduce([data.blank(c) for c in region]),
+    data.reject(np.logical_and.reduce([data.blank(c) for c in region]),
                     "nama_pemda" if "nama_pemda" in region else "kode_pemda",
                     "missing required value (region code or name)")
     for column in [c for c in required if c in frame.columns]:
-        verdicts.reject(data.blank(column), column, "missing required value", frame[column])
+        data.reject(data.blank(column), column, "missing required value", frame[column])
     return data
 
 
@@ -465,14 +499,14 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
         **dict(zip(SAME, same_rows(frame.drop(columns=[ROW, SHEET, FILE])), strict=True)),
         EXACT: np.ones(len(frame), dtype=bool) if exact is None else exact,
     }
-    alive = data.verdicts.alive
+    alive = data.alive
     table = pd.DataFrame({name: values[alive] for name, values in per_row.items()}).reindex(
         columns=[*schema.columns, *SAME, EXACT])
     table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
     table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # a part crosses
                           if isinstance(dtype, pd.StringDtype)})  # the pipe as codes of few texts
-    rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
+    rejects = finalise(data.ledger())
     return Part(table, rejects, data.files, rules, names)
 
 
@@ -583,23 +617,23 @@ def numbers(
                            groups=np.asarray(frame[FILE].cat.codes),
                            distinct=data.distinct(column))
     raw = frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     values = parsed.values
     present = values.notna().to_numpy(bool)
     v = values.to_numpy(dtype="float64", na_value=np.nan)
     if minimum is not None and maximum is not None:
         outside = present & ((v < minimum) | (v > maximum))
-        data.verdicts.reject(outside, column, f"{what} outside {minimum:g}-{maximum:g}", raw)
+        data.reject(outside, column, f"{what} outside {minimum:g}-{maximum:g}", raw)
     elif minimum is not None:
         word = "negative" if minimum == 0 else f"below {minimum:g}"
-        data.verdicts.reject(present & (v < minimum), column, f"{word} {what}", raw)
+        data.reject(present & (v < minimum), column, f"{word} {what}", raw)
     if implausible_above is not None:
-        data.verdicts.reject(present & ~(v <= implausible_above), column,
+        data.reject(present & ~(v <= implausible_above), column,
                              f"implausible {what}: above {implausible_above:,.0f}", raw)
     if whole:
         with np.errstate(invalid="ignore"):
             fractional = present & (np.floor(v) != v)
-        data.verdicts.reject(fractional, column, f"{what} is not a whole number", raw)
+        data.reject(fractional, column, f"{what} is not a whole number", raw)
     return values
 
 
@@ -611,10 +645,10 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
     parsed = parse_dates(data.text(column),
                          distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
     raw = data.frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     if reference_date is not None:
         late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-        data.verdicts.reject(late, column,
+        data.reject(late, column,
                              f"date after the reference date {reference_date.isoformat()}", raw)
     return parsed.values
 
@@ -625,8 +659,8 @@ def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) ->
     parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
                            distinct=data.distinct(column))
     raw = data.frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     late = parsed.index > period_index(reference_date, freq)  # type: ignore[arg-type]
-    data.verdicts.reject(late.fillna(False).to_numpy(bool), column,
+    data.reject(late.fillna(False).to_numpy(bool), column,
                          f"period after the reference date {reference_date.isoformat()}", raw)
     return parsed.index

@@ -54,7 +54,7 @@ def kinerja_part(
     """Every rule but the duplicate check (`finish`), for the sheets of some outcome files. The
     period is always a year, whatever the panel frequency (`freq` is accepted for symmetry)."""
     data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
+    frame = data.frame
     kode = resolve_regions(data, code_edition)
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
@@ -64,7 +64,7 @@ def kinerja_part(
         codes, tidy = data.tidy("predikat_sakip")
         text = tidy.str.upper().str.replace(" ", "", regex=False)
         known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
-        verdicts.reject(~np.append(known, True)[codes], "predikat_sakip",
+        data.reject(~np.append(known, True)[codes], "predikat_sakip",
                         "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
         grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes],
                           dtype="string")
@@ -72,13 +72,13 @@ def kinerja_part(
               for c in SKP_COLUMNS}
     given = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])
     column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
-    verdicts.reject(given.any(axis=1) & ~given.all(axis=1), column,
+    data.reject(given.any(axis=1) & ~given.all(axis=1), column,
                     "SKP shares incomplete (all five are needed)")
     total = np.nansum(np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
                                        for s in shares.values()]), axis=1)
-    verdicts.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
+    data.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
                     "SKP shares do not add up to 100")
-    verdicts.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
+    data.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
                     & ~given.any(axis=1), None,
                     "no outcome value (nilai_sakip, predikat_sakip or SKP shares)")
     computed = sakip_grade(sakip)

@@ -50,7 +50,7 @@ def roster_part(
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some roster files."""
     data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
+    frame = data.frame
     kode = resolve_regions(data, code_edition)
 
     tmt = dates(data, "tmt", reference_date)
@@ -58,16 +58,16 @@ def roster_part(
     codes, cells = data.cells("nip")  # worked out per distinct cell
     nip = normalise_nip(cells, reference_date=reference_date)
     reason = nip.reason.to_numpy(dtype=object)[codes]
-    verdicts.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
+    data.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
     adult_from = (nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)).to_numpy()
-    verdicts.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
+    data.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
                     f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
                     frame["tmt"])
 
     end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if "tanggal_berakhir" in frame.columns:
         end = dates(data, "tanggal_berakhir")
-        verdicts.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
+        data.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
                         "end date before TMT", frame["tanggal_berakhir"])
 
     status_codes, status_cells = data.cells("status")
@@ -76,7 +76,7 @@ def roster_part(
     pair_of_row, firsts = groups(pd.DataFrame({"kind": kind, "status": status}))
     mismatch = nip_status_mismatch(pd.Series(kind[firsts]), pd.Series(status[firsts]))
     mismatch = mismatch.to_numpy()[pair_of_row]  # worked out per (kind, status)
-    verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
+    data.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
 
     job_codes, jobs = data.tidy("jenis_jabatan")
     name_codes, names = data.tidy("nama")

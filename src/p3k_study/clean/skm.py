@@ -53,7 +53,7 @@ def skm_part(
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some SKM files."""
     data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
-    frame, verdicts = data.frame, data.verdicts
+    frame = data.frame
     has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
     no_period = ~(has_period | has_date)
     rows = frame.iloc[np.flatnonzero(no_period)]  # few
@@ -63,7 +63,7 @@ def skm_part(
         == {"tanggal_survei"}
         for f, s in zip(rows[FILE].to_numpy(object), rows[SHEET].to_numpy(object), strict=True)]
     for column, named in (("tanggal_survei", by_date), ("periode", ~by_date)):
-        verdicts.reject(no_period & named, column,
+        data.reject(no_period & named, column,
                         "missing required value (periode or tanggal_survei)")
     kode = resolve_regions(data, code_edition)
 
@@ -119,10 +119,10 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
-        data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
+        data.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
     with np.errstate(invalid="ignore"):
         ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
             np.floor(values) == values)
     bad = ~np.isnan(values) & ~ok
-    data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
+    data.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
     return np.where(ok, values, 0).astype("int8")
