@@ -48,6 +48,7 @@ from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
+    REGION,
     REQUIRED,
     canonical_names,
     header_key,
@@ -264,9 +265,9 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(text.take(codes, allow_fill=True), index=values.index)
 
 
-def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Series:
-    """kode_pemda per row (NA where unresolved; those rows are rejected); codes follow the
-    decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
+def resolve_regions(data: FileInput, code_edition: str | None = None) -> None:
+    """`data.kode_pemda` per row (NA where unresolved; those rows are rejected); codes follow
+    the decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
     Resolved once per distinct (code, name) pair."""
     frame = data.frame
     code_codes, code_values = data.tidy("kode_pemda")
@@ -285,11 +286,10 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Seri
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
             seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
             data.reject(unresolved & rows, column,
-                                 pd.Series(why, index=frame.index, dtype=object), seen)
+                        pd.Series(why, index=frame.index, dtype=object), seen)
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
     data.kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
-    return pd.Series(data.kode_pemda)
 
 
 WHEN_COLUMNS = ("period_index", "year")
@@ -362,23 +362,24 @@ def summary_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
-              more_required: Sequence[str] = ()) -> FileInput:
+def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = None
+              ) -> FileInput:
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
     sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
     cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted per file
     as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
-    missing (`required`, the region and `more_required` columns count as required: an Excel
-    error rejects the row, a dash stays for the column's rule to reject the row); rows with
-    neither region code nor name rejected; rows with an empty `required` value rejected."""
+    missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
+    stays for the column's rule to reject the row); rows with neither region code nor name
+    rejected; rows with an empty required value rejected, then rows with none of a choice
+    (SKM: periode or tanggal_survei, the column named the first of them the row's sheet has);
+    regions resolved (`resolve_regions`, codes of the decree edition `code_edition`)."""
     data = stack_sheets(sheets, kind)
     frame = data.frame
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
         labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
         data.reject(labels[codes], column, SUMMARY_ROW, frame[column])
-    region = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    needed = [*required, *region, *more_required]
+    needed = {c for need in REQUIRED[kind] for c in ((need,) if isinstance(need, str) else need)}
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                    and not c.startswith(EXTRA_PREFIX)]:
         codes, uniques = data.distinct(column)
@@ -399,11 +400,22 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
             if dash.any():
                 data.note(f"dash_set_missing:{column}", dash)
                 data.set_missing(column, dash)
+    region = [c for c in REGION if c in frame.columns]
     data.reject(np.logical_and.reduce([data.blank(c) for c in region]),
-                    "nama_pemda" if "nama_pemda" in region else "kode_pemda",
-                    "missing required value (region code or name)")
-    for column in [c for c in required if c in frame.columns]:
+                "nama_pemda" if "nama_pemda" in region else "kode_pemda",
+                "missing required value (region code or name)")
+    for column in [need for need in REQUIRED[kind] if isinstance(need, str)]:
         data.reject(data.blank(column), column, "missing required value", frame[column])
+    for choice in [need for need in REQUIRED[kind] if need != REGION and not isinstance(need, str)]:
+        none = np.logical_and.reduce([data.blank(c) for c in choice])
+        first = np.zeros(len(frame), dtype=np.intp)  # per row: the first of `choice` its sheet has
+        first[none] = [next(i for i, c in enumerate(choice) if c in data.sheet_columns[
+            (f, None if pd.isna(s) else s)]) for f, s in zip(
+                frame[FILE][none].astype(object), frame[SHEET][none].astype(object), strict=True)]
+        for i, column in enumerate(choice):
+            data.reject(none & (first == i), column,
+                        f"missing required value ({' or '.join(choice)})")
+    resolve_regions(data, code_edition)
     return data
 
 
@@ -466,9 +478,8 @@ class Part:
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
 
-def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pemda: pd.Series,
-            unit_column: str, exact: np.ndarray | None = None,
-            names: frozenset[str] = frozenset(),
+def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_column: str,
+            exact: np.ndarray | None = None, names: frozenset[str] = frozenset(),
             **columns: pd.Series | np.ndarray | pd.Categorical) -> Part:
     """A cleaner's part, made after its last rejecting rule: the rows not rejected, with
     source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
@@ -482,7 +493,7 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
     frame = data.frame
     name_codes, unit_names = data.tidy(unit_column)
     matches = [match_unit(name) for name in unit_names.tolist()]
-    regions = kode_pemda.array
+    regions = data.kode_pemda
     region_codes = regions.categories.tolist()
     pair_of_row, firsts = groups(pd.DataFrame({"name": name_codes, "region": regions.codes}))
     unit_ids = [None if n < 0 or r < 0 else f"{region_codes[r]}/{matches[n].unit_key}"
@@ -629,7 +640,7 @@ def numbers(
         data.reject(present & (v < minimum), column, f"{word} {what}", raw)
     if implausible_above is not None:
         data.reject(present & ~(v <= implausible_above), column,
-                             f"implausible {what}: above {implausible_above:,.0f}", raw)
+                    f"implausible {what}: above {implausible_above:,.0f}", raw)
     if whole:
         with np.errstate(invalid="ignore"):
             fractional = present & (np.floor(v) != v)
@@ -649,7 +660,7 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
     if reference_date is not None:
         late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
         data.reject(late, column,
-                             f"date after the reference date {reference_date.isoformat()}", raw)
+                    f"date after the reference date {reference_date.isoformat()}", raw)
     return parsed.values
 
 
@@ -662,5 +673,5 @@ def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) ->
     data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
     late = parsed.index > period_index(reference_date, freq)  # type: ignore[arg-type]
     data.reject(late.fillna(False).to_numpy(bool), column,
-                         f"period after the reference date {reference_date.isoformat()}", raw)
+                f"period after the reference date {reference_date.isoformat()}", raw)
     return parsed.index

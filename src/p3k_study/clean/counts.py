@@ -23,13 +23,10 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS
 
-KIND = "jumlah_pegawai"
-REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
 COUNT_SOURCES = {
     "jumlah_pns": "n_pns",
     "jumlah_pppk": "n_p3k",
@@ -44,8 +41,7 @@ def counts_part(
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some staff-count files."""
-    data = open_file(sheets, KIND, REQUIRED)
-    kode = resolve_regions(data, code_edition)
+    data = open_file(sheets, "jumlah_pegawai", code_edition)
     period = periods(data, "periode", freq, reference_date)
     values = {
         target: numbers(data, source, whole=True, minimum=0, what="count",
@@ -53,5 +49,5 @@ def counts_part(
         for source, target in COUNT_SOURCES.items()
     }
     return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),
-                   kode, "unit_kerja", period_index=period, period=labelled(period, freq),
+                   "unit_kerja", period_index=period, period=labelled(period, freq),
                    **values)

@@ -28,7 +28,6 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.ikm import (
     IKM_MAX,
@@ -42,33 +41,29 @@ from p3k_study.ikm import (
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import PUBLISHED
 
-KIND = "ikm"
-REQUIRED = ("unit_layanan", "periode", "ikm")
-
 
 def published_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some published-IKM files."""
-    data = open_file(sheets, KIND, REQUIRED)
+    data = open_file(sheets, "ikm", code_edition)
     frame = data.frame
-    kode = resolve_regions(data, code_edition)
     period = periods(data, "periode", freq, reference_date)
     ikm = numbers(data, "ikm", what="IKM", ambiguous_as="en").to_numpy("float64", na_value=np.nan)
     index = (ikm >= SCORE_MIN) & (ikm <= SCORE_MAX)  # the 1-4 index: x 25
     data.note("ikm_converted_from_1_4", index & data.alive)
     ikm = np.where(index, ikm * 25, ikm)
     data.reject(~np.isnan(ikm) & ((ikm < IKM_MIN) | (ikm > IKM_MAX)), "ikm",
-                    f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
+                f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
     mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "mutu" in frame.columns:
         mutu = parse_category(data.text("mutu"))
         data.reject(~data.blank("mutu") & mutu.isna().to_numpy(bool), "mutu",
-                        "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
-                        frame["mutu"])
+                    "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
+                    frame["mutu"])
     regulation = np.full(len(frame), REGULATION_2017, dtype=object)  # when not given
     if "regulasi" in frame.columns:  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
         codes, tidy = data.tidy("regulasi")
@@ -78,7 +73,7 @@ def published_part(
                           [REGULATION_2004, REGULATION_2017], "unknown")
         regulation = np.append(named.astype(object), REGULATION_2017)[codes]
         data.reject(regulation == "unknown", "regulasi",
-                        "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
+                    "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
     return part_of(data, PUBLISHED, Duplicates(("unit_id", "period_index"), "same unit and period"),
-                   kode, "unit_layanan", period_index=period, period=labelled(period, freq),
+                   "unit_layanan", period_index=period, period=labelled(period, freq),
                    ikm=ikm, respondents=respondents, mutu=mutu, regulation=regulation)

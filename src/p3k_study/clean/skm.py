@@ -25,7 +25,6 @@ from p3k_study.clean.common import (
     EXTRA_PREFIX,
     FILE,
     MAX_POPULATION,
-    SHEET,
     Duplicates,
     FileInput,
     Part,
@@ -35,7 +34,6 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
@@ -43,30 +41,15 @@ from p3k_study.periods import month_period_index
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
-KIND = "skm"
-REQUIRED = ("unit_layanan", *ELEMENTS)
-
 
 def skm_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some SKM files."""
-    data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
+    data = open_file(sheets, "skm", code_edition)
     frame = data.frame
     has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
-    no_period = ~(has_period | has_date)
-    rows = frame.iloc[np.flatnonzero(no_period)]  # few
-    by_date = np.zeros(len(frame), dtype=bool)  # the row's sheet has tanggal_survei, no periode
-    by_date[no_period] = [
-        {"periode", "tanggal_survei"} & data.sheet_columns[(f, None if pd.isna(s) else s)]
-        == {"tanggal_survei"}
-        for f, s in zip(rows[FILE].to_numpy(object), rows[SHEET].to_numpy(object), strict=True)]
-    for column, named in (("tanggal_survei", by_date), ("periode", ~by_date)):
-        data.reject(no_period & named, column,
-                        "missing required value (periode or tanggal_survei)")
-    kode = resolve_regions(data, code_edition)
-
     period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if "periode" in frame.columns:
         period = periods(data, "periode", freq, reference_date).where(has_period)
@@ -78,7 +61,7 @@ def skm_part(
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
                          implausible_above=MAX_POPULATION)
-    return part_of(data, SKM, Duplicates(per_sheet=True), kode, "unit_layanan",
+    return part_of(data, SKM, Duplicates(per_sheet=True), "unit_layanan",
                    _identified_rows(data), period_index=period, period=labelled(period, freq),
                    **scores, populasi=population)
 
