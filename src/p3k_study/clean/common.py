@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,10 +125,6 @@ class FileInput:
             return np.full(len(self.frame), -1, dtype=np.intp), pd.Series([], dtype="string")
         values = self.frame[column].array
         return values.codes.astype(np.intp), pd.Series(values.categories.array, dtype="string")
-
-    def text(self, column: str) -> pd.Series:
-        """A column as text, cell by cell (for the parsers of `parse`)."""
-        return _text(self.frame[column])
 
     def cells(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, cells): the distinct cells of `column` and one missing cell last, and per row
@@ -600,15 +597,15 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
                          "reason": texts, "kode_pemda": column("kode_pemda", rows)})
 
 
-MAX_STAFF_COUNT = 100_000
-"""The most staff one unit can have in one period (`jumlah_pegawai/` counts). The largest OPDs,
-a province's education office with its schools, have tens of thousands; an 18-digit NIP or a
-16-digit NIK pasted into a count column is far above."""
-MAX_RESPONDENTS = 1_000_000
-"""The most SKM respondents one unit can have in one period (`ikm/` jumlah_responden):
-Krejcie-Morgan asks at most ~384; online surveys of a civil registry reach tens of thousands."""
-MAX_POPULATION = 300_000_000
-"""The largest service population (`skm/` populasi): more than Indonesia's population."""
+def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
+            rows: np.ndarray | None = None, **options: Any) -> Any:
+    """`parse` (a parser of `parse`) over a column, each distinct cell once (only the cells of
+    `rows`, when given); the cells it cannot read rejected with its reason."""
+    codes, uniques = data.distinct(column)
+    parsed = parse(_text(data.frame[column]), **options,
+                   distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, data.frame[column])
+    return parsed
 
 
 def numbers(
@@ -616,35 +613,29 @@ def numbers(
     maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
     implausible_above: float | None = None,
 ) -> pd.Series:
-    """Parse a number column, its locale decided per file; reject unreadable values and values
-    outside [minimum, maximum] (or not whole when `whole`), and values above
+    """Parse a number column, its locale decided per file; reject unreadable values, values
+    outside [minimum, maximum] (or below `minimum` when no maximum is given), values above
     `implausible_above` ('implausible count: above 100,000': a magnitude no real unit has,
-    such as an NIP pasted into the column; never cast to an integer). Returns float values
-    (NaN where missing or rejected)."""
+    such as an NIP pasted into the column; never cast to an integer) and, when `whole`,
+    fractions. Returns float values (NaN where missing or unreadable)."""
     frame = data.frame
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    parsed = parse_numbers(data.text(column), ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
-                           groups=np.asarray(frame[FILE].cat.codes),
-                           distinct=data.distinct(column))
-    raw = frame[column]
-    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
-    values = parsed.values
-    present = values.notna().to_numpy(bool)
-    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    values = _parsed(data, column, parse_numbers, ambiguous_as=ambiguous_as,
+                     groups=np.asarray(frame[FILE].cat.codes)).values
+    raw, v = frame[column], values.to_numpy(dtype="float64", na_value=np.nan)
     if minimum is not None and maximum is not None:
-        outside = present & ((v < minimum) | (v > maximum))
-        data.reject(outside, column, f"{what} outside {minimum:g}-{maximum:g}", raw)
+        data.reject((v < minimum) | (v > maximum), column,
+                    f"{what} outside {minimum:g}-{maximum:g}", raw)
     elif minimum is not None:
         word = "negative" if minimum == 0 else f"below {minimum:g}"
-        data.reject(present & (v < minimum), column, f"{word} {what}", raw)
+        data.reject(v < minimum, column, f"{word} {what}", raw)
     if implausible_above is not None:
-        data.reject(present & ~(v <= implausible_above), column,
+        data.reject(v > implausible_above, column,
                     f"implausible {what}: above {implausible_above:,.0f}", raw)
     if whole:
-        with np.errstate(invalid="ignore"):
-            fractional = present & (np.floor(v) != v)
-        data.reject(fractional, column, f"{what} is not a whole number", raw)
+        with np.errstate(invalid="ignore"):  # NaN and infinities: not a fraction
+            data.reject(v % 1 > 0, column, f"{what} is not a whole number", raw)
     return values
 
 
@@ -652,26 +643,19 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
           rows: np.ndarray | None = None) -> pd.Series:
     """Parse a date column (only `rows`, when given); reject unreadable dates and, when
     `reference_date` is given, dates after it."""
-    codes, uniques = data.distinct(column)
-    parsed = parse_dates(data.text(column),
-                         distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
-    raw = data.frame[column]
-    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    values = _parsed(data, column, parse_dates, rows).values
     if reference_date is not None:
-        late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-        data.reject(late, column,
-                    f"date after the reference date {reference_date.isoformat()}", raw)
-    return parsed.values
+        late = (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
+        data.reject(late, column, f"date after the reference date {reference_date.isoformat()}",
+                    data.frame[column])
+    return values
 
 
 def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) -> pd.Series:
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
-    parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
-                           distinct=data.distinct(column))
-    raw = data.frame[column]
-    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
-    late = parsed.index > period_index(reference_date, freq)  # type: ignore[arg-type]
+    index = _parsed(data, column, parse_periods, freq=freq).index
+    late = index > period_index(reference_date, freq)  # type: ignore[arg-type]
     data.reject(late.fillna(False).to_numpy(bool), column,
-                f"period after the reference date {reference_date.isoformat()}", raw)
-    return parsed.index
+                f"period after the reference date {reference_date.isoformat()}", data.frame[column])
+    return index

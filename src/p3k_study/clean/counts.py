@@ -4,9 +4,8 @@ exists.
 Rules in order: Excel error cell in a required column; empty required value (region,
 unit_kerja, periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser
 than the panel frequency or after the reference date; a count unreadable, negative, implausibly
-large or not whole;
-exact duplicate row; same unit and period as an earlier row. A count above `MAX_STAFF_COUNT`
-(100,000 staff in one unit) is rejected as implausible (an NIP pasted into the column).
+large (above `MAX_STAFF_COUNT`) or not whole;
+exact duplicate row; same unit and period as an earlier row.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 from p3k_study.clean.common import (
-    MAX_STAFF_COUNT,
     Duplicates,
     Part,
     labelled,
@@ -27,6 +25,10 @@ from p3k_study.clean.common import (
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS
 
+MAX_STAFF_COUNT = 100_000
+"""The most staff one unit can have in one period. The largest OPDs, a province's education
+office with its schools, have tens of thousands; an 18-digit NIP or a 16-digit NIK pasted into a
+count column is far above."""
 COUNT_SOURCES = {
     "jumlah_pns": "n_pns",
     "jumlah_pppk": "n_p3k",

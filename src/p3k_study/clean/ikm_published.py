@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
-    MAX_RESPONDENTS,
     Duplicates,
     Part,
     labelled,
@@ -41,6 +40,10 @@ from p3k_study.ikm import (
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import PUBLISHED
 
+MAX_RESPONDENTS = 1_000_000
+"""The most SKM respondents one unit can have in one period: Krejcie-Morgan asks at most ~384;
+online surveys of a civil registry reach tens of thousands."""
+
 
 def published_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "semester",
@@ -60,7 +63,7 @@ def published_part(
                           implausible_above=MAX_RESPONDENTS)
     mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "mutu" in frame.columns:
-        mutu = parse_category(data.text("mutu"))
+        mutu = parse_category(frame["mutu"])
         data.reject(~data.blank("mutu") & mutu.isna().to_numpy(bool), "mutu",
                     "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
                     frame["mutu"])

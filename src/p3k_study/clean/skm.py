@@ -24,7 +24,6 @@ import pandas as pd
 from p3k_study.clean.common import (
     EXTRA_PREFIX,
     FILE,
-    MAX_POPULATION,
     Duplicates,
     FileInput,
     Part,
@@ -40,6 +39,9 @@ from p3k_study.parse import parse_numbers
 from p3k_study.periods import month_period_index
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
+
+MAX_POPULATION = 300_000_000
+"""The largest service population (`populasi`): more than Indonesia's population."""
 
 
 def skm_part(
