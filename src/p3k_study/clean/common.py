@@ -36,7 +36,7 @@ import pyarrow as pa
 from pandas.api.types import union_categoricals
 from pandera.pandas import DataFrameSchema
 
-from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise
 from p3k_study.errors import DataError
 from p3k_study.parse import (
     DASH_PLACEHOLDERS,
@@ -115,8 +115,7 @@ class FileInput:
             source_file=frame[FILE].iloc[at].to_numpy(dtype=object),
             sheet=frame[SHEET].iloc[at].to_numpy(dtype=object),
             row=frame[ROW].to_numpy()[at].astype("int64"),
-            kode_pemda=None if self.kode_pemda is None
-            else np.asarray(self.kode_pemda, dtype=object)[at])], ignore_index=True)
+            kode_pemda=np.asarray(self.kode_pemda, dtype=object)[at])], ignore_index=True)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
@@ -134,9 +133,8 @@ class FileInput:
                 pd.concat([uniques, pd.Series([None], dtype="string")], ignore_index=True))
 
     def blank(self, column: str) -> np.ndarray:
-        """Per row: missing or whitespace only (as `tidy` missing)."""
-        codes, uniques = self.distinct(column)
-        return np.append((uniques.str.strip() == "").to_numpy(bool), True)[codes]
+        """Per row: missing or whitespace only (`tidy` missing)."""
+        return self.tidy(column)[0] < 0
 
     def tidy(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct values) of a text column with whitespace trimmed and collapsed,
@@ -158,13 +156,10 @@ class FileInput:
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
-        files = self.frame[FILE].array
-        counts = np.bincount(files.codes[np.asarray(mask, dtype=bool)],
-                             minlength=len(files.categories))
-        for name, n in zip(files.categories, counts, strict=True):
-            if n:
-                notes = self.files[str(name)]["notes"]
-                notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
+        counts = self.frame[FILE][np.asarray(mask, dtype=bool)].value_counts(sort=False)
+        for name, n in counts[counts > 0].items():
+            notes = self.files[str(name)]["notes"]
+            notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -464,8 +459,8 @@ class Duplicates:
 @dataclass
 class Part:
     """What a cleaner makes of some files of one kind: the clean rows with their `SAME` and
-    `EXACT` columns before the duplicate rules, the rejects so far, per-file input facts, and
-    the kind's `Duplicates`."""
+    `EXACT` columns before the duplicate rules, the rejects so far (`FileInput.ledger`,
+    finalised by `finish`), per-file input facts, and the kind's `Duplicates`."""
 
     table: pd.DataFrame
     rejects: pd.DataFrame
@@ -507,15 +502,13 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_co
         **dict(zip(SAME, same_rows(frame.drop(columns=[ROW, SHEET, FILE])), strict=True)),
         EXACT: np.ones(len(frame), dtype=bool) if exact is None else exact,
     }
-    alive = data.alive
-    table = pd.DataFrame({name: values[alive] for name, values in per_row.items()}).reindex(
+    table = pd.DataFrame({name: values[data.alive] for name, values in per_row.items()}).reindex(
         columns=[*schema.columns, *SAME, EXACT])
     table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
     table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # a part crosses
                           if isinstance(dtype, pd.StringDtype)})  # the pipe as codes of few texts
-    rejects = finalise(data.ledger())
-    return Part(table, rejects, data.files, rules, names)
+    return Part(table, data.ledger(), data.files, rules, names)
 
 
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
@@ -528,7 +521,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     ledgers = [empty_rejects(), *(part.rejects for part in parts if len(part.rejects))]
     tables = [part.table for part in parts if len(part.table)]
     if not tables:
-        return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+        return empty, finalise(pd.concat(ledgers, ignore_index=True)), files
     table = pd.DataFrame({  # Categoricals joined
         column: union_categoricals([t[column] for t in tables], ignore_order=True)
         if isinstance(tables[0][column].dtype, pd.CategoricalDtype)
@@ -546,7 +539,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         first = at[firsts][group]
         repeat = first != at
         keep[at[repeat]] = False
-        ledgers.append(finalise(_duplicate_ledger(table, at[repeat], first[repeat], what)))
+        ledgers.append(_duplicate_ledger(table, at[repeat], first[repeat], what))
 
     scope = ["source_file", "sheet"] if rules.per_sheet else []
     if rules.per_sheet:  # a sheet's rows repeating an earlier sheet's in order: row by row
@@ -564,7 +557,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     table = table.loc[keep, list(empty.columns)].reset_index(drop=True)
     table = table.assign(**{c: _text(table[c]) for c in table.columns
                             if isinstance(table[c].dtype, pd.CategoricalDtype)})
-    return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+    return table, finalise(pd.concat(ledgers, ignore_index=True)), files
 
 
 def groups(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -68,21 +68,19 @@ def skm_part(
                    **scores, populasi=population)
 
 
-RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
-                                "respondenid", "respondentid", "id", "nourut"})
-"""Header keys of columns that number respondents: with one, identical rows are duplicates."""
+RESPONDENT_IDS = frozenset(EXTRA_PREFIX + key for key in (
+    "no", "nomor", "noresponden", "nomorresponden", "idresponden", "respondenid", "respondentid",
+    "id", "nourut"))
+"""Columns that number respondents (their header keys, kept under `EXTRA_PREFIX`): with one,
+identical rows are duplicates."""
 
 
 def _identified_rows(data: FileInput) -> np.ndarray:
-    """Rows whose sheet numbers respondents or whose survey date carries a time of day."""
-    frame = data.frame
-    ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
-           and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
+    """Rows with a respondent number or a survey date carrying a time of day."""
     codes, uniques = data.distinct("tanggal_survei")
-    out = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
-    for col in ids:
-        out |= ~data.blank(col)
-    return out
+    timed = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
+    return np.logical_or.reduce([timed, *(~data.blank(c) for c in data.frame.columns
+                                          if c in RESPONDENT_IDS)])
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
