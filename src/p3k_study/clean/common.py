@@ -593,11 +593,13 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
 def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
             rows: np.ndarray | None = None, **options: Any) -> Any:
     """`parse` (a parser of `parse`) over a column, each distinct cell once (only the cells of
-    `rows`, when given); the cells it cannot read rejected with its reason."""
-    codes, uniques = data.distinct(column)
-    parsed = parse(_text(data.frame[column]), **options,
+    `rows`, when given; every cell missing in a column no sheet has); the cells it cannot read
+    rejected with its reason."""
+    frame, (codes, uniques) = data.frame, data.distinct(column)
+    text = _text(frame[column]) if column in frame else pd.Series(pd.NA, frame.index, "string")
+    parsed = parse(text, **options,
                    distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
-    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, data.frame[column])
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, frame.get(column))
     return parsed
 
 
@@ -611,12 +613,9 @@ def numbers(
     `implausible_above` ('implausible count: above 100,000': a magnitude no real unit has,
     such as an NIP pasted into the column; never cast to an integer) and, when `whole`,
     fractions. Returns float values (NaN where missing or unreadable)."""
-    frame = data.frame
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
     values = _parsed(data, column, parse_numbers, ambiguous_as=ambiguous_as,
-                     groups=np.asarray(frame[FILE].cat.codes)).values
-    raw, v = frame[column], values.to_numpy(dtype="float64", na_value=np.nan)
+                     groups=np.asarray(data.frame[FILE].cat.codes)).values
+    raw, v = data.frame.get(column), values.to_numpy(dtype="float64", na_value=np.nan)
     if minimum is not None and maximum is not None:
         data.reject((v < minimum) | (v > maximum), column,
                     f"{what} outside {minimum:g}-{maximum:g}", raw)
@@ -640,7 +639,7 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
     if reference_date is not None:
         late = (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
         data.reject(late, column, f"date after the reference date {reference_date.isoformat()}",
-                    data.frame[column])
+                    data.frame.get(column))
     return values
 
 
@@ -650,5 +649,6 @@ def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) ->
     index = _parsed(data, column, parse_periods, freq=freq).index
     late = index > period_index(reference_date, freq)  # type: ignore[arg-type]
     data.reject(late.fillna(False).to_numpy(bool), column,
-                f"period after the reference date {reference_date.isoformat()}", data.frame[column])
+                f"period after the reference date {reference_date.isoformat()}",
+                data.frame.get(column))
     return index

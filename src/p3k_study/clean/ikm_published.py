@@ -61,22 +61,19 @@ def published_part(
                 f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
     respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
                           implausible_above=MAX_RESPONDENTS)
-    mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "mutu" in frame.columns:
-        mutu = parse_category(frame["mutu"])
-        data.reject(~data.blank("mutu") & mutu.isna().to_numpy(bool), "mutu",
-                    "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
-                    frame["mutu"])
-    regulation = np.full(len(frame), REGULATION_2017, dtype=object)  # when not given
-    if "regulasi" in frame.columns:  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
-        codes, tidy = data.tidy("regulasi")
-        text = tidy.str.lower()
-        named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
-                           text.str.contains("2017", regex=False).to_numpy(bool)],
-                          [REGULATION_2004, REGULATION_2017], "unknown")
-        regulation = np.append(named.astype(object), REGULATION_2017)[codes]
-        data.reject(regulation == "unknown", "regulasi",
-                    "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
+    codes, cells = data.cells("mutu")
+    mutu = parse_category(cells).to_numpy(object)[codes]
+    data.reject(~data.blank("mutu") & pd.isna(mutu), "mutu",
+                "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
+                frame.get("mutu"))
+    codes, tidy = data.tidy("regulasi")  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
+    text = tidy.str.lower()
+    named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
+                       text.str.contains("2017", regex=False).to_numpy(bool)],
+                      [REGULATION_2004, REGULATION_2017], "unknown")
+    regulation = np.append(named.astype(object), REGULATION_2017)[codes]  # not given: 14/2017
+    data.reject(regulation == "unknown", "regulasi",
+                "unknown regulation (expected 14/2017 or 25/2004)", frame.get("regulasi"))
     return part_of(data, PUBLISHED, Duplicates(("unit_id", "period_index"), "same unit and period"),
                    "unit_layanan", period_index=period, period=labelled(period, freq),
                    ikm=ikm, respondents=respondents, mutu=mutu, regulation=regulation)

@@ -55,15 +55,12 @@ def kinerja_part(
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")
-    grade = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "predikat_sakip" in frame.columns:  # 'AA', 'bb', ' A ' -> the grade
-        codes, tidy = data.tidy("predikat_sakip")
-        text = tidy.str.upper().str.replace(" ", "", regex=False)
-        known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
-        data.reject(~np.append(known, True)[codes], "predikat_sakip",
-                    "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
-        grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes],
-                          dtype="string")
+    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ' -> the grade
+    text = tidy.str.upper().str.replace(" ", "", regex=False)
+    known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
+    data.reject(~np.append(known, True)[codes], "predikat_sakip",
+                "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
+    grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes], dtype="string")
     shares = {c: numbers(data, c, minimum=0, maximum=100, what="SKP share", ambiguous_as="en")
               for c in SKP_COLUMNS}
     given = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])

@@ -59,11 +59,9 @@ def roster_part(
                 f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
                 frame["tmt"])
 
-    end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if "tanggal_berakhir" in frame.columns:
-        end = dates(data, "tanggal_berakhir")
-        data.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
-                    "end date before TMT", frame["tanggal_berakhir"])
+    end = dates(data, "tanggal_berakhir")
+    data.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
+                "end date before TMT", frame.get("tanggal_berakhir"))
 
     status_codes, status_cells = data.cells("status")
     status = categorical(status_codes, normalise_status(status_cells))

@@ -50,15 +50,11 @@ def skm_part(
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some SKM files."""
     data = open_file(sheets, "skm", code_edition)
-    frame = data.frame
     has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
-    period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    if "periode" in frame.columns:
-        period = periods(data, "periode", freq, reference_date).where(has_period)
-    if "tanggal_survei" in frame.columns:
-        date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
-        from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
-        period = period.fillna(from_date.astype("Int64"))
+    period = periods(data, "periode", freq, reference_date).where(has_period)
+    date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
+    from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
+    period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
     population = numbers(data, "populasi", whole=True, minimum=1, what="population",
