@@ -88,10 +88,11 @@ class FileInput:
     def __post_init__(self) -> None:
         self.alive = np.ones(len(self.frame), dtype=bool)
 
-    def reject(self, mask: pd.Series | np.ndarray, column: str | None, reason: str | pd.Series,
-               raw: pd.Series | None = None) -> None:
+    def reject(self, mask: pd.Series | np.ndarray, column: str | None,
+               reason: str | pd.Series | np.ndarray, raw: pd.Series | None = None) -> None:
         """Reject the rows where `mask` holds and no earlier rule rejected (the first reason
-        wins), naming the column at fault and the cell as written (`raw`)."""
+        wins), naming the column at fault, the reason (one, or one per row) and the cell as
+        written (`raw`)."""
         rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self.alive)
         if not len(rows):
             return
@@ -100,8 +101,7 @@ class FileInput:
             "at": rows, "column": column,
             "raw_value": None if raw is None else [
                 None if pd.isna(v) else str(v) for v in raw.iloc[rows].astype(object)],
-            "reason": reason.iloc[rows].to_numpy(dtype=object)
-            if isinstance(reason, pd.Series) else reason}))
+            "reason": reason if isinstance(reason, str) else np.asarray(reason, object)[rows]}))
 
     def ledger(self) -> pd.DataFrame:
         """The rows dropped while reading, then the rejected rows, as ledger lines (not yet
@@ -261,24 +261,18 @@ def resolve_regions(data: FileInput, code_edition: str | None = None) -> None:
     """`data.kode_pemda` per row (NA where unresolved; those rows are rejected); codes follow
     the decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
     Resolved once per distinct (code, name) pair."""
-    frame = data.frame
-    code_codes, code_values = data.tidy("kode_pemda")
-    name_codes, name_values = data.tidy("nama_pemda")
-    pair_of_row, firsts = groups(pd.DataFrame({"code": code_codes, "name": name_codes}))
-    code_list = [*code_values.to_numpy(dtype=object), None]  # code -1: the None at the end
-    name_list = [*name_values.to_numpy(dtype=object), None]
+    pairs = pd.DataFrame({column: categorical(*data.tidy(column)) for column in REGION})
+    pair_of_row, firsts = groups(pairs)
     resolver = region_resolver(code_edition)
-    results = [resolver.resolve(code_list[c], name_list[n])
-               for c, n in zip(code_codes[firsts], name_codes[firsts], strict=True)]
+    results = [resolver.resolve(code, name)
+               for code, name in pairs.iloc[firsts].to_numpy(dtype=object, na_value=None)]
     unresolved = np.array([r.kode_pemda is None for r in results], dtype=bool)[pair_of_row]
     if unresolved.any():
         why = np.array([f"region not resolved: {r.reason}" for r in results],
                        dtype=object)[pair_of_row]
-        used_code = code_codes >= 0
+        used_code = pairs["kode_pemda"].notna().to_numpy()
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
-            seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
-            data.reject(unresolved & rows, column,
-                        pd.Series(why, index=frame.index, dtype=object), seen)
+            data.reject(unresolved & rows, column, why, pairs[column])
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
     data.kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
@@ -382,7 +376,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
             if column in needed:
                 reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
                                    None)[codes]
-                data.reject(error, column, pd.Series(reason, dtype=object), frame[column])
+                data.reject(error, column, reason, frame[column])
             else:
                 data.note(f"excel_error_set_missing:{column}", error)
             data.set_missing(column, error)

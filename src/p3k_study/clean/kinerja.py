@@ -63,12 +63,13 @@ def kinerja_part(
     grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes], dtype="string")
     shares = {c: numbers(data, c, minimum=0, maximum=100, what="SKP share", ambiguous_as="en")
               for c in SKP_COLUMNS}
-    given = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])
+    values = np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
+                              for s in shares.values()])
+    given = ~np.isnan(values)
     column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
     data.reject(given.any(axis=1) & ~given.all(axis=1), column,
                 "SKP shares incomplete (all five are needed)")
-    total = np.nansum(np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
-                                       for s in shares.values()]), axis=1)
+    total = np.nansum(values, axis=1)
     data.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
                 "SKP shares do not add up to 100")
     data.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)

@@ -91,8 +91,7 @@ class Scrubber:
     an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
-        keys = {name_key(n) for n in names}
-        keys = {k for k in keys if len(k) - k.count(" ") >= 3}  # words are letters only
+        keys = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
         self.whole = keys
         self.inner = {k for k in keys if " " in k}
         self._first = {k.split(" ", 1)[0] for k in self.inner}
@@ -164,9 +163,8 @@ class Scrubber:
             cells = [str(u) for u in uniques.tolist()]
             done = [func(cell) for cell in cells]
             if done != cells:
-                scrubbed = pd.Series(np.array([*done, None], dtype=object)[codes],
-                                     index=values.index)
-                out[column] = scrubbed.astype(values.dtype) if values.dtype != object else scrubbed
+                out[column] = pd.Series(np.array([*done, None], dtype=object)[codes],
+                                        index=values.index).astype(values.dtype)
         return table.assign(**out) if out else table
 
     def anything(self, value: Any) -> Any:

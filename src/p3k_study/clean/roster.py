@@ -53,7 +53,7 @@ def roster_part(
     codes, cells = data.cells("nip")  # worked out per distinct cell
     nip = normalise_nip(cells, reference_date=reference_date)
     reason = nip.reason.to_numpy(dtype=object)[codes]
-    data.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
+    data.reject(pd.notna(reason), "nip", reason, frame["nip"])
     adult_from = (nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)).to_numpy()
     data.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
                 f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
@@ -69,15 +69,14 @@ def roster_part(
     pair_of_row, firsts = groups(pd.DataFrame({"kind": kind, "status": status}))
     mismatch = nip_status_mismatch(pd.Series(kind[firsts]), pd.Series(status[firsts]))
     mismatch = mismatch.to_numpy()[pair_of_row]  # worked out per (kind, status)
-    data.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
+    data.reject(pd.notna(mismatch), "status", mismatch, frame["status"])
 
     job_codes, jobs = data.tidy("jenis_jabatan")
     name_codes, names = data.tidy("nama")
     names = names.iloc[np.unique(name_codes[name_codes >= 0])]  # of the rows: some are unused
     return part_of(data, STAFF,
                    Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
-                   "unit_kerja", names=frozenset(names), status=status,
-                   nip_kind=np.asarray(kind, dtype=object),
+                   "unit_kerja", names=frozenset(names), status=status, nip_kind=kind,
                    jenis_jabatan=categorical(job_codes, jobs.str.lower()), tmt=tmt,
                    tanggal_berakhir=end,
                    employee_id=categorical(codes, pseudonymise(nip.nip, salt)))

@@ -98,7 +98,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
-        data.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
+        data.reject(pd.notna(why), column, why, raw)
     with np.errstate(invalid="ignore"):
         ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
             np.floor(values) == values)
