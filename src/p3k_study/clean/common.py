@@ -110,11 +110,10 @@ class FileInput:
             return self.dropped
         lines = pd.concat(self._lines, ignore_index=True)
         at = lines.pop("at").to_numpy()
-        frame = self.frame
         return pd.concat([self.dropped, lines.assign(
-            source_file=frame[FILE].iloc[at].to_numpy(dtype=object),
-            sheet=frame[SHEET].iloc[at].to_numpy(dtype=object),
-            row=frame[ROW].to_numpy()[at].astype("int64"),
+            source_file=self.frame[FILE].iloc[at].to_numpy(dtype=object),
+            sheet=self.frame[SHEET].iloc[at].to_numpy(dtype=object),
+            row=self.frame[ROW].to_numpy()[at].astype("int64"),
             kode_pemda=np.asarray(self.kode_pemda, dtype=object)[at])], ignore_index=True)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:

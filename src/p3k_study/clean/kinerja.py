@@ -39,17 +39,15 @@ SHARE_TOLERANCE = 1.0
 def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
     """SAKIP grade of a 0-100 score by lower bounds (NA for a missing score)."""
     values = np.asarray(scores, dtype="float64")
-    conditions = [values >= bound for _, bound in SAKIP_GRADES]
-    grades = np.select(conditions, [g for g, _ in SAKIP_GRADES], default="")
+    grades = np.select([values >= bound for _, bound in SAKIP_GRADES],
+                       [grade for grade, _ in SAKIP_GRADES], default="")
     return pd.Series(grades, dtype="string").mask(np.isnan(values))
 
 
-def kinerja_part(
-    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "year",
-    code_edition: str | None = None,
-) -> Part:
+def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
+                 code_edition: str | None = None) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some outcome files. The
-    period is always a year, whatever the panel frequency (`freq` is accepted for symmetry)."""
+    period is always a year, whatever the panel frequency."""
     data = open_file(sheets, "kinerja", code_edition)
     frame = data.frame
     year = periods(data, "periode", "year", reference_date)

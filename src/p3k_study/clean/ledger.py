@@ -29,8 +29,6 @@ def empty_rejects() -> pd.DataFrame:
 def finalise(ledger: pd.DataFrame) -> pd.DataFrame:
     """Ledger columns and dtypes, personal columns masked (`privacy.mask`; empty values and
     values already holding '*' stay as they are), sorted by file, sheet and row."""
-    if ledger.empty:
-        return empty_rejects()
     out = typed(REJECTS, ledger)
     personal = out["column"].isin(PERSONAL_COLUMNS).fillna(False).to_numpy(bool)
     if personal.any():

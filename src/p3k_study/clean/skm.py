@@ -84,14 +84,9 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     `parse_numbers`; unreadable, fractional or out-of-range ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
-    texts = uniques.str.strip()
-    plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
-    unique_values = np.full(len(texts), np.nan)
-    # the usual case, '1'..'4': cheap without the general number parser
-    unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
-        "float64").to_numpy()
-    values = np.append(unique_values, np.nan)[codes]
-    other_rows = np.flatnonzero(~np.append(plain, True)[codes])
+    plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
+    values = np.append(plain.astype("float64").to_numpy(), np.nan)[codes]  # NaN: not plain
+    other_rows = np.flatnonzero(np.isnan(values) & (codes >= 0))
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
                                groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
@@ -99,9 +94,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
         data.reject(pd.notna(why), column, why, raw)
-    with np.errstate(invalid="ignore"):
-        ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
-            np.floor(values) == values)
-    bad = ~np.isnan(values) & ~ok
-    data.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
+    ok = (values >= SCORE_MIN) & (values <= SCORE_MAX) & (np.floor(values) == values)
+    data.reject(~np.isnan(values) & ~ok, column,
+                f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
     return np.where(ok, values, 0).astype("int8")
