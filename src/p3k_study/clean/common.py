@@ -73,13 +73,15 @@ class FileInput:
     """Sheets stacked into one frame (`stack_sheets`): each canonical column a Categorical of
     its text cells (the rules look at the few distinct cells of a long column and spread their
     verdicts back by code), plus `_row`, `_sheet`, `_file`; the rows dropped while reading,
-    per-file facts, and the columns each sheet has. The rules' verdicts so far: `alive`, the
-    rows not rejected, and `kode_pemda` per row once `resolve_regions` has run."""
+    per-file facts, the stacked columns of each sheet and the sheet of each row. The rules'
+    verdicts so far: `alive`, the rows not rejected, and `kode_pemda` per row once
+    `resolve_regions` has run."""
 
     frame: pd.DataFrame
     dropped: pd.DataFrame
     files: dict[str, dict[str, object]]
-    sheet_columns: dict[tuple[str, str | None], frozenset[str]]
+    sheet_columns: list[frozenset[str]]
+    sheet_of_row: np.ndarray
     alive: np.ndarray = field(init=False)
     kode_pemda: pd.Categorical | None = None
     _lines: list[pd.DataFrame] = field(default_factory=list, repr=False)
@@ -188,7 +190,6 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     used: list[tuple[RawSheet, dict[str, str]]] = []
     dropped: list[dict[str, object]] = []
     files: dict[str, dict[str, object]] = {}
-    sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
     for sheet in sheets:
         name = str(sheet.source_file)
         info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": sheet.rows_in}
@@ -204,8 +205,6 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                             f"{', '.join(c for c in sheet.frame.columns if c != ROW)})",
                             sheet=sheet.sheet)
         info["columns"] = dict(sorted(mapping.items()))
-        sheet_columns[(name, sheet.sheet)] = frozenset(
-            c for c in source if not c.startswith(EXTRA_PREFIX))
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
                     for row, why in sheet.dropped]
@@ -216,7 +215,8 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     # Categoricals: a few names for many rows, cheap to take, count and compare
     frame[SHEET] = categorical(sheet_of_row, [sheet.sheet for sheet, _ in used])
     frame[FILE] = categorical(sheet_of_row, [str(sheet.source_file) for sheet, _ in used])
-    return FileInput(frame, pd.DataFrame(dropped, columns=REJECT_COLUMNS), files, sheet_columns)
+    return FileInput(frame, pd.DataFrame(dropped, columns=REJECT_COLUMNS), files,
+                     [frozenset(source) for _, source in used], sheet_of_row)
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
@@ -393,12 +393,9 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
         data.reject(data.blank(column), column, "missing required value", frame[column])
     for choice in [need for need in REQUIRED[kind] if need != REGION and not isinstance(need, str)]:
         none = np.logical_and.reduce([data.blank(c) for c in choice])
-        first = np.zeros(len(frame), dtype=np.intp)  # per row: the first of `choice` its sheet has
-        first[none] = [next(i for i, c in enumerate(choice) if c in data.sheet_columns[
-            (f, None if pd.isna(s) else s)]) for f, s in zip(
-                frame[FILE][none].astype(object), frame[SHEET][none].astype(object), strict=True)]
-        for i, column in enumerate(choice):
-            data.reject(none & (first == i), column,
+        for column in choice:  # named the first of `choice` the row's sheet has
+            has = np.array([column in columns for columns in data.sheet_columns], dtype=bool)
+            data.reject(none & has[data.sheet_of_row], column,
                         f"missing required value ({' or '.join(choice)})")
     resolve_regions(data, code_edition)
     return data
@@ -567,20 +564,17 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
                       what: str | None) -> pd.DataFrame:
     """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
     across sheets, the rule in brackets when `what` is given) for the clean rows `rows`."""
-    def column(name: str, at: np.ndarray) -> np.ndarray:
-        return table[name].iloc[at].to_numpy(dtype=object, na_value=None)
-
-    files, sheets = column("source_file", rows), column("sheet", rows)
-    texts = []
-    for file, sheet, first_file, first_sheet, first_row in zip(
-            files, sheets, column("source_file", firsts), column("sheet", firsts),
-            column("row", firsts), strict=True):
+    columns = ["source_file", "sheet", "row", "kode_pemda"]
+    lines, originals = (table.iloc[at][columns].to_numpy(dtype=object, na_value=None)
+                        for at in (rows, firsts))
+    reasons = []
+    for (file, sheet, _, _), (first_file, first_sheet, first_row, _) in zip(
+            lines, originals, strict=True):
         where = f" in sheet {first_sheet}" if first_sheet not in (None, sheet) else ""
         if first_file != file:
             where = f" in {first_file}" + ("" if first_sheet is None else f", sheet {first_sheet}")
-        texts.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
-    return pd.DataFrame({"source_file": files, "sheet": sheets, "row": column("row", rows),
-                         "reason": texts, "kode_pemda": column("kode_pemda", rows)})
+        reasons.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
+    return pd.DataFrame(lines, columns=columns).assign(reason=reasons)
 
 
 def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
