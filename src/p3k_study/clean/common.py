@@ -373,8 +373,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
         if error.any():
             error = np.append(error, False)[codes]
             if column in needed:
-                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
-                                   None)[codes]
+                reason = np.append(("Excel error cell " + key).to_numpy(object), None)[codes]
                 data.reject(error, column, reason, frame[column])
             else:
                 data.note(f"excel_error_set_missing:{column}", error)
@@ -417,11 +416,10 @@ HASH_KEYS = ("p3k-study-same-a", "p3k-study-same-b")
 
 def same_rows(frame: pd.DataFrame) -> list[np.ndarray]:
     """A row identity for the exact-copy rule, per row of `frame` (the columns read, as
-    Categoricals): for each key of `HASH_KEYS` the sum over the columns of the 64-bit SipHash
-    (`pd.util.hash_array`) of column name and cell, a missing cell adding 0, so that a column a
-    sheet lacks equals a missing cell. Equal rows have equal sums; two different rows (one has a
-    (column, cell) the other lacks) have both sums equal with probability 2**-128 (SipHash taken
-    as a random function): for the 4e12 pairs of national data's 2.9 million rows, about 1e-26."""
+    Categoricals): per key of `HASH_KEYS` the sum over the columns of the 64-bit SipHash
+    (`pd.util.hash_array`) of column name and cell, a missing cell (as in a column a sheet
+    lacks) adding 0. Equal rows have equal sums; different rows have both sums equal with
+    probability 2**-128 (SipHash as a random function; ~1e-26 over national data's 2.9M rows)."""
     sums = [np.zeros(len(frame), dtype=np.uint64) for _ in HASH_KEYS]
     for column, values in frame.items():
         cells = (column + "\x00" + values.cat.categories.astype(object)).to_numpy(object)
@@ -467,7 +465,7 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_co
     source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
     `data`), in the columns and dtypes of `schema` (text as Categoricals: they pickle small,
     `finish` makes them text); `SAME` (`same_rows`) and `EXACT` (`exact` per row, default every
-    row); the ledger (rows dropped while reading, then the cleaner's rejects).
+    row); the ledger (`FileInput.ledger`).
 
     The unit, per distinct name (in `unit_column`) and region: unit_name (as written,
     whitespace tidied), unit_function, unit_key and unit_matched (`reference.match_unit`),

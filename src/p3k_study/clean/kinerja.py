@@ -77,5 +77,4 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
     return part_of(data, KINERJA, Duplicates(("unit_id", "year"), "same unit and year"),
                    "unit_kerja", year=year, nilai_sakip=sakip, predikat_published=grade,
                    predikat_sakip=computed.fillna(grade), **shares,
-                   flag_predikat_disagrees=(computed.notna() & grade.notna()
-                                            & (computed != grade)).fillna(False))
+                   flag_predikat_disagrees=(computed != grade).fillna(False))
