@@ -101,8 +101,7 @@ class FileInput:
         self.alive[rows] = False
         self._lines.append(pd.DataFrame({
             "at": rows, "column": column,
-            "raw_value": None if raw is None else [
-                None if pd.isna(v) else str(v) for v in raw.iloc[rows].astype(object)],
+            "raw_value": None if raw is None else raw.iloc[rows].to_numpy(object, na_value=None),
             "reason": reason if isinstance(reason, str) else np.asarray(reason, object)[rows]}))
 
     def ledger(self) -> pd.DataFrame:
@@ -589,15 +588,14 @@ def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
 
 
 def numbers(
-    data: FileInput, column: str, *, whole: bool = False, minimum: float | None = None,
-    maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
-    implausible_above: float | None = None,
+    data: FileInput, column: str, *, minimum: float | None = None, maximum: float | None = None,
+    count_up_to: float | None = None, what: str = "value", ambiguous_as: str = "id",
 ) -> pd.Series:
     """Parse a number column, its locale decided per file; reject unreadable values, values
-    outside [minimum, maximum] (or below `minimum` when no maximum is given), values above
-    `implausible_above` ('implausible count: above 100,000': a magnitude no real unit has,
-    such as an NIP pasted into the column; never cast to an integer) and, when `whole`,
-    fractions. Returns float values (NaN where missing or unreadable)."""
+    outside [minimum, maximum] (or below `minimum` when no maximum is given) and, in a count
+    (`count_up_to`), values above it ('implausible count: above 100,000': a magnitude no real
+    unit has, such as an NIP pasted into the column; never cast to an integer), then fractions.
+    Returns float values (NaN where missing or unreadable)."""
     values = _parsed(data, column, parse_numbers, ambiguous_as=ambiguous_as,
                      groups=np.asarray(data.frame[FILE].cat.codes)).values
     raw, v = data.frame.get(column), values.to_numpy(dtype="float64", na_value=np.nan)
@@ -607,10 +605,8 @@ def numbers(
     elif minimum is not None:
         word = "negative" if minimum == 0 else f"below {minimum:g}"
         data.reject(v < minimum, column, f"{word} {what}", raw)
-    if implausible_above is not None:
-        data.reject(v > implausible_above, column,
-                    f"implausible {what}: above {implausible_above:,.0f}", raw)
-    if whole:
+    if count_up_to is not None:
+        data.reject(v > count_up_to, column, f"implausible {what}: above {count_up_to:,.0f}", raw)
         with np.errstate(invalid="ignore"):  # NaN and infinities: not a fraction
             data.reject(v % 1 > 0, column, f"{what} is not a whole number", raw)
     return values

@@ -46,8 +46,7 @@ def counts_part(
     data = open_file(sheets, "jumlah_pegawai", code_edition)
     period = periods(data, "periode", freq, reference_date)
     values = {
-        target: numbers(data, source, whole=True, minimum=0, what="count",
-                         implausible_above=MAX_STAFF_COUNT)
+        target: numbers(data, source, minimum=0, count_up_to=MAX_STAFF_COUNT, what="count")
         for source, target in COUNT_SOURCES.items()
     }
     return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),

@@ -59,8 +59,8 @@ def published_part(
     ikm = np.where(index, ikm * 25, ikm)
     data.reject(~np.isnan(ikm) & ((ikm < IKM_MIN) | (ikm > IKM_MAX)), "ikm",
                 f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
-    respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
-                          implausible_above=MAX_RESPONDENTS)
+    respondents = numbers(data, "jumlah_responden", minimum=0, count_up_to=MAX_RESPONDENTS,
+                          what="respondents")
     codes, cells = data.cells("mutu")
     mutu = parse_category(cells).to_numpy(object)[codes]
     data.reject(~data.blank("mutu") & pd.isna(mutu), "mutu",

@@ -57,8 +57,8 @@ def skm_part(
     period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
-    population = numbers(data, "populasi", whole=True, minimum=1, what="population",
-                         implausible_above=MAX_POPULATION)
+    population = numbers(data, "populasi", minimum=1, count_up_to=MAX_POPULATION,
+                         what="population")
     return part_of(data, SKM, Duplicates(per_sheet=True), "unit_layanan",
                    _identified_rows(data), period_index=period, period=labelled(period, freq),
                    **scores, populasi=population)
