@@ -91,12 +91,11 @@ class Scrubber:
     an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
-        keys = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
-        self.whole = keys
-        self.inner = {k for k in keys if " " in k}
+        self.whole = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
+        self.inner = {k for k in self.whole if " " in k}
         self._first = {k.split(" ", 1)[0] for k in self.inner}
         self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)
-        self.squashed = {k.replace(" ", "") for k in keys}
+        self.squashed = {k.replace(" ", "") for k in self.whole}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
         self.salt = salt
         self._texts: dict[str, str] = {}
@@ -114,8 +113,7 @@ class Scrubber:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
-        self._texts[value] = out
-        return out
+        return self._texts.setdefault(value, out)
 
     def _inner_names(self, text: str) -> str:
         words = list(_WORD.finditer(text.lower()))
@@ -145,9 +143,7 @@ class Scrubber:
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
             if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
-        out = "/".join(parts)
-        self._keys[value] = out
-        return out
+        return self._keys.setdefault(value, "/".join(parts))
 
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
               ) -> pd.DataFrame:
