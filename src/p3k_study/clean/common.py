@@ -242,8 +242,7 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
 def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
     """`values` (text, missing: None or NA) per code (-1: missing) as a Categorical of the
     distinct values: the text of a long column is made once, in `finish` (`_text`)."""
-    value_codes, distinct = pd.factorize(values if isinstance(values, pd.Series) else
-                                         np.asarray(values, dtype=object))
+    value_codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     return pd.Categorical.from_codes(np.append(value_codes, -1)[codes],
                                      pd.Index(distinct, dtype="string"), validate=False)
 

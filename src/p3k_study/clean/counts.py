@@ -45,10 +45,8 @@ def counts_part(
     """Every rule but the duplicate check (`finish`), for the sheets of some staff-count files."""
     data = open_file(sheets, "jumlah_pegawai", code_edition)
     period = periods(data, "periode", freq, reference_date)
-    values = {
-        target: numbers(data, source, minimum=0, count_up_to=MAX_STAFF_COUNT, what="count")
-        for source, target in COUNT_SOURCES.items()
-    }
+    values = {target: numbers(data, source, minimum=0, count_up_to=MAX_STAFF_COUNT, what="count")
+              for source, target in COUNT_SOURCES.items()}
     return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),
                    "unit_kerja", period_index=period, period=labelled(period, freq),
                    **values)
