@@ -115,7 +115,7 @@ class FileInput:
             source_file=self.frame[FILE].iloc[at].to_numpy(dtype=object),
             sheet=self.frame[SHEET].iloc[at].to_numpy(dtype=object),
             row=self.frame[ROW].to_numpy()[at].astype("int64"),
-            kode_pemda=np.asarray(self.kode_pemda, dtype=object)[at])], ignore_index=True)
+            kode_pemda=np.asarray(self.kode_pemda[at], dtype=object))], ignore_index=True)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
@@ -133,8 +133,9 @@ class FileInput:
                 pd.concat([uniques, pd.Series([None], dtype="string")], ignore_index=True))
 
     def blank(self, column: str) -> np.ndarray:
-        """Per row: missing or whitespace only (`tidy` missing)."""
-        return self.tidy(column)[0] < 0
+        """Per row: missing or whitespace only (as `tidy` missing)."""
+        codes, uniques = self.distinct(column)
+        return np.append((uniques.str.strip() == "").to_numpy(bool), True)[codes]
 
     def tidy(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct values) of a text column with whitespace trimmed and collapsed,
