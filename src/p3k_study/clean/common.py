@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ import pyarrow as pa
 from pandas.api.types import union_categoricals
 from pandera.pandas import DataFrameSchema
 
-from p3k_study.clean.ledger import REJECT_COLUMNS, Verdicts, empty_rejects, finalise, sort_rejects
+from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise
 from p3k_study.errors import DataError
 from p3k_study.parse import (
     DASH_PLACEHOLDERS,
@@ -48,6 +49,7 @@ from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
+    REGION,
     REQUIRED,
     canonical_names,
     header_key,
@@ -72,14 +74,49 @@ class FileInput:
     """Sheets stacked into one frame (`stack_sheets`): each canonical column a Categorical of
     its text cells (the rules look at the few distinct cells of a long column and spread their
     verdicts back by code), plus `_row`, `_sheet`, `_file`; the rows dropped while reading,
-    per-file facts, and the columns each sheet has."""
+    per-file facts, the stacked columns of each sheet and the sheet of each row. The rules'
+    verdicts so far: `alive`, the rows not rejected, and `kode_pemda` per row once
+    `resolve_regions` has run."""
 
     frame: pd.DataFrame
-    verdicts: Verdicts
     dropped: pd.DataFrame
     files: dict[str, dict[str, object]]
-    sheet_columns: dict[tuple[str, str | None], frozenset[str]]
+    sheet_columns: list[frozenset[str]]
+    sheet_of_row: np.ndarray
+    alive: np.ndarray = field(init=False)
+    kode_pemda: pd.Categorical | None = None
+    _lines: list[pd.DataFrame] = field(default_factory=list, repr=False)
     _tidy: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.alive = np.ones(len(self.frame), dtype=bool)
+
+    def reject(self, mask: pd.Series | np.ndarray, column: str | None,
+               reason: str | pd.Series | np.ndarray, raw: pd.Series | None = None) -> None:
+        """Reject the rows where `mask` holds and no earlier rule rejected (the first reason
+        wins), naming the column at fault, the reason (one, or one per row) and the cell as
+        written (`raw`)."""
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self.alive)
+        if not len(rows):
+            return
+        self.alive[rows] = False
+        self._lines.append(pd.DataFrame({
+            "at": rows, "column": column,
+            "raw_value": None if raw is None else raw.iloc[rows].to_numpy(object, na_value=None),
+            "reason": reason if isinstance(reason, str) else np.asarray(reason, object)[rows]}))
+
+    def ledger(self) -> pd.DataFrame:
+        """The rows dropped while reading, then the rejected rows, as ledger lines (not yet
+        masked or sorted: see `ledger.finalise`)."""
+        if not self._lines:
+            return self.dropped
+        lines = pd.concat(self._lines, ignore_index=True)
+        at = lines.pop("at").to_numpy()
+        return pd.concat([self.dropped, lines.assign(
+            source_file=self.frame[FILE].iloc[at].to_numpy(dtype=object),
+            sheet=self.frame[SHEET].iloc[at].to_numpy(dtype=object),
+            row=self.frame[ROW].to_numpy()[at].astype("int64"),
+            kode_pemda=np.asarray(self.kode_pemda[at], dtype=object))], ignore_index=True)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, distinct cells) of a text column, code -1 for a missing cell (every cell
@@ -88,10 +125,6 @@ class FileInput:
             return np.full(len(self.frame), -1, dtype=np.intp), pd.Series([], dtype="string")
         values = self.frame[column].array
         return values.codes.astype(np.intp), pd.Series(values.categories.array, dtype="string")
-
-    def text(self, column: str) -> pd.Series:
-        """A column as text, cell by cell (for the parsers of `parse`)."""
-        return _text(self.frame[column])
 
     def cells(self, column: str) -> tuple[np.ndarray, pd.Series]:
         """(codes, cells): the distinct cells of `column` and one missing cell last, and per row
@@ -125,13 +158,10 @@ class FileInput:
 
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
-        files = self.frame[FILE].array
-        counts = np.bincount(files.codes[np.asarray(mask, dtype=bool)],
-                             minlength=len(files.categories))
-        for name, n in zip(files.categories, counts, strict=True):
-            if n:
-                notes = self.files[str(name)]["notes"]
-                notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
+        counts = self.frame[FILE][np.asarray(mask, dtype=bool)].value_counts(sort=False)
+        for name, n in counts[counts > 0].items():
+            notes = self.files[str(name)]["notes"]
+            notes[what] = notes.get(what, 0) + int(n)  # type: ignore[index, attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -161,7 +191,6 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     used: list[tuple[RawSheet, dict[str, str]]] = []
     dropped: list[dict[str, object]] = []
     files: dict[str, dict[str, object]] = {}
-    sheet_columns: dict[tuple[str, str | None], frozenset[str]] = {}
     for sheet in sheets:
         name = str(sheet.source_file)
         info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": sheet.rows_in}
@@ -177,8 +206,6 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                             f"{', '.join(c for c in sheet.frame.columns if c != ROW)})",
                             sheet=sheet.sheet)
         info["columns"] = dict(sorted(mapping.items()))
-        sheet_columns[(name, sheet.sheet)] = frozenset(
-            c for c in source if not c.startswith(EXTRA_PREFIX))
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
                     for row, why in sheet.dropped]
@@ -189,8 +216,8 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     # Categoricals: a few names for many rows, cheap to take, count and compare
     frame[SHEET] = categorical(sheet_of_row, [sheet.sheet for sheet, _ in used])
     frame[FILE] = categorical(sheet_of_row, [str(sheet.source_file) for sheet, _ in used])
-    return FileInput(frame, Verdicts(frame), pd.DataFrame(dropped, columns=REJECT_COLUMNS),
-                     files, sheet_columns)
+    return FileInput(frame, pd.DataFrame(dropped, columns=REJECT_COLUMNS), files,
+                     [frozenset(source) for _, source in used], sheet_of_row)
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
@@ -217,8 +244,7 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
 def categorical(codes: np.ndarray, values: pd.Series | Sequence[object]) -> pd.Categorical:
     """`values` (text, missing: None or NA) per code (-1: missing) as a Categorical of the
     distinct values: the text of a long column is made once, in `finish` (`_text`)."""
-    value_codes, distinct = pd.factorize(values if isinstance(values, pd.Series) else
-                                         np.asarray(values, dtype=object))
+    value_codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     return pd.Categorical.from_codes(np.append(value_codes, -1)[codes],
                                      pd.Index(distinct, dtype="string"), validate=False)
 
@@ -230,33 +256,25 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(text.take(codes, allow_fill=True), index=values.index)
 
 
-def resolve_regions(data: FileInput, code_edition: str | None = None) -> pd.Series:
-    """kode_pemda per row (NA where unresolved; those rows are rejected); codes follow the
-    decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
+def resolve_regions(data: FileInput, code_edition: str | None = None) -> None:
+    """`data.kode_pemda` per row (NA where unresolved; those rows are rejected); codes follow
+    the decree edition `code_edition` (None: not known). Old codes mapped are counted per file.
     Resolved once per distinct (code, name) pair."""
-    frame = data.frame
-    code_codes, code_values = data.tidy("kode_pemda")
-    name_codes, name_values = data.tidy("nama_pemda")
-    pair_of_row, firsts = groups(pd.DataFrame({"code": code_codes, "name": name_codes}))
-    code_list = [*code_values.to_numpy(dtype=object), None]  # code -1: the None at the end
-    name_list = [*name_values.to_numpy(dtype=object), None]
+    pairs = pd.DataFrame({column: categorical(*data.tidy(column)) for column in REGION})
+    pair_of_row, firsts = groups(pairs)
     resolver = region_resolver(code_edition)
-    results = [resolver.resolve(code_list[c], name_list[n])
-               for c, n in zip(code_codes[firsts], name_codes[firsts], strict=True)]
+    results = [resolver.resolve(code, name)
+               for code, name in pairs.iloc[firsts].to_numpy(dtype=object, na_value=None)]
     unresolved = np.array([r.kode_pemda is None for r in results], dtype=bool)[pair_of_row]
     if unresolved.any():
         why = np.array([f"region not resolved: {r.reason}" for r in results],
                        dtype=object)[pair_of_row]
-        used_code = code_codes >= 0
+        used_code = pairs["kode_pemda"].notna().to_numpy()
         for column, rows in (("kode_pemda", used_code), ("nama_pemda", ~used_code)):
-            seen = pd.Series(categorical(*data.tidy(column))) if column in frame else None
-            data.verdicts.reject(unresolved & rows, column,
-                                 pd.Series(why, index=frame.index, dtype=object), seen)
+            data.reject(unresolved & rows, column, why, pairs[column])
     for what in sorted({t for r in results for t in r.tallies}):
         data.note(what, np.array([what in r.tallies for r in results], dtype=bool)[pair_of_row])
-    kode_pemda = [r.kode_pemda for r in results]
-    data.verdicts.kode_pemda = np.array(kode_pemda, dtype=object)[pair_of_row]
-    return pd.Series(categorical(pair_of_row, kode_pemda))
+    data.kode_pemda = categorical(pair_of_row, [r.kode_pemda for r in results])
 
 
 WHEN_COLUMNS = ("period_index", "year")
@@ -324,23 +342,24 @@ def summary_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
-              more_required: Sequence[str] = ()) -> FileInput:
+def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = None
+              ) -> FileInput:
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
     sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
     cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted per file
     as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
-    missing (`required`, the region and `more_required` columns count as required: an Excel
-    error rejects the row, a dash stays for the column's rule to reject the row); rows with
-    neither region code nor name rejected; rows with an empty `required` value rejected."""
+    missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
+    stays for the column's rule to reject the row); rows with neither region code nor name
+    rejected; rows with an empty required value rejected, then rows with none of a choice
+    (SKM: periode or tanggal_survei, the column named the first of them the row's sheet has);
+    regions resolved (`resolve_regions`, codes of the decree edition `code_edition`)."""
     data = stack_sheets(sheets, kind)
-    frame, verdicts = data.frame, data.verdicts
+    frame = data.frame
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
         labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
-        verdicts.reject(labels[codes], column, SUMMARY_ROW, frame[column])
-    region = [c for c in ("kode_pemda", "nama_pemda") if c in frame.columns]
-    needed = [*required, *region, *more_required]
+        data.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+    needed = {c for need in REQUIRED[kind] for c in ((need,) if isinstance(need, str) else need)}
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                    and not c.startswith(EXTRA_PREFIX)]:
         codes, uniques = data.distinct(column)
@@ -349,9 +368,8 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
         if error.any():
             error = np.append(error, False)[codes]
             if column in needed:
-                reason = np.append(("Excel error cell " + key).to_numpy(dtype=object),
-                                   None)[codes]
-                verdicts.reject(error, column, pd.Series(reason, dtype=object), frame[column])
+                reason = np.append(("Excel error cell " + key).to_numpy(object), None)[codes]
+                data.reject(error, column, reason, frame[column])
             else:
                 data.note(f"excel_error_set_missing:{column}", error)
             data.set_missing(column, error)
@@ -361,11 +379,19 @@ def open_file(sheets: Sequence[RawSheet], kind: str, required: Sequence[str],
             if dash.any():
                 data.note(f"dash_set_missing:{column}", dash)
                 data.set_missing(column, dash)
-    verdicts.reject(np.logical_and.reduce([data.blank(c) for c in region]),
-                    "nama_pemda" if "nama_pemda" in region else "kode_pemda",
-                    "missing required value (region code or name)")
-    for column in [c for c in required if c in frame.columns]:
-        verdicts.reject(data.blank(column), column, "missing required value", frame[column])
+    region = [c for c in REGION if c in frame.columns]
+    data.reject(np.logical_and.reduce([data.blank(c) for c in region]),
+                "nama_pemda" if "nama_pemda" in region else "kode_pemda",
+                "missing required value (region code or name)")
+    for column in [need for need in REQUIRED[kind] if isinstance(need, str)]:
+        data.reject(data.blank(column), column, "missing required value", frame[column])
+    for choice in [need for need in REQUIRED[kind] if need != REGION and not isinstance(need, str)]:
+        none = np.logical_and.reduce([data.blank(c) for c in choice])
+        for column in choice:  # named the first of `choice` the row's sheet has
+            has = np.array([column in columns for columns in data.sheet_columns], dtype=bool)
+            data.reject(none & has[data.sheet_of_row], column,
+                        f"missing required value ({' or '.join(choice)})")
+    resolve_regions(data, code_edition)
     return data
 
 
@@ -385,11 +411,10 @@ HASH_KEYS = ("p3k-study-same-a", "p3k-study-same-b")
 
 def same_rows(frame: pd.DataFrame) -> list[np.ndarray]:
     """A row identity for the exact-copy rule, per row of `frame` (the columns read, as
-    Categoricals): for each key of `HASH_KEYS` the sum over the columns of the 64-bit SipHash
-    (`pd.util.hash_array`) of column name and cell, a missing cell adding 0, so that a column a
-    sheet lacks equals a missing cell. Equal rows have equal sums; two different rows (one has a
-    (column, cell) the other lacks) have both sums equal with probability 2**-128 (SipHash taken
-    as a random function): for the 4e12 pairs of national data's 2.9 million rows, about 1e-26."""
+    Categoricals): per key of `HASH_KEYS` the sum over the columns of the 64-bit SipHash
+    (`pd.util.hash_array`) of column name and cell, a missing cell (as in a column a sheet
+    lacks) adding 0. Equal rows have equal sums; different rows have both sums equal with
+    probability 2**-128 (SipHash as a random function; ~1e-26 over national data's 2.9M rows)."""
     sums = [np.zeros(len(frame), dtype=np.uint64) for _ in HASH_KEYS]
     for column, values in frame.items():
         cells = (column + "\x00" + values.cat.categories.astype(object)).to_numpy(object)
@@ -417,8 +442,8 @@ class Duplicates:
 @dataclass
 class Part:
     """What a cleaner makes of some files of one kind: the clean rows with their `SAME` and
-    `EXACT` columns before the duplicate rules, the rejects so far, per-file input facts, and
-    the kind's `Duplicates`."""
+    `EXACT` columns before the duplicate rules, the rejects so far (`FileInput.ledger`,
+    finalised by `finish`), per-file input facts, and the kind's `Duplicates`."""
 
     table: pd.DataFrame
     rejects: pd.DataFrame
@@ -428,15 +453,14 @@ class Part:
     """Personal names read (the roster's `nama`): masked wherever they appear in outputs."""
 
 
-def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pemda: pd.Series,
-            unit_column: str, exact: np.ndarray | None = None,
-            names: frozenset[str] = frozenset(),
+def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_column: str,
+            exact: np.ndarray | None = None, names: frozenset[str] = frozenset(),
             **columns: pd.Series | np.ndarray | pd.Categorical) -> Part:
     """A cleaner's part, made after its last rejecting rule: the rows not rejected, with
     source_file, sheet, row, kode_pemda, their unit and `columns` (each given per row of
     `data`), in the columns and dtypes of `schema` (text as Categoricals: they pickle small,
     `finish` makes them text); `SAME` (`same_rows`) and `EXACT` (`exact` per row, default every
-    row); the ledger (rows dropped while reading, then the cleaner's rejects).
+    row); the ledger (`FileInput.ledger`).
 
     The unit, per distinct name (in `unit_column`) and region: unit_name (as written,
     whitespace tidied), unit_function, unit_key and unit_matched (`reference.match_unit`),
@@ -444,7 +468,7 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
     frame = data.frame
     name_codes, unit_names = data.tidy(unit_column)
     matches = [match_unit(name) for name in unit_names.tolist()]
-    regions = kode_pemda.array
+    regions = data.kode_pemda
     region_codes = regions.categories.tolist()
     pair_of_row, firsts = groups(pd.DataFrame({"name": name_codes, "region": regions.codes}))
     unit_ids = [None if n < 0 or r < 0 else f"{region_codes[r]}/{matches[n].unit_key}"
@@ -461,15 +485,13 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, kode_pe
         **dict(zip(SAME, same_rows(frame.drop(columns=[ROW, SHEET, FILE])), strict=True)),
         EXACT: np.ones(len(frame), dtype=bool) if exact is None else exact,
     }
-    alive = data.verdicts.alive
-    table = pd.DataFrame({name: values[alive] for name, values in per_row.items()}).reindex(
+    table = pd.DataFrame({name: values[data.alive] for name, values in per_row.items()}).reindex(
         columns=[*schema.columns, *SAME, EXACT])
     table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
     table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # a part crosses
                           if isinstance(dtype, pd.StringDtype)})  # the pipe as codes of few texts
-    rejects = finalise(pd.concat([data.dropped, data.verdicts.ledger()], ignore_index=True))
-    return Part(table, rejects, data.files, rules, names)
+    return Part(table, data.ledger(), data.files, rules, names)
 
 
 def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
@@ -482,7 +504,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     ledgers = [empty_rejects(), *(part.rejects for part in parts if len(part.rejects))]
     tables = [part.table for part in parts if len(part.table)]
     if not tables:
-        return empty, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+        return empty, finalise(pd.concat(ledgers, ignore_index=True)), files
     table = pd.DataFrame({  # Categoricals joined
         column: union_categoricals([t[column] for t in tables], ignore_order=True)
         if isinstance(tables[0][column].dtype, pd.CategoricalDtype)
@@ -500,7 +522,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
         first = at[firsts][group]
         repeat = first != at
         keep[at[repeat]] = False
-        ledgers.append(finalise(_duplicate_ledger(table, at[repeat], first[repeat], what)))
+        ledgers.append(_duplicate_ledger(table, at[repeat], first[repeat], what))
 
     scope = ["source_file", "sheet"] if rules.per_sheet else []
     if rules.per_sheet:  # a sheet's rows repeating an earlier sheet's in order: row by row
@@ -518,7 +540,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     table = table.loc[keep, list(empty.columns)].reset_index(drop=True)
     table = table.assign(**{c: _text(table[c]) for c in table.columns
                             if isinstance(table[c].dtype, pd.CategoricalDtype)})
-    return table, sort_rejects(pd.concat(ledgers, ignore_index=True)), files
+    return table, finalise(pd.concat(ledgers, ignore_index=True)), files
 
 
 def groups(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -535,67 +557,54 @@ def _duplicate_ledger(table: pd.DataFrame, rows: np.ndarray, firsts: np.ndarray,
                       what: str | None) -> pd.DataFrame:
     """Ledger lines 'duplicate of row N' (plus ' in F[, sheet S]' across files, ' in sheet S'
     across sheets, the rule in brackets when `what` is given) for the clean rows `rows`."""
-    def column(name: str, at: np.ndarray) -> np.ndarray:
-        return table[name].iloc[at].to_numpy(dtype=object, na_value=None)
-
-    files, sheets = column("source_file", rows), column("sheet", rows)
-    texts = []
-    for file, sheet, first_file, first_sheet, first_row in zip(
-            files, sheets, column("source_file", firsts), column("sheet", firsts),
-            column("row", firsts), strict=True):
+    columns = ["source_file", "sheet", "row", "kode_pemda"]
+    lines, originals = (table.iloc[at][columns].to_numpy(dtype=object, na_value=None)
+                        for at in (rows, firsts))
+    reasons = []
+    for (file, sheet, _, _), (first_file, first_sheet, first_row, _) in zip(
+            lines, originals, strict=True):
         where = f" in sheet {first_sheet}" if first_sheet not in (None, sheet) else ""
         if first_file != file:
             where = f" in {first_file}" + ("" if first_sheet is None else f", sheet {first_sheet}")
-        texts.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
-    return pd.DataFrame({"source_file": files, "sheet": sheets, "row": column("row", rows),
-                         "reason": texts, "kode_pemda": column("kode_pemda", rows)})
+        reasons.append(f"duplicate of row {first_row}{where}" + (f" ({what})" if what else ""))
+    return pd.DataFrame(lines, columns=columns).assign(reason=reasons)
 
 
-MAX_STAFF_COUNT = 100_000
-"""The most staff one unit can have in one period (`jumlah_pegawai/` counts). The largest OPDs,
-a province's education office with its schools, have tens of thousands; an 18-digit NIP or a
-16-digit NIK pasted into a count column is far above."""
-MAX_RESPONDENTS = 1_000_000
-"""The most SKM respondents one unit can have in one period (`ikm/` jumlah_responden):
-Krejcie-Morgan asks at most ~384; online surveys of a civil registry reach tens of thousands."""
-MAX_POPULATION = 300_000_000
-"""The largest service population (`skm/` populasi): more than Indonesia's population."""
+def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
+            rows: np.ndarray | None = None, **options: Any) -> Any:
+    """`parse` (a parser of `parse`) over a column, each distinct cell once (only the cells of
+    `rows`, when given; every cell missing in a column no sheet has); the cells it cannot read
+    rejected with its reason."""
+    frame, (codes, uniques) = data.frame, data.distinct(column)
+    text = _text(frame[column]) if column in frame else pd.Series(pd.NA, frame.index, "string")
+    parsed = parse(text, **options,
+                   distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
+    data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, frame.get(column))
+    return parsed
 
 
 def numbers(
-    data: FileInput, column: str, *, whole: bool = False, minimum: float | None = None,
-    maximum: float | None = None, what: str = "value", ambiguous_as: str = "id",
-    implausible_above: float | None = None,
+    data: FileInput, column: str, *, minimum: float | None = None, maximum: float | None = None,
+    count_up_to: float | None = None, what: str = "value", ambiguous_as: str = "id",
 ) -> pd.Series:
-    """Parse a number column, its locale decided per file; reject unreadable values and values
-    outside [minimum, maximum] (or not whole when `whole`), and values above
-    `implausible_above` ('implausible count: above 100,000': a magnitude no real unit has,
-    such as an NIP pasted into the column; never cast to an integer). Returns float values
-    (NaN where missing or rejected)."""
-    frame = data.frame
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    parsed = parse_numbers(data.text(column), ambiguous_as=ambiguous_as,  # type: ignore[arg-type]
-                           groups=np.asarray(frame[FILE].cat.codes),
-                           distinct=data.distinct(column))
-    raw = frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
-    values = parsed.values
-    present = values.notna().to_numpy(bool)
-    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    """Parse a number column, its locale decided per file; reject unreadable values, values
+    outside [minimum, maximum] (or below `minimum` when no maximum is given) and, in a count
+    (`count_up_to`), values above it ('implausible count: above 100,000': a magnitude no real
+    unit has, such as an NIP pasted into the column; never cast to an integer), then fractions.
+    Returns float values (NaN where missing or unreadable)."""
+    values = _parsed(data, column, parse_numbers, ambiguous_as=ambiguous_as,
+                     groups=np.asarray(data.frame[FILE].cat.codes)).values
+    raw, v = data.frame.get(column), values.to_numpy(dtype="float64", na_value=np.nan)
     if minimum is not None and maximum is not None:
-        outside = present & ((v < minimum) | (v > maximum))
-        data.verdicts.reject(outside, column, f"{what} outside {minimum:g}-{maximum:g}", raw)
+        data.reject((v < minimum) | (v > maximum), column,
+                    f"{what} outside {minimum:g}-{maximum:g}", raw)
     elif minimum is not None:
         word = "negative" if minimum == 0 else f"below {minimum:g}"
-        data.verdicts.reject(present & (v < minimum), column, f"{word} {what}", raw)
-    if implausible_above is not None:
-        data.verdicts.reject(present & ~(v <= implausible_above), column,
-                             f"implausible {what}: above {implausible_above:,.0f}", raw)
-    if whole:
-        with np.errstate(invalid="ignore"):
-            fractional = present & (np.floor(v) != v)
-        data.verdicts.reject(fractional, column, f"{what} is not a whole number", raw)
+        data.reject(v < minimum, column, f"{word} {what}", raw)
+    if count_up_to is not None:
+        data.reject(v > count_up_to, column, f"implausible {what}: above {count_up_to:,.0f}", raw)
+        with np.errstate(invalid="ignore"):  # NaN and infinities: not a fraction
+            data.reject(v % 1 > 0, column, f"{what} is not a whole number", raw)
     return values
 
 
@@ -603,26 +612,20 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
           rows: np.ndarray | None = None) -> pd.Series:
     """Parse a date column (only `rows`, when given); reject unreadable dates and, when
     `reference_date` is given, dates after it."""
-    codes, uniques = data.distinct(column)
-    parsed = parse_dates(data.text(column),
-                         distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
-    raw = data.frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
+    values = _parsed(data, column, parse_dates, rows).values
     if reference_date is not None:
-        late = (parsed.values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
-        data.verdicts.reject(late, column,
-                             f"date after the reference date {reference_date.isoformat()}", raw)
-    return parsed.values
+        late = (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
+        data.reject(late, column, f"date after the reference date {reference_date.isoformat()}",
+                    data.frame.get(column))
+    return values
 
 
 def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) -> pd.Series:
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
-    parsed = parse_periods(data.text(column), freq,  # type: ignore[arg-type]
-                           distinct=data.distinct(column))
-    raw = data.frame[column]
-    data.verdicts.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, raw)
-    late = parsed.index > period_index(reference_date, freq)  # type: ignore[arg-type]
-    data.verdicts.reject(late.fillna(False).to_numpy(bool), column,
-                         f"period after the reference date {reference_date.isoformat()}", raw)
-    return parsed.index
+    index = _parsed(data, column, parse_periods, freq=freq).index
+    late = index > period_index(reference_date, freq)  # type: ignore[arg-type]
+    data.reject(late.fillna(False).to_numpy(bool), column,
+                f"period after the reference date {reference_date.isoformat()}",
+                data.frame.get(column))
+    return index

@@ -4,9 +4,8 @@ exists.
 Rules in order: Excel error cell in a required column; empty required value (region,
 unit_kerja, periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser
 than the panel frequency or after the reference date; a count unreadable, negative, implausibly
-large or not whole;
-exact duplicate row; same unit and period as an earlier row. A count above `MAX_STAFF_COUNT`
-(100,000 staff in one unit) is rejected as implausible (an NIP pasted into the column).
+large (above `MAX_STAFF_COUNT`) or not whole;
+exact duplicate row; same unit and period as an earlier row.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 from p3k_study.clean.common import (
-    MAX_STAFF_COUNT,
     Duplicates,
     Part,
     labelled,
@@ -23,13 +21,14 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import COUNTS
 
-KIND = "jumlah_pegawai"
-REQUIRED = ("unit_kerja", "periode", "jumlah_pns", "jumlah_pppk")
+MAX_STAFF_COUNT = 100_000
+"""The most staff one unit can have in one period. The largest OPDs, a province's education
+office with its schools, have tens of thousands; an 18-digit NIP or a 16-digit NIK pasted into a
+count column is far above."""
 COUNT_SOURCES = {
     "jumlah_pns": "n_pns",
     "jumlah_pppk": "n_p3k",
@@ -44,14 +43,10 @@ def counts_part(
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some staff-count files."""
-    data = open_file(sheets, KIND, REQUIRED)
-    kode = resolve_regions(data, code_edition)
+    data = open_file(sheets, "jumlah_pegawai", code_edition)
     period = periods(data, "periode", freq, reference_date)
-    values = {
-        target: numbers(data, source, whole=True, minimum=0, what="count",
-                         implausible_above=MAX_STAFF_COUNT)
-        for source, target in COUNT_SOURCES.items()
-    }
+    values = {target: numbers(data, source, minimum=0, count_up_to=MAX_STAFF_COUNT, what="count")
+              for source, target in COUNT_SOURCES.items()}
     return part_of(data, COUNTS, Duplicates(("unit_id", "period_index"), "same unit and period"),
-                   kode, "unit_kerja", period_index=period, period=labelled(period, freq),
+                   "unit_kerja", period_index=period, period=labelled(period, freq),
                    **values)

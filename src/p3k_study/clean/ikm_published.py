@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
-    MAX_RESPONDENTS,
     Duplicates,
     Part,
     labelled,
@@ -28,7 +27,6 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.ikm import (
     IKM_MAX,
@@ -42,8 +40,9 @@ from p3k_study.ikm import (
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import PUBLISHED
 
-KIND = "ikm"
-REQUIRED = ("unit_layanan", "periode", "ikm")
+MAX_RESPONDENTS = 1_000_000
+"""The most SKM respondents one unit can have in one period: Krejcie-Morgan asks at most ~384;
+online surveys of a civil registry reach tens of thousands."""
 
 
 def published_part(
@@ -51,34 +50,30 @@ def published_part(
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some published-IKM files."""
-    data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
-    kode = resolve_regions(data, code_edition)
+    data = open_file(sheets, "ikm", code_edition)
+    frame = data.frame
     period = periods(data, "periode", freq, reference_date)
     ikm = numbers(data, "ikm", what="IKM", ambiguous_as="en").to_numpy("float64", na_value=np.nan)
     index = (ikm >= SCORE_MIN) & (ikm <= SCORE_MAX)  # the 1-4 index: x 25
-    data.note("ikm_converted_from_1_4", index & verdicts.alive)
+    data.note("ikm_converted_from_1_4", index & data.alive)
     ikm = np.where(index, ikm * 25, ikm)
-    verdicts.reject(~np.isnan(ikm) & ((ikm < IKM_MIN) | (ikm > IKM_MAX)), "ikm",
-                    f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
-    respondents = numbers(data, "jumlah_responden", whole=True, minimum=0, what="respondents",
-                          implausible_above=MAX_RESPONDENTS)
-    mutu = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "mutu" in frame.columns:
-        mutu = parse_category(data.text("mutu"))
-        verdicts.reject(~data.blank("mutu") & mutu.isna().to_numpy(bool), "mutu",
-                        "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
-                        frame["mutu"])
-    regulation = np.full(len(frame), REGULATION_2017, dtype=object)  # when not given
-    if "regulasi" in frame.columns:  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
-        codes, tidy = data.tidy("regulasi")
-        text = tidy.str.lower()
-        named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
-                           text.str.contains("2017", regex=False).to_numpy(bool)],
-                          [REGULATION_2004, REGULATION_2017], "unknown")
-        regulation = np.append(named.astype(object), REGULATION_2017)[codes]
-        verdicts.reject(regulation == "unknown", "regulasi",
-                        "unknown regulation (expected 14/2017 or 25/2004)", frame["regulasi"])
+    data.reject(~np.isnan(ikm) & ((ikm < IKM_MIN) | (ikm > IKM_MAX)), "ikm",
+                f"IKM outside {IKM_MIN:g}-{IKM_MAX:g}", frame["ikm"])
+    respondents = numbers(data, "jumlah_responden", minimum=0, count_up_to=MAX_RESPONDENTS,
+                          what="respondents")
+    codes, cells = data.cells("mutu")
+    mutu = parse_category(cells).to_numpy(object)[codes]
+    data.reject(~data.blank("mutu") & pd.isna(mutu), "mutu",
+                "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
+                frame.get("mutu"))
+    codes, tidy = data.tidy("regulasi")  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
+    text = tidy.str.lower()
+    named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
+                       text.str.contains("2017", regex=False).to_numpy(bool)],
+                      [REGULATION_2004, REGULATION_2017], "unknown")
+    regulation = np.append(named.astype(object), REGULATION_2017)[codes]  # not given: 14/2017
+    data.reject(regulation == "unknown", "regulasi",
+                "unknown regulation (expected 14/2017 or 25/2004)", frame.get("regulasi"))
     return part_of(data, PUBLISHED, Duplicates(("unit_id", "period_index"), "same unit and period"),
-                   kode, "unit_layanan", period_index=period, period=labelled(period, freq),
+                   "unit_layanan", period_index=period, period=labelled(period, freq),
                    ikm=ikm, respondents=respondents, mutu=mutu, regulation=regulation)

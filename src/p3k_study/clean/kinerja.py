@@ -29,61 +29,52 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import KINERJA, SAKIP_GRADES, SKP_COLUMNS
 
-KIND = "kinerja"
-REQUIRED = ("unit_kerja", "periode")
 SHARE_TOLERANCE = 1.0
 
 
 def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
     """SAKIP grade of a 0-100 score by lower bounds (NA for a missing score)."""
     values = np.asarray(scores, dtype="float64")
-    conditions = [values >= bound for _, bound in SAKIP_GRADES]
-    grades = np.select(conditions, [g for g, _ in SAKIP_GRADES], default="")
+    grades = np.select([values >= bound for _, bound in SAKIP_GRADES],
+                       [grade for grade, _ in SAKIP_GRADES], default="")
     return pd.Series(grades, dtype="string").mask(np.isnan(values))
 
 
-def kinerja_part(
-    sheets: Sequence[RawSheet], reference_date: dt.date, freq: str = "year",
-    code_edition: str | None = None,
-) -> Part:
+def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
+                 code_edition: str | None = None) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some outcome files. The
-    period is always a year, whatever the panel frequency (`freq` is accepted for symmetry)."""
-    data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
-    kode = resolve_regions(data, code_edition)
+    period is always a year, whatever the panel frequency."""
+    data = open_file(sheets, "kinerja", code_edition)
+    frame = data.frame
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")
-    grade = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "predikat_sakip" in frame.columns:  # 'AA', 'bb', ' A ' -> the grade
-        codes, tidy = data.tidy("predikat_sakip")
-        text = tidy.str.upper().str.replace(" ", "", regex=False)
-        known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
-        verdicts.reject(~np.append(known, True)[codes], "predikat_sakip",
-                        "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame["predikat_sakip"])
-        grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes],
-                          dtype="string")
+    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ' -> the grade
+    text = tidy.str.upper().str.replace(" ", "", regex=False)
+    known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
+    data.reject(~np.append(known, True)[codes], "predikat_sakip",
+                "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
+    grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes], dtype="string")
     shares = {c: numbers(data, c, minimum=0, maximum=100, what="SKP share", ambiguous_as="en")
               for c in SKP_COLUMNS}
-    given = np.column_stack([s.notna().to_numpy(bool) for s in shares.values()])
+    values = np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
+                              for s in shares.values()])
+    given = ~np.isnan(values)
     column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
-    verdicts.reject(given.any(axis=1) & ~given.all(axis=1), column,
-                    "SKP shares incomplete (all five are needed)")
-    total = np.nansum(np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
-                                       for s in shares.values()]), axis=1)
-    verdicts.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
-                    "SKP shares do not add up to 100")
-    verdicts.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
-                    & ~given.any(axis=1), None,
-                    "no outcome value (nilai_sakip, predikat_sakip or SKP shares)")
+    data.reject(given.any(axis=1) & ~given.all(axis=1), column,
+                "SKP shares incomplete (all five are needed)")
+    total = np.nansum(values, axis=1)
+    data.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
+                "SKP shares do not add up to 100")
+    data.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
+                & ~given.any(axis=1), None,
+                "no outcome value (nilai_sakip, predikat_sakip or SKP shares)")
     computed = sakip_grade(sakip)
-    return part_of(data, KINERJA, Duplicates(("unit_id", "year"), "same unit and year"), kode,
+    return part_of(data, KINERJA, Duplicates(("unit_id", "year"), "same unit and year"),
                    "unit_kerja", year=year, nilai_sakip=sakip, predikat_published=grade,
                    predikat_sakip=computed.fillna(grade), **shares,
-                   flag_predikat_disagrees=(computed.notna() & grade.notna()
-                                            & (computed != grade)).fillna(False))
+                   flag_predikat_disagrees=(computed != grade).fillna(False))

@@ -91,13 +91,11 @@ class Scrubber:
     an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
-        keys = {name_key(n) for n in names}
-        keys = {k for k in keys if len(k) - k.count(" ") >= 3}  # words are letters only
-        self.whole = keys
-        self.inner = {k for k in keys if " " in k}
+        self.whole = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
+        self.inner = {k for k in self.whole if " " in k}
         self._first = {k.split(" ", 1)[0] for k in self.inner}
         self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)
-        self.squashed = {k.replace(" ", "") for k in keys}
+        self.squashed = {k.replace(" ", "") for k in self.whole}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
         self.salt = salt
         self._texts: dict[str, str] = {}
@@ -115,8 +113,7 @@ class Scrubber:
                 out = mask(out.strip())
             elif self.inner:
                 out = self._inner_names(out)
-        self._texts[value] = out
-        return out
+        return self._texts.setdefault(value, out)
 
     def _inner_names(self, text: str) -> str:
         words = list(_WORD.finditer(text.lower()))
@@ -146,9 +143,7 @@ class Scrubber:
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
             if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
-        out = "/".join(parts)
-        self._keys[value] = out
-        return out
+        return self._keys.setdefault(value, "/".join(parts))
 
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
               ) -> pd.DataFrame:
@@ -164,9 +159,8 @@ class Scrubber:
             cells = [str(u) for u in uniques.tolist()]
             done = [func(cell) for cell in cells]
             if done != cells:
-                scrubbed = pd.Series(np.array([*done, None], dtype=object)[codes],
-                                     index=values.index)
-                out[column] = scrubbed.astype(values.dtype) if values.dtype != object else scrubbed
+                out[column] = pd.Series(np.array([*done, None], dtype=object)[codes],
+                                        index=values.index).astype(values.dtype)
         return table.assign(**out) if out else table
 
     def anything(self, value: Any) -> Any:

@@ -27,7 +27,6 @@ from p3k_study.clean.common import (
     groups,
     open_file,
     part_of,
-    resolve_regions,
 )
 from p3k_study.clean.privacy import pseudonymise
 from p3k_study.config import DEMO_SALT
@@ -40,35 +39,29 @@ from p3k_study.parse import (
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import STAFF
 
-KIND = "pegawai"
-REQUIRED = ("nip", "unit_kerja", "status", "tmt")
-
 
 def roster_part(
     sheets: Sequence[RawSheet], reference_date: dt.date, salt: str = DEMO_SALT,
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some roster files."""
-    data = open_file(sheets, KIND, REQUIRED)
-    frame, verdicts = data.frame, data.verdicts
-    kode = resolve_regions(data, code_edition)
+    data = open_file(sheets, "pegawai", code_edition)
+    frame = data.frame
 
     tmt = dates(data, "tmt", reference_date)
 
     codes, cells = data.cells("nip")  # worked out per distinct cell
     nip = normalise_nip(cells, reference_date=reference_date)
     reason = nip.reason.to_numpy(dtype=object)[codes]
-    verdicts.reject(pd.notna(reason), "nip", pd.Series(reason), frame["nip"])
+    data.reject(pd.notna(reason), "nip", reason, frame["nip"])
     adult_from = (nip.birth_date + pd.DateOffset(years=NIP_MIN_AGE_AT_APPOINTMENT)).to_numpy()
-    verdicts.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
-                    f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
-                    frame["tmt"])
+    data.reject((tmt < adult_from[codes]).to_numpy(bool), "tmt",
+                f"TMT before age {NIP_MIN_AGE_AT_APPOINTMENT} by the NIP's birth date",
+                frame["tmt"])
 
-    end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if "tanggal_berakhir" in frame.columns:
-        end = dates(data, "tanggal_berakhir")
-        verdicts.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
-                        "end date before TMT", frame["tanggal_berakhir"])
+    end = dates(data, "tanggal_berakhir")
+    data.reject((end < tmt).fillna(False).to_numpy(bool), "tanggal_berakhir",
+                "end date before TMT", frame.get("tanggal_berakhir"))
 
     status_codes, status_cells = data.cells("status")
     status = categorical(status_codes, normalise_status(status_cells))
@@ -76,15 +69,14 @@ def roster_part(
     pair_of_row, firsts = groups(pd.DataFrame({"kind": kind, "status": status}))
     mismatch = nip_status_mismatch(pd.Series(kind[firsts]), pd.Series(status[firsts]))
     mismatch = mismatch.to_numpy()[pair_of_row]  # worked out per (kind, status)
-    verdicts.reject(pd.notna(mismatch), "status", pd.Series(mismatch), frame["status"])
+    data.reject(pd.notna(mismatch), "status", mismatch, frame["status"])
 
     job_codes, jobs = data.tidy("jenis_jabatan")
     name_codes, names = data.tidy("nama")
     names = names.iloc[np.unique(name_codes[name_codes >= 0])]  # of the rows: some are unused
     return part_of(data, STAFF,
                    Duplicates(("employee_id", "unit_id", "tmt"), "same employee, unit and TMT"),
-                   kode, "unit_kerja", names=frozenset(names), status=status,
-                   nip_kind=np.asarray(kind, dtype=object),
+                   "unit_kerja", names=frozenset(names), status=status, nip_kind=kind,
                    jenis_jabatan=categorical(job_codes, jobs.str.lower()), tmt=tmt,
                    tanggal_berakhir=end,
                    employee_id=categorical(codes, pseudonymise(nip.nip, salt)))

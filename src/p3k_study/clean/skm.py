@@ -24,8 +24,6 @@ import pandas as pd
 from p3k_study.clean.common import (
     EXTRA_PREFIX,
     FILE,
-    MAX_POPULATION,
-    SHEET,
     Duplicates,
     FileInput,
     Part,
@@ -35,7 +33,6 @@ from p3k_study.clean.common import (
     open_file,
     part_of,
     periods,
-    resolve_regions,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
@@ -43,8 +40,8 @@ from p3k_study.periods import month_period_index
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
-KIND = "skm"
-REQUIRED = ("unit_layanan", *ELEMENTS)
+MAX_POPULATION = 300_000_000
+"""The largest service population (`populasi`): more than Indonesia's population."""
 
 
 def skm_part(
@@ -52,52 +49,34 @@ def skm_part(
     code_edition: str | None = None,
 ) -> Part:
     """Every rule but the duplicate check (`finish`), for the sheets of some SKM files."""
-    data = open_file(sheets, KIND, REQUIRED, ("periode", "tanggal_survei"))
-    frame, verdicts = data.frame, data.verdicts
+    data = open_file(sheets, "skm", code_edition)
     has_period, has_date = ~data.blank("periode"), ~data.blank("tanggal_survei")
-    no_period = ~(has_period | has_date)
-    rows = frame.iloc[np.flatnonzero(no_period)]  # few
-    by_date = np.zeros(len(frame), dtype=bool)  # the row's sheet has tanggal_survei, no periode
-    by_date[no_period] = [
-        {"periode", "tanggal_survei"} & data.sheet_columns[(f, None if pd.isna(s) else s)]
-        == {"tanggal_survei"}
-        for f, s in zip(rows[FILE].to_numpy(object), rows[SHEET].to_numpy(object), strict=True)]
-    for column, named in (("tanggal_survei", by_date), ("periode", ~by_date)):
-        verdicts.reject(no_period & named, column,
-                        "missing required value (periode or tanggal_survei)")
-    kode = resolve_regions(data, code_edition)
-
-    period = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    if "periode" in frame.columns:
-        period = periods(data, "periode", freq, reference_date).where(has_period)
-    if "tanggal_survei" in frame.columns:
-        date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
-        from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
-        period = period.fillna(from_date.astype("Int64"))
+    period = periods(data, "periode", freq, reference_date).where(has_period)
+    date = dates(data, "tanggal_survei", reference_date, has_date & ~has_period)
+    from_date = month_period_index(date.dt.year, date.dt.month, freq)  # type: ignore[arg-type]
+    period = period.fillna(from_date.astype("Int64"))
 
     scores = {e: _scores(data, e) for e in ELEMENTS}
-    population = numbers(data, "populasi", whole=True, minimum=1, what="population",
-                         implausible_above=MAX_POPULATION)
-    return part_of(data, SKM, Duplicates(per_sheet=True), kode, "unit_layanan",
+    population = numbers(data, "populasi", minimum=1, count_up_to=MAX_POPULATION,
+                         what="population")
+    return part_of(data, SKM, Duplicates(per_sheet=True), "unit_layanan",
                    _identified_rows(data), period_index=period, period=labelled(period, freq),
                    **scores, populasi=population)
 
 
-RESPONDENT_ID_KEYS = frozenset({"no", "nomor", "noresponden", "nomorresponden", "idresponden",
-                                "respondenid", "respondentid", "id", "nourut"})
-"""Header keys of columns that number respondents: with one, identical rows are duplicates."""
+RESPONDENT_IDS = frozenset(EXTRA_PREFIX + key for key in (
+    "no", "nomor", "noresponden", "nomorresponden", "idresponden", "respondenid", "respondentid",
+    "id", "nourut"))
+"""Columns that number respondents (their header keys, kept under `EXTRA_PREFIX`): with one,
+identical rows are duplicates."""
 
 
 def _identified_rows(data: FileInput) -> np.ndarray:
-    """Rows whose sheet numbers respondents or whose survey date carries a time of day."""
-    frame = data.frame
-    ids = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)
-           and c[len(EXTRA_PREFIX):] in RESPONDENT_ID_KEYS]
+    """Rows with a respondent number or a survey date carrying a time of day."""
     codes, uniques = data.distinct("tanggal_survei")
-    out = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
-    for col in ids:
-        out |= ~data.blank(col)
-    return out
+    timed = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
+    return np.logical_or.reduce([timed, *(~data.blank(c) for c in data.frame.columns
+                                          if c in RESPONDENT_IDS)])
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
@@ -105,24 +84,17 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     `parse_numbers`; unreadable, fractional or out-of-range ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
-    texts = uniques.str.strip()
-    plain = texts.str.fullmatch(r"\d{1,2}(?:[.,]0+)?").fillna(False).to_numpy(bool)
-    unique_values = np.full(len(texts), np.nan)
-    # the usual case, '1'..'4': cheap without the general number parser
-    unique_values[plain] = texts[plain].str.extract(r"^(\d+)", expand=False).astype(
-        "float64").to_numpy()
-    values = np.append(unique_values, np.nan)[codes]
-    other_rows = np.flatnonzero(~np.append(plain, True)[codes])
+    plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
+    values = np.append(plain.astype("float64").to_numpy(), np.nan)[codes]  # NaN: not plain
+    other_rows = np.flatnonzero(np.isnan(values) & (codes >= 0))
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
                                groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
         values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         why = np.full(len(raw), None, dtype=object)
         why[other_rows] = parsed.reason.to_numpy(dtype=object)
-        data.verdicts.reject(pd.notna(why), column, pd.Series(why, index=raw.index), raw)
-    with np.errstate(invalid="ignore"):
-        ok = ~np.isnan(values) & (values >= SCORE_MIN) & (values <= SCORE_MAX) & (
-            np.floor(values) == values)
-    bad = ~np.isnan(values) & ~ok
-    data.verdicts.reject(bad, column, f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
+        data.reject(pd.notna(why), column, why, raw)
+    ok = (values >= SCORE_MIN) & (values <= SCORE_MAX) & (np.floor(values) == values)
+    data.reject(~np.isnan(values) & ~ok, column,
+                f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
     return np.where(ok, values, 0).astype("int8")
