@@ -253,7 +253,7 @@ def test_date_round_trips(days):
 def test_period_labels(written, semester, granularity):
     parsed = parse_periods(text([written]), "semester")
     assert parsed.reason[0] is None
-    assert period_label(parsed.index[0], "semester") == semester
+    assert period_label(parsed.values[0], "semester") == semester
     as_quarter = parse_periods(text([written]), "quarter")  # a semester is coarser: not placed
     assert as_quarter.reason[0] == (
         "period coarser than panel frequency" if granularity == "semester" else None)
@@ -261,13 +261,13 @@ def test_period_labels(written, semester, granularity):
 
 def test_quarter_into_each_frequency():
     cells = text(["Triwulan III 2021"])
-    assert period_label(parse_periods(cells, "quarter").index[0], "quarter") == "2021-Q3"
-    assert period_label(parse_periods(cells, "year").index[0], "year") == "2021"
+    assert period_label(parse_periods(cells, "quarter").values[0], "quarter") == "2021-Q3"
+    assert period_label(parse_periods(cells, "year").values[0], "year") == "2021"
 
 
 def test_coarser_periods_are_not_placed():
     parsed = parse_periods(text(["2023", "Semester I 2023", "2023.0"]), "quarter")
-    assert parsed.index.isna().all()
+    assert parsed.values.isna().all()
     assert parsed.reason.tolist() == [
         "year-only period cannot be placed in a quarter",
         "period coarser than panel frequency",
@@ -276,7 +276,7 @@ def test_coarser_periods_are_not_placed():
     as_semester = parse_periods(text(["2023", "Tahun 2023"]), "semester")
     assert as_semester.reason.tolist() == ["year-only period cannot be placed in a semester"] * 2
     as_year = parse_periods(text(["2023", "Semester II 2023", "Tahun 2023"]), "year")
-    assert as_year.index.tolist() == [2023, 2023, 2023]
+    assert as_year.values.tolist() == [2023, 2023, 2023]
 
 
 def test_bad_and_empty_periods():
@@ -286,12 +286,12 @@ def test_bad_and_empty_periods():
         "unrecognised period", "unrecognised period", None, None, "unrecognised period",
         "implausible year",
     ]
-    assert parsed.index.isna().all()
+    assert parsed.values.isna().all()
 
 
 def test_periods_from_numbers():
     parsed = parse_periods(pd.Series([2023, 2024.0]), "year")
-    assert parsed.index.tolist() == [2023, 2024]
+    assert parsed.values.tolist() == [2023, 2024]
 
 
 @pytest.mark.parametrize("cells", [["Semester I 2023"], [None]])
@@ -307,7 +307,7 @@ def test_period_label_round_trip(freq, data):
     indices = data.draw(st.lists(st.integers(min_value=1950 * n, max_value=2100 * n - 1),
                                  min_size=1, max_size=30))
     parsed = parse_periods(text([period_label(i, freq) for i in indices]), freq)
-    assert parsed.index.tolist() == indices
+    assert parsed.values.tolist() == indices
 
 
 # --- NIP -------------------------------------------------------------------------------------
@@ -432,7 +432,7 @@ def test_nip_status_mismatch():
 
 
 def test_period_index_consistency_with_periods_module():
-    assert parse_periods(text(["2023-S2"])).index[0] == period_index(dt.date(2023, 8, 1))
+    assert parse_periods(text(["2023-S2"])).values[0] == period_index(dt.date(2023, 8, 1))
 
 
 # --- region and unit names (reference resolvers, header aliases) ------------------------------
@@ -684,7 +684,7 @@ def test_dates_of_numbers_are_excel_serials():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_periods_take_missing_cells_of_every_dtype(dtype):
     parsed = parse_periods(cells_as(["Semester I 2023", None, np.nan, pd.NA, " ", "2023"], dtype))
-    assert_series(parsed.index, "Int64", [2023 * 2] + [pd.NA] * 5)
+    assert_series(parsed.values, "Int64", [2023 * 2] + [pd.NA] * 5)
     assert_series(parsed.reason, "object", [None, None, None, None, None,  # NaN is missing
                                             "year-only period cannot be placed in a semester"])
 
@@ -694,7 +694,7 @@ def test_periods_with_distinct_cells_as_the_cleaners_pass_them():
     codes = np.array([0, 1, -1, 0, 2, 2])
     column = pd.Series(uniques.array.take(codes, allow_fill=True), index=CELL_INDEX)
     parsed = parse_periods(column, "year", distinct=(codes, uniques))
-    assert_series(parsed.index, "Int64", [2023, pd.NA, pd.NA, 2023, 2021, 2021])
+    assert_series(parsed.values, "Int64", [2023, pd.NA, pd.NA, 2023, 2021, 2021])
     assert_series(parsed.reason, "object", [None, "unrecognised period", None, None, None, None])
 
 
@@ -742,7 +742,7 @@ def test_int64_columns_read_as_their_nullable_twins():
     """An int64 Series cannot hold the missing cell the parsers add: read as Int64 (it raised
     TypeError until 2026-12)."""
     years = pd.Series([2023, 2024], index=CELL_INDEX[:2])
-    assert_series(parse_periods(years, "year").index, "Int64", [2023, 2024])
+    assert_series(parse_periods(years, "year").values, "Int64", [2023, 2024])
     serials = pd.Series([45150, 45151], index=CELL_INDEX[:2])
     assert_series(parse_dates(serials).values, "datetime64[ns]",
                   [pd.Timestamp("2023-08-12"), pd.Timestamp("2023-08-13")])

@@ -91,18 +91,10 @@ NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 @dataclass
 class ParsedColumn:
-    """Parsed values (float or datetime64[ns]) and a reason per cell (None = fine or empty)."""
+    """Parsed values (float, datetime64[ns], or Int64 period_index in the frequency asked) and a
+    reason per cell (None = fine or empty; NA values with no reason: the cell was empty)."""
 
     values: pd.Series
-    reason: pd.Series
-
-
-@dataclass
-class ParsedPeriods:
-    """`index`: period_index in the frequency asked (Int64, NA where not placeable); `reason`: why
-    `index` is NA for a non-empty cell."""
-
-    index: pd.Series
     reason: pd.Series
 
 
@@ -343,7 +335,7 @@ def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
 
 
 def parse_periods(s: pd.Series, freq: Frequency = "semester",
-                  distinct: tuple[np.ndarray, Any] | None = None) -> ParsedPeriods:
+                  distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Period labels ('Semester I 2023', 'Smt II/2022', 'SEMESTER II TAHUN 2022', 'Triwulan III
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
     'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
@@ -358,8 +350,8 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
              for label in text.str.strip().tolist()]  # never empty: the missing cell is last
     index, reason = np.array(found, dtype=object).T
-    return ParsedPeriods(pd.Series(pd.array(index, dtype="Int64")[codes], s.index),
-                         pd.Series(reason[codes], s.index, object))
+    return ParsedColumn(pd.Series(pd.array(index, dtype="Int64")[codes], s.index),
+                        pd.Series(reason[codes], s.index, object))
 
 
 # --- NIP -------------------------------------------------------------------------------------

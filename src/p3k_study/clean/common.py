@@ -576,8 +576,8 @@ def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
     `rows`, when given; every cell missing in a column no sheet has); the cells it cannot read
     rejected with its reason."""
     frame, (codes, uniques) = data.frame, data.distinct(column)
-    text = _text(frame[column]) if column in frame else pd.Series(pd.NA, frame.index, "string")
-    parsed = parse(text, **options,
+    cells = pd.Series(pd.NA, frame.index, "string")  # given `distinct`, only its index is read
+    parsed = parse(cells, **options,
                    distinct=(codes if rows is None else np.where(rows, codes, -1), uniques))
     data.reject(parsed.reason.notna().to_numpy(bool), column, parsed.reason, frame.get(column))
     return parsed
@@ -623,7 +623,7 @@ def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
 def periods(data: FileInput, column: str, freq: str, reference_date: dt.date) -> pd.Series:
     """Parse a period column into period_index (Int64); reject unreadable periods, periods that
     cannot be placed in the panel frequency, and periods starting after the reference date."""
-    index = _parsed(data, column, parse_periods, freq=freq).index
+    index = _parsed(data, column, parse_periods, freq=freq).values
     late = index > period_index(reference_date, freq)  # type: ignore[arg-type]
     data.reject(late.fillna(False).to_numpy(bool), column,
                 f"period after the reference date {reference_date.isoformat()}",
