@@ -15,14 +15,14 @@ import pytest
 from fixtures_panel import FIRST_PERIOD, write_processed
 
 from p3k_study.estimate import EstimationWarning
-from p3k_study.periods import (
+from p3k_study.labels import (
     NEVER,
     cohort_label,
     infer_frequency,
     label_periods_in_text,
     panel_labels,
-    period_label,
 )
+from p3k_study.periods import period_label
 from p3k_study.pipeline import estimate_all, label_period_columns, label_term
 
 LABELS = {i: period_label(i) for i in range(4038, 4052)}  # 2019-S1 .. 2025-S2

@@ -163,7 +163,7 @@ def period_labels_of(processed: Path, panel: pd.DataFrame) -> tuple[str, dict[in
     """(frequency, {period_index: label}) of a processed panel; cleaning_summary.json's `freq`
     is checked against the panel's own `period` labels. ('', {}) for a panel without usable
     `period` labels (not written by `prepare`): its tables keep the indices."""
-    from p3k_study.periods import panel_labels
+    from p3k_study.labels import panel_labels
 
     hint = None
     summary = processed / "cleaning_summary.json"
@@ -179,7 +179,7 @@ def label_term(term: str, labels: dict[int, str]) -> str:
     """A model term with its period indices as labels: 'cohort=4042' -> 'cohort=2021-S1',
     'ATT(4042,4044)' -> 'ATT(2021-S1,2022-S1)'; 'event_time=...' parts are numbers of periods
     and stay as they are."""
-    from p3k_study.periods import NEVER, label_periods_in_text
+    from p3k_study.labels import NEVER, label_periods_in_text
 
     parts = re.split(r"(event_time=-?[0-9]+)", str(term))
     parts = [part if i % 2 else re.sub(r"\bcohort=0\b", f"cohort={NEVER}",
@@ -191,7 +191,8 @@ def label_term(term: str, labels: dict[int, str]) -> str:
 def label_period_columns(table: pd.DataFrame, freq: str) -> pd.DataFrame:
     """`table` with `cohort` and the `PERIOD_COLUMNS` it has written as period labels
     (cohort 0 or missing: 'never'; a missing period: empty)."""
-    from p3k_study.periods import cohort_label, period_label
+    from p3k_study.labels import cohort_label
+    from p3k_study.periods import period_label
 
     out = table.copy()
     if "cohort" in out.columns:
@@ -206,12 +207,12 @@ def label_period_columns(table: pd.DataFrame, freq: str) -> pd.DataFrame:
 @contextmanager
 def labelled_warnings(labels: dict[int, str]) -> Iterator[None]:
     """Warnings raised inside the block are re-issued (same category, after the block) with
-    the period indices in their text written as labels (`periods.label_periods_in_text`); an
+    the period indices in their text written as labels (`labels.label_periods_in_text`); an
     EstimationError leaving the block gets the same treatment."""
     import warnings
 
     from p3k_study.estimate._common import EstimationError
-    from p3k_study.periods import label_periods_in_text
+    from p3k_study.labels import label_periods_in_text
 
     with warnings.catch_warnings(record=True) as caught:
         try:

@@ -114,7 +114,7 @@ class PeriodLabels:
     def from_data(cls, data: pd.DataFrame, time: str, cohort: str | None = None,
                   label_column: str = "period") -> PeriodLabels:
         """The labels of `data` when it has a `label_column` whose labels are those of the
-        integer `time` values for one frequency (`periods.infer_frequency`); else no labels.
+        integer `time` values for one frequency (`labels.infer_frequency`); else no labels.
         One row per distinct period is checked."""
         if (label_column == time or label_column not in data.columns or time not in data.columns
                 or not pd.api.types.is_numeric_dtype(data[time])):
@@ -124,7 +124,7 @@ class PeriodLabels:
         ok = pd.notna(idx) & pd.notna(lab)
         if not ok.any() or np.any(np.mod(idx[ok].astype(float), 1) != 0):
             return cls()
-        from p3k_study.periods import infer_frequency
+        from p3k_study.labels import infer_frequency
 
         try:
             freq = infer_frequency(pd.Series(lab[ok]).astype(str), idx[ok].astype("int64"))
@@ -151,7 +151,7 @@ class PeriodLabels:
         """A cohort as its label; 0/missing = never treated ('never')."""
         if self.freq is None:
             return value
-        from p3k_study.periods import cohort_label
+        from p3k_study.labels import cohort_label
 
         return cohort_label(value, self.freq)  # type: ignore[arg-type]
 
@@ -163,10 +163,10 @@ class PeriodLabels:
 
     def text(self, text: str) -> str:
         """`text` with the known period indices written as labels
-        (`periods.label_periods_in_text`)."""
+        (`labels.label_periods_in_text`)."""
         if not self.known:
             return text
-        from p3k_study.periods import label_periods_in_text
+        from p3k_study.labels import label_periods_in_text
 
         return label_periods_in_text(text, self.known)
 

@@ -950,7 +950,8 @@ class RegionReport:
 def _period_of(panel: pd.DataFrame, period_index: int) -> str:
     """The label of a period_index (a cohort may lie outside the panel's periods: then it is
     labelled by the panel's frequency); never the index itself."""
-    from p3k_study.periods import infer_frequency, period_label
+    from p3k_study.labels import infer_frequency
+    from p3k_study.periods import period_label
 
     match = panel.loc[panel["period_index"] == period_index, "period"]
     if len(match):
