@@ -82,6 +82,20 @@ def test_skm_rules() -> None:
     assert reasons.loc[8, "reason"] == "missing required value (periode or tanggal_survei)"
 
 
+def test_a_row_without_region_names_a_column_its_own_file_has_however_files_are_grouped() -> None:
+    answers = ["Dinkes", "Semester I 2023", *["4"] * 9]
+    by_code = sheet(["kode_pemda", "unit_layanan", "periode", *ELEMENTS],
+                    [["32.01", *answers], ["", *answers]], source_file="by_code.csv")
+    by_name = sheet(["nama_pemda", "unit_layanan", "periode", *ELEMENTS],
+                    [["Kab. Bogor", *answers], ["", *answers]], source_file="by_name.csv")
+    together = clean_sheets("skm", [by_code, by_name], REF)[1]
+    alone = pd.concat([clean_sheets("skm", [s], REF)[1] for s in (by_code, by_name)])
+    for rejects in (together, alone):
+        assert rejects.set_index("source_file")["column"].to_dict() == {
+            "by_code.csv": "kode_pemda", "by_name.csv": "nama_pemda"}
+        assert rejects["reason"].eq("missing required value (region code or name)").all()
+
+
 def test_skm_identical_answers_without_respondent_number_are_kept() -> None:
     header = SKM_HEADER[1:]
     rows = [skm_row(1, ["3"] * 9)[1:], skm_row(1, ["3"] * 9)[1:]]

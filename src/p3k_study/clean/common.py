@@ -379,17 +379,22 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
             if dash.any():
                 data.note(f"dash_set_missing:{column}", dash)
                 data.set_missing(column, dash)
-    region = [c for c in REGION if c in frame.columns]
-    data.reject(np.logical_and.reduce([data.blank(c) for c in region]),
-                "nama_pemda" if "nama_pemda" in region else "kode_pemda",
-                "missing required value (region code or name)")
+    def in_sheet(column: str) -> np.ndarray:
+        """Per row: its sheet has `column` (so the ledger names a column the row's file has,
+        whichever files were cleaned together)."""
+        return np.array([column in columns for columns in data.sheet_columns],
+                        dtype=bool)[data.sheet_of_row]
+
+    no_region = np.logical_and.reduce([data.blank(c) for c in REGION])
+    for column, rows in (("nama_pemda", in_sheet("nama_pemda")),
+                         ("kode_pemda", ~in_sheet("nama_pemda"))):
+        data.reject(no_region & rows, column, "missing required value (region code or name)")
     for column in [need for need in REQUIRED[kind] if isinstance(need, str)]:
         data.reject(data.blank(column), column, "missing required value", frame[column])
     for choice in [need for need in REQUIRED[kind] if need != REGION and not isinstance(need, str)]:
         none = np.logical_and.reduce([data.blank(c) for c in choice])
         for column in choice:  # named the first of `choice` the row's sheet has
-            has = np.array([column in columns for columns in data.sheet_columns], dtype=bool)
-            data.reject(none & has[data.sheet_of_row], column,
+            data.reject(none & in_sheet(column), column,
                         f"missing required value ({' or '.join(choice)})")
     resolve_regions(data, code_edition)
     return data
