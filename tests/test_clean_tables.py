@@ -96,6 +96,13 @@ def test_a_row_without_region_names_a_column_its_own_file_has_however_files_are_
         assert rejects["reason"].eq("missing required value (region code or name)").all()
 
 
+def test_skm_period_of_white_space_only_is_empty_and_the_date_gives_the_period() -> None:
+    header = ["kode_pemda", "unit_layanan", "periode", "tanggal_survei", *ELEMENTS]
+    rows = [["32.01", "Dinkes", "\u2003", "12 Agustus 2023", *["3"] * 9]]  # an em space
+    clean, rejects, _ = clean_sheets("skm", [sheet(header, rows)], REF)
+    assert clean["period"].tolist() == ["2023-S2"] and rejects.empty
+
+
 def test_skm_identical_answers_without_respondent_number_are_kept() -> None:
     header = SKM_HEADER[1:]
     rows = [skm_row(1, ["3"] * 9)[1:], skm_row(1, ["3"] * 9)[1:]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 
 import numpy as np
 import pandas as pd
@@ -746,3 +747,11 @@ def test_int64_columns_read_as_their_nullable_twins():
     serials = pd.Series([45150, 45151], index=CELL_INDEX[:2])
     assert_series(parse_dates(serials).values, "datetime64[ns]",
                   [pd.Timestamp("2023-08-12"), pd.Timestamp("2023-08-13")])
+
+
+def test_every_unicode_white_space_is_a_space_and_a_cell_of_it_is_empty() -> None:
+    spaces = [chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()]
+    labels = parse_periods(text([f"Semester{c}I 2023" for c in spaces] + spaces))
+    assert labels.values.iloc[:len(spaces)].eq(period_index(dt.date(2023, 1, 1))).all()
+    assert labels.values.iloc[len(spaces):].isna().all()
+    assert labels.reason.iloc[len(spaces):].isna().all()  # empty, not 'unrecognised period'

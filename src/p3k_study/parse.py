@@ -112,7 +112,10 @@ class ParsedNip:
 # --- helpers ---------------------------------------------------------------------------------
 
 # Non-raw: literal characters, so pandas keeps the fast pyarrow (RE2) regex path.
-_OTHER_WHITESPACE = "[\t\r\n\x0b\x0c\xa0\u2007\u2009\u202f\u3000]"
+_OTHER_WHITESPACE = ("[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                     "\u205f\u3000]")
+"""Every character but the space that Python's `str.isspace` calls white space (as the
+cleaners' `str.strip` does: a cell of an em space is empty to both)."""
 _STRIPPED = " \u200b\ufeff"
 
 
