@@ -111,8 +111,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     align = (str.ljust, str.ljust, str.rjust, str.rjust, str.rjust, str.ljust)
     lines = ["  ".join(a(c, w) for a, c, w in zip(align, r, widths, strict=True)).rstrip()
              for r in rows]
-    rule = "  ".join("-" * w for w in widths)  # under the header and above the total
-    lines[1:-1] = [rule, *lines[1:-1], rule] if len(rows) > 2 else [rule]
+    rule = "  ".join("-" * w for w in widths)
+    header, *files, total = lines  # a rule under the header, and above the total of files
+    lines = [header, rule, *files, *([rule] if files else []), total]
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
         lines += ["", "Rejected rows by reason (details in rejects.csv):"]
