@@ -379,6 +379,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
             if dash.any():
                 data.note(f"dash_set_missing:{column}", dash)
                 data.set_missing(column, dash)
+
     def in_sheet(column: str) -> np.ndarray:
         """Per row: its sheet has `column` (so the ledger names a column the row's file has,
         whichever files were cleaned together)."""
@@ -386,8 +387,8 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
                         dtype=bool)[data.sheet_of_row]
 
     no_region = np.logical_and.reduce([data.blank(c) for c in REGION])
-    for column, rows in (("nama_pemda", in_sheet("nama_pemda")),
-                         ("kode_pemda", ~in_sheet("nama_pemda"))):
+    has_name = in_sheet("nama_pemda")
+    for column, rows in (("nama_pemda", has_name), ("kode_pemda", ~has_name)):
         data.reject(no_region & rows, column, "missing required value (region code or name)")
     for column in [need for need in REQUIRED[kind] if isinstance(need, str)]:
         data.reject(data.blank(column), column, "missing required value", frame[column])

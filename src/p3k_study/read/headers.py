@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 
 from p3k_study.read.sheet import ROW_COLUMN
-from p3k_study.reference.regions import _data_csv, squash
+from p3k_study.reference.regions import data_csv, squash
 
 
 @cache
@@ -28,7 +28,7 @@ def vocabulary() -> dict[str, dict[str, list[str]]]:
     rank of a header alias); a row whose table names several kinds ('skm|ikm') counts for
     each."""
     tables: dict[str, dict[str, list[str]]] = {}
-    for names, column, alias in _data_csv("aliases.csv").itertuples(index=False):
+    for names, column, alias in data_csv("aliases.csv").itertuples(index=False):
         for table in names.split("|"):
             tables.setdefault(table, {}).setdefault(column, []).append(alias)
     return tables

