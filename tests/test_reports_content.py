@@ -255,6 +255,23 @@ def test_suppression_threshold_is_a_report_parameter(processed_dir: Path):
         content.RegionReport.load(processed_dir, "32.01", k_min=0)
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_share_that_reveals_a_small_p3k_count_reads_as_a_count_not_a_percentage(
+        processed_dir: Path, lang: str):
+    report = content.RegionReport.load(processed_dir, "32.01", lang=lang, k_min=50)
+    html = report.units_section().data
+    share = report.t("col_share")
+    header = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<th.*?</th>", html, re.S)]
+    column = header.index(share)
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td.*?</td>", row, re.S)]
+             for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S)]
+    shares = [row[column] for row in cells if len(row) > column]
+    assert "n&lt;50" in shares  # some unit has 1-49 P3K
+    assert "&lt;50" not in shares  # which under a percentage heading reads 'below 50%'
+    assert all(s == "n&lt;50" or s.endswith("%") or s == "–" for s in shares), shares
+    assert "&quot;n&lt;50&quot;" in html or '"n&lt;50"' in html  # the note says how it reads
+
+
 def test_profile_figure_shows_leads_effects_and_the_band_in_event_time_order(
         processed_dir: Path):
     report = content.RegionReport.load(processed_dir, "32.01", lang="en")

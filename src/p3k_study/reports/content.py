@@ -399,6 +399,12 @@ def suppressed(k: int) -> str:
     return f"<{k}"
 
 
+def suppressed_share(k: int) -> str:
+    """What a table shows instead of a share that reveals a count from 1 to k-1: not '<k',
+    which under a percentage heading reads as 'below k%'."""
+    return f"n<{k}"
+
+
 def suppress_count(value: object, lang: str, k: int = K_MIN) -> str:
     """A count for a table: '<k' for 1..k-1, formatted otherwise (0 is shown)."""
     if is_missing(value):
@@ -590,14 +596,18 @@ class RegionReport:
     def _share(self, n_p3k: object, share: object) -> str:
         """The P3K share, suppressed with the P3K count it reveals."""
         if not is_missing(n_p3k) and 0 < n_p3k < self.k_min:  # type: ignore[operator]
-            return suppressed(self.k_min)
+            return suppressed_share(self.k_min)
         return fmt_pct(share, self.lang)
 
-    def _suppression_note(self) -> Any:
+    def _suppression_note(self, shares: bool = False) -> Any:
+        """Which cells are suppressed and how they read; with `shares`, the P3K shares too."""
         if self.k_min <= 1:
             return paragraph(self.t("no_suppression"), "p3k-note")
-        return paragraph(self.t("suppression_note", k=self.k_min, below=self.k_min - 1),
-                         "p3k-note")
+        note = self.t("suppression_note", k=self.k_min, below=self.k_min - 1)
+        if shares:
+            note += " " + self.t("share_suppression_note", share=suppressed_share(self.k_min),
+                                  k=self.k_min)
+        return paragraph(note, "p3k-note")
 
     def _periods(self) -> tuple[str, str]:
         ordered = self.rows.sort_values("period_index")["period"]
@@ -642,7 +652,7 @@ class RegionReport:
                      paragraph(self.t("units_intro", n_units=len(units), n_treated=n_treated,
                                       period_from=first, period_to=last)),
                      table_html(table, numeric, nowrap=(self.t("col_first_p3k"),)),
-                     self._suppression_note())
+                     self._suppression_note(shares=True))
 
     def staff_section(self) -> Any:
         return block(heading(self.t("sec_staff")), paragraph(self.t("staff_intro")))

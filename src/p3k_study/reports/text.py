@@ -56,6 +56,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "id": "Sel dengan 1–{below} pegawai atau responden disembunyikan (ditulis \"<{k}\").",
         "en": "Cells with 1-{below} staff or respondents are suppressed (shown as \"<{k}\").",
     },
+    "share_suppression_note": {
+        "id": "Pangsa P3K yang akan membuka jumlah tersebut juga disembunyikan (ditulis "
+              "\"{share}\": jumlah P3K di bawah {k}, bukan persen).",
+        "en": "A P3K share that would reveal such a count is suppressed too (shown as "
+              "\"{share}\": fewer than {k} P3K staff, not a percentage).",
+    },
     "staff_intro": {
         "id": "Jumlah pegawai menurut status pada hari terakhir tiap periode, dan pangsa P3K.",
         "en": "Staff by status on the last day of each period, and the P3K share.",
