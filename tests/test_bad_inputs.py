@@ -209,6 +209,9 @@ def _regions_of_bad(expected: list[str], notes: dict[str, int] | None = None
     return check
 
 
+NBSP_NIP = "19800101\u00a0200501\u00a01\u00a0003"  # copied from a web page or a PDF
+SPACED_NIP = "NIP 19810202  200602  1  004"  # double spaces
+DASH_NIP = "19820303\u2013200703\u20131\u2013005"
 NIPS = ["198001012005011003", "198102022006021004", "198203032007031005",
         "198304042008041006", "198405052009051007", "198506062010061008"]
 
@@ -223,6 +226,19 @@ def _nip_masked_in_counts(out: Path) -> None:
     assert "1980***********003" in values, values
     for path in out.iterdir():
         assert b"198001012005011003" not in path.read_bytes(), path.name
+
+
+def _nowhere(*digits: str) -> Callable[[Path], None]:
+    """No output file holds any of `digits` (an identifier's digits as a run, however the
+    input wrote the gaps), and the raw values of the rejects hold none either."""
+    def check(out: Path) -> None:
+        for path in out.iterdir():
+            data = path.read_bytes()
+            assert not any(d.encode() in data for d in digits), path.name
+        rejects = pd.read_parquet(out / "rejects.parquet")
+        runs = rejects["raw_value"].dropna().str.replace(r"\D", "", regex=True)
+        assert not any(d in value for d in digits for value in runs), list(rejects["raw_value"])
+    return check
 
 
 def _live_formula_neutralised(out: Path) -> None:
@@ -501,6 +517,18 @@ CASES: list[Case | object] = [
                 ["32.01", "Dinas Pertanian", "Semester I 2023", 7, 1.0e20, None]],
                name="jumlah_pegawai/bad.xlsx"),
          file="jumlah_pegawai/bad.xlsx", reasons=("implausible count",), clean=1),
+    Case("XLSX: an NIP Excel kept as a number (15 digits) in a count cell",
+         _xlsx([COUNTS_HEADER, ["32.01", "Dinas Sosial", "Semester I 2023", 12, 3, None],
+                ["32.01", "Dinas Kesehatan", "Semester I 2023", float(NIP_A), 3, None]],
+               name="jumlah_pegawai/bad.xlsx"),
+         file="jumlah_pegawai/bad.xlsx", reasons=("implausible count",), clean=1,
+         check=_nowhere(NIP_A[:15], NIP_A[:9])),
+    Case("an NIP with non-breaking or double spaces in a value column",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", NBSP_NIP, "50"],
+               ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", SPACED_NIP],
+               ["32.01", "Dinas Pertanian", "Semester I 2023", "80", DASH_NIP]]),
+         file="ikm/bad.csv", reasons=("IKM outside", "not a number"), clean=0,
+         check=_nowhere(NIP_A[4:15], NIP_B[4:15], NIP_C[4:15])),
     Case("a 20-digit respondents count",
          _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "12345678901234567890"],
                ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "1000000"]]),
