@@ -241,6 +241,16 @@ def _nowhere(*digits: str) -> Callable[[Path], None]:
     return check
 
 
+def _name_nowhere(name: str) -> Callable[[Path], None]:
+    """No output file holds `name`, in any case, with or without its spaces."""
+    forms = [name.lower().encode(), name.lower().replace(" ", "").encode()]
+    def check(out: Path) -> None:
+        for path in out.iterdir():
+            data = path.read_bytes().lower()
+            assert not any(form in data for form in forms), path.name
+    return check
+
+
 def _live_formula_neutralised(out: Path) -> None:
     """panel.csv and rejects.csv start formula text with a quote; Parquet keeps the value."""
     panel_csv = (out / "panel.csv").read_text(encoding="utf-8")
@@ -529,6 +539,10 @@ CASES: list[Case | object] = [
                ["32.01", "Dinas Pertanian", "Semester I 2023", "80", DASH_NIP]]),
          file="ikm/bad.csv", reasons=("IKM outside", "not a number"), clean=0,
          check=_nowhere(NIP_A[4:15], NIP_B[4:15], NIP_C[4:15])),
+    Case("a roster name with titles and degrees, written bare as a unit elsewhere",
+         _both(_roster([row(nama="Drs. H. BAMBANG SUSILO, M.Si")]),
+               _ikm([["32.01", "Bambang Susilo", "Semester I 2023", "80", "50"]])),
+         clean=1, check=_name_nowhere("Bambang Susilo")),
     Case("a 20-digit respondents count",
          _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "12345678901234567890"],
                ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "1000000"]]),

@@ -140,6 +140,17 @@ def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() 
     assert scrub.unit_key("32.01/primary_care/sari") == "32.01/primary_care/sari"
 
 
+def test_a_roster_name_with_titles_and_degrees_is_masked_without_them_too() -> None:
+    """SIMPEG writes names with their titles and degrees; other files write the bare name."""
+    scrub = Scrubber(["Drs. H. BAMBANG SUSILO, M.Si", "dr. Rina Kartika Sari, Sp.A"], salt="s")
+    assert scrub.text("Drs. H. Bambang Susilo, M.Si") == "D***************************"
+    assert scrub.text("Bambang Susilo") == "B*************"
+    assert scrub.text("Puskesmas Rina Kartika Sari") == "Puskesmas R****************"
+    assert scrub.text("Dinas Sosial") == "Dinas Sosial"
+    key = scrub.unit_key("32.01/unmatched/bambangsusilo")
+    assert key.startswith("32.01/unmatched/personal-")
+
+
 MISPLACED_NAME = "Purnama Wijayakusuma"
 MISPLACED_NIP = "19790505 200501 1 002"
 

@@ -88,18 +88,35 @@ def name_key(name: object) -> str:
     return " ".join(_WORD.findall(str(name).lower()))
 
 
+TITLES = frozenset({"prof", "dr", "drs", "dra", "drg", "ir", "h", "hj", "kh", "ns", "apt"})
+"""Titles written before a name, as rosters write them ('Drs. H. Bambang Susilo'); academic
+degrees follow a comma ('Bambang Susilo, S.Pd., M.Si')."""
+
+
+def bare_name(name: object) -> str:
+    """`name_key` of the name without the titles before it and the degrees after its first
+    comma ('Drs. H. BAMBANG SUSILO, M.Si' -> 'bambang susilo'), as other texts write it."""
+    words = name_key(str(name).split(",", 1)[0]).split(" ")
+    while len(words) > 1 and words[0] in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
 class Scrubber:
     """Masks personal data in any text written out: NIP- and NIK-shaped numbers anywhere, and
     the names of the roster's employees (`names`). A cell that *is* a roster name is masked
     whole; a name of two or more words is also masked where it stands inside a longer text
     (word by word, case and punctuation aside). A one-word name is masked only as a whole
-    cell, since it is often an ordinary word of a unit's name too.
+    cell, since it is often an ordinary word of a unit's name too. A name written with titles
+    and degrees is masked with them and without them (`bare_name`).
 
     Unit keys (`unit_id`, `unit_key`) keep their shape and stay unique: a key segment holding
     an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
-        self.whole = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
+        names = list(names)
+        keys = {*map(name_key, names), *map(bare_name, names)}
+        self.whole = {k for k in keys if len(k) - k.count(" ") >= 3}  # 3+ letters
         self.inner = {k for k in self.whole if " " in k}
         self._first = {k.split(" ", 1)[0] for k in self.inner}
         self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)
