@@ -110,6 +110,18 @@ def _merge(sheet: object) -> None:
     sheet.merge_cells("E2:E3")  # type: ignore[attr-defined]
 
 
+def _group_headers(sheet: object) -> None:
+    """A SIMPEG export's header of two rows: group headers merged over their sub-headers."""
+    for cells in ("A2:A3", "B2:C2", "D2:E2", "F2:H2"):
+        sheet.merge_cells(cells)  # type: ignore[attr-defined]
+
+
+TWO_ROW_HEADER = [["DAFTAR NOMINATIF PEGAWAI"],
+                  ["No", "Identitas Pegawai", None, "Penempatan", None, "Kepegawaian", None, None],
+                  [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status", "TMT",
+                   "Akhir Kontrak"]]
+
+
 def _skm(rows: list[list[str]]) -> Callable[[Path], None]:
     return _roster(rows, header=SKM_HEADER, name="skm/bad.csv")
 
@@ -494,6 +506,14 @@ CASES: list[Case | object] = [
          file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
     Case("XLSX Excel error cells", _xlsx([ROSTER_HEADER, row(tmt="#REF!")]),
          file="pegawai/bad.xlsx", reasons=("Excel error",)),
+    Case("XLSX: a header of two rows, group headers merged over sub-headers",
+         _xlsx([*TWO_ROW_HEADER, ["1", *row()[2:4], "32.01", *row()[4:]],
+                ["2", *row(nip=NIP_B)[2:4], "32.01", *row(nip=NIP_B)[4:]]], edit=_group_headers),
+         file="pegawai/bad.xlsx", clean=2),
+    Case("XLSX: a header of two rows whose sub-headers still lack a required column",
+         _xlsx([*TWO_ROW_HEADER[:2], [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status"],
+                ["1", *row()[2:4], "32.01", *row()[4:6]]], edit=_group_headers),
+         error=("bad.xlsx", "required column(s) missing", "tmt")),
     Case("XLSX with an empty extra sheet", _xlsx([ROSTER_HEADER, row()], extra_sheets=("kosong",)),
          file="pegawai/bad.xlsx", clean=1),
     Case("XLSX with no data at all", _xlsx([]), error=("bad.xlsx", "no cells")),
