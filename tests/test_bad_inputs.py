@@ -110,6 +110,18 @@ def _merge(sheet: object) -> None:
     sheet.merge_cells("E2:E3")  # type: ignore[attr-defined]
 
 
+def _group_headers(sheet: object) -> None:
+    """A SIMPEG export's header of two rows: group headers merged over their sub-headers."""
+    for cells in ("A2:A3", "B2:C2", "D2:E2", "F2:H2"):
+        sheet.merge_cells(cells)  # type: ignore[attr-defined]
+
+
+TWO_ROW_HEADER = [["DAFTAR NOMINATIF PEGAWAI"],
+                  ["No", "Identitas Pegawai", None, "Penempatan", None, "Kepegawaian", None, None],
+                  [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status", "TMT",
+                   "Akhir Kontrak"]]
+
+
 def _skm(rows: list[list[str]]) -> Callable[[Path], None]:
     return _roster(rows, header=SKM_HEADER, name="skm/bad.csv")
 
@@ -209,6 +221,9 @@ def _regions_of_bad(expected: list[str], notes: dict[str, int] | None = None
     return check
 
 
+NBSP_NIP = "19800101\u00a0200501\u00a01\u00a0003"  # copied from a web page or a PDF
+SPACED_NIP = "NIP 19810202  200602  1  004"  # double spaces
+DASH_NIP = "19820303\u2013200703\u20131\u2013005"
 NIPS = ["198001012005011003", "198102022006021004", "198203032007031005",
         "198304042008041006", "198405052009051007", "198506062010061008"]
 
@@ -223,6 +238,29 @@ def _nip_masked_in_counts(out: Path) -> None:
     assert "1980***********003" in values, values
     for path in out.iterdir():
         assert b"198001012005011003" not in path.read_bytes(), path.name
+
+
+def _nowhere(*digits: str) -> Callable[[Path], None]:
+    """No output file holds any of `digits` (an identifier's digits as a run, however the
+    input wrote the gaps), and the raw values of the rejects hold none either."""
+    def check(out: Path) -> None:
+        for path in out.iterdir():
+            data = path.read_bytes()
+            assert not any(d.encode() in data for d in digits), path.name
+        rejects = pd.read_parquet(out / "rejects.parquet")
+        runs = rejects["raw_value"].dropna().str.replace(r"\D", "", regex=True)
+        assert not any(d in value for d in digits for value in runs), list(rejects["raw_value"])
+    return check
+
+
+def _name_nowhere(name: str) -> Callable[[Path], None]:
+    """No output file holds `name`, in any case, with or without its spaces."""
+    forms = [name.lower().encode(), name.lower().replace(" ", "").encode()]
+    def check(out: Path) -> None:
+        for path in out.iterdir():
+            data = path.read_bytes().lower()
+            assert not any(form in data for form in forms), path.name
+    return check
 
 
 def _live_formula_neutralised(out: Path) -> None:
@@ -468,6 +506,14 @@ CASES: list[Case | object] = [
          file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
     Case("XLSX Excel error cells", _xlsx([ROSTER_HEADER, row(tmt="#REF!")]),
          file="pegawai/bad.xlsx", reasons=("Excel error",)),
+    Case("XLSX: a header of two rows, group headers merged over sub-headers",
+         _xlsx([*TWO_ROW_HEADER, ["1", *row()[2:4], "32.01", *row()[4:]],
+                ["2", *row(nip=NIP_B)[2:4], "32.01", *row(nip=NIP_B)[4:]]], edit=_group_headers),
+         file="pegawai/bad.xlsx", clean=2),
+    Case("XLSX: a header of two rows whose sub-headers still lack a required column",
+         _xlsx([*TWO_ROW_HEADER[:2], [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status"],
+                ["1", *row()[2:4], "32.01", *row()[4:6]]], edit=_group_headers),
+         error=("bad.xlsx", "required column(s) missing", "tmt")),
     Case("XLSX with an empty extra sheet", _xlsx([ROSTER_HEADER, row()], extra_sheets=("kosong",)),
          file="pegawai/bad.xlsx", clean=1),
     Case("XLSX with no data at all", _xlsx([]), error=("bad.xlsx", "no cells")),
@@ -501,6 +547,22 @@ CASES: list[Case | object] = [
                 ["32.01", "Dinas Pertanian", "Semester I 2023", 7, 1.0e20, None]],
                name="jumlah_pegawai/bad.xlsx"),
          file="jumlah_pegawai/bad.xlsx", reasons=("implausible count",), clean=1),
+    Case("XLSX: an NIP Excel kept as a number (15 digits) in a count cell",
+         _xlsx([COUNTS_HEADER, ["32.01", "Dinas Sosial", "Semester I 2023", 12, 3, None],
+                ["32.01", "Dinas Kesehatan", "Semester I 2023", float(NIP_A), 3, None]],
+               name="jumlah_pegawai/bad.xlsx"),
+         file="jumlah_pegawai/bad.xlsx", reasons=("implausible count",), clean=1,
+         check=_nowhere(NIP_A[:15], NIP_A[:9])),
+    Case("an NIP with non-breaking or double spaces in a value column",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", NBSP_NIP, "50"],
+               ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", SPACED_NIP],
+               ["32.01", "Dinas Pertanian", "Semester I 2023", "80", DASH_NIP]]),
+         file="ikm/bad.csv", reasons=("IKM outside", "not a number"), clean=0,
+         check=_nowhere(NIP_A[4:15], NIP_B[4:15], NIP_C[4:15])),
+    Case("a roster name with titles and degrees, written bare as a unit elsewhere",
+         _both(_roster([row(nama="Drs. H. BAMBANG SUSILO, M.Si")]),
+               _ikm([["32.01", "Bambang Susilo", "Semester I 2023", "80", "50"]])),
+         clean=1, check=_name_nowhere("Bambang Susilo")),
     Case("a 20-digit respondents count",
          _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "12345678901234567890"],
                ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "1000000"]]),
@@ -544,6 +606,13 @@ CASES: list[Case | object] = [
                   ["32.01", "Dinas Sosial", "2023-05-02T08:15:00+07:00", *["4"] * 9],
                   ["32.01", "Dinas Sosial", "2023-11-30T23:59:59.250+0800", *["3"] * 9]],
                  header=SKM_DATED, name="skm/bad.csv"),
+         file="skm/bad.csv", clean=3, check=_timestamps_placed),
+    Case("a Google Forms export: 'Cap waktu' with AM/PM and GMT+7, or an Indonesian clock",
+         _roster([["2023/05/02 8:15:00 AM GMT+7", "32.01", "Dinas Sosial", *["3"] * 9],
+                  ["2023/05/02 1:40:10 PM GMT+07:00", "32.01", "Dinas Sosial", *["4"] * 9],
+                  ["30/11/2023 23.59.59", "32.01", "Dinas Sosial", *["3"] * 9]],
+                 header=["Cap waktu", *SKM_DATED[:2], *SKM_DATED[3:]], name="skm/bad.csv",
+                 sep=","),
          file="skm/bad.csv", clean=3, check=_timestamps_placed),
     Case("a dash for no end date (still in post)",
          _roster([row(akhir="-"), row(nip=NIP_B, akhir="\u2013")]), clean=2,

@@ -109,6 +109,13 @@ def test_the_rows_are_still_accounted_for(prepared: Path) -> None:
     ("3201012345670001", "3201*********001"),
     ("NIK 3201 0123 4567 0001, x", "NIK 3201************001, x"),
     ("19860601 201012 1 004 2023", "1986**************004 2023"),
+    ("19860601\u00a0201012\u00a01\u00a0004", "1986**************004"),  # copied from a web page
+    ("19860601  201012  1  004", "1986*****************004"),  # double spaces (from a PDF)
+    ("19860601\u2013201012\u20131\u2013004", "1986**************004"),  # en dashes
+    ("1.98606012010121e+17", "1.98*************+17"),  # an NIP a spreadsheet kept as a number
+    ("1,98606012E+17", "1,98*******+17"),
+    ("1,98606E+17", "1,98606E+17"),  # six digits shown: no more than a mask keeps
+    ("01-01-2023 - 30-06-2023", "01-01-2023 - 30-06-2023"),  # a date range: no identifier
     ("12345678901234567890", "12345678901234567890"),  # 20 digits: no identifier
     ("2023-05-02", "2023-05-02"),
     ("1.234.567,89", "1.234.567,89"),
@@ -131,6 +138,17 @@ def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() 
     assert scrub.unit_key("32.01/unmatched/budisantoso") == key  # the same unit stays one
     assert scrub.unit_key("32.01/unmatched/budisantosa") != key
     assert scrub.unit_key("32.01/primary_care/sari") == "32.01/primary_care/sari"
+
+
+def test_a_roster_name_with_titles_and_degrees_is_masked_without_them_too() -> None:
+    """SIMPEG writes names with their titles and degrees; other files write the bare name."""
+    scrub = Scrubber(["Drs. H. BAMBANG SUSILO, M.Si", "dr. Rina Kartika Sari, Sp.A"], salt="s")
+    assert scrub.text("Drs. H. Bambang Susilo, M.Si") == "D***************************"
+    assert scrub.text("Bambang Susilo") == "B*************"
+    assert scrub.text("Puskesmas Rina Kartika Sari") == "Puskesmas R****************"
+    assert scrub.text("Dinas Sosial") == "Dinas Sosial"
+    key = scrub.unit_key("32.01/unmatched/bambangsusilo")
+    assert key.startswith("32.01/unmatched/personal-")
 
 
 MISPLACED_NAME = "Purnama Wijayakusuma"

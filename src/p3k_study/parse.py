@@ -221,8 +221,11 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 # --- dates -----------------------------------------------------------------------------------
 
 _WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
-_ZONE = r"(?: ?(?:z|utc|gmt|wib|wita|wit|[+-][0-9]{2}(?::?[0-9]{2})?))?"
-_TIME = r"(?:[ tT][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?" + _ZONE + ")?"
+_OFFSET = r"[+-][0-9]{1,2}(?::?[0-9]{2})?"  # '+07:00', '+0700', '+7'
+_ZONE = rf"(?: ?(?:z|wib|wita|wit|(?:utc|gmt) ?(?:{_OFFSET})?|{_OFFSET}))?"
+_CLOCK = (r"[0-9]{1,2}(?P<c>[:.])[0-9]{2}(?:(?P=c)[0-9]{2}(?:\.[0-9]+)?)?"  # '10.11.12' (id)
+          r"(?: ?[ap]\.?m\.?)?")  # '10:11:12 pm'
+_TIME = rf"(?:[ tT]{_CLOCK}{_ZONE})?"
 _DATE_FORMS = tuple(re.compile(form) for form in (
     r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME,  # ISO
     r"(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})" + _TIME,  # day first
@@ -262,10 +265,10 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) ->
     '20230812', Excel serials (1..80000, 1899-12-30 epoch); numbers and date/datetime objects are
     read as the text they print as ('45150', '2023-08-12 13:00:00'). A time of day may follow,
     with a zone as survey apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00',
-    '02/05/2023 08:15 WIB'): the date is the one written, the time and zone are dropped (not
-    converted). Values are datetime64[ns] at midnight. Reasons:
-    'unrecognised date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside
-    1900-2100)."""
+    '02/05/2023 08:15 WIB', Google Forms' '2023/05/02 8:15:00 AM GMT+7', an Indonesian
+    spreadsheet's '02/05/2023 08.15.00'): the date is the one written, the time and zone are
+    dropped (not converted). Values are datetime64[ns] at midnight. Reasons: 'unrecognised
+    date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside 1900-2100)."""
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
     found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last

@@ -27,7 +27,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -193,6 +193,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     files: dict[str, dict[str, object]] = {}
     for sheet in sheets:
         name = str(sheet.source_file)
+        sheet = _with_sub_headers(sheet, kind)
         info: dict[str, object] = {"sheet": sheet.sheet, "rows_in": sheet.rows_in}
         files.setdefault(name, {"encoding": sheet.encoding, "separator": sheet.separator,
                                 "sheets": [], "notes": {}})["sheets"].append(info)  # type: ignore[attr-defined]
@@ -218,6 +219,26 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     frame[FILE] = categorical(sheet_of_row, [str(sheet.source_file) for sheet, _ in used])
     return FileInput(frame, pd.DataFrame(dropped, columns=REJECT_COLUMNS), files,
                      [frozenset(source) for _, source in used], sheet_of_row)
+
+
+def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
+    """The sheet itself, or, when its header lacks required columns that a header of two rows
+    has, the sheet read with that header: a group header over sub-headers (a merged
+    'Identitas Pegawai' over 'NIP' and 'Nama', as SIMPEG exports write them), each column named
+    by its sub-header, or by the header above where it has none. The row of sub-headers is
+    then part of the header, not a data row."""
+    if not len(sheet.frame) or not _layout(tuple(map(str, sheet.frame.columns)), kind)[2]:
+        return sheet
+    first = sheet.frame.iloc[0]
+    names = {}
+    for column in sheet.frame.columns:
+        cell = first[column]
+        below = " ".join(str(cell).split()) if column != ROW and pd.notna(cell) else ""
+        names[column] = below or column
+    if len(set(names.values())) < len(names) or _layout(tuple(names.values()), kind)[2]:
+        return sheet
+    frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
+    return replace(sheet, frame=frame, header_row=int(first[ROW]))
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]

@@ -46,10 +46,18 @@ def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
 
 ID_LENGTHS = (18, 16)
 """Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
-_ID_NUMBER = re.compile("|".join(rf"(?<![0-9])[0-9](?:[ .\-]?[0-9]){{{n - 1}}}(?![0-9])"
-                                 for n in ID_LENGTHS))
-"""18 or 16 digits, groups joined by single spaces, dots or hyphens, not inside a longer number:
-'19860601 201012 1 004', '3201.0123.4567.0001'; the 18 first, left to right."""
+_GAP = r"(?:\s{1,3}|[.\-\u2010-\u2015\u2212])?"
+_ID_NUMBER = re.compile("|".join([
+    *(rf"(?<![0-9])[0-9](?:{_GAP}[0-9]){{{n - 1}}}(?![0-9])" for n in ID_LENGTHS),
+    r"(?<![0-9.,])[0-9][.,][0-9]{7,}[eE]\+?1[5-7](?![0-9])"]))
+"""18 or 16 digits, groups joined by one to three white-space characters of any kind (a
+non-breaking space copied from a web page or PDF, a double space) or by one dot, hyphen or
+dash, not inside a longer number: '19860601 201012 1 004', '3201.0123.4567.0001'; the 18
+first, left to right. Also a number of 16 to 18 digits in scientific notation with eight or
+more significant digits, as a spreadsheet keeps an NIP typed as a number ('1.98507122010011e+17',
+which gives away the first 15 digits)."""
+_SHORTEST = 12
+"""The shortest text `_ID_NUMBER` can match ('1.2345678e17')."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME_WORDS = 8
 LIST_SEPARATOR = " | "
@@ -67,9 +75,9 @@ def mask(text: str) -> str:
 
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
-    spaces, dots or hyphens between groups; a lone group of another length, a 20-digit number,
-    is no identifier); the rest unchanged."""
-    if len(text) < min(ID_LENGTHS):
+    spaces, dots or hyphens between groups, or such a number in scientific notation; a lone
+    group of another length, a 20-digit number, is no identifier); the rest unchanged."""
+    if len(text) < _SHORTEST:
         return text
     return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text)
 
@@ -80,18 +88,35 @@ def name_key(name: object) -> str:
     return " ".join(_WORD.findall(str(name).lower()))
 
 
+TITLES = frozenset({"prof", "dr", "drs", "dra", "drg", "ir", "h", "hj", "kh", "ns", "apt"})
+"""Titles written before a name, as rosters write them ('Drs. H. Bambang Susilo'); academic
+degrees follow a comma ('Bambang Susilo, S.Pd., M.Si')."""
+
+
+def bare_name(name: object) -> str:
+    """`name_key` of the name without the titles before it and the degrees after its first
+    comma ('Drs. H. BAMBANG SUSILO, M.Si' -> 'bambang susilo'), as other texts write it."""
+    words = name_key(str(name).split(",", 1)[0]).split(" ")
+    while len(words) > 1 and words[0] in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
 class Scrubber:
     """Masks personal data in any text written out: NIP- and NIK-shaped numbers anywhere, and
     the names of the roster's employees (`names`). A cell that *is* a roster name is masked
     whole; a name of two or more words is also masked where it stands inside a longer text
     (word by word, case and punctuation aside). A one-word name is masked only as a whole
-    cell, since it is often an ordinary word of a unit's name too.
+    cell, since it is often an ordinary word of a unit's name too. A name written with titles
+    and degrees is masked with them and without them (`bare_name`).
 
     Unit keys (`unit_id`, `unit_key`) keep their shape and stay unique: a key segment holding
     an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
-        self.whole = {k for k in map(name_key, names) if len(k) - k.count(" ") >= 3}  # 3+ letters
+        names = list(names)
+        keys = {*map(name_key, names), *map(bare_name, names)}
+        self.whole = {k for k in keys if len(k) - k.count(" ") >= 3}  # 3+ letters
         self.inner = {k for k in self.whole if " " in k}
         self._first = {k.split(" ", 1)[0] for k in self.inner}
         self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)

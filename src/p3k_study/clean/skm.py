@@ -74,7 +74,8 @@ identical rows are duplicates."""
 def _identified_rows(data: FileInput) -> np.ndarray:
     """Rows with a respondent number or a survey date carrying a time of day."""
     codes, uniques = data.distinct("tanggal_survei")
-    timed = np.append(uniques.str.contains(r"\d:\d\d", regex=True).to_numpy(bool), False)[codes]
+    clock = r"\d:\d\d|\d \d{1,2}\.\d\d(?:\.\d\d)?$"  # 08:15, or 08.15.00 after a date
+    timed = np.append(uniques.str.contains(clock, regex=True).to_numpy(bool), False)[codes]
     return np.logical_or.reduce([timed, *(~data.blank(c) for c in data.frame.columns
                                           if c in RESPONDENT_IDS)])
 
