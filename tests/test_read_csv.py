@@ -77,6 +77,26 @@ def test_csv_repeated_headers_title_rows_and_blank_lines(tmp_path):
     assert sheet.rows_in == 4
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+@pytest.mark.parametrize("directive", ["sep=;", "SEP=;", "sep=,"])
+def test_excels_sep_line_is_a_setting_and_row_1_is_the_line_after_it(
+        tmp_path, encoding, newline, directive):
+    """Excel writes (and hides) a 'sep=;' first line: the row numbers are those Excel shows."""
+    lines = [directive, "NIP;Nama;Jumlah", f"{NIP};Andi;1.234", f"{NIP};Budi;12"]
+    sheet = read_table(write(tmp_path / "r.csv", newline.join(lines) + newline, encoding))[0]
+    assert sheet.separator == ";"
+    assert sheet.header_row == 1
+    assert sheet.frame["_row"].tolist() == [2, 3]
+    assert sheet.frame["Jumlah"].tolist() == ["1.234", "12"]
+    assert sheet.rows_in == 2
+
+
+def test_a_sep_line_further_down_is_data(tmp_path):
+    sheet = read_table(write(tmp_path / "r.csv", "Kode;Nama\nsep=;x\n1;2\n"))[0]
+    assert sheet.frame["Kode"].tolist() == ["sep=", "1"]
+
+
 @pytest.mark.parametrize(("header", "again"), [
     ("NIP;Nama", "  nip ;NAMA"),  # the first header word ASCII
     ("Ünit Kerja;NIP", "ÜNIT  KERJA;nip"),  # ... not ASCII

@@ -3,7 +3,8 @@
 Encodings: UTF-8 (with or without BOM), Windows-1252, a mix of the two line by line, or UTF-16
 with a BOM (Excel's 'Unicode text'). The separator (';', ',', tab or '|') is sniffed from the
 first 50 lines (within the first 64 KB). Records end at a line break (LF, CRLF or CR) outside
-quotes; a blank line is a record too, so `_row` is the record number a spreadsheet shows. Rows
+quotes; a blank line is a record too, so `_row` is the record number a spreadsheet shows
+(Excel's 'sep=;' first line is a setting, not a record: row 1 is the line after it). Rows
 may be ragged: short rows are padded, long ones widen the table. A quote opened and never closed
 would swallow the following lines into one cell: when a cell holds a line break and the
 separator, the file is read again with quotes as plain text (one record per line, a cell wholly
@@ -34,6 +35,7 @@ def read_csv(path: Path) -> RawSheet:
     """The file's one table (`RawSheet.reason` says why it holds none). Raises UnreadableFile
     for a file that is not text (empty, binary)."""
     text, encoding = _decode(path, path.read_bytes())
+    text = _EXCEL_SEPARATOR_LINE.sub("", text, count=1)
     separator, fields = sniff(text[:1 << 16].splitlines())
     data = text.encode("utf-8")
     quoted = b'"' in data
@@ -51,6 +53,9 @@ def read_csv(path: Path) -> RawSheet:
     return build_sheet(path, None, table, encoding=encoding, separator=separator)
 
 
+_EXCEL_SEPARATOR_LINE = re.compile(r"\Asep=.[^\S\r\n]*(?:\r\n|\n|\r)", re.IGNORECASE)
+"""Excel's 'sep=;' first line: a setting Excel reads and does not show, so row 1 is the line
+after it."""
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
