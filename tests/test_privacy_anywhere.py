@@ -151,6 +151,18 @@ def test_a_roster_name_with_titles_and_degrees_is_masked_without_them_too() -> N
     assert key.startswith("32.01/unmatched/personal-")
 
 
+def test_a_unit_key_holding_a_roster_name_beside_other_words_is_pseudonymised() -> None:
+    """The key squashes the unit's words: the name stands inside a segment, not as one."""
+    scrub = Scrubber(["Rina Kartika Sari", "Sari"], salt="s")
+    assert scrub.text("Puskesmas Sewon Rina Kartika Sari") == "Puskesmas Sewon R****************"
+    key = scrub.unit_key("34.02/primary_care/sewonrinakartikasari")
+    assert key.startswith("34.02/primary_care/personal-") and "kartika" not in key
+    assert scrub.unit_key("34.02/primary_care/rinakartikasarisewon").startswith(
+        "34.02/primary_care/personal-")
+    assert scrub.unit_key("34.02/primary_care/sewon") == "34.02/primary_care/sewon"
+    assert scrub.unit_key("34.02/primary_care/sarimulya") == "34.02/primary_care/sarimulya"
+
+
 MISPLACED_NAME = "Purnama Wijayakusuma"
 MISPLACED_NIP = "19790505 200501 1 002"
 

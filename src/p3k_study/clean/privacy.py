@@ -111,7 +111,8 @@ class Scrubber:
     and degrees is masked with them and without them (`bare_name`).
 
     Unit keys (`unit_id`, `unit_key`) keep their shape and stay unique: a key segment holding
-    an identifier or a name becomes 'personal-' plus a salted pseudonym of it."""
+    an identifier or a name (a name of two or more words anywhere in it) becomes 'personal-'
+    plus a salted pseudonym of it."""
 
     def __init__(self, names: Iterable[str] = (), salt: str = "") -> None:
         names = list(names)
@@ -122,6 +123,7 @@ class Scrubber:
         self._longest = max((k.count(" ") + 1 for k in self.inner), default=0)
         self.squashed = {k.replace(" ", "") for k in self.whole}
         self.squashed_inner = {k.replace(" ", "") for k in self.inner}
+        self._squashed_lengths = sorted({len(k) for k in self.squashed_inner})
         self.salt = salt
         self._texts: dict[str, str] = {}
         self._keys: dict[str, str] = {}
@@ -166,9 +168,16 @@ class Scrubber:
         parts = value.split("/")
         for i, part in enumerate(parts):
             unmatched_name = i > 0 and parts[i - 1] == "unmatched" and part in self.squashed
-            if mask_digits(part) != part or part in self.squashed_inner or unmatched_name:
+            if mask_digits(part) != part or self._holds_name(part) or unmatched_name:
                 parts[i] = "personal-" + pseudonym(part, self.salt)[:10]
         return self._keys.setdefault(value, "/".join(parts))
+
+    def _holds_name(self, segment: str) -> bool:
+        """Whether a key segment holds a roster name of two or more words anywhere: a key
+        squashes the words of a unit's name ('Puskesmas Sewon Rina Kartika Sari' ->
+        'sewonrinakartikasari'), so the words a name starts and ends at are not known."""
+        return any(segment[i:i + n] in self.squashed_inner for n in self._squashed_lengths
+                   for i in range(len(segment) - n + 1))
 
     def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
               ) -> pd.DataFrame:
