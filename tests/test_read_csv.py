@@ -13,6 +13,7 @@ from p3k_study.errors import UnreadableFile
 from p3k_study.parse import normalise_nip
 from p3k_study.read import REPEATED_HEADER, read_table
 from p3k_study.read.csv import sniff
+from p3k_study.read.sheet import COLUMN_NUMBERS
 
 NIP = "198606012010121004"
 UNIT = "Dinas Pemberdayaan Perempuan dan Perlindungan Anak (Café é)"
@@ -75,6 +76,24 @@ def test_csv_repeated_headers_title_rows_and_blank_lines(tmp_path):
     assert sheet.frame["_row"].tolist() == [4, 8]
     assert sheet.dropped == [(6, REPEATED_HEADER), (7, REPEATED_HEADER)]
     assert sheet.rows_in == 4
+
+
+@pytest.mark.parametrize("numbers", ["1;2;3;4", "(1);(2);(3);(4)", " 1 ;2; 3;4 "])
+def test_a_row_of_column_numbers_under_the_header_is_dropped_with_its_reason(tmp_path, numbers):
+    """Government tables print '1 2 3 ...' (or '(1) (2) ...') under their header."""
+    text = f"NIP;Nama;Status;Unit\n{numbers}\n{NIP};Andi;PNS;Dinas Sosial\n"
+    sheet = read_table(write(tmp_path / "r.csv", text))[0]
+    assert sheet.dropped == [(2, COLUMN_NUMBERS)]
+    assert sheet.frame["_row"].tolist() == [3]
+    assert sheet.rows_in == 2
+
+
+@pytest.mark.parametrize("first", ["1;2;;", "1;2;3;", "1;2;4;5", "2;3;4;5", "1;3201;Andi;PNS"])
+def test_a_first_row_that_does_not_number_the_columns_is_data(tmp_path, first):
+    text = f"No;Kode;Nama;Status\n{first}\n1;2;3;4\n"  # further down, '1 2 3 4' is data
+    sheet = read_table(write(tmp_path / "r.csv", text))[0]
+    assert sheet.dropped == []
+    assert sheet.frame["_row"].tolist() == [2, 3]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
@@ -218,7 +237,7 @@ def test_a_line_separator_inside_a_cell_does_not_split_the_record(tmp_path, sepa
 
 
 def test_rows_of_several_widths_keep_their_place(tmp_path):
-    lines = ["JUDUL", "a;b;c", "1;2;3", "4", "5;6;7;8;9", "", ";11", "12;13;14", "15;16;17;18"]
+    lines = ["JUDUL", "a;b;c", "1;2;x", "4", "5;6;7;8;9", "", ";11", "12;13;14", "15;16;17;18"]
     sheet = read_table(write(tmp_path / "w.csv", "\n".join(lines) + "\n"))[0]
     frame = sheet.frame.astype(object).where(sheet.frame.notna(), None)
     assert list(frame.columns) == ["a", "b", "c", "column_4", "column_5", "_row"]

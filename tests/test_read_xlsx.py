@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import p3k_study.read.xlsx as xlsx
 from p3k_study.errors import UnreadableFile
 from p3k_study.read import REPEATED_HEADER, read_table
+from p3k_study.read.sheet import COLUMN_NUMBERS
 from p3k_study.read.xlsx import cell_text
 
 NIP = "198606012010121004"
@@ -209,3 +210,20 @@ def test_the_sheet_rules_hold_in_workbooks_too(tmp_path):
                                 "the 32,767 a spreadsheet cell can hold): not a value"),
                             (4, REPEATED_HEADER)]
     assert read.rows_in == 3
+
+
+def test_a_row_of_column_numbers_stored_as_numbers_is_dropped(tmp_path):
+    """SIMPEG exports number the columns under a merged title and the header, as numbers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["DAFTAR PEGAWAI KABUPATEN BANTUL"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["No", "NIP", "Nama", "Status"])
+    sheet.append([1, 2, 3, 4])
+    sheet.append([1, NIP, "Andi", "PNS"])
+    path = tmp_path / "simpeg.xlsx"
+    book.save(path)
+    [read] = read_table(path)
+    assert read.header_row == 2
+    assert read.dropped == [(3, COLUMN_NUMBERS)]
+    assert read.frame["NIP"].tolist() == [NIP] and read.frame["_row"].tolist() == [4]

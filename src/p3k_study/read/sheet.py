@@ -8,7 +8,9 @@ cell null), and `build_sheet` applies the rules:
   a value, so title lines above it ('DAFTAR PEGAWAI ... TAHUN 2023') are skipped.
 - Header texts become column names (white space collapsed); a blank header cell gives
   'column_<n>', a repeated name ' (2)'. A column without a header and without values is dropped.
-- A data row that repeats the header (every cell equal up to case and spacing) is dropped.
+- A data row that repeats the header (every cell equal up to case and spacing) is dropped; so
+  is a first data row that numbers the named columns ('1', '2', '3', ... or '(1)', '(2)', ...,
+  one per column with a header, at least three), as government tables print under the header.
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
 - Dropped rows are listed in `RawSheet.dropped` with their row number, so `rows_in = clean +
@@ -29,6 +31,7 @@ import pyarrow.compute as pc
 ROW_COLUMN = "_row"
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
+COLUMN_NUMBERS = "row of column numbers under the header"
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
 
@@ -102,6 +105,8 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     texts = [c.take(found).to_pylist() for c in kept] if found else []
     drop = {i: REPEATED_HEADER for k, i in enumerate(found)  # {position in rows: reason}
             if [_header_key(t[k] or "") for t in texts] == keys}
+    if len(rows) and _numbers_columns([c[0].as_py() for c in kept], header):
+        drop[0] = COLUMN_NUMBERS
     if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
         for column, values in zip(names, kept, strict=True):
             lengths = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
@@ -137,6 +142,14 @@ def grid_cells(table: pa.Table) -> pa.ChunkedArray:
 def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty texts ('') as null: the empty cells `build_sheet` takes."""
     return pc.if_else(pc.equal(cells, ""), None, cells)
+
+
+def _numbers_columns(cells: list[str | None], header: list[str]) -> bool:
+    """Whether a row's filled cells are '1', '2', '3', ... (or '(1)', '(2)', ...), one per
+    named column of `header`, at least three."""
+    filled = [cell.strip().strip("()").strip() for cell in cells if cell and cell.strip()]
+    named = sum(bool(cell.strip()) for cell in header)
+    return named == len(filled) >= 3 and filled == [str(n) for n in range(1, named + 1)]
 
 
 def _header_key(cell: str) -> str:
