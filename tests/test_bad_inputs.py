@@ -184,7 +184,8 @@ def _no_phantom_unit(out: Path) -> None:
                         "JUMLAH TOTAL", "RATA-RATA :"}, names
     rejects = pd.read_parquet(out / "rejects.parquet")
     summary = rejects[rejects["reason"].str.startswith("summary row")]
-    assert summary["column"].isin(["unit_kerja", "unit_layanan", "nama"]).all()
+    assert summary["column"].isin(["unit_kerja", "unit_layanan", "nama", "nip", "kode_pemda"]
+                                  ).all()
 
 
 SKM_DATED = ["Kode Wilayah", "Unit Layanan", "Tanggal Survei", *(e.title() for e in ELEMENTS)]
@@ -597,6 +598,14 @@ CASES: list[Case | object] = [
          _roster([row(), row(nip="", nama="JUMLAH", unit="", status="", tmt=""),
                   row(nip=NIP_B, unit="Total:")]),
          reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a SIMPEG total row: JUMLAH under the NIP, a head count under the name",
+         _roster([row(), row(kode="", kab="", nip="JUMLAH", nama="1 orang", unit="", status="",
+                             tmt="")]),
+         reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a recap's total row: TOTAL in the region code column, no unit",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", ""],
+                  ["TOTAL", "", "Semester I 2023", "12", "3", ""]]),
+         file=COUNTS, reasons=("summary row",), clean=1, check=_no_phantom_unit),
     Case("a total row in unit outcomes",
          _kinerja([["32.01", "Dinas Sosial", "2023", "71,5"],
                    ["32.01", "JUMLAH TOTAL", "2023", "70"]]),

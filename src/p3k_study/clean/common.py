@@ -9,7 +9,7 @@ Rules common to every table:
   rejected with the error as reason. Empty cells in optional columns are simply missing, and so
   are cells holding only a dash ('-', en dash: 'none').
 - A present value that cannot be read is rejected whether the column is required or not.
-- An average or total row (a unit, name or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
+- An average or total row (a unit, name, NIP or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
   'TOTAL', 'Jumlah Total', with or without a trailing colon) is rejected with its own reason,
   before any other rule.
 - Region: the Kemendagri code when given, else the name (see `reference.regions`); a code that
@@ -351,7 +351,8 @@ SUMMARY_LABELS: frozenset[str] = frozenset(
 """What an average or total row says in its unit (or name, or region) cell (the 'summary_row'
 rows of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
 'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
-SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nama_pemda")
+SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nip", "nama_pemda",
+                                    "kode_pemda")
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
 
 
@@ -366,9 +367,9 @@ def summary_key(text: str) -> str:
 def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = None
               ) -> FileInput:
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
-    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name or region
-    cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted per file
-    as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
+    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name, NIP or
+    region cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted
+    per file as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
     missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
     stays for the column's rule to reject the row); rows with neither region code nor name
     rejected; rows with an empty required value rejected, then rows with none of a choice
