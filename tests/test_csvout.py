@@ -71,3 +71,10 @@ def test_unknown_dtype_is_refused(tmp_path: Path) -> None:
     table = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "x": [1]})
     with pytest.raises(TypeError, match="no CSV text rule"):
         write_csv(table, tmp_path / "x.csv")
+
+
+
+@pytest.mark.parametrize("dtype", ["float64", "Float64"])
+def test_negative_zero_is_written_as_to_csv_writes_it(tmp_path: Path, dtype: str) -> None:
+    """pandas factorizes -0.0 with 0.0; to_csv writes each as itself ('0', '-0')."""
+    _same(pd.DataFrame({"x": pd.array([0.0, -0.0, 1.5, None, -0.0], dtype=dtype)}), tmp_path)
