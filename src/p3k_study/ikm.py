@@ -51,8 +51,7 @@ def ikm_from_nrr(nrr: pd.DataFrame | np.ndarray, elements: int = 9) -> np.ndarra
 
 def category(ikm: pd.Series, regulation: str | pd.Series = REGULATION_2017) -> pd.Series:
     """Quality category A-D by lower bounds of the regulation (per row when a Series)."""
-    regs = (regulation.reindex(ikm.index) if isinstance(regulation, pd.Series)
-            else pd.Series(regulation, index=ikm.index)).fillna(REGULATION_2017).to_numpy()
+    regs = pd.Series(regulation, index=ikm.index).fillna(REGULATION_2017).to_numpy()
     v = np.asarray(ikm, dtype=float) + EDGE_TOLERANCE
     out = np.full(len(v), None, dtype=object)
     for reg, bounds in BOUNDS.items():

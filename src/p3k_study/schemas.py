@@ -15,16 +15,13 @@ import pyarrow.compute as pc
 
 from p3k_study.ikm import BOUNDS, ELEMENTS, IKM_MAX, IKM_MIN
 
-STATUSES = ["PNS", "PPPK", "PPPK_PT", "OTHER"]
 CATEGORIES = ["A", "B", "C", "D"]
 SAKIP_GRADES: tuple[tuple[str, float], ...] = (
     ("AA", 90.0), ("A", 80.0), ("BB", 70.0), ("B", 60.0), ("CC", 50.0), ("C", 30.0), ("D", 0.0))
 """SAKIP grades by lower bound of the score (PermenPANRB 88/2021)."""
 SKP_COLUMNS = ("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang",
                "skp_sangat_kurang")
-UNIT_ID = r"^\d{2}\.\d{2}/.+"
 KODE_PEMDA = r"^\d{2}\.\d{2}$"
-REGULATIONS = list(BOUNDS)  # 14/2017, 25/2004
 
 
 def _col(dtype: str, description: str, *checks: pa.Check, nullable: bool = False,
@@ -40,7 +37,7 @@ def _count(description: str, nullable: bool = True) -> pa.Column:
 def _unit_id(unique: bool = False) -> pa.Column:
     return _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]', e.g. "
                 "'32.01/education' (office: offices of one function side by side)",
-                pa.Check.str_matches(UNIT_ID), unique=unique)
+                pa.Check.str_matches(r"^\d{2}\.\d{2}/.+"), unique=unique)
 
 
 REGION_COLUMNS = {
@@ -87,7 +84,7 @@ STAFF = _schema("staff", {
                         pa.Check.str_matches(r"^[0-9a-f]{16}$")),
     **UNIT_COLUMNS,
     "status": _col("string", "PNS, PPPK, PPPK_PT (part-time) or OTHER",
-                   pa.Check.isin(STATUSES)),
+                   pa.Check.isin(["PNS", "PPPK", "PPPK_PT", "OTHER"])),
     "nip_kind": _col("string", "what the NIP's 15th digit says: PNS or PPPK",
                      pa.Check.isin(["PNS", "PPPK"])),
     "jenis_jabatan": _col("string", "job type as written, lower case", nullable=True),
@@ -126,7 +123,7 @@ PUBLISHED = _schema("ikm_published", {
     "respondents": _count("respondents, as published"),
     "mutu": _col("string", "published category A-D", pa.Check.isin(CATEGORIES),
                  nullable=True),
-    "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(REGULATIONS)),
+    "regulation": _col("string", "14/2017 or 25/2004", pa.Check.isin(list(BOUNDS))),
     **PROVENANCE_COLUMNS,
 })
 """Clean published IKM, one row per unit and period (not written: see `ikm_unit`)."""

@@ -95,8 +95,7 @@ def _listed(texts: pd.Series, groups: pd.Series, separator: str) -> pd.Series:
 
 
 def derive(cleaned: Cleaned, config: Config) -> Cleaned:
-    """`cleaned` with what needs its clean table alone (`Cleaned.seen`, `answers`, `staff`,
-    `scrubber`, `offices`)."""
+    """`cleaned` with what needs its clean table alone (the fields `Cleaned` lists)."""
     with stage(f"summarising the clean {cleaned.kind} table", list(cleaned.files)):
         seen = (unit_names_seen(cleaned.table, cleaned.kind, config.freq)
                 if cleaned.kind in UNIT_SOURCES else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -121,17 +121,16 @@ def code_edition(dataset: dict[str, object]) -> str | None:
     value = dataset.get("code_edition")
     if value is None:
         return None
-    editions = load_editions()
+    decrees = load_editions().set_index("edition")["decree"].to_dict()
     text = str(value).strip()
-    if text in set(editions["edition"]):
+    if text in decrees:
         return text
     wanted = {(n.lstrip("0"), y) for n, y in DECREE_NUMBER.findall(text)}
-    found = {e for e, decree in zip(editions["edition"], editions["decree"], strict=True)
+    found = {e for e, decree in decrees.items()
              if wanted and wanted <= {(n.lstrip("0"), y) for n, y in DECREE_NUMBER.findall(decree)}}
     if len(found) == 1:
         return found.pop()
-    known = "; ".join(f"{e} ({d})" for e, d in zip(editions["edition"], editions["decree"],
-                                                   strict=True))
+    known = "; ".join(f"{e} ({d})" for e, d in decrees.items())
     raise UserError(f"dataset.json: code_edition {value!r} names no decree edition of the "
                     f"region codes; use one of: {known}")
 
@@ -168,18 +167,17 @@ class RegionResolver:
         self._by_key: dict[tuple[str, str], str] = {  # (type, squashed bare name) -> code
             (jenis, squash(bare)): code for code, jenis, bare in regions[
                 ["kode_pemda", "jenis", "nama_dasar"]].itertuples(index=False)}
-        old_names: dict[tuple[str, str], set[str]] = {}
+        old_names: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
         for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
             jenis, bare = split_type(name)
-            old_names.setdefault((jenis or "kabupaten", squash(bare)), set()).add(new)
+            old_names[(jenis or "kabupaten", squash(bare))].add(new)
         for alias, jenis, now, _note in data_csv("region_aliases.csv").itertuples(index=False):
-            old_names.setdefault((jenis, squash(alias)), set()).add(self._by_key[(jenis, squash(
-                now))])
+            old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
-        self._by_bare: dict[str, set[str]] = {}  # bare name -> its codes, kabupaten or kota
-        for (_, bare), code in self._by_key.items():
-            self._by_bare.setdefault(bare, set()).add(code)
+        self._by_bare: defaultdict[str, set[str]] = defaultdict(set)  # bare name -> its codes
+        for (_, bare), code in self._by_key.items():  # a kabupaten's, a kota's or both
+            self._by_bare[bare].add(code)
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
         self._moved: dict[str, dict[str, tuple[str, str]]] = {  # edition -> old -> (new, why)
             e: dict(zip(rows["old_code"], zip(rows["new_code"], rows["decree"], strict=True),
@@ -206,7 +204,7 @@ class RegionResolver:
         A code of the declared edition means what that edition says; any other code is today's
         when it is one, else an old code of whichever edition held it, when all editions that
         held it agree; when they do not, the code is ambiguous (the name is then used)."""
-        m = CODE_PATTERN.match(str(raw)) if raw is not None else None
+        m = CODE_PATTERN.match(str(raw))  # None, NaN and NA are no code
         if not m:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"

@@ -36,8 +36,7 @@ def unit_functions() -> pd.DataFrame:
 
 
 def normalise_unit_name(name: object) -> str:
-    text = re.sub(r"[^a-z0-9 ]", " ", str(name).lower())
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", str(name).lower()).split())
 
 
 @cache
