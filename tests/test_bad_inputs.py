@@ -400,6 +400,34 @@ def _office_folders_read(out: Path) -> None:
     assert _summary(out)["ignored_files"] == []
 
 
+def _respondents(expected: dict[str, int]) -> Callable[[Path], None]:
+    """The respondents of 32.01/social per period in ikm_unit.parquet."""
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        mine = ikm[ikm["unit_id"] == "32.01/social"]
+        assert dict(zip(mine["period"], mine["respondents"], strict=True)) == expected
+    return check
+
+
+OLAH_HEADER = ["No", "Kode Wilayah", "Unit Layanan", "Periode", "Umur", "Jenis Kelamin",
+               "Pendidikan", "Pekerjaan", *(f"U{i}" for i in range(1, 10))]
+OLAH_ROW = ["32.01", "Dinas Sosial", "Semester I 2023", 41, "P", "SMA", "Wiraswasta"]
+
+
+def _olah_data(answers: list[list[int]]) -> list[list[object]]:
+    """An SKM 'olah data' sheet of the PermenPANRB template: respondents, then its rows of
+    sums and means under the answers, labelled in the No column."""
+    sums = [sum(column) for column in zip(*answers, strict=True)]
+    return [["PENGOLAHAN DATA SKM PER RESPONDEN"], OLAH_HEADER,
+            *([i, *OLAH_ROW, *a] for i, a in enumerate(answers, 1)),
+            ["\u03a3 Nilai/Unsur", *OLAH_ROW[:3], None, None, None, None, *sums],
+            ["NRR/Unsur", *OLAH_ROW[:3], None, None, None, None,
+             *(s / len(answers) for s in sums)],
+            ["NRR tertimbang", None, None, None, None, None, None, None,
+             *(s / len(answers) / 9 for s in sums)],
+            ["IKM Unit Pelayanan", None, None, None, None, None, None, None, 75.0]]
+
+
 def _unknown_folder_listed(out: Path) -> None:
     summary = _summary(out)
     assert summary["ignored_files"] == ["Lampiran/catatan.csv", "Surat Edaran/se_2023.xlsx",
@@ -719,6 +747,10 @@ CASES: list[Case | object] = [
     Case("an SKM answer left empty",
          _skm([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 8, ""]]),
          file="skm/bad.csv", reasons=("missing required value",), clean=0),
+    Case("an SKM 'olah data' sheet: sums and means under the answers, labelled under No",
+         _xlsx(_olah_data([[3] * 9, [3] * 9]), name="skm/bad.xlsx"),
+         file="skm/bad.xlsx", reasons=("summary row",), clean=2,
+         check=_respondents({"2023-S1": 2})),
     Case("two offices of one function side by side",
          _ikm([["32.01", "Dinas Pertanian", "Semester I 2023", "80", "50"],
                ["32.01", "Dinas Ketahanan Pangan", "Semester I 2023", "75", "50"],

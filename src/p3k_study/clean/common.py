@@ -352,14 +352,16 @@ SUMMARY_LABELS: frozenset[str] = frozenset(
 rows of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
 'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
 SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nip", "nama_pemda",
-                                    "kode_pemda")
+                                    "kode_pemda", EXTRA_PREFIX + "no", EXTRA_PREFIX + "nomor")
+"""Where a summary label stands: a unit, name, NIP or region cell, or the row-number column
+('No'), where the SKM template writes its rows under the answers ('NRR/Unsur')."""
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
 
 
 def summary_key(text: str) -> str:
-    """A cell as a summary label: lower case, hyphens, dots and underscores as spaces,
-    trailing colons dropped, spaces collapsed."""
-    key = re.sub(r"[-_.]+", " ", str(text).lower())
+    """A cell as a summary label: lower case, hyphens, dots, underscores and slashes as
+    spaces, trailing colons dropped, spaces collapsed."""
+    key = re.sub(r"[-_./]+", " ", str(text).lower())
     key = re.sub(r"[:\s]+$", "", key)
     return re.sub(r"\s+", " ", key).strip()
 
@@ -380,7 +382,7 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
         labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
-        data.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+        data.reject(labels[codes], column.removeprefix(EXTRA_PREFIX), SUMMARY_ROW, frame[column])
     needed = {c for need in REQUIRED[kind] for c in ((need,) if isinstance(need, str) else need)}
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                    and not c.startswith(EXTRA_PREFIX)]:
