@@ -428,6 +428,13 @@ def _olah_data(answers: list[list[int]]) -> list[list[object]]:
             ["IKM Unit Pelayanan", None, None, None, None, None, None, None, 75.0]]
 
 
+def _shares_zero(out: Path) -> None:
+    kinerja = pd.read_parquet(out / "kinerja.parquet").set_index("unit_name")
+    assert kinerja.loc["Dinas Sosial", "skp_kurang"] == 0
+    assert kinerja.loc["Dinas Kesehatan", "skp_sangat_kurang"] == 0
+    assert _summary(out)["files"]["kinerja/bad.csv"]["notes"]["skp_share_set_0"] == 2
+
+
 def _unknown_folder_listed(out: Path) -> None:
     summary = _summary(out)
     assert summary["ignored_files"] == ["Lampiran/catatan.csv", "Surat Edaran/se_2023.xlsx",
@@ -644,6 +651,14 @@ CASES: list[Case | object] = [
                   ["32.01", "TOTAL KAB. BOGOR", "Semester I 2023", "12", "3", ""],
                   ["32.01", "Rata-rata Kabupaten", "Semester I 2023", "12", "3", ""]]),
          file=COUNTS, reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("SKP shares with '-' or nothing for the ratings nobody got",
+         _roster([["32.01", "Dinas Sosial", "2023", "20%", "70%", "10%", "-", "-"],
+                  ["32.01", "Dinas Kesehatan", "2023", "15,5", "84,5", "", "", ""],
+                  ["32.01", "Dinas Pertanian", "2023", "15", "80", "", "", ""]],
+                 header=["Kode Wilayah", "Unit Kerja", "Tahun", "Sangat Baik", "Baik",
+                         "Butuh Perbaikan", "Kurang", "Sangat Kurang"], name="kinerja/bad.csv"),
+         file="kinerja/bad.csv", reasons=("SKP shares incomplete",), clean=2,
+         check=_shares_zero),
     Case("a total row in unit outcomes",
          _kinerja([["32.01", "Dinas Sosial", "2023", "71,5"],
                    ["32.01", "JUMLAH TOTAL", "2023", "70"]]),
