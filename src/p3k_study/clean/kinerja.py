@@ -54,8 +54,8 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")
-    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ' -> the grade
-    text = tidy.str.upper().str.replace(" ", "", regex=False)
+    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ', 'A (Memuaskan)' -> the grade
+    text = tidy.str.upper().str.replace(r"\s|\(.*\)$", "", regex=True)
     known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
     data.reject(~np.append(known, True)[codes], "predikat_sakip",
                 "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
