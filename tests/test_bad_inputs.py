@@ -400,6 +400,41 @@ def _office_folders_read(out: Path) -> None:
     assert _summary(out)["ignored_files"] == []
 
 
+def _respondents(expected: dict[str, int]) -> Callable[[Path], None]:
+    """The respondents of 32.01/social per period in ikm_unit.parquet."""
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        mine = ikm[ikm["unit_id"] == "32.01/social"]
+        assert dict(zip(mine["period"], mine["respondents"], strict=True)) == expected
+    return check
+
+
+OLAH_HEADER = ["No", "Kode Wilayah", "Unit Layanan", "Periode", "Umur", "Jenis Kelamin",
+               "Pendidikan", "Pekerjaan", *(f"U{i}" for i in range(1, 10))]
+OLAH_ROW = ["32.01", "Dinas Sosial", "Semester I 2023", 41, "P", "SMA", "Wiraswasta"]
+
+
+def _olah_data(answers: list[list[int]]) -> list[list[object]]:
+    """An SKM 'olah data' sheet of the PermenPANRB template: respondents, then its rows of
+    sums and means under the answers, labelled in the No column."""
+    sums = [sum(column) for column in zip(*answers, strict=True)]
+    return [["PENGOLAHAN DATA SKM PER RESPONDEN"], OLAH_HEADER,
+            *([i, *OLAH_ROW, *a] for i, a in enumerate(answers, 1)),
+            ["\u03a3 Nilai/Unsur", *OLAH_ROW[:3], None, None, None, None, *sums],
+            ["NRR/Unsur", *OLAH_ROW[:3], None, None, None, None,
+             *(s / len(answers) for s in sums)],
+            ["NRR tertimbang", None, None, None, None, None, None, None,
+             *(s / len(answers) / 9 for s in sums)],
+            ["IKM Unit Pelayanan", None, None, None, None, None, None, None, 75.0]]
+
+
+def _shares_zero(out: Path) -> None:
+    kinerja = pd.read_parquet(out / "kinerja.parquet").set_index("unit_name")
+    assert kinerja.loc["Dinas Sosial", "skp_kurang"] == 0
+    assert kinerja.loc["Dinas Kesehatan", "skp_sangat_kurang"] == 0
+    assert _summary(out)["files"]["kinerja/bad.csv"]["notes"]["skp_share_set_0"] == 2
+
+
 def _unknown_folder_listed(out: Path) -> None:
     summary = _summary(out)
     assert summary["ignored_files"] == ["Lampiran/catatan.csv", "Surat Edaran/se_2023.xlsx",
@@ -488,6 +523,10 @@ CASES: list[Case | object] = [
          file="ikm/bad.csv", clean=1),
     Case("period unreadable", _ikm([["32.01", "Dinas Sosial", "Semester V 2023", "80", "50"]]),
          file="ikm/bad.csv", reasons=("period",)),
+    Case("a recap's period as a year and one digit ('2023/2': a month? semester II?)",
+         _ikm([["32.01", "Dinas Sosial", "2023/2", "80", "50"],
+               ["32.01", "Dinas Sosial", "2023/08", "81", "50"]]),
+         file="ikm/bad.csv", reasons=("ambiguous period",), clean=1),
     Case("period in the future", _ikm([["32.01", "Dinas Sosial", "Semester I 2031", "80", "50"]]),
          file="ikm/bad.csv", reasons=("period",)),
     Case("period in 1900", _ikm([["32.01", "Dinas Sosial", "Semester I 1900", "80", "50"]]),
@@ -606,6 +645,26 @@ CASES: list[Case | object] = [
          _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", ""],
                   ["TOTAL", "", "Semester I 2023", "12", "3", ""]]),
          file=COUNTS, reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("a recap's total and average rows with more words after the label",
+         _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", ""],
+                  ["32.01", "Jumlah Seluruhnya", "Semester I 2023", "12", "3", ""],
+                  ["32.01", "TOTAL KAB. BOGOR", "Semester I 2023", "12", "3", ""],
+                  ["32.01", "Rata-rata Kabupaten", "Semester I 2023", "12", "3", ""]]),
+         file=COUNTS, reasons=("summary row",), clean=1, check=_no_phantom_unit),
+    Case("SKP shares with '-' or nothing for the ratings nobody got",
+         _roster([["32.01", "Dinas Sosial", "2023", "20%", "70%", "10%", "-", "-"],
+                  ["32.01", "Dinas Kesehatan", "2023", "15,5", "84,5", "", "", ""],
+                  ["32.01", "Dinas Pertanian", "2023", "15", "80", "", "", ""]],
+                 header=["Kode Wilayah", "Unit Kerja", "Tahun", "Sangat Baik", "Baik",
+                         "Butuh Perbaikan", "Kurang", "Sangat Kurang"], name="kinerja/bad.csv"),
+         file="kinerja/bad.csv", reasons=("SKP shares incomplete",), clean=2,
+         check=_shares_zero),
+    Case("a SAKIP grade with its words in brackets, as the LHE prints it",
+         _roster([["32.01", "Dinas Sosial", "2023", "81,2", "A (Memuaskan)"],
+                  ["32.01", "Dinas Kesehatan", "2023", "72", "BB (Sangat Baik)"]],
+                 header=["Kode Wilayah", "Unit Kerja", "Tahun", "Nilai SAKIP", "Predikat SAKIP"],
+                 name="kinerja/bad.csv"),
+         file="kinerja/bad.csv", clean=2),
     Case("a total row in unit outcomes",
          _kinerja([["32.01", "Dinas Sosial", "2023", "71,5"],
                    ["32.01", "JUMLAH TOTAL", "2023", "70"]]),
@@ -719,6 +778,10 @@ CASES: list[Case | object] = [
     Case("an SKM answer left empty",
          _skm([["32.01", "Dinas Sosial", "Semester I 2023", *["3"] * 8, ""]]),
          file="skm/bad.csv", reasons=("missing required value",), clean=0),
+    Case("an SKM 'olah data' sheet: sums and means under the answers, labelled under No",
+         _xlsx(_olah_data([[3] * 9, [3] * 9]), name="skm/bad.xlsx"),
+         file="skm/bad.xlsx", reasons=("summary row",), clean=2,
+         check=_respondents({"2023-S1": 2})),
     Case("two offices of one function side by side",
          _ikm([["32.01", "Dinas Pertanian", "Semester I 2023", "80", "50"],
                ["32.01", "Dinas Ketahanan Pangan", "Semester I 2023", "75", "50"],

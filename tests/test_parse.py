@@ -290,6 +290,15 @@ def test_bad_and_empty_periods():
     assert parsed.values.isna().all()
 
 
+def test_a_year_and_one_digit_is_ambiguous_not_a_month():
+    """'2024/2' in a semester recap means Semester II, in a monthly sheet February: rejected,
+    never placed in the first half silently. Two digits are a month."""
+    parsed = parse_periods(text(["2024/2", "2024-1", "2024/02", "2024-11"]), "semester")
+    assert parsed.reason[0].startswith("ambiguous period") and parsed.reason[1] == parsed.reason[0]
+    assert parsed.values[:2].isna().all()
+    assert [period_label(v, "semester") for v in parsed.values[2:]] == ["2024-S1", "2024-S2"]
+
+
 def test_periods_from_numbers():
     parsed = parse_periods(pd.Series([2023, 2024.0]), "year")
     assert parsed.values.tolist() == [2023, 2024]

@@ -101,7 +101,7 @@ def test_every_row_of_the_aliases_file_is_usable():
     tables = vocabulary()
     assert set(tables) == {*KINDS, "folder", "summary_row"}
     assert set(tables["folder"]) == set(KINDS)
-    assert set(tables["summary_row"]) == {"average", "total"}
+    assert set(tables["summary_row"]) == {"average", "total", "prefix"}
     for kind in KINDS:
         for column, names in tables[kind].items():
             assert re.fullmatch(r"[a-z][a-z0-9_]*", column), (kind, column)

@@ -293,7 +293,7 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
         ("quarter", rf"{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
         ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}"),
         ("year", rf"{_TAHUN} *{_YEAR}"),
-        ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{1,2}})"),
+        ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{2}})"),
     ))
 _THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
@@ -329,6 +329,9 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
 def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
     """(period_index, reason) of one cleaned upper-case label."""
     named = _named_period(label)
+    if named is None and re.fullmatch(r"[0-9]{4}[-/][0-9]", label):  # '2024/2': which?
+        return pd.NA, "ambiguous period (a month, semester or quarter?): write 2024-02, " \
+            "Semester II 2024 or TW II 2024"
     if named is None:
         return pd.NA, "unrecognised period"
     kind, year, month = named
@@ -344,9 +347,11 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Period labels ('Semester I 2023', 'Smt II/2022', 'SEMESTER II TAHUN 2022', 'Triwulan III
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
-    'Agustus 2023', '2023-08') as period_index in `freq`. A finer period maps into its coarser
-    panel period; a coarser one is not placed: 'year-only period cannot be placed in a semester'
-    (or quarter), or 'period coarser than panel frequency' (a semester asked as quarter).
+    'Agustus 2023', '2023-08') as period_index in `freq`. A month number has two digits:
+    '2023/2' may be a month, a semester or a quarter, and is rejected as ambiguous. A finer
+    period maps into its coarser panel period; a coarser one is not placed: 'year-only period
+    cannot be placed in a semester' (or quarter), or 'period coarser than panel frequency' (a
+    semester asked as quarter).
     ValueError for a `freq` that is not a panel frequency."""
     if freq not in PER_YEAR:
         raise ValueError(f"freq must be one of {', '.join(PER_YEAR)}, not {freq!r}")

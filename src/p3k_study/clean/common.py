@@ -351,15 +351,21 @@ SUMMARY_LABELS: frozenset[str] = frozenset(
 """What an average or total row says in its unit (or name, or region) cell (the 'summary_row'
 rows of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
 'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
+SUMMARY_PREFIXES: tuple[str, ...] = tuple(
+    label + " " for label in vocabulary()["summary_row"]["prefix"])
+"""Labels that make a summary label also with more words after them ('Jumlah Seluruhnya',
+'Rata-rata Kabupaten'): no unit's, person's or region's name begins with them."""
 SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nip", "nama_pemda",
-                                    "kode_pemda")
+                                    "kode_pemda", EXTRA_PREFIX + "no", EXTRA_PREFIX + "nomor")
+"""Where a summary label stands: a unit, name, NIP or region cell, or the row-number column
+('No'), where the SKM template writes its rows under the answers ('NRR/Unsur')."""
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
 
 
 def summary_key(text: str) -> str:
-    """A cell as a summary label: lower case, hyphens, dots and underscores as spaces,
-    trailing colons dropped, spaces collapsed."""
-    key = re.sub(r"[-_.]+", " ", str(text).lower())
+    """A cell as a summary label: lower case, hyphens, dots, underscores and slashes as
+    spaces, trailing colons dropped, spaces collapsed."""
+    key = re.sub(r"[-_./]+", " ", str(text).lower())
     key = re.sub(r"[:\s]+$", "", key)
     return re.sub(r"\s+", " ", key).strip()
 
@@ -367,8 +373,9 @@ def summary_key(text: str) -> str:
 def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = None
               ) -> FileInput:
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
-    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name, NIP or
-    region cell that is only one of `SUMMARY_LABELS`); Excel error cells and dashes, counted
+    sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name, NIP,
+    region or 'No' cell that is only one of `SUMMARY_LABELS`, or begins with one of
+    `SUMMARY_PREFIXES`); Excel error cells and dashes, counted
     per file as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
     missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
     stays for the column's rule to reject the row); rows with neither region code nor name
@@ -379,8 +386,10 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
     frame = data.frame
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
-        labels = np.array([summary_key(t) in SUMMARY_LABELS for t in tidy.tolist()] + [False])
-        data.reject(labels[codes], column, SUMMARY_ROW, frame[column])
+        keys = [summary_key(t) for t in tidy.tolist()]
+        labels = np.array([k in SUMMARY_LABELS or k.startswith(SUMMARY_PREFIXES) for k in keys]
+                          + [False])
+        data.reject(labels[codes], column.removeprefix(EXTRA_PREFIX), SUMMARY_ROW, frame[column])
     needed = {c for need in REQUIRED[kind] for c in ((need,) if isinstance(need, str) else need)}
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                    and not c.startswith(EXTRA_PREFIX)]:

@@ -9,9 +9,10 @@ Rules in order: Excel error cell in a required column; empty required value (reg
 unit_kerja, periode); region not resolved; period unreadable or after the reference date (any
 period form is accepted and reduced to its year); SAKIP score unreadable or outside 0-100;
 `predikat_sakip` not a grade; an SKP share unreadable or outside 0-100; SKP shares given but
-not all five, or not adding up to 100 (+-1); no outcome at all (neither score, grade nor shares);
-exact duplicate row; same unit and year as an earlier row. A published grade that disagrees with
-the score is kept and flagged (`flag_predikat_disagrees`).
+not all five (the missing ones are 0 when the given ones add up to 100: counted per file as
+`skp_share_set_0`), or not adding up to 100 (+-1); no outcome at all (neither score, grade
+nor shares); exact duplicate row; same unit and year as an earlier row. A published grade
+that disagrees with the score is kept and flagged (`flag_predikat_disagrees`).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
     year = periods(data, "periode", "year", reference_date)
     sakip = numbers(data, "nilai_sakip", minimum=0, maximum=100, what="SAKIP score",
                     ambiguous_as="en")
-    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ' -> the grade
-    text = tidy.str.upper().str.replace(" ", "", regex=False)
+    codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ', 'A (Memuaskan)' -> the grade
+    text = tidy.str.upper().str.replace(r"\s|\(.*\)$", "", regex=True)
     known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
     data.reject(~np.append(known, True)[codes], "predikat_sakip",
                 "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
@@ -63,6 +64,11 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
               for c in SKP_COLUMNS}
     values = np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
                               for s in shares.values()])
+    given = ~np.isnan(values)
+    full = given.any(axis=1) & (np.abs(np.nansum(values, axis=1) - 100.0) <= SHARE_TOLERANCE)
+    data.note("skp_share_set_0", full & ~given.all(axis=1) & data.alive)
+    values = np.where(full[:, None], np.nan_to_num(values), values)  # the others are 0
+    shares = dict(zip(SKP_COLUMNS, values.T, strict=True))
     given = ~np.isnan(values)
     column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
     data.reject(given.any(axis=1) & ~given.all(axis=1), column,
