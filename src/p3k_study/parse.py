@@ -330,8 +330,8 @@ def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
     """(period_index, reason) of one cleaned upper-case label."""
     named = _named_period(label)
     if named is None and re.fullmatch(r"[0-9]{4}[-/][0-9]", label):  # '2024/2': which?
-        return pd.NA, "ambiguous period (a month, semester or quarter?): write 2024-02, " \
-            "Semester II 2024 or TW II 2024"
+        return pd.NA, ("ambiguous period (a month, semester or quarter?): write 2024-02, "
+                       "Semester II 2024 or TW II 2024")
     if named is None:
         return pd.NA, "unrecognised period"
     kind, year, month = named
