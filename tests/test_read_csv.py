@@ -13,7 +13,7 @@ from p3k_study.errors import UnreadableFile
 from p3k_study.parse import normalise_nip
 from p3k_study.read import REPEATED_HEADER, read_table
 from p3k_study.read.csv import sniff
-from p3k_study.read.sheet import COLUMN_NUMBERS
+from p3k_study.read.sheet import COLUMN_NUMBERS, NUMBERED_EMPTY_ROW
 
 NIP = "198606012010121004"
 UNIT = "Dinas Pemberdayaan Perempuan dan Perlindungan Anak (Café é)"
@@ -86,6 +86,18 @@ def test_a_row_of_column_numbers_under_the_header_is_dropped_with_its_reason(tmp
     assert sheet.dropped == [(2, COLUMN_NUMBERS)]
     assert sheet.frame["_row"].tolist() == [3]
     assert sheet.rows_in == 2
+
+
+@pytest.mark.parametrize("number", ["No", "NO.", "Nomor", "No. Urut"])
+def test_a_row_holding_only_its_number_is_dropped_as_an_empty_numbered_row(tmp_path, number):
+    """Survey templates number a hundred rows below the answers that nobody fills."""
+    text = (f"{number};Unit;U1\n1;Dinas Sosial;3\n2;;\n3; ; \n;Dinas Sosial;4\n"
+            "4;;4\n")
+    sheet = read_table(write(tmp_path / "r.csv", text))[0]
+    assert sheet.dropped == [(3, NUMBERED_EMPTY_ROW), (4, NUMBERED_EMPTY_ROW)]
+    assert sheet.frame["_row"].tolist() == [2, 5, 6]
+    only = read_table(write(tmp_path / "only.csv", "No;x\n1;a\n"))[0]  # 'x' is a column too
+    assert only.dropped == []
 
 
 @pytest.mark.parametrize("first", ["1;2;;", "1;2;3;", "1;2;4;5", "2;3;4;5", "1;3201;Andi;PNS"])

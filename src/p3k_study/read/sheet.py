@@ -10,7 +10,8 @@ cell null), and `build_sheet` applies the rules:
   'column_<n>', a repeated name ' (2)'. A column without a header and without values is dropped.
 - A data row that repeats the header (every cell equal up to case and spacing) is dropped; so
   is a first data row that numbers the named columns ('1', '2', '3', ... or '(1)', '(2)', ...,
-  one per column with a header, at least three), as government tables print under the header.
+  one per column with a header, at least three), as government tables print under the header;
+  so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only.
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
 - Dropped rows are listed in `RawSheet.dropped` with their row number, so `rows_in = clean +
@@ -32,6 +33,8 @@ ROW_COLUMN = "_row"
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
 COLUMN_NUMBERS = "row of column numbers under the header"
+NUMBERED_EMPTY_ROW = "empty row but for its number"
+ROW_NUMBER_HEADERS = frozenset({"no", "nomor", "no urut", "no. urut", "nomor urut"})
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
 
@@ -107,6 +110,11 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
             if [_header_key(t[k] or "") for t in texts] == keys}
     if len(rows) and _numbers_columns([c[0].as_py() for c in kept], header):
         drop[0] = COLUMN_NUMBERS
+    numbering = [j for j, cell in enumerate(keys) if cell.rstrip(".") in ROW_NUMBER_HEADERS]
+    if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
+        numbered_only = np.delete(blank[:width, rows], numbering, axis=0).all(axis=0)
+        for i in np.flatnonzero(numbered_only).tolist():
+            drop.setdefault(i, NUMBERED_EMPTY_ROW)
     if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
         for column, values in zip(names, kept, strict=True):
             lengths = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
