@@ -286,12 +286,15 @@ _TAHUN = r"(?:TAHUN|THN|TH)?"
 _SEMESTER_WORD = r"(?:SEMESTER|SMSTR|SMT|SEM|S)"
 _QUARTER_WORD = r"(?:TRIWULAN|TRIWULAN KE|TRW|TW|KUARTAL|KWARTAL|QUARTER|QTR|Q)"
 _SEP = r"[ /\-,]*"
+_GAP = r"[ \-]*"  # 'TW I', 'TW-I', 'Semester ke-2'
 _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(form)) for kind, form in (
-        ("semester", rf"{_SEMESTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
-        ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD} *{_ROMAN_OR_DIGIT}"),
-        ("quarter", rf"{_QUARTER_WORD} *(?:KE)? *{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}"),
-        ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD} *{_ROMAN_OR_DIGIT}"),
+        ("semester", rf"{_SEMESTER_WORD}{_GAP}(?:KE)?{_GAP}{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}"
+                     rf"{_YEAR}"),
+        ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD}{_GAP}{_ROMAN_OR_DIGIT}"),
+        ("quarter", rf"{_QUARTER_WORD}{_GAP}(?:KE)?{_GAP}{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}"
+                    rf"{_YEAR}"),
+        ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD}{_GAP}{_ROMAN_OR_DIGIT}"),
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{2}})"),
     ))
