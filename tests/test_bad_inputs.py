@@ -166,6 +166,15 @@ def _units_apart(out: Path) -> None:
     assert ikm["unit_id"].str.startswith("32.01/public_order/").sum() == 2
 
 
+def _ikm_with_category(values: list[float], categories: list[str]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        mine = ikm[ikm["unit_id"] == "32.01/social"].sort_values("period_index")
+        assert mine["ikm"].tolist() == pytest.approx(values)
+        assert mine["mutu_published"].tolist() == categories
+    return check
+
+
 def _ikm_converted(values: list[float], notes: int) -> Callable[[Path], None]:
     def check(out: Path) -> None:
         ikm = pd.read_parquet(out / "ikm_unit.parquet")
@@ -618,6 +627,13 @@ CASES: list[Case | object] = [
                ["32.01", "Dinas Kesehatan", "Semester I 2023", "80", "-5"]]),
          file="ikm/bad.csv", reasons=("not a number", "negative respondents"), clean=1,
          check=_live_formula_neutralised),
+    Case("a published IKM with its category in brackets: '82,45 (B)'",
+         _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "82,45 (B)", "50"],
+               ["32.01", "Dinas Sosial", "Semester II 2023", " 76,10 ( Kurang Baik ) ", "60"],
+               ["32.01", "Dinas Sosial", "Semester I 2024", "3,5 (B)", "60"],
+               ["32.01", "Dinas Kesehatan", "Semester I 2024", "81 (catatan)", "60"]]),
+         file="ikm/bad.csv", reasons=("not a number",), clean=3,
+         check=_ikm_with_category([82.45, 76.10, 87.5], ["B", "C", "B"])),
     Case("average and total rows in a published-IKM file",
          _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80", "50"],
                ["32.01", "RATA-RATA", "Semester I 2023", "80", "50"],

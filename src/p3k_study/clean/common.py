@@ -149,6 +149,15 @@ class FileInput:
                                   pd.Series(tidy, dtype="string"))
         return self._tidy[column]
 
+    def rewrite(self, column: str, cells: pd.Series) -> None:
+        """Replace the distinct cells of `column` (`distinct`) by `cells`, in their order."""
+        values = self.frame[column].array
+        codes, uniques = pd.factorize(cells)
+        self.frame[column] = pd.Categorical.from_codes(np.append(codes, -1)[values.codes],
+                                                       pd.Index(uniques, dtype="string"),
+                                                       validate=False)
+        self._tidy.pop(column, None)
+
     def set_missing(self, column: str, mask: np.ndarray) -> None:
         """Make the cells of `column` where `mask` holds missing."""
         values = self.frame[column].array

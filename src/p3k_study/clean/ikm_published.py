@@ -4,7 +4,8 @@ Rules in order: Excel error cell in a required column; empty required value (reg
 unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
 frequency or after the reference date; IKM unreadable or outside 25-100 (a recap's converted
 value 'Nilai Konversi' is taken before the 1-4 'Nilai Indeks' beside it, `aliases`; a value from
-1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`);
+1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`; a
+category in brackets after the value, '82,45 (B)', is the published `mutu` when none is given);
 respondents unreadable,
 negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a category (A-D or
 its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same unit and period
@@ -21,6 +22,7 @@ import pandas as pd
 
 from p3k_study.clean.common import (
     Duplicates,
+    FileInput,
     Part,
     labelled,
     numbers,
@@ -53,6 +55,7 @@ def published_part(
     data = open_file(sheets, "ikm", code_edition)
     frame = data.frame
     period = periods(data, "periode", freq, reference_date)
+    beside = _category_beside(data)
     ikm = numbers(data, "ikm", what="IKM", ambiguous_as="en").to_numpy("float64", na_value=np.nan)
     index = (ikm >= SCORE_MIN) & (ikm <= SCORE_MAX)  # the 1-4 index: x 25
     data.note("ikm_converted_from_1_4", index & data.alive)
@@ -66,6 +69,7 @@ def published_part(
     data.reject(~data.blank("mutu") & pd.isna(mutu), "mutu",
                 "not a category (A-D or Sangat Baik, Baik, Kurang Baik, Tidak Baik)",
                 frame.get("mutu"))
+    mutu = np.where(data.blank("mutu"), beside, mutu)
     codes, tidy = data.tidy("regulasi")  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
     text = tidy.str.lower()
     named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
@@ -77,3 +81,14 @@ def published_part(
     return part_of(data, PUBLISHED, Duplicates(("unit_id", "period_index"), "same unit and period"),
                    "unit_layanan", period_index=period, period=labelled(period, freq),
                    ikm=ikm, respondents=respondents, mutu=mutu, regulation=regulation)
+
+
+def _category_beside(data: FileInput) -> np.ndarray:
+    """IKM cells that carry their category in brackets ('82,45 (B)', '76,1 (Kurang Baik)')
+    made the value alone; per row that category (A-D), None elsewhere."""
+    codes, cells = data.distinct("ikm")
+    parts = cells.str.extract(r"^\s*(.*?[0-9])\s*\(([^()]*)\)\s*$")
+    category = parse_category(parts[1])
+    if category.notna().any():
+        data.rewrite("ikm", parts[0].where(category.notna(), cells))
+    return np.append(category.to_numpy(object, na_value=None), None)[codes]
