@@ -244,12 +244,17 @@ class RegionResolver:
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
         """Use the code when there is one, else the name. A code that resolves to nothing (or
         is ambiguous), beside a name that resolves, gives the name's region with a note
-        (`NAME_USED`)."""
+        (`NAME_USED`); a code and a name that resolve to two regions give none."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
-            if by_code.kode_pemda is None and (by_name := self.from_name(name)).kode_pemda:
+            by_name = self.from_name(name)
+            if by_code.kode_pemda is None and by_name.kode_pemda:
                 return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
                                    f"({by_code.reason})", tallies=(NAME_TALLY,))
+            if by_name.kode_pemda not in (None, by_code.kode_pemda):
+                return RegionMatch(None, f"code and name disagree: code {code} is "
+                                   f"{self._names[str(by_code.kode_pemda)]}, name {name!r} is "
+                                   f"{self._names[by_name.kode_pemda]} (correct the wrong one)")
             return by_code
         return self.from_name(name)
 
