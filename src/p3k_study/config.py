@@ -115,7 +115,7 @@ def read_dataset_marker(raw: Path) -> DatasetMarker:
         return DatasetMarker(synthetic=text.lstrip().startswith("# SYNTHETIC"))
     example = 'an object such as {"reference_date": "2026-01-15", "synthetic": false}'
     try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        data = json.loads(marker.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
     except UnicodeDecodeError as error:
         raise DatasetError(marker, f"not UTF-8 text (byte {error.start}); expected {example} "
                            "saved as UTF-8") from error
