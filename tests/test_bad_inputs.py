@@ -116,6 +116,15 @@ def _group_headers(sheet: object) -> None:
         sheet.merge_cells(cells)  # type: ignore[attr-defined]
 
 
+def _instruction_sheets(sheet: object) -> None:
+    """An office template: instructions and a list of OPDs (a dropdown's source) beside it."""
+    book = sheet.parent  # type: ignore[attr-defined]
+    book.create_sheet("Petunjuk Pengisian").append(["Isi satu baris per pegawai"])
+    opd = book.create_sheet("Referensi OPD")
+    opd.append(["No", "Nama OPD"])
+    opd.append([1, "Dinas Sosial"])
+
+
 TWO_ROW_HEADER = [["DAFTAR NOMINATIF PEGAWAI"],
                   ["No", "Identitas Pegawai", None, "Penempatan", None, "Kepegawaian", None, None],
                   [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status", "TMT",
@@ -775,6 +784,9 @@ CASES: list[Case | object] = [
     Case("dataset.json that is not valid JSON",
          _dataset_json('{"reference_date": "2025-01-15",\n "synthetic": true,}'),
          error=("dataset.json", "not valid JSON", "line 2")),
+    Case("a template's instructions and OPD list sheets beside the data sheet",
+         _xlsx([ROSTER_HEADER, row()], edit=_instruction_sheets), file="pegawai/bad.xlsx",
+         clean=1),
     Case("dataset.json saved by Notepad, with a byte-order mark",
          _dataset_json('\ufeff{"reference_date": "2025-01-15", "synthetic": true}',
                        _roster([row(nip=NIP_B)])), clean=1),
