@@ -21,7 +21,8 @@ from p3k_study.read.headers import vocabulary
 from p3k_study.reference.regions import code_edition
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
-TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls"}
+TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls", ".ods", ".zip"}
+"""Files that hold or may hold tables (a LibreOffice sheet, a zip of them): read, or named."""
 
 FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
     kind: tuple(names) for kind, names in vocabulary()["folder"].items()}

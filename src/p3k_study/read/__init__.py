@@ -44,4 +44,8 @@ def read_table(path: Path | str) -> list[RawSheet]:
         return [sheet]
     if suffix == ".xls":
         raise UnreadableFile(path, "old Excel .xls format: save it as .xlsx")
+    if suffix == ".ods":
+        raise UnreadableFile(path, "LibreOffice .ods format: save it as .xlsx")
+    if suffix == ".zip":
+        raise UnreadableFile(path, "a zip archive: unzip it, or move it out of the dataset")
     raise UnreadableFile(path, f"unsupported file type '{suffix}' (use .csv, .xlsx or .parquet)")
