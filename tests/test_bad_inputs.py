@@ -725,6 +725,10 @@ CASES: list[Case | object] = [
              NIPS, strict=True)]),
          clean=6, check=_regions_of_bad(["32.01", "32.01", "32.71", "34.04", "73.01",
                                          "73.10"])),
+    Case("Jakarta's cities by their short forms",
+         _roster([row(kode="", kab=k, nip=n) for k, n in zip(
+             ["Jaksel", "Kota Jakpus", "JAKTIM"], NIPS, strict=False)]),
+         clean=3, check=_regions_of_bad(["31.74", "31.71", "31.75"])),
     Case("a region code typed as a decimal number", _roster([row(kode="32,01")]), clean=1,
          check=_regions_of_bad(["32.01"])),
     Case("a wrong region code beside a good name",
