@@ -151,18 +151,13 @@ class FileInput:
 
     def rewrite(self, column: str, cells: pd.Series) -> None:
         """Replace the distinct cells of `column` (`distinct`) by `cells`, in their order."""
-        values = self.frame[column].array
-        codes, uniques = pd.factorize(cells)
-        self.frame[column] = pd.Categorical.from_codes(np.append(codes, -1)[values.codes],
-                                                       pd.Index(uniques, dtype="string"),
-                                                       validate=False)
+        self.frame[column] = categorical(self.frame[column].array.codes, cells)
         self._tidy.pop(column, None)
 
     def set_missing(self, column: str, mask: np.ndarray) -> None:
         """Make the cells of `column` where `mask` holds missing."""
         values = self.frame[column].array
-        self.frame[column] = pd.Categorical.from_codes(np.where(mask, -1, values.codes),
-                                                       values.categories, validate=False)
+        self.frame[column] = categorical(np.where(mask, -1, values.codes), values.categories)
         self._tidy.pop(column, None)
 
     def note(self, what: str, mask: np.ndarray) -> None:
