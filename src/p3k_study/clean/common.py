@@ -234,11 +234,9 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     if not len(sheet.frame) or not _layout(tuple(map(str, sheet.frame.columns)), kind)[2]:
         return sheet
     first = sheet.frame.iloc[0]
-    names = {}
-    for column in sheet.frame.columns:
-        cell = first[column]
-        below = " ".join(str(cell).split()) if column != ROW and pd.notna(cell) else ""
-        names[column] = below or column
+    below = {column: " ".join(str(cell).split()) for column, cell in first.items()
+             if column != ROW and pd.notna(cell)}
+    names = {column: below.get(column) or column for column in sheet.frame.columns}
     if len(set(names.values())) < len(names) or _layout(tuple(names.values()), kind)[2]:
         return sheet
     frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
