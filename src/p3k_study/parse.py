@@ -289,12 +289,9 @@ _SEP = r"[ /\-,]*"
 _GAP = r"[ \-]*"  # 'TW I', 'TW-I', 'Semester ke-2'
 _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(form)) for kind, form in (
-        ("semester", rf"{_SEMESTER_WORD}{_GAP}(?:KE)?{_GAP}{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}"
-                     rf"{_YEAR}"),
-        ("semester", rf"{_TAHUN} *{_YEAR}{_SEP}{_SEMESTER_WORD}{_GAP}{_ROMAN_OR_DIGIT}"),
-        ("quarter", rf"{_QUARTER_WORD}{_GAP}(?:KE)?{_GAP}{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}"
-                    rf"{_YEAR}"),
-        ("quarter", rf"{_TAHUN} *{_YEAR}{_SEP}{_QUARTER_WORD}{_GAP}{_ROMAN_OR_DIGIT}"),
+        *((kind, form) for kind, word in (("semester", _SEMESTER_WORD), ("quarter", _QUARTER_WORD))
+          for form in (rf"{word}{_GAP}(?:KE)?{_GAP}{_ROMAN_OR_DIGIT}{_SEP}{_TAHUN}{_SEP}{_YEAR}",
+                       rf"{_TAHUN} *{_YEAR}{_SEP}{word}{_GAP}{_ROMAN_OR_DIGIT}")),
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{2}})"),
     ))

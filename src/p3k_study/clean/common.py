@@ -9,9 +9,9 @@ Rules common to every table:
   rejected with the error as reason. Empty cells in optional columns are simply missing, and so
   are cells holding only a dash ('-', en dash: 'none').
 - A present value that cannot be read is rejected whether the column is required or not.
-- An average or total row (a unit, name, NIP or region cell 'RATA-RATA', 'NILAI IKM', 'JUMLAH',
-  'TOTAL', 'Jumlah Total', with or without a trailing colon) is rejected with its own reason,
-  before any other rule.
+- An average or total row (a unit, name, NIP, region or 'No' cell 'RATA-RATA', 'NILAI IKM:',
+  'JUMLAH', 'Jumlah Total', or one beginning with such a label, 'TOTAL KAB. BOGOR') is rejected
+  with its own reason, before any other rule.
 - Region: the Kemendagri code when given, else the name (see `reference.regions`); a code that
   resolves to nothing beside a name that resolves takes the name's region (counted per file as
   `region_code_unresolved_name_used`); unresolved rows are rejected with the value as seen.
@@ -151,18 +151,13 @@ class FileInput:
 
     def rewrite(self, column: str, cells: pd.Series) -> None:
         """Replace the distinct cells of `column` (`distinct`) by `cells`, in their order."""
-        values = self.frame[column].array
-        codes, uniques = pd.factorize(cells)
-        self.frame[column] = pd.Categorical.from_codes(np.append(codes, -1)[values.codes],
-                                                       pd.Index(uniques, dtype="string"),
-                                                       validate=False)
+        self.frame[column] = categorical(self.frame[column].array.codes, cells)
         self._tidy.pop(column, None)
 
     def set_missing(self, column: str, mask: np.ndarray) -> None:
         """Make the cells of `column` where `mask` holds missing."""
         values = self.frame[column].array
-        self.frame[column] = pd.Categorical.from_codes(np.where(mask, -1, values.codes),
-                                                       values.categories, validate=False)
+        self.frame[column] = categorical(np.where(mask, -1, values.codes), values.categories)
         self._tidy.pop(column, None)
 
     def note(self, what: str, mask: np.ndarray) -> None:
@@ -239,11 +234,9 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     if not len(sheet.frame) or not _layout(tuple(map(str, sheet.frame.columns)), kind)[2]:
         return sheet
     first = sheet.frame.iloc[0]
-    names = {}
-    for column in sheet.frame.columns:
-        cell = first[column]
-        below = " ".join(str(cell).split()) if column != ROW and pd.notna(cell) else ""
-        names[column] = below or column
+    below = {column: " ".join(str(cell).split()) for column, cell in first.items()
+             if column != ROW and pd.notna(cell)}
+    names = {column: below.get(column) or column for column in sheet.frame.columns}
     if len(set(names.values())) < len(names) or _layout(tuple(names.values()), kind)[2]:
         return sheet
     frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
@@ -357,8 +350,8 @@ def _offices(table: pd.DataFrame, *by: str) -> tuple[np.ndarray, pd.DataFrame]:
 
 SUMMARY_LABELS: frozenset[str] = frozenset(
     label for labels in vocabulary()["summary_row"].values() for label in labels)
-"""What an average or total row says in its unit (or name, or region) cell (the 'summary_row'
-rows of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
+"""What an average or total row says in a cell of `SUMMARY_COLUMNS` (the 'summary_row' rows
+of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
 'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
 SUMMARY_PREFIXES: tuple[str, ...] = tuple(
     label + " " for label in vocabulary()["summary_row"]["prefix"])
@@ -384,8 +377,8 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
     """The preamble every cleaner shares, its rules (see the module docstring) in this order:
     sheets stacked (`stack_sheets`); average and total rows rejected (a unit, name, NIP,
     region or 'No' cell that is only one of `SUMMARY_LABELS`, or begins with one of
-    `SUMMARY_PREFIXES`); Excel error cells and dashes, counted
-    per file as `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
+    `SUMMARY_PREFIXES`); Excel error cells and dashes, counted per file as
+    `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
     missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
     stays for the column's rule to reject the row); rows with neither region code nor name
     rejected; rows with an empty required value rejected, then rows with none of a choice

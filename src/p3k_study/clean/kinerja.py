@@ -60,22 +60,18 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
     data.reject(~np.append(known, True)[codes], "predikat_sakip",
                 "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
     grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes], dtype="string")
-    shares = {c: numbers(data, c, minimum=0, maximum=100, what="SKP share", ambiguous_as="en")
-              for c in SKP_COLUMNS}
-    values = np.column_stack([s.to_numpy(dtype="float64", na_value=np.nan)
-                              for s in shares.values()])
+    values = np.column_stack([numbers(data, c, minimum=0, maximum=100, what="SKP share",
+                                      ambiguous_as="en").to_numpy("float64", na_value=np.nan)
+                              for c in SKP_COLUMNS])
     given = ~np.isnan(values)
-    full = given.any(axis=1) & (np.abs(np.nansum(values, axis=1) - 100.0) <= SHARE_TOLERANCE)
-    data.note("skp_share_set_0", full & ~given.all(axis=1) & data.alive)
-    values = np.where(full[:, None], np.nan_to_num(values), values)  # the others are 0
-    shares = dict(zip(SKP_COLUMNS, values.T, strict=True))
-    given = ~np.isnan(values)
+    adds_up = given.any(axis=1) & (np.abs(np.nansum(values, axis=1) - 100.0) <= SHARE_TOLERANCE)
+    data.note("skp_share_set_0", adds_up & ~given.all(axis=1) & data.alive)
     column = next((c for c in SKP_COLUMNS if c in frame.columns), None)
-    data.reject(given.any(axis=1) & ~given.all(axis=1), column,
+    data.reject(given.any(axis=1) & ~given.all(axis=1) & ~adds_up, column,
                 "SKP shares incomplete (all five are needed)")
-    total = np.nansum(values, axis=1)
-    data.reject(given.all(axis=1) & (np.abs(total - 100.0) > SHARE_TOLERANCE), column,
-                "SKP shares do not add up to 100")
+    data.reject(given.all(axis=1) & ~adds_up, column, "SKP shares do not add up to 100")
+    values = np.where(adds_up[:, None], np.nan_to_num(values), values)  # the others are 0
+    shares = dict(zip(SKP_COLUMNS, values.T, strict=True))
     data.reject(sakip.isna().to_numpy(bool) & grade.isna().to_numpy(bool)
                 & ~given.any(axis=1), None,
                 "no outcome value (nilai_sakip, predikat_sakip or SKP shares)")
