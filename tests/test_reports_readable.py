@@ -87,6 +87,13 @@ WRITTEN_REASONS = {
     "duplicate of row 1327 in skm/2023.xlsx, sheet TW1 (same unit and period)": "duplicate",
     "duplicate of row 5 in sheet 2020": "duplicate",
     "repeated header row": "not_data",
+    "row of column numbers under the header": "not_data",
+    "empty row but for its number": "not_data",
+    "region not resolved: code and name disagree: code 34.04 is Kabupaten Sleman, name 'Kab. "
+    "Bantul' is Kabupaten Bantul (correct the wrong one)": "region_unresolved",
+    "ambiguous period (a month, semester or quarter?): write 2024-02, Semester II 2024 or TW II "
+    "2024": "bad_date",
+    "SKP shares incomplete (all five are needed)": "skp_shares",
     "summary row (an average or total, not a unit)": "summary_row",
     "implausible count: above 100,000": "out_of_range",
     "region not resolved: a province, not a kabupaten/kota (units belong to a kabupaten or "

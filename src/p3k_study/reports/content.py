@@ -311,7 +311,8 @@ def unattributed_rejects(rejects: pd.DataFrame) -> int:
 
 REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("duplicate", r"^duplicate of row [0-9]+"),
-    ("not_data", r"^repeated header row$|characters long \(more than"),
+    ("not_data", r"^(repeated header row|row of column numbers|empty row but for its number)"
+                 r"|characters long \(more than"),
     ("summary_row", r"^summary row"),
     ("excel_error", r"^Excel error cell"),
     ("missing_value", r"^missing required value"),
@@ -321,7 +322,8 @@ REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("nip_invalid", r"^NIP "),
     ("after_reference", r"after the reference date"),
     ("period_too_coarse", r"^(period coarser than|year-only period)"),
-    ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period)"),
+    ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period"
+                 r"|ambiguous period)"),
     ("inconsistent_dates", r"^(TMT before age|end date before TMT)"),
     ("out_of_range",
      r" outside |^negative |^below | is not a whole number| or not whole|^implausible (?!year)"),

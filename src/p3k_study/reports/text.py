@@ -324,8 +324,10 @@ PHRASES: dict[str, dict[str, str]] = {
     # kinds of reasons in the rejects ledger (content.REASON_KINDS)
     "reason_duplicate": {"id": "Duplikat baris sebelumnya", "en": "Duplicate of an earlier row"},
     "reason_not_data": {
-        "id": "Bukan baris data (judul kolom berulang, sel terlalu panjang)",
-        "en": "Not a data row (repeated header, overlong cell)",
+        "id": "Bukan baris data (judul kolom berulang, baris nomor kolom, baris kosong bernomor, "
+              "sel terlalu panjang)",
+        "en": "Not a data row (repeated header, column numbers, numbered empty row, overlong "
+              "cell)",
     },
     "reason_summary_row": {"id": "Baris ringkasan (rata-rata atau jumlah, bukan unit)",
                            "en": "Summary row (an average or total, not a unit)"},
