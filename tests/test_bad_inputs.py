@@ -125,6 +125,20 @@ def _instruction_sheets(sheet: object) -> None:
     opd.append([1, "Dinas Sosial"])
 
 
+def _data_in_a_sheet_named_keterangan(sheet: object) -> None:
+    """A second roster sheet that an office happened to name 'Keterangan': it is data."""
+    extra = sheet.parent.create_sheet("Keterangan")  # type: ignore[attr-defined]
+    for cells in (ROSTER_HEADER, row(nip=NIP_B)):
+        extra.append(cells)
+
+
+def _list_sheet_noted(out: Path) -> None:
+    summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+    sheets = {s["sheet"]: s for s in summary["files"]["pegawai/bad.xlsx"]["sheets"]}
+    assert sheets["Referensi OPD"]["rows_in"] == 0
+    assert sheets["Referensi OPD"]["note"].startswith("not read: sheet 'Referensi OPD'")
+
+
 TWO_ROW_HEADER = [["DAFTAR NOMINATIF PEGAWAI"],
                   ["No", "Identitas Pegawai", None, "Penempatan", None, "Kepegawaian", None, None],
                   [None, "NIP", "Nama", "Kode Wilayah", "Unit Kerja", "Status", "TMT",
@@ -790,7 +804,10 @@ CASES: list[Case | object] = [
          error=("dataset.json", "not valid JSON", "line 2")),
     Case("a template's instructions and OPD list sheets beside the data sheet",
          _xlsx([ROSTER_HEADER, row()], edit=_instruction_sheets), file="pegawai/bad.xlsx",
-         clean=1),
+         clean=1, check=_list_sheet_noted),
+    Case("a roster sheet named like a list sheet ('Keterangan') is read",
+         _xlsx([ROSTER_HEADER, row()], edit=_data_in_a_sheet_named_keterangan),
+         file="pegawai/bad.xlsx", clean=2),
     Case("dataset.json saved by Notepad, with a byte-order mark",
          _dataset_json('\ufeff{"reference_date": "2025-01-15", "synthetic": true}',
                        _roster([row(nip=NIP_B)])), clean=1),

@@ -184,6 +184,12 @@ def _layout(header: tuple[str, ...], kind: str
     return source, {str(k): str(v) for k, v in mapping.items()}, missing_required(names, kind)
 
 
+NOT_DATA_SHEETS = {re.sub(r"[^a-z]", "", name) for name in vocabulary()["sheet"]["not_data"]}
+"""Sheet names ('Petunjuk', 'Referensi OPD': only letters compared) of the instructions and the
+lookup lists templates carry beside the data sheet (the 'sheet' rows of aliases.csv): without
+the kind's required columns such a sheet is passed over, not an error."""
+
+
 def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     """Canonical headers per sheet, required columns checked, sheets stacked in order.
 
@@ -205,6 +211,10 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
             info["note"] = sheet.reason or "no data rows"
             continue
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
+        if missing and re.sub(r"[^a-z]", "", str(sheet.sheet).casefold()) in NOT_DATA_SHEETS:
+            info |= {"rows_in": 0, "note": f"not read: sheet '{sheet.sheet}' is named as an "
+                     f"instructions or list sheet and has no {kind} table"}
+            continue
         if missing:
             raise DataError(name, f"required column(s) missing: {', '.join(missing)} (a {kind} "
                             f"table; headers found: "

@@ -14,7 +14,6 @@ import html
 import posixpath
 import re
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from p3k_study.errors import UnreadableFile
-from p3k_study.read.headers import vocabulary
 from p3k_study.read.sheet import RawSheet, build_sheet
 
-NOT_DATA_SHEETS = {re.sub(r"[^a-z]", "", name) for name in vocabulary()["sheet"]["not_data"]}
-"""Sheet names ('Petunjuk', 'Referensi OPD': only letters compared) of the instructions and the
-lookup lists templates carry beside the data sheet (the 'sheet' rows of aliases.csv): not read."""
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -59,12 +54,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
             except unreadable as error:
                 raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
                                      f"{error})") from error
-            sheet = build_sheet(path, name, _cells(values, xml))
-            if re.sub(r"[^a-z]", "", name.casefold()) in NOT_DATA_SHEETS and sheet.rows_in:
-                sheet = replace(sheet, frame=sheet.frame.iloc[:0], dropped=[],
-                                reason=f"not read: sheet '{name}' is named as an instructions "
-                                "or list sheet")
-            sheets.append(sheet)
+            sheets.append(build_sheet(path, name, _cells(values, xml)))
     if all(sheet.reason is not None and sheet.reason.startswith("empty") for sheet in sheets):
         raise UnreadableFile(path, "the workbook has no cells with values")
     return sheets
