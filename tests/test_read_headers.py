@@ -7,13 +7,14 @@ import re
 from pathlib import Path
 
 from p3k_study.clean.common import SUMMARY_LABELS, summary_key
-from p3k_study.prepare.files import FOLDER_KINDS, KINDS, folder_key
+from p3k_study.prepare.files import FOLDER_KINDS, KINDS
 from p3k_study.read.headers import (
     ALIASES,
     FALLBACK_ALIASES,
     REQUIRED,
     canonical_names,
     header_key,
+    letters_key,
     missing_required,
     vocabulary,
 )
@@ -107,7 +108,7 @@ def test_every_row_of_the_aliases_file_is_usable():
         for column, names in tables[kind].items():
             assert re.fullmatch(r"[a-z][a-z0-9_]*", column), (kind, column)
             assert all(header_key(name) for name in names), (kind, column)
-    assert all(folder_key(name) for names in tables["folder"].values() for name in names)
+    assert all(letters_key(name) for names in tables["folder"].values() for name in names)
     assert all(label and summary_key(label) == label for label in SUMMARY_LABELS)
 
 
@@ -138,6 +139,6 @@ def test_the_aliases_the_data_format_shows_are_accepted():
     assert {kind for _, kind in named} == set(KINDS)
     for names, kind in named:
         for name in re.findall(r"`([^`]+)/`", names):
-            assert FOLDER_KINDS.get(folder_key(name)) == kind, name
+            assert FOLDER_KINDS.get(letters_key(name)) == kind, name
     labels = doc[doc.index("`RATA-RATA`"):doc.index("### Duplicates")]
     assert {summary_key(label) for label in re.findall(r"`([^`]+)`", labels)} <= SUMMARY_LABELS

@@ -53,6 +53,7 @@ from p3k_study.read.headers import (
     REQUIRED,
     canonical_names,
     header_key,
+    letters_key,
     missing_required,
     vocabulary,
 )
@@ -184,7 +185,7 @@ def _layout(header: tuple[str, ...], kind: str
     return source, {str(k): str(v) for k, v in mapping.items()}, missing_required(names, kind)
 
 
-NOT_DATA_SHEETS = {re.sub(r"[^a-z]", "", name) for name in vocabulary()["sheet"]["not_data"]}
+NOT_DATA_SHEETS = {letters_key(name) for name in vocabulary()["sheet"]["not_data"]}
 """Sheet names ('Petunjuk', 'Referensi OPD': only letters compared) of the instructions and the
 lookup lists templates carry beside the data sheet (the 'sheet' rows of aliases.csv): without
 the kind's required columns such a sheet is passed over, not an error."""
@@ -211,7 +212,7 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
             info["note"] = sheet.reason or "no data rows"
             continue
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
-        if missing and re.sub(r"[^a-z]", "", str(sheet.sheet).casefold()) in NOT_DATA_SHEETS:
+        if missing and letters_key(str(sheet.sheet)) in NOT_DATA_SHEETS:
             info |= {"rows_in": 0, "note": f"not read: sheet '{sheet.sheet}' is named as an "
                      f"instructions or list sheet and has no {kind} table"}
             continue

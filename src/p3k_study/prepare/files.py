@@ -9,7 +9,6 @@ unknown folder, the top of the dataset) are not read: `DatasetFiles.ignored` lis
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from p3k_study.config import DatasetMarker, read_dataset_marker
 from p3k_study.errors import DataError
 from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
-from p3k_study.read.headers import vocabulary
+from p3k_study.read.headers import letters_key, vocabulary
 from p3k_study.reference.regions import code_edition
 
 KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
@@ -30,13 +29,7 @@ FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
 `reference/data/aliases.csv`)."""
 
 
-def folder_key(name: str) -> str:
-    """A folder name as matched: lower case, letters only ('01_Data-Pegawai 2024' ->
-    'datapegawai')."""
-    return re.sub(r"[^a-z]", "", name.casefold())
-
-
-FOLDER_KINDS: dict[str, str] = {folder_key(name): kind for kind in KINDS
+FOLDER_KINDS: dict[str, str] = {letters_key(name): kind for kind in KINDS
                                 for name in (kind, *FOLDER_ALIASES[kind])}
 
 
@@ -71,7 +64,7 @@ def dataset_files(raw: Path, marker: DatasetMarker | None = None) -> DatasetFile
     ignored: list[Path] = []
     for entry in sorted(raw.iterdir()):
         if entry.is_dir() and not entry.name.startswith("."):
-            kind = FOLDER_KINDS.get(folder_key(entry.name))
+            kind = FOLDER_KINDS.get(letters_key(entry.name))
             (ignored if kind is None else found.setdefault(kind, [])).extend(
                 sorted(p for p in entry.rglob("*") if _is_table(p)))
         elif _is_table(entry):

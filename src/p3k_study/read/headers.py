@@ -71,6 +71,12 @@ def header_key(name: object) -> str:
     return squash(name)
 
 
+def letters_key(name: str) -> str:
+    """A folder or sheet name as matched against the 'folder' and 'sheet' rows of
+    `vocabulary`: lower case, letters only ('01_Data-Pegawai 2024' -> 'datapegawai')."""
+    return re.sub(r"[^a-z]", "", name.casefold())
+
+
 _ELEMENT_PREFIX = re.compile(r"^u[1-9](?=[a-z])")
 
 
