@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,6 +38,7 @@ from pandera.pandas import DataFrameSchema
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise
 from p3k_study.errors import DataError
 from p3k_study.parse import (
+    _OTHER_WHITESPACE,
     DASH_PLACEHOLDERS,
     EXCEL_ERRORS,
     parse_dates,
@@ -362,7 +362,7 @@ def _offices(table: pd.DataFrame, *by: str) -> tuple[np.ndarray, pd.DataFrame]:
 SUMMARY_LABELS: frozenset[str] = frozenset(
     label for labels in vocabulary()["summary_row"].values() for label in labels)
 """What an average or total row says in a cell of `SUMMARY_COLUMNS` (the 'summary_row' rows
-of `reference/data/aliases.csv`), as `summary_key` writes it ('RATA-RATA', 'Nilai IKM:',
+of `reference/data/aliases.csv`), as `summary_keys` writes them ('RATA-RATA', 'Nilai IKM:',
 'Jumlah Total' -> 'rata rata', 'nilai ikm', 'jumlah total')."""
 SUMMARY_PREFIXES: tuple[str, ...] = tuple(
     label + " " for label in vocabulary()["summary_row"]["prefix"])
@@ -375,12 +375,11 @@ SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nip",
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
 
 
-def summary_key(text: str) -> str:
-    """A cell as a summary label: lower case, hyphens, dots, underscores and slashes as
-    spaces, trailing colons dropped, spaces collapsed."""
-    key = re.sub(r"[-_./]+", " ", str(text).lower())
-    key = re.sub(r"[:\s]+$", "", key)
-    return re.sub(r"\s+", " ", key).strip()
+def summary_keys(texts: pd.Series) -> pd.Series:
+    """Text cells as summary labels: lower case, white space, hyphens, dots, underscores and
+    slashes as spaces, trailing colons dropped, spaces collapsed."""
+    spaced = texts.str.lower().str.replace(f"(?:{_OTHER_WHITESPACE}|[ _./-])+", " ", regex=True)
+    return spaced.str.replace("[: ]+$", "", regex=True).str.strip(" ")
 
 
 def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = None
@@ -399,10 +398,10 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
     frame = data.frame
     for column in [c for c in SUMMARY_COLUMNS if c in frame.columns]:
         codes, tidy = data.tidy(column)
-        keys = [summary_key(t) for t in tidy.tolist()]
-        labels = np.array([k in SUMMARY_LABELS or k.startswith(SUMMARY_PREFIXES) for k in keys]
-                          + [False])
-        data.reject(labels[codes], column.removeprefix(EXTRA_PREFIX), SUMMARY_ROW, frame[column])
+        keys = summary_keys(tidy)
+        labels = (keys.isin(SUMMARY_LABELS) | keys.str.startswith(SUMMARY_PREFIXES)).to_numpy(bool)
+        data.reject(np.append(labels, False)[codes], column.removeprefix(EXTRA_PREFIX),
+                    SUMMARY_ROW, frame[column])
     needed = {c for need in REQUIRED[kind] for c in ((need,) if isinstance(need, str) else need)}
     for column in [c for c in frame.columns if c not in (ROW, SHEET, FILE)
                    and not c.startswith(EXTRA_PREFIX)]:
