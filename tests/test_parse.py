@@ -175,7 +175,7 @@ def test_month_names(written, expected):
     ("written", "reason"),
     [
         ("31/02/2023", "impossible date"), ("29 Februari 2023", "impossible date"),
-        ("12/13/2023", "impossible date"), ("hello", "unrecognised date"),
+        ("13/13/2023", "impossible date"), ("hello", "unrecognised date"),
         ("12 Foo 2023", "unrecognised date"), ("999999", "unrecognised date"),
         ("12/08/1850", "implausible year"),
     ],
@@ -184,6 +184,34 @@ def test_bad_dates(written, reason):
     parsed = parse_dates(text([written]))
     assert pd.isna(parsed.values[0])
     assert parsed.reason[0] == reason
+
+
+def test_a_column_of_month_first_dates_is_read_month_first():
+    """A spreadsheet in a US locale writes Google Forms' timestamps month first: a column with
+    dates that read only month first ('8/13/2023') and none that read only day first reads its
+    day/month/year dates month first, those that read both ways ('3/8/2023') too."""
+    parsed = parse_dates(text(["8/13/2023 10:11:12", "3/8/2023 9:00:00", "12/13/23",
+                               "2023-05-02", "12 Agustus 2023"]))
+    assert parsed.values.tolist() == [pd.Timestamp(d) for d in (
+        "2023-08-13", "2023-03-08", "2023-12-13", "2023-05-02", "2023-08-12")]
+    assert parsed.reason.isna().all()
+
+
+def test_a_column_with_a_day_first_date_stays_day_first():
+    """One date that reads only day first keeps the column day first: a date that reads only
+    month first is then an impossible date, as before."""
+    parsed = parse_dates(text(["13/08/2023", "3/8/2023", "8/13/2023"]))
+    assert parsed.values[:2].tolist() == [pd.Timestamp("2023-08-13"), pd.Timestamp("2023-08-03")]
+    assert pd.isna(parsed.values[2]) and parsed.reason.tolist() == [None, None, "impossible date"]
+
+
+def test_day_or_month_first_is_decided_per_group():
+    """Per source file when the files of a kind are cleaned together: one file's US dates do
+    not turn another's Indonesian dates around, nor the other way."""
+    parsed = parse_dates(text(["13/08/2023", "3/8/2023", "3/8/2023", "8/13/2023"]),
+                         groups=np.array(["a.csv", "a.csv", "b.csv", "b.csv"], dtype=object))
+    assert parsed.values.tolist() == [pd.Timestamp(d) for d in (
+        "2023-08-13", "2023-08-03", "2023-03-08", "2023-08-13")]
 
 
 def test_dates_from_objects_and_numbers():

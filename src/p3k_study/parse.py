@@ -138,6 +138,14 @@ def _distinct(s: pd.Series, distinct: tuple[np.ndarray, Any] | None
     return np.where(codes < 0, len(uniques), codes), cells
 
 
+def _group_numbers(groups: np.ndarray | pd.Series | None, n: int) -> np.ndarray:
+    """Per cell the number of its group (`groups`: a label per cell; None: one group)."""
+    labels = np.zeros(n, dtype=np.intp) if groups is None else np.asarray(groups)
+    if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
+        labels = np.asarray(groups, dtype=object)
+    return pd.factorize(labels, use_na_sentinel=False)[0]  # every group has a cell
+
+
 # --- numbers ---------------------------------------------------------------------------------
 
 _ID_FORM = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
@@ -204,10 +212,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
-        labels = np.zeros(len(codes), dtype=np.intp) if groups is None else np.asarray(groups)
-        if labels.dtype.kind not in "biu":  # as objects: 1 and '1' are two groups
-            labels = np.asarray(groups, dtype=object)
-        group = pd.factorize(labels, use_na_sentinel=False)[0]  # every group has a cell
+        group = _group_numbers(groups, len(codes))
         has_id = np.bincount(group, weights=(form == "id")[codes]) > 0  # per group
         has_en = np.bincount(group, weights=(form == "en")[codes]) > 0
         of_group, of_cell = group[rows], codes[rows]
@@ -226,9 +231,11 @@ _ZONE = rf"(?: ?(?:z|wib|wita|wit|(?:utc|gmt) ?(?:{_OFFSET})?|{_OFFSET}))?"
 _CLOCK = (r"[0-9]{1,2}(?P<c>[:.])[0-9]{2}(?:(?P=c)[0-9]{2}(?:\.[0-9]+)?)?"  # '10.11.12' (id)
           r"(?: ?[ap]\.?m\.?)?")  # '10:11:12 pm'
 _TIME = rf"(?:[ tT]{_CLOCK}{_ZONE})?"
+_DAY_FIRST = re.compile(r"(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})"
+                        + _TIME)
 _DATE_FORMS = tuple(re.compile(form) for form in (
     r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME,  # ISO
-    r"(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})" + _TIME,  # day first
+    _DAY_FIRST,
     r"(?P<y>(?:19|20)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})",  # compact
     r"(?P<d>[0-9]{1,2})[ \-./]*(?P<name>[a-z]+)\.?[ \-./,]*(?P<y>[0-9]{4}|[0-9]{2})",
     r"(?P<name>[a-z]+)\.? *(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,? +(?P<y>[0-9]{4})",
@@ -237,12 +244,15 @@ _SERIAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]+)?")
 
 
 @functools.lru_cache(maxsize=100_000)  # the same dates recur in file after file
-def _date_of(text: str) -> tuple[dt.date | None, str | None]:
-    """(date, reason) of one cleaned lower-case text."""
+def _date_of(text: str, month_first: bool = False) -> tuple[dt.date | None, str | None]:
+    """(date, reason) of one cleaned lower-case text; `month_first`: '8/13/2023' is 13 August."""
     for form in _DATE_FORMS:
         if (match := form.fullmatch(text)) is None:
             continue
         month = MONTHS.get(match["name"]) if "name" in form.groupindex else int(match["m"])
+        day = int(match["d"])
+        if month_first and form is _DAY_FIRST:
+            month, day = day, month
         if month is None:  # an unknown month name
             return None, "unrecognised date"
         year = int(match["y"])
@@ -251,7 +261,7 @@ def _date_of(text: str) -> tuple[dt.date | None, str | None]:
         if not DATE_YEAR_RANGE[0] <= year <= DATE_YEAR_RANGE[1]:
             return None, "implausible year"
         try:
-            return dt.date(year, month, int(match["d"])), None
+            return dt.date(year, month, day), None
         except ValueError:
             return None, "impossible date"
     if _SERIAL.fullmatch(text) and EXCEL_SERIAL_RANGE[0] <= float(text) <= EXCEL_SERIAL_RANGE[1]:
@@ -259,20 +269,38 @@ def _date_of(text: str) -> tuple[dt.date | None, str | None]:
     return None, "unrecognised date"
 
 
-def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
-    """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023' (always day first),
-    '12 Agustus 2023', '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact
-    '20230812', Excel serials (1..80000, 1899-12-30 epoch); numbers and date/datetime objects are
-    read as the text they print as ('45150', '2023-08-12 13:00:00'). A time of day may follow,
-    with a zone as survey apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00',
-    '02/05/2023 08:15 WIB', Google Forms' '2023/05/02 8:15:00 AM GMT+7', an Indonesian
-    spreadsheet's '02/05/2023 08.15.00'): the date is the one written, the time and zone are
-    dropped (not converted). Values are datetime64[ns] at midnight. Reasons: 'unrecognised
-    date', 'impossible date' (31 Feb, month 13), 'implausible year' (outside 1900-2100)."""
+def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
+                groups: np.ndarray | pd.Series | None = None) -> ParsedColumn:
+    """Dates as ISO '2023-08-12', day-first '12/08/2023' or '12-08-2023', '12 Agustus 2023',
+    '12-Agt-2023', 'Sabtu, 12 Ags 2023', English month names, compact '20230812', Excel serials
+    (1..80000, 1899-12-30 epoch); numbers and date/datetime objects are read as the text they
+    print as ('45150', '2023-08-12 13:00:00'). A time of day may follow, with a zone as survey
+    apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB',
+    Google Forms' '2023/05/02 8:15:00 AM GMT+7', an Indonesian spreadsheet's '02/05/2023
+    08.15.00'): the date is the one written, the time and zone are dropped (not converted).
+    Values are datetime64[ns] at midnight. Reasons: 'unrecognised date', 'impossible date'
+    (31 Feb, month 13), 'implausible year' (outside 1900-2100).
+
+    Day first, unless the column (per group of `groups`, e.g. per source file, as in
+    `parse_numbers`) has dates that read only month first ('8/13/2023', as a spreadsheet in a
+    US locale writes Google Forms' timestamps) and none that read only day first ('13/08/2023'):
+    then its day/month/year dates are month first."""
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
+    texts = text.str.replace(" +", " ", regex=True).str.strip().tolist()
     found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
-             for t in text.str.replace(" +", " ", regex=True).str.strip().tolist()]
+             for t in texts]
+    fields = [_DAY_FIRST.fullmatch(t) if isinstance(t, str) else None for t in texts]
+    first, second = (np.array([int(f[part]) if f else 0 for f in fields]) for part in "dm")
+    month_only, day_only = (second > 12) & (first <= 12), (first > 12) & (second <= 12)
+    if month_only.any():
+        group = _group_numbers(groups, len(codes))
+        month_first = (np.bincount(group, weights=month_only[codes]) > 0) & ~(
+            np.bincount(group, weights=day_only[codes]) > 0)
+        swapped = [_date_of(t, month_first=True) if f else (None, None)
+                   for t, f in zip(texts, fields, strict=True)]
+        codes = np.where(month_first[group] & (first > 0)[codes], codes + len(found), codes)
+        found += swapped
     dates, reason = np.array(found, dtype=object).T
     values = pd.to_datetime(dates).as_unit("ns").to_numpy()[codes]
     return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object))
