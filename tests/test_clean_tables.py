@@ -11,6 +11,7 @@ from _raw_helpers import sheet
 
 from p3k_study.clean import CLEANERS
 from p3k_study.clean.kinerja import sakip_grade
+from p3k_study.errors import DataError
 from p3k_study.ikm import ELEMENTS
 from p3k_study.prepare.intake import joined
 
@@ -117,6 +118,68 @@ def test_skm_survey_date_gives_the_period() -> None:
     clean, rejects, _ = clean_sheets("skm", [sheet(header, rows)], REF)
     assert clean["period"].tolist() == ["2023-S2"]
     assert "after the reference date" in rejects["reason"].iloc[0]
+
+
+QUESTIONS = [  # PermenPANRB 14/2017's questionnaire, as Google Forms heads its columns
+    "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis "
+    "pelayanannya?",
+    "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+    "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+    "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+    "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam "
+    "standar pelayanan dengan hasil yang diberikan?",
+    "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+    "Bagaimana pendapat saudara perilaku petugas dalam pelayanan terkait kesopanan dan "
+    "keramahan?",
+    "Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?",
+    "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+]
+
+
+def test_skm_columns_headed_by_the_questionnaire_questions_are_their_elements() -> None:
+    header = ["Timestamp", "kode_pemda", "unit_layanan", *QUESTIONS]
+    rows = [["12/08/2023 10:11:12", "32.01", "Dinkes", *["3"] * 9]]
+    clean, rejects, files = clean_sheets("skm", [sheet(header, rows, source_file="f.csv")], REF)
+    assert len(clean) == 1 and rejects.empty
+    assert {files["f.csv"]["sheets"][0]["columns"][q] for q in QUESTIONS} == set(ELEMENTS)
+
+
+def test_a_question_naming_two_elements_or_a_named_column_is_not_taken() -> None:
+    """'... waktu dan biaya ...?' names two elements: no column; a column named 'Waktu' is the
+    element, and a question about it then stays an unused column."""
+    two = "Bagaimana pendapat Saudara tentang waktu dan biaya pelayanan?"
+    header = ["kode_pemda", "unit_layanan", "periode", *QUESTIONS[:2], two, *QUESTIONS[3:]]
+    with pytest.raises(DataError, match=r"required column.*missing: waktu"):
+        clean_sheets("skm", [sheet(header, [["32.01", "Dinkes", "2023", *["3"] * 9]])], REF)
+    header = ["kode_pemda", "unit_layanan", "periode", "Waktu", *QUESTIONS]
+    clean, _, files = clean_sheets("skm", [sheet(
+        header, [["32.01", "Dinkes", "2023-S1", "4", *["3"] * 9]], source_file="f.csv")], REF)
+    assert clean["waktu"].tolist() == [4]
+    assert QUESTIONS[2] not in files["f.csv"]["sheets"][0]["columns"]
+
+
+@pytest.mark.parametrize(("answers", "scores"), [
+    (["Sangat sesuai", "Mudah", "Kurang cepat", "Gratis", "Tidak sesuai", "Kompeten",
+      "Sangat sopan dan ramah", "Ada tetapi tidak berfungsi", "Cukup"],
+     [4, 3, 2, 4, 1, 3, 4, 2, 2]),
+    (["d. Sangat Sesuai", "c) mudah", "SANGAT  CEPAT", "Sangat mahal", "Sesuai", "Sangat puas",
+      "Tidak baik", "Dikelola dengan baik", "Baik"],
+     [4, 3, 4, 1, 3, 4, 1, 4, 3]),
+])
+def test_skm_answers_as_words_are_scored(answers, scores) -> None:
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    clean, rejects, files = clean_sheets("skm", [sheet(
+        header, [["32.01", "Dinkes", "2023-S1", *answers]], source_file="f.csv")], REF)
+    assert rejects.empty and clean[list(ELEMENTS)].iloc[0].tolist() == scores
+    assert files["f.csv"]["notes"] == {"answer_words_scored": 9}
+
+
+@pytest.mark.parametrize("answer", ["d", "A", "Sangat", "sesuai sekali", "5 Sangat sesuai"])
+def test_skm_answers_that_are_no_option_are_rejected(answer) -> None:
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    _, rejects, _ = clean_sheets("skm", [sheet(
+        header, [["32.01", "Dinkes", "2023-S1", answer, *["3"] * 8]])], REF)
+    assert rejects["column"].tolist() == ["persyaratan"]
 
 
 def test_published_rules() -> None:

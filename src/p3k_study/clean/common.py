@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -176,6 +177,8 @@ def _layout(header: tuple[str, ...], kind: str
     column} (canonical names first, then the others as `EXTRA_PREFIX` + header key; the first
     column wins a name), {original: canonical}, and the required columns missing."""
     names, mapping = canonical_names(header, ALIASES[kind], fallback=FALLBACK_ALIASES.get(kind, ()))
+    if kind == "skm":
+        names, mapping = _questions_named(header, names, mapping)
     pairs = [(str(name), original) for original, name in zip(header, names, strict=True)
              if original != ROW]
     source: dict[str, str] = {}
@@ -183,6 +186,29 @@ def _layout(header: tuple[str, ...], kind: str
         key = name if name in ALIASES[kind] else EXTRA_PREFIX + header_key(name)
         source.setdefault(key, original)
     return source, {str(k): str(v) for k, v in mapping.items()}, missing_required(names, kind)
+
+
+QUESTION_WORDS: dict[str, str] = {word: element for element, words in
+                                  vocabulary()["skm_question"].items() for word in words}
+"""The words that tell which element a question asks about ('... kecepatan waktu dalam
+memberikan pelayanan?' -> waktu; the 'skm_question' rows of aliases.csv)."""
+_QUESTION = re.compile(r"\?|^\W*(?:u?[0-9]+\W*)?(?:bagaimana|apakah|seberapa|menurut)\b", re.I)
+
+
+def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict[str, str]
+                     ) -> tuple[list[object], dict[str, str]]:
+    """The SKM columns headed by the questionnaire's questions, as survey apps (Google Forms)
+    export them: a header that asks a question ('?', or 'Bagaimana ...') naming the words of
+    one element only (`QUESTION_WORDS`) is that element, unless another column is already."""
+    names, mapping = list(names), dict(mapping)
+    for at, original in enumerate(header):
+        if original in mapping or not _QUESTION.search(original):
+            continue
+        elements = {QUESTION_WORDS[w] for w in re.findall(r"[a-z]+", original.lower())
+                    if w in QUESTION_WORDS}
+        if len(elements) == 1 and (element := elements.pop()) not in mapping.values():
+            names[at], mapping[original] = element, element
+    return names, mapping
 
 
 NOT_DATA_SHEETS = {letters_key(name) for name in vocabulary()["sheet"]["not_data"]}

@@ -37,6 +37,7 @@ from p3k_study.clean.common import (
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
 from p3k_study.periods import month_period_index
+from p3k_study.read.headers import vocabulary
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
@@ -80,13 +81,27 @@ def _identified_rows(data: FileInput) -> np.ndarray:
                                           if c in RESPONDENT_IDS)])
 
 
+ANSWER_SCORES: dict[str, float] = {answer: float(score) for score, answers in
+                                   vocabulary()["skm_answer"].items() for answer in answers}
+"""The questionnaire's answers as words, as survey apps export them (PermenPANRB 14/2017:
+'Tidak sesuai' 1 ... 'Sangat sesuai' 4, 'Sangat mahal' 1 ... 'Gratis' 4, per element), and the
+common 'Tidak puas' ... 'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv).
+The letters a-d are not read: 'A' is also the best quality grade."""
+
+
 def _scores(data: FileInput, column: str) -> np.ndarray:
-    """Scores: the plain forms ('3', '3,0') parsed per unique value, the rest by
-    `parse_numbers`; unreadable, fractional or out-of-range ones rejected."""
+    """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
+    after the option's letter: 'd. Sangat sesuai'; counted per file as `answer_words_scored`)
+    read per unique value, the rest by `parse_numbers`; unreadable, fractional or out-of-range
+    ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
-    values = np.append(plain.astype("float64").to_numpy(), np.nan)[codes]  # NaN: not plain
+    words = uniques.str.lower().str.replace(r"^\s*[a-d][.)]\s+", "", regex=True)
+    words = words.str.split().str.join(" ").map(ANSWER_SCORES)
+    data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
+    plain = plain.astype("float64").fillna(words.astype("float64"))
+    values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
     other_rows = np.flatnonzero(np.isnan(values) & (codes >= 0))
     if len(other_rows):  # rare; parsed per row: the number locale is decided per file
         parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
