@@ -9,6 +9,7 @@ rows_in = rows_clean + rows_rejected holds for every file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -228,6 +229,11 @@ def _timestamps_placed(out: Path) -> None:
     mine = ikm[ikm["unit_id"] == "32.01/social"]
     assert dict(zip(mine["period"], mine["respondents"], strict=True)) == {
         "2023-S1": 2, "2023-S2": 1}
+
+
+def _periods_of_dates(out: Path) -> None:
+    ikm = pd.read_parquet(out / "ikm_unit.parquet").set_index("unit_id")["period"]
+    assert ikm["32.01/social"] == "2023-S1" and ikm["32.01/health"] == "2023-S2"
 
 
 def _still_in_post(out: Path) -> None:
@@ -743,6 +749,11 @@ CASES: list[Case | object] = [
                                 "kualitas sarana dan prasarana"], 1))],
                  name="skm/bad.csv", sep=","),
          file="skm/bad.csv", clean=3, check=_timestamps_placed),
+    Case("a recap whose periode cells are Excel dates (the period's last day)",
+         _xlsx([IKM_HEADER, ["32.01", "Dinas Sosial", dt.datetime(2023, 6, 30), 80.5, 100],
+                ["32.01", "Dinas Kesehatan", dt.date(2023, 12, 31), 77.25, 90]],
+               name="ikm/bad.xlsx"),
+         file="ikm/bad.xlsx", clean=2, check=_periods_of_dates),
     Case("a dash for no end date (still in post)",
          _roster([row(akhir="-"), row(nip=NIP_B, akhir="\u2013")]), clean=2,
          check=_still_in_post),

@@ -279,6 +279,7 @@ def test_date_round_trips(days):
         ("Januari-Juni 2023", "2023-S1", "semester"), ("Juli s/d Desember 2023", "2023-S2",
                                                         "semester"),
         ("Agustus 2023", "2023-S2", "month"), ("2023-08", "2023-S2", "month"),
+        ("2023-06-30", "2023-S1", "month"), ("2023-07-01 00:00:00", "2023-S2", "month"),
     ],
 )
 def test_period_labels(written, semester, granularity):
@@ -312,10 +313,10 @@ def test_coarser_periods_are_not_placed():
 
 def test_bad_and_empty_periods():
     parsed = parse_periods(text(["Semester III 2023", "foo", "", None, "Triwulan V 2021",
-                                 "Semester I 1800"]))
+                                 "Semester I 1800", "2023-06-32", "2023-13-01"]))
     assert parsed.reason.tolist() == [
         "unrecognised period", "unrecognised period", None, None, "unrecognised period",
-        "implausible year",
+        "implausible year", "unrecognised period", "unrecognised period",
     ]
     assert parsed.values.isna().all()
 

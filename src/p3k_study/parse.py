@@ -322,6 +322,7 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
                        rf"{_TAHUN} *{_YEAR}{_SEP}{word}{_GAP}{_ROMAN_OR_DIGIT}")),
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{2}})"),
+        ("month", rf"{_YEAR}-(?P<m>[0-9]{{2}})-(?:0[1-9]|[12][0-9]|3[01])(?: [0-9 ]{{8}})?"),
     ))
 _THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
@@ -375,7 +376,8 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Period labels ('Semester I 2023', 'Smt II/2022', 'SEMESTER II TAHUN 2022', 'Triwulan III
     2021', 'TW 3/2021', 'Tw.3 2021', '2023-S1', '2023-Q3', '2023', 'Januari-Juni 2023',
-    'Agustus 2023', '2023-08') as period_index in `freq`. A month number has two digits:
+    'Agustus 2023', '2023-08'; a date '2023-06-30', as an Excel date cell reads, is its month)
+    as period_index in `freq`. A month number has two digits:
     '2023/2' may be a month, a semester or a quarter, and is rejected as ambiguous. A finer
     period maps into its coarser panel period; a coarser one is not placed: 'year-only period
     cannot be placed in a semester' (or quarter), or 'period coarser than panel frequency' (a
