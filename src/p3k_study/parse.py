@@ -45,37 +45,16 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.periods import PER_YEAR, Frequency, month_period_index
+from p3k_study.read.headers import vocabulary
 
 Granularity = Literal["month", "quarter", "semester", "year"]
 
 # --- constant tables -------------------------------------------------------------------------
 
-EXCEL_ERRORS: tuple[str, ...] = (
-    "#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
-    "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A!",
-)
+EXCEL_ERRORS: tuple[str, ...] = tuple(vocabulary()["excel_error"]["cell"])
 
-MONTHS: dict[str, int] = {
-    # Indonesian full, short and old spellings; English full and short; common typing variants.
-    "januari": 1, "jan": 1, "january": 1,
-    "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "pebr": 2, "febr": 2, "february": 2,
-    "maret": 3, "mar": 3, "mrt": 3, "march": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agus": 8, "agst": 8, "aug": 8, "august": 8,
-    "september": 9, "sep": 9, "sept": 9, "sepember": 9,
-    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
-    "november": 11, "nov": 11, "nopember": 11, "nop": 11,
-    "desember": 12, "des": 12, "dec": 12, "december": 12, "dess": 12,
-}
-
-WEEKDAYS: tuple[str, ...] = (
-    "senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-)
+MONTHS: dict[str, int] = {  # Indonesian, old and English spellings, typing variants
+    name: int(month) for month, names in vocabulary()["month"].items() for name in names}
 
 ROMAN: dict[str, int] = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
@@ -220,7 +199,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 
 # --- dates -----------------------------------------------------------------------------------
 
-_WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
+_WEEKDAY_PREFIX = "^(?:" + "|".join(map(re.escape, vocabulary()["weekday"]["name"])) + ")[ ,.]+"
 _OFFSET = r"[+-][0-9]{1,2}(?::?[0-9]{2})?"  # '+07:00', '+0700', '+7'
 _ZONE = rf"(?: ?(?:z|wib|wita|wit|(?:utc|gmt) ?(?:{_OFFSET})?|{_OFFSET}))?"
 _CLOCK = (r"[0-9]{1,2}(?P<c>[:.])[0-9]{2}(?:(?P=c)[0-9]{2}(?:\.[0-9]+)?)?"  # '10.11.12' (id)
