@@ -52,17 +52,9 @@ Granularity = Literal["month", "quarter", "semester", "year"]
 # --- constant tables -------------------------------------------------------------------------
 
 EXCEL_ERRORS: tuple[str, ...] = tuple(vocabulary()["excel_error"]["cell"])
-
 MONTHS: dict[str, int] = {  # Indonesian, old and English spellings, typing variants
     name: int(month) for month, names in vocabulary()["month"].items() for name in names}
-
 ROMAN: dict[str, int] = {"I": 1, "II": 2, "III": 3, "IV": 4}
-
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_SERIAL_RANGE = (1, 80_000)  # 1899-12-31 .. 2119-01-10
-DATE_YEAR_RANGE = (1900, 2100)
-PERIOD_YEAR_RANGE = (1945, 2100)
-NIP_BIRTH_YEAR_RANGE = (1940, 2010)
 NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 # --- result types ----------------------------------------------------------------------------
@@ -227,14 +219,14 @@ def _date_of(text: str) -> tuple[dt.date | None, str | None]:
         year = int(match["y"])
         if year < 100:  # '23' -> 2023, '85' -> 1985 (pivot at 69, as Python's %y)
             year += 2000 if year < 70 else 1900
-        if not DATE_YEAR_RANGE[0] <= year <= DATE_YEAR_RANGE[1]:
+        if not 1900 <= year <= 2100:
             return None, "implausible year"
         try:
             return dt.date(year, month, int(match["d"])), None
         except ValueError:
             return None, "impossible date"
-    if _SERIAL.fullmatch(text) and EXCEL_SERIAL_RANGE[0] <= float(text) <= EXCEL_SERIAL_RANGE[1]:
-        return (EXCEL_EPOCH + dt.timedelta(days=math.floor(float(text)))).date(), None
+    if _SERIAL.fullmatch(text) and 1 <= float(text) <= 80_000:  # 1899-12-31 .. 2119-01-10
+        return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None
     return None, "unrecognised date"
 
 
@@ -314,7 +306,7 @@ def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
     if named is None:
         return pd.NA, "unrecognised period"
     kind, year, month = named
-    if not PERIOD_YEAR_RANGE[0] <= year <= PERIOD_YEAR_RANGE[1]:
+    if not 1945 <= year <= 2100:
         return pd.NA, "implausible year"
     if _FINENESS[kind] < PER_YEAR[freq]:
         return pd.NA, (f"year-only period cannot be placed in a {freq}"
@@ -380,7 +372,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     birth = pd.to_datetime(d.str.slice(0, 8), format="%Y%m%d", errors="coerce")
     flag(ok & birth.isna(), "NIP birth date (digits 1-8) is not a date")
     birth_year = birth.dt.year
-    flag(~birth_year.between(*NIP_BIRTH_YEAR_RANGE), "NIP birth year implausible")
+    flag(~birth_year.between(1940, 2010), "NIP birth year implausible")
     digits_9_to_15 = d.str.slice(8, 15).astype("Int64").astype(float)  # YYYY, field, sex
     appointment_year = digits_9_to_15 // 1000
     field = digits_9_to_15 // 10 % 100
