@@ -22,15 +22,13 @@ import pyarrow.compute as pc
 
 FLOAT_FORMAT = "%.10g"
 SEPARATOR = ","
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""A text cell beginning with one of these is a formula to a spreadsheet (OWASP, CSV injection)."""
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?%?")
 
 
 def neutralised(text: str) -> str:
     """A text cell made safe to open in a spreadsheet: "'" before a leading '=', '+', '-', '@',
     tab or carriage return, unless the text is a plain number ('-1.5')."""
-    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+    if text.startswith(("=", "+", "-", "@", "\t", "\r")) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
