@@ -351,8 +351,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     at age 17 or later and not after `reference_date` (default today), sex digit 1 or 2, and no
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
-    text = _as_text(s)
-    text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
+    text = _as_text(s).str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
     text = text.str.replace(_NIP_LABEL, "", regex=True)
     present = (text.notna() & (text != "")).to_numpy(bool)
     reason = np.full(len(text), None, dtype=object)
