@@ -117,9 +117,8 @@ _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
 _SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.DOTALL)
 """A sign, a currency, a sign: 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not."""
 _DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
-DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
-"""A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
-minus sign)."""
+DASH_PLACEHOLDERS: frozenset[str] = frozenset(vocabulary()["placeholder"]["none"])
+"""A cell holding only one of these means 'none' (one or two hyphens, en or em dash, minus)."""
 
 
 def _read_number(text: str) -> tuple[str | None, float, float]:
