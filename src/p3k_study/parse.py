@@ -408,17 +408,14 @@ def _status_of(value: str) -> str:
         return "OTHER"
     if _PPPK_WORDS.search(key):
         return "PPPK_PT" if _PART_TIME_WORDS.search(key) else "PPPK"
-    if _PNS_WORDS.search(key):
-        return "PNS"
-    return "OTHER"
+    return "PNS" if _PNS_WORDS.search(key) else "OTHER"
 
 
 def normalise_status(s: pd.Series) -> pd.Series:
     """Employment status -> 'PNS' | 'PPPK' | 'PPPK_PT' (paruh waktu) | 'OTHER'; empty -> NA.
     CPNS (candidate PNS) counts as PNS; 'non ASN', 'honorer', 'THL' and anything else as OTHER.
     Idempotent on its own output."""
-    text = _as_text(s)
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
     mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
     return pd.Series(mapped[codes], index=s.index, dtype=object)
 
