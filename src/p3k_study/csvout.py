@@ -58,9 +58,8 @@ def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Arra
 
 
 def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False) -> None:
-    """Write `table` (no index) as `to_csv(index=False, float_format='%.10g',
-    lineterminator='\\n')` would; with `neutralise_formulas`, text cells (and headers) that a
-    spreadsheet would run as formulas are `neutralised`."""
+    """Write `table` (no index) as `to_csv` would (see the module docstring); text cells and
+    headers a spreadsheet would run as formulas are `neutralised` with `neutralise_formulas`."""
     if neutralise_formulas:
         table = table.rename(columns=lambda c: neutralised(str(c)))
     fields = [column_text(table[c], neutralise_formulas) for c in table.columns] or [
