@@ -337,8 +337,6 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
 
 # --- NIP -------------------------------------------------------------------------------------
 
-_NIP_STRIP = "[ .\\-_'\"`‘’“”]"
-_NIP_LABEL = r"(?i)^(?:NIP|NI *PPPK|NIPPPK) *[.:]? *"
 _NIP_SCIENTIFIC = r"^[0-9]+(?:[.,][0-9]+)? *[eE] *\+? *[0-9]+$"
 _NIP_FLOAT_SUFFIX = r"^[0-9]{15,}[.,]0+$"
 
@@ -351,7 +349,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
     text = _as_text(s).str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
-    text = text.str.replace(_NIP_LABEL, "", regex=True)
+    text = text.str.replace(r"(?i)^(?:NIP|NI *PPPK|NIPPPK) *[.:]? *", "", regex=True)  # a label
     present = (text.notna() & (text != "")).to_numpy(bool)
     reason = np.full(len(text), None, dtype=object)
 
@@ -360,7 +358,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
     flag(text.str.fullmatch(_NIP_SCIENTIFIC), "NIP damaged by spreadsheet (scientific notation)")
     flag(text.str.fullmatch(_NIP_FLOAT_SUFFIX), "NIP damaged by spreadsheet (read as a number)")
-    digits = text.str.replace(_NIP_STRIP, "", regex=True)
+    digits = text.str.replace("[ .\\-_'\"`‘’“”]", "", regex=True)
     flag(~digits.str.fullmatch(r"[0-9]+"), "NIP has characters other than digits")
     flag(digits.str.len() != 18, "NIP is not 18 digits")
     flag(digits.str.endswith("000"), "NIP damaged by spreadsheet (last digits 000)")
