@@ -102,9 +102,12 @@ def test_every_row_of_the_aliases_file_is_usable():
     """A row of reference/data/aliases.csv with a mistyped table, a column name that is not one
     or a name that matches nothing would otherwise be dropped or invent a column silently."""
     tables = vocabulary()
-    assert set(tables) == {*KINDS, "folder", "summary_row", "sheet", "skm_question",
-                           "skm_answer"}
+    assert set(tables) == {*KINDS, "folder", "summary_row", "sheet", "month", "weekday",
+                           "excel_error", "placeholder", "skm_question", "skm_answer"}
     assert set(tables["sheet"]) == {"not_data"}
+    assert set(tables["month"]) == {str(month) for month in range(1, 13)}
+    assert set(tables["weekday"]) == {"name"} and set(tables["excel_error"]) == {"cell"}
+    assert set(tables["placeholder"]) == {"none"}
     assert set(tables["folder"]) == set(KINDS)
     assert set(tables["summary_row"]) == {"average", "total", "prefix"}
     for kind in KINDS:

@@ -22,15 +22,13 @@ import pyarrow.compute as pc
 
 FLOAT_FORMAT = "%.10g"
 SEPARATOR = ","
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""A text cell beginning with one of these is a formula to a spreadsheet (OWASP, CSV injection)."""
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?%?")
 
 
 def neutralised(text: str) -> str:
     """A text cell made safe to open in a spreadsheet: "'" before a leading '=', '+', '-', '@',
     tab or carriage return, unless the text is a plain number ('-1.5')."""
-    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+    if text.startswith(("=", "+", "-", "@", "\t", "\r")) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -60,9 +58,8 @@ def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Arra
 
 
 def write_csv(table: pd.DataFrame, path: Path, neutralise_formulas: bool = False) -> None:
-    """Write `table` (no index) as `to_csv(index=False, float_format='%.10g',
-    lineterminator='\\n')` would; with `neutralise_formulas`, text cells (and headers) that a
-    spreadsheet would run as formulas are `neutralised`."""
+    """Write `table` (no index) as `to_csv` would (see the module docstring); text cells and
+    headers a spreadsheet would run as formulas are `neutralised` with `neutralise_formulas`."""
     if neutralise_formulas:
         table = table.rename(columns=lambda c: neutralised(str(c)))
     fields = [column_text(table[c], neutralise_formulas) for c in table.columns] or [

@@ -50,9 +50,6 @@ class DatasetError(UserError):
         super().__init__(f"{self.path}" + (f", key {key!r}" if key else "") + f": {reason}")
 
 
-MAX_ERROR_TEXT = 300
-
-
 class StageError(UserError, RuntimeError):
     """An unexpected failure inside one stage of prepare (a bug in p3k-study, or input no rule
     foresaw): one line naming the stage, the file(s) it was working on and the error, never a
@@ -65,8 +62,8 @@ class StageError(UserError, RuntimeError):
         self.files = [str(f) for f in files]
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         self.error = mask_digits(" ".join(str(text).split()))
-        if len(self.error) > MAX_ERROR_TEXT:
-            self.error = self.error[:MAX_ERROR_TEXT - 3] + "..."
+        if len(self.error) > 300:
+            self.error = self.error[:297] + "..."
         where = ", ".join(self.files[:3])
         if len(self.files) > 3:
             where += f" and {len(self.files) - 3} more"

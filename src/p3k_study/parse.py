@@ -45,45 +45,16 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.periods import PER_YEAR, Frequency, month_period_index
+from p3k_study.read.headers import vocabulary
 
 Granularity = Literal["month", "quarter", "semester", "year"]
 
 # --- constant tables -------------------------------------------------------------------------
 
-EXCEL_ERRORS: tuple[str, ...] = (
-    "#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
-    "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A!",
-)
-
-MONTHS: dict[str, int] = {
-    # Indonesian full, short and old spellings; English full and short; common typing variants.
-    "januari": 1, "jan": 1, "january": 1,
-    "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "pebr": 2, "febr": 2, "february": 2,
-    "maret": 3, "mar": 3, "mrt": 3, "march": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agus": 8, "agst": 8, "aug": 8, "august": 8,
-    "september": 9, "sep": 9, "sept": 9, "sepember": 9,
-    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
-    "november": 11, "nov": 11, "nopember": 11, "nop": 11,
-    "desember": 12, "des": 12, "dec": 12, "december": 12, "dess": 12,
-}
-
-WEEKDAYS: tuple[str, ...] = (
-    "senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-)
-
+EXCEL_ERRORS: tuple[str, ...] = tuple(vocabulary()["excel_error"]["cell"])
+MONTHS: dict[str, int] = {  # Indonesian, old and English spellings, typing variants
+    name: int(month) for month, names in vocabulary()["month"].items() for name in names}
 ROMAN: dict[str, int] = {"I": 1, "II": 2, "III": 3, "IV": 4}
-
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_SERIAL_RANGE = (1, 80_000)  # 1899-12-31 .. 2119-01-10
-DATE_YEAR_RANGE = (1900, 2100)
-PERIOD_YEAR_RANGE = (1945, 2100)
-NIP_BIRTH_YEAR_RANGE = (1940, 2010)
 NIP_MIN_AGE_AT_APPOINTMENT = 17
 
 # --- result types ----------------------------------------------------------------------------
@@ -154,9 +125,8 @@ _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
 _SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.DOTALL)
 """A sign, a currency, a sign: 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not."""
 _DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
-DASH_PLACEHOLDERS: frozenset[str] = frozenset({"-", "--", "—", "–", "−"})
-"""A cell holding only one of these means 'none' (hyphen, double hyphen, em and en dash,
-minus sign)."""
+DASH_PLACEHOLDERS: frozenset[str] = frozenset(vocabulary()["placeholder"]["none"])
+"""A cell holding only one of these means 'none' (one or two hyphens, en or em dash, minus)."""
 
 
 def _read_number(text: str) -> tuple[str | None, float, float]:
@@ -225,7 +195,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
 
 # --- dates -----------------------------------------------------------------------------------
 
-_WEEKDAY_PREFIX = "^(?:" + "|".join(re.escape(d) for d in WEEKDAYS) + ")[ ,.]+"
+_WEEKDAY_PREFIX = "^(?:" + "|".join(map(re.escape, vocabulary()["weekday"]["name"])) + ")[ ,.]+"
 _OFFSET = r"[+-][0-9]{1,2}(?::?[0-9]{2})?"  # '+07:00', '+0700', '+7'
 _ZONE = rf"(?: ?(?:z|wib|wita|wit|(?:utc|gmt) ?(?:{_OFFSET})?|{_OFFSET}))?"
 _CLOCK = (r"[0-9]{1,2}(?P<c>[:.])[0-9]{2}(?:(?P=c)[0-9]{2}(?:\.[0-9]+)?)?"  # '10.11.12' (id)
@@ -258,14 +228,14 @@ def _date_of(text: str, month_first: bool = False) -> tuple[dt.date | None, str 
         year = int(match["y"])
         if year < 100:  # '23' -> 2023, '85' -> 1985 (pivot at 69, as Python's %y)
             year += 2000 if year < 70 else 1900
-        if not DATE_YEAR_RANGE[0] <= year <= DATE_YEAR_RANGE[1]:
+        if not 1900 <= year <= 2100:
             return None, "implausible year"
         try:
             return dt.date(year, month, day), None
         except ValueError:
             return None, "impossible date"
-    if _SERIAL.fullmatch(text) and EXCEL_SERIAL_RANGE[0] <= float(text) <= EXCEL_SERIAL_RANGE[1]:
-        return (EXCEL_EPOCH + dt.timedelta(days=math.floor(float(text)))).date(), None
+    if _SERIAL.fullmatch(text) and 1 <= float(text) <= 80_000:  # 1899-12-31 .. 2119-01-10
+        return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None
     return None, "unrecognised date"
 
 
@@ -364,7 +334,7 @@ def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
     if named is None:
         return pd.NA, "unrecognised period"
     kind, year, month = named
-    if not PERIOD_YEAR_RANGE[0] <= year <= PERIOD_YEAR_RANGE[1]:
+    if not 1945 <= year <= 2100:
         return pd.NA, "implausible year"
     if _FINENESS[kind] < PER_YEAR[freq]:
         return pd.NA, (f"year-only period cannot be placed in a {freq}"
@@ -397,8 +367,6 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
 
 # --- NIP -------------------------------------------------------------------------------------
 
-_NIP_STRIP = "[ .\\-_'\"`‘’“”]"
-_NIP_LABEL = r"(?i)^(?:NIP|NI *PPPK|NIPPPK) *[.:]? *"
 _NIP_SCIENTIFIC = r"^[0-9]+(?:[.,][0-9]+)? *[eE] *\+? *[0-9]+$"
 _NIP_FLOAT_SUFFIX = r"^[0-9]{15,}[.,]0+$"
 
@@ -410,9 +378,8 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     at age 17 or later and not after `reference_date` (default today), sex digit 1 or 2, and no
     spreadsheet damage (see module docstring). Invalid cells get NA values and a reason."""
     reference = pd.Timestamp(reference_date or dt.date.today())
-    text = _as_text(s)
-    text = text.str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
-    text = text.str.replace(_NIP_LABEL, "", regex=True)
+    text = _as_text(s).str.replace(r"^['\"`‘’]+", "", regex=True).str.strip()
+    text = text.str.replace(r"(?i)^(?:NIP|NI *PPPK|NIPPPK) *[.:]? *", "", regex=True)  # a label
     present = (text.notna() & (text != "")).to_numpy(bool)
     reason = np.full(len(text), None, dtype=object)
 
@@ -421,7 +388,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
     flag(text.str.fullmatch(_NIP_SCIENTIFIC), "NIP damaged by spreadsheet (scientific notation)")
     flag(text.str.fullmatch(_NIP_FLOAT_SUFFIX), "NIP damaged by spreadsheet (read as a number)")
-    digits = text.str.replace(_NIP_STRIP, "", regex=True)
+    digits = text.str.replace("[ .\\-_'\"`‘’“”]", "", regex=True)
     flag(~digits.str.fullmatch(r"[0-9]+"), "NIP has characters other than digits")
     flag(digits.str.len() != 18, "NIP is not 18 digits")
     flag(digits.str.endswith("000"), "NIP damaged by spreadsheet (last digits 000)")
@@ -431,7 +398,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
     birth = pd.to_datetime(d.str.slice(0, 8), format="%Y%m%d", errors="coerce")
     flag(ok & birth.isna(), "NIP birth date (digits 1-8) is not a date")
     birth_year = birth.dt.year
-    flag(~birth_year.between(*NIP_BIRTH_YEAR_RANGE), "NIP birth year implausible")
+    flag(~birth_year.between(1940, 2010), "NIP birth year implausible")
     digits_9_to_15 = d.str.slice(8, 15).astype("Int64").astype(float)  # YYYY, field, sex
     appointment_year = digits_9_to_15 // 1000
     field = digits_9_to_15 // 10 % 100
@@ -469,17 +436,14 @@ def _status_of(value: str) -> str:
         return "OTHER"
     if _PPPK_WORDS.search(key):
         return "PPPK_PT" if _PART_TIME_WORDS.search(key) else "PPPK"
-    if _PNS_WORDS.search(key):
-        return "PNS"
-    return "OTHER"
+    return "PNS" if _PNS_WORDS.search(key) else "OTHER"
 
 
 def normalise_status(s: pd.Series) -> pd.Series:
     """Employment status -> 'PNS' | 'PPPK' | 'PPPK_PT' (paruh waktu) | 'OTHER'; empty -> NA.
     CPNS (candidate PNS) counts as PNS; 'non ASN', 'honorer', 'THL' and anything else as OTHER.
     Idempotent on its own output."""
-    text = _as_text(s)
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
     mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
     return pd.Series(mapped[codes], index=s.index, dtype=object)
 
