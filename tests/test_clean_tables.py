@@ -162,7 +162,7 @@ def test_a_question_naming_two_elements_or_a_named_column_is_not_taken() -> None
     (["Sangat sesuai", "Mudah", "Kurang cepat", "Gratis", "Tidak sesuai", "Kompeten",
       "Sangat sopan dan ramah", "Ada tetapi tidak berfungsi", "Cukup"],
      [4, 3, 2, 4, 1, 3, 4, 2, 2]),
-    (["d. Sangat Sesuai", "c) mudah", "SANGAT  CEPAT", "Sangat mahal", "Sesuai", "Sangat puas",
+    (["d. Sangat Sesuai", "c) mudah", "SANGAT  CEPAT", "1. Sangat mahal", "Sesuai", "Sangat puas",
       "Tidak baik", "Dikelola dengan baik", "Baik"],
      [4, 3, 4, 1, 3, 4, 1, 4, 3]),
 ])

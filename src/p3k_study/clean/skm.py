@@ -91,13 +91,14 @@ The letters a-d are not read: 'A' is also the best quality grade."""
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
-    after the option's letter: 'd. Sangat sesuai'; counted per file as `answer_words_scored`)
+    after the option's letter or number: 'd. Sangat sesuai', '4) Sangat sesuai'; the words
+    decide; counted per file as `answer_words_scored`)
     read per unique value, the rest by `parse_numbers`; unreadable, fractional or out-of-range
     ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
-    words = uniques.str.lower().str.replace(r"^\s*[a-d][.)]\s+", "", regex=True)
+    words = uniques.str.lower().str.replace(r"^\s*[a-d1-4][.)]\s+", "", regex=True)
     words = words.str.split().str.join(" ").map(ANSWER_SCORES)
     data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
     plain = plain.astype("float64").fillna(words.astype("float64"))
