@@ -128,7 +128,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
         kept, rows = [c.filter(keep) for c in kept], rows[keep]
     m = len(rows)
     data: dict[str, object] = {
-        column: pd.arrays.ArrowStringArray(values, dtype=_STR)
+        column: pd.arrays.ArrowStringArray(values, dtype=pd.api.types.pandas_dtype("str"))
         for column, cell, values in zip(names, header, kept, strict=True)
         if cell.strip() or values.null_count < m}
     data[ROW_COLUMN] = (rows + 1).astype("int64")
@@ -136,9 +136,6 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
                              else "header only, no data rows")
     return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1, dropped=dropped,
                     reason=reason, **extra)  # type: ignore[arg-type]
-
-
-_STR = pd.api.types.pandas_dtype("str")
 
 
 def grid_cells(table: pa.Table) -> pa.ChunkedArray:
