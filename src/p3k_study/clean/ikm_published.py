@@ -71,9 +71,8 @@ def published_part(
                 frame.get("mutu"))
     mutu = np.where(data.blank("mutu"), beside, mutu)
     codes, tidy = data.tidy("regulasi")  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
-    text = tidy.str.lower()
-    named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
-                       text.str.contains("2017", regex=False).to_numpy(bool)],
+    named = np.select([tidy.str.contains("2004", regex=False).to_numpy(bool),
+                       tidy.str.contains("2017", regex=False).to_numpy(bool)],
                       [REGULATION_2004, REGULATION_2017], "unknown")
     regulation = np.append(named.astype(object), REGULATION_2017)[codes]  # not given: 14/2017
     data.reject(regulation == "unknown", "regulasi",
