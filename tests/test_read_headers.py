@@ -100,8 +100,9 @@ def test_every_row_of_the_aliases_file_is_usable():
     """A row of reference/data/aliases.csv with a mistyped table, a column name that is not one
     or a name that matches nothing would otherwise be dropped or invent a column silently."""
     tables = vocabulary()
-    assert set(tables) == {*KINDS, "folder", "summary_row", "sheet"}
+    assert set(tables) == {*KINDS, "folder", "summary_row", "sheet", "row_number"}
     assert set(tables["sheet"]) == {"not_data"}
+    assert set(tables["row_number"]) == {"row", "respondent"}
     assert set(tables["folder"]) == set(KINDS)
     assert set(tables["summary_row"]) == {"average", "total", "prefix"}
     for kind in KINDS:

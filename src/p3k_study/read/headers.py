@@ -19,7 +19,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 
 from p3k_study.ikm import ELEMENTS
-from p3k_study.read.sheet import ROW_COLUMN
 from p3k_study.reference.regions import data_csv, squash
 
 
@@ -35,6 +34,7 @@ def vocabulary() -> dict[str, dict[str, list[str]]]:
     return tables
 
 
+ROW_COLUMN = "_row"  # the row number of every table read (`read.sheet`), never a header
 REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
 
 REQUIRED: dict[str, list[str | tuple[str, ...]]] = {

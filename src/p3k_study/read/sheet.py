@@ -29,12 +29,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROW_COLUMN = "_row"
+from p3k_study.read.headers import ROW_COLUMN, header_key, vocabulary
+
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
 COLUMN_NUMBERS = "row of column numbers under the header"
 NUMBERED_EMPTY_ROW = "empty row but for its number"
-ROW_NUMBER_HEADERS = frozenset({"no", "nomor", "no urut", "no. urut", "nomor urut"})
+ROW_NUMBER_HEADERS = tuple(map(header_key, vocabulary()["row_number"]["row"]))  # aliases.csv
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
 
@@ -110,7 +111,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
             if [_header_key(t[k] or "") for t in texts] == keys}
     if len(rows) and _numbers_columns([c[0].as_py() for c in kept], header):
         drop[0] = COLUMN_NUMBERS
-    numbering = [j for j, cell in enumerate(keys) if cell.rstrip(".") in ROW_NUMBER_HEADERS]
+    numbering = [j for j, cell in enumerate(header) if header_key(cell) in ROW_NUMBER_HEADERS]
     if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
         numbered_only = np.delete(blank[:width, rows], numbering, axis=0).all(axis=0)
         for i in np.flatnonzero(numbered_only).tolist():
