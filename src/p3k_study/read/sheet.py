@@ -46,9 +46,8 @@ class RawSheet:
     `frame`: str columns as in the header (empty cells missing), plus `_row` (int: the row
     number a user sees, CSV: the record number); `header_row`: the header's row number;
     `encoding` / `separator`: for CSV (encoding 'utf-8-sig', 'utf-8', 'cp1252', 'mixed' or
-    'utf-16'); `dropped`: (row, reason) of data rows removed here (repeated headers, cells
-    longer than a spreadsheet cell); `reason`: why a sheet holds no table (empty, no data
-    rows), else None."""
+    'utf-16'); `dropped`: (row, reason) of data rows removed here (by the module docstring's
+    rules); `reason`: why a sheet holds no table (empty, no data rows), else None."""
 
     source_file: str
     sheet: str | None
