@@ -88,7 +88,7 @@ def test_a_row_of_column_numbers_under_the_header_is_dropped_with_its_reason(tmp
     assert sheet.rows_in == 2
 
 
-@pytest.mark.parametrize("number", ["No", "NO.", "Nomor", "No. Urut"])
+@pytest.mark.parametrize("number", ["No", "NO.", "Nomor", "No. Urut", "No.Urut", "Nomor Urut"])
 def test_a_row_holding_only_its_number_is_dropped_as_an_empty_numbered_row(tmp_path, number):
     """Survey templates number a hundred rows below the answers that nobody fills."""
     text = (f"{number};Unit;U1\n1;Dinas Sosial;3\n2;;\n3; ; \n;Dinas Sosial;4\n"

@@ -103,11 +103,13 @@ def test_every_row_of_the_aliases_file_is_usable():
     or a name that matches nothing would otherwise be dropped or invent a column silently."""
     tables = vocabulary()
     assert set(tables) == {*KINDS, "folder", "summary_row", "sheet", "month", "weekday",
-                           "excel_error", "placeholder", "skm_question", "skm_answer"}
+                           "excel_error", "placeholder", "row_number", "skm_question",
+                           "skm_answer"}
     assert set(tables["sheet"]) == {"not_data"}
     assert set(tables["month"]) == {str(month) for month in range(1, 13)}
     assert set(tables["weekday"]) == {"name"} and set(tables["excel_error"]) == {"cell"}
     assert set(tables["placeholder"]) == {"none"}
+    assert set(tables["row_number"]) == {"row", "respondent"}
     assert set(tables["folder"]) == set(KINDS)
     assert set(tables["summary_row"]) == {"average", "total", "prefix"}
     for kind in KINDS:

@@ -1,11 +1,10 @@
 """Clean one staff-count file (`jumlah_pegawai/`): staff per unit and period, when no roster
 exists.
 
-Rules in order: Excel error cell in a required column; empty required value (region,
-unit_kerja, periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser
-than the panel frequency or after the reference date; a count unreadable, negative, implausibly
-large (above `MAX_STAFF_COUNT`) or not whole;
-exact duplicate row; same unit and period as an earlier row.
+Rules in order: Excel error cell in a required column; empty required value (region, unit_kerja,
+periode, jumlah_pns, jumlah_pppk); region not resolved; period unreadable, coarser than the panel
+frequency or after the reference date; a count unreadable, negative, implausibly large (above
+`MAX_STAFF_COUNT`) or not whole; exact duplicate row; same unit and period as an earlier row.
 """
 
 from __future__ import annotations

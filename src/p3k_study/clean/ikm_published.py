@@ -4,12 +4,11 @@ Rules in order: Excel error cell in a required column; empty required value (reg
 unit_layanan, periode, ikm); region not resolved; period unreadable, coarser than the panel
 frequency or after the reference date; IKM unreadable or outside 25-100 (a recap's converted
 value 'Nilai Konversi' is taken before the 1-4 'Nilai Indeks' beside it, `aliases`; a value from
-1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`; a
-category in brackets after the value, '82,45 (B)', is the published `mutu` when none is given);
-respondents unreadable,
-negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a category (A-D or
-its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same unit and period
-as an earlier row.
+1 to 4 is the index, converted x 25 and counted per file as `ikm_converted_from_1_4`; a category
+in brackets after the value, '82,45 (B)', is the published `mutu` when none is given);
+respondents unreadable, negative, above `MAX_RESPONDENTS` (1,000,000) or not whole; `mutu` not a
+category (A-D or its words); `regulasi` neither 14/2017 nor 25/2004; exact duplicate row; same
+unit and period as an earlier row.
 """
 
 from __future__ import annotations
@@ -71,9 +70,8 @@ def published_part(
                 frame.get("mutu"))
     mutu = np.where(data.blank("mutu"), beside, mutu)
     codes, tidy = data.tidy("regulasi")  # 'PermenPANRB 14 Tahun 2017', 'KEP/25/M.PAN/2/2004'
-    text = tidy.str.lower()
-    named = np.select([text.str.contains("2004", regex=False).to_numpy(bool),
-                       text.str.contains("2017", regex=False).to_numpy(bool)],
+    named = np.select([tidy.str.contains("2004", regex=False).to_numpy(bool),
+                       tidy.str.contains("2017", regex=False).to_numpy(bool)],
                       [REGULATION_2004, REGULATION_2017], "unknown")
     regulation = np.append(named.astype(object), REGULATION_2017)[codes]  # not given: 14/2017
     data.reject(regulation == "unknown", "regulasi",

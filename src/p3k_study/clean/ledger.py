@@ -2,12 +2,11 @@
 
 Columns: source_file, sheet, row (the spreadsheet row number the user sees), column (the column
 at fault, or empty for whole-row reasons), raw_value (as written; masked for personal columns
-here, and in any column when it holds an NIP- or NIK-shaped number or a roster name: prepare
-runs `privacy.Scrubber` over every output),
-reason (plain words), kode_pemda (the row's resolved region code, '11.01'; empty when the region
-could not be resolved, so a regional report can show its own region's rejects). Each rejected
-row appears exactly once, with the first rule it failed, so `rows_in == rows_clean +
-rows_rejected` holds per file (`common.FileInput.reject`).
+here, and in any column when it holds an NIP- or NIK-shaped number or a roster name: prepare runs
+`privacy.Scrubber` over every output), reason (plain words), kode_pemda (the row's resolved
+region code, '11.01'; empty when the region could not be resolved, so a regional report can show
+its own region's rejects). Each rejected row appears exactly once, with the first rule it failed,
+so `rows_in == rows_clean + rows_rejected` holds per file (`common.FileInput.reject`).
 """
 
 from __future__ import annotations

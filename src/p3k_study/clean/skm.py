@@ -37,7 +37,7 @@ from p3k_study.clean.common import (
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
 from p3k_study.parse import parse_numbers
 from p3k_study.periods import month_period_index
-from p3k_study.read.headers import vocabulary
+from p3k_study.read.headers import header_key, vocabulary
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import SKM
 
@@ -65,11 +65,10 @@ def skm_part(
                    **scores, populasi=population)
 
 
-RESPONDENT_IDS = frozenset(EXTRA_PREFIX + key for key in (
-    "no", "nomor", "noresponden", "nomorresponden", "idresponden", "respondenid", "respondentid",
-    "id", "nourut"))
-"""Columns that number respondents (their header keys, kept under `EXTRA_PREFIX`): with one,
-identical rows are duplicates."""
+RESPONDENT_IDS = frozenset(EXTRA_PREFIX + header_key(name)
+                           for names in vocabulary()["row_number"].values() for name in names)
+"""Columns that number respondents (the 'row_number' headers of `read.headers.vocabulary`, kept
+under `EXTRA_PREFIX`): with one, identical rows are duplicates."""
 
 
 def _identified_rows(data: FileInput) -> np.ndarray:

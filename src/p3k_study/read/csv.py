@@ -28,7 +28,6 @@ from p3k_study.read.sheet import RawSheet, build_sheet, empty_as_null, grid_cell
 
 SEPARATORS: tuple[str, ...] = (";", ",", "\t", "|")
 SNIFF_LINES = 50
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_csv(path: Path) -> RawSheet:
@@ -54,8 +53,6 @@ def read_csv(path: Path) -> RawSheet:
 
 
 _EXCEL_SEPARATOR_LINE = re.compile(r"\Asep=.[^\S\r\n]*(?:\r\n|\n|\r)", re.IGNORECASE)
-"""Excel's 'sep=;' first line: a setting Excel reads and does not show, so row 1 is the line
-after it."""
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
@@ -65,7 +62,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     file."""
     head = raw[:8192]
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if raw.startswith(UTF16_BOMS):
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text, encoding = raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as error:

@@ -2,14 +2,14 @@
 docs/data-format.md), and matching a file's headers to canonical names.
 
 `ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself, read
-from `reference/data/aliases.csv` (`vocabulary`, which also holds the folder names of
-`prepare.files` and the summary-row labels of `clean.common`). Matching
-(`canonical_names`) is case-insensitive and ignores accents, spaces and punctuation, so
-'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias. `REQUIRED[kind]` lists required columns;
-a tuple means "one of these" (the region columns, and SKM's periode / tanggal_survei).
-`FALLBACK_ALIASES[kind]` are headers used only when no column of the table matched by name: a
-bare 'U1'..'U9' in an SKM file counts only if the file has no named element columns (some survey
-apps swap U8 and U9).
+from `reference/data/aliases.csv` (`vocabulary`, which also holds the folder and sheet names of
+`prepare.files` and `clean.common`, the summary-row labels of `clean.common` and the row-number
+headers of `read.sheet` and `clean.skm`). Matching (`canonical_names`) is case-insensitive and
+ignores accents, spaces and punctuation, so 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias.
+`REQUIRED[kind]` lists required columns; a tuple means "one of these" (the region columns, and
+SKM's periode / tanggal_survei). `FALLBACK_ALIASES[kind]` are headers used only when no column of
+the table matched by name: a bare 'U1'..'U9' in an SKM file counts only if the file has no named
+element columns (some survey apps swap U8 and U9).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 
-from p3k_study.read.sheet import ROW_COLUMN
+from p3k_study.ikm import ELEMENTS
 from p3k_study.reference.regions import data_csv, squash
 
 
@@ -34,17 +34,13 @@ def vocabulary() -> dict[str, dict[str, list[str]]]:
     return tables
 
 
-SKM_ELEMENTS: tuple[str, ...] = (
-    "persyaratan", "prosedur", "waktu", "biaya", "produk",
-    "kompetensi", "perilaku", "pengaduan", "sarana",
-)
-
+ROW_COLUMN = "_row"  # the row number of every table read (`read.sheet`), never a header
 REGION: tuple[str, ...] = ("kode_pemda", "nama_pemda")
 
 REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "pegawai": [REGION, "nip", "unit_kerja", "status", "tmt"],
     "jumlah_pegawai": [REGION, "unit_kerja", "periode", "jumlah_pns", "jumlah_pppk"],
-    "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *SKM_ELEMENTS],
+    "skm": [REGION, "unit_layanan", ("periode", "tanggal_survei"), *ELEMENTS],
     "ikm": [REGION, "unit_layanan", "periode", "ikm"],
     "kinerja": [REGION, "unit_kerja", "periode"],
 }
@@ -64,11 +60,9 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
     return [" or ".join(names) for names in options if not present.intersection(names)]
 
 
-def header_key(name: object) -> str:
-    """Matching key of a header, the key region names are matched by (`reference.squash`):
-    lower case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota',
-    'TMT_Pengangkatan' -> 'tmtpengangkatan')."""
-    return squash(name)
+header_key = squash
+"""Matching key of a header, the key region names are matched by (`reference.squash`): lower
+case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota')."""
 
 
 def letters_key(name: str) -> str:
@@ -98,12 +92,11 @@ def canonical_names(
     columns keep their names; `_row` is never matched."""
     fallback_keys = {header_key(a) for a in fallback}
     lookup: dict[str, tuple[str, int]] = {}  # header key -> (canonical, rank)
-    fallback_targets: set[str] = set()  # the canonical names that have fallback aliases
     for canonical, names in aliases.items():
         for rank, name in enumerate([canonical, *names]):
             lookup.setdefault(header_key(name), (canonical, rank))
-            if header_key(name) in fallback_keys:
-                fallback_targets.add(canonical)
+    # the canonical names that have fallback aliases (an alias names one column only)
+    fallback_targets = {lookup[key][0] for key in fallback_keys if key in lookup}
     candidates: dict[str, list[tuple[int, int, int, str]]] = {}
     matched_by_name = False
     for position, column in enumerate(columns):

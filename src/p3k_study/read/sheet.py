@@ -29,12 +29,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROW_COLUMN = "_row"
+from p3k_study.read.headers import ROW_COLUMN, header_key, vocabulary
+
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
 COLUMN_NUMBERS = "row of column numbers under the header"
 NUMBERED_EMPTY_ROW = "empty row but for its number"
-ROW_NUMBER_HEADERS = frozenset({"no", "nomor", "no urut", "no. urut", "nomor urut"})
+ROW_NUMBER_HEADERS = tuple(map(header_key, vocabulary()["row_number"]["row"]))  # aliases.csv
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
 
@@ -45,9 +46,8 @@ class RawSheet:
     `frame`: str columns as in the header (empty cells missing), plus `_row` (int: the row
     number a user sees, CSV: the record number); `header_row`: the header's row number;
     `encoding` / `separator`: for CSV (encoding 'utf-8-sig', 'utf-8', 'cp1252', 'mixed' or
-    'utf-16'); `dropped`: (row, reason) of data rows removed here (repeated headers, cells
-    longer than a spreadsheet cell); `reason`: why a sheet holds no table (empty, no data
-    rows), else None."""
+    'utf-16'); `dropped`: (row, reason) of data rows removed here (by the module docstring's
+    rules); `reason`: why a sheet holds no table (empty, no data rows), else None."""
 
     source_file: str
     sheet: str | None
@@ -110,7 +110,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
             if [_header_key(t[k] or "") for t in texts] == keys}
     if len(rows) and _numbers_columns([c[0].as_py() for c in kept], header):
         drop[0] = COLUMN_NUMBERS
-    numbering = [j for j, cell in enumerate(keys) if cell.rstrip(".") in ROW_NUMBER_HEADERS]
+    numbering = [j for j, cell in enumerate(header) if header_key(cell) in ROW_NUMBER_HEADERS]
     if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
         numbered_only = np.delete(blank[:width, rows], numbering, axis=0).all(axis=0)
         for i in np.flatnonzero(numbered_only).tolist():
@@ -128,7 +128,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
         kept, rows = [c.filter(keep) for c in kept], rows[keep]
     m = len(rows)
     data: dict[str, object] = {
-        column: pd.arrays.ArrowStringArray(values, dtype=_STR)
+        column: pd.arrays.ArrowStringArray(values, dtype=pd.api.types.pandas_dtype("str"))
         for column, cell, values in zip(names, header, kept, strict=True)
         if cell.strip() or values.null_count < m}
     data[ROW_COLUMN] = (rows + 1).astype("int64")
@@ -136,9 +136,6 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
                              else "header only, no data rows")
     return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1, dropped=dropped,
                     reason=reason, **extra)  # type: ignore[arg-type]
-
-
-_STR = pd.api.types.pandas_dtype("str")
 
 
 def grid_cells(table: pa.Table) -> pa.ChunkedArray:
