@@ -52,18 +52,19 @@ from p3k_study.read.headers import (
     FALLBACK_ALIASES,
     REGION,
     REQUIRED,
+    ROW_COLUMN,
     canonical_names,
     header_key,
     letters_key,
     missing_required,
     vocabulary,
 )
-from p3k_study.read.sheet import RawSheet
+from p3k_study.read.sheet import ROW_NUMBER_HEADERS, RawSheet
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
 
-ROW = "_row"
+ROW = ROW_COLUMN
 SHEET = "_sheet"
 FILE = "_file"
 EXTRA_PREFIX = "_x_"
@@ -395,7 +396,7 @@ SUMMARY_PREFIXES: tuple[str, ...] = tuple(
 """Labels that make a summary label also with more words after them ('Jumlah Seluruhnya',
 'Rata-rata Kabupaten'): no unit's, person's or region's name begins with them."""
 SUMMARY_COLUMNS: tuple[str, ...] = ("unit_kerja", "unit_layanan", "nama", "nip", "nama_pemda",
-                                    "kode_pemda", EXTRA_PREFIX + "no", EXTRA_PREFIX + "nomor")
+                                    "kode_pemda", *(EXTRA_PREFIX + k for k in ROW_NUMBER_HEADERS))
 """Where a summary label stands: a unit, name, NIP or region cell, or the row-number column
 ('No'), where the SKM template writes its rows under the answers ('NRR/Unsur')."""
 SUMMARY_ROW = "summary row (an average or total, not a unit)"
@@ -661,13 +662,15 @@ def _parsed(data: FileInput, column: str, parse: Callable[..., Any],
 def numbers(
     data: FileInput, column: str, *, minimum: float | None = None, maximum: float | None = None,
     count_up_to: float | None = None, what: str = "value", ambiguous_as: str = "id",
+    rows: np.ndarray | None = None,
 ) -> pd.Series:
-    """Parse a number column, its locale decided per file; reject unreadable values, values
-    outside [minimum, maximum] (or below `minimum` when no maximum is given) and, in a count
-    (`count_up_to`), values above it ('implausible count: above 100,000': a magnitude no real
-    unit has, such as an NIP pasted into the column; never cast to an integer), then fractions.
+    """Parse a number column (only `rows`, when given), its locale decided per file; reject
+    unreadable values, values outside [minimum, maximum] (or below `minimum` when no maximum is
+    given) and, in a count (`count_up_to`), values above it ('implausible count: above
+    100,000': a magnitude no real unit has, such as an NIP pasted into the column; never cast
+    to an integer), then fractions.
     Returns float values (NaN where missing or unreadable)."""
-    values = _parsed(data, column, parse_numbers, ambiguous_as=ambiguous_as,
+    values = _parsed(data, column, parse_numbers, rows, ambiguous_as=ambiguous_as,
                      groups=np.asarray(data.frame[FILE].cat.codes)).values
     raw, v = data.frame.get(column), values.to_numpy(dtype="float64", na_value=np.nan)
     if minimum is not None and maximum is not None:

@@ -19,11 +19,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from p3k_study.clean.common import (
     EXTRA_PREFIX,
-    FILE,
     Duplicates,
     FileInput,
     Part,
@@ -35,7 +33,6 @@ from p3k_study.clean.common import (
     periods,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
-from p3k_study.parse import parse_numbers
 from p3k_study.periods import month_period_index
 from p3k_study.read.headers import header_key, vocabulary
 from p3k_study.read.sheet import RawSheet
@@ -91,9 +88,8 @@ The letters a-d are not read: 'A' is also the best quality grade."""
 def _scores(data: FileInput, column: str) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
     after the option's letter or number: 'd. Sangat sesuai', '4) Sangat sesuai'; the words
-    decide; counted per file as `answer_words_scored`)
-    read per unique value, the rest by `parse_numbers`; unreadable, fractional or out-of-range
-    ones rejected."""
+    decide; counted per file as `answer_words_scored`) read per unique value, the rest by
+    `numbers`; unreadable, fractional or out-of-range ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
@@ -102,14 +98,10 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
     plain = plain.astype("float64").fillna(words.astype("float64"))
     values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
-    other_rows = np.flatnonzero(np.isnan(values) & (codes >= 0))
-    if len(other_rows):  # rare; parsed per row: the number locale is decided per file
-        parsed = parse_numbers(raw.iloc[other_rows].astype("string"),
-                               groups=np.asarray(data.frame[FILE].cat.codes)[other_rows])
-        values[other_rows] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
-        why = np.full(len(raw), None, dtype=object)
-        why[other_rows] = parsed.reason.to_numpy(dtype=object)
-        data.reject(pd.notna(why), column, why, raw)
+    other = np.isnan(values) & (codes >= 0)
+    if other.any():  # rare; the number locale is decided per file
+        parsed = numbers(data, column, rows=other).to_numpy("float64", na_value=np.nan)
+        values[other] = parsed[other]
     ok = (values >= SCORE_MIN) & (values <= SCORE_MAX) & (np.floor(values) == values)
     data.reject(~np.isnan(values) & ~ok, column,
                 f"score outside {SCORE_MIN}-{SCORE_MAX} or not whole", raw)
