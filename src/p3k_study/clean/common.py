@@ -263,6 +263,21 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                      [frozenset(source) for _, source in used], sheet_of_row)
 
 
+def with_columns(sheet: RawSheet, kind: str, given: dict[str, str]) -> RawSheet:
+    """`sheet` with the columns dataset.json gives its file (`file_columns`: each value in
+    every row). Raises `DataError` for a column the sheet has already (which one holds?)."""
+    if not given or not len(sheet.frame):
+        return sheet
+    has = canonical_names(list(sheet.frame.columns), ALIASES[kind])[0]
+    for column in given:
+        if canonical_names([column], ALIASES[kind])[0][0] in has:
+            raise DataError(sheet.source_file, f"dataset.json's file_columns gives {column!r}, "
+                            "a column the file has already (remove one)", sheet=sheet.sheet)
+    filled = {column: pd.Series(value, sheet.frame.index, dtype="str")
+              for column, value in given.items()}
+    return replace(sheet, frame=sheet.frame.assign(**filled))
+
+
 def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     """The sheet itself, or, when its header lacks required columns that a header of two rows
     has, the sheet read with that header: a group header over sub-headers (a merged

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from p3k_study.config import DatasetMarker, read_dataset_marker
-from p3k_study.errors import DataError
+from p3k_study.config import DATASET_MARKER, DatasetMarker, read_dataset_marker
+from p3k_study.errors import DataError, DatasetError
 from p3k_study.read import CSV_SUFFIXES, PARQUET_SUFFIXES, XLSX_SUFFIXES
 from p3k_study.read.headers import letters_key, vocabulary
 from p3k_study.reference.regions import code_edition
@@ -44,6 +44,8 @@ class DatasetFiles:
     ignored: list[str]
     marker: DatasetMarker
     edition: str | None
+    given: dict[str, dict[str, str]]
+    """{file: {column: value}}: the columns dataset.json's `file_columns` gives the file."""
 
 
 def _is_table(path: Path) -> bool:
@@ -73,9 +75,34 @@ def dataset_files(raw: Path, marker: DatasetMarker | None = None) -> DatasetFile
         raise DataError(raw, "no staff files: put a roster in pegawai/ or counts in "
                         "jumlah_pegawai/ (see docs/data-format.md)")
     marker = marker or read_dataset_marker(raw)
-    return DatasetFiles([(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))],
-                        [p.relative_to(raw).as_posix() for p in ignored], marker,
-                        code_edition(marker.data))
+    files = [(kind, path) for kind in KINDS for path in sorted(found.get(kind, []))]
+    names = [path.relative_to(raw).as_posix() for _, path in files]
+    return DatasetFiles(files, [p.relative_to(raw).as_posix() for p in ignored], marker,
+                        code_edition(marker.data), given_columns(raw, marker, names))
+
+
+def given_columns(raw: Path, marker: DatasetMarker, names: list[str]
+                  ) -> dict[str, dict[str, str]]:
+    """dataset.json's `file_columns` ({file or folder: {column: value}}, as a survey app's
+    export of one unit lacks its region and unit) per file of `names`: a folder's columns for
+    each file under it, a file's own over its folder's. Raises `DatasetError` for a value that
+    is not such an object, or a file or folder that holds none of the dataset's tables."""
+    given = marker.data.get("file_columns", {})
+    if not isinstance(given, dict) or not all(
+            isinstance(c, dict) and all(isinstance(v, str) for v in c.values())
+            for c in given.values()):
+        raise DatasetError(raw / DATASET_MARKER, 'not an object such as {"skm/dinkes.csv": '
+                           '{"kode_pemda": "34.02", "unit_layanan": "Dinas Kesehatan"}}',
+                           key="file_columns")
+    under = {key: [n for n in names if f"{n}/".startswith(f"{key.strip('/')}/")] for key in given}
+    if missing := [key for key, found in under.items() if not found]:
+        raise DatasetError(raw / DATASET_MARKER, f"{', '.join(missing)}: no table file of the "
+                           "dataset is, or is under, this path", key="file_columns")
+    columns: dict[str, dict[str, str]] = {}
+    for key in sorted(given, key=lambda key: len(key.strip("/"))):  # a folder's, then a file's
+        for name in under[key]:
+            columns.setdefault(name, {}).update(given[key])
+    return columns
 
 
 def ignored_warning(ignored: list[str]) -> str | None:

@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from p3k_study.clean import CLEANERS
-from p3k_study.clean.common import Part, finish
+from p3k_study.clean.common import Part, finish, with_columns
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config
 from p3k_study.errors import StageError, UserError
@@ -73,9 +73,11 @@ JOIN_ORDER: tuple[str, ...] = ("skm", "pegawai", "jumlah_pegawai", "ikm", "kiner
 groups last (they even out the workers' finishing times)."""
 
 
-def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, Any]) -> Part:
-    """Read and clean some files of one kind (in a worker process). An unexpected
-    failure ends in one `StageError` naming the file that causes it (each is cleaned alone)."""
+def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, Any],
+               given: dict[str, dict[str, str]] | None = None) -> Part:
+    """Read and clean some files of one kind (in a worker process), with the columns
+    dataset.json gives them (`given`, `files.given_columns`). An unexpected failure ends in one
+    `StageError` naming the file that causes it (each is cleaned alone)."""
     names = [path.relative_to(raw).as_posix() for path in paths]
     by_file = []
     for path, name in zip(paths, names, strict=True):
@@ -83,7 +85,7 @@ def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, A
             sheets = read_table(path)
         for sheet in sheets:
             sheet.source_file = name
-        by_file.append(sheets)
+        by_file.append([with_columns(sheet, kind, (given or {}).get(name, {})) for sheet in sheets])
     cleaner = CLEANERS[kind][0]
     try:
         return cleaner([sheet for sheets in by_file for sheet in sheets], **options)
@@ -144,7 +146,7 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     options = {kind: {"reference_date": reference_date, "code_edition": dataset.edition,
                       **({"salt": config.effective_salt} if kind == "pegawai" else
                          {} if kind == "kinerja" else {"freq": config.freq})} for kind in KINDS}
-    tasks = [(kind, raw, group, options[kind]) for kind, group in groups]
+    tasks = [(kind, raw, group, options[kind], dataset.given) for kind, group in groups]
     waiting = collections.Counter(kind for kind, _ in groups)
     parts: dict[str, list[Part]] = {}
     with contextlib.ExitStack() as stack:
@@ -159,7 +161,7 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
         bar = stack.enter_context(tqdm(total=len(paths), desc="  read and clean", unit="file",
                                        file=sys.stderr, disable=not progress,
                                        dynamic_ncols=True))
-        for (kind, _, group, _), part in zip(tasks, results, strict=True):
+        for (kind, _, group, _, _), part in zip(tasks, results, strict=True):
             bar.update(len(group))
             parts.setdefault(kind, []).append(part)
             waiting[kind] -= 1
