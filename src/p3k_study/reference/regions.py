@@ -143,7 +143,6 @@ class RegionMatch:
 
     kode_pemda: str | None
     reason: str | None = None
-    note: str | None = None
     tallies: tuple[str, ...] = ()
 
 
@@ -151,6 +150,8 @@ CODE_MAPPED = "region_code_mapped"
 """The start of a tally of an old code mapped to today's: 'region_code_mapped:91.01->93.01'."""
 NOT_IN_EDITION = "region_code_not_in_declared_edition"
 """The tally of a code the dataset's `code_edition` does not hold (read as another edition's)."""
+NAME_TALLY = "region_code_unresolved_name_used"
+"""The tally of a name that stood in for a code resolving to nothing (`RegionResolver.resolve`)."""
 
 
 class RegionResolver:
@@ -179,24 +180,19 @@ class RegionResolver:
         for (_, bare), code in self._by_key.items():  # a kabupaten's, a kota's or both
             self._by_bare[bare].add(code)
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
-        self._moved: dict[str, dict[str, tuple[str, str]]] = {  # edition -> old -> (new, why)
-            e: dict(zip(rows["old_code"], zip(rows["new_code"], rows["decree"], strict=True),
-                        strict=True)) for e, rows in moved.groupby("edition")}
+        self._moved: dict[str, dict[str, str]] = {  # edition -> old code -> today's
+            e: dict(zip(rows["old_code"], rows["new_code"], strict=True))
+            for e, rows in moved.groupby("edition")}
         # old code -> today's codes in any edition; the codes of `edition`'s list: its old codes
         # and today's codes that no other code of it became
         self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
         self._in_edition = set(xwalk.loc[xwalk["edition"] == edition, "old_code"]) | (
             set(self._names) - set(moved.loc[moved["edition"] == edition, "new_code"]))
 
-    def _mapped(self, code: str, new: str, edition: str | None, extra: tuple[str, ...] = ()
-                ) -> RegionMatch:
+    def _mapped(self, code: str, new: str, extra: tuple[str, ...] = ()) -> RegionMatch:
         if new == code:
             return RegionMatch(code, tallies=extra)
-        decree = (self._moved[edition][code][1] if edition else " | ".join(sorted(
-            {moved[code][1] for moved in self._moved.values() if code in moved})))
-        of = f"edition {edition}" if edition else "an older edition"
-        return RegionMatch(new, note=f"code {code} of {of} is today's {new} ({decree})",
-                           tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
+        return RegionMatch(new, tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
 
     def from_code(self, raw: object) -> RegionMatch:
         """'3201', '32.01', '32,01' -> '32.01', '32,1' -> '32.10'; an old code -> today's code.
@@ -209,8 +205,7 @@ class RegionResolver:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
         if self.edition is not None and code in self._in_edition:
-            new = self._moved.get(self.edition, {}).get(code, (code, ""))[0]
-            return self._mapped(code, new, self.edition)
+            return self._mapped(code, self._moved.get(self.edition, {}).get(code, code))
         candidates = ({code} if code in self._names else set()) | self._heirs.get(code, set())
         if not candidates:
             return RegionMatch(None, "unknown kabupaten/kota code")
@@ -219,7 +214,7 @@ class RegionResolver:
                                "in different decree editions (say which in dataset.json: "
                                "code_edition, or give the region name)")
         extra = (NOT_IN_EDITION,) if self.edition is not None else ()
-        return self._mapped(code, candidates.pop(), None, extra)
+        return self._mapped(code, candidates.pop(), extra)
 
     def from_name(self, raw: object) -> RegionMatch:
         """Resolve a written name, today's or an older edition's; a bare name must be
@@ -243,26 +238,19 @@ class RegionResolver:
 
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
         """Use the code when there is one, else the name. A code that resolves to nothing (or
-        is ambiguous), beside a name that resolves, gives the name's region with a note
-        (`NAME_USED`); a code and a name that resolve to two regions give none."""
+        is ambiguous), beside a name that resolves, gives the name's region, tallied
+        (`NAME_TALLY`); a code and a name that resolve to two regions give none."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
             by_name = self.from_name(name)
             if by_code.kode_pemda is None and by_name.kode_pemda:
-                return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
-                                   f"({by_code.reason})", tallies=(NAME_TALLY,))
+                return RegionMatch(by_name.kode_pemda, tallies=(NAME_TALLY,))
             if by_name.kode_pemda not in (None, by_code.kode_pemda):
                 return RegionMatch(None, f"code and name disagree: code {code} is "
                                    f"{self._names[str(by_code.kode_pemda)]}, name {name!r} is "
                                    f"{self._names[by_name.kode_pemda]} (correct the wrong one)")
             return by_code
         return self.from_name(name)
-
-
-NAME_USED = "region code not resolved, name used"
-"""The start of `RegionMatch.note` when the name stood in for a code that resolved to nothing."""
-NAME_TALLY = "region_code_unresolved_name_used"
-"""Its tally in the cleaning summary's per-file `notes`."""
 
 
 @cache
