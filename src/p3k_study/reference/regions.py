@@ -61,9 +61,8 @@ def split_type(name: str) -> tuple[str | None, str]:
     Barat'). 'Kep.' in the name is written out as 'Kepulauan'."""
     text = re.sub(r"\s+", " ", str(name)).strip()
     text = KEPULAUAN.sub("Kepulauan", GOVERNMENT_PREFIX.sub("", text))
-    letters = text.split(" ")
-    if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
-        text = "".join(letters)
+    if re.fullmatch(r"\S( \S){2,}", text):  # letter-spaced: 'S I A K'
+        text = text.replace(" ", "")
     for jenis, prefix in TYPE_PREFIXES:
         if m := prefix.match(text):
             return jenis, text[m.end():].strip()
@@ -270,8 +269,7 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     for key in sorted(k for k in counts if k.startswith(CODE_MAPPED + ":")):
         old, new = key.split(":", 1)[1].split("->")
         rows = xwalk[(xwalk["old_code"] == old) & (xwalk["new_code"] == new)]
-        held = rows if edition is None or edition not in set(rows["edition"]) else rows[
-            rows["edition"] == edition]
+        held = rows[rows["edition"] == edition] if edition in set(rows["edition"]) else rows
         mapped.append({"old_code": old, "new_code": new, "rows": counts[key],
                        "editions": sorted(set(held["edition"])),
                        "decree": " | ".join(sorted(set(held["decree"])))})
