@@ -222,16 +222,13 @@ class RegionResolver:
         if jenis == "provinsi":
             return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
                                "kabupaten or kota)")
-        if jenis is not None:
-            code = self._by_key.get((jenis, key))
-            return RegionMatch(code) if code else RegionMatch(None, f"unknown {jenis} name")
-        candidates = sorted({self._by_key.get((jenis, key)) for jenis in ("kabupaten", "kota")}
-                            - {None})  # a kabupaten's, a kota's or both
+        types = (jenis,) if jenis else ("kabupaten", "kota")  # a bare name: either, or both
+        candidates = sorted({self._by_key.get((t, key)) for t in types} - {None})
         if len(candidates) == 1:
             return RegionMatch(candidates[0])
         if candidates:
             return RegionMatch(None, "ambiguous name: kabupaten and kota both exist; say which")
-        return RegionMatch(None, "unknown region name")
+        return RegionMatch(None, f"unknown {jenis} name" if jenis else "unknown region name")
 
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
         """Use the code when there is one, else the name. A code that resolves to nothing (or
