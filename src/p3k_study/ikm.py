@@ -106,8 +106,7 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     out["population"] = grouped["populasi"].max().astype("float64")
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
     out["period"] = grouped["period"].first().to_numpy()
-    out = out.reset_index()
-    out["regulation"] = REGULATION_2017
+    out = out.reset_index().assign(regulation=REGULATION_2017)
     _category_and_sample(out)
     return out
 
