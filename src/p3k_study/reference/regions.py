@@ -176,14 +176,13 @@ class RegionResolver:
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
-        self._moved: dict[str, dict[str, str]] = {  # edition -> old code -> today's
-            e: dict(zip(rows["old_code"], rows["new_code"], strict=True))
-            for e, rows in moved.groupby("edition")}
+        declared = moved[moved["edition"] == edition]  # `edition`'s changed codes (none if unknown)
+        self._moved = dict(zip(declared["old_code"], declared["new_code"], strict=True))
         # old code -> today's codes in any edition; the codes of `edition`'s list: its old codes
         # and today's codes that no other code of it became
         self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
         self._in_edition = set(xwalk.loc[xwalk["edition"] == edition, "old_code"]) | (
-            set(self._names) - set(moved.loc[moved["edition"] == edition, "new_code"]))
+            set(self._names) - set(declared["new_code"]))
 
     def _mapped(self, code: str, new: str, extra: tuple[str, ...] = ()) -> RegionMatch:
         if new == code:
@@ -201,7 +200,7 @@ class RegionResolver:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
         if self.edition is not None and code in self._in_edition:
-            return self._mapped(code, self._moved.get(self.edition, {}).get(code, code))
+            return self._mapped(code, self._moved.get(code, code))
         candidates = ({code} if code in self._names else set()) | self._heirs.get(code, set())
         if not candidates:
             return RegionMatch(None, "unknown kabupaten/kota code")
