@@ -49,10 +49,8 @@ __all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "
 
 @dataclass
 class PrepareResult:
-    """What `prepare` made: the output folder, written paths, the summary and the tables."""
+    """What `prepare` made: the cleaning summary and the tables it wrote."""
 
-    out: Path
-    paths: list[Path]
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
 
@@ -119,5 +117,5 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
             cleaned, tables, raw=raw, config=config, reference_date=reference_date,
             reference_source=reference_source, warnings=warnings, dataset=found))
     with stage("writing the processed tables", [str(out)]):
-        paths = write_outputs(out, tables, summary, validated={"staff"})
-    return PrepareResult(out, paths, summary, tables)
+        write_outputs(out, tables, summary, validated={"staff"})
+    return PrepareResult(summary, tables)
