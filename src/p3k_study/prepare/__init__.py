@@ -49,8 +49,10 @@ __all__ = ["KINDS", "SUMMARY_FILE", "Cleaned", "PrepareResult", "build_units", "
 
 @dataclass
 class PrepareResult:
-    """What `prepare` made: the cleaning summary and the tables it wrote."""
+    """What `prepare` made: the output folder, written paths, the summary and the tables."""
 
+    out: Path
+    paths: list[Path]
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
 
@@ -117,5 +119,5 @@ def prepare(raw: Path, out: Path, freq: str = "semester", config: Config | None 
             cleaned, tables, raw=raw, config=config, reference_date=reference_date,
             reference_source=reference_source, warnings=warnings, dataset=found))
     with stage("writing the processed tables", [str(out)]):
-        write_outputs(out, tables, summary, validated={"staff"})
-    return PrepareResult(summary, tables)
+        paths = write_outputs(out, tables, summary, validated={"staff"})
+    return PrepareResult(out, paths, summary, tables)

@@ -47,16 +47,21 @@ def validate(name: str, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_outputs(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
-                  validated: Collection[str] = ()) -> None:
+                  validated: Collection[str] = ()) -> list[Path]:
     """Validate and write every table as Parquet, in the order of `schemas.SCHEMAS` (the panel
     and the rejects ledger also as CSV), and the summary. `validated`: the names of tables
     already checked with `validate`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    written = []
     for name in (name for name in SCHEMAS if name in tables):
         table = tables[name] if name in validated else validate(name, tables[name])
-        table.to_parquet(out / f"{name}.parquet", index=False, compression="zstd")
+        written.append(out / f"{name}.parquet")
+        table.to_parquet(written[-1], index=False, compression="zstd")
         if name in ("panel", "rejects"):  # what to_csv(float_format="%.10g") writes, no formulas
-            write_csv(table, out / f"{name}.csv", neutralise_formulas=True)
-    text = json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    (out / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
+            written.append(out / f"{name}.csv")
+            write_csv(table, written[-1], neutralise_formulas=True)
+    path = out / SUMMARY_FILE
+    path.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False,
+                               default=str) + "\n", encoding="utf-8")
+    return [*written, path]
