@@ -105,9 +105,10 @@ def test_missing_required_column_stops_with_one_message(tmp_path: Path) -> None:
 
 
 def test_no_two_folder_aliases_are_one_name() -> None:
-    from p3k_study.prepare.files import FOLDER_ALIASES, FOLDER_KINDS, KINDS
+    from p3k_study.prepare.files import FOLDER_KINDS, KINDS
+    from p3k_study.read.headers import vocabulary
 
-    assert len(FOLDER_KINDS) == len(KINDS) + sum(map(len, FOLDER_ALIASES.values()))
+    assert len(FOLDER_KINDS) == len(KINDS) + sum(map(len, vocabulary()["folder"].values()))
 
 
 def test_no_staff_folder_is_a_data_error(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from p3k_study.reference.regions import (
     NOT_IN_EDITION,
     RegionResolver,
     code_edition,
+    codes_summary,
     load_crosswalk,
     load_editions,
     load_regions,
@@ -182,7 +183,8 @@ def test_a_code_of_the_declared_edition_is_mapped_and_a_code_outside_it_is_noted
     resolver = region_resolver("2022")
     old = resolver.from_code("91,01")
     assert old.kode_pemda == "93.01" and old.tallies == ("region_code_mapped:91.01->93.01",)
-    assert "edition 2022" in old.note and "UU 14/2022" in old.note
+    mapped = codes_summary("2022", [{old.tallies[0]: 1}])["old_codes_mapped"]
+    assert mapped[0]["editions"] == ["2022"] and "UU 14/2022" in mapped[0]["decree"]
     today = resolver.from_code("93.01")  # a newer code in a file said to follow 2022
     assert today.kode_pemda == "93.01" and today.tallies == (NOT_IN_EDITION,)
     assert region_resolver("2025").from_code("93.01").tallies == ()

@@ -106,14 +106,13 @@ def compute_ikm(skm: pd.DataFrame) -> pd.DataFrame:
     out["population"] = grouped["populasi"].max().astype("float64")
     out["ikm"] = ikm_from_nrr(nrr.to_numpy(), elements=len(ELEMENTS))
     out["period"] = grouped["period"].first().to_numpy()
-    out = out.reset_index()
-    out["regulation"] = REGULATION_2017
-    out["ikm_category"] = category(out["ikm"], out["regulation"])
-    _sample_check(out)
+    out = out.reset_index().assign(regulation=REGULATION_2017)
+    _category_and_sample(out)
     return out
 
 
-def _sample_check(table: pd.DataFrame) -> None:
+def _category_and_sample(table: pd.DataFrame) -> None:
+    table["ikm_category"] = category(table["ikm"], table["regulation"])
     required = pd.array(krejcie_morgan(table["population"]), dtype="Float64")  # NaN: NA
     table["sample_required"] = required.astype("Int64")
     table["sample_adequate"] = table["respondents"] >= table["sample_required"]  # NA: unknown
@@ -137,10 +136,9 @@ def published_ikm(published: pd.DataFrame) -> pd.DataFrame:
         population=np.nan,  # published recaps give none
         regulation=table["regulation"].astype("string").fillna(REGULATION_2017).to_numpy(),
         mutu_published=table["mutu"].astype("string").to_numpy())
-    out["ikm_category"] = category(out["ikm"], out["regulation"])
+    _category_and_sample(out)
     out["flag_mutu_disagrees"] = (out["mutu_published"] != out["ikm_category"]).to_numpy(
         bool, na_value=False)
-    _sample_check(out)
     return out
 
 

@@ -1,7 +1,7 @@
 """Which files of a raw dataset folder are read, and as which kind of table.
 
 Each top-level sub-folder is one kind (`KINDS`). A folder named otherwise is matched through
-`FOLDER_ALIASES` the way headers are matched (case, spaces, punctuation and digits ignored:
+`FOLDER_KINDS` the way headers are matched (case, spaces, punctuation and digits ignored:
 'Data Pegawai', 'data-pegawai', '01_Pegawai 2024' are one name). Table files anywhere else (an
 unknown folder, the top of the dataset) are not read: `DatasetFiles.ignored` lists them, and
 `prepare` writes them to the cleaning summary with a warning.
@@ -23,14 +23,10 @@ KINDS: tuple[str, ...] = ("pegawai", "jumlah_pegawai", "skm", "ikm", "kinerja")
 TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | {".xls", ".ods", ".zip"}
 """Files that hold or may hold tables (a LibreOffice sheet, a zip of them): read, or named."""
 
-FOLDER_ALIASES: dict[str, tuple[str, ...]] = {
-    kind: tuple(names) for kind, names in vocabulary()["folder"].items()}
-"""Folder names accepted for each kind besides the kind itself (the 'folder' rows of
-`reference/data/aliases.csv`)."""
-
-
 FOLDER_KINDS: dict[str, str] = {letters_key(name): kind for kind in KINDS
-                                for name in (kind, *FOLDER_ALIASES[kind])}
+                                for name in (kind, *vocabulary()["folder"][kind])}
+"""The kind of a folder, by the `letters_key` of its name: the kind itself or a folder name
+accepted for it (the 'folder' rows of `reference/data/aliases.csv`)."""
 
 
 @dataclass(frozen=True)

