@@ -78,3 +78,4 @@ def test_unknown_dtype_is_refused(tmp_path: Path) -> None:
 def test_negative_zero_is_written_as_to_csv_writes_it(tmp_path: Path, dtype: str) -> None:
     """pandas factorizes -0.0 with 0.0; to_csv writes each as itself ('0', '-0')."""
     _same(pd.DataFrame({"x": pd.array([0.0, -0.0, 1.5, None, -0.0], dtype=dtype)}), tmp_path)
+    _same(pd.DataFrame({"x": pd.array([-0.0, 0.0, 2.0, 0.0], dtype=dtype)}), tmp_path)  # -0 first

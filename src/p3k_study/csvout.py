@@ -45,10 +45,11 @@ def column_text(values: pd.Series, neutralise_formulas: bool = False) -> pa.Arra
     """A column as the fields `to_csv` writes per cell ('' for missing), quoted as needed;
     `neutralised` when `neutralise_formulas` (which leaves booleans and integers as they are)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if values.dtype.kind == "f":  # factorize takes -0.0 for 0.0, which to_csv writes '-0'
-        texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")] + ["-0"]
+    if values.dtype.kind == "f":  # factorize takes -0.0 and 0.0 for one: to_csv writes '-0', '0'
+        texts = [FLOAT_FORMAT % v for v in np.asarray(uniques, dtype="float64")] + ["-0", "0"]
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        codes = np.where((numbers == 0) & np.signbit(numbers), len(texts) - 1, codes)
+        zero = np.where(np.signbit(numbers), len(texts) - 2, len(texts) - 1)
+        codes = np.where(numbers == 0, zero, codes)
     elif values.dtype.kind in "biuO":  # booleans, integers and text as str() writes them
         texts = [neutralised(str(v)) if neutralise_formulas else str(v) for v in uniques]
     else:
