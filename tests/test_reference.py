@@ -58,7 +58,8 @@ def test_unknown_region_name_gives_a_reason() -> None:
 
 @pytest.mark.parametrize(
     ("written", "code"), [("3201", "32.01"), ("32.01", "32.01"), (" 3271 ", "32.71"),
-                          ("32,01", "32.01"), ("32,1", "32.10"), ("32.1", "32.10")]
+                          ("32,01", "32.01"), ("32,1", "32.10"), ("32.1", "32.10"),
+                          ("'32.01", "32.01"), ("\u201932.01", "32.01")]
 )
 def test_codes_with_or_without_dots(written: str, code: str) -> None:
     assert region_resolver().from_code(written).kode_pemda == code

@@ -30,9 +30,10 @@ GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNO
 government of the place, named by the place."""
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
-CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:[.,]?(\d{2})|[.,](\d))\s*$")
+CODE_PATTERN = re.compile(r"^\s*['\u2019]?(\d{2})(?:[.,]?(\d{2})|[.,](\d))\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
-32.10 typed as a number, its trailing zero dropped."""
+32.10 typed as a number, its trailing zero dropped; "'32.01", the apostrophe Excel is typed
+with to keep a cell as text, which a CSV written by hand or by another tool keeps."""
 CROSSWALK_FILE = "region_code_crosswalk.csv"  # `load_crosswalk`; see `data/README.md`
 EDITIONS_FILE = "region_code_editions.csv"  # `load_editions`
 
