@@ -56,6 +56,24 @@ def test_unknown_region_name_gives_a_reason() -> None:
     assert match.kode_pemda is None and match.reason == "unknown kabupaten name"
 
 
+@pytest.mark.parametrize(("written", "code"), [
+    ("Kab. Bogor, Jawa Barat", "32.01"), ("Kota Bogor (Jabar)", "32.71"),
+    ("Kab. Bantul - DIY", "34.02"), ("Kota Yogyakarta, Yogyakarta", "34.71"),
+    ("Kabupaten Sorong Provinsi Papua Barat", "96.01"),  # its province before the 2022 split
+    ("Kabupaten Sorong, Papua Barat Daya", "96.01"), ("Kab. Merauke / Prov. Papua", "93.01"),
+    ("Kab. Toli-Toli", "72.04"),  # a hyphen in a name is no province after it
+])
+def test_a_name_followed_by_its_province(written: str, code: str) -> None:
+    assert region_resolver().from_name(written).kode_pemda == code
+
+
+def test_a_name_and_a_province_that_disagree_are_not_guessed_between() -> None:
+    match = region_resolver().from_name("Kab. Bogor, Jawa Tengah")
+    assert match.kode_pemda is None
+    assert match.reason == "name and province disagree: Kabupaten Bogor is not in Jawa Tengah"
+    assert region_resolver().from_name("Bogor, Jawa Barat").reason.startswith("ambiguous")
+
+
 @pytest.mark.parametrize(
     ("written", "code"), [("3201", "32.01"), ("32.01", "32.01"), (" 3271 ", "32.71"),
                           ("32,01", "32.01"), ("32,1", "32.10"), ("32.1", "32.10"),

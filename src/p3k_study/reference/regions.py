@@ -30,6 +30,12 @@ GOVERNMENT_PREFIX = re.compile(r"^(pemerintah\s+(daerah\s+)?|pemda\s+)", re.IGNO
 government of the place, named by the place."""
 KEPULAUAN = re.compile(r"\bkep\b\.?", re.IGNORECASE)
 """'Kep.' written for 'Kepulauan' (islands): 'Kab. Kep. Selayar', 'Pangkajene dan Kep.'."""
+PROVINCE_AFTER = re.compile(r"^(?P<name>.+?)(?:\s*[,/(]\s*|\s+[-\u2013]\s+|\s+(?=prov))"
+                            r"(?:prov(?:insi)?\.?\s*)?(?P<province>[^,/()]+?)\s*\)?\s*$", re.I)
+"""A name followed by its province, as national recaps write it ('Kab. Bogor, Jawa Barat',
+'Kota Bogor (Jabar)', 'Kab. Bantul - DIY', 'Kabupaten Sorong Provinsi Papua Barat'): the
+province is one of `load_regions`'s or a short form of `region_aliases.csv`, today's or the
+region's before a split."""
 CODE_PATTERN = re.compile(r"^\s*['\u2019]?(\d{2})(?:[.,]?(\d{2})|[.,](\d))\s*$")
 """'32.01', '3201', and '32,01' (the code typed as a number in Indonesian Excel); '32,1' is
 32.10 typed as a number, its trailing zero dropped; "'32.01", the apostrophe Excel is typed
@@ -172,8 +178,14 @@ class RegionResolver:
         for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
             jenis, bare = split_type(name)
             old_names[(jenis or "kabupaten", squash(bare))].add(new)
+        provinces = dict(zip(regions["nama_provinsi"].map(squash), regions["kode_provinsi"],
+                             strict=True))
         for alias, jenis, now, _note in data_csv("region_aliases.csv").itertuples(index=False):
-            old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
+            if jenis == "provinsi":
+                provinces[squash(alias)] = provinces[squash(now)]
+            else:
+                old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
+        self._provinces = provinces
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
@@ -182,6 +194,10 @@ class RegionResolver:
         # old code -> today's codes in any edition; the codes of `edition`'s list: its old codes
         # and today's codes that no other code of it became
         self._heirs = {old: set(new) for old, new in moved.groupby("old_code")["new_code"]}
+        self._province_codes = defaultdict(set)  # today's code -> its provinces, old ones too
+        for old, new in [*((code, code) for code in self._names),
+                         *zip(moved["old_code"], moved["new_code"], strict=True)]:
+            self._province_codes[new].add(old[:2])
         self._in_edition = set(xwalk.loc[xwalk["edition"] == edition, "old_code"]) | (
             set(self._names) - set(declared["new_code"]))
 
@@ -217,13 +233,18 @@ class RegionResolver:
         unambiguous between kabupaten and kota."""
         if raw is None or not str(raw).strip():
             return RegionMatch(None, "region name is empty")
-        jenis, bare = split_type(str(raw))
+        after = PROVINCE_AFTER.match(str(raw))
+        province = self._provinces.get(squash(after["province"])) if after else None
+        jenis, bare = split_type(after["name"] if province else str(raw))
         key = squash(bare)
         if jenis == "provinsi":
             return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
                                "kabupaten or kota)")
         types = (jenis,) if jenis else ("kabupaten", "kota")  # a bare name: either, or both
         candidates = sorted({self._by_key.get((t, key)) for t in types} - {None})
+        if len(candidates) == 1 and province not in (None, *self._province_codes[candidates[0]]):
+            return RegionMatch(None, f"name and province disagree: {self._names[candidates[0]]} "
+                               f"is not in {after['province']}")  # type: ignore[index]
         if len(candidates) == 1:
             return RegionMatch(candidates[0])
         if candidates:
