@@ -446,6 +446,9 @@ def test_nip_round_trip(parts):
         ("PPPK Paruh Waktu", "PPPK_PT"), ("P3K paruh waktu", "PPPK_PT"), ("PPPK PW", "PPPK_PT"),
         ("PPPK_PT", "PPPK_PT"), ("honorer", "OTHER"), ("non asn", "OTHER"),
         ("Non-PNS", "OTHER"), ("THL", "OTHER"), ("OTHER", "OTHER"),
+        ("ASN - PNS", "PNS"), ("ASN PPPK", "PPPK"), ("Calon PNS", "PNS"), ("PNSD", "PNS"),
+        ("P.P.P.K", "PPPK"), ("C.P.N.S", "PNS"), ("bukan PNS", "OTHER"), ("PNS Daerah", "PNS"),
+        ("Kontrak", "OTHER"),
     ],
 )
 def test_status(written, expected):

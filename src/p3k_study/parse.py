@@ -426,12 +426,12 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
 _PPPK_WORDS = re.compile(r"\b(pppk\w*|p3k|pegawai pemerintah dengan perjanjian kerja)\b")
 _PART_TIME_WORDS = re.compile(r"\b(paruh waktu|paruhwaktu|pw|pt|part time|parttime)\b")
-_PNS_WORDS = re.compile(r"^(c ?pns|pns|pegawai negeri sipil|calon pegawai negeri sipil)\b")
+_PNS_WORDS = re.compile(r"^(?:asn )?(c ?pns|pnsd?|(?:calon )?(?:pns|pegawai negeri sipil))\b")
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
 
 
 def _status_of(value: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+    key = re.sub(r"[^a-z0-9]+", " ", value.lower().replace(".", "")).strip()  # 'P.P.P.K'
     if not key or _NEGATION.search(key):
         return "OTHER"
     if _PPPK_WORDS.search(key):
@@ -441,7 +441,8 @@ def _status_of(value: str) -> str:
 
 def normalise_status(s: pd.Series) -> pd.Series:
     """Employment status -> 'PNS' | 'PPPK' | 'PPPK_PT' (paruh waktu) | 'OTHER'; empty -> NA.
-    CPNS (candidate PNS) counts as PNS; 'non ASN', 'honorer', 'THL' and anything else as OTHER.
+    CPNS (candidate PNS, 'Calon PNS') counts as PNS, and so do 'PNSD' and 'ASN - PNS'; dots
+    are dropped ('P.P.P.K'); 'non ASN', 'honorer', 'THL' and anything else are OTHER.
     Idempotent on its own output."""
     codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
     mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
