@@ -145,12 +145,17 @@ def test_skm_columns_headed_by_the_questionnaire_questions_are_their_elements() 
 
 
 def test_a_question_naming_two_elements_or_a_named_column_is_not_taken() -> None:
-    """'... waktu dan biaya ...?' names two elements: no column; a column named 'Waktu' is the
-    element, and a question about it then stays an unused column."""
+    """'... waktu dan biaya ...?' names two elements: no column; two questions naming one
+    element: neither; a column named 'Waktu' is the element, and a question about it then
+    stays an unused column."""
     two = "Bagaimana pendapat Saudara tentang waktu dan biaya pelayanan?"
     header = ["kode_pemda", "unit_layanan", "periode", *QUESTIONS[:2], two, *QUESTIONS[3:]]
     with pytest.raises(DataError, match=r"required column.*missing: waktu"):
         clean_sheets("skm", [sheet(header, [["32.01", "Dinkes", "2023", *["3"] * 9]])], REF)
+    cost = "Berapa biaya yang Anda bayarkan?"  # a second question naming 'biaya': neither is
+    header = ["kode_pemda", "unit_layanan", "periode", cost, *QUESTIONS]
+    with pytest.raises(DataError, match=r"required column.*missing: biaya"):
+        clean_sheets("skm", [sheet(header, [["32.01", "Dinkes", "2023", "0", *["3"] * 9]])], REF)
     header = ["kode_pemda", "unit_layanan", "periode", "Waktu", *QUESTIONS]
     clean, _, files = clean_sheets("skm", [sheet(
         header, [["32.01", "Dinkes", "2023-S1", "4", *["3"] * 9]], source_file="f.csv")], REF)

@@ -200,15 +200,20 @@ def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict
                      ) -> tuple[list[object], dict[str, str]]:
     """The SKM columns headed by the questionnaire's questions, as survey apps (Google Forms)
     export them: a header that asks a question ('?', or 'Bagaimana ...') naming the words of
-    one element only (`QUESTION_WORDS`) is that element, unless another column is already."""
+    one element only (`QUESTION_WORDS`) is that element, unless another column is already or
+    another question names it too ('Berapa biaya yang Anda bayar?' beside the element's)."""
     names, mapping = list(names), dict(mapping)
+    asking: dict[str, list[int]] = {}
     for at, original in enumerate(header):
         if original in mapping or not _QUESTION.search(original):
             continue
         elements = {QUESTION_WORDS[w] for w in re.findall(r"[a-z]+", original.lower())
                     if w in QUESTION_WORDS}
-        if len(elements) == 1 and (element := elements.pop()) not in mapping.values():
-            names[at], mapping[original] = element, element
+        if len(elements) == 1:
+            asking.setdefault(elements.pop(), []).append(at)
+    for element, (at, *others) in asking.items():
+        if not others and element not in mapping.values():
+            names[at], mapping[header[at]] = element, element
     return names, mapping
 
 
