@@ -179,7 +179,8 @@ def test_skm_answers_as_words_are_scored(answers, scores) -> None:
     assert files["f.csv"]["notes"] == {"answer_words_scored": 9}
 
 
-@pytest.mark.parametrize("answer", ["d", "A", "Sangat", "sesuai sekali", "5 Sangat sesuai"])
+@pytest.mark.parametrize("answer", ["d", "A", "Sangat", "sesuai sekali", "5 Sangat sesuai",
+                                    "Tidak ada", "Gratis"])  # pengaduan's and biaya's answers
 def test_skm_answers_that_are_no_option_are_rejected(answer) -> None:
     header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
     _, rejects, _ = clean_sheets("skm", [sheet(

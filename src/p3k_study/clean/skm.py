@@ -77,12 +77,21 @@ def _identified_rows(data: FileInput) -> np.ndarray:
                                           if c in RESPONDENT_IDS)])
 
 
-ANSWER_SCORES: dict[str, float] = {answer: float(score) for score, answers in
-                                   vocabulary()["skm_answer"].items() for answer in answers}
-"""The questionnaire's answers as words, as survey apps export them (PermenPANRB 14/2017:
-'Tidak sesuai' 1 ... 'Sangat sesuai' 4, 'Sangat mahal' 1 ... 'Gratis' 4, per element), and the
-common 'Tidak puas' ... 'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv).
-The letters a-d are not read: 'A' is also the best quality grade."""
+def _answer_scores() -> dict[str, dict[str, float]]:
+    scores: dict[str, dict[str, float]] = {element: {} for element in ELEMENTS}
+    for column, answers in vocabulary()["skm_answer"].items():
+        element, _, score = column.rpartition(" ")  # 'pengaduan 1': one element's answer
+        for name in [element] if element else ELEMENTS:
+            scores[name] |= dict.fromkeys(answers, float(score))
+    return scores
+
+
+ANSWER_SCORES = _answer_scores()
+"""Per element the questionnaire's answers as words, as survey apps export them (PermenPANRB
+14/2017: 'Tidak sesuai' 1 ... 'Sangat sesuai' 4; for `biaya` 'Sangat mahal' 1 ... 'Gratis' 4,
+for `pengaduan` 'Tidak ada' 1 ... 'Dikelola dengan baik' 4), and the common 'Tidak puas' ...
+'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv, a column 'pengaduan 1'
+for one element's answer). The letters a-d are not read: 'A' is also the best quality grade."""
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
@@ -94,7 +103,7 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
     words = uniques.str.lower().str.replace(r"^\s*[a-d1-4][.)]\s+", "", regex=True)
-    words = words.str.split().str.join(" ").map(ANSWER_SCORES)
+    words = words.str.split().str.join(" ").map(ANSWER_SCORES[column])
     data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
     plain = plain.astype("float64").fillna(words.astype("float64"))
     values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
