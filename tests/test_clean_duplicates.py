@@ -69,7 +69,7 @@ def test_a_file_delivered_twice_is_rejected_row_for_row(tmp_path: Path) -> None:
     write_csv(tmp_path / "skm" / "skm_januari_kirim_ulang.csv", APP_HEADER, rows)  # sent again
     write_csv(tmp_path / "skm" / "skm_februari.csv", APP_HEADER, _batch([[3] * 9]))
     done = _skm(tmp_path)
-    assert done.table["source_file"].value_counts().to_dict() == {
+    assert done.table["source_file"].astype(str).value_counts().to_dict() == {
         "skm/skm_januari.csv": 3, "skm/skm_februari.csv": 1}
     copy = done.rejects.set_index("row")
     assert (copy["source_file"] == "skm/skm_januari_kirim_ulang.csv").all()

@@ -590,12 +590,12 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_co
     return Part(table, data.ledger(), data.files, rules, names)
 
 
-def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                               dict[str, dict[str, object]]]:
+def finish(parts: Sequence[Part], empty: pd.DataFrame, text: bool = True
+           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
     """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
-    them: (clean table, rejects ledger, per-file facts). The result does not depend on how the
-    files were split into parts, nor on whether their text is Categorical (as `part_of`
-    makes it) or text."""
+    them: (clean table, rejects ledger, per-file facts), its text columns as text, or as
+    Categoricals when not `text`. The result does not depend on how the files were split
+    into parts, nor on whether their text is Categorical (as `part_of` makes it) or text."""
     files = {name: info for part in parts for name, info in part.files.items()}
     ledgers = [empty_rejects(), *(part.rejects for part in parts if len(part.rejects))]
     tables = [part.table for part in parts if len(part.table)]
@@ -634,8 +634,9 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame) -> tuple[pd.DataFrame, pd
     if rules.keys:
         drop(table[list(rules.keys)], keep, rules.what)
     table = table.loc[keep, list(empty.columns)].reset_index(drop=True)
-    table = table.assign(**{c: _text(table[c]) for c in table.columns
-                            if isinstance(table[c].dtype, pd.CategoricalDtype)})
+    if text:  # else Categoricals, with the categories of the rows dropped too
+        table = table.assign(**{c: _text(table[c]) for c in table.columns
+                                if isinstance(table[c].dtype, pd.CategoricalDtype)})
     return table, finalise(pd.concat(ledgers, ignore_index=True)), files
 
 

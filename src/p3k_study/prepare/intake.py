@@ -102,11 +102,18 @@ def clean_part(kind: str, raw: Path, paths: Sequence[Path], options: dict[str, A
         raise StageError(f"cleaning the {kind} files", culprits or names, error) from error
 
 
+SURVEY_KINDS = ("skm", "ikm")
+"""The kinds whose clean table `prepare` does not write (it writes what is derived from them):
+their text stays Categorical (with the categories of rejected rows too: `value_counts` lists
+them at 0), which spares making 2.4 M texts per column of the national SKM table (1.5 s of
+CPU, benchmarks/README.md)."""
+
+
 def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     """A kind's parts joined in file order, duplicates checked across all of them (no parts:
-    the empty table)."""
+    the empty table); text as Categoricals in `SURVEY_KINDS`."""
     with stage(f"joining the {kind} files", [name for part in parts for name in part.files]):
-        table, ledger, files = finish(parts, CLEANERS[kind][1]())
+        table, ledger, files = finish(parts, CLEANERS[kind][1](), kind not in SURVEY_KINDS)
     return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
 
 
