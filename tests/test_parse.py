@@ -448,7 +448,9 @@ def test_nip_round_trip(parts):
         ("Non-PNS", "OTHER"), ("THL", "OTHER"), ("OTHER", "OTHER"),
         ("ASN - PNS", "PNS"), ("ASN PPPK", "PPPK"), ("Calon PNS", "PNS"), ("PNSD", "PNS"),
         ("P.P.P.K", "PPPK"), ("C.P.N.S", "PNS"), ("bukan PNS", "OTHER"), ("PNS Daerah", "PNS"),
-        ("Kontrak", "OTHER"),
+        ("Kontrak", "OTHER"), ("P3K.PW", "PPPK_PT"), ("PPPK.PW", "PPPK_PT"),
+        ("P3K.Guru", "PPPK"), ("CPNS.Formasi 2021", "PNS"), ("PNS.Daerah", "PNS"),
+        ("Pegawai.Negeri.Sipil", "PNS"),
     ],
 )
 def test_status(written, expected):

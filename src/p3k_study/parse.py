@@ -431,7 +431,9 @@ _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
 
 
 def _status_of(value: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", " ", value.lower().replace(".", "")).strip()  # 'P.P.P.K'
+    undotted = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\b\.?", lambda m: m[0].replace(".", ""),
+                      value.lower())  # 'P.P.P.K', 'C.P.N.S'; not 'P3K.PW'
+    key = re.sub(r"[^a-z0-9]+", " ", undotted).strip()
     if not key or _NEGATION.search(key):
         return "OTHER"
     if _PPPK_WORDS.search(key):
@@ -441,8 +443,9 @@ def _status_of(value: str) -> str:
 
 def normalise_status(s: pd.Series) -> pd.Series:
     """Employment status -> 'PNS' | 'PPPK' | 'PPPK_PT' (paruh waktu) | 'OTHER'; empty -> NA.
-    CPNS (candidate PNS, 'Calon PNS') counts as PNS, and so do 'PNSD' and 'ASN - PNS'; dots
-    are dropped ('P.P.P.K'); 'non ASN', 'honorer', 'THL' and anything else are OTHER.
+    CPNS (candidate PNS, 'Calon PNS') counts as PNS, and so do 'PNSD' and 'ASN - PNS'; a
+    dotted abbreviation is read without its dots ('P.P.P.K'); 'non ASN', 'honorer', 'THL' and
+    anything else are OTHER.
     Idempotent on its own output."""
     codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
     mapped = np.array([_status_of(str(u)) for u in uniques] + [pd.NA], dtype=object)
