@@ -280,7 +280,7 @@ def with_columns(sheet: RawSheet, kind: str, given: dict[str, str]) -> RawSheet:
                             "a column the file has already (remove one)", sheet=sheet.sheet)
     filled = {column: pd.Series(value, sheet.frame.index, dtype="str")
               for column, value in given.items()}
-    return replace(sheet, frame=sheet.frame.assign(**filled))
+    return replace(sheet, frame=sheet.frame.assign(**filled), given=tuple(given))
 
 
 def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
@@ -293,7 +293,7 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
         return sheet
     first = sheet.frame.iloc[0]
     below = {column: " ".join(str(cell).split()) for column, cell in first.items()
-             if column != ROW and pd.notna(cell)}
+             if column != ROW and column not in sheet.given and pd.notna(cell)}
     names = {column: below.get(column) or column for column in sheet.frame.columns}
     if len(set(names.values())) < len(names) or _layout(tuple(names.values()), kind)[2]:
         return sheet

@@ -57,6 +57,8 @@ class RawSheet:
     separator: str | None = None
     dropped: list[tuple[int, str]] = field(default_factory=list)
     reason: str | None = None
+    given: tuple[str, ...] = ()
+    """Columns dataset.json gives the file (`clean.common.with_columns`), not read from it."""
 
     @property
     def rows_in(self) -> int:
