@@ -167,6 +167,9 @@ def test_a_question_naming_two_elements_or_a_named_column_is_not_taken() -> None
     (["Sangat sesuai", "Mudah", "Kurang cepat", "Gratis", "Tidak sesuai", "Kompeten",
       "Sangat sopan dan ramah", "Ada tetapi tidak berfungsi", "Cukup"],
      [4, 3, 2, 4, 1, 3, 4, 2, 2]),
+    (["Sangat sesuai.", "(c) Mudah!", "a.Tidak cepat", "Gratis\u200b", "Sesuai", "Puas",
+      "Sopan dan ramah", "Dikelola dengan baik.", "Baik"],
+     [4, 3, 1, 4, 3, 3, 3, 4, 3]),
     (["d. Sangat Sesuai", "c) mudah", "SANGAT  CEPAT", "1. Sangat mahal", "Sesuai", "Sangat puas",
       "Tidak baik", "Dikelola dengan baik", "Baik"],
      [4, 3, 4, 1, 3, 4, 1, 4, 3]),
@@ -186,6 +189,30 @@ def test_skm_answers_that_are_no_option_are_rejected(answer) -> None:
     _, rejects, _ = clean_sheets("skm", [sheet(
         header, [["32.01", "Dinkes", "2023-S1", answer, *["3"] * 8]])], REF)
     assert rejects["column"].tolist() == ["persyaratan"]
+
+
+def test_a_question_column_that_holds_no_scores_stops_the_run_and_shows_no_answer() -> None:
+    """A free-text question naming an element ('Apakah ada saran tentang sarana?') where the
+    element's own column is not recognised would be read as the element, its text (names,
+    phone numbers) landing in the rejects ledger: the run stops naming the column instead."""
+    header = ["kode_pemda", "unit_layanan", "periode", *QUESTIONS[:8],
+              "Apakah ada saran tentang sarana kami?"]
+    rows = [["32.01", "Dinkes", "2023-S1", *["3"] * 8, "Saya Andi, hp 081234567890"],
+            ["32.01", "Dinkes", "2023-S1", *["3"] * 8, ""]]
+    with pytest.raises(DataError, match=r"asks about sarana.*no scores") as stop:
+        clean_sheets("skm", [sheet(header, rows)], REF)
+    assert "0812" not in str(stop.value)
+
+
+def test_google_forms_grid_rows_are_their_elements() -> None:
+    header = ["kode_pemda", "unit_layanan", "periode",
+              *(f"Penilaian Anda terhadap layanan [{row}]" for row in (
+                  "Persyaratan", "Prosedur", "Kecepatan waktu", "Biaya/tarif", "Produk layanan",
+                  "Kompetensi petugas", "Perilaku petugas", "Penanganan pengaduan",
+                  "Sarana dan prasarana"))]
+    clean, rejects, _ = clean_sheets("skm", [sheet(
+        header, [["32.01", "Dinkes", "2023-S1", *["Baik"] * 9]])], REF)
+    assert rejects.empty and clean[list(ELEMENTS)].iloc[0].tolist() == [3] * 9
 
 
 def test_published_rules() -> None:

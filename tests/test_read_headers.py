@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from p3k_study.clean.common import SUMMARY_LABELS, summary_keys
+from p3k_study.ikm import ELEMENTS
 from p3k_study.prepare.files import FOLDER_KINDS, KINDS
 from p3k_study.read.headers import (
     ALIASES,
@@ -110,6 +111,9 @@ def test_every_row_of_the_aliases_file_is_usable():
     assert set(tables["weekday"]) == {"name"} and set(tables["excel_error"]) == {"cell"}
     assert set(tables["placeholder"]) == {"none"}
     assert set(tables["row_number"]) == {"row", "respondent"}
+    assert set(tables["skm_question"]) == set(ELEMENTS)  # a typo would invent an element
+    answer_column = re.compile(rf"(?:(?:{'|'.join(ELEMENTS)}) )?[1-4]")
+    assert all(answer_column.fullmatch(column) for column in tables["skm_answer"])
     assert set(tables["folder"]) == set(KINDS)
     assert set(tables["summary_row"]) == {"average", "total", "prefix"}
     for kind in KINDS:

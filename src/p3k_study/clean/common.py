@@ -193,7 +193,19 @@ QUESTION_WORDS: dict[str, str] = {word: element for element, words in
                                   vocabulary()["skm_question"].items() for word in words}
 """The words that tell which element a question asks about ('... kecepatan waktu dalam
 memberikan pelayanan?' -> waktu; the 'skm_question' rows of aliases.csv)."""
-_QUESTION = re.compile(r"\?|^\W*(?:u?[0-9]+\W*)?(?:bagaimana|apakah|seberapa|menurut)\b", re.I)
+_QUESTION = re.compile(r"\?|^\W*(?:u?[0-9]+\W*)?(?:bagaimana|apakah|seberapa|menurut)\b|"
+                       r"\[(?P<row>[^\]]+)\]\s*$", re.I)
+"""A header that asks a question, or a Google Forms grid's 'Penilaian Anda [Sarana]' (its row)."""
+SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(answer for answers in vocabulary()[
+    "skm_answer"].values() for answer in answers)})
+
+
+def answer_words(cells: pd.Series) -> pd.Series:
+    """Answer cells as the 'skm_answer' rows of aliases.csv write them: lower case, without
+    the option's letter or number before them ('d. ', '(4) ', 'a.') or stops after them."""
+    words = cells.str.lower().str.replace("[\u200b\ufeff]", "", regex=True)
+    words = words.str.replace(r"^\s*\(?[a-d1-4][.)]\s*(?=\D)|[.!]+\s*$", "", regex=True)
+    return words.str.split().str.join(" ")
 
 
 def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict[str, str]
@@ -205,10 +217,10 @@ def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict
     names, mapping = list(names), dict(mapping)
     asking: dict[str, list[int]] = {}
     for at, original in enumerate(header):
-        if original in mapping or not _QUESTION.search(original):
+        if original in mapping or not (asked := _QUESTION.search(original)):
             continue
-        elements = {QUESTION_WORDS[w] for w in re.findall(r"[a-z]+", original.lower())
-                    if w in QUESTION_WORDS}
+        elements = {QUESTION_WORDS[w] for w in re.findall(r"[a-z]+", (
+            asked["row"] or original).lower()) if w in QUESTION_WORDS}
         if len(elements) == 1:
             asking.setdefault(elements.pop(), []).append(at)
     for element, (at, *others) in asking.items():
@@ -248,6 +260,13 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
             info |= {"rows_in": 0, "note": f"not read: sheet '{sheet.sheet}' is named as an "
                      f"instructions or list sheet and has no {kind} table"}
             continue
+        for original, element in mapping.items() if kind == "skm" else ():
+            if original != element and _QUESTION.search(original) and answer_words(
+                    sheet.frame[original].dropna()).isin(SCORE_TEXTS).mean() < 0.5:
+                raise DataError(name, f"the column '{original}' asks about {element} (its "
+                                "words say so), but most of its cells are no scores or "
+                                f"answers: head the column of the {element} answers "
+                                f"'{element}'", sheet=sheet.sheet)
         if missing:
             raise DataError(name, f"required column(s) missing: {', '.join(missing)} (a {kind} "
                             f"table; headers found: "

@@ -25,6 +25,7 @@ from p3k_study.clean.common import (
     Duplicates,
     FileInput,
     Part,
+    answer_words,
     dates,
     labelled,
     numbers,
@@ -79,7 +80,8 @@ def _identified_rows(data: FileInput) -> np.ndarray:
 
 def _answer_scores() -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, float]] = {element: {} for element in ELEMENTS}
-    for column, answers in vocabulary()["skm_answer"].items():
+    generic_first = sorted(vocabulary()["skm_answer"].items(), key=lambda item: " " in item[0])
+    for column, answers in generic_first:
         element, _, score = column.rpartition(" ")  # 'pengaduan 1': one element's answer
         for name in [element] if element else ELEMENTS:
             scores[name] |= dict.fromkeys(answers, float(score))
@@ -96,14 +98,14 @@ for one element's answer). The letters a-d are not read: 'A' is also the best qu
 
 def _scores(data: FileInput, column: str) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
-    after the option's letter or number: 'd. Sangat sesuai', '4) Sangat sesuai'; the words
-    decide; counted per file as `answer_words_scored`) read per unique value, the rest by
-    `numbers`; unreadable, fractional or out-of-range ones rejected."""
+    after the option's letter or number or before a stop: 'd. Sangat sesuai', '(4) Sangat
+    sesuai.', `answer_words`; the words decide; counted per file as `answer_words_scored`)
+    read per unique value, the rest by `numbers`; unreadable, fractional or out-of-range ones
+    rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
-    words = uniques.str.lower().str.replace(r"^\s*[a-d1-4][.)]\s+", "", regex=True)
-    words = words.str.split().str.join(" ").map(ANSWER_SCORES[column])
+    words = answer_words(uniques).map(ANSWER_SCORES[column])
     data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
     plain = plain.astype("float64").fillna(words.astype("float64"))
     values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
