@@ -231,6 +231,13 @@ def _timestamps_placed(out: Path) -> None:
         "2023-S1": 2, "2023-S2": 1}
 
 
+def _notes_of(file: str, notes: dict[str, int]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+        assert summary["files"][file]["notes"] == notes
+    return check
+
+
 def _periods_of_dates(out: Path) -> None:
     ikm = pd.read_parquet(out / "ikm_unit.parquet").set_index("unit_id")["period"]
     assert ikm["32.01/social"] == "2023-S1" and ikm["32.01/health"] == "2023-S2"
@@ -733,7 +740,8 @@ CASES: list[Case | object] = [
                   ["11/3/2023 9:00:00", "32.01", "Dinas Sosial", *["3"] * 9]],
                  header=["Timestamp", *SKM_DATED[:2], *SKM_DATED[3:]], name="skm/bad.csv",
                  sep=","),
-         file="skm/bad.csv", clean=3, check=_timestamps_placed),
+         file="skm/bad.csv", clean=3, check=_all(_timestamps_placed, _notes_of(
+             "skm/bad.csv", {"dates_read_month_first:tanggal_survei": 3}))),
     Case("a Google Forms SKM export: the questions as headers, the answers as words",
          _roster([["2/5/2023 8:15:00", "32.01", "Dinas Sosial", "Sangat sesuai", "Mudah", "Cepat",
                    "Gratis", "Sesuai", "Kompeten", "Sopan dan ramah", "Dikelola dengan baik",

@@ -195,6 +195,16 @@ def test_a_column_of_month_first_dates_is_read_month_first():
     assert parsed.values.tolist() == [pd.Timestamp(d) for d in (
         "2023-08-13", "2023-03-08", "2023-12-13", "2023-05-02", "2023-08-12")]
     assert parsed.reason.isna().all()
+    assert parsed.month_first.tolist() == [True, True, True, False, False]
+
+
+def test_dates_with_dots_or_hyphens_are_never_month_first():
+    """US spreadsheets write slashes: '3.8.2023' and '3-8-2023' stay day first, and
+    '8.13.2023' is no evidence (an impossible date)."""
+    parsed = parse_dates(text(["8/13/2023", "3/8/2023", "3.8.2023", "3-8-2023", "8.13.2023"]))
+    assert parsed.values[:4].tolist() == [pd.Timestamp(d) for d in (
+        "2023-08-13", "2023-03-08", "2023-08-03", "2023-08-03")]
+    assert parsed.reason[4] == "impossible date"
 
 
 def test_a_column_with_a_day_first_date_stays_day_first():
@@ -280,6 +290,7 @@ def test_date_round_trips(days):
                                                         "semester"),
         ("Agustus 2023", "2023-S2", "month"), ("2023-08", "2023-S2", "month"),
         ("2023-06-30", "2023-S1", "month"), ("2023-07-01 00:00:00", "2023-S2", "month"),
+        ("2023-06-30T00:00:00", "2023-S1", "month"), ("2023-12-31 23:59", "2023-S2", "month"),
     ],
 )
 def test_period_labels(written, semester, granularity):
@@ -313,10 +324,11 @@ def test_coarser_periods_are_not_placed():
 
 def test_bad_and_empty_periods():
     parsed = parse_periods(text(["Semester III 2023", "foo", "", None, "Triwulan V 2021",
-                                 "Semester I 1800", "2023-06-32", "2023-13-01"]))
+                                 "Semester I 1800", "2023-06-32", "2023-13-01", "2023-02-31",
+                                 "2023-06-30 12345678"]))
     assert parsed.reason.tolist() == [
         "unrecognised period", "unrecognised period", None, None, "unrecognised period",
-        "implausible year", "unrecognised period", "unrecognised period",
+        "implausible year", *["unrecognised period"] * 4,
     ]
     assert parsed.values.isna().all()
 

@@ -33,6 +33,7 @@ suffix, or as 18 digits whose last three are '000'. The sequence number (digits 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -67,6 +68,8 @@ class ParsedColumn:
 
     values: pd.Series
     reason: pd.Series
+    month_first: np.ndarray | None = None
+    """`parse_dates`: per cell, read month first."""
 
 
 @dataclass
@@ -252,28 +255,31 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
     (31 Feb, month 13), 'implausible year' (outside 1900-2100).
 
     Day first, unless the column (per group of `groups`, e.g. per source file, as in
-    `parse_numbers`) has dates that read only month first ('8/13/2023', as a spreadsheet in a
-    US locale writes Google Forms' timestamps) and none that read only day first ('13/08/2023'):
-    then its day/month/year dates are month first."""
+    `parse_numbers`) has dates with slashes that read only month first ('8/13/2023', as a
+    spreadsheet in a US locale writes Google Forms' timestamps) and none that read only day
+    first ('13/08/2023'): then its dates with slashes are month first (`month_first`)."""
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.lower().str.replace(_WEEKDAY_PREFIX, "", regex=True)
     texts = text.str.replace(" +", " ", regex=True).str.strip().tolist()
     found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
              for t in texts]
-    fields = [_DAY_FIRST.fullmatch(t) if isinstance(t, str) else None for t in texts]
+    fields = [_DAY_FIRST.fullmatch(t) if isinstance(t, str) and "/" in t else None
+              for t in texts]  # US spreadsheets write slashes; '3.8.2023' is never month first
     first, second = (np.array([int(f[part]) if f else 0 for f in fields]) for part in "dm")
     month_only, day_only = (second > 12) & (first <= 12), (first > 12) & (second <= 12)
+    swapped = np.zeros(len(codes), dtype=bool)
     if month_only.any():
         group = _group_numbers(groups, len(codes))
         month_first = (np.bincount(group, weights=month_only[codes]) > 0) & ~(
             np.bincount(group, weights=day_only[codes]) > 0)
-        swapped = [_date_of(t, month_first=True) if f else (None, None)
-                   for t, f in zip(texts, fields, strict=True)]
-        codes = np.where(month_first[group] & (first > 0)[codes], codes + len(found), codes)
-        found += swapped
+        swapped = month_first[group] & (first > 0)[codes]
+        codes = np.where(swapped, codes + len(found), codes)
+        found += [_date_of(t, month_first=True) if f else (None, None)
+                  for t, f in zip(texts, fields, strict=True)]
     dates, reason = np.array(found, dtype=object).T
     values = pd.to_datetime(dates).as_unit("ns").to_numpy()[codes]
-    return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object))
+    return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object),
+                        swapped)
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -292,7 +298,8 @@ _PERIOD_FORMS: tuple[tuple[Granularity, re.Pattern[str]], ...] = tuple(
                        rf"{_TAHUN} *{_YEAR}{_SEP}{word}{_GAP}{_ROMAN_OR_DIGIT}")),
         ("year", rf"{_TAHUN} *{_YEAR}"),
         ("month", rf"{_YEAR}[-/](?P<m>[0-9]{{2}})"),
-        ("month", rf"{_YEAR}-(?P<m>[0-9]{{2}})-(?:0[1-9]|[12][0-9]|3[01])(?: [0-9 ]{{8}})?"),
+        ("month", rf"{_YEAR}-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}})"  # a date, as Excel's reads
+                  rf"(?:[ T][0-9]{{2}}(?: [0-9]{{2}}){{1,2}})?"),
     ))
 _THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
@@ -313,6 +320,10 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
             part, n = ROMAN.get(match["part"]) or int(match["part"]), PER_YEAR[kind]
             return (kind, year, (part - 1) * (12 // n) + 1) if part <= n else None
         month = int(match["m"]) if kind == "month" else 1
+        if "d" in form.groupindex:  # a date: a real one
+            with contextlib.suppress(ValueError):
+                return kind, year, dt.date(year, month, int(match["d"])).month
+            return None
         return (kind, year, month) if 1 <= month <= 12 else None
     if match := _MONTH_RANGE.fullmatch(label) or _MONTH_YEAR.fullmatch(label):
         names = match.groupdict()  # a range of months that is exactly one period, or one month
