@@ -838,7 +838,12 @@ CASES: list[Case | object] = [
                _roster([["2/5/2023 8:15:00", *["3"] * 9], ["30/06/2023 13:40:10", *["4"] * 9],
                         ["11/08/2023 9:00:00", *["3"] * 9]],
                        header=["Timestamp", *SKM_DATED[3:]], name="skm/bad.csv")),
-         file="skm/bad.csv", clean=3, check=_timestamps_placed),
+         file="skm/bad.csv", clean=3, check=_all(_timestamps_placed, _notes_of("skm/bad.csv", {
+             "given_by_dataset_json:kode_pemda": 3, "given_by_dataset_json:Unit Layanan": 3}))),
+    Case("dataset.json gives a column no table of the kind has",
+         _both(_dataset(file_columns={"pegawai": {"unit_layan": "Dinas Sosial"}}),
+               _roster([row()])),
+         error=("file_columns gives 'unit_layan'", "no column of a pegawai table")),
     Case("dataset.json gives the region of a SIMPEG roster with a two-row header",
          _both(_dataset(file_columns={"pegawai/bad.xlsx": {"kode_pemda": "32.01"}}),
                _xlsx([[None if c == "Penempatan" else c for c in TWO_ROW_HEADER[1]],

@@ -62,6 +62,7 @@ def test_unknown_region_name_gives_a_reason() -> None:
     ("Kabupaten Sorong Provinsi Papua Barat", "96.01"),  # its province before the 2022 split
     ("Kabupaten Sorong, Papua Barat Daya", "96.01"), ("Kab. Merauke / Prov. Papua", "93.01"),
     ("Kab. Toli-Toli", "72.04"),  # a hyphen in a name is no province after it
+    ("Kab. Bintan, Kep. Riau", "21.01"), ("Kab. Bogor/Jawa Barat", "32.01"),
 ])
 def test_a_name_followed_by_its_province(written: str, code: str) -> None:
     assert region_resolver().from_name(written).kode_pemda == code

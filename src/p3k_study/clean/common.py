@@ -255,6 +255,10 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
         if not sheet.rows_in:
             info["note"] = sheet.reason or "no data rows"
             continue
+        notes: dict[str, int] = files[name]["notes"]  # type: ignore[assignment]
+        for column in sheet.given:
+            key = f"given_by_dataset_json:{column}"
+            notes[key] = notes.get(key, 0) + len(sheet.frame)
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
         if missing and letters_key(str(sheet.sheet)) in NOT_DATA_SHEETS:
             info |= {"rows_in": 0, "note": f"not read: sheet '{sheet.sheet}' is named as an "
@@ -289,14 +293,21 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
 
 def with_columns(sheet: RawSheet, kind: str, given: dict[str, str]) -> RawSheet:
     """`sheet` with the columns dataset.json gives its file (`file_columns`: each value in
-    every row). Raises `DataError` for a column the sheet has already (which one holds?)."""
+    every row). Raises `DataError` for a column that is none of the kind's, or one the sheet
+    has already (which one holds?)."""
     if not given or not len(sheet.frame):
         return sheet
     has = canonical_names(list(sheet.frame.columns), ALIASES[kind])[0]
     for column in given:
-        if canonical_names([column], ALIASES[kind])[0][0] in has:
-            raise DataError(sheet.source_file, f"dataset.json's file_columns gives {column!r}, "
-                            "a column the file has already (remove one)", sheet=sheet.sheet)
+        name = canonical_names([column], ALIASES[kind])[0][0]
+        if name not in ALIASES[kind]:
+            why = f"which is no column of a {kind} table"
+        elif name in has:
+            why = "a column the file has already (remove one)"
+        else:
+            continue
+        raise DataError(sheet.source_file, f"dataset.json's file_columns gives {column!r}, "
+                        f"{why}", sheet=sheet.sheet)
     filled = {column: pd.Series(value, sheet.frame.index, dtype="str")
               for column, value in given.items()}
     return replace(sheet, frame=sheet.frame.assign(**filled), given=tuple(given))

@@ -234,7 +234,8 @@ class RegionResolver:
         if raw is None or not str(raw).strip():
             return RegionMatch(None, "region name is empty")
         after = PROVINCE_AFTER.match(str(raw))
-        province = self._provinces.get(squash(after["province"])) if after else None
+        province = self._provinces.get(squash(KEPULAUAN.sub("kepulauan", after["province"]))
+                                       ) if after else None
         jenis, bare = split_type(after["name"] if province else str(raw))
         key = squash(bare)
         if jenis == "provinsi":
