@@ -189,6 +189,8 @@ def test_skm_answers_that_are_no_option_are_rejected(answer) -> None:
     _, rejects, _ = clean_sheets("skm", [sheet(
         header, [["32.01", "Dinkes", "2023-S1", answer, *["3"] * 8]])], REF)
     assert rejects["column"].tolist() == ["persyaratan"]
+    assert rejects["reason"].iloc[0] == ("not a number" if answer[0].isdigit() else
+                                         "not a number or a questionnaire answer")
 
 
 def test_a_question_column_that_holds_no_scores_stops_the_run_and_shows_no_answer() -> None:

@@ -34,6 +34,7 @@ from p3k_study.clean.common import (
     periods,
 )
 from p3k_study.ikm import ELEMENTS, SCORE_MAX, SCORE_MIN
+from p3k_study.parse import DASH_PLACEHOLDERS
 from p3k_study.periods import month_period_index
 from p3k_study.read.headers import header_key, vocabulary
 from p3k_study.read.sheet import RawSheet
@@ -111,6 +112,9 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
     other = np.isnan(values) & (codes >= 0)
     if other.any():  # rare; the number locale is decided per file
+        wordy = ~uniques.str.contains("[0-9]") & ~uniques.str.strip().isin(DASH_PLACEHOLDERS)
+        data.reject(other & np.append(wordy.to_numpy(bool), False)[codes], column,
+                    "not a number or a questionnaire answer", raw)
         parsed = numbers(data, column, rows=other).to_numpy("float64", na_value=np.nan)
         values[other] = parsed[other]
     ok = (values >= SCORE_MIN) & (values <= SCORE_MAX) & (np.floor(values) == values)
