@@ -85,6 +85,18 @@ def test_same_seed_gives_the_committed_demo_byte_for_byte(demo: SimulationSummar
     assert (demo.raw_dir / "SHA256SUMS").read_text() == (COMMITTED_DEMO / "SHA256SUMS").read_text()
 
 
+def test_some_skm_files_are_written_as_google_forms_exports_them(demo: SimulationSummary) -> None:
+    """So that prepare_truth checks the question headers, word answers and month-first
+    timestamps against the simulator's truth."""
+    forms = [sheet for path in (demo.raw_dir / "skm").iterdir()
+             for sheet in read_raw(path).values() if "Timestamp" in sheet.columns]
+    assert forms
+    for sheet in forms:
+        assert set(sheet.columns) >= set(messy.FORMS_QUESTIONS) and "No" not in sheet.columns
+        answers = {a for options in messy.FORMS_ANSWERS for a in options}
+        assert sheet[messy.FORMS_QUESTIONS[0]].isin(answers).mean() > 0.9
+
+
 def test_dataset_json_says_synthetic_with_the_reference_date(demo: SimulationSummary) -> None:
     import json
 

@@ -344,7 +344,9 @@ The same seed gives byte-identical files (see `SHA256SUMS`; check with `sha256su
   aggregates instead of a roster.
 - `kinerja/`: optional unit outcomes per year (SAKIP score and grade, SKP rating shares), for
   about 30% of pemda.
-- `skm/`: SKM answers, one row per respondent (about 75% of pemda).
+- `skm/`: SKM answers, one row per respondent (about 75% of pemda); about a quarter of the files
+  dated by survey are written as Google Forms exports them from a US-locale spreadsheet
+  (the questions as headers, the answers as words, month-first timestamps, no respondent number).
 - `ikm/`: published IKM per unit and semester, for pemda whose answers are not available.
 
 The files imitate real sources on purpose (docs/data-format.md): Indonesian CSV (`;`, decimal

@@ -2,7 +2,10 @@
 
 A `FileStyle` is drawn per pemda and table (format, encoding, header aliases, region columns,
 date and period formats, unit-name style). `inject_bad_rows` adds or damages a small share of
-rows and returns the ledger the cleaner is expected to reproduce.
+rows and returns the ledger the cleaner is expected to reproduce. Some SKM files are written as
+Google Forms exports them (`FORMS_SHARE`, `FORMS_QUESTIONS`, `FORMS_ANSWERS`,
+`forms_timestamps`: the simulator's own copy of the questionnaire, so the cleaner's reading of
+it is checked against an independent writer).
 """
 
 from __future__ import annotations
@@ -58,6 +61,47 @@ SKM_HEADERS = {
     "tanggal_survei": ("tanggal_survei", "Tanggal", "Tgl Survei", "Tanggal Survei"),
     "populasi": ("populasi", "Jumlah Populasi", "Populasi"),
 }
+FORMS_SHARE = 0.25
+"""Of the SKM files dated by survey, the share exported from Google Forms (`forms_skm`)."""
+FORMS_QUESTIONS = (  # PermenPANRB 14/2017's questionnaire, per element in ELEMENT order
+    "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis "
+    "pelayanannya?",
+    "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+    "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+    "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+    "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum "
+    "dalam standar pelayanan dengan hasil yang diberikan?",
+    "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+    "Bagaimana pendapat saudara perilaku petugas dalam pelayanan terkait kesopanan dan "
+    "keramahan?",
+    "Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?",
+    "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+)
+FORMS_ANSWERS = (  # the options a-d (scores 1-4), per element in ELEMENT order
+    ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+    ("Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"),
+    ("Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"),
+    ("Sangat mahal", "Cukup mahal", "Murah", "Gratis"),
+    ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+    ("Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"),
+    ("Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah",
+     "Sangat sopan dan ramah"),
+    ("Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal",
+     "Dikelola dengan baik"),
+    ("Buruk", "Cukup", "Baik", "Sangat baik"),
+)
+
+
+def forms_timestamps(days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Google Forms' 'Timestamp' from a spreadsheet in a US locale: 'M/D/YYYY H:MM:SS'."""
+    s = pd.Series(np.asarray(days, dtype="datetime64[D]"))
+    seconds = rng.integers(7 * 3600, 17 * 3600, len(s))
+    return (s.dt.month.astype(str) + "/" + s.dt.day.astype(str) + "/" + s.dt.year.astype(str)
+            + " " + pd.Series(seconds // 3600).astype(str) + ":"
+            + pd.Series(seconds // 60 % 60).map("{:02d}".format) + ":"
+            + pd.Series(seconds % 60).map("{:02d}".format)).to_numpy(dtype=object)
+
+
 ELEMENT_HEADER_SETS = {
     "canonical": ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
                   "perilaku", "pengaduan", "sarana"),

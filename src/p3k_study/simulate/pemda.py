@@ -297,19 +297,26 @@ class Pemda:
         period = answers["period_index"].to_numpy()
         years = period // 2
         sheet_order, sheet_names = self._sheets_by_year(years, style, rng)
-        columns: dict[str, np.ndarray] = {"no": np.zeros(n, dtype=object)}
+        # a Google Forms export (its own stream: the other files stay as they were): US
+        # timestamps, the questions as headers, the answers as words, no respondent number
+        forms = style.use_survey_date and self.rng(17).random() < messy.FORMS_SHARE
+        columns: dict[str, np.ndarray] = {} if forms else {"no": np.zeros(n, dtype=object)}
         columns |= messy.region_columns(n, self.region, style)
         columns["unit_layanan"] = _unit_names(units, unit_idx, years, style)
         if style.use_survey_date:
             dates = messy.semester_dates(period, rng)
             columns["tanggal_survei"] = messy.format_dates(dates, style, rng)
+            if forms:  # after the file's own draws, so that the rest of the file is as before
+                columns["tanggal_survei"] = messy.forms_timestamps(dates, self.rng(18))
         else:
             columns["periode"] = messy.format_periods(period, style)
         elements = list(world.ELEMENTS)
         if style.swap_u8_u9:
             elements[7], elements[8] = elements[8], elements[7]
         for element in elements:
-            columns[element] = answers[element].to_numpy().astype(str).astype(object)
+            scores = answers[element].to_numpy()
+            words = np.array(messy.FORMS_ANSWERS[world.ELEMENTS.index(element)], dtype=object)
+            columns[element] = words[scores - 1] if forms else scores.astype(str).astype(object)
         if style.with_populasi:
             pos = period - world.FIRST_PERIOD
             population = np.zeros_like(resp)
@@ -317,10 +324,13 @@ class Pemda:
             population[held] = world.population_for(resp[held], rng)
             columns["populasi"] = population[unit_idx, pos].astype(str).astype(object)
         table = _in_sheet_order(columns, sheet_order, _unit_idx=unit_idx)
-        table["no"] = (table.groupby("_sheet_order").cumcount() + 1).astype(str)
-        names = dict(zip(world.ELEMENTS, messy.ELEMENT_HEADER_SETS[style.element_set],
-                         strict=True))
+        if not forms:
+            table["no"] = (table.groupby("_sheet_order").cumcount() + 1).astype(str)
+        names = dict(zip(world.ELEMENTS, messy.FORMS_QUESTIONS if forms else
+                         messy.ELEMENT_HEADER_SETS[style.element_set], strict=True))
         headers = {c: style.headers.get(c, c) for c in columns} | names | {"no": "No"}
+        if forms:
+            headers["tanggal_survei"] = "Timestamp"
         self._finish(table, "skm", style, rng, headers, set(world.ELEMENTS) | {"populasi"},
                      {"tanggal_survei"}, sheet_names)
 
