@@ -840,6 +840,10 @@ CASES: list[Case | object] = [
                        header=["Timestamp", *SKM_DATED[3:]], name="skm/bad.csv")),
          file="skm/bad.csv", clean=3, check=_all(_timestamps_placed, _notes_of("skm/bad.csv", {
              "given_by_dataset_json:kode_pemda": 3, "given_by_dataset_json:Unit Layanan": 3}))),
+    Case("dataset.json gives one folder's columns twice, with and without its slash",
+         _both(_dataset(file_columns={"pegawai": {"kode_pemda": "32.01"},
+                                      "pegawai/": {"kode_pemda": "32.02"}}), _roster([row()])),
+         error=("'file_columns'", "pegawai and pegawai/ name one path")),
     Case("dataset.json gives a column no table of the kind has",
          _both(_dataset(file_columns={"pegawai": {"unit_layan": "Dinas Sosial"}}),
                _roster([row()])),

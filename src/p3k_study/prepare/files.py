@@ -82,7 +82,8 @@ def given_columns(raw: Path, marker: DatasetMarker, names: list[str]
     """dataset.json's `file_columns` ({file or folder: {column: value}}, as a survey app's
     export of one unit lacks its region and unit) per file of `names`: a folder's columns for
     each file under it, a file's own over its folder's. Raises `DatasetError` for a value that
-    is not such an object, or a file or folder that holds none of the dataset's tables."""
+    is not such an object, a path given twice ('skm/dinkes' and 'skm/dinkes/'), or a file or
+    folder that holds none of the dataset's tables."""
     given = marker.data.get("file_columns", {})
     if not isinstance(given, dict) or not all(
             isinstance(c, dict) and all(isinstance(v, str) for v in c.values())
@@ -90,6 +91,9 @@ def given_columns(raw: Path, marker: DatasetMarker, names: list[str]
         raise DatasetError(raw / DATASET_MARKER, 'not an object such as {"skm/dinkes.csv": '
                            '{"kode_pemda": "34.02", "unit_layanan": "Dinas Kesehatan"}}',
                            key="file_columns")
+    if twice := sorted({k for k in given if [g.strip("/") for g in given].count(k.strip("/")) > 1}):
+        raise DatasetError(raw / DATASET_MARKER, f"{' and '.join(twice)} name one path: give "
+                           "its columns once", key="file_columns")
     under = {key: [n for n in names if f"{n}/".startswith(f"{key.strip('/')}/")] for key in given}
     if missing := [key for key, found in under.items() if not found]:
         raise DatasetError(raw / DATASET_MARKER, f"{', '.join(missing)}: no table file of the "
