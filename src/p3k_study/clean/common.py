@@ -38,6 +38,7 @@ from pandera.pandas import DataFrameSchema
 
 from p3k_study.clean.ledger import REJECT_COLUMNS, empty_rejects, finalise
 from p3k_study.errors import DataError
+from p3k_study.ikm import ELEMENTS
 from p3k_study.parse import (
     _OTHER_WHITESPACE,
     DASH_PLACEHOLDERS,
@@ -196,8 +197,25 @@ memberikan pelayanan?' -> waktu; the 'skm_question' rows of aliases.csv)."""
 _QUESTION = re.compile(r"\?|^\W*(?:u?[0-9]+\W*)?(?:bagaimana|apakah|seberapa|menurut)\b|"
                        r"\[(?P<row>[^\]]+)\]\s*$", re.I)
 """A header that asks a question, or a Google Forms grid's 'Penilaian Anda [Sarana]' (its row)."""
-SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(answer for answers in vocabulary()[
-    "skm_answer"].values() for answer in answers)})
+def _answer_scores() -> dict[str, dict[str, float]]:
+    scores: dict[str, dict[str, float]] = {element: {} for element in ELEMENTS}
+    generic_first = sorted(vocabulary()["skm_answer"].items(), key=lambda item: " " in item[0])
+    for column, answers in generic_first:
+        element, _, score = column.rpartition(" ")  # 'pengaduan 1': one element's answer
+        for name in [element] if element else ELEMENTS:
+            scores[name] |= dict.fromkeys(answers, float(score))
+    return scores
+
+
+ANSWER_SCORES = _answer_scores()
+"""Per element the questionnaire's answers as words, as survey apps export them (PermenPANRB
+14/2017: 'Tidak sesuai' 1 ... 'Sangat sesuai' 4; for `biaya` 'Sangat mahal' 1 ... 'Gratis' 4,
+for `pengaduan` 'Tidak ada' 1 ... 'Dikelola dengan baik' 4), and the common 'Tidak puas' ...
+'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv, a column 'pengaduan 1'
+for one element's answer). The letters a-d are not read: 'A' is also the best quality grade."""
+SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(
+    answer for answers in ANSWER_SCORES.values() for answer in answers)})
+"""Cells (as `answer_words` writes them) that are a score of some element."""
 
 
 def answer_words(cells: pd.Series) -> pd.Series:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from p3k_study.clean.common import (
+    ANSWER_SCORES,
     EXTRA_PREFIX,
     Duplicates,
     FileInput,
@@ -77,24 +78,6 @@ def _identified_rows(data: FileInput) -> np.ndarray:
     timed = np.append(uniques.str.contains(clock, regex=True).to_numpy(bool), False)[codes]
     return np.logical_or.reduce([timed, *(~data.blank(c) for c in data.frame.columns
                                           if c in RESPONDENT_IDS)])
-
-
-def _answer_scores() -> dict[str, dict[str, float]]:
-    scores: dict[str, dict[str, float]] = {element: {} for element in ELEMENTS}
-    generic_first = sorted(vocabulary()["skm_answer"].items(), key=lambda item: " " in item[0])
-    for column, answers in generic_first:
-        element, _, score = column.rpartition(" ")  # 'pengaduan 1': one element's answer
-        for name in [element] if element else ELEMENTS:
-            scores[name] |= dict.fromkeys(answers, float(score))
-    return scores
-
-
-ANSWER_SCORES = _answer_scores()
-"""Per element the questionnaire's answers as words, as survey apps export them (PermenPANRB
-14/2017: 'Tidak sesuai' 1 ... 'Sangat sesuai' 4; for `biaya` 'Sangat mahal' 1 ... 'Gratis' 4,
-for `pengaduan` 'Tidak ada' 1 ... 'Dikelola dengan baik' 4), and the common 'Tidak puas' ...
-'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv, a column 'pengaduan 1'
-for one element's answer). The letters a-d are not read: 'A' is also the best quality grade."""
 
 
 def _scores(data: FileInput, column: str) -> np.ndarray:

@@ -91,7 +91,8 @@ def given_columns(raw: Path, marker: DatasetMarker, names: list[str]
         raise DatasetError(raw / DATASET_MARKER, 'not an object such as {"skm/dinkes.csv": '
                            '{"kode_pemda": "34.02", "unit_layanan": "Dinas Kesehatan"}}',
                            key="file_columns")
-    if twice := sorted({k for k in given if [g.strip("/") for g in given].count(k.strip("/")) > 1}):
+    paths = Counter(key.strip("/") for key in given)
+    if twice := sorted(key for key in given if paths[key.strip("/")] > 1):
         raise DatasetError(raw / DATASET_MARKER, f"{' and '.join(twice)} name one path: give "
                            "its columns once", key="file_columns")
     under = {key: [n for n in names if f"{n}/".startswith(f"{key.strip('/')}/")] for key in given}
