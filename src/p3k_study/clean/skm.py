@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from p3k_study.clean.common import (
     ANSWER_SCORES,
@@ -89,9 +90,9 @@ def _scores(data: FileInput, column: str) -> np.ndarray:
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
-    words = answer_words(uniques).map(ANSWER_SCORES[column])
-    data.note("answer_words_scored", np.append(words.notna().to_numpy(bool), False)[codes])
-    plain = plain.astype("float64").fillna(words.astype("float64"))
+    words = np.array([ANSWER_SCORES[column].get(cell, np.nan) for cell in answer_words(uniques)])
+    data.note("answer_words_scored", np.append(~np.isnan(words), False)[codes])
+    plain = plain.astype("float64").fillna(pd.Series(words, index=plain.index))
     values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
     other = np.isnan(values) & (codes >= 0)
     if other.any():  # rare; the number locale is decided per file
