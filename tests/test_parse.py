@@ -186,6 +186,17 @@ def test_bad_dates(written, reason):
     assert parsed.reason[0] == reason
 
 
+def test_a_time_of_day_is_dropped_and_the_same_day_read_once():
+    """Survey apps stamp every answer: the date is read, the time and zone dropped; a clock with
+    mixed separators ('08:15.00') or a time after a date written with its month name is not a
+    time of day."""
+    stamps = ["02/05/2023 08:15", "02/05/2023 08.15.00", "2023-05-02T08:15:00Z",
+              "2023-05-02 08:15:00+07:00", "2023/05/02 8:15:00 AM GMT+7", "02-05-2023 8:15 WIB"]
+    parsed = parse_dates(text([*stamps, "02/05/2023 08:15.00", "2 Mei 2023 08:15"]))
+    assert parsed.values.tolist()[:6] == [pd.Timestamp("2023-05-02")] * 6
+    assert parsed.reason.tolist() == [None] * 6 + ["unrecognised date"] * 2
+
+
 def test_a_column_of_month_first_dates_is_read_month_first():
     """A spreadsheet in a US locale writes Google Forms' timestamps month first: a column with
     dates that read only month first ('8/13/2023') and none that read only day first reads its
