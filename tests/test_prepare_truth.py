@@ -85,7 +85,9 @@ def test_every_injected_row_is_rejected_for_its_reason(matched: pd.DataFrame) ->
 
 
 def test_staff_cohorts_and_ikm_equal_the_truth(result, matched: pd.DataFrame) -> None:
-    truth = pd.read_parquet(TRUTH / "truth_panel.parquet")
+    truth = pd.read_parquet(TRUTH / "truth_panel.parquet")  # every unit in every period
+    # the panel's rows: a period in which the unit has staff in post or an IKM (`p3k_study.panel`)
+    truth = truth[(truth["n_staff"] > 0) | (truth["ikm_source"].fillna("") != "")]
     panel = result.tables["panel"]
     keys = ["unit_id", "period_index"]
     joined = truth.merge(panel, on=keys, how="outer", suffixes=("_t", "_p"), indicator=True)

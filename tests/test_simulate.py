@@ -126,12 +126,14 @@ def test_fake_nips_are_valid_and_of_the_kind_asked(tmp_path: Path, pppk: bool) -
     region["kode_pemda"] = "75.04"
     pemda = Pemda(region, 7, "demo", world.ModelParameters(), tmp_path, {}, seq_offset=0)
     make = pemda._fake_nip(np.random.default_rng(3))
-    nips = pd.Series([make({}, pppk) for _ in range(500)])
+    tmt_years = np.random.default_rng(4).integers(1980, 2026, 500)  # the row's own TMT
+    nips = pd.Series([make({"_tmt_year": year}, pppk) for year in tmt_years])
     parsed = normalise_nip(nips, reference_date=dt.date(2026, 1, 15))
     assert pd.Series(parsed.reason).isna().all(), pd.Series(parsed.reason).dropna().unique()
     assert (parsed.kind == ("PPPK" if pppk else "PNS")).all()
     birth = nips.str[:4].astype(int)
     assert (nips.str[8:12].astype(int) - birth >= world.MIN_APPOINTMENT_AGE).all()
+    assert (tmt_years - birth >= 20).all()  # so the row is not rejected for its TMT
 
 
 def _one_pemda(out: Path, seed: int) -> dict[str, bytes]:

@@ -134,8 +134,12 @@ class Pemda:
     def _fake_nip(self, rng: np.random.Generator) -> Callable[[dict, bool], str]:
         def make(row: dict, pppk: bool) -> str:
             """A valid NIP of the kind asked: appointed at age 19 or later, never in the
-            future (so a row carrying it is rejected for its injected fault, not its NIP)."""
+            future, and born at least 20 years before the row's TMT (so a row carrying it is
+            rejected for its injected fault, not for its NIP or its TMT)."""
             birth = np.datetime64("1965-01-01") + int(rng.integers(0, 30 * 365))
+            too_young = int(str(birth)[:4]) - (int(row["_tmt_year"]) - 20)
+            if too_young > 0:  # moved back by whole years (366 days: past any 29 February)
+                birth -= np.timedelta64(366 * too_young, "D")
             earliest = int(str(birth)[:4]) + world.MIN_APPOINTMENT_AGE + 1
             if pppk:
                 field = f"{int(rng.integers(max(earliest, 2019), 2025))}21"
@@ -211,6 +215,7 @@ class Pemda:
         table = pd.DataFrame(columns, dtype=object)
         table["_unit_idx"] = unit_idx
         table["_order"] = np.arange(n, dtype=float)
+        table["_tmt_year"] = staff["tmt"].dt.year.to_numpy()
         split = style.fmt == "xlsx" and rng.random() < 0.5
         if split:
             table["_sheet_order"] = (staff["status"].to_numpy() != "PNS").astype(int)
