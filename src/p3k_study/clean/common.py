@@ -158,12 +158,6 @@ class FileInput:
         self.frame[column] = categorical(self.frame[column].array.codes, cells)
         self._tidy.pop(column, None)
 
-    def set_missing(self, column: str, mask: np.ndarray) -> None:
-        """Make the cells of `column` where `mask` holds missing."""
-        values = self.frame[column].array
-        self.frame[column] = categorical(np.where(mask, -1, values.codes), values.categories)
-        self._tidy.pop(column, None)
-
     def note(self, what: str, mask: np.ndarray) -> None:
         """Count a non-rejecting event (e.g. 'excel_error_set_missing') per file."""
         counts = self.frame[FILE][np.asarray(mask, dtype=bool)].value_counts(sort=False)
@@ -515,20 +509,16 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
         codes, uniques = data.distinct(column)
         key = uniques.str.strip().str.upper()
         error = key.isin(EXCEL_ERRORS).to_numpy(bool)
-        if error.any():
-            error = np.append(error, False)[codes]
-            if column in needed:
-                reason = np.append(("Excel error cell " + key).to_numpy(object), None)[codes]
-                data.reject(error, column, reason, frame[column])
-            else:
-                data.note(f"excel_error_set_missing:{column}", error)
-            data.set_missing(column, error)
-        if column not in needed:
-            codes, tidy = data.tidy(column)
-            dash = np.append(tidy.isin(DASH_PLACEHOLDERS).to_numpy(bool), False)[codes]
-            if dash.any():
-                data.note(f"dash_set_missing:{column}", dash)
-                data.set_missing(column, dash)
+        dash = key.isin(DASH_PLACEHOLDERS).to_numpy(bool) & (column not in needed)
+        if error.any() and column in needed:
+            reason = np.append(("Excel error cell " + key).to_numpy(object), None)[codes]
+            data.reject(np.append(error, False)[codes], column, reason, frame[column])
+        elif error.any():
+            data.note(f"excel_error_set_missing:{column}", np.append(error, False)[codes])
+        if dash.any():
+            data.note(f"dash_set_missing:{column}", np.append(dash, False)[codes])
+        if (error | dash).any():
+            data.rewrite(column, uniques.mask(error | dash))
 
     def in_sheet(column: str) -> np.ndarray:
         """Per row: its sheet has `column` (so the ledger names a column the row's file has,

@@ -19,14 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-PSEUDONYM_LENGTH = 16
-
 
 def pseudonym(value: str, salt: str) -> str:
-    """Salted pseudonym of one normalised NIP."""
+    """Salted pseudonym of one normalised NIP: 16 hex digits."""
     mac = _keyed(salt).copy()  # the salt's HMAC state, keyed once (350,000 NIPs nationally)
     mac.update(value.encode("utf-8"))
-    return mac.hexdigest()[:PSEUDONYM_LENGTH]
+    return mac.hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=8)
@@ -56,8 +54,6 @@ dash, not inside a longer number: '19860601 201012 1 004', '3201.0123.4567.0001'
 first, left to right. Also a number of 16 to 18 digits in scientific notation with eight or
 more significant digits, as a spreadsheet keeps an NIP typed as a number ('1.98507122010011e+17',
 which gives away the first 15 digits)."""
-_SHORTEST = 12
-"""The shortest text `_ID_NUMBER` can match ('1.2345678e17')."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME_WORDS = 8
 LIST_SEPARATOR = " | "
@@ -77,7 +73,7 @@ def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
     spaces, dots or hyphens between groups, or such a number in scientific notation; a lone
     group of another length, a 20-digit number, is no identifier); the rest unchanged."""
-    if len(text) < _SHORTEST:
+    if len(text) < 12:  # the shortest text `_ID_NUMBER` can match: '1.2345678e17'
         return text
     return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text)
 
@@ -179,14 +175,13 @@ class Scrubber:
         return any(segment[i:i + n] in self.squashed_inner for n in self._squashed_lengths
                    for i in range(len(segment) - n + 1))
 
-    def table(self, table: pd.DataFrame, keep: Iterable[str] = ("employee_id",)
-              ) -> pd.DataFrame:
+    def table(self, table: pd.DataFrame) -> pd.DataFrame:
         """Every text column of `table` scrubbed per distinct value (`unit_id`, `unit_key` as
-        unit keys), but the columns in `keep` (pseudonyms); dtypes kept."""
+        unit keys), but `employee_id` (a pseudonym); dtypes kept."""
         out = {}
         for column, values in table.items():
-            if column in keep or not (isinstance(values.dtype, pd.StringDtype)
-                                      or values.dtype == object):
+            if column == "employee_id" or not (isinstance(values.dtype, pd.StringDtype)
+                                               or values.dtype == object):
                 continue
             codes, uniques = pd.factorize(values)
             func = self.unit_key if column in ("unit_id", "unit_key") else self.text
