@@ -140,6 +140,14 @@ def test_names_are_masked_whole_and_inside_text_but_one_word_names_only_whole() 
     assert scrub.unit_key("32.01/primary_care/sari") == "32.01/primary_care/sari"
 
 
+def test_a_name_inside_text_is_masked_where_it_stands_after_a_longer_lower_case() -> None:
+    """'İ' lowers to two characters: the mask must still cover the name, not shift past it."""
+    scrub = Scrubber(["Budi Santoso", "İbrahim Lubis"], salt="s")
+    assert scrub.text("İİ Kantor Budi Santoso Timur") == "İİ Kantor B*********** Timur"
+    assert scrub.text("Puskesmas İbrahim Lubis") == "Puskesmas İ************"
+    assert scrub.text("İbrahim Lubis") == "İ************"
+
+
 def test_a_roster_name_with_titles_and_degrees_is_masked_without_them_too() -> None:
     """SIMPEG writes names with their titles and degrees; other files write the bare name."""
     scrub = Scrubber(["Drs. H. BAMBANG SUSILO, M.Si", "dr. Rina Kartika Sari, Sp.A"], salt="s")

@@ -139,8 +139,11 @@ class Scrubber:
         return self._texts.setdefault(value, out)
 
     def _inner_names(self, text: str) -> str:
-        words = list(_WORD.finditer(text.lower()))
-        texts = [w.group(0) for w in words]
+        # (lower-case word, start, end) of `text`, lowered word by word: a letter's lower case
+        # may be longer ('İ' -> 'i̇'), so positions in text.lower() are not positions in text
+        words = [(part, found.start(), found.end()) for found in _WORD.finditer(text)
+                 for part in _WORD.findall(found.group(0).lower())]
+        texts = [word for word, _, _ in words]
         if not self._first.intersection(texts):
             return text
         out: list[str] = []
@@ -151,7 +154,7 @@ class Scrubber:
             if hit is None:
                 i += 1
             else:  # words i to hit are a name
-                start, end = words[i].start(), words[hit].end()
+                start, end = words[i][1], words[hit][2]
                 out += [text[last:start], mask(text[start:end])]
                 last, i = end, hit + 1
         return "".join([*out, text[last:]])
