@@ -236,12 +236,11 @@ class RegionResolver:
         province = self._provinces.get(squash(KEPULAUAN.sub("kepulauan", after["province"]))
                                        ) if after else None
         jenis, bare = split_type(after["name"] if province else str(raw))
-        key = squash(bare)
         if jenis == "provinsi":
             return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
                                "kabupaten or kota)")
         types = (jenis,) if jenis else ("kabupaten", "kota")  # a bare name: either, or both
-        candidates = sorted({self._by_key.get((t, key)) for t in types} - {None})
+        candidates = sorted({self._by_key.get((t, squash(bare))) for t in types} - {None})
         if len(candidates) == 1 and province not in (None, *self._province_codes[candidates[0]]):
             return RegionMatch(None, f"name and province disagree: {self._names[candidates[0]]} "
                                f"is not in {after['province']}")  # type: ignore[index]
