@@ -60,8 +60,7 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
 
 
 header_key = squash
-"""Matching key of a header, the key region names are matched by (`reference.squash`): lower
-case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota')."""
+"""Matching key of a header: the key region names are matched by (`reference.regions.squash`)."""
 
 
 def letters_key(name: str) -> str:
