@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from p3k_study.errors import UnreadableFile
 from p3k_study.parse import normalise_nip
-from p3k_study.read import REPEATED_HEADER, read_table
+from p3k_study.read import read_table
 from p3k_study.read.csv import sniff
-from p3k_study.read.sheet import COLUMN_NUMBERS, NUMBERED_EMPTY_ROW
+from p3k_study.read.sheet import COLUMN_NUMBERS, NUMBERED_EMPTY_ROW, REPEATED_HEADER
 
 NIP = "198606012010121004"
 UNIT = "Dinas Pemberdayaan Perempuan dan Perlindungan Anak (Café é)"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import p3k_study.read.xlsx as xlsx
 from p3k_study.errors import UnreadableFile
-from p3k_study.read import REPEATED_HEADER, read_table
-from p3k_study.read.sheet import COLUMN_NUMBERS
+from p3k_study.read import read_table
+from p3k_study.read.sheet import COLUMN_NUMBERS, REPEATED_HEADER
 from p3k_study.read.xlsx import cell_text
 
 NIP = "198606012010121004"

@@ -16,28 +16,19 @@ import pyarrow.compute as pc
 from p3k_study.ikm import BOUNDS, ELEMENTS, IKM_MAX, IKM_MIN
 
 CATEGORIES = ["A", "B", "C", "D"]
-SAKIP_GRADES: tuple[tuple[str, float], ...] = (
-    ("AA", 90.0), ("A", 80.0), ("BB", 70.0), ("B", 60.0), ("CC", 50.0), ("C", 30.0), ("D", 0.0))
+SAKIP_GRADES = {"AA": 90.0, "A": 80.0, "BB": 70.0, "B": 60.0, "CC": 50.0, "C": 30.0, "D": 0.0}
 """SAKIP grades by lower bound of the score (PermenPANRB 88/2021)."""
 SKP_COLUMNS = ("skp_sangat_baik", "skp_baik", "skp_butuh_perbaikan", "skp_kurang",
                "skp_sangat_kurang")
 KODE_PEMDA = r"^\d{2}\.\d{2}$"
 
 
-def _col(dtype: str, description: str, *checks: pa.Check, nullable: bool = False,
-         unique: bool = False) -> pa.Column:
-    return pa.Column(dtype, checks=list(checks), nullable=nullable, unique=unique,
-                     description=description)
+def _col(dtype: str, description: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(dtype, checks=list(checks), nullable=nullable, description=description)
 
 
 def _count(description: str, nullable: bool = True) -> pa.Column:
     return _col("Int64", description, pa.Check.ge(0), nullable=nullable)
-
-
-def _unit_id(unique: bool = False) -> pa.Column:
-    return _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]', e.g. "
-                "'32.01/education' (office: offices of one function side by side)",
-                pa.Check.str_matches(r"^\d{2}\.\d{2}/.+"), unique=unique)
 
 
 REGION_COLUMNS = {
@@ -52,7 +43,9 @@ REGION_COLUMNS = {
 
 UNIT_COLUMNS = {
     "kode_pemda": REGION_COLUMNS["kode_pemda"],
-    "unit_id": _unit_id(),
+    "unit_id": _col("string", "stable unit key '<kode_pemda>/<function>[/<place>][/<office>]', "
+                    "e.g. '32.01/education' (office: offices of one function side by side)",
+                    pa.Check.str_matches(r"^\d{2}\.\d{2}/.+")),
     "unit_key": _col("string", "the unit within its pemda: function[/place][/office]"),
     "unit_function": _col("string", "canonical function from the OPD dictionary"),
     "unit_name": _col("string", "the unit's name as written (whitespace tidied)"),
@@ -128,16 +121,15 @@ PUBLISHED = _schema("ikm_published", {
 })
 """Clean published IKM, one row per unit and period (not written: see `ikm_unit`)."""
 
-_GRADES = [g for g, _ in SAKIP_GRADES]
 KINERJA = _schema("kinerja", {
     **UNIT_COLUMNS,
     "year": _col("int64", "the year the outcome is for"),
     "nilai_sakip": _col("float64", "SAKIP score 0-100", pa.Check.in_range(0, 100),
                         nullable=True),
     "predikat_sakip": _col("string", "SAKIP grade from the score (else as published)",
-                           pa.Check.isin(_GRADES), nullable=True),
-    "predikat_published": _col("string", "SAKIP grade as published", pa.Check.isin(_GRADES),
-                               nullable=True),
+                           pa.Check.isin(list(SAKIP_GRADES)), nullable=True),
+    "predikat_published": _col("string", "SAKIP grade as published",
+                               pa.Check.isin(list(SAKIP_GRADES)), nullable=True),
     "flag_predikat_disagrees": _col("bool", "published grade differs from the score's"),
     **{c: _col("float64", f"percent of staff rated {c[4:].replace('_', ' ')} (SKP)",
                pa.Check.in_range(0, 100), nullable=True) for c in SKP_COLUMNS},
@@ -145,7 +137,7 @@ KINERJA = _schema("kinerja", {
 }, unique=["unit_id", "year"])
 
 IKM_UNIT = _schema("ikm_unit", {
-    "unit_id": _unit_id(),
+    "unit_id": UNIT_COLUMNS["unit_id"],
     **PERIOD_COLUMNS,
     "ikm": _col("float64", "IKM on the 25-100 scale", pa.Check.in_range(IKM_MIN, IKM_MAX)),
     "ikm_category": _col("string", "A-D by the regulation's bounds", pa.Check.isin(CATEGORIES)),
@@ -168,7 +160,7 @@ IKM_UNIT = _schema("ikm_unit", {
 }, unique=["unit_id", "period_index"])
 
 UNITS = _schema("units", {
-    "unit_id": _unit_id(unique=True),
+    "unit_id": UNIT_COLUMNS["unit_id"],
     **REGION_COLUMNS,
     "unit_function": UNIT_COLUMNS["unit_function"],
     "unit_key": UNIT_COLUMNS["unit_key"],
@@ -177,10 +169,10 @@ UNITS = _schema("units", {
     "names_seen": _col("string", "every name seen, ' | ' between"),
     "n_names": _col("int64", "how many names", pa.Check.ge(1)),
     "sources": _col("string", "the kinds of file the unit appears in"),
-})
+}).update_column("unit_id", unique=True)
 
 PANEL = _schema("panel", {
-    "unit_id": _unit_id(),
+    "unit_id": UNIT_COLUMNS["unit_id"],
     **{name: _col("string", str(column.description), nullable=True)
        for name, column in REGION_COLUMNS.items()},
     "unit_function": _col("string", "canonical function from the OPD dictionary, or "

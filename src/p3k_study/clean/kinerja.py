@@ -40,8 +40,8 @@ SHARE_TOLERANCE = 1.0
 def sakip_grade(scores: pd.Series | np.ndarray) -> pd.Series:
     """SAKIP grade of a 0-100 score by lower bounds (NA for a missing score)."""
     values = np.asarray(scores, dtype="float64")
-    grades = np.select([values >= bound for _, bound in SAKIP_GRADES],
-                       [grade for grade, _ in SAKIP_GRADES], default="")
+    grades = np.select([values >= bound for bound in SAKIP_GRADES.values()], list(SAKIP_GRADES),
+                       default="")
     return pd.Series(grades, dtype="string").mask(np.isnan(values))
 
 
@@ -56,7 +56,7 @@ def kinerja_part(sheets: Sequence[RawSheet], reference_date: dt.date,
                     ambiguous_as="en")
     codes, tidy = data.tidy("predikat_sakip")  # 'AA', 'bb', ' A ', 'A (Memuaskan)' -> the grade
     text = tidy.str.upper().str.replace(r"\s|\(.*\)$", "", regex=True)
-    known = text.isin([g for g, _ in SAKIP_GRADES]).to_numpy(bool)
+    known = text.isin(list(SAKIP_GRADES)).to_numpy(bool)
     data.reject(~np.append(known, True)[codes], "predikat_sakip",
                 "not a SAKIP grade (AA, A, BB, B, CC, C, D)", frame.get("predikat_sakip"))
     grade = pd.Series(np.append(text.where(known).to_numpy(object), None)[codes], dtype="string")

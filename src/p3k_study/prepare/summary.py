@@ -75,8 +75,7 @@ def summarise(
             "unit_periods": len(ikm_unit),
             "from_answers": int((ikm_unit["ikm_source"] == "answers").sum()),
             "published_only": int((ikm_unit["ikm_source"] == "published").sum()),
-            "answers_and_published": int(ikm_unit["ikm_published"].notna().sum()
-                                         - (ikm_unit["ikm_source"] == "published").sum()),
+            "answers_and_published": int(ikm_unit["ikm_difference"].notna().sum()),
             "published_disagrees": int(ikm_unit["flag_published_disagrees"].sum()),
             "mutu_disagrees": int(ikm_unit["flag_mutu_disagrees"].sum()),
             "sample_inadequate": int((ikm_unit["sample_adequate"] == False).sum()),  # noqa: E712

@@ -15,11 +15,10 @@ from pathlib import Path
 from p3k_study.errors import UnreadableFile
 from p3k_study.read.csv import read_csv
 from p3k_study.read.parquet import read_parquet
-from p3k_study.read.sheet import REPEATED_HEADER, RawSheet
+from p3k_study.read.sheet import RawSheet
 from p3k_study.read.xlsx import read_xlsx
 
-__all__ = ["CSV_SUFFIXES", "PARQUET_SUFFIXES", "REPEATED_HEADER", "XLSX_SUFFIXES", "RawSheet",
-           "read_table"]
+__all__ = ["CSV_SUFFIXES", "PARQUET_SUFFIXES", "XLSX_SUFFIXES", "RawSheet", "read_table"]
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})

@@ -26,9 +26,6 @@ import pyarrow.csv as pacsv
 from p3k_study.errors import UnreadableFile
 from p3k_study.read.sheet import RawSheet, build_sheet, empty_as_null, grid_cells
 
-SEPARATORS: tuple[str, ...] = (";", ",", "\t", "|")
-SNIFF_LINES = 50
-
 
 def read_csv(path: Path) -> RawSheet:
     """The file's one table (`RawSheet.reason` says why it holds none). Raises UnreadableFile
@@ -101,14 +98,14 @@ def sniff(lines: Iterable[str]) -> tuple[str, int]:
     """(separator, fields): the separator among ';', ',', tab and '|' that splits the first
     non-empty lines into the same number of fields most consistently (counting outside
     quotes), and that number. (',', 1) if none appears."""
-    sample = [_QUOTED.sub("", line) for line in [x for x in lines if x.strip()][:SNIFF_LINES]]
+    sample = [_QUOTED.sub("", line) for line in [x for x in lines if x.strip()][:50]]
 
     def score(separator: str) -> tuple[float, int]:  # (share of lines with the mode, the mode)
         counts = [line.count(separator) for line in sample]
         mode = max(dict.fromkeys(c for c in counts if c), key=counts.count, default=0)
         return (sum(c == mode for c in counts) / len(counts), mode) if mode else (0.0, 0)
 
-    best = max(SEPARATORS, key=score)  # the first of the best
+    best = max((";", ",", "\t", "|"), key=score)  # the first of the best
     return (best, score(best)[1] + 1) if score(best)[1] else (",", 1)
 
 

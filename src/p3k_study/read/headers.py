@@ -1,11 +1,10 @@
 """Header recognition: aliases and required columns per table kind (the tables of
 docs/data-format.md), and matching a file's headers to canonical names.
 
-`ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself, read
-from `reference/data/aliases.csv` (`vocabulary`, which also holds the folder and sheet names of
-`prepare.files` and `clean.common`, the summary-row labels of `clean.common` and the row-number
-headers of `read.sheet` and `clean.skm`). Matching (`canonical_names`) is case-insensitive and
-ignores accents, spaces and punctuation, so 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias.
+`ALIASES[kind][canonical]` lists the accepted headers besides the canonical name itself: the
+kind's rows of `reference/data/aliases.csv` (`vocabulary`; its other tables, every word list of
+the intake, are described in `reference/data/README.md`). Matching (`canonical_names`) ignores
+case, accents, spaces and punctuation, so 'Kab/Kota', 'KAB. KOTA' and 'kab_kota' are one alias.
 `REQUIRED[kind]` lists required columns; a tuple means "one of these" (the region columns, and
 SKM's periode / tanggal_survei). `FALLBACK_ALIASES[kind]` are headers used only when no column of
 the table matched by name: a bare 'U1'..'U9' in an SKM file counts only if the file has no named
@@ -61,8 +60,7 @@ def missing_required(columns: Iterable[str], kind: str) -> list[str]:
 
 
 header_key = squash
-"""Matching key of a header, the key region names are matched by (`reference.squash`): lower
-case, accents and every non-alphanumeric removed ('Kab./Kota' -> 'kabkota')."""
+"""Matching key of a header: the key region names are matched by (`reference.regions.squash`)."""
 
 
 def letters_key(name: str) -> str:

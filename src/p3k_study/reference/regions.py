@@ -178,14 +178,13 @@ class RegionResolver:
         for name, new in zip(xwalk["old_name"], xwalk["new_code"], strict=True):
             jenis, bare = split_type(name)
             old_names[(jenis or "kabupaten", squash(bare))].add(new)
-        provinces = dict(zip(regions["nama_provinsi"].map(squash), regions["kode_provinsi"],
-                             strict=True))
+        self._provinces = dict(zip(regions["nama_provinsi"].map(squash), regions["kode_provinsi"],
+                                   strict=True))
         for alias, jenis, now, _note in data_csv("region_aliases.csv").itertuples(index=False):
             if jenis == "provinsi":
-                provinces[squash(alias)] = provinces[squash(now)]
+                self._provinces[squash(alias)] = self._provinces[squash(now)]
             else:
                 old_names[(jenis, squash(alias))].add(self._by_key[(jenis, squash(now))])
-        self._provinces = provinces
         self._by_key |= {key: next(iter(codes)) for key, codes in old_names.items()
                          if key not in self._by_key and len(codes) == 1}  # today's names win
         moved = xwalk[xwalk["old_code"] != xwalk["new_code"]]
@@ -237,12 +236,11 @@ class RegionResolver:
         province = self._provinces.get(squash(KEPULAUAN.sub("kepulauan", after["province"]))
                                        ) if after else None
         jenis, bare = split_type(after["name"] if province else str(raw))
-        key = squash(bare)
         if jenis == "provinsi":
             return RegionMatch(None, "a province, not a kabupaten/kota (units belong to a "
                                "kabupaten or kota)")
         types = (jenis,) if jenis else ("kabupaten", "kota")  # a bare name: either, or both
-        candidates = sorted({self._by_key.get((t, key)) for t in types} - {None})
+        candidates = sorted({self._by_key.get((t, squash(bare))) for t in types} - {None})
         if len(candidates) == 1 and province not in (None, *self._province_codes[candidates[0]]):
             return RegionMatch(None, f"name and province disagree: {self._names[candidates[0]]} "
                                f"is not in {after['province']}")  # type: ignore[index]
