@@ -94,6 +94,15 @@ def test_format_summary_is_a_readable_table(prepared) -> None:
     assert "pegawai/roster.csv" in text and "total" in text and "Panel:" in text
 
 
+def test_the_summary_names_the_ikm_disagreement_it_used(prepared) -> None:
+    _, _, result = prepared
+    assert result.summary["ikm"]["disagreement_points"] == CONFIG.ikm_disagreement
+    summary = {**result.summary, "ikm": {**result.summary["ikm"], "published_disagrees": 2,
+                                         "disagreement_points": 1.5}}
+    assert "2 unit-periods where answers and the published value differ by more than 1.5;" \
+        in format_summary(summary)
+
+
 def test_missing_required_column_stops_with_one_message(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_csv(raw / "pegawai" / "r.csv", ["kode_pemda", "nip", "unit_kerja", "status"],

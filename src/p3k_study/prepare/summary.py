@@ -77,6 +77,7 @@ def summarise(
             "published_only": int((ikm_unit["ikm_source"] == "published").sum()),
             "answers_and_published": int(ikm_unit["ikm_difference"].notna().sum()),
             "published_disagrees": int(ikm_unit["flag_published_disagrees"].sum()),
+            "disagreement_points": config.ikm_disagreement,
             "mutu_disagrees": int(ikm_unit["flag_mutu_disagrees"].sum()),
             "sample_inadequate": int((ikm_unit["sample_adequate"] == False).sum()),  # noqa: E712
         },
@@ -129,7 +130,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     ikm = summary["ikm"]
     if ikm["published_disagrees"] or ikm["mutu_disagrees"]:
         lines.append(f"IKM: {ikm['published_disagrees']} unit-periods where answers and the "
-                     f"published value differ by more than 0.5; {ikm['mutu_disagrees']} "
+                     f"published value differ by more than {ikm['disagreement_points']:g}; "
+                     f"{ikm['mutu_disagrees']} "
                      "published categories that do not match their value")
     lines.append(f"Reference date {summary['reference_date']} "
                  f"({summary['reference_date_source']}); periods: {summary['freq']}")
