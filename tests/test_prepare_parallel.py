@@ -106,10 +106,10 @@ def test_parts_with_categorical_or_plain_text_join_to_the_same_text_columns() ->
     parts = [part(["Dinas A", None, "Dinas B"], "a.csv", True),
              part(["Dinas B", "Dinas C"], "b.csv", False)]
     empty = parts[0].table.iloc[:0, :5]
-    plain_table, plain_rejects, _ = finish(parts, empty)
+    plain_table, plain_rejects, *_ = finish(parts, empty)
     text = ["kode_pemda", "unit_name", "source_file", "sheet"]  # as `part_of` makes them
     categorical = [replace(p, table=p.table.astype(dict.fromkeys(text, "category"))) for p in parts]
-    coded_table, coded_rejects, _ = finish(categorical, empty)
+    coded_table, coded_rejects, *_ = finish(categorical, empty)
     pd.testing.assert_frame_equal(coded_table, plain_table)
     pd.testing.assert_frame_equal(coded_rejects, plain_rejects)
     assert list(plain_table.columns) == list(empty.columns)

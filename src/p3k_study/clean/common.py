@@ -641,23 +641,26 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_co
 
 
 def finish(parts: Sequence[Part], empty: pd.DataFrame, text: bool = True
-           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]]]:
+           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, object]], frozenset[str]]:
     """Join the parts of one kind (in file order) and apply their `Duplicates` over all of
-    them: (clean table, rejects ledger, per-file facts), its text columns as text, or as
-    Categoricals when not `text`. The result does not depend on how the files were split
-    into parts, nor on whether their text is Categorical (as `part_of` makes it) or text."""
+    them: (clean table, rejects ledger, per-file facts, `coexisting_offices`, kept apart
+    before the duplicate rules, which keep a copy's first row and so every office), its text
+    columns as text, or as Categoricals when not `text`. The result does not depend on how
+    the files were split into parts, nor on whether their text is Categorical (as `part_of`
+    makes it) or text."""
     files = {name: info for part in parts for name, info in part.files.items()}
     ledgers = [empty_rejects(), *(part.rejects for part in parts if len(part.rejects))]
     tables = [part.table for part in parts if len(part.table)]
     if not tables:
-        return empty, finalise(pd.concat(ledgers, ignore_index=True)), files
+        return empty, finalise(pd.concat(ledgers, ignore_index=True)), files, frozenset()
     table = pd.DataFrame({  # Categoricals joined
         column: union_categoricals([t[column] for t in tables], ignore_order=True)
         if isinstance(tables[0][column].dtype, pd.CategoricalDtype)
         else pd.concat([t[column] for t in tables], ignore_index=True)
         for column in tables[0].columns})
     # before the key rules: co-existing offices are not copies (every kind's table has unit_id)
-    table = separate_offices(table, coexisting_offices(table))
+    offices = coexisting_offices(table)
+    table = separate_offices(table, offices)
     rules = parts[0].rules
     keep = np.ones(len(table), dtype=bool)
 
@@ -687,7 +690,7 @@ def finish(parts: Sequence[Part], empty: pd.DataFrame, text: bool = True
     if text:  # else Categoricals, with the categories of the rows dropped too
         table = table.assign(**{c: _text(table[c]) for c in table.columns
                                 if isinstance(table[c].dtype, pd.CategoricalDtype)})
-    return table, finalise(pd.concat(ledgers, ignore_index=True)), files
+    return table, finalise(pd.concat(ledgers, ignore_index=True)), files, offices
 
 
 def groups(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

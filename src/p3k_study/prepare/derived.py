@@ -11,7 +11,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from p3k_study.clean.common import coexisting_offices
 from p3k_study.clean.privacy import Scrubber
 from p3k_study.config import Config
 from p3k_study.ikm import combine_ikm, compute_ikm, published_ikm
@@ -105,6 +104,4 @@ def derive(cleaned: Cleaned, config: Config) -> Cleaned:
             scrubber = Scrubber(cleaned.names, config.effective_salt)
             staff = scrubber.table(validate("staff", sorted_rows(
                 cleaned.table, ["unit_id", "employee_id", "tmt", "source_file", "row"])))
-        offices = coexisting_offices(cleaned.table)
-    return replace(cleaned, seen=seen, answers=answers, staff=staff, scrubber=scrubber,
-                   offices=offices)
+    return replace(cleaned, seen=seen, answers=answers, staff=staff, scrubber=scrubber)

@@ -47,8 +47,8 @@ class Cleaned:
     """A clean table from all files of one kind, its rejects, per-file input facts, and what
     `prepare.derived.derive` finds in the table alone (None where the kind gives nothing):
     `seen` (`unit_names_seen`), `answers` (`ikm.compute_ikm`), `staff` (the roster as written:
-    sorted, schema-checked, masked), `scrubber` (the roster's, for every output) and `offices`
-    (`clean.common.coexisting_offices`)."""
+    sorted, schema-checked, masked) and `scrubber` (the roster's, for every output); and
+    `offices`, `clean.common.coexisting_offices` (`finish`)."""
 
     kind: str
     table: pd.DataFrame
@@ -113,8 +113,10 @@ def joined(kind: str, parts: Sequence[Part]) -> Cleaned:
     """A kind's parts joined in file order, duplicates checked across all of them (no parts:
     the empty table); text as Categoricals in `SURVEY_KINDS`."""
     with stage(f"joining the {kind} files", [name for part in parts for name in part.files]):
-        table, ledger, files = finish(parts, CLEANERS[kind][1](), kind not in SURVEY_KINDS)
-    return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)))
+        table, ledger, files, offices = finish(parts, CLEANERS[kind][1](),
+                                               kind not in SURVEY_KINDS)
+    return Cleaned(kind, table, ledger, files, frozenset().union(*(p.names for p in parts)),
+                   offices=offices)
 
 
 def file_groups(paths: Sequence[tuple[str, Path]], size: int | None
