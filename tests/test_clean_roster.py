@@ -41,6 +41,29 @@ def test_good_rows_are_clean_and_pseudonymised() -> None:
     assert clean["kode_pemda"].eq("32.01").all()
 
 
+def test_statuses_counted_as_other_staff_are_listed_per_file() -> None:
+    """'Honorer' is other staff as expected; a misspelt 'PPPPK' is too, and the summary shows it
+    (rows rejected for another reason are not counted)."""
+    rows = [*roster_rows(),
+            ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "01/12/2015", ""],
+            ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", " HONORER ", "01/12/2016", ""],
+            ["32.01", "", NIP_PPPK_1, "", "Dinas Sosial", "PPPPK", "01/03/2022", ""],
+            ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "", ""]]  # no TMT
+    clean, rejects, files = clean_sheets(
+        "pegawai", [sheet(ROSTER_HEADER, rows, source_file="r.csv")], REF)
+    assert (clean["status"] == "OTHER").sum() == 3 and len(rejects) == 1
+    assert files["r.csv"]["notes"] == {"status_other:honorer": 2, "status_other:ppppk": 1}
+
+
+def test_at_most_ten_other_statuses_are_named_per_file() -> None:
+    rows = [["32.01", "", NIP_PNS_1, "", "Dinas Sosial", f"Tenaga {word}", f"01/12/{year}", ""]
+            for year, word in enumerate("abcdefghijkl", start=2010)]
+    files = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows, source_file="r.csv")], REF)[2]
+    notes = files["r.csv"]["notes"]
+    assert len(notes) == 11 and notes["status_other:(more)"] == 2
+    assert notes["status_other:tenaga a"] == 1
+
+
 def test_salt_changes_pseudonym() -> None:
     rows = roster_rows()[:1]
     a, _, _ = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows)], REF, salt="one")

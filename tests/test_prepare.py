@@ -103,6 +103,17 @@ def test_the_summary_names_the_ikm_disagreement_it_used(prepared) -> None:
         in format_summary(summary)
 
 
+def test_the_printed_summary_lists_the_statuses_counted_as_other_staff(prepared) -> None:
+    _, _, result = prepared
+    files = {name: {**record, "notes": {}} for name, record in result.summary["files"].items()}
+    first, second = list(files)[:2]
+    files[first]["notes"] = {"status_other:honorer": 5, "status_other:ppppk": 1}
+    files[second]["notes"] = {"status_other:honorer": 2, "excel_error_set_missing:nama": 1}
+    text = format_summary({**result.summary, "files": files})
+    assert "Staff counted as other (status neither PNS nor PPPK): honorer 7, ppppk 1 (" in text
+    assert "counted as other" not in format_summary({**result.summary, "files": {}})
+
+
 def test_missing_required_column_stops_with_one_message(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_csv(raw / "pegawai" / "r.csv", ["kode_pemda", "nip", "unit_kerja", "status"],

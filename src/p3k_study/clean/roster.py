@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
+    FILE,
     Duplicates,
+    FileInput,
     Part,
     categorical,
     dates,
@@ -64,7 +66,9 @@ def roster_part(
                 "end date before TMT", frame.get("tanggal_berakhir"))
 
     status_codes, status_cells = data.cells("status")
-    status = categorical(status_codes, normalise_status(status_cells))
+    statuses = normalise_status(status_cells)
+    status = categorical(status_codes, statuses)
+    _note_other_staff(data, status_codes, status_cells.where(statuses == "OTHER"))
     kind = categorical(codes, nip.kind)
     pair_of_row, firsts = groups(pd.DataFrame({"kind": kind, "status": status}))
     mismatch = nip_status_mismatch(pd.Series(kind[firsts]), pd.Series(status[firsts]))
@@ -80,3 +84,24 @@ def roster_part(
                    jenis_jabatan=categorical(job_codes, jobs.str.lower()), tmt=tmt,
                    tanggal_berakhir=end,
                    employee_id=categorical(codes, pseudonymise(nip.nip, salt)))
+
+
+MAX_OTHER_STATUSES = 10
+"""Statuses read as other staff listed per file; the rest are counted together."""
+
+
+def _note_other_staff(data: FileInput, codes: np.ndarray, other: pd.Series) -> None:
+    """Per file, the rows not rejected so far whose status counts as other staff (`other`: the
+    distinct status cells read as OTHER, else missing), as notes 'status_other:<status>'
+    (lower case), the most frequent `MAX_OTHER_STATUSES` of each file by name: 'honorer' and
+    'thl' are expected there, a misspelt 'ppppk' or a column shifted into `status` is not."""
+    keys = other.str.lower().str.split().str.join(" ").to_numpy(object)[codes]
+    rows = data.alive & pd.notna(keys)
+    counts = pd.DataFrame({"file": data.frame[FILE].to_numpy(object)[rows],
+                           "status": keys[rows]}).value_counts()
+    for (name, key), n in sorted(counts.items(),  # per file, most frequent first
+                                 key=lambda item: (item[0][0], -item[1], item[0][1])):
+        notes = data.files[name]["notes"]
+        listed = sum(k.startswith("status_other:") for k in notes)
+        key = f"status_other:{key}" if listed < MAX_OTHER_STATUSES else "status_other:(more)"
+        notes[key] = notes.get(key, 0) + int(n)  # type: ignore[index, attr-defined]

@@ -127,6 +127,15 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append(f"Panel: {p['rows']} rows, {p['units']} units, {p['first_period']} to "
                  f"{p['last_period']}, {p['rows_with_ikm']} rows with IKM, "
                  f"{p['treated_units']} units with a P3K cohort")
+    other: Counter[str] = Counter()
+    for record in summary["files"].values():
+        other.update({key.removeprefix("status_other:"): n for key, n in record["notes"].items()
+                      if key.startswith("status_other:")})
+    if other:
+        counted = sorted(other.items(), key=lambda item: (-item[1], item[0]))
+        lines.append("Staff counted as other (status neither PNS nor PPPK): " + ", ".join(
+            f"{status} {n}" for status, n in counted[:8]) + (", ..." if len(counted) > 8 else "")
+            + " (status_other per file in cleaning_summary.json)")
     ikm = summary["ikm"]
     if ikm["published_disagrees"] or ikm["mutu_disagrees"]:
         lines.append(f"IKM: {ikm['published_disagrees']} unit-periods where answers and the "
