@@ -126,6 +126,18 @@ def _instruction_sheets(sheet: object) -> None:
     opd.append([1, "Dinas Sosial"])
 
 
+def _recap_sheets(sheet: object) -> None:
+    """A roster workbook with the office's own recap beside it: a pivot of staff per OPD and
+    status ('Rekap 2024'), and a chart sheet's data ('Grafik')."""
+    book = sheet.parent  # type: ignore[attr-defined]
+    recap = book.create_sheet("Rekap 2024")
+    for cells in (["OPD", "PNS", "PPPK", "Jumlah"], ["Dinas Sosial", 1, 0, 1]):
+        recap.append(cells)
+    chart = book.create_sheet("Grafik")
+    for cells in (["Unit Kerja", "Jumlah Pegawai"], ["Dinas Sosial", 1]):
+        chart.append(cells)
+
+
 def _data_in_a_sheet_named_keterangan(sheet: object) -> None:
     """A second roster sheet that an office happened to name 'Keterangan': it is data."""
     extra = sheet.parent.create_sheet("Keterangan")  # type: ignore[attr-defined]
@@ -133,11 +145,14 @@ def _data_in_a_sheet_named_keterangan(sheet: object) -> None:
         extra.append(cells)
 
 
-def _list_sheet_noted(out: Path) -> None:
-    summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
-    sheets = {s["sheet"]: s for s in summary["files"]["pegawai/bad.xlsx"]["sheets"]}
-    assert sheets["Referensi OPD"]["rows_in"] == 0
-    assert sheets["Referensi OPD"]["note"].startswith("not read: sheet 'Referensi OPD'")
+def _passed_over(*names: str) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
+        sheets = {s["sheet"]: s for s in summary["files"]["pegawai/bad.xlsx"]["sheets"]}
+        for name in names:
+            assert sheets[name]["rows_in"] == 0
+            assert sheets[name]["note"].startswith(f"not read: sheet '{name}'")
+    return check
 
 
 TWO_ROW_HEADER = [["DAFTAR NOMINATIF PEGAWAI"],
@@ -888,7 +903,10 @@ CASES: list[Case | object] = [
          error=("dataset.json", "not valid JSON", "line 2")),
     Case("a template's instructions and OPD list sheets beside the data sheet",
          _xlsx([ROSTER_HEADER, row()], edit=_instruction_sheets), file="pegawai/bad.xlsx",
-         clean=1, check=_list_sheet_noted),
+         clean=1, check=_passed_over("Referensi OPD")),
+    Case("a roster workbook with a recap sheet (a pivot per OPD and status) and a chart's data",
+         _xlsx([ROSTER_HEADER, row()], edit=_recap_sheets), file="pegawai/bad.xlsx", clean=1,
+         check=_passed_over("Rekap 2024", "Grafik")),
     Case("a roster sheet named like a list sheet ('Keterangan') is read",
          _xlsx([ROSTER_HEADER, row()], edit=_data_in_a_sheet_named_keterangan),
          file="pegawai/bad.xlsx", clean=2),

@@ -254,9 +254,9 @@ def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict
 
 
 NOT_DATA_SHEETS = {letters_key(name) for name in vocabulary()["sheet"]["not_data"]}
-"""Sheet names ('Petunjuk', 'Referensi OPD': only letters compared) of the instructions and the
-lookup lists templates carry beside the data sheet (the 'sheet' rows of aliases.csv): without
-the kind's required columns such a sheet is passed over, not an error."""
+"""Sheet names ('Petunjuk', 'Referensi OPD', 'Rekap 2024': only letters compared) of the
+instructions, lookup lists, recaps and charts carried beside the data sheet (the 'sheet' rows of
+aliases.csv): without the kind's required columns such a sheet is passed over, not an error."""
 
 
 def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
