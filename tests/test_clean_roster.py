@@ -42,26 +42,26 @@ def test_good_rows_are_clean_and_pseudonymised() -> None:
 
 
 def test_statuses_counted_as_other_staff_are_listed_per_file() -> None:
-    """'Honorer' is other staff as expected; a misspelt 'PPPPK' is too, and the summary shows it
-    (rows rejected for another reason are not counted)."""
+    """'Honorer' is other staff as expected; a misspelt 'PPPPK' is too, and the summary counts
+    it as no known status (rows rejected by a rule are not counted)."""
     rows = [*roster_rows(),
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "01/12/2015", ""],
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", " HONORER ", "01/12/2016", ""],
+            ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Non-ASN", "01/12/2017", ""],
             ["32.01", "", NIP_PPPK_1, "", "Dinas Sosial", "PPPPK", "01/03/2022", ""],
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "", ""]]  # no TMT
     clean, rejects, files = clean_sheets(
         "pegawai", [sheet(ROSTER_HEADER, rows, source_file="r.csv")], REF)
-    assert (clean["status"] == "OTHER").sum() == 3 and len(rejects) == 1
-    assert files["r.csv"]["notes"] == {"status_other:honorer": 2, "status_other:ppppk": 1}
+    assert (clean["status"] == "OTHER").sum() == 4 and len(rejects) == 1
+    assert files["r.csv"]["notes"] == {"status_other:(not a known status)": 1,
+                                       "status_other:honorer": 2, "status_other:non asn": 1}
 
 
-def test_at_most_ten_other_statuses_are_named_per_file() -> None:
-    rows = [["32.01", "", NIP_PNS_1, "", "Dinas Sosial", f"Tenaga {word}", f"01/12/{year}", ""]
-            for year, word in enumerate("abcdefghijkl", start=2010)]
+def test_a_name_shifted_into_the_status_column_stays_out_of_the_notes() -> None:
+    rows = [["32.01", "", NIP_PNS_1, "Dinas Sosial", "Sukarno", "Sri Wahyuningsih", "01/12/2015",
+             ""]]
     files = clean_sheets("pegawai", [sheet(ROSTER_HEADER, rows, source_file="r.csv")], REF)[2]
-    notes = files["r.csv"]["notes"]
-    assert len(notes) == 11 and notes["status_other:(more)"] == 2
-    assert notes["status_other:tenaga a"] == 1
+    assert files["r.csv"]["notes"] == {"status_other:(not a known status)": 1}
 
 
 def test_salt_changes_pseudonym() -> None:

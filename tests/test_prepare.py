@@ -107,10 +107,11 @@ def test_the_printed_summary_lists_the_statuses_counted_as_other_staff(prepared)
     _, _, result = prepared
     files = {name: {**record, "notes": {}} for name, record in result.summary["files"].items()}
     first, second = list(files)[:2]
-    files[first]["notes"] = {"status_other:honorer": 5, "status_other:ppppk": 1}
+    files[first]["notes"] = {"status_other:honorer": 5, "status_other:(not a known status)": 1}
     files[second]["notes"] = {"status_other:honorer": 2, "excel_error_set_missing:nama": 1}
     text = format_summary({**result.summary, "files": files})
-    assert "Staff counted as other (status neither PNS nor PPPK): honorer 7, ppppk 1 (" in text
+    assert ("Staff counted as other (status neither PNS nor PPPK): honorer 7, "
+            "(not a known status) 1 (") in text
     assert "counted as other" not in format_summary({**result.summary, "files": {}})
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from p3k_study.clean.common import SUMMARY_LABELS, summary_keys
 from p3k_study.ikm import ELEMENTS
+from p3k_study.parse import normalise_status
 from p3k_study.prepare.files import FOLDER_KINDS, KINDS
 from p3k_study.read.headers import (
     ALIASES,
@@ -105,8 +106,12 @@ def test_every_row_of_the_aliases_file_is_usable():
     tables = vocabulary()
     assert set(tables) == {*KINDS, "folder", "summary_row", "sheet", "month", "weekday",
                            "excel_error", "placeholder", "row_number", "skm_question",
-                           "skm_answer"}
+                           "skm_answer", "status"}
     assert set(tables["sheet"]) == {"not_data"}
+    others = tables["status"]["other"]  # written as a status is keyed, all read as other staff
+    assert set(tables["status"]) == {"other"}
+    assert all(re.fullmatch(r"[a-z0-9]+(?: [a-z0-9]+)*", status) for status in others)
+    assert set(normalise_status(pd.Series(others))) == {"OTHER"}
     assert set(tables["month"]) == {str(month) for month in range(1, 13)}
     assert set(tables["weekday"]) == {"name"} and set(tables["excel_error"]) == {"cell"}
     assert set(tables["placeholder"]) == {"none"}

@@ -38,6 +38,7 @@ from p3k_study.parse import (
     normalise_nip,
     normalise_status,
 )
+from p3k_study.read.headers import vocabulary
 from p3k_study.read.sheet import RawSheet
 from p3k_study.schemas import STAFF
 
@@ -86,22 +87,25 @@ def roster_part(
                    employee_id=categorical(codes, pseudonymise(nip.nip, salt)))
 
 
-MAX_OTHER_STATUSES = 10
-"""Statuses read as other staff listed per file; the rest are counted together."""
+KNOWN_OTHER_STATUSES = frozenset(vocabulary()["status"]["other"])
+"""Statuses of staff who are neither PNS nor PPPK ('honorer', 'thl', 'non asn': the 'status'
+rows of aliases.csv), as `_note_other_staff` keys a status: lower case, letters and digits
+between single spaces ('Non-ASN' is 'non asn')."""
+UNKNOWN_STATUS = "status_other:(not a known status)"
 
 
 def _note_other_staff(data: FileInput, codes: np.ndarray, other: pd.Series) -> None:
-    """Per file, the rows not rejected so far whose status counts as other staff (`other`: the
-    distinct status cells read as OTHER, else missing), as notes 'status_other:<status>'
-    (lower case), the most frequent `MAX_OTHER_STATUSES` of each file by name: 'honorer' and
-    'thl' are expected there, a misspelt 'ppppk' or a column shifted into `status` is not."""
-    keys = other.str.lower().str.split().str.join(" ").to_numpy(object)[codes]
+    """Per file, the rows not rejected by a rule so far (the duplicate rules come later) whose
+    status counts as other staff (`other`: the distinct status cells read as OTHER, else
+    missing), as notes 'status_other:<status>' for the `KNOWN_OTHER_STATUSES` and
+    `UNKNOWN_STATUS` for the rest: a misspelt 'PPPPK' or a column shifted into `status` shows
+    there, and its text, perhaps a name, stays out of the summary."""
+    statuses = other.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    keys = np.array([None if pd.isna(s) else f"status_other:{s}" if s in KNOWN_OTHER_STATUSES
+                     else UNKNOWN_STATUS for s in statuses], dtype=object)[codes]
     rows = data.alive & pd.notna(keys)
     counts = pd.DataFrame({"file": data.frame[FILE].to_numpy(object)[rows],
-                           "status": keys[rows]}).value_counts()
-    for (name, key), n in sorted(counts.items(),  # per file, most frequent first
-                                 key=lambda item: (item[0][0], -item[1], item[0][1])):
+                           "key": keys[rows]}).value_counts()
+    for (name, key), n in sorted(counts.items()):
         notes = data.files[name]["notes"]
-        listed = sum(k.startswith("status_other:") for k in notes)
-        key = f"status_other:{key}" if listed < MAX_OTHER_STATUSES else "status_other:(more)"
         notes[key] = notes.get(key, 0) + int(n)  # type: ignore[index, attr-defined]
