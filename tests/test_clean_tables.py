@@ -173,8 +173,13 @@ def test_a_question_naming_two_elements_or_a_named_column_is_not_taken() -> None
     (["d. Sangat Sesuai", "c) mudah", "SANGAT  CEPAT", "1. Sangat mahal", "Sesuai", "Sangat puas",
       "Tidak baik", "Dikelola dengan baik", "Baik"],
      [4, 3, 4, 1, 3, 4, 1, 4, 3]),
+    (["SESUAİ", "MUDAH", "TİDAK CEPAT", "GRATİS", "TİDAK SESUAİ", "KOMPETEN", "SOPAN DAN RAMAH",
+      "TİDAK ADA", "BAİK"],
+     [3, 3, 1, 4, 1, 3, 3, 1, 3]),
 ])
 def test_skm_answers_as_words_are_scored(answers, scores) -> None:
+    """(Also in capitals with a Turkish-keyboard dotted İ, which Python lowers to two
+    characters.)"""
     header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
     clean, rejects, files = clean_sheets("skm", [sheet(
         header, [["32.01", "Dinkes", "2023-S1", *answers]], source_file="f.csv")], REF)

@@ -186,7 +186,15 @@ def test_bad_dates(written, reason):
     assert parsed.reason[0] == reason
 
 
-def test_a_time_of_day_is_dropped_and_the_same_day_read_once():
+@pytest.mark.parametrize("parse", [parse_dates, parse_periods])
+def test_a_dash_is_no_date_or_period_and_says_so(parse) -> None:
+    """A dash means 'none': where a date or period is required, the ledger says so."""
+    parsed = parse(text(["-", "\u2013", " -- "]))
+    assert parsed.values.isna().all()
+    assert parsed.reason.tolist() == ["dash placeholder (no value)"] * 3
+
+
+def test_a_time_of_day_after_a_numeric_date_is_dropped():
     """Survey apps stamp every answer: the date is read, the time and zone dropped; a clock with
     mixed separators ('08:15.00') or a time after a date written with its month name is not a
     time of day."""

@@ -130,6 +130,7 @@ _SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.D
 _DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
 DASH_PLACEHOLDERS: frozenset[str] = frozenset(vocabulary()["placeholder"]["none"])
 """A cell holding only one of these means 'none' (one or two hyphens, en or em dash, minus)."""
+DASH_PLACEHOLDER = "dash placeholder (no value)"
 
 
 def _read_number(text: str) -> tuple[str | None, float, float]:
@@ -181,7 +182,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
     as_id, as_en = as_id.astype(float), as_en.astype(float)
     reason = np.select([is_error, is_dash, present & pd.isna(form)],
                        [("Excel error cell " + error_key).to_numpy(object),
-                        "dash placeholder (no value)", "not a number"], None)
+                        DASH_PLACEHOLDER, "not a number"], None)
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
     if len(rows):  # read as the locale of their group, rejected where it mixes locales
@@ -204,9 +205,11 @@ _ZONE = rf"(?: ?(?:z|wib|wita|wit|(?:utc|gmt) ?(?:{_OFFSET})?|{_OFFSET}))?"
 _CLOCK = (r"[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"  # '10:11:12', one separator
           r"|\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]+)?)?)"  # '10.11.12' (id); RE2 runs it
           r"(?: ?[ap]\.?m\.?)?")  # '10:11:12 pm'
-_TIME = rf"(?:[ tT]{_CLOCK}{_ZONE})?"
-_DROP_TIME = rf"^([0-9]{{1,4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,4}})[ t]{_CLOCK}{_ZONE}$"
-"""A numeric date and its time of day: the date alone (as `_TIME` is dropped, the date read)."""
+_AT_TIME = rf"[ tT]{_CLOCK}{_ZONE}"
+_TIME = rf"(?:{_AT_TIME})?"
+_DROP_TIME = rf"^([0-9]{{1,4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,4}}){_AT_TIME}$"
+"""A numeric date and its time of day, which `parse_dates` drops before reading each distinct
+day: the forms that take a numeric day-month-year (ISO, `_DAY_FIRST`) all allow `_TIME`."""
 _DAY_FIRST = re.compile(r"(?P<d>[0-9]{1,2})[-/.](?P<m>[0-9]{1,2})[-/.](?P<y>[0-9]{4}|[0-9]{2})"
                         + _TIME)
 _DATE_FORMS = tuple(re.compile(form) for form in (
@@ -268,8 +271,8 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
     days, texts = pd.factorize(text.str.replace(_DROP_TIME, r"\1", regex=True),
                                use_na_sentinel=False)
     codes, texts = days[codes], list(texts)
-    found = [_date_of(t) if isinstance(t, str) else (None, None)  # the missing cell is last
-             for t in texts]
+    found = [(None, None) if not isinstance(t, str) else  # the missing cell
+             (None, DASH_PLACEHOLDER) if t in DASH_PLACEHOLDERS else _date_of(t) for t in texts]
     fields = [_DAY_FIRST.fullmatch(t) if isinstance(t, str) and "/" in t else None
               for t in texts]  # US spreadsheets write slashes; '3.8.2023' is never month first
     first, second = (np.array([int(f[part]) if f else 0 for f in fields]) for part in "dm")
@@ -376,8 +379,9 @@ def parse_periods(s: pd.Series, freq: Frequency = "semester",
     codes, cells = _distinct(s, distinct)
     text = _as_text(cells).str.upper().str.replace(r"^([0-9]{4})\.0+$", r"\1", regex=True)
     text = text.str.replace(r"[.:_]", " ", regex=True).str.replace(r" +", " ", regex=True)
-    found = [_period_of(label, freq) if isinstance(label, str) else (pd.NA, None)
-             for label in text.str.strip().tolist()]  # never empty: the missing cell is last
+    found = [(pd.NA, None) if not isinstance(label, str) else  # the missing cell is last
+             (pd.NA, DASH_PLACEHOLDER) if label in DASH_PLACEHOLDERS else _period_of(label, freq)
+             for label in text.str.strip().tolist()]
     index, reason = np.array(found, dtype=object).T
     return ParsedColumn(pd.Series(pd.array(index, dtype="Int64")[codes], s.index),
                         pd.Series(reason[codes], s.index, object))

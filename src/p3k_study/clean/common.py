@@ -221,7 +221,8 @@ def answer_words(cells: Sequence[str]) -> list[str]:
     loop over distinct cells: pandas' string methods cost ~1 ms a call, and a national run
     calls this for ~800 columns of a few distinct answers."""
     return [" ".join(_OPTION_OR_STOP.sub("", cell.lower().replace("\u200b", "")
-                                          .replace("\ufeff", "")).split()) for cell in cells]
+                                          .replace("\ufeff", "").replace("\u0307", "")).split())
+            for cell in cells]  # U+0307: Python lowers 'İ' to 'i' and a dot above, Arrow to 'i'
 
 
 def _mostly_answers(cells: pd.Series) -> bool:
