@@ -148,6 +148,15 @@ def test_a_name_inside_text_is_masked_where_it_stands_after_a_longer_lower_case(
     assert scrub.text("İbrahim Lubis") == "İ************"
 
 
+def test_keys_that_mask_alike_are_kept_apart() -> None:
+    """Two files named after two people: the summary keeps a record of each."""
+    scrub = Scrubber(["Budi Santoso", "Bayu Santoso"], salt="s")
+    files = scrub.anything({"skm/Budi Santoso.csv": {"rows_in": 3},
+                            "skm/Bayu Santoso.csv": {"rows_in": 5}, "skm/x.csv": {"rows_in": 1}})
+    assert files == {"skm/B***********.csv": {"rows_in": 3},
+                     "skm/B***********.csv (2)": {"rows_in": 5}, "skm/x.csv": {"rows_in": 1}}
+
+
 def test_a_roster_name_with_titles_and_degrees_is_masked_without_them_too() -> None:
     """SIMPEG writes names with their titles and degrees; other files write the bare name."""
     scrub = Scrubber(["Drs. H. BAMBANG SUSILO, M.Si", "dr. Rina Kartika Sari, Sp.A"], salt="s")

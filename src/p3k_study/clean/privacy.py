@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import itertools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -196,11 +197,21 @@ class Scrubber:
         return table.assign(**out) if out else table
 
     def anything(self, value: Any) -> Any:
-        """Strings inside dicts and lists (keys too) scrubbed, e.g. the cleaning summary."""
+        """Strings inside dicts and lists (keys too) scrubbed, e.g. the cleaning summary. Keys
+        that are one once masked are told apart (' (2)', ...): two files named after two people
+        keep a record each."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.anything(k): self.anything(v) for k, v in value.items()}
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                masked = new = self.anything(key)
+                for n in itertools.count(2):
+                    if new not in out:
+                        break
+                    new = f"{masked} ({n})"
+                out[new] = self.anything(item)
+            return out
         if isinstance(value, list | tuple):
             return type(value)(self.anything(v) for v in value)
         return value
