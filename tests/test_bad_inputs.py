@@ -138,6 +138,13 @@ def _recap_sheets(sheet: object) -> None:
         chart.append(cells)
 
 
+def _lookup_on_sheet2(sheet: object) -> None:
+    """The OPD list a dropdown reads from, left on Excel's default second sheet."""
+    lookup = sheet.parent.create_sheet("Sheet2")  # type: ignore[attr-defined]
+    for cells in (["Nama OPD"], ["Dinas Sosial"], ["Dinas Kesehatan"]):
+        lookup.append(cells)
+
+
 def _data_in_a_sheet_named_keterangan(sheet: object) -> None:
     """A second roster sheet that an office happened to name 'Keterangan': it is data."""
     extra = sheet.parent.create_sheet("Keterangan")  # type: ignore[attr-defined]
@@ -907,6 +914,10 @@ CASES: list[Case | object] = [
     Case("a roster workbook with a recap sheet (a pivot per OPD and status) and a chart's data",
          _xlsx([ROSTER_HEADER, row()], edit=_recap_sheets), file="pegawai/bad.xlsx", clean=1,
          check=_passed_over("Rekap 2024", "Grafik")),
+    Case("a roster workbook with a lookup list on an unnamed second sheet ('Sheet2')",
+         _xlsx([ROSTER_HEADER, row()], edit=_lookup_on_sheet2),
+         error=("pegawai/bad.xlsx", "Sheet2", "required column(s) missing",
+                "name it as a list or recap sheet")),
     Case("a roster sheet named like a list sheet ('Keterangan') is read",
          _xlsx([ROSTER_HEADER, row()], edit=_data_in_a_sheet_named_keterangan),
          file="pegawai/bad.xlsx", clean=2),

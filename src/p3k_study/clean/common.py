@@ -297,10 +297,13 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                                 f"answers: head the column of the {element} answers "
                                 f"'{element}'", sheet=sheet.sheet)
         if missing:
+            others = sum(other.source_file == sheet.source_file for other in sheets) > 1
             raise DataError(name, f"required column(s) missing: {', '.join(missing)} (a {kind} "
                             f"table; headers found: "
-                            f"{', '.join(c for c in sheet.frame.columns if c != ROW)})",
-                            sheet=sheet.sheet)
+                            f"{', '.join(c for c in sheet.frame.columns if c != ROW)})" + (
+                                "; if this sheet holds no data, name it as a list or recap "
+                                "sheet ('Referensi', 'Rekap') and it is passed over"
+                                if others else ""), sheet=sheet.sheet)
         info["columns"] = dict(sorted(mapping.items()))
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
