@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,18 @@ def test_format_summary_is_a_readable_table(prepared) -> None:
     _, _, result = prepared
     text = format_summary(result.summary)
     assert "pegawai/roster.csv" in text and "total" in text and "Panel:" in text
+
+
+def test_a_summary_of_many_files_shows_the_worst_and_a_row_per_kind(prepared) -> None:
+    _, _, result = prepared
+    files = result.summary["files"]
+    worst = max(files, key=lambda name: files[name]["rows_rejected"] / files[name]["rows_in"])
+    lines = format_summary(result.summary, max_files=1).splitlines()
+    assert lines[2].startswith(worst + " ")
+    assert lines[3] == f"... {len(files) - 1} more files (above: the largest shares of rows " \
+        "rejected; every file: cleaning_summary.json)"
+    kinds = [line.split(")")[0] + ")" for line in lines if re.match(r"\w+ \(\d+ files?\)", line)]
+    assert kinds == ["pegawai (2 files)", "skm (1 file)", "ikm (1 file)"]
 
 
 def test_the_summary_names_the_ikm_disagreement_it_used(prepared) -> None:

@@ -101,19 +101,33 @@ def summarise(
     }
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """A readable table of the cleaning summary (what the CLI prints)."""
+def format_summary(summary: dict[str, Any], max_files: int = 40) -> str:
+    """A readable table of the cleaning summary (what the CLI prints): a row per file, or, with
+    more than `max_files` files, the `max_files` with the largest share of rows rejected and a
+    row per kind (every file is in cleaning_summary.json)."""
+    files = summary["files"]
+    shown = list(files)
+    if len(files) > max_files:
+        share = {name: rec["rows_rejected"] / max(rec["rows_in"], 1) for name, rec in files.items()}
+        shown = sorted(files, key=lambda name: (-share[name], name))[:max_files]
     rows = [("file", "kind", "rows in", "clean", "rejected", "encoding")]
-    rows += [(name, rec["kind"], *(str(rec[k]) for k in SIZES), rec["encoding"] or "-")
-             for name, rec in summary["files"].items()]
-    rows.append(("total", "", *(str(summary["totals"][k]) for k in SIZES), ""))
+    rows += [(name, files[name]["kind"], *(str(files[name][k]) for k in SIZES),
+              files[name]["encoding"] or "-") for name in shown]
+    per_kind = Counter(rec["kind"] for rec in files.values())
+    kinds = ([(f"{kind} ({per_kind[kind]} file{'s' * (per_kind[kind] != 1)})", kind,
+               *(str(sizes[k]) for k in SIZES), "") for kind, sizes in summary["by_kind"].items()]
+             if len(shown) < len(files) else [])
+    rows += [*kinds, ("total", "", *(str(summary["totals"][k]) for k in SIZES), "")]
     widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
     align = (str.ljust, str.ljust, str.rjust, str.rjust, str.rjust, str.ljust)
     lines = ["  ".join(a(c, w) for a, c, w in zip(align, r, widths, strict=True)).rstrip()
              for r in rows]
     rule = "  ".join("-" * w for w in widths)
-    header, *files, total = lines  # a rule under the header, and above the total of files
-    lines = [header, rule, *files, *([rule] if files else []), total]
+    header, body, totals = lines[0], lines[1:1 + len(shown)], lines[1 + len(shown):]
+    more = ([f"... {len(files) - len(shown)} more files (above: the largest shares of rows "
+             "rejected; every file: cleaning_summary.json)"]
+            if len(shown) < len(files) else [])
+    lines = [header, rule, *body, *more, *([rule] if body else []), *totals]
     reasons = sorted(summary["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
         lines += ["", "Rejected rows by reason (details in rejects.csv):"]
