@@ -191,6 +191,8 @@ memberikan pelayanan?' -> waktu; the 'skm_question' rows of aliases.csv)."""
 _QUESTION = re.compile(r"\?|^\W*(?:u?[0-9]+\W*)?(?:bagaimana|apakah|seberapa|menurut)\b|"
                        r"\[(?P<row>[^\]]+)\]\s*$", re.I)
 """A header that asks a question, or a Google Forms grid's 'Penilaian Anda [Sarana]' (its row)."""
+
+
 def _answer_scores() -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, float]] = {element: {} for element in ELEMENTS}
     generic_first = sorted(vocabulary()["skm_answer"].items(), key=lambda item: " " in item[0])
