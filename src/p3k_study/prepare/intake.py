@@ -155,7 +155,9 @@ def clean_kinds(raw: Path, config: Config, reference_date: Any, progress: bool =
     options = {kind: {"reference_date": reference_date, "code_edition": dataset.edition,
                       **({"salt": config.effective_salt} if kind == "pegawai" else
                          {} if kind == "kinerja" else {"freq": config.freq})} for kind in KINDS}
-    tasks = [(kind, raw, group, options[kind], dataset.given) for kind, group in groups]
+    tasks = [(kind, raw, group, options[kind], {  # each group its own files' given columns
+        name: dataset.given[name] for name in (p.relative_to(raw).as_posix() for p in group)
+        if name in dataset.given}) for kind, group in groups]
     waiting = collections.Counter(kind for kind, _ in groups)
     parts: dict[str, list[Part]] = {}
     with contextlib.ExitStack() as stack:
