@@ -42,19 +42,22 @@ def test_good_rows_are_clean_and_pseudonymised() -> None:
 
 
 def test_statuses_counted_as_other_staff_are_listed_per_file() -> None:
-    """'Honorer' is other staff as expected; a misspelt 'PPPPK' is too, and the summary counts
-    it as no known status (rows rejected by a rule are not counted)."""
+    """'Honorer' is other staff as expected, 'T.H.L.' too, read as the status rules read it
+    (without its dots); a misspelt 'PPPPK' is other staff, and the summary counts it as no known
+    status (rows rejected by a rule are not counted)."""
     rows = [*roster_rows(),
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "01/12/2015", ""],
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", " HONORER ", "01/12/2016", ""],
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Non-ASN", "01/12/2017", ""],
+            ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "T.H.L.", "01/12/2018", ""],
             ["32.01", "", NIP_PPPK_1, "", "Dinas Sosial", "PPPPK", "01/03/2022", ""],
             ["32.01", "", NIP_PNS_1, "", "Dinas Sosial", "Honorer", "", ""]]  # no TMT
     clean, rejects, files = clean_sheets(
         "pegawai", [sheet(ROSTER_HEADER, rows, source_file="r.csv")], REF)
-    assert (clean["status"] == "OTHER").sum() == 4 and len(rejects) == 1
+    assert (clean["status"] == "OTHER").sum() == 5 and len(rejects) == 1
     assert files["r.csv"]["notes"] == {"status_other:(not a known status)": 1,
-                                       "status_other:honorer": 2, "status_other:non asn": 1}
+                                       "status_other:honorer": 2, "status_other:non asn": 1,
+                                       "status_other:thl": 1}
 
 
 def test_a_name_shifted_into_the_status_column_stays_out_of_the_notes() -> None:

@@ -452,10 +452,17 @@ _PNS_WORDS = re.compile(r"^(?:asn )?(c ?pns|pnsd?|(?:calon )?(?:pns|pegawai nege
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
 
 
-def _status_of(value: str) -> str:
+def status_key(value: str) -> str:
+    """A status as its rules read it: lower case, a dotted abbreviation without its dots
+    ('P.P.P.K', 'C.P.N.S', 'T.H.L.'; not 'P3K.PW'), letters and digits between single spaces
+    ('Non-ASN' is 'non asn')."""
     undotted = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\b\.?", lambda m: m[0].replace(".", ""),
-                      value.lower())  # 'P.P.P.K', 'C.P.N.S'; not 'P3K.PW'
-    key = re.sub(r"[^a-z0-9]+", " ", undotted).strip()
+                      value.lower())
+    return re.sub(r"[^a-z0-9]+", " ", undotted).strip()
+
+
+def _status_of(value: str) -> str:
+    key = status_key(value)
     if not key or _NEGATION.search(key):
         return "OTHER"
     if _PPPK_WORDS.search(key):

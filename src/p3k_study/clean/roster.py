@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from p3k_study.clean.common import (
-    FILE,
     Duplicates,
     FileInput,
     Part,
@@ -37,6 +36,7 @@ from p3k_study.parse import (
     nip_status_mismatch,
     normalise_nip,
     normalise_status,
+    status_key,
 )
 from p3k_study.read.headers import vocabulary
 from p3k_study.read.sheet import RawSheet
@@ -89,8 +89,7 @@ def roster_part(
 
 KNOWN_OTHER_STATUSES = frozenset(vocabulary()["status"]["other"])
 """Statuses of staff who are neither PNS nor PPPK ('honorer', 'thl', 'non asn': the 'status'
-rows of aliases.csv), as `_note_other_staff` keys a status: lower case, letters and digits
-between single spaces ('Non-ASN' is 'non asn')."""
+rows of aliases.csv), as `parse.status_key` writes them."""
 UNKNOWN_STATUS = "status_other:(not a known status)"
 
 
@@ -100,12 +99,9 @@ def _note_other_staff(data: FileInput, codes: np.ndarray, other: pd.Series) -> N
     missing), as notes 'status_other:<status>' for the `KNOWN_OTHER_STATUSES` and
     `UNKNOWN_STATUS` for the rest: a misspelt 'PPPPK' or a column shifted into `status` shows
     there, and its text, perhaps a name, stays out of the summary."""
-    statuses = other.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-    keys = np.array([None if pd.isna(s) else f"status_other:{s}" if s in KNOWN_OTHER_STATUSES
-                     else UNKNOWN_STATUS for s in statuses], dtype=object)[codes]
-    rows = data.alive & pd.notna(keys)
-    counts = pd.DataFrame({"file": data.frame[FILE].to_numpy(object)[rows],
-                           "key": keys[rows]}).value_counts()
-    for (name, key), n in sorted(counts.items()):
-        notes = data.files[name]["notes"]
-        notes[key] = notes.get(key, 0) + int(n)  # type: ignore[index, attr-defined]
+    keys = [None if pd.isna(cell) else status_key(cell) for cell in other]
+    notes = np.array([None if key is None else f"status_other:{key}"
+                      if key in KNOWN_OTHER_STATUSES else UNKNOWN_STATUS for key in keys],
+                     dtype=object)[codes]
+    for note in sorted(set(notes[data.alive]) - {None}):
+        data.note(note, data.alive & (notes == note))
