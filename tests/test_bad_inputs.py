@@ -152,6 +152,12 @@ def _data_in_a_sheet_named_keterangan(sheet: object) -> None:
         extra.append(cells)
 
 
+def _titled(title: str) -> Callable[[object], None]:
+    def edit(sheet: object) -> None:
+        sheet.title = title  # type: ignore[attr-defined]
+    return edit
+
+
 def _passed_over(*names: str) -> Callable[[Path], None]:
     def check(out: Path) -> None:
         summary = json.loads((out / "cleaning_summary.json").read_text(encoding="utf-8"))
@@ -914,6 +920,22 @@ CASES: list[Case | object] = [
     Case("a roster workbook with a recap sheet (a pivot per OPD and status) and a chart's data",
          _xlsx([ROSTER_HEADER, row()], edit=_recap_sheets), file="pegawai/bad.xlsx", clean=1,
          check=_passed_over("Rekap 2024", "Grafik")),
+    Case("a published IKM recap whose only sheet is 'Rekap 2023', its period in the title",
+         _xlsx([["REKAPITULASI IKM SEMESTER I TAHUN 2023"], [],
+                ["Kode Wilayah", "Unit Layanan", "Nilai IKM", "Jumlah Responden"],
+                ["32.01", "Dinas Sosial", "80,25", "120"]],
+               name="ikm/bad.xlsx", edit=_titled("Rekap 2023")),
+         error=("ikm/bad.xlsx", "Rekap 2023", "required column(s) missing: periode",
+                "no other sheet of data")),
+    Case("staff counts on a workbook's only sheet, named 'Rekapitulasi', without a period",
+         _xlsx([["Kode Wilayah", "Unit Kerja", "Jumlah PNS", "Jumlah PPPK"],
+                ["32.01", "Dinas Sosial", 12, 3]],
+               name="jumlah_pegawai/bad.xlsx", edit=_titled("Rekapitulasi")),
+         error=("jumlah_pegawai/bad.xlsx", "sheet Rekapitulasi", "periode")),
+    Case("a roster workbook of instructions and a recap only, the recap holding the roster",
+         _xlsx([["NIP", "Nama", "Unit Kerja"], [NIP_A, "Andi Wijaya", "Dinas Sosial"]],
+               edit=_titled("Rekap"), extra_sheets=("Petunjuk",)),
+         error=("pegawai/bad.xlsx", "Rekap", "required column(s) missing")),
     Case("a roster workbook with a lookup list on an unnamed second sheet ('Sheet2')",
          _xlsx([ROSTER_HEADER, row()], edit=_lookup_on_sheet2),
          error=("pegawai/bad.xlsx", "Sheet2", "required column(s) missing",

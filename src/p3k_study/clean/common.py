@@ -259,7 +259,8 @@ def _questions_named(header: tuple[str, ...], names: list[object], mapping: dict
 NOT_DATA_SHEETS = {letters_key(name) for name in vocabulary()["sheet"]["not_data"]}
 """Sheet names ('Petunjuk', 'Referensi OPD', 'Rekap 2024': only letters compared) of the
 instructions, lookup lists, recaps and charts carried beside the data sheet (the 'sheet' rows of
-aliases.csv): without the kind's required columns such a sheet is passed over, not an error."""
+aliases.csv): without the kind's required columns such a sheet is passed over, not an error,
+when another sheet of its file holds data; a file whose only sheets are so named is data."""
 
 
 def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
@@ -273,6 +274,8 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
     used: list[tuple[RawSheet, dict[str, str]]] = []
     dropped: list[dict[str, object]] = []
     files: dict[str, dict[str, object]] = {}
+    with_data_sheet = {str(sheet.source_file) for sheet in sheets if sheet.rows_in
+                       and letters_key(str(sheet.sheet)) not in NOT_DATA_SHEETS}
     for sheet in sheets:
         name = str(sheet.source_file)
         sheet = _with_sub_headers(sheet, kind)
@@ -287,7 +290,8 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
             key = f"given_by_dataset_json:{column}"
             notes[key] = notes.get(key, 0) + len(sheet.frame)
         source, mapping, missing = _layout(tuple(map(str, sheet.frame.columns)), kind)
-        if missing and letters_key(str(sheet.sheet)) in NOT_DATA_SHEETS:
+        named_not_data = letters_key(str(sheet.sheet)) in NOT_DATA_SHEETS
+        if missing and named_not_data and name in with_data_sheet:
             info |= {"rows_in": 0, "note": f"not read: sheet '{sheet.sheet}' is named as an "
                      f"instructions or list sheet and has no {kind} table"}
             continue
@@ -305,7 +309,10 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                             f"{', '.join(c for c in sheet.frame.columns if c != ROW)})" + (
                                 "; if this sheet holds no data, name it as a list or recap "
                                 "sheet ('Referensi', 'Rekap') and it is passed over"
-                                if others else ""), sheet=sheet.sheet)
+                                if others and not named_not_data else "") + (
+                                "; the sheet is named as a recap or list sheet, but the file "
+                                "has no other sheet of data" if named_not_data else ""),
+                            sheet=sheet.sheet)
         info["columns"] = dict(sorted(mapping.items()))
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
