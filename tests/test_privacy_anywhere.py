@@ -22,6 +22,8 @@ NIK = "3201.0123.4567.0001"
 NAME_IN_DATE = "Rina Kusumawati"
 NAME_AS_UNIT = "Tono Hadisaputro"
 NAME_IN_SKM = "Wulan Sekarsari"
+NIP_IN_UNIT = "19860601_201012_1_005"  # a unit typed with its head's NIP, as a file name
+NIP_DASHED = "19890101 - 201401 - 2 - 003"  # as a printed form writes it
 IKM_HEADER = ["kode_pemda", "unit_layanan", "periode", "ikm", "jumlah_responden"]
 
 
@@ -41,6 +43,9 @@ def _write(raw: Path) -> None:
         ["32.01", "", "198607072011071009", NAME_AS_UNIT, NAME_AS_UNIT, "PNS", "2011-07-01", ""],
         ["32.01", "", "198708082012081002", NAME_IN_SKM, "Dinas Sosial", "PNS", "2012-08-01",
          ""],
+        ["32.01", "", "198809092013091001", "Dewi Lestari", f"Puskesmas Sewon {NIP_IN_UNIT}",
+         "PNS", "2013-09-01", ""],
+        ["32.01", "", "198910102014101001", "Eka Putri", "Dinas Sosial", "PNS", NIP_DASHED, ""],
     ]
     write_csv(raw / "pegawai" / "roster.csv", ROSTER_HEADER, rows, encoding="cp1252")
     write_csv(raw / "ikm" / "ikm.csv", IKM_HEADER, [
@@ -71,7 +76,7 @@ def _forms(text: str) -> list[bytes]:
 
 
 @pytest.mark.parametrize("secret", [NIP, NIP_SPACED, NIK, NAME_IN_DATE, NAME_AS_UNIT,
-                                    NAME_IN_SKM])
+                                    NAME_IN_SKM, NIP_IN_UNIT, NIP_DASHED])
 def test_no_output_holds_the_value_in_any_form(prepared: Path, secret: str) -> None:
     files = sorted(prepared.iterdir())
     assert {p.name for p in files} >= {"rejects.csv", "rejects.parquet", "panel.csv",
@@ -96,6 +101,8 @@ def test_the_rows_are_still_accounted_for(prepared: Path) -> None:
     assert "T***************" in set(units["unit_name"])  # the name as a unit: kept, masked
     assert any(u.startswith("32.01/unmatched/personal-") for u in units["unit_id"])
     assert "Puskesmas W**************" in set(units["unit_name"])
+    assert "Puskesmas Sewon 1986**************005" in set(units["unit_name"])
+    assert seen[("pegawai/roster.csv", 14)] == "1989********************003"
     summary = json.loads((prepared / "cleaning_summary.json").read_text(encoding="utf-8"))
     totals = summary["totals"]
     assert totals["rows_in"] == totals["rows_clean"] + totals["rows_rejected"]
@@ -115,7 +122,15 @@ def test_the_rows_are_still_accounted_for(prepared: Path) -> None:
     ("1.98606012010121e+17", "1.98*************+17"),  # an NIP a spreadsheet kept as a number
     ("1,98606012E+17", "1,98*******+17"),
     ("1,98606E+17", "1,98606E+17"),  # six digits shown: no more than a mask keeps
+    ("19860601 - 201012 - 1 - 004", "1986********************004"),  # as a form prints it
+    ("19860601_201012_1_004", "1986**************004"),  # a file or sheet name's underscores
+    ("19860601--201012--1--004", "1986*****************004"),
+    ("19860601/201012/1/004", "1986**************004"),
+    ("3201 / 0123 / 4567 / 0001", "3201******************001"),
+    ("Puskesmas Sewon 19860601_201012_1_005", "Puskesmas Sewon 1986**************005"),
     ("01-01-2023 - 30-06-2023", "01-01-2023 - 30-06-2023"),  # a date range: no identifier
+    ("2023/01/01 s.d. 2023/06/30", "2023/01/01 s.d. 2023/06/30"),
+    ("2023-01-01 - 2023-06-30", "2023-01-01 - 2023-06-30"),
     ("12345678901234567890", "12345678901234567890"),  # 20 digits: no identifier
     ("2023-05-02", "2023-05-02"),
     ("1.234.567,89", "1.234.567,89"),

@@ -45,14 +45,17 @@ def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
 
 ID_LENGTHS = (18, 16)
 """Digits of an NIP / NI PPPK (18) and of an NIK, the population number (16)."""
-_GAP = r"(?:\s{1,3}|[.\-\u2010-\u2015\u2212])?"
+_GAP = r"[\s._/\-\u2010-\u2015\u2212]{0,3}"
 _ID_NUMBER = re.compile("|".join([
     *(rf"(?<![0-9])[0-9](?:{_GAP}[0-9]){{{n - 1}}}(?![0-9])" for n in ID_LENGTHS),
     r"(?<![0-9.,])[0-9][.,][0-9]{7,}[eE]\+?1[5-7](?![0-9])"]))
-"""18 or 16 digits, groups joined by one to three white-space characters of any kind (a
-non-breaking space copied from a web page or PDF, a double space) or by one dot, hyphen or
-dash, not inside a longer number: '19860601 201012 1 004', '3201.0123.4567.0001'; the 18
-first, left to right. Also a number of 16 to 18 digits in scientific notation with eight or
+"""18 or 16 digits, groups joined by up to three separators: white space of any kind (a
+non-breaking space copied from a web page or PDF, a double space), dots, hyphens, dashes,
+underscores, slashes, in any mix ('19860601 - 201012 - 1 - 004', '19860601_201012_1_004'; the
+NIP rules read all of these but the slash), not inside a longer number:
+'19860601 201012 1 004', '3201.0123.4567.0001'; the 18 first, left to right. Two dates written
+as a range ('01-01-2023 - 30-06-2023': groups of 2, 2, 4 or 4, 2, 2 digits twice) are no
+identifier. Also a number of 16 to 18 digits in scientific notation with eight or
 more significant digits, as a spreadsheet keeps an NIP typed as a number ('1.98507122010011e+17',
 which gives away the first 15 digits)."""
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -72,11 +75,21 @@ def mask(text: str) -> str:
 
 def mask_digits(text: str) -> str:
     """Every NIP- or NIK-shaped number in `text` masked (18 or 16 digits, with or without
-    spaces, dots or hyphens between groups, or such a number in scientific notation; a lone
+    separators between groups, or such a number in scientific notation; a lone
     group of another length, a 20-digit number, is no identifier); the rest unchanged."""
     if len(text) < 12:  # the shortest text `_ID_NUMBER` can match: '1.2345678e17'
         return text
-    return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text)
+    return _ID_NUMBER.sub(_masked, text)
+
+
+_DATE_RANGE_GROUPS = ([2, 2, 4] * 2, [4, 2, 2] * 2)
+
+
+def _masked(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if [len(group) for group in re.findall("[0-9]+", found)] in _DATE_RANGE_GROUPS:
+        return found
+    return mask(found)
 
 
 def name_key(name: object) -> str:
