@@ -7,7 +7,8 @@ Rules common to every table:
   and columns). Empty sheets are listed in the summary and hold no rows.
 - Excel error cells ('#REF!', '#N/A', ...) become missing; in a required column the row is
   rejected with the error as reason. Empty cells in optional columns are simply missing, and so
-  are cells holding only a dash ('-', en dash: 'none').
+  are cells holding only a dash ('-', en dash: 'none'); in a column required on its own a dash
+  rejects the row (`parse.DASH_PLACEHOLDER`).
 - A present value that cannot be read is rejected whether the column is required or not.
 - An average or total row (a unit, name, NIP, region or 'No' cell 'RATA-RATA', 'NILAI IKM:',
   'JUMLAH', 'Jumlah Total', or one beginning with such a label, 'TOTAL KAB. BOGOR') is rejected
@@ -41,6 +42,7 @@ from p3k_study.errors import DataError
 from p3k_study.ikm import ELEMENTS
 from p3k_study.parse import (
     _OTHER_WHITESPACE,
+    DASH_PLACEHOLDER,
     DASH_PLACEHOLDERS,
     EXCEL_ERRORS,
     parse_dates,
@@ -503,8 +505,9 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
     region or 'No' cell that is only one of `SUMMARY_LABELS`, or begins with one of
     `SUMMARY_PREFIXES`); Excel error cells and dashes, counted per file as
     `excel_error_set_missing:<column>` and `dash_set_missing:<column>` where they become
-    missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, a dash
-    stays for the column's rule to reject the row); rows with neither region code nor name
+    missing (in the columns of `read.headers.REQUIRED` an Excel error rejects the row, and so
+    does a dash in a column required on its own; in a column of a choice, a region code beside
+    its name, a dash is a missing value); rows with neither region code nor name
     rejected; rows with an empty required value rejected, then rows with none of a choice
     (SKM: periode or tanggal_survei, the column named the first of them the row's sheet has);
     regions resolved (`resolve_regions`, codes of the decree edition `code_edition`)."""
@@ -522,12 +525,15 @@ def open_file(sheets: Sequence[RawSheet], kind: str, code_edition: str | None = 
         codes, uniques = data.distinct(column)
         key = uniques.str.strip().str.upper()
         error = key.isin(EXCEL_ERRORS).to_numpy(bool)
-        dash = key.isin(DASH_PLACEHOLDERS).to_numpy(bool) & (column not in needed)
+        dash = key.isin(DASH_PLACEHOLDERS).to_numpy(bool)
         if error.any() and column in needed:
             reason = np.append(("Excel error cell " + key).to_numpy(object), None)[codes]
             data.reject(np.append(error, False)[codes], column, reason, frame[column])
         elif error.any():
             data.note(f"excel_error_set_missing:{column}", np.append(error, False)[codes])
+        if dash.any() and column in REQUIRED[kind]:  # one column, not one of a choice
+            data.reject(np.append(dash, False)[codes], column, DASH_PLACEHOLDER, frame[column])
+            dash = np.zeros_like(dash)
         if dash.any():
             data.note(f"dash_set_missing:{column}", np.append(dash, False)[codes])
         if (error | dash).any():
