@@ -813,7 +813,7 @@ CASES: list[Case | object] = [
              ["Jaksel", "Kota Jakpus", "JAKTIM"], NIPS, strict=False)]),
          clean=3, check=_regions_of_bad(["31.74", "31.71", "31.75"])),
     Case("a region code typed as a decimal number", _roster([row(kode="32,01")]), clean=1,
-         check=_regions_of_bad(["32.01"], {"dash_set_missing:kode_pemda": 2})),
+         check=_regions_of_bad(["32.01"])),
     Case("a wrong region code beside a good name",
          _roster([row(kode="99.98", kab="Kab. Bogor"), row(kode="99.98", nip=NIP_B)]),
          reasons=("unknown kabupaten/kota code",), clean=1,
