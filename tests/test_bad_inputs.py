@@ -302,6 +302,21 @@ NIPS = ["198001012005011003", "198102022006021004", "198203032007031005",
         "198304042008041006", "198405052009051007", "198506062010061008"]
 
 
+INVISIBLES = ["\u200b32.01", "32\u200e.01", "32.01\u00ad", "\ufeff32.01"]
+"""Region codes as pasted from a web page, a PDF or a chat app: a zero-width space, a
+left-to-right mark, a soft hyphen, a byte order mark, each invisible where the cell shows."""
+
+
+def _nothing_invisible(out: Path) -> None:
+    for table in ("staff", "units", "ikm_unit"):
+        frame = pd.read_parquet(out / f"{table}.parquet")
+        for column in frame.select_dtypes(exclude="number").columns:
+            cells = frame[column].dropna().astype(str)
+            assert not cells.str.contains("[\u00ad\u200b-\u200f\u2060\ufeff]").any(), column
+    units = pd.read_parquet(out / "units.parquet")
+    assert "Dinas Sosial" in set(units["unit_name"])
+
+
 def _raw_values(out: Path, file: str) -> list[str]:
     rejects = pd.read_parquet(out / "rejects.parquet")
     return list(rejects.loc[rejects["source_file"] == file, "raw_value"].astype(str))
@@ -814,6 +829,18 @@ CASES: list[Case | object] = [
          clean=3, check=_regions_of_bad(["31.74", "31.71", "31.75"])),
     Case("a region code typed as a decimal number", _roster([row(kode="32,01")]), clean=1,
          check=_regions_of_bad(["32.01"])),
+    Case("invisible characters pasted into codes, NIPs, dates and unit names",
+         _roster([row(kode=k, nip=n, unit=u, tmt=t) for k, n, u, t in zip(
+             INVISIBLES, ["\u200b" + NIPS[0], NIPS[1][:8] + "\u200b" + NIPS[1][8:],
+                          "\u2060" + NIPS[2], NIPS[3] + "\u200f"],
+             ["Dinas\u200b Sosial", "Dinas Sosial\u200e", "\ufeffDinas Sosial",
+              "Dinas Sos\u00adial"],
+             ["2005-01-01\u200b", "2006-\u200b02-01", "2007-03-01", "\u200e2008-04-01"],
+             strict=True)]),
+         clean=4, check=_all(_regions_of_bad(["32.01"] * 4), _nothing_invisible)),
+    Case("invisible characters in a published IKM and its respondents",
+         _ikm([["32.01\u200b", "Dinas Sosial", "Semester I 2023", "80,\u200b11", "1\u200e00"]]),
+         file="ikm/bad.csv", clean=1, check=_nothing_invisible),
     Case("a wrong region code beside a good name",
          _roster([row(kode="99.98", kab="Kab. Bogor"), row(kode="99.98", nip=NIP_B)]),
          reasons=("unknown kabupaten/kota code",), clean=1,

@@ -90,13 +90,19 @@ _OTHER_WHITESPACE = ("[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\
                      "\u205f\u3000]")
 """Every character but the space that Python's `str.isspace` calls white space (as the
 cleaners' `str.strip` does: a cell of an em space is empty to both)."""
-_STRIPPED = " \u200b\ufeff"
+INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+"""Characters that show nothing: the soft hyphen, zero-width space and joiners, direction marks
+and embeddings, the word joiner, the byte order mark. Pasted from web pages, PDFs and chat
+apps, they sit inside codes and numbers ('32\u200b.01') and are no part of a value: the intake
+removes them from every cell (`clean.common`, `_as_text`)."""
 
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text (str dtype: a number or a date as it prints) with every whitespace
-    character turned into a space; NA for missing and for whitespace-only cells."""
-    text = s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True).str.strip(_STRIPPED)
+    character turned into a space and `INVISIBLE` ones removed; NA for missing and for
+    whitespace-only cells."""
+    text = (s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True)
+            .str.replace(INVISIBLE, "", regex=True).str.strip(" "))
     return text.where(text != "")
 
 

@@ -45,6 +45,7 @@ from p3k_study.parse import (
     DASH_PLACEHOLDER,
     DASH_PLACEHOLDERS,
     EXCEL_ERRORS,
+    INVISIBLE,
     parse_dates,
     parse_numbers,
     parse_periods,
@@ -216,6 +217,7 @@ SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(
 """Cells (as `answer_words` writes them) that are a score of some element."""
 
 
+_HIDDEN = re.compile(INVISIBLE[:-1] + "\u0307]")  # Python lowers 'İ' to 'i' and a dot above
 _OPTION_OR_STOP = re.compile(r"^\s*\(?[a-d1-4][.)]\s*(?=\D)|[.!]+\s*$")
 
 
@@ -224,9 +226,8 @@ def answer_words(cells: Sequence[str]) -> list[str]:
     the option's letter or number before them ('d. ', '(4) ', 'a.') or stops after them. A
     loop over distinct cells: pandas' string methods cost ~1 ms a call, and a national run
     calls this for ~800 columns of a few distinct answers."""
-    return [" ".join(_OPTION_OR_STOP.sub("", cell.lower().replace("\u200b", "")
-                                          .replace("\ufeff", "").replace("\u0307", "")).split())
-            for cell in cells]  # U+0307: Python lowers 'İ' to 'i' and a dot above, Arrow to 'i'
+    return [" ".join(_OPTION_OR_STOP.sub("", _HIDDEN.sub("", cell.lower())).split())
+            for cell in cells]
 
 
 def _mostly_answers(cells: pd.Series) -> bool:
@@ -373,7 +374,7 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
              ) -> dict[str, pd.Categorical | np.ndarray]:
     """Each of `columns` of the sheets one after another (missing in a sheet without it), as a
-    Categorical of the distinct cells, and `_row`."""
+    Categorical of the distinct cells without `parse.INVISIBLE` characters, and `_row`."""
     chunks: dict[str, list[pa.Array]] = {column: [] for column in columns}
     rows = [np.zeros(0, dtype="int64")]
     for sheet, source in used:
@@ -387,7 +388,11 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
     for column, chunk in chunks.items():
         codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunk, type=pa.large_string()),
                                                dtype="string"))
-        stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+        distinct = pd.Series(uniques)
+        visible = distinct.str.replace(INVISIBLE, "", regex=True)
+        stacked[column] = (pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
+                           if visible.equals(distinct) else  # two cells may now be one
+                           categorical(codes, visible.mask(visible == "")))
     return stacked | {ROW: np.concatenate(rows)}
 
 
