@@ -497,6 +497,20 @@ def _respondents(expected: dict[str, int]) -> Callable[[Path], None]:
     return check
 
 
+def _ikm_of_social(expected: float, respondents: int) -> Callable[[Path], None]:
+    """The IKM computed from the SKM answers of 32.01/social (PermenPANRB 14/2017)."""
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        mine = ikm[(ikm["unit_id"] == "32.01/social") & (ikm["ikm_source"] == "answers")]
+        assert mine["ikm"].round(2).tolist() == [expected]
+        assert mine["respondents"].tolist() == [respondents]
+    return check
+
+
+STP = ["Sangat Tidak Puas", "Tidak Puas", "Puas", "Sangat Puas"]
+"""A survey app's four answers from 'Sangat tidak puas' (1) to 'Sangat puas' (4)."""
+
+
 OLAH_HEADER = ["No", "Kode Wilayah", "Unit Layanan", "Periode", "Umur", "Jenis Kelamin",
                "Pendidikan", "Pekerjaan", *(f"U{i}" for i in range(1, 10))]
 OLAH_ROW = ["32.01", "Dinas Sosial", "Semester I 2023", 41, "P", "SMA", "Wiraswasta"]
@@ -627,6 +641,16 @@ CASES: list[Case | object] = [
     Case("SKM answers as words and junk",
          _skm([["32.01", "Dinas Sosial", "Semester I 2023", "Sangat Baik", *["x"] * 8]]),
          file="skm/bad.csv", reasons=("not a number",)),
+    Case("a survey app's answers from 'Sangat Tidak Puas' to 'Sangat Puas' (four answers)",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", *[answer] * 9] for answer in STP]),
+         file="skm/bad.csv", clean=4, check=_all(
+             _ikm_of_social(62.5, 4),  # every element's mean 2.5, times 25
+             _notes_of("skm/bad.csv", {"answer_words_scored": 36,
+                                       "answer_scale_sangat_tidak": 36}))),
+    Case("'Kurang Puas' beside 'Sangat Tidak Puas': a fifth answer",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", *[answer] * 9]
+               for answer in [*STP, "Kurang Puas"]]),
+         file="skm/bad.csv", clean=4, reasons=("a fifth answer",)),
     Case("XLSX merged cells", _xlsx([ROSTER_HEADER, row(), row(nip=NIP_B)], edit=_merge),
          file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
     Case("XLSX formulas never calculated",

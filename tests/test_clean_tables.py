@@ -187,6 +187,36 @@ def test_skm_answers_as_words_are_scored(answers, scores) -> None:
     assert files["f.csv"]["notes"] == {"answer_words_scored": 9}
 
 
+def test_skm_answers_on_a_sangat_tidak_scale_are_scored_one_to_four() -> None:
+    """A form asking 'Sangat tidak puas' ... 'Sangat puas': its 'Tidak puas' is 2, while on
+    the usual 'Tidak puas' ... 'Sangat puas' of another file it is 1."""
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    four = sheet(header, [["32.01", "Dinkes", "2023-S1", answer, *["Puas"] * 8] for answer in
+                          ["Sangat Tidak Puas", "Tidak Puas", "Puas", "Sangat Puas"]],
+                 source_file="four.csv")
+    usual = sheet(header, [["32.01", "Dinsos", "2023-S1", "Tidak puas", "Kurang puas",
+                            *["Sangat tidak sesuai"] * 7]], source_file="usual.csv")
+    clean, rejects, files = clean_sheets("skm", [four, usual], REF)
+    assert rejects.empty
+    assert clean["persyaratan"].tolist() == [1, 2, 3, 4, 1]
+    assert clean["prosedur"].tolist() == [3, 3, 3, 3, 2]
+    assert clean["waktu"].tolist() == [3, 3, 3, 3, 1]  # 'sangat tidak sesuai': 'sesuai' is 3
+    assert files["four.csv"]["notes"] == {"answer_words_scored": 36,
+                                          "answer_scale_sangat_tidak": 4}
+    assert files["usual.csv"]["notes"] == {"answer_words_scored": 9,
+                                           "answer_scale_sangat_tidak": 7}
+
+
+def test_skm_a_fifth_answer_beside_sangat_tidak_is_rejected() -> None:
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    clean, rejects, _ = clean_sheets("skm", [sheet(header, [
+        ["32.01", "Dinkes", "2023-S1", answer, *["3"] * 8]
+        for answer in ["Sangat tidak puas", "Kurang puas", "Sangat puas"]])], REF)
+    assert clean["persyaratan"].tolist() == [1, 4]
+    assert rejects["raw_value"].tolist() == ["Kurang puas"]
+    assert rejects["reason"].str.startswith("a fifth answer beside 'sangat tidak").all()
+
+
 @pytest.mark.parametrize("answer", ["d", "A", "Sangat", "sesuai sekali", "5 Sangat sesuai",
                                     "Tidak ada", "Gratis"])  # pengaduan's and biaya's answers
 def test_skm_answers_that_are_no_option_are_rejected(answer) -> None:

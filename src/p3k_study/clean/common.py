@@ -211,7 +211,8 @@ ANSWER_SCORES = _answer_scores()
 14/2017: 'Tidak sesuai' 1 ... 'Sangat sesuai' 4; for `biaya` 'Sangat mahal' 1 ... 'Gratis' 4,
 for `pengaduan` 'Tidak ada' 1 ... 'Dikelola dengan baik' 4), and the common 'Tidak puas' ...
 'Sangat puas': their scores (the 'skm_answer' rows of aliases.csv, a column 'pengaduan 1'
-for one element's answer). The letters a-d are not read: 'A' is also the best quality grade."""
+for one element's answer). The letters a-d are not read: 'A' is also the best quality grade.
+A file on the scale 'Sangat tidak puas' 1 ... 'Sangat puas' 4 is scored by `clean.skm`."""
 SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(
     answer for answers in ANSWER_SCORES.values() for answer in answers)})
 """Cells (as `answer_words` writes them) that are a score of some element."""

@@ -19,11 +19,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from p3k_study.clean.common import (
     ANSWER_SCORES,
     EXTRA_PREFIX,
+    FILE,
     Duplicates,
     FileInput,
     Part,
@@ -72,6 +72,30 @@ RESPONDENT_IDS = frozenset(EXTRA_PREFIX + header_key(name)
 under `EXTRA_PREFIX`): with one, identical rows are duplicates."""
 
 
+def _word_scores(data: FileInput, column: str, codes: np.ndarray, written: list[str]
+                 ) -> np.ndarray:
+    """Per row the score of its answer in words (`written`: `answer_words` of the distinct
+    cells; NaN: no answer). A file whose answers include 'sangat tidak <the answer scoring 3>'
+    ('Sangat tidak puas') is on that four-answer scale: 'Sangat tidak puas' 1, 'Tidak puas' 2,
+    'Puas' 3, 'Sangat puas' 4 (counted as `answer_scale_sangat_tidak`), and an answer of the
+    usual scale beside it ('Kurang puas') is a fifth answer, rejected."""
+    scale = ANSWER_SCORES[column]
+    usual = np.array([scale.get(cell, np.nan) for cell in written] + [np.nan])[codes]
+    stems = {cell[13:] for cell in written if cell.startswith("sangat tidak ")
+             and scale.get(cell[13:]) == 3}
+    if not stems:
+        return usual
+    four = {answer: score for stem in stems for score, answer in enumerate(
+        [f"sangat tidak {stem}", f"tidak {stem}", stem, f"sangat {stem}"], start=1)}
+    scores = np.array([four.get(cell, np.nan) for cell in written] + [np.nan])[codes]
+    files = data.frame[FILE]
+    on_four = files.isin(files[scores == 1].unique()).to_numpy()
+    data.reject(on_four & ~np.isnan(usual) & np.isnan(scores), column, "a fifth answer beside "
+                "'sangat tidak ...' and 'tidak ...' (the scale has four)", data.frame[column])
+    data.note("answer_scale_sangat_tidak", on_four & ~np.isnan(scores))
+    return np.where(on_four, scores, usual)
+
+
 def _identified_rows(data: FileInput) -> np.ndarray:
     """Rows with a respondent number or a survey date carrying a time of day."""
     codes, uniques = data.distinct("tanggal_survei")
@@ -84,16 +108,16 @@ def _identified_rows(data: FileInput) -> np.ndarray:
 def _scores(data: FileInput, column: str) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
     after the option's letter or number or before a stop: 'd. Sangat sesuai', '(4) Sangat
-    sesuai.', `answer_words`; the words decide; counted per file as `answer_words_scored`)
-    read per unique value, the rest by `numbers`; unreadable, fractional or out-of-range ones
-    rejected."""
+    sesuai.', `answer_words`; the words decide; counted per file as `answer_words_scored`;
+    `_word_scores`) read per unique value, the rest by `numbers`; unreadable, fractional or
+    out-of-range ones rejected."""
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
-    plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3', '3,0'
-    words = np.array([ANSWER_SCORES[column].get(cell, np.nan) for cell in answer_words(uniques)])
-    data.note("answer_words_scored", np.append(~np.isnan(words), False)[codes])
-    plain = plain.astype("float64").fillna(pd.Series(words, index=plain.index))
-    values = np.append(plain.to_numpy(), np.nan)[codes]  # NaN: not plain
+    plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3,0'
+    words = _word_scores(data, column, codes, answer_words(uniques))
+    data.note("answer_words_scored", ~np.isnan(words))
+    values = np.append(plain.astype("float64").to_numpy(), np.nan)[codes]  # NaN: not plain
+    values = np.where(np.isnan(words), values, words)
     other = np.isnan(values) & (codes >= 0)
     if other.any():  # rare; the number locale is decided per file
         wordy = ~uniques.str.contains("[0-9]") & ~uniques.str.strip().isin(DASH_PLACEHOLDERS)
