@@ -147,6 +147,7 @@ def test_indonesian_round_trip(numbers, decimals):
     [
         "2023-08-12", "2023/08/12", "12/08/2023", "12-08-2023", "12.08.2023", "12/8/23",
         "12 Agustus 2023", "12-Agt-2023", "12 Ags 2023", "12 Agu 2023", "12 agst. 2023",
+        "12 Agust 2023",
         "12 August 2023", "12-Aug-2023", "August 12, 2023", "Sabtu, 12 Agustus 2023",
         "2023-08-12 00:00:00", "2023-08-12T10:30:00", "20230812", "45150", "45150.0",
         " 12 AGUSTUS 2023 ",
@@ -481,7 +482,8 @@ def test_nip_round_trip(parts):
         ("P.P.P.K", "PPPK"), ("C.P.N.S", "PNS"), ("bukan PNS", "OTHER"), ("PNS Daerah", "PNS"),
         ("Kontrak", "OTHER"), ("P3K.PW", "PPPK_PT"), ("PPPK.PW", "PPPK_PT"),
         ("P3K.Guru", "PPPK"), ("CPNS.Formasi 2021", "PNS"), ("PNS.Daerah", "PNS"),
-        ("Pegawai.Negeri.Sipil", "PNS"),
+        ("Pegawai.Negeri.Sipil", "PNS"), ("CPNSD", "PNS"), ("C.P.N.S.D", "PNS"),
+        ("Honorer K2", "OTHER"),
     ],
 )
 def test_status(written, expected):

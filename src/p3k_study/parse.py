@@ -454,7 +454,7 @@ def normalise_nip(s: pd.Series, reference_date: dt.date | None = None) -> Parsed
 
 _PPPK_WORDS = re.compile(r"\b(pppk\w*|p3k|pegawai pemerintah dengan perjanjian kerja)\b")
 _PART_TIME_WORDS = re.compile(r"\b(paruh waktu|paruhwaktu|pw|pt|part time|parttime)\b")
-_PNS_WORDS = re.compile(r"^(?:asn )?(c ?pns|pnsd?|(?:calon )?(?:pns|pegawai negeri sipil))\b")
+_PNS_WORDS = re.compile(r"^(?:asn )?(c ?pnsd?|pnsd?|(?:calon )?(?:pns|pegawai negeri sipil))\b")
 _NEGATION = re.compile(r"\b(non|bukan|selain)\b|^non")
 
 
@@ -478,7 +478,7 @@ def _status_of(value: str) -> str:
 
 def normalise_status(s: pd.Series) -> pd.Series:
     """Employment status -> 'PNS' | 'PPPK' | 'PPPK_PT' (paruh waktu) | 'OTHER'; empty -> NA.
-    CPNS (candidate PNS, 'Calon PNS') counts as PNS, and so do 'PNSD' and 'ASN - PNS'; a
+    CPNS (candidate PNS, 'Calon PNS', 'CPNSD') counts as PNS, and so do 'PNSD' and 'ASN - PNS'; a
     dotted abbreviation is read without its dots ('P.P.P.K'); 'non ASN', 'honorer', 'THL' and
     anything else are OTHER.
     Idempotent on its own output."""

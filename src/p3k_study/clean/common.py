@@ -219,12 +219,12 @@ SCORE_TEXTS = frozenset({"1", "2", "3", "4", *(
 
 
 _HIDDEN = re.compile(INVISIBLE[:-1] + "\u0307]")  # Python lowers 'İ' to 'i' and a dot above
-_OPTION_OR_STOP = re.compile(r"^\s*\(?[a-d1-4][.)]\s*(?=\D)|[.!]+\s*$")
+_OPTION_OR_STOP = re.compile(r"^\s*\(?[a-d1-4](?:[.)]|\s*[-\u2013:])\s*(?=\D)|[.!]+\s*$")
 
 
 def answer_words(cells: Sequence[str]) -> list[str]:
     """Answer cells as the 'skm_answer' rows of aliases.csv write them: lower case, without
-    the option's letter or number before them ('d. ', '(4) ', 'a.') or stops after them. A
+    the option's letter or number before them ('d. ', '(4) ', 'a.', '4 - ') or stops after them. A
     loop over distinct cells: pandas' string methods cost ~1 ms a call, and a national run
     calls this for ~800 columns of a few distinct answers."""
     return [" ".join(_OPTION_OR_STOP.sub("", _HIDDEN.sub("", cell.lower())).split())
