@@ -284,6 +284,20 @@ def _dash_counts_empty(out: Path) -> None:
     assert counts["n_other"].isna().all() and len(counts) == 2
 
 
+def _staff_counts(pns: dict[str, int]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        counts = pd.read_parquet(out / "staff_counts.parquet")
+        assert dict(zip(counts["unit_id"], counts["n_pns"], strict=True)) == pns
+    return check
+
+
+def _ikm_respondents(expected: list[int]) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        ikm = pd.read_parquet(out / "ikm_unit.parquet")
+        assert ikm.loc[ikm["unit_id"] == "32.01/social", "respondents"].tolist() == expected
+    return check
+
+
 def _regions_of_bad(expected: list[str], notes: dict[str, int] | None = None
                     ) -> Callable[[Path], None]:
     def check(out: Path) -> None:
@@ -836,6 +850,13 @@ CASES: list[Case | object] = [
          _counts([["32.01", "Dinas Sosial", "Semester I 2023", "12", "3", "-"],
                   ["32.01", "Dinas Kesehatan", "Semester I 2023", "40", "3", "\u2013"]]),
          file=COUNTS, clean=2, check=_dash_counts_empty),
+    Case("counts as an English-locale sheet and a recap write them: '1,200', '384 orang'",
+         _both(_counts([["32.01", "Dinas Sosial", "Semester I 2023", "1,200", "35", "-"],
+                        ["32.01", "Dinas Kesehatan", "Semester I 2023", "2.400", "12 pegawai",
+                         "1,5"]]),
+               _ikm([["32.01", "Dinas Sosial", "Semester I 2023", "80,11", "384 orang"]])),
+         file=COUNTS, clean=1, reasons=("count is not a whole number",),
+         check=_all(_staff_counts({"32.01/social": 1200}), _ikm_respondents([384]))),
     Case("a dash for optional respondents and category",
          _roster([["32.01", "Dinas Sosial", "Semester I 2023", "80", "\u2013", "-"]],
                  header=[*IKM_HEADER, "mutu"], name="ikm/bad.csv"),

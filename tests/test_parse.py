@@ -77,6 +77,20 @@ def test_ambiguous_as_applies_only_to_a_column_without_evidence():
     np.testing.assert_allclose(english.values.to_numpy(), [80.5, 1234.0])
 
 
+def test_a_count_reads_an_ambiguous_value_with_a_thousands_mark_in_either_locale():
+    parsed = parse_numbers(text(["1,200", "1.200", "80,5", "-1,200", "7"]),
+                           ambiguous_as="grouping")
+    np.testing.assert_allclose(parsed.values.to_numpy(), [1200, 1200, 80.5, -1200, 7])
+    assert parsed.reason.isna().all()
+
+
+def test_a_count_may_name_its_people_after_it():
+    parsed = parse_numbers(text(["384 orang", "12 Pegawai", "5 org.", "90 responden", "orang",
+                                 "3 orang 4"]))
+    np.testing.assert_allclose(parsed.values.to_numpy(), [384, 12, 5, 90, np.nan, np.nan])
+    assert parsed.reason.tolist()[4:] == ["not a number"] * 2
+
+
 def test_percent_is_value_as_written():
     parsed = parse_numbers(text(["80,11%", "75 %", "60"]))
     np.testing.assert_allclose(parsed.values.to_numpy(), [80.11, 75.0, 60.0])

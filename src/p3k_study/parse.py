@@ -23,7 +23,8 @@ files of a kind are cleaned together: a column belongs to one file):
   Indonesian by default ('1.234' -> 1234: these are Indonesian files, and a dot followed by
   exactly three digits is far more often a thousands mark than a three-decimal number). Callers
   whose column cannot hold such numbers (IKM 25-100) should range-check, or pass
-  `ambiguous_as='en'`.
+  `ambiguous_as='en'`; a count, always whole, passes `ambiguous_as='grouping'`: its ambiguous
+  values read with a thousands mark ('1,200' and '1.200' are 1200) whatever the column's locale.
 
 NIP damage rule (`normalise_nip`): spreadsheets keep 15 significant digits, so an 18-digit number
 that went through a float shows as scientific notation ('1,98606E+17'), as digits with a '.0'
@@ -134,6 +135,8 @@ _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
 _SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.DOTALL)
 """A sign, a currency, a sign: 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not."""
 _DASH_SUFFIX = re.compile(r"[,.]-+$")  # 'Rp1.500.000,-'
+_PEOPLE = re.compile(r"(?<=[0-9])(?:orang|org|responden|jiwa|pegawai)\.?$", re.IGNORECASE)
+"""A count's unit after it, as recaps write respondents and staff: '384 orang', '12 pegawai'."""
 DASH_PLACEHOLDERS: frozenset[str] = frozenset(vocabulary()["placeholder"]["none"])
 """A cell holding only one of these means 'none' (one or two hyphens, en or em dash, minus)."""
 DASH_PLACEHOLDER = "dash placeholder (no value)"
@@ -143,7 +146,7 @@ def _read_number(text: str) -> tuple[str | None, float, float]:
     """(form, Indonesian reading, English reading) of one cleaned text. Form: 'id' or
     'en' (readable one way only), 'ambiguous' (both ways, differently), 'neutral' (both ways
     alike, or scientific notation: both readings are the value) or None (not a number)."""
-    t = text.replace(" ", "").replace("'", "").removesuffix("%")
+    t = _PEOPLE.sub("", text.replace(" ", "").replace("'", "").removesuffix("%"))
     in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
     sign, then, t = _SIGNS.fullmatch(  # type: ignore[union-attr]
         (t[1:-1] if in_parentheses else t).replace("\u2212", "-")).groups()
@@ -160,13 +163,14 @@ def _read_number(text: str) -> tuple[str | None, float, float]:
     return ("id" if is_id else "en" if is_en else None), as_id, as_en
 
 
-def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
+def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en", "grouping"] = "id",
                   groups: np.ndarray | pd.Series | None = None,
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
     module docstring). Handles 'Rp', spaces, '%' (value as written), a leading sign or parentheses,
-    and the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a reason;
-    junk gives 'not a number'; an empty cell gives NaN and no reason.
+    the 'Rp1.500.000,-' suffix and a count's unit ('384 orang'). Excel error cells and a lone
+    dash give NaN with a reason; junk gives 'not a number'; an empty cell gives NaN and no
+    reason.
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column."""
@@ -191,7 +195,9 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en"] = "id",
                         DASH_PLACEHOLDER, "not a number"], None)
     values, reasons = np.where(form == "en", as_en, as_id)[codes], reason[codes]
     rows = np.flatnonzero((form == "ambiguous")[codes])
-    if len(rows):  # read as the locale of their group, rejected where it mixes locales
+    if len(rows) and ambiguous_as == "grouping":  # the reading with a thousands mark
+        values[rows] = np.where(np.abs(as_id) > np.abs(as_en), as_id, as_en)[codes[rows]]
+    elif len(rows):  # read as the locale of their group, rejected where it mixes locales
         group = _group_numbers(groups, len(codes))
         has_id = np.bincount(group, weights=(form == "id")[codes]) > 0  # per group
         has_en = np.bincount(group, weights=(form == "en")[codes]) > 0

@@ -767,8 +767,10 @@ def numbers(
     unreadable values, values outside [minimum, maximum] (or below `minimum` when no maximum is
     given) and, in a count (`count_up_to`), values above it ('implausible count: above
     100,000': a magnitude no real unit has, such as an NIP pasted into the column; never cast
-    to an integer), then fractions.
+    to an integer), then fractions. A count reads '1,200' and '1.200' as 1200
+    (`parse_numbers`' ambiguous_as 'grouping').
     Returns float values (NaN where missing or unreadable)."""
+    ambiguous_as = "grouping" if count_up_to is not None else ambiguous_as
     values = _parsed(data, column, parse_numbers, rows, ambiguous_as=ambiguous_as,
                      groups=np.asarray(data.frame[FILE].cat.codes)).values
     raw, v = data.frame.get(column), values.to_numpy(dtype="float64", na_value=np.nan)
