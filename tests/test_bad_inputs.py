@@ -111,6 +111,20 @@ def _merge(sheet: object) -> None:
     sheet.merge_cells("E2:E3")  # type: ignore[attr-defined]
 
 
+def _merge_units(sheet: object) -> None:
+    """A BKPSDM roster: the region code and a unit's name merged over its staff (and over an
+    empty row)."""
+    for cells in ("A2:A6", "E2:E5"):
+        sheet.merge_cells(cells)  # type: ignore[attr-defined]
+
+
+def _merged_units_filled(out: Path) -> None:
+    staff = pd.read_parquet(out / "staff.parquet")
+    mine = staff[staff["source_file"] == "pegawai/bad.xlsx"].sort_values("row")
+    assert list(mine["row"]) == [2, 3, 4, 6] and set(mine["kode_pemda"]) == {"32.01"}
+    assert list(mine["unit_name"]) == ["Dinas Sosial"] * 3 + ["Dinas Kesehatan"]
+
+
 def _group_headers(sheet: object) -> None:
     """A SIMPEG export's header of two rows: group headers merged over their sub-headers."""
     for cells in ("A2:A3", "B2:C2", "D2:E2", "F2:H2"):
@@ -666,7 +680,14 @@ CASES: list[Case | object] = [
                for answer in [*STP, "Kurang Puas"]]),
          file="skm/bad.csv", clean=4, reasons=("a fifth answer",)),
     Case("XLSX merged cells", _xlsx([ROSTER_HEADER, row(), row(nip=NIP_B)], edit=_merge),
-         file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),
+         file="pegawai/bad.xlsx", clean=2,
+         check=_notes_of("pegawai/bad.xlsx", {"merged_cells_filled:unit_kerja": 1})),
+    Case("XLSX: a unit's name and the region code merged over the unit's staff",
+         _xlsx([ROSTER_HEADER, row(), row(nip=NIP_B), row(nip=NIP_C), [None] * 8,
+                row(nip=NIPS[3], unit="Dinas Kesehatan")], edit=_merge_units),
+         file="pegawai/bad.xlsx", clean=4, check=_all(_merged_units_filled, _notes_of(
+             "pegawai/bad.xlsx", {"merged_cells_filled:kode_pemda": 3,
+                                  "merged_cells_filled:unit_kerja": 2}))),
     Case("XLSX formulas never calculated",
          _xlsx([ROSTER_HEADER, row(), [*row(nip=NIP_B)[:6], "=DATE(2010,1,1)", ""]]),
          file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),

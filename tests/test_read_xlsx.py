@@ -227,3 +227,26 @@ def test_a_row_of_column_numbers_stored_as_numbers_is_dropped(tmp_path):
     assert read.header_row == 2
     assert read.dropped == [(3, COLUMN_NUMBERS)]
     assert read.frame["NIP"].tolist() == [NIP] and read.frame["_row"].tolist() == [4]
+
+
+def test_a_merged_range_of_one_column_below_the_header_fills_its_data_rows(tmp_path):
+    """As the sheet shows it: the unit merged over its staff; not over an empty row, not a
+    range in the header, not a range across columns."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["No", "Identitas", None, "Unit"])
+    sheet.append([None, "NIP", "Nama", None])
+    for number, nip, name, unit in [(1, NIP, "Andi", "Dinas Sosial"), (2, NIP, "Budi", None),
+                                    (None, None, None, None), (3, NIP, "Cici", None),
+                                    (4, "merged", None, "Dinkes")]:
+        sheet.append([number, nip, name, unit])
+    for cells in ("A1:A2", "B1:C1", "D1:D2", "D3:D6", "B7:C7"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    [read] = read_table(path)
+    unit = read.frame["Unit"].tolist()  # row 2: the sub-headers under a header merged down
+    assert pd.isna(unit[0]) and unit[1:] == ["Dinas Sosial"] * 3 + ["Dinkes"]
+    assert read.frame["_row"].tolist() == [2, 3, 4, 6, 7]
+    assert read.filled == {"Unit": 2}
+    assert pd.isna(read.frame["column_3"].iloc[-1])

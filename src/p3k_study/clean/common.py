@@ -318,6 +318,9 @@ def stack_sheets(sheets: Sequence[RawSheet], kind: str) -> FileInput:
                                 "has no other sheet of data" if named_not_data else ""),
                             sheet=sheet.sheet)
         info["columns"] = dict(sorted(mapping.items()))
+        for column, n in sheet.filled.items():
+            key = f"merged_cells_filled:{mapping.get(column, column)}"
+            notes[key] = notes.get(key, 0) + n
         used.append((sheet, source))
         dropped += [{"source_file": name, "sheet": sheet.sheet, "row": row, "reason": why}
                     for row, why in sheet.dropped]

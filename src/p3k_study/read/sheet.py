@@ -14,6 +14,9 @@ cell null), and `build_sheet` applies the rules:
   so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only.
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
+- A workbook's merged range of one column below the header (a unit's name merged over its
+  staff) gives its value to every data row it covers, as the sheet shows it; the cells so
+  filled are counted per column (`RawSheet.filled`).
 - Dropped rows are listed in `RawSheet.dropped` with their row number, so `rows_in = clean +
   rejected` can still be reconciled.
 """
@@ -21,6 +24,7 @@ cell null), and `build_sheet` applies the rules:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +63,8 @@ class RawSheet:
     reason: str | None = None
     given: tuple[str, ...] = ()
     """Columns dataset.json gives the file (`clean.common.with_columns`), not read from it."""
+    filled: dict[str, int] = field(default_factory=dict)
+    """Per column, the cells that took the value of a merged range above them."""
 
     @property
     def rows_in(self) -> int:
@@ -66,11 +72,13 @@ class RawSheet:
         return len(self.frame) + len(self.dropped)
 
 
-def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) -> RawSheet:
+def build_sheet(path: Path, name: str | None, table: pa.Table,
+                merged: Sequence[tuple[int, int, int]] = (), **extra: object) -> RawSheet:
     """A grid of text cells -> RawSheet, by the rules of the module docstring.
 
     `table`: one large_string column per grid column (names unused), an empty cell null; the row
-    at position i is row number i + 1. `extra`: RawSheet fields (`encoding`, `separator`)."""
+    at position i is row number i + 1. `merged`: (column, first row, last row) of the merged
+    ranges of one column, 0-based. `extra`: RawSheet fields (`encoding`, `separator`)."""
     cells = grid_cells(table)
     # (column, row); Arrow's is_space is Python's str.isspace, at every code point
     blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(
@@ -96,6 +104,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
         kept = [table.column(j).slice(int(rows[0]), len(rows)) for j in range(width)]
     else:
         kept = [table.column(j).take(rows) for j in range(width)]
+    filled = _fill_merged(table, kept, rows, header_at, merged)
     # repeated headers: Arrow narrows the rows down (first cell containing the header's longest
     # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
     keys = [_header_key(c) for c in header]
@@ -137,7 +146,29 @@ def build_sheet(path: Path, name: str | None, table: pa.Table, **extra: object) 
     reason = None if m else (f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
                              else "header only, no data rows")
     return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1, dropped=dropped,
-                    reason=reason, **extra)  # type: ignore[arg-type]
+                    reason=reason, filled={names[j]: n for j, n in filled.items()},
+                    **extra)  # type: ignore[arg-type]
+
+
+def _fill_merged(table: pa.Table, kept: list[pa.ChunkedArray], rows: np.ndarray,
+                 header_at: int, merged: Sequence[tuple[int, int, int]]) -> dict[int, int]:
+    """Give every data row (`rows`, whose cells are `kept`) that a merged range of one column
+    below the header covers the range's value, in place; the cells filled per column."""
+    filled: dict[int, int] = {}
+    cells: dict[int, list[str | None]] = {}
+    for column, first, last in merged:
+        value = table.column(column)[first].as_py() if column < len(kept) else None
+        start, stop = np.searchsorted(rows, [first + 1, last + 1])
+        if first <= header_at or value is None or start == stop:
+            continue
+        texts = cells.setdefault(column, kept[column].to_pylist())
+        for i in range(int(start), int(stop)):
+            if texts[i] is None:
+                texts[i] = value
+                filled[column] = filled.get(column, 0) + 1
+    for column, texts in cells.items():
+        kept[column] = pa.chunked_array([pa.array(texts, pa.large_string())])
+    return filled
 
 
 def grid_cells(table: pa.Table) -> pa.ChunkedArray:

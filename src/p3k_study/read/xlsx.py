@@ -1,10 +1,11 @@
 """XLSX (and .xlsm) -> one RawSheet per worksheet, read with python-calamine (Rust).
 
-A merged range yields its value in the top-left cell only; the other cells of the range are
-empty. Cached formula values are read; a formula never calculated reads as empty. Chart sheets
-are skipped. calamine drops Excel error cells and gives numbers as floats, so the sheet XML is
-searched for error cells (and, when a float of 1e15 or more shows a number of 16+ digits may be
-there, for such numbers) to put '#REF!' and exact digits back. Whole files are held in memory.
+calamine gives a merged range's value in its top-left cell only; the ranges of one column are
+read from the sheet's XML for `build_sheet`, which fills them below the header. Cached formula
+values are read; a formula never calculated reads as empty. Chart sheets are skipped. calamine
+drops Excel error cells and gives numbers as floats, so the sheet XML is searched for error
+cells (and, when a float of 1e15 or more shows a number of 16+ digits may be there, for such
+numbers) to put '#REF!' and exact digits back. Whole files are held in memory.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
             except unreadable as error:
                 raise UnreadableFile(path, f"not a readable Excel workbook (sheet {name}: "
                                      f"{error})") from error
-            sheets.append(build_sheet(path, name, _cells(values, xml)))
+            sheets.append(build_sheet(path, name, _cells(values, xml), merged=_merged(xml)))
     if all(sheet.reason is not None and sheet.reason.startswith("empty") for sheet in sheets):
         raise UnreadableFile(path, "the workbook has no cells with values")
     return sheets
@@ -100,6 +101,23 @@ def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
                     names=list(map(str, range(width))))
 
 
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged(xml: bytes) -> list[tuple[int, int, int]]:
+    """The merged ranges of one column in a sheet's XML: (column, first row, last row),
+    0-based. They follow the cells: sought from the end, not through the whole sheet."""
+    at = xml.rfind(b"<mergeCells")
+    return [] if at < 0 else [(_column_number(left) - 1, int(top) - 1, int(bottom) - 1)
+                              for left, top, right, bottom in _MERGE.findall(xml, at)
+                              if left == right]
+
+
+def _column_number(letters: bytes) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    return sum((letter - 64) * 26**k for k, letter in enumerate(reversed(letters)))
+
+
 _ERROR_CELL = re.compile(
     rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
 _LONG_NUMBER = re.compile(rb"<v>-?\d{16,}</v>")
@@ -124,6 +142,6 @@ def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
         start = xml.rfind(b"<c", 0, at)
         if start >= 0 and (match := pattern.match(xml, start)) and (
                 ref := _CELL_REF.search(match[1])):
-            column = sum((letter - 64) * 26**k for k, letter in enumerate(reversed(ref[1])))
-            cells[(int(ref[2]) - 1, column - 1)] = html.unescape(match[2].decode())
+            cells[(int(ref[2]) - 1, _column_number(ref[1]) - 1)] = html.unescape(
+                match[2].decode())
     return cells
