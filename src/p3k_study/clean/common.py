@@ -63,7 +63,7 @@ from p3k_study.read.headers import (
     missing_required,
     vocabulary,
 )
-from p3k_study.read.sheet import ROW_NUMBER_HEADERS, RawSheet
+from p3k_study.read.sheet import COLUMN_NUMBERS, ROW_NUMBER_HEADERS, RawSheet, numbers_columns
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
@@ -362,17 +362,26 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     has, the sheet read with that header: a group header over sub-headers (a merged
     'Identitas Pegawai' over 'NIP' and 'Nama', as SIMPEG exports write them), each column named
     by its sub-header, or by the header above where it has none. The row of sub-headers is
-    then part of the header, not a data row."""
-    if not len(sheet.frame) or not _layout(tuple(map(str, sheet.frame.columns)), kind)[2]:
+    then part of the header, not a data row, and so is a row of column numbers under it. Taken
+    too when the two rows lack fewer required columns than the first (then the run stops
+    naming those)."""
+    missing = _layout(tuple(map(str, sheet.frame.columns)), kind)[2]
+    if not len(sheet.frame) or not missing:
         return sheet
     first = sheet.frame.iloc[0]
     below = {column: " ".join(str(cell).split()) for column, cell in first.items()
              if column != ROW and column not in sheet.given and pd.notna(cell)}
     names = {column: below.get(column) or column for column in sheet.frame.columns}
-    if len(set(names.values())) < len(names) or _layout(tuple(names.values()), kind)[2]:
+    if len(set(names.values())) < len(names) or len(
+            _layout(tuple(names.values()), kind)[2]) >= len(missing):
         return sheet
     frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
-    return replace(sheet, frame=frame, header_row=int(first[ROW]))
+    dropped = sheet.dropped
+    if len(frame) and numbers_columns(frame.iloc[0].drop([ROW, *sheet.given]).tolist(),
+                                      len(frame.columns) - 1 - len(sheet.given)):
+        dropped = sorted([*dropped, (int(frame[ROW].iloc[0]), COLUMN_NUMBERS)])
+        frame = frame.iloc[1:].reset_index(drop=True)
+    return replace(sheet, frame=frame, header_row=int(first[ROW]), dropped=dropped)
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]

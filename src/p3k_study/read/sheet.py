@@ -119,7 +119,8 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
     texts = [c.take(found).to_pylist() for c in kept] if found else []
     drop = {i: REPEATED_HEADER for k, i in enumerate(found)  # {position in rows: reason}
             if [_header_key(t[k] or "") for t in texts] == keys}
-    if len(rows) and _numbers_columns([c[0].as_py() for c in kept], header):
+    if len(rows) and numbers_columns([c[0].as_py() for c in kept],
+                                     sum(bool(cell.strip()) for cell in header)):
         drop[0] = COLUMN_NUMBERS
     numbering = [j for j, cell in enumerate(header) if header_key(cell) in ROW_NUMBER_HEADERS]
     if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
@@ -182,11 +183,11 @@ def empty_as_null(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
     return pc.if_else(pc.equal(cells, ""), None, cells)
 
 
-def _numbers_columns(cells: list[str | None], header: list[str]) -> bool:
+def numbers_columns(cells: Sequence[object], named: int) -> bool:
     """Whether a row's filled cells are '1', '2', '3', ... (or '(1)', '(2)', ...), one per
-    named column of `header`, at least three."""
-    filled = [cell.strip().strip("()").strip() for cell in cells if cell and cell.strip()]
-    named = sum(bool(cell.strip()) for cell in header)
+    column with a header (`named` of them), at least three."""
+    filled = [cell.strip().strip("()").strip() for cell in cells
+              if isinstance(cell, str) and cell.strip()]
     return named == len(filled) >= 3 and filled == [str(n) for n in range(1, named + 1)]
 
 
