@@ -9,6 +9,7 @@ unknown folder, the top of the dataset) are not read: `DatasetFiles.ignored` lis
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +83,21 @@ def given_columns(raw: Path, marker: DatasetMarker, names: list[str]
     """dataset.json's `file_columns` ({file or folder: {column: value}}, as a survey app's
     export of one unit lacks its region and unit) per file of `names`: a folder's columns for
     each file under it, a file's own over its folder's. Raises `DatasetError` for a value that
-    is not such an object, a path given twice ('skm/dinkes' and 'skm/dinkes/'), or a file or
-    folder that holds none of the dataset's tables."""
+    is not such an object, a value that is not text (34.02 for "34.02"), a path given twice
+    ('skm/dinkes' and 'skm/dinkes/'), or a file or folder that holds none of the dataset's
+    tables."""
     given = marker.data.get("file_columns", {})
-    if not isinstance(given, dict) or not all(
-            isinstance(c, dict) and all(isinstance(v, str) for v in c.values())
-            for c in given.values()):
+    if not isinstance(given, dict) or not all(isinstance(c, dict) for c in given.values()):
         raise DatasetError(raw / DATASET_MARKER, 'not an object such as {"skm/dinkes.csv": '
                            '{"kode_pemda": "34.02", "unit_layanan": "Dinas Kesehatan"}}',
                            key="file_columns")
+    if not_text := next(((key, column, value) for key, columns in given.items()
+                         for column, value in columns.items() if not isinstance(value, str)),
+                        None):
+        key, column, value = not_text
+        raise DatasetError(raw / DATASET_MARKER, f"{key}: the value of {column!r} is "
+                           f"{json.dumps(value)}, not text: write it in quotes (a code as "
+                           '"34.02", so that its digits stay as written)', key="file_columns")
     paths = Counter(key.strip("/") for key in given)
     if twice := sorted(key for key in given if paths[key.strip("/")] > 1):
         raise DatasetError(raw / DATASET_MARKER, f"{' and '.join(twice)} name one path: give "
