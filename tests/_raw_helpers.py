@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -75,3 +77,23 @@ def sheet(header: list[str], rows: list[list[str]], source_file: str = "f.csv",
     frame = frame.where(frame != "")
     frame["_row"] = pd.Series(range(2, 2 + len(rows)), dtype="int64")
     return RawSheet(source_file, name, frame, 1, dropped=dropped or [])
+
+
+DATA_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
+
+
+@functools.cache
+def documented_reasons() -> re.Pattern[str]:
+    """The reasons of docs/data-format.md's "Every reason in the ledger", as one pattern (a
+    `<...>` part: any text)."""
+    doc = DATA_FORMAT.read_text(encoding="utf-8")
+    section = doc[doc.index("### Every reason in the ledger"):doc.index("## Estimate tables")]
+    reasons = re.findall(r"^\| `(.+?)` \|", section, re.M)
+    return re.compile("|".join("".join(".+?" if part.startswith("<") else re.escape(part)
+                                       for part in re.split(r"(<[^>]+>)", reason))
+                               for reason in reasons))
+
+
+def undocumented(reasons: pd.Series) -> list[str]:
+    """The distinct `reasons` that docs/data-format.md does not list."""
+    return [r for r in reasons.dropna().unique() if not documented_reasons().fullmatch(str(r))]

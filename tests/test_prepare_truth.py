@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _raw_helpers import undocumented
 
 from p3k_study.config import Config
 from p3k_study.prepare import prepare
@@ -109,6 +110,10 @@ def test_unmatched_units_are_listed(result) -> None:
     truth = pd.read_csv(TRUTH / "unmatched_units.csv")
     listed = {u["unit_id"] for u in result.summary["unmatched_units"]}
     assert listed == set(truth["unit_id"])
+
+
+def test_every_reason_in_the_ledger_is_documented(result) -> None:
+    assert not undocumented(result.tables["rejects"]["reason"])
 
 
 def test_reconciliation(result) -> None:
