@@ -82,16 +82,20 @@ def sheet(header: list[str], rows: list[list[str]], source_file: str = "f.csv",
 DATA_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
 
 
-@functools.cache
-def documented_reasons() -> re.Pattern[str]:
-    """The reasons of docs/data-format.md's "Every reason in the ledger", as one pattern (a
-    `<...>` part: any text)."""
+def ledger_reasons_documented() -> list[str]:
+    """The reasons of docs/data-format.md's "Every reason in the ledger", as written there
+    (`<...>`: the part that varies)."""
     doc = DATA_FORMAT.read_text(encoding="utf-8")
     section = doc[doc.index("### Every reason in the ledger"):doc.index("## Estimate tables")]
-    reasons = re.findall(r"^\| `(.+?)` \|", section, re.M)
+    return re.findall(r"^\| `(.+?)` \|", section, re.M)
+
+
+@functools.cache
+def documented_reasons() -> re.Pattern[str]:
+    """`ledger_reasons_documented` as one pattern (a `<...>` part: any text)."""
     return re.compile("|".join("".join(".+?" if part.startswith("<") else re.escape(part)
                                        for part in re.split(r"(<[^>]+>)", reason))
-                               for reason in reasons))
+                               for reason in ledger_reasons_documented()))
 
 
 def undocumented(reasons: pd.Series) -> list[str]:

@@ -376,6 +376,20 @@ def test_a_year_and_one_digit_is_ambiguous_not_a_month():
     assert [period_label(v, "semester") for v in parsed.values[2:]] == ["2024-S1", "2024-S2"]
 
 
+def test_a_part_without_its_word_or_a_school_semester_is_not_guessed():
+    parsed = parse_periods(text(["I/2024", "II 2024", "Periode II Tahun 2024",
+                                 "Semester Ganjil 2024", "Semester Genap 2023/2024"]), "quarter")
+    assert parsed.values.isna().all()
+    assert all(r.startswith("ambiguous period") for r in parsed.reason[:3])
+    assert all(r.startswith("a school year's semester") for r in parsed.reason[3:])
+
+
+def test_a_month_as_excel_shows_it():
+    parsed = parse_periods(text(["Mar-24", "Agustus-23", "Okt-24"]), "quarter")
+    assert [period_label(v, "quarter") for v in parsed.values] == ["2024-Q1", "2023-Q3",
+                                                                   "2024-Q4"]
+
+
 def test_periods_from_numbers():
     parsed = parse_periods(pd.Series([2023, 2024.0]), "year")
     assert parsed.values.tolist() == [2023, 2024]

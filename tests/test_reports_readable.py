@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _raw_helpers import ledger_reasons_documented
 from fixtures_panel import make_panel
 
 from p3k_study import plots
@@ -140,6 +141,13 @@ WRITTEN_REASONS = {
 @pytest.mark.parametrize(("reason", "kind"), WRITTEN_REASONS.items())
 def test_every_written_reason_has_its_kind(reason, kind):
     assert content.reason_kind(reason) == kind
+
+
+def test_every_reason_the_data_format_lists_has_a_kind():
+    """So that a report never shows a ledger reason as 'Other: ...' in English."""
+    for reason in ledger_reasons_documented():
+        written = re.sub(r"<[^>]+>", "1", reason)  # 'duplicate of row <n>' -> '... row 1'
+        assert content.reason_kind(written) != content.OTHER_REASON, reason
 
 
 def test_every_kind_has_a_phrase_in_both_languages():

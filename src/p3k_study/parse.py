@@ -327,7 +327,11 @@ _THEN_YEAR = rf" *,? *{_TAHUN} *{_YEAR}"
 _MONTH_RANGE = re.compile(  # 'Januari-Juni 2023', 'Jan s/d Mar 2023'
     rf"(?P<a>[A-Z]+) *(?:-|S */ *D|S *D|SD|SAMPAI(?: DENGAN)?|HINGGA|TO) *"
     rf"(?P<b>[A-Z]+){_THEN_YEAR}")
-_MONTH_YEAR = re.compile(rf"(?P<a>[A-Z]+){_THEN_YEAR}")
+_MONTH_YEAR = re.compile(rf"(?P<a>[A-Z]+)(?:{_THEN_YEAR}|-(?P<yy>[0-9]{{2}}))")  # 'MAR-24'
+_UNNAMED_PART = re.compile(
+    r"[0-9]{4}[-/][0-9]|(?:PERIODE *)?(?:IV|III|II|I)[ /\-]*(?:TAHUN *)?[0-9]{4}")
+"""'2024/2', 'I/2024', 'Periode II 2024': a month, a semester or a quarter?"""
+_SCHOOL_SEMESTER = re.compile(rf"{_SEMESTER_WORD} *(?:GANJIL|GENAP).*")
 _FINENESS: dict[str, int] = {"month": 12, **PER_YEAR}
 _RANGE_KINDS: dict[int, Granularity] = {1: "month", 3: "quarter", 6: "semester", 12: "year"}
 
@@ -354,16 +358,20 @@ def _named_period(label: str) -> tuple[Granularity, int, int] | None:
             return None
         kind = _RANGE_KINDS.get(last - first + 1)
         fits = kind is not None and (first - 1) % (last - first + 1) == 0
-        return (kind, int(match["y"]), first) if fits else None
+        year = int(match["y"]) if match["y"] else 2000 + int(match["yy"])
+        return (kind, year, first) if fits else None
     return None
 
 
 def _period_of(label: str, freq: Frequency) -> tuple[Any, str | None]:
     """(period_index, reason) of one cleaned upper-case label."""
     named = _named_period(label)
-    if named is None and re.fullmatch(r"[0-9]{4}[-/][0-9]", label):  # '2024/2': which?
+    if named is None and _UNNAMED_PART.fullmatch(label):
         return pd.NA, ("ambiguous period (a month, semester or quarter?): write 2024-02, "
                        "Semester II 2024 or TW II 2024")
+    if named is None and _SCHOOL_SEMESTER.fullmatch(label):
+        return pd.NA, ("a school year's semester (ganjil or genap): write Semester I 2024 "
+                       "(January-June) or Semester II 2024 (July-December)")
     if named is None:
         return pd.NA, "unrecognised period"
     kind, year, month = named

@@ -323,10 +323,11 @@ REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("after_reference", r"after the reference date"),
     ("period_too_coarse", r"^(period coarser than|year-only period)"),
     ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period"
-                 r"|ambiguous period)"),
+                 r"|ambiguous period|a school year's semester)"),
     ("inconsistent_dates", r"^(TMT before age|end date before TMT)"),
     ("out_of_range",
-     r" outside |^negative |^below | is not a whole number| or not whole|^implausible (?!year)"),
+     r" outside |^negative |^below | is not a whole number| or not whole|^implausible (?!year)"
+     r"|^a fifth answer"),
     ("not_a_number", r"^(not a number|ambiguous number|dash placeholder)"),
     ("bad_category", r"^(not a category|not a SAKIP grade|unknown regulation)"),
     ("skp_shares", r"^SKP shares"),
