@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -99,13 +99,18 @@ def figure_data_uri(fig: Figure) -> str:
 
 class ShareFormatter(ticker.Formatter):
     """Tick labels of a 0-1 share as percentages with as few decimals as shows every tick
-    exactly (2.5% is not printed as "2%")."""
+    exactly (2.5% is not printed as "2%"), worked out when the axis sets its ticks (`set_locs`;
+    Matplotlib 3.11 deprecates reading them back from `locs`)."""
+
+    decimals = 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        values = np.asarray(locs, dtype=float) * 100
+        self.decimals = next((d for d in range(4)
+                              if np.allclose(np.round(values, d), values, rtol=0, atol=1e-9)), 4)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        values = np.asarray(self.locs, dtype=float) * 100
-        decimals = next((d for d in range(4)
-                         if np.allclose(np.round(values, d), values, rtol=0, atol=1e-9)), 4)
-        return f"{x * 100:.{decimals}f}%"
+        return f"{x * 100:.{self.decimals}f}%"
 
 
 def _share_axis(ax) -> None:  # type: ignore[no-untyped-def]
