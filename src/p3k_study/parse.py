@@ -255,6 +255,8 @@ def _date_of(text: str, month_first: bool = False) -> tuple[dt.date | None, str 
             return dt.date(year, month, day), None
         except ValueError:
             return None, "impossible date"
+    if re.fullmatch(r"(?:19|20)[0-9]{2}", text):  # not serial 2024, 1905-07-16
+        return None, "a year, not a date (write day, month and year: 01-07-2023)"
     if _SERIAL.fullmatch(text) and 1 <= float(text) <= 80_000:  # 1899-12-31 .. 2119-01-10
         return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None
     return None, "unrecognised date"

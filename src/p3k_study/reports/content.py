@@ -323,7 +323,7 @@ REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("after_reference", r"after the reference date"),
     ("period_too_coarse", r"^(period coarser than|year-only period)"),
     ("bad_date", r"^(impossible date|unrecognised date|implausible year|unrecognised period"
-                 r"|ambiguous period|a school year's semester)"),
+                 r"|ambiguous period|a school year's semester|a year, not a date)"),
     ("inconsistent_dates", r"^(TMT before age|end date before TMT)"),
     ("out_of_range",
      r" outside |^negative |^below | is not a whole number| or not whole|^implausible (?!year)"
