@@ -401,11 +401,11 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
     for column, chunk in chunks.items():
         codes, uniques = pd.factorize(pd.array(pa.chunked_array(chunk, type=pa.large_string()),
                                                dtype="string"))
+        stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
         distinct = pd.Series(uniques)
-        visible = distinct.str.replace(INVISIBLE, "", regex=True)
-        stacked[column] = (pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
-                           if visible.equals(distinct) else  # two cells may now be one
-                           categorical(codes, visible.mask(visible == "")))
+        if distinct.str.contains(INVISIBLE, regex=True).any():  # rare; two cells may become one
+            visible = distinct.str.replace(INVISIBLE, "", regex=True)
+            stacked[column] = categorical(codes, visible.mask(visible == ""))
     return stacked | {ROW: np.concatenate(rows)}
 
 
