@@ -13,7 +13,12 @@ from p3k_study.errors import UnreadableFile
 from p3k_study.parse import normalise_nip
 from p3k_study.read import read_table
 from p3k_study.read.csv import sniff
-from p3k_study.read.sheet import COLUMN_NUMBERS, NUMBERED_EMPTY_ROW, REPEATED_HEADER
+from p3k_study.read.sheet import (
+    COLUMN_NUMBERS,
+    NUMBERED_EMPTY_ROW,
+    ONE_CELL_ROW,
+    REPEATED_HEADER,
+)
 
 NIP = "198606012010121004"
 UNIT = "Dinas Pemberdayaan Perempuan dan Perlindungan Anak (Café é)"
@@ -249,7 +254,7 @@ def test_a_line_separator_inside_a_cell_does_not_split_the_record(tmp_path, sepa
 
 
 def test_rows_of_several_widths_keep_their_place(tmp_path):
-    lines = ["JUDUL", "a;b;c", "1;2;x", "4", "5;6;7;8;9", "", ";11", "12;13;14", "15;16;17;18"]
+    lines = ["JUDUL", "a;b;c", "1;2;x", "4;y", "5;6;7;8;9", "", ";11;z", "12;13;14", "15;16;17;18"]
     sheet = read_table(write(tmp_path / "w.csv", "\n".join(lines) + "\n"))[0]
     frame = sheet.frame.astype(object).where(sheet.frame.notna(), None)
     assert list(frame.columns) == ["a", "b", "c", "column_4", "column_5", "_row"]
@@ -291,9 +296,9 @@ def csv_texts(draw: st.DrawFn) -> tuple[str, str, str]:
 
 
 def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str | None]],
-                                                         list[int]]:
+                                                         list[tuple[int, str]]]:
     """The documented rules written row by row on Python's csv module: (header row, columns,
-    repeated header rows)."""
+    dropped rows: repeated headers and rows of one cell)."""
     import csv
     import io
 
@@ -309,7 +314,10 @@ def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str
     pad = [(n, (cells + [""] * width)[:width]) for n, cells in [(header_row, header), *data]]
     key = [" ".join(c.split()).lower() for c in pad[0][1]]
     repeated = [n for n, cells in pad[1:] if [" ".join(c.split()).lower() for c in cells] == key]
-    kept = [(n, cells) for n, cells in pad[1:] if n not in repeated]
+    named = sum(bool(c.strip()) for c in pad[0][1])
+    one_cell = [n for n, cells in pad[1:] if n not in repeated and named >= 3
+                and sum(bool(c.strip()) for c in cells) == 1]
+    kept = [(n, cells) for n, cells in pad[1:] if n not in repeated and n not in one_cell]
     columns: dict[str, list[str | None]] = {}
     seen: list[str] = []
     for j, name in enumerate(pad[0][1]):
@@ -319,7 +327,8 @@ def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str
         if name.strip() or any(v is not None for v in values):
             columns[label] = values
     columns["_row"] = [n for n, _ in kept]
-    return header_row, columns, repeated
+    return header_row, columns, sorted([(n, REPEATED_HEADER) for n in repeated]
+                                       + [(n, ONE_CELL_ROW) for n in one_cell])
 
 
 @settings(max_examples=200, deadline=None,
@@ -335,8 +344,8 @@ def test_generated_csv_texts_read_as_pythons_csv_module_reads_them(tmp_path, cas
         assert "no data rows" in error.reason
         assert not python_csv_sheet(text, sniff(text.splitlines())[0])[1]["_row"]
         return
-    header_row, columns, repeated = python_csv_sheet(text, str(sheet.separator))
+    header_row, columns, dropped = python_csv_sheet(text, str(sheet.separator))
     frame = sheet.frame.astype(object).where(sheet.frame.notna(), None)
     assert sheet.header_row == header_row
     assert frame.to_dict("list") == columns
-    assert sheet.dropped == [(n, REPEATED_HEADER) for n in repeated]
+    assert sheet.dropped == dropped

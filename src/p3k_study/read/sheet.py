@@ -11,7 +11,9 @@ cell null), and `build_sheet` applies the rules:
 - A data row that repeats the header (every cell equal up to case and spacing) is dropped; so
   is a first data row that numbers the named columns ('1', '2', '3', ... or '(1)', '(2)', ...,
   one per column with a header, at least three), as government tables print under the header;
-  so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only.
+  so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only, and, in
+  a table of three or more named columns, a row with one cell filled (a group label, a note, the
+  lines of a signature block under the table: 'Kepala Dinas', a name, 'NIP. ...').
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
 - A workbook's merged range of one column below the header (a unit's name merged over its
@@ -39,6 +41,7 @@ HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeated header row"
 COLUMN_NUMBERS = "row of column numbers under the header"
 NUMBERED_EMPTY_ROW = "empty row but for its number"
+ONE_CELL_ROW = "one cell filled: a label, note or signature, not a data row"
 ROW_NUMBER_HEADERS = tuple(map(header_key, vocabulary()["row_number"]["row"]))  # aliases.csv
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
@@ -134,6 +137,9 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
                 drop.setdefault(i, f"cell in column '{column}' is {lengths[i]:,} characters long "
                                    f"(more than the {MAX_CELL_CHARS:,} a spreadsheet cell can "
                                    "hold): not a value")
+    if sum(bool(cell.strip()) for cell in header) >= 3:  # no table of three has such a row
+        for i in np.flatnonzero((~blank[:width, rows]).sum(axis=0) == 1).tolist():
+            drop.setdefault(i, ONE_CELL_ROW)
     dropped = sorted((int(rows[i]) + 1, reason) for i, reason in drop.items())
     if drop:
         keep = ~np.isin(np.arange(len(rows)), list(drop))

@@ -311,7 +311,8 @@ def unattributed_rejects(rejects: pd.DataFrame) -> int:
 
 REASON_KINDS: tuple[tuple[str, str], ...] = (
     ("duplicate", r"^duplicate of row [0-9]+"),
-    ("not_data", r"^(repeated header row|row of column numbers|empty row but for its number)"
+    ("not_data", r"^(repeated header row|row of column numbers|empty row but for its number"
+                 r"|one cell filled)"
                  r"|characters long \(more than"),
     ("summary_row", r"^summary row"),
     ("excel_error", r"^Excel error cell"),
