@@ -187,6 +187,16 @@ def test_month_names(written, expected):
     assert parse_dates(text([written])).values[0] == pd.Timestamp(expected)
 
 
+def test_a_month_without_its_day_is_its_first_day_and_says_so():
+    written = ["Maret 2023", "Mar-23", "mar. 2023", "03/2023", "3-2023", "2023-03", "2023/3",
+               "12/03/2023"]
+    parsed = parse_dates(text(written))
+    assert parsed.values.tolist() == [pd.Timestamp("2023-03-01")] * 7 + [
+        pd.Timestamp("2023-03-12")]
+    assert parsed.month_only.tolist() == [True] * 7 + [False]
+    assert parsed.reason.isna().all()
+
+
 @pytest.mark.parametrize(
     ("written", "reason"),
     [
@@ -195,6 +205,8 @@ def test_month_names(written, expected):
         ("12 Foo 2023", "unrecognised date"), ("999999", "unrecognised date"),
         ("12/08/1850", "implausible year"),
         ("2024", "a year, not a date (write day, month and year: 01-07-2023)"),
+        ("13/2023", "impossible date"), ("2023-13", "impossible date"),
+        ("Foo 2023", "unrecognised date"), ("03/1850", "implausible year"),
     ],
 )
 def test_bad_dates(written, reason):

@@ -71,6 +71,8 @@ class ParsedColumn:
     reason: pd.Series
     month_first: np.ndarray | None = None
     """`parse_dates`: per cell, read month first."""
+    month_only: np.ndarray | None = None
+    """`parse_dates`: per cell, a month without its day, read as the month's first day."""
 
 
 @dataclass
@@ -231,35 +233,44 @@ _DATE_FORMS = tuple(re.compile(form) for form in (
     r"(?P<d>[0-9]{1,2})[ \-./]*(?P<name>[a-z]+)\.?[ \-./,]*(?P<y>[0-9]{4}|[0-9]{2})",
     r"(?P<name>[a-z]+)\.? *(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,? +(?P<y>[0-9]{4})",
 ))
+_MONTH_FORMS = tuple(re.compile(form) for form in (
+    r"(?P<m>[0-9]{1,2})[-/](?P<y>[0-9]{4})",  # '03/2023'
+    r"(?P<y>[0-9]{4})[-/](?P<m>[0-9]{1,2})",  # '2023-03'
+    r"(?P<name>[a-z]+)\.?(?:[ \-./,]*(?P<y>[0-9]{4})|-(?P<yy>[0-9]{2}))",  # 'Maret 2023', 'Mar-23'
+))
 _SERIAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]+)?")
 
 
 @functools.lru_cache(maxsize=100_000)  # the same dates recur in file after file
-def _date_of(text: str, month_first: bool = False) -> tuple[dt.date | None, str | None]:
-    """(date, reason) of one cleaned lower-case text; `month_first`: '8/13/2023' is 13 August."""
-    for form in _DATE_FORMS:
+def _date_of(text: str, month_first: bool = False
+             ) -> tuple[dt.date | None, str | None, bool]:
+    """(date, reason, month only) of one cleaned lower-case text; `month_first`: '8/13/2023' is
+    13 August. A month without its day ('Maret 2023', '03/2023') is its first day: who is in
+    post at a period's end, and which period a date belongs to, are the same for any day of
+    the month."""
+    for form in (*_DATE_FORMS, *_MONTH_FORMS):
         if (match := form.fullmatch(text)) is None:
             continue
         month = MONTHS.get(match["name"]) if "name" in form.groupindex else int(match["m"])
-        day = int(match["d"])
+        day = int(match["d"]) if "d" in form.groupindex else 1
         if month_first and form is _DAY_FIRST:
             month, day = day, month
         if month is None:  # an unknown month name
-            return None, "unrecognised date"
-        year = int(match["y"])
+            return None, "unrecognised date", False
+        year = int(match["y"] or match.groupdict()["yy"])
         if year < 100:  # '23' -> 2023, '85' -> 1985 (pivot at 69, as Python's %y)
             year += 2000 if year < 70 else 1900
         if not 1900 <= year <= 2100:
-            return None, "implausible year"
+            return None, "implausible year", False
         try:
-            return dt.date(year, month, day), None
+            return dt.date(year, month, day), None, form in _MONTH_FORMS
         except ValueError:
-            return None, "impossible date"
+            return None, "impossible date", False
     if re.fullmatch(r"(?:19|20)[0-9]{2}", text):  # not serial 2024, 1905-07-16
-        return None, "a year, not a date (write day, month and year: 01-07-2023)"
+        return None, "a year, not a date (write day, month and year: 01-07-2023)", False
     if _SERIAL.fullmatch(text) and 1 <= float(text) <= 80_000:  # 1899-12-31 .. 2119-01-10
-        return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None
-    return None, "unrecognised date"
+        return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None, False
+    return None, "unrecognised date", False
 
 
 def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
@@ -271,6 +282,8 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
     apps write it ('2023-05-02T08:15:00Z', '2023-05-02T08:15:00+07:00', '02/05/2023 08:15 WIB',
     Google Forms' '2023/05/02 8:15:00 AM GMT+7', an Indonesian spreadsheet's '02/05/2023
     08.15.00'): the date is the one written, the time and zone are dropped (not converted).
+    A month and year without a day ('Maret 2023', 'Mar-23', '03/2023', '2023-03') is the
+    month's first day (`month_only`); a year alone is rejected.
     Values are datetime64[ns] at midnight. Reasons: 'unrecognised date', 'impossible date'
     (31 Feb, month 13), 'implausible year' (outside 1900-2100).
 
@@ -285,8 +298,9 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
     days, texts = pd.factorize(text.str.replace(_DROP_TIME, r"\1", regex=True),
                                use_na_sentinel=False)
     codes, texts = days[codes], list(texts)
-    found = [(None, None) if not isinstance(t, str) else  # the missing cell
-             (None, DASH_PLACEHOLDER) if t in DASH_PLACEHOLDERS else _date_of(t) for t in texts]
+    found = [(None, None, False) if not isinstance(t, str) else  # the missing cell
+             (None, DASH_PLACEHOLDER, False) if t in DASH_PLACEHOLDERS else _date_of(t)
+             for t in texts]
     fields = [_DAY_FIRST.fullmatch(t) if isinstance(t, str) and "/" in t else None
               for t in texts]  # US spreadsheets write slashes; '3.8.2023' is never month first
     first, second = (np.array([int(f[part]) if f else 0 for f in fields]) for part in "dm")
@@ -298,12 +312,12 @@ def parse_dates(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None,
             np.bincount(group, weights=day_only[codes]) > 0)
         swapped = month_first[group] & (first > 0)[codes]
         codes = np.where(swapped, codes + len(found), codes)
-        found += [_date_of(t, month_first=True) if f else (None, None)
+        found += [_date_of(t, month_first=True) if f else (None, None, False)
                   for t, f in zip(texts, fields, strict=True)]
-    dates, reason = np.array(found, dtype=object).T
+    dates, reason, month_only = np.array(found, dtype=object).T
     values = pd.to_datetime(dates).as_unit("ns").to_numpy()[codes]
     return ParsedColumn(pd.Series(values, s.index), pd.Series(reason[codes], s.index, object),
-                        swapped)
+                        swapped, month_only.astype(bool)[codes])
 
 
 # --- periods ---------------------------------------------------------------------------------

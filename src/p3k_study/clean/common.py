@@ -802,10 +802,12 @@ def numbers(
 def dates(data: FileInput, column: str, reference_date: dt.date | None = None,
           rows: np.ndarray | None = None) -> pd.Series:
     """Parse a date column (only `rows`, when given; day or month first decided per file and
-    counted as `dates_read_month_first:<column>`); reject unreadable dates and, when
+    counted as `dates_read_month_first:<column>`, a month without its day read as its first
+    day and counted as `dates_month_only:<column>`); reject unreadable dates and, when
     `reference_date` is given, dates after it."""
     parsed = _parsed(data, column, parse_dates, rows, groups=np.asarray(data.frame[FILE].cat.codes))
     data.note(f"dates_read_month_first:{column}", parsed.month_first)
+    data.note(f"dates_month_only:{column}", parsed.month_only)
     values = parsed.values
     if reference_date is not None:
         late = (values > pd.Timestamp(reference_date)).fillna(False).to_numpy(bool)
