@@ -125,6 +125,27 @@ def _merged_units_filled(out: Path) -> None:
     assert list(mine["unit_name"]) == ["Dinas Sosial"] * 3 + ["Dinas Kesehatan"]
 
 
+def _merge_over_staff(sheet: object) -> None:
+    """A list of one intake: the region code, unit, status and TMT merged over the staff, whose
+    own rows hold only their NIP; and, below the table, the empty merged ranges a template
+    carries."""
+    for cells in ("A2:A4", "E2:E4", "F2:F4", "G2:G4", "A20:A30", "C12:C14"):
+        sheet.merge_cells(cells)  # type: ignore[attr-defined]
+
+
+def _one_column_header_merges(sheet: object) -> None:
+    """A header of two rows whose only group header ('Pengangkatan') stands over one column:
+    the other headers merged down over the second row, which holds one sub-header."""
+    for column in "ABCDE":
+        sheet.merge_cells(f"{column}1:{column}2")  # type: ignore[attr-defined]
+
+
+def _units_all_matched(out: Path) -> None:
+    units = pd.read_parquet(out / "units.parquet")
+    assert units["unit_matched"].all(), units.loc[~units["unit_matched"], "unit_name"].tolist()
+    assert "Dinas Sosial" in set(units["unit_name"])
+
+
 def _group_headers(sheet: object) -> None:
     """A SIMPEG export's header of two rows: group headers merged over their sub-headers."""
     for cells in ("A2:A3", "B2:C2", "D2:E2", "F2:H2"):
@@ -700,6 +721,28 @@ CASES: list[Case | object] = [
          file="pegawai/bad.xlsx", clean=4, check=_all(_merged_units_filled, _notes_of(
              "pegawai/bad.xlsx", {"merged_cells_filled:kode_pemda": 3,
                                   "merged_cells_filled:unit_kerja": 2}))),
+    Case("XLSX: a roster with region, unit, status and TMT merged over rows holding a NIP "
+         "alone, and empty merged ranges under the table",
+         _xlsx([ROSTER_HEADER, row(nip=NIPS[0], tmt="2011-03-01"),
+                [None, None, NIPS[1], None, None, None, None, None],
+                [None, None, NIPS[2], None, None, None, None, None]],
+               edit=_merge_over_staff),
+         file="pegawai/bad.xlsx", clean=3, check=_notes_of(
+             "pegawai/bad.xlsx", {"merged_cells_filled:kode_pemda": 2,
+                                  "merged_cells_filled:unit_kerja": 2,
+                                  "merged_cells_filled:status": 2,
+                                  "merged_cells_filled:tmt": 2})),
+    Case("XLSX: a header of two rows whose second row holds one sub-header ('TMT' under "
+         "'Pengangkatan', the other headers merged down over it)",
+         _xlsx([["Kode Wilayah", "NIP", "Nama", "Unit Kerja", "Status", "Pengangkatan"],
+                [None, None, None, None, None, "TMT"],
+                ["32.01", NIPS[0], "Andi", "Dinas Sosial", "PNS", "2012-03-01"],
+                ["32.01", NIPS[1], "Budi", "Dinas Sosial", "PNS", "2013-03-01"]],
+               edit=_one_column_header_merges),
+         file="pegawai/bad.xlsx", clean=2),
+    Case("a one-cell group label right under the header is still dropped as such",
+         _roster([["BIDANG PELAYANAN", *[""] * 7], row()]),
+         clean=1, reasons=("one cell filled: a label, note or signature",)),
     Case("XLSX formulas never calculated",
          _xlsx([ROSTER_HEADER, row(), [*row(nip=NIP_B)[:6], "=DATE(2010,1,1)", ""]]),
          file="pegawai/bad.xlsx", reasons=("missing required",), clean=1),

@@ -296,9 +296,10 @@ def csv_texts(draw: st.DrawFn) -> tuple[str, str, str]:
 
 
 def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str | None]],
-                                                         list[tuple[int, str]]]:
+                                                         list[tuple[int, str]], bool]:
     """The documented rules written row by row on Python's csv module: (header row, columns,
-    dropped rows: repeated headers and rows of one cell)."""
+    dropped rows: repeated headers and rows of one cell, whether the first data row has one
+    cell: kept, for the sub-header rule to decide)."""
     import csv
     import io
 
@@ -317,6 +318,8 @@ def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str
     named = sum(bool(c.strip()) for c in pad[0][1])
     one_cell = [n for n, cells in pad[1:] if n not in repeated and named >= 3
                 and sum(bool(c.strip()) for c in cells) == 1]
+    first_one_cell = bool(one_cell) and len(pad) > 1 and one_cell[0] == pad[1][0]
+    one_cell = one_cell[1:] if first_one_cell else one_cell
     kept = [(n, cells) for n, cells in pad[1:] if n not in repeated and n not in one_cell]
     columns: dict[str, list[str | None]] = {}
     seen: list[str] = []
@@ -328,7 +331,7 @@ def python_csv_sheet(text: str, separator: str) -> tuple[int, dict[str, list[str
             columns[label] = values
     columns["_row"] = [n for n, _ in kept]
     return header_row, columns, sorted([(n, REPEATED_HEADER) for n in repeated]
-                                       + [(n, ONE_CELL_ROW) for n in one_cell])
+                                       + [(n, ONE_CELL_ROW) for n in one_cell]), first_one_cell
 
 
 @settings(max_examples=200, deadline=None,
@@ -344,8 +347,9 @@ def test_generated_csv_texts_read_as_pythons_csv_module_reads_them(tmp_path, cas
         assert "no data rows" in error.reason
         assert not python_csv_sheet(text, sniff(text.splitlines())[0])[1]["_row"]
         return
-    header_row, columns, dropped = python_csv_sheet(text, str(sheet.separator))
+    header_row, columns, dropped, first_one_cell = python_csv_sheet(text, str(sheet.separator))
     frame = sheet.frame.astype(object).where(sheet.frame.notna(), None)
     assert sheet.header_row == header_row
     assert frame.to_dict("list") == columns
     assert sheet.dropped == dropped
+    assert sheet.first_row_one_cell == first_one_cell

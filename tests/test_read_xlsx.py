@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import p3k_study.read.xlsx as xlsx
 from p3k_study.errors import UnreadableFile
 from p3k_study.read import read_table
-from p3k_study.read.sheet import COLUMN_NUMBERS, REPEATED_HEADER
+from p3k_study.read.sheet import COLUMN_NUMBERS, ONE_CELL_ROW, REPEATED_HEADER
 from p3k_study.read.xlsx import cell_text
 
 NIP = "198606012010121004"
@@ -250,3 +250,35 @@ def test_a_merged_range_of_one_column_below_the_header_fills_its_data_rows(tmp_p
     assert read.frame["_row"].tolist() == [2, 3, 4, 6, 7]
     assert read.filled == {"Unit": 2}
     assert pd.isna(read.frame["column_3"].iloc[-1])
+
+
+def test_merged_ranges_below_the_last_row_fill_nothing(tmp_path):
+    """Templates format merged ranges ahead of the rows nobody has filled yet."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIP", "Nama", "Unit"])
+    sheet.append([NIP, "Andi", "Dinas Sosial"])
+    for cells in ("C3:C5", "A20:A30"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "template.xlsx"
+    book.save(path)
+    [read] = read_table(path)
+    assert read.frame["Unit"].tolist() == ["Dinas Sosial"] and read.filled == {}
+
+
+def test_cells_filled_from_a_merged_range_count_in_the_one_cell_rule(tmp_path):
+    """A row holding only its NIP under the unit, status and date merged over it is a data
+    row; a row of one cell the merges do not reach is not."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIP", "Unit", "Status", "TMT"])
+    sheet.append([NIP, "Dinas Sosial", "PNS", "2010-01-01"])
+    sheet.append([NIP, None, None, None])
+    sheet.append(["Kepala Dinas", None, None, None])
+    for cells in ("B2:B3", "C2:C3", "D2:D3"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    [read] = read_table(path)
+    assert read.frame["_row"].tolist() == [2, 3] and read.dropped == [(4, ONE_CELL_ROW)]
+    assert read.filled == {"Unit": 1, "Status": 1, "TMT": 1}

@@ -63,7 +63,13 @@ from p3k_study.read.headers import (
     missing_required,
     vocabulary,
 )
-from p3k_study.read.sheet import COLUMN_NUMBERS, ROW_NUMBER_HEADERS, RawSheet, numbers_columns
+from p3k_study.read.sheet import (
+    COLUMN_NUMBERS,
+    ONE_CELL_ROW,
+    ROW_NUMBER_HEADERS,
+    RawSheet,
+    numbers_columns,
+)
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
@@ -364,30 +370,35 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     by its sub-header, or by the header above where it has none. The row of sub-headers is
     then part of the header, not a data row, and so is a row of column numbers under it. Taken
     too when the two rows lack fewer required columns than the first (then the run stops
-    naming those)."""
+    naming those). A first row of one cell that is no row of sub-headers is dropped as
+    `read.sheet.ONE_CELL_ROW` (`RawSheet.first_row_one_cell`)."""
     missing = _layout(tuple(map(str, sheet.frame.columns)), kind)[2]
-    if not len(sheet.frame) or not missing:
-        return sheet
-    first = sheet.frame.iloc[0]
-    below = {column: " ".join(str(cell).split()) for column, cell in first.items()
-             if column != ROW and column not in sheet.given and pd.notna(cell)}
-    names = {column: below.get(column) or column for column in sheet.frame.columns}
-    if len(set(names.values())) < len(names) or len(
-            _layout(tuple(names.values()), kind)[2]) >= len(missing):
-        return sheet
-    frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
-    dropped = sheet.dropped
-    if len(frame) and numbers_columns(frame.iloc[0].drop([ROW, *sheet.given]).tolist(),
-                                      len(frame.columns) - 1 - len(sheet.given)):
-        dropped = sorted([*dropped, (int(frame[ROW].iloc[0]), COLUMN_NUMBERS)])
-        frame = frame.iloc[1:].reset_index(drop=True)
-    return replace(sheet, frame=frame, header_row=int(first[ROW]), dropped=dropped)
+    first = sheet.frame.iloc[0] if len(sheet.frame) else None
+    if first is not None and missing:
+        below = {column: " ".join(str(cell).split()) for column, cell in first.items()
+                 if column != ROW and column not in sheet.given and pd.notna(cell)}
+        names = {column: below.get(column) or column for column in sheet.frame.columns}
+        if len(set(names.values())) == len(names) and len(
+                _layout(tuple(names.values()), kind)[2]) < len(missing):
+            frame = sheet.frame.iloc[1:].rename(columns=names).reset_index(drop=True)
+            dropped = sheet.dropped
+            if len(frame) and numbers_columns(frame.iloc[0].drop([ROW, *sheet.given]).tolist(),
+                                              len(frame.columns) - 1 - len(sheet.given)):
+                dropped = sorted([*dropped, (int(frame[ROW].iloc[0]), COLUMN_NUMBERS)])
+                frame = frame.iloc[1:].reset_index(drop=True)
+            return replace(sheet, frame=frame, header_row=int(first[ROW]), dropped=dropped,
+                           first_row_one_cell=False)
+    if first is not None and sheet.first_row_one_cell:
+        return replace(sheet, frame=sheet.frame.iloc[1:].reset_index(drop=True),
+                       dropped=sorted([*sheet.dropped, (int(first[ROW]), ONE_CELL_ROW)]),
+                       first_row_one_cell=False)
+    return sheet
 
 
 def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
              ) -> dict[str, pd.Categorical | np.ndarray]:
     """Each of `columns` of the sheets one after another (missing in a sheet without it), as a
-    Categorical of the distinct cells without `parse.INVISIBLE` characters, and `_row`."""
+    Categorical of the distinct cells as `parse.visible` shows them, and `_row`."""
     chunks: dict[str, list[pa.Array]] = {column: [] for column in columns}
     rows = [np.zeros(0, dtype="int64")]
     for sheet, source in used:

@@ -13,7 +13,9 @@ cell null), and `build_sheet` applies the rules:
   one per column with a header, at least three), as government tables print under the header;
   so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only, and, in
   a table of three or more named columns, a row with one cell filled (a group label, a note, the
-  lines of a signature block under the table: 'Kepala Dinas', a name, 'NIP. ...').
+  lines of a signature block under the table: 'Kepala Dinas', a name, 'NIP. ...'), cells
+  filled from merged ranges counted. Such a row just under the header may be a row of
+  sub-headers: it is left to `clean.common` (`RawSheet.first_row_one_cell`).
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
 - A workbook's merged range of one column below the header (a unit's name merged over its
@@ -67,7 +69,10 @@ class RawSheet:
     given: tuple[str, ...] = ()
     """Columns dataset.json gives the file (`clean.common.with_columns`), not read from it."""
     filled: dict[str, int] = field(default_factory=dict)
-    """Per column, the cells that took the value of a merged range above them."""
+    """Per column, the cells of kept rows that took the value of a merged range above them."""
+    first_row_one_cell: bool = False
+    """The first data row has one cell filled (`ONE_CELL_ROW`) and is kept: a row of sub-headers
+    may be so (`clean.common._with_sub_headers` decides, and drops it when it is not one)."""
 
     @property
     def rows_in(self) -> int:
@@ -108,6 +113,9 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
     else:
         kept = [table.column(j).take(rows) for j in range(width)]
     filled = _fill_merged(table, kept, rows, header_at, merged)
+    blank_rows = blank[:width, rows]  # a copy (fancy indexing), as the sheet shows it
+    for column, positions in filled.items():
+        blank_rows[column, positions] = False
     # repeated headers: Arrow narrows the rows down (first cell containing the header's longest
     # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
     keys = [_header_key(c) for c in header]
@@ -127,7 +135,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
         drop[0] = COLUMN_NUMBERS
     numbering = [j for j, cell in enumerate(header) if header_key(cell) in ROW_NUMBER_HEADERS]
     if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
-        numbered_only = np.delete(blank[:width, rows], numbering, axis=0).all(axis=0)
+        numbered_only = np.delete(blank_rows, numbering, axis=0).all(axis=0)
         for i in np.flatnonzero(numbered_only).tolist():
             drop.setdefault(i, NUMBERED_EMPTY_ROW)
     if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
@@ -137,10 +145,16 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
                 drop.setdefault(i, f"cell in column '{column}' is {lengths[i]:,} characters long "
                                    f"(more than the {MAX_CELL_CHARS:,} a spreadsheet cell can "
                                    "hold): not a value")
+    first_row_one_cell = False
     if sum(bool(cell.strip()) for cell in header) >= 3:  # no table of three has such a row
-        for i in np.flatnonzero((~blank[:width, rows]).sum(axis=0) == 1).tolist():
-            drop.setdefault(i, ONE_CELL_ROW)
+        for i in np.flatnonzero((~blank_rows).sum(axis=0) == 1).tolist():
+            if i == 0 and i not in drop:
+                first_row_one_cell = True
+            else:
+                drop.setdefault(i, ONE_CELL_ROW)
     dropped = sorted((int(rows[i]) + 1, reason) for i, reason in drop.items())
+    filled_kept = {names[column]: int(np.isin(positions, list(drop), invert=True).sum())
+                   for column, positions in filled.items()}
     if drop:
         keep = ~np.isin(np.arange(len(rows)), list(drop))
         kept, rows = [c.filter(keep) for c in kept], rows[keep]
@@ -153,26 +167,31 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
     reason = None if m else (f"no data rows: row {dropped[0][0]}: {dropped[0][1]}" if dropped
                              else "header only, no data rows")
     return RawSheet(str(path), name, pd.DataFrame(data), header_at + 1, dropped=dropped,
-                    reason=reason, filled={names[j]: n for j, n in filled.items()},
-                    **extra)  # type: ignore[arg-type]
+                    reason=reason, filled={c: n for c, n in filled_kept.items() if n},
+                    first_row_one_cell=first_row_one_cell, **extra)  # type: ignore[arg-type]
 
 
 def _fill_merged(table: pa.Table, kept: list[pa.ChunkedArray], rows: np.ndarray,
-                 header_at: int, merged: Sequence[tuple[int, int, int]]) -> dict[int, int]:
+                 header_at: int, merged: Sequence[tuple[int, int, int]]
+                 ) -> dict[int, list[int]]:
     """Give every data row (`rows`, whose cells are `kept`) that a merged range of one column
-    below the header covers the range's value, in place; the cells filled per column."""
-    filled: dict[int, int] = {}
+    below the header covers the range's value, in place; the positions in `rows` filled, per
+    column. A range below the last row with a value (templates format them ahead) fills
+    nothing."""
+    filled: dict[int, list[int]] = {}
     cells: dict[int, list[str | None]] = {}
     for column, first, last in merged:
-        value = table.column(column)[first].as_py() if column < len(kept) else None
+        if column >= len(kept) or not header_at < first < table.num_rows:
+            continue
+        value = table.column(column)[first].as_py()
         start, stop = np.searchsorted(rows, [first + 1, last + 1])
-        if first <= header_at or value is None or start == stop:
+        if value is None or start == stop:
             continue
         texts = cells.setdefault(column, kept[column].to_pylist())
         for i in range(int(start), int(stop)):
             if texts[i] is None:
                 texts[i] = value
-                filled[column] = filled.get(column, 0) + 1
+                filled.setdefault(column, []).append(i)
     for column, texts in cells.items():
         kept[column] = pa.chunked_array([pa.array(texts, pa.large_string())])
     return filled
