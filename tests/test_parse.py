@@ -20,6 +20,7 @@ from p3k_study.parse import (
     parse_dates,
     parse_numbers,
     parse_periods,
+    visible,
 )
 from p3k_study.periods import PER_YEAR, period_index, period_label
 
@@ -86,9 +87,20 @@ def test_a_count_reads_an_ambiguous_value_with_a_thousands_mark_in_either_locale
 
 def test_a_count_may_name_its_people_after_it():
     parsed = parse_numbers(text(["384 orang", "12 Pegawai", "5 org.", "90 responden", "orang",
-                                 "3 orang 4"]))
+                                 "3 orang 4"]), ambiguous_as="grouping")
     np.testing.assert_allclose(parsed.values.to_numpy(), [384, 12, 5, 90, np.nan, np.nan])
     assert parsed.reason.tolist()[4:] == ["not a number"] * 2
+
+
+def test_a_word_for_people_is_no_part_of_a_number_that_is_no_count():
+    parsed = parse_numbers(text(["80 orang", "3 responden", "80,11"]))
+    assert parsed.reason.tolist() == ["not a number", "not a number", None]
+
+
+@pytest.mark.parametrize("ambiguous_as", ["id", "en", "grouping"])
+def test_a_thousands_group_never_starts_at_zero(ambiguous_as):
+    parsed = parse_numbers(text(["0,500", "0.500"]), ambiguous_as=ambiguous_as)
+    np.testing.assert_allclose(parsed.values.to_numpy(), [0.5, 0.5])
 
 
 def test_percent_is_value_as_written():
@@ -876,3 +888,10 @@ def test_every_unicode_white_space_is_a_space_and_a_cell_of_it_is_empty() -> Non
     assert labels.values.iloc[:len(spaces)].eq(period_index(dt.date(2023, 1, 1))).all()
     assert labels.values.iloc[len(spaces):].isna().all()
     assert labels.reason.iloc[len(spaces):].isna().all()  # empty, not 'unrecognised period'
+
+
+def test_invisible_characters_are_removed_but_a_zero_width_space_after_a_letter_is_a_space():
+    written = ["Dinas\u200bSosial", "32\u200b.01", "1\u200b9860601", "Dinas Sos\u00adial",
+               "\ufeffDinkes\u200e", "a\u200bb\u200bc", "Sosial\u200b"]
+    assert visible(text(written)).tolist() == [
+        "Dinas Sosial", "32.01", "19860601", "Dinas Sosial", "Dinkes", "a b c", "Sosial "]

@@ -24,7 +24,9 @@ files of a kind are cleaned together: a column belongs to one file):
   exactly three digits is far more often a thousands mark than a three-decimal number). Callers
   whose column cannot hold such numbers (IKM 25-100) should range-check, or pass
   `ambiguous_as='en'`; a count, always whole, passes `ambiguous_as='grouping'`: its ambiguous
-  values read with a thousands mark ('1,200' and '1.200' are 1200) whatever the column's locale.
+  values read with a thousands mark ('1,200' and '1.200' are 1200) whatever the column's locale,
+  and a word for people after it is read past ('384 orang');
+- a thousands group never starts at 0: '0.500' and '0,500' read one way only, as a half.
 
 NIP damage rule (`normalise_nip`): spreadsheets keep 15 significant digits, so an 18-digit number
 that went through a float shows as scientific notation ('1,98606E+17'), as digits with a '.0'
@@ -93,19 +95,28 @@ _OTHER_WHITESPACE = ("[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\
                      "\u205f\u3000]")
 """Every character but the space that Python's `str.isspace` calls white space (as the
 cleaners' `str.strip` does: a cell of an em space is empty to both)."""
-INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-"""Characters that show nothing: the soft hyphen, zero-width space and joiners, direction marks
-and embeddings, the word joiner, the byte order mark. Pasted from web pages, PDFs and chat
-apps, they sit inside codes and numbers ('32\u200b.01') and are no part of a value: the intake
-removes them from every cell (`clean.common`, `_as_text`)."""
+INVISIBLE = ("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+             "\ufeff]")
+"""Characters that show nothing: the soft hyphen, the Arabic letter mark, the Mongolian vowel
+separator, zero-width space and joiners, direction marks and embeddings, the word joiner, the
+byte order mark. Pasted from web pages, PDFs and chat apps, they sit inside codes and numbers
+('32\u200b.01') and are no part of a value: the intake removes them from every cell
+(`visible`)."""
+_SPACE_AFTER_LETTER = "([A-Za-z])\u200b+"  # non-raw, as above; RE2's letters are ASCII
+
+
+def visible(text: pd.Series) -> pd.Series:
+    """`text` without `INVISIBLE` characters, except that a zero-width space after a letter is
+    a space ('Dinas\u200bSosial', a break a web page allowed between words)."""
+    return (text.str.replace(_SPACE_AFTER_LETTER, r"\1 ", regex=True)
+            .str.replace(INVISIBLE, "", regex=True))
 
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text (str dtype: a number or a date as it prints) with every whitespace
-    character turned into a space and `INVISIBLE` ones removed; NA for missing and for
-    whitespace-only cells."""
-    text = (s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True)
-            .str.replace(INVISIBLE, "", regex=True).str.strip(" "))
+    character turned into a space and `INVISIBLE` ones removed (`visible`); NA for missing and
+    for whitespace-only cells."""
+    text = visible(s.astype("str").str.replace(_OTHER_WHITESPACE, " ", regex=True)).str.strip(" ")
     return text.where(text != "")
 
 
@@ -131,8 +142,9 @@ def _group_numbers(groups: np.ndarray | pd.Series | None, n: int) -> np.ndarray:
 
 # --- numbers ---------------------------------------------------------------------------------
 
-_ID_FORM = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
-_EN_FORM = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+# a thousands group never starts at 0: '0.500' and '0,500' are a half in either form
+_ID_FORM = re.compile(r"(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
+_EN_FORM = re.compile(r"(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
 _SIGNS = re.compile(r"([+-]?)(?:(?:[rR][pP]|[iI][dD][rR])\.?)?([+-]?)(.*)", re.DOTALL)
 """A sign, a currency, a sign: 'Rp-5' and '-Rp5' are negative, '+Rp-5' is not."""
@@ -144,11 +156,13 @@ DASH_PLACEHOLDERS: frozenset[str] = frozenset(vocabulary()["placeholder"]["none"
 DASH_PLACEHOLDER = "dash placeholder (no value)"
 
 
-def _read_number(text: str) -> tuple[str | None, float, float]:
-    """(form, Indonesian reading, English reading) of one cleaned text. Form: 'id' or
-    'en' (readable one way only), 'ambiguous' (both ways, differently), 'neutral' (both ways
-    alike, or scientific notation: both readings are the value) or None (not a number)."""
-    t = _PEOPLE.sub("", text.replace(" ", "").replace("'", "").removesuffix("%"))
+def _read_number(text: str, count: bool = False) -> tuple[str | None, float, float]:
+    """(form, Indonesian reading, English reading) of one cleaned text (a `count`: a word for
+    people after it read past). Form: 'id' or 'en' (readable one way only), 'ambiguous' (both
+    ways, differently), 'neutral' (both ways alike, or scientific notation: both readings are
+    the value) or None (not a number)."""
+    t = text.replace(" ", "").replace("'", "").removesuffix("%")
+    t = _PEOPLE.sub("", t) if count else t
     in_parentheses = len(t) >= 2 and t[0] == "(" and t[-1] == ")"
     sign, then, t = _SIGNS.fullmatch(  # type: ignore[union-attr]
         (t[1:-1] if in_parentheses else t).replace("\u2212", "-")).groups()
@@ -170,9 +184,10 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en", "grouping"]
                   distinct: tuple[np.ndarray, Any] | None = None) -> ParsedColumn:
     """Numbers written in Indonesian or English form, the locale decided per column (see the
     module docstring). Handles 'Rp', spaces, '%' (value as written), a leading sign or parentheses,
-    the 'Rp1.500.000,-' suffix and a count's unit ('384 orang'). Excel error cells and a lone
-    dash give NaN with a reason; junk gives 'not a number'; an empty cell gives NaN and no
-    reason.
+    the 'Rp1.500.000,-' suffix. Excel error cells and a lone dash give NaN with a reason; junk
+    gives 'not a number'; an empty cell gives NaN and no reason. `ambiguous_as` 'grouping' reads
+    a count: '1.200' and '1,200' are 1200 whatever the locale, a word for people after the
+    number is read past ('384 orang').
 
     `groups` (one label per cell, e.g. the source file of each row when the files of a kind are
     cleaned together): the locale is decided per group, as if each group were its own column."""
@@ -189,7 +204,7 @@ def parse_numbers(s: pd.Series, *, ambiguous_as: Literal["id", "en", "grouping"]
     is_dash = text.isin(DASH_PLACEHOLDERS).to_numpy(bool)
     present = text.notna().to_numpy(bool) & ~is_error & ~is_dash
     form, as_id, as_en = np.array(  # a cell not read keeps its value (NaN or a number)
-        [_read_number(t) if p else (None, v, v)
+        [_read_number(t, ambiguous_as == "grouping") if p else (None, v, v)
          for t, p, v in zip(text.tolist(), present, value, strict=True)], dtype=object).T
     as_id, as_en = as_id.astype(float), as_en.astype(float)
     reason = np.select([is_error, is_dash, present & pd.isna(form)],

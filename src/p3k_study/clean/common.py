@@ -49,6 +49,7 @@ from p3k_study.parse import (
     parse_dates,
     parse_numbers,
     parse_periods,
+    visible,
 )
 from p3k_study.periods import period_index, period_labels
 from p3k_study.read.headers import (
@@ -415,8 +416,8 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
         stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
         distinct = pd.Series(uniques)
         if distinct.str.contains(INVISIBLE, regex=True).any():  # rare; two cells may become one
-            visible = distinct.str.replace(INVISIBLE, "", regex=True)
-            stacked[column] = categorical(codes, visible.mask(visible == ""))
+            shown = visible(distinct)
+            stacked[column] = categorical(codes, shown.mask(shown == ""))
     return stacked | {ROW: np.concatenate(rows)}
 
 
