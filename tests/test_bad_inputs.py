@@ -708,6 +708,17 @@ CASES: list[Case | object] = [
              _ikm_of_social(62.5, 4),  # every element's mean 2.5, times 25
              _notes_of("skm/bad.csv", {"answer_words_scored": 36,
                                        "answer_scale_sangat_tidak": 36}))),
+    Case("a survey app's 'Sangat Tidak' scale seen in one element only: the file's other "
+         "elements are on it too, but for one answered 'Kurang Puas'",
+         _skm([["32.01", "Dinas Sosial", "Semester I 2023", low, *[answer] * 7, last]
+               for low, answer, last in [("Sangat Tidak Sesuai", "Tidak Puas", "Kurang Puas"),
+                                         ("Sesuai", "Puas", "Puas"),
+                                         ("Sangat Sesuai", "Sangat Puas", "Tidak Puas")]]),
+         file="skm/bad.csv", clean=3, check=_all(
+             # means: the lowest-answer element (1+3+4)/3, seven elements 3, 'sarana' (2+3+1)/3
+             _ikm_of_social(round((8 / 3 + 7 * 3 + 2) / 9 * 25, 2), 3),
+             _notes_of("skm/bad.csv", {"answer_words_scored": 27,
+                                       "answer_scale_sangat_tidak": 24}))),
     Case("'Kurang Puas' beside 'Sangat Tidak Puas': a fifth answer",
          _skm([["32.01", "Dinas Sosial", "Semester I 2023", *[answer] * 9]
                for answer in [*STP, "Kurang Puas"]]),

@@ -198,16 +198,34 @@ def test_skm_answers_on_a_sangat_tidak_scale_are_scored_one_to_four() -> None:
                           ["Sangat Tidak Puas", "Tidak Puas", "Puas", "Sangat Puas"]],
                  source_file="four.csv")
     usual = sheet(header, [["32.01", "Dinsos", "2023-S1", "Tidak puas", "Kurang puas",
-                            *["Sangat tidak sesuai"] * 7]], source_file="usual.csv")
+                            *["Tidak sesuai"] * 7]], source_file="usual.csv")
     clean, rejects, files = clean_sheets("skm", [four, usual], REF)
     assert rejects.empty
     assert clean["persyaratan"].tolist() == [1, 2, 3, 4, 1]
     assert clean["prosedur"].tolist() == [3, 3, 3, 3, 2]
-    assert clean["waktu"].tolist() == [3, 3, 3, 3, 1]  # 'sangat tidak sesuai': 'sesuai' is 3
+    assert clean["waktu"].tolist() == [3, 3, 3, 3, 1]
     assert files["four.csv"]["notes"] == {"answer_words_scored": 36,
-                                          "answer_scale_sangat_tidak": 4}
-    assert files["usual.csv"]["notes"] == {"answer_words_scored": 9,
-                                           "answer_scale_sangat_tidak": 7}
+                                          "answer_scale_sangat_tidak": 36}
+    assert files["usual.csv"]["notes"] == {"answer_words_scored": 9}
+
+
+def test_skm_a_file_on_the_sangat_tidak_scale_scores_every_element_on_it() -> None:
+    """The lowest answer chosen in one element shows the form's scale: 'Tidak sesuai' in an
+    element nobody answered 'Sangat tidak sesuai' is 2 all the same; an element answered
+    'Kurang puas' is on the usual scale, its 'Tidak puas' 1; in a file of the usual scale
+    'Tidak sesuai' is 1."""
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    rows = [[low, "Tidak sesuai", last] for low, last in
+            [("Sangat tidak sesuai", "Kurang puas"), ("Tidak sesuai", "Tidak puas")]]
+    four = sheet(header, [["32.01", "Dinkes", "2023-S1", u1, *[u2] * 7, u9]
+                          for u1, u2, u9 in rows], source_file="four.csv")
+    usual = sheet(header, [["32.01", "Dinsos", "2023-S1", *["Tidak sesuai"] * 9]],
+                  source_file="usual.csv")
+    clean, rejects, _ = clean_sheets("skm", [four, usual], REF)
+    assert rejects.empty
+    assert clean["persyaratan"].tolist() == [1, 2, 1]
+    assert clean["prosedur"].tolist() == [2, 2, 1]
+    assert clean["sarana"].tolist() == [2, 1, 1]
 
 
 def test_skm_a_fifth_answer_beside_sangat_tidak_is_rejected() -> None:
