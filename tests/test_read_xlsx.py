@@ -282,3 +282,35 @@ def test_cells_filled_from_a_merged_range_count_in_the_one_cell_rule(tmp_path):
     [read] = read_table(path)
     assert read.frame["_row"].tolist() == [2, 3] and read.dropped == [(4, ONE_CELL_ROW)]
     assert read.filled == {"Unit": 1, "Status": 1, "TMT": 1}
+
+
+def test_a_sheet_whose_tags_carry_a_namespace_prefix_keeps_merges_errors_and_long_numbers(
+        tmp_path):
+    """Some .NET libraries write every tag with a prefix ('<x:c>', '<x:mergeCell>'): the error
+    cell, the 18-digit number and the merged unit are found as in Excel's own XML."""
+    import re
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIP", "Unit", "TMT"])
+    sheet.append([int(NIP), "Dinas Sosial", "2010-01-01"])
+    sheet.append([int(NIP), None, "=1/0"])
+    sheet.merge_cells("B2:B3")
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(prefixed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<(/?)(?![?!])([A-Za-z])", r"<\1x:\2", data.decode())
+                text = text.replace('<x:f>1/0</x:f><x:v></x:v>', '<x:f>1/0</x:f><x:v>#DIV/0!</x:v>')
+                text = text.replace('<x:c r="C3"', '<x:c r="C3" t="e"').replace(
+                    'xmlns="http://schemas', 'xmlns:x="http://schemas')
+                text = text.replace(f"<x:v>{float(NIP)!r}</x:v>", f"<x:v>{NIP}</x:v>")  # exact
+                data = text.encode()
+            target.writestr(item, data)
+    [read] = read_table(prefixed)
+    assert read.frame["NIP"].tolist() == [NIP, NIP]
+    assert read.frame["Unit"].tolist() == ["Dinas Sosial"] * 2 and read.filled == {"Unit": 1}
+    assert read.frame["TMT"].tolist() == ["2010-01-01", "#DIV/0!"]

@@ -5,12 +5,15 @@ read from the sheet's XML for `build_sheet`, which fills them below the header. 
 values are read; a formula never calculated reads as empty. Chart sheets are skipped. calamine
 drops Excel error cells and gives numbers as floats, so the sheet XML is searched for error
 cells (and, when a float of 1e15 or more shows a number of 16+ digits may be there, for such
-numbers) to put '#REF!' and exact digits back. Whole files are held in memory.
+numbers) to put '#REF!' and exact digits back. The XML's tags are sought as Excel writes them
+('<c', '<mergeCell') or with the namespace prefix some .NET libraries give every tag ('<x:c').
+Whole files are held in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import posixpath
 import re
@@ -101,16 +104,39 @@ def _cells(values: list[list[object]], xml: bytes) -> pa.Table:
                     names=list(map(str, range(width))))
 
 
-_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet\b")
+
+
+def _prefix(xml: bytes) -> bytes:
+    """The namespace prefix of a sheet's tags: b'' as Excel writes them, b'x:' as some .NET
+    libraries do (read off the root tag)."""
+    root = _ROOT.search(xml, 0, 4096)
+    return (root[1] or b"") if root else b""
+
+
+@functools.cache
+def _patterns(prefix: bytes) -> dict[str, re.Pattern[bytes]]:
+    """The XML patterns of this module for tags with `prefix`."""
+    p = re.escape(prefix)
+    formula = rb"(?:<" + p + rb"f\b[^>]*(?:/>|>[^<]*</" + p + rb"f>))?"
+    return {
+        "merge": re.compile(rb"<" + p + rb'mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"'),
+        "error_cell": re.compile(rb"<" + p + rb'c\b([^>]*\bt="e"[^>]*)>' + formula + rb"<" + p
+                                 + rb"v>([^<]*)</" + p + rb"v>"),
+        "long_number": re.compile(rb"<" + p + rb"v>-?\d{16,}</" + p + rb"v>"),
+        "long_number_cell": re.compile(rb"<" + p + rb"c\b([^>]*)>" + formula + rb"<" + p
+                                       + rb"v>(-?\d{16,})</" + p + rb"v>"),
+    }
 
 
 def _merged(xml: bytes) -> list[tuple[int, int, int]]:
     """The merged ranges of one column in a sheet's XML: (column, first row, last row),
     0-based. They follow the cells: sought from the end, not through the whole sheet."""
-    at = xml.rfind(b"<mergeCells")
+    prefix = _prefix(xml)
+    at = xml.rfind(b"<" + prefix + b"mergeCells")
     return [] if at < 0 else [(_column_number(left) - 1, int(top) - 1, int(bottom) - 1)
-                              for left, top, right, bottom in _MERGE.findall(xml, at)
-                              if left == right]
+                              for left, top, right, bottom
+                              in _patterns(prefix)["merge"].findall(xml, at) if left == right]
 
 
 def _column_number(letters: bytes) -> int:
@@ -118,10 +144,6 @@ def _column_number(letters: bytes) -> int:
     return sum((letter - 64) * 26**k for k, letter in enumerate(reversed(letters)))
 
 
-_ERROR_CELL = re.compile(
-    rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
-_LONG_NUMBER = re.compile(rb"<v>-?\d{16,}</v>")
-_LONG_NUMBER_CELL = re.compile(rb'<c\b([^>]*)>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?<v>(-?\d{16,})</v>')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
@@ -131,15 +153,18 @@ def _exact_cells(xml: bytes, long_numbers: bool) -> dict[tuple[int, int], str]:
     only at the cell holding its anchor (the last '<c' before it): each '#' (every error value
     begins with one; finding one byte is memchr, ~10x faster than a regex over the ~290 MB of
     national sheet XML) and each 16+-digit `<v>`."""
+    prefix = _prefix(xml)
+    patterns, cell_tag = _patterns(prefix), b"<" + prefix + b"c"
     hits, at = [], xml.find(b"#")
     while at >= 0:
-        hits.append((at, _ERROR_CELL))
+        hits.append((at, patterns["error_cell"]))
         at = xml.find(b"#", at + 1)
     if long_numbers:
-        hits += [(hit.start(), _LONG_NUMBER_CELL) for hit in _LONG_NUMBER.finditer(xml)]
+        hits += [(hit.start(), patterns["long_number_cell"])
+                 for hit in patterns["long_number"].finditer(xml)]
     cells: dict[tuple[int, int], str] = {}
     for at, pattern in hits:
-        start = xml.rfind(b"<c", 0, at)
+        start = xml.rfind(cell_tag, 0, at)
         if start >= 0 and (match := pattern.match(xml, start)) and (
                 ref := _CELL_REF.search(match[1])):
             cells[(int(ref[2]) - 1, _column_number(ref[1]) - 1)] = html.unescape(
