@@ -217,6 +217,9 @@ def test_a_month_without_its_day_is_its_first_day_and_says_so():
         ("12 Foo 2023", "unrecognised date"), ("999999", "unrecognised date"),
         ("12/08/1850", "implausible year"),
         ("2024", "a year, not a date (write day, month and year: 01-07-2023)"),
+        ("2024.0", "a year, not a date (write day, month and year: 01-07-2023)"),
+        ("1899", "a year, not a date (write day, month and year: 01-07-2023)"),
+        ("2100", "a year, not a date (write day, month and year: 01-07-2023)"),
         ("13/2023", "impossible date"), ("2023-13", "impossible date"),
         ("Foo 2023", "unrecognised date"), ("03/1850", "implausible year"),
     ],
@@ -322,11 +325,11 @@ def test_date_round_trips(days):
               "September", "Oktober", "November", "Desember"]
     written, expected = [], []
     for day in days:
-        serial = (day - dt.date(1899, 12, 30)).days  # 1900-2099 (1905) read as years, rejected
+        serial = (day - dt.date(1899, 12, 30)).days  # 1800-2199 (1904-06) read as years, rejected
         written += [day.isoformat(), day.strftime("%d/%m/%Y"),
                     f"{day.day} {months[day.month - 1]} {day.year}",
-                    *([] if 1900 <= serial <= 2099 else [str(serial)])]
-        expected += [pd.Timestamp(day)] * (3 if 1900 <= serial <= 2099 else 4)
+                    *([] if 1800 <= serial <= 2199 else [str(serial)])]
+        expected += [pd.Timestamp(day)] * (3 if 1800 <= serial <= 2199 else 4)
     parsed = parse_dates(pd.Series(written, dtype="str"))
     assert parsed.values.tolist() == expected, parsed.reason.tolist()
 

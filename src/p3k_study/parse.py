@@ -281,7 +281,7 @@ def _date_of(text: str, month_first: bool = False
             return dt.date(year, month, day), None, form in _MONTH_FORMS
         except ValueError:
             return None, "impossible date", False
-    if re.fullmatch(r"(?:19|20)[0-9]{2}", text):  # not serial 2024, 1905-07-16
+    if re.fullmatch(r"(?:1[89]|2[01])[0-9]{2}(?:\.0+)?", text):  # not serial 2024, 1905-07-16
         return None, "a year, not a date (write day, month and year: 01-07-2023)", False
     if _SERIAL.fullmatch(text) and 1 <= float(text) <= 80_000:  # 1899-12-31 .. 2119-01-10
         return dt.date(1899, 12, 30) + dt.timedelta(days=math.floor(float(text))), None, False
