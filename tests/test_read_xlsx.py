@@ -231,7 +231,7 @@ def test_a_row_of_column_numbers_stored_as_numbers_is_dropped(tmp_path):
 
 def test_a_merged_range_of_one_column_below_the_header_fills_its_data_rows(tmp_path):
     """As the sheet shows it: the unit merged over its staff; not over an empty row, not a
-    range in the header, not a range across columns."""
+    range in the header, not a range in one row."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["No", "Identitas", None, "Unit"])
@@ -314,3 +314,18 @@ def test_a_sheet_whose_tags_carry_a_namespace_prefix_keeps_merges_errors_and_lon
     assert read.frame["NIP"].tolist() == [NIP, NIP]
     assert read.frame["Unit"].tolist() == ["Dinas Sosial"] * 2 and read.filled == {"Unit": 1}
     assert read.frame["TMT"].tolist() == ["2010-01-01", "#DIV/0!"]
+
+
+def test_a_merged_range_over_rows_and_columns_fills_its_first_column(tmp_path):
+    """A unit's name merged over the staff's rows and across two columns shows in the first."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIP", "Unit Kerja", None, "Status"])
+    sheet.append([NIP, "Dinas Sosial", None, "PNS"])
+    sheet.append([NIP, None, None, "PPPK"])
+    sheet.merge_cells("B2:C3")
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    [read] = read_table(path)
+    assert read.frame["Unit Kerja"].tolist() == ["Dinas Sosial"] * 2
+    assert read.filled == {"Unit Kerja": 1} and "column_3" not in read.frame

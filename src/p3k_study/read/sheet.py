@@ -18,8 +18,9 @@ cell null), and `build_sheet` applies the rules:
   sub-headers: it is left to `clean.common` (`RawSheet.first_row_one_cell`).
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
-- A workbook's merged range of one column below the header (a unit's name merged over its
-  staff) gives its value to every data row it covers, as the sheet shows it; the cells so
+- A workbook's merged range below the header (a unit's name merged over its staff, over one
+  column or several) gives its value to every data row it covers, in its first column, as the
+  sheet shows it; the cells so
   filled are counted per column (`RawSheet.filled`).
 - Dropped rows are listed in `RawSheet.dropped` with their row number, so `rows_in = clean +
   rejected` can still be reconciled.
@@ -85,8 +86,8 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
     """A grid of text cells -> RawSheet, by the rules of the module docstring.
 
     `table`: one large_string column per grid column (names unused), an empty cell null; the row
-    at position i is row number i + 1. `merged`: (column, first row, last row) of the merged
-    ranges of one column, 0-based. `extra`: RawSheet fields (`encoding`, `separator`)."""
+    at position i is row number i + 1. `merged`: (first column, first row, last row) of the
+    merged ranges, 0-based. `extra`: RawSheet fields (`encoding`, `separator`)."""
     cells = grid_cells(table)
     # (column, row); Arrow's is_space is Python's str.isspace, at every code point
     blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy().reshape(
@@ -174,10 +175,10 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
 def _fill_merged(table: pa.Table, kept: list[pa.ChunkedArray], rows: np.ndarray,
                  header_at: int, merged: Sequence[tuple[int, int, int]]
                  ) -> dict[int, list[int]]:
-    """Give every data row (`rows`, whose cells are `kept`) that a merged range of one column
-    below the header covers the range's value, in place; the positions in `rows` filled, per
-    column. A range below the last row with a value (templates format them ahead) fills
-    nothing."""
+    """Give every data row (`rows`, whose cells are `kept`) that a merged range below the header
+    covers the range's value in the range's first column, in place; the positions in `rows`
+    filled, per column. A range below the last row with a value (templates format them ahead)
+    fills nothing."""
     filled: dict[int, list[int]] = {}
     cells: dict[int, list[str | None]] = {}
     for column, first, last in merged:

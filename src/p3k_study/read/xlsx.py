@@ -1,7 +1,7 @@
 """XLSX (and .xlsm) -> one RawSheet per worksheet, read with python-calamine (Rust).
 
-calamine gives a merged range's value in its top-left cell only; the ranges of one column are
-read from the sheet's XML for `build_sheet`, which fills them below the header. Cached formula
+calamine gives a merged range's value in its top-left cell only; the ranges are read from the
+sheet's XML for `build_sheet`, which fills their first column below the header. Cached formula
 values are read; a formula never calculated reads as empty. Chart sheets are skipped. calamine
 drops Excel error cells and gives numbers as floats, so the sheet XML is searched for error
 cells (and, when a float of 1e15 or more shows a number of 16+ digits may be there, for such
@@ -130,13 +130,13 @@ def _patterns(prefix: bytes) -> dict[str, re.Pattern[bytes]]:
 
 
 def _merged(xml: bytes) -> list[tuple[int, int, int]]:
-    """The merged ranges of one column in a sheet's XML: (column, first row, last row),
-    0-based. They follow the cells: sought from the end, not through the whole sheet."""
+    """The merged ranges of more than one row in a sheet's XML: (first column, first row, last
+    row), 0-based. They follow the cells: sought from the end, not through the whole sheet."""
     prefix = _prefix(xml)
     at = xml.rfind(b"<" + prefix + b"mergeCells")
     return [] if at < 0 else [(_column_number(left) - 1, int(top) - 1, int(bottom) - 1)
                               for left, top, right, bottom
-                              in _patterns(prefix)["merge"].findall(xml, at) if left == right]
+                              in _patterns(prefix)["merge"].findall(xml, at) if top != bottom]
 
 
 def _column_number(letters: bytes) -> int:
