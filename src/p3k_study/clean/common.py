@@ -374,8 +374,8 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
     naming those). A first row of one cell that is no row of sub-headers is dropped as
     `read.sheet.ONE_CELL_ROW` (`RawSheet.first_row_one_cell`)."""
     missing = _layout(tuple(map(str, sheet.frame.columns)), kind)[2]
-    first = sheet.frame.iloc[0] if len(sheet.frame) else None
-    if first is not None and missing:
+    if len(sheet.frame) and missing:
+        first = sheet.frame.iloc[0]
         below = {column: " ".join(str(cell).split()) for column, cell in first.items()
                  if column != ROW and column not in sheet.given and pd.notna(cell)}
         names = {column: below.get(column) or column for column in sheet.frame.columns}
@@ -389,9 +389,10 @@ def _with_sub_headers(sheet: RawSheet, kind: str) -> RawSheet:
                 frame = frame.iloc[1:].reset_index(drop=True)
             return replace(sheet, frame=frame, header_row=int(first[ROW]), dropped=dropped,
                            first_row_one_cell=False)
-    if first is not None and sheet.first_row_one_cell:
+    if len(sheet.frame) and sheet.first_row_one_cell:
         return replace(sheet, frame=sheet.frame.iloc[1:].reset_index(drop=True),
-                       dropped=sorted([*sheet.dropped, (int(first[ROW]), ONE_CELL_ROW)]),
+                       dropped=sorted([*sheet.dropped, (int(sheet.frame[ROW].iloc[0]),
+                                                        ONE_CELL_ROW)]),
                        first_row_one_cell=False)
     return sheet
 
