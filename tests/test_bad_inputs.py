@@ -126,10 +126,10 @@ def _merged_units_filled(out: Path) -> None:
 
 
 def _merge_over_staff(sheet: object) -> None:
-    """A list of one intake: the region code, unit, status and TMT merged over the staff, whose
-    own rows hold only their NIP; and, below the table, the empty merged ranges a template
-    carries."""
-    for cells in ("A2:A4", "E2:E4", "F2:F4", "G2:G4", "A20:A30", "C12:C14"):
+    """A list of one intake: the region code, unit, status and TMT merged over the staff and,
+    as templates run them, on over the signature block below; further down, the empty merged
+    ranges a template carries."""
+    for cells in ("A2:A7", "E2:E7", "F2:F7", "G2:G7", "A20:A30", "C12:C14"):
         sheet.merge_cells(cells)  # type: ignore[attr-defined]
 
 
@@ -732,13 +732,15 @@ CASES: list[Case | object] = [
          file="pegawai/bad.xlsx", clean=4, check=_all(_merged_units_filled, _notes_of(
              "pegawai/bad.xlsx", {"merged_cells_filled:kode_pemda": 3,
                                   "merged_cells_filled:unit_kerja": 2}))),
-    Case("XLSX: a roster with region, unit, status and TMT merged over rows holding a NIP "
-         "alone, and empty merged ranges under the table",
+    Case("XLSX: region, unit, status and TMT merged over the staff and on over the signature "
+         "block, and empty merged ranges under the table",
          _xlsx([ROSTER_HEADER, row(nip=NIPS[0], tmt="2011-03-01"),
-                [None, None, NIPS[1], None, None, None, None, None],
-                [None, None, NIPS[2], None, None, None, None, None]],
+                [None, None, NIPS[1], "Budi", None, None, None, None],
+                [None, None, NIPS[2], "Cici", None, None, None, None], [None] * 8,
+                [None, None, "Kepala Dinas Sosial", None, None, None, None, None],
+                [None, None, "NIP. 19700505 199503 1 002", None, None, None, None, None]],
                edit=_merge_over_staff),
-         file="pegawai/bad.xlsx", clean=3, check=_notes_of(
+         file="pegawai/bad.xlsx", clean=3, reasons=("one cell filled",), check=_notes_of(
              "pegawai/bad.xlsx", {"merged_cells_filled:kode_pemda": 2,
                                   "merged_cells_filled:unit_kerja": 2,
                                   "merged_cells_filled:status": 2,

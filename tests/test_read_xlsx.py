@@ -266,21 +266,25 @@ def test_merged_ranges_below_the_last_row_fill_nothing(tmp_path):
     assert read.frame["Unit"].tolist() == ["Dinas Sosial"] and read.filled == {}
 
 
-def test_cells_filled_from_a_merged_range_count_in_the_one_cell_rule(tmp_path):
-    """A row holding only its NIP under the unit, status and date merged over it is a data
-    row; a row of one cell the merges do not reach is not."""
+def test_the_one_cell_rule_sees_a_rows_own_cells_not_merged_fills(tmp_path):
+    """A template's merged unit, status and date run on over the signature block: the row
+    with its NIP and name is staff, the signature's lines are one cell each, not staff."""
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["NIP", "Unit", "Status", "TMT"])
-    sheet.append([NIP, "Dinas Sosial", "PNS", "2010-01-01"])
-    sheet.append([NIP, None, None, None])
-    sheet.append(["Kepala Dinas", None, None, None])
-    for cells in ("B2:B3", "C2:C3", "D2:D3"):
+    sheet.append(["NIP", "Nama", "Unit", "Status", "TMT"])
+    sheet.append([NIP, "Andi", "Dinas Sosial", "PNS", "2010-01-01"])
+    sheet.append([NIP, "Budi", None, None, None])
+    sheet.append([None] * 5)
+    sheet.append(["Kepala Dinas Sosial", None, None, None, None])
+    sheet.append(["NIP. 19700505 199503 1 002", None, None, None, None])
+    for cells in ("C2:C6", "D2:D6", "E2:E6"):
         sheet.merge_cells(cells)
     path = tmp_path / "roster.xlsx"
     book.save(path)
     [read] = read_table(path)
-    assert read.frame["_row"].tolist() == [2, 3] and read.dropped == [(4, ONE_CELL_ROW)]
+    assert read.frame["_row"].tolist() == [2, 3]
+    assert read.dropped == [(5, ONE_CELL_ROW), (6, ONE_CELL_ROW)]
+    assert read.frame["Unit"].tolist() == ["Dinas Sosial"] * 2
     assert read.filled == {"Unit": 1, "Status": 1, "TMT": 1}
 
 

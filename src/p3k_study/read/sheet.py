@@ -13,9 +13,11 @@ cell null), and `build_sheet` applies the rules:
   one per column with a header, at least three), as government tables print under the header;
   so is a row with a value in its row-number column ('No', 'Nomor', 'No. Urut') only, and, in
   a table of three or more named columns, a row with one cell filled (a group label, a note, the
-  lines of a signature block under the table: 'Kepala Dinas', a name, 'NIP. ...'), cells
-  filled from merged ranges counted. Such a row just under the header may be a row of
-  sub-headers: it is left to `clean.common` (`RawSheet.first_row_one_cell`).
+  lines of a signature block under the table: 'Kepala Dinas', a name, 'NIP. ...'). These rules
+  see a row's own cells, not those a merged range fills: a template's ranges often run on over
+  the signature block, whose 'NIP. ...' line would otherwise become an employee. A one-cell row
+  just under the header may be a row of sub-headers: it is left to `clean.common`
+  (`RawSheet.first_row_one_cell`).
 - A data row with a cell longer than a spreadsheet cell can hold (32,767 characters) is dropped,
   with a reason naming the column.
 - A workbook's merged range below the header (a unit's name merged over its staff, over one
@@ -114,9 +116,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
     else:
         kept = [table.column(j).take(rows) for j in range(width)]
     filled = _fill_merged(table, kept, rows, header_at, merged)
-    blank_rows = blank[:width, rows]  # a copy (fancy indexing), as the sheet shows it
-    for column, positions in filled.items():
-        blank_rows[column, positions] = False
+    own_blank = blank[:width, rows]
     # repeated headers: Arrow narrows the rows down (first cell containing the header's longest
     # word, or blank), Python decides (every cell equal to the header cell, by `_header_key`)
     keys = [_header_key(c) for c in header]
@@ -136,7 +136,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
         drop[0] = COLUMN_NUMBERS
     numbering = [j for j, cell in enumerate(header) if header_key(cell) in ROW_NUMBER_HEADERS]
     if 0 < len(numbering) < width:  # templates number a hundred rows nobody fills
-        numbered_only = np.delete(blank_rows, numbering, axis=0).all(axis=0)
+        numbered_only = np.delete(own_blank, numbering, axis=0).all(axis=0)
         for i in np.flatnonzero(numbered_only).tolist():
             drop.setdefault(i, NUMBERED_EMPTY_ROW)
     if (pc.max(pc.binary_length(cells)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
@@ -148,7 +148,7 @@ def build_sheet(path: Path, name: str | None, table: pa.Table,
                                    "hold): not a value")
     first_row_one_cell = False
     if sum(bool(cell.strip()) for cell in header) >= 3:  # no table of three has such a row
-        for i in np.flatnonzero((~blank_rows).sum(axis=0) == 1).tolist():
+        for i in np.flatnonzero((~own_blank).sum(axis=0) == 1).tolist():
             if i == 0 and i not in drop:
                 first_row_one_cell = True
             else:
