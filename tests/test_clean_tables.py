@@ -228,6 +228,18 @@ def test_skm_a_file_on_the_sangat_tidak_scale_scores_every_element_on_it() -> No
     assert clean["sarana"].tolist() == [2, 1, 1]
 
 
+def test_skm_the_sangat_tidak_scale_is_read_per_sheet_of_a_workbook() -> None:
+    """A workbook of two sheets, one per form: 'Tidak sesuai' is 2 on the sheet whose answers
+    include 'Sangat tidak sesuai', 1 on the other."""
+    header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
+    sheets = [sheet(header, [["32.01", "Dinkes", "2023-S1", low, *["Tidak sesuai"] * 8]],
+                    source_file="book.xlsx", name=name)
+              for low, name in [("Sangat tidak sesuai", "2023-1"), ("Tidak sesuai", "2023-2")]]
+    clean, rejects, _ = clean_sheets("skm", sheets, REF)
+    assert rejects.empty
+    assert clean["persyaratan"].tolist() == [1, 1] and clean["prosedur"].tolist() == [2, 1]
+
+
 def test_skm_a_fifth_answer_beside_sangat_tidak_is_rejected() -> None:
     header = ["kode_pemda", "unit_layanan", "periode", *ELEMENTS]
     clean, rejects, _ = clean_sheets("skm", [sheet(header, [

@@ -24,11 +24,13 @@ from p3k_study.clean.common import (
     ANSWER_SCORES,
     EXTRA_PREFIX,
     FILE,
+    SHEET,
     Duplicates,
     FileInput,
     Part,
     answer_words,
     dates,
+    groups,
     labelled,
     numbers,
     open_file,
@@ -59,8 +61,9 @@ def skm_part(
     period = period.fillna(from_date.astype("Int64"))
 
     written = {e: answer_words(data.distinct(e)[1]) for e in ELEMENTS}
-    four = _files_on_four_answers(data, written)
-    scores = {e: _scores(data, e, written[e], four) for e in ELEMENTS}
+    sheet = groups(data.frame[[FILE, SHEET]])[0]
+    four = _sheets_on_four_answers(data, written, sheet)
+    scores = {e: _scores(data, e, written[e], sheet, four) for e in ELEMENTS}
     population = numbers(data, "populasi", minimum=1, count_up_to=MAX_POPULATION,
                          what="population")
     return part_of(data, SKM, Duplicates(per_sheet=True), "unit_layanan",
@@ -80,42 +83,40 @@ def _lowest_of_four(column: str, written: list[str]) -> list[bool]:
     return [cell.startswith("sangat tidak ") and scale.get(cell[13:]) == 3 for cell in written]
 
 
-def _files_on_four_answers(data: FileInput, written: dict[str, list[str]]) -> np.ndarray:
-    """Per row: its file answers some element 'sangat tidak ...' (`_lowest_of_four`;
+def _in_sheet(sheet: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per row: some row of its sheet (`sheet`: per row its sheet's number) is one of `rows`."""
+    return (np.bincount(sheet, weights=rows) > 0)[sheet]
+
+
+def _sheets_on_four_answers(data: FileInput, written: dict[str, list[str]], sheet: np.ndarray
+                            ) -> np.ndarray:
+    """Per row: its sheet answers some element 'sangat tidak ...' (`_lowest_of_four`;
     `written`: per element `answer_words` of its distinct cells)."""
-    lowest = np.logical_or.reduce([
-        np.append(_lowest_of_four(e, written[e]), False)[data.distinct(e)[0]] for e in ELEMENTS])
-    files = data.frame[FILE]
-    return files.isin(files[lowest].unique()).to_numpy()
+    return _in_sheet(sheet, np.logical_or.reduce([
+        np.append(_lowest_of_four(e, written[e]), False)[data.distinct(e)[0]] for e in ELEMENTS]))
 
 
 def _word_scores(data: FileInput, column: str, codes: np.ndarray, written: list[str],
-                 four_files: np.ndarray) -> np.ndarray:
+                 sheet: np.ndarray, four_sheets: np.ndarray) -> np.ndarray:
     """Per row the score of its answer in words (`written`: `answer_words` of the distinct
-    cells; NaN: no answer). A file that answers some element 'sangat tidak <an answer scoring
-    3>' (`four_files`) is on that four-answer scale: 'Sangat tidak puas' 1, 'Tidak puas' 2,
-    'Puas' 3, 'Sangat puas' 4 (counted as `answer_scale_sangat_tidak`), in that element and in
-    every element whose answers there include none that only the usual scale has ('Kurang
-    puas', 'Cukup', 'Gratis': such an element keeps the usual scale, 'Tidak puas' 1). An
-    element answered both 'sangat tidak ...' and on the usual scale has a fifth answer,
-    rejected."""
+    cells; NaN: no answer). A sheet (a CSV file, a workbook's sheet: `sheet` numbers them per
+    row) that answers some element 'sangat tidak <an answer scoring 3>' (`four_sheets`) is on
+    that four-answer scale: 'Sangat tidak puas' 1, 'Tidak puas' 2, 'Puas' 3, 'Sangat puas' 4
+    (counted as `answer_scale_sangat_tidak`), in that element and in every element whose
+    answers there include none that only the usual scale has ('Kurang puas', 'Cukup',
+    'Gratis': such an element keeps the usual scale, 'Tidak puas' 1). An element answered
+    both 'sangat tidak ...' and on the usual scale has a fifth answer, rejected."""
     scale = ANSWER_SCORES[column]
     usual = np.array([scale.get(cell, np.nan) for cell in written] + [np.nan])[codes]
-    if not four_files.any():
+    if not four_sheets.any():
         return usual
     four = {answer: score for stem, usual_score in scale.items() if usual_score == 3
             for score, answer in enumerate(
                 [f"sangat tidak {stem}", f"tidak {stem}", stem, f"sangat {stem}"], start=1)}
     scores = np.array([four.get(cell, np.nan) for cell in written] + [np.nan])[codes]
-    file = data.frame[FILE].cat.codes.to_numpy()
-
-    def in_file(rows: np.ndarray) -> np.ndarray:
-        """Per row: some row of its file is one of `rows`."""
-        return (np.bincount(file, weights=rows, minlength=file.max() + 1) > 0)[file]
-
-    own = in_file(scores == 1)
+    own = _in_sheet(sheet, scores == 1)
     usual_only = ~np.isnan(usual) & np.isnan(scores)
-    on_four = own | (four_files & ~in_file(usual_only))
+    on_four = own | (four_sheets & ~_in_sheet(sheet, usual_only))
     data.reject(own & usual_only, column, "a fifth answer beside "
                 "'sangat tidak ...' and 'tidak ...' (the scale has four)", data.frame[column])
     data.note("answer_scale_sangat_tidak", on_four & ~np.isnan(scores))
@@ -131,8 +132,8 @@ def _identified_rows(data: FileInput) -> np.ndarray:
                                           if c in RESPONDENT_IDS)])
 
 
-def _scores(data: FileInput, column: str, written: list[str], four_files: np.ndarray
-            ) -> np.ndarray:
+def _scores(data: FileInput, column: str, written: list[str], sheet: np.ndarray,
+            four_sheets: np.ndarray) -> np.ndarray:
     """Scores: the plain forms ('3', '3,0') and the answers as words ('Sangat sesuai', also
     after the option's letter or number or before a stop: 'd. Sangat sesuai', '(4) Sangat
     sesuai.', `answer_words`; the words decide; counted per file as `answer_words_scored`;
@@ -141,7 +142,7 @@ def _scores(data: FileInput, column: str, written: list[str], four_files: np.nda
     raw = data.frame[column]
     codes, uniques = data.distinct(column)
     plain = uniques.str.strip().str.extract(r"^(\d{1,2})(?:[.,]0+)?$", expand=False)  # '3,0'
-    words = _word_scores(data, column, codes, written, four_files)
+    words = _word_scores(data, column, codes, written, sheet, four_sheets)
     data.note("answer_words_scored", ~np.isnan(words))
     values = np.append(plain.astype("float64").to_numpy(), np.nan)[codes]  # NaN: not plain
     values = np.where(np.isnan(words), values, words)
