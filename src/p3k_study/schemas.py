@@ -225,10 +225,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {str(schema.name): schema for schema in
 """The tables `prepare` writes, by name (in the order it writes them)."""
 
 
+def dtypes(schema: pa.DataFrameSchema) -> dict[str, str]:
+    """The schema's columns and their dtypes, as `DataFrame.astype` takes them."""
+    return {name: str(column.dtype) for name, column in schema.columns.items()}
+
+
 def typed(schema: pa.DataFrameSchema, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """`frame` (or no rows) with the schema's columns, in its order and dtypes; no checks."""
     out = (pd.DataFrame() if frame is None else frame).reindex(columns=list(schema.columns))
-    return out.astype({name: str(column.dtype) for name, column in schema.columns.items()})
+    return out.astype(dtypes(schema))
 
 
 def sorted_rows(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

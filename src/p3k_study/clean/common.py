@@ -74,6 +74,7 @@ from p3k_study.read.sheet import (
 from p3k_study.reference import match_unit
 from p3k_study.reference.regions import region_resolver
 from p3k_study.reference.units import office_key
+from p3k_study.schemas import dtypes
 
 ROW = ROW_COLUMN
 SHEET = "_sheet"
@@ -683,7 +684,7 @@ def part_of(data: FileInput, schema: DataFrameSchema, rules: Duplicates, unit_co
     }
     table = pd.DataFrame({name: values[data.alive] for name, values in per_row.items()}).reindex(
         columns=[*schema.columns, *SAME, EXACT])
-    table = table.astype({name: str(column.dtype) for name, column in schema.columns.items()
+    table = table.astype({name: dtype for name, dtype in dtypes(schema).items()
                           if not isinstance(table[name].dtype, pd.CategoricalDtype)})
     table = table.astype({c: "category" for c, dtype in table.dtypes.items()  # a part crosses
                           if isinstance(dtype, pd.StringDtype)})  # the pipe as codes of few texts
