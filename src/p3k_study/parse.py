@@ -108,7 +108,8 @@ _SPACE_AFTER_LETTER = "([A-Za-z])\u200b+"  # non-raw, as above; RE2's letters ar
 def visible(text: pd.Series) -> pd.Series:
     """`text` without `INVISIBLE` characters, except that a zero-width space after a letter is
     a space ('Dinas\u200bSosial', a break a web page allowed between words). Looked for first:
-    most columns have none, and looking costs a third of rewriting."""
+    most columns have none, and looking costs a third of rewriting; `text` itself is returned
+    when none is found."""
     if not text.str.contains(INVISIBLE, regex=True).any():
         return text
     return (text.str.replace(_SPACE_AFTER_LETTER, r"\1 ", regex=True)

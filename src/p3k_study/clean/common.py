@@ -417,8 +417,8 @@ def _stacked(used: list[tuple[RawSheet, dict[str, str]]], columns: list[str]
                                                dtype="string"))
         stacked[column] = pd.Categorical.from_codes(codes, pd.Index(uniques), validate=False)
         distinct = pd.Series(uniques)
-        if distinct.str.contains(INVISIBLE, regex=True).any():  # rare; two cells may become one
-            shown = visible(distinct)
+        shown = visible(distinct)  # `distinct` itself when no cell has one (most columns)
+        if shown is not distinct:  # two cells may become one
             stacked[column] = categorical(codes, shown.mask(shown == ""))
     return stacked | {ROW: np.concatenate(rows)}
 
